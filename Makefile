@@ -1,0 +1,51 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+PORT    ?= 5000
+HTMX_VERSION := $(shell sed -n 's/.*"htmx.org": *"\([0-9.]*\)".*/\1/p' package.json)
+HTMX_JS := portal/static/vendor/htmx-$(HTMX_VERSION).min.js
+export FLASK_APP := app.py
+
+.PHONY: run test install static translations migrate demo clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed static translations
+
+# htmx comes from the npm registry, pinned in package.json + package-lock.json; it is copied
+# under a versioned name into a git-ignored folder. Without npm the portal works without htmx.
+static: $(HTMX_JS)
+$(HTMX_JS): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --silent && mkdir -p portal/static/vendor && \
+		rm -f portal/static/vendor/htmx-*.min.js && \
+		cp node_modules/htmx.org/dist/htmx.min.js $(HTMX_JS); \
+	else \
+		echo "npm is missing: the portal runs without the htmx enhancements (plain forms still work)."; \
+	fi
+
+translations: $(BIN)/.installed
+	@$(BIN)/pybabel compile -f -d portal/translations
+
+migrate: install
+	PORTAL_CONFIG=development $(BIN)/flask db upgrade
+
+demo: migrate
+	PORTAL_CONFIG=development PORT=$(PORT) $(BIN)/flask demo load
+
+run: demo
+	@echo "Serving at http://127.0.0.1:$(PORT)/ (Ctrl-C stops). Outbox: http://127.0.0.1:$(PORT)/hubei/dev/outbox"
+	@PORTAL_CONFIG=development $(BIN)/flask notify work & worker=$$!; \
+	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	PORTAL_CONFIG=development $(BIN)/flask run --host 127.0.0.1 --port $(PORT) --debug
+
+test: install
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) node_modules portal/static/vendor instance/portal.sqlite3

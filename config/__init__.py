@@ -1,0 +1,72 @@
+"""Settings classes. `create_app(config_name)` picks one; environment variables override."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+INSTANCE = HERE.parent / "instance"
+
+
+def national_rules() -> dict:
+    """The national default rules (SPEC R-rules), as plain data."""
+    with open(HERE / "rules.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+class Default:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE / 'portal.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+    WTF_CSRF_TIME_LIMIT = None  # a doctor on a slow link may keep a form open for hours
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    MAIL_SUPPRESS_SEND = True
+    MAIL_DEFAULT_SENDER = "noreply@physician-portal.local"
+    SMS_GATEWAY = "dev"  # dev: the outbox page and `flask notify outbox` are the gateway
+    COMPRESS_REGISTER = True
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIMETYPES = [
+        "text/html", "text/css", "text/plain", "application/javascript",
+        "text/javascript", "application/json",
+    ]
+    COMPRESS_MIN_SIZE = 256
+    FORCE_HTTPS = False
+    PUBLIC_HOST = os.environ.get("PUBLIC_HOST", "127.0.0.1")  # for the @host #code SMS line
+
+
+class Development(Default):
+    DEBUG = True
+
+
+class Testing(Default):
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = True
+    MAIL_SUPPRESS_SEND = True
+
+
+class Production(Default):
+    DEBUG = False
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
+    MAIL_SUPPRESS_SEND = False
+    FORCE_HTTPS = True
+
+
+CONFIGS = {
+    "default": Default,
+    "development": Development,
+    "testing": Testing,
+    "production": Production,
+}

@@ -1,0 +1,43 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+
+def create_app(config_name: str | None = None, test_config: dict | None = None) -> Flask:
+    from config import CONFIGS
+
+    app = Flask(__name__, instance_path=str(__import__("config").INSTANCE))
+    name = config_name or os.environ.get("PORTAL_CONFIG", "default")
+    app.config.from_object(CONFIGS[name])
+    app.config.setdefault("DEV_OUTBOX", bool(app.config.get("DEBUG")))
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from portal import extensions, tenants, web
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=os.path.join(app.root_path, "..", "migrations"), render_as_batch=True)
+    extensions.csrf.init_app(app)
+    extensions.mail.init_app(app)
+    extensions.htmx.init_app(app)
+    extensions.compress.init_app(app)
+    tenants.init_app(app)
+    web.init_app(app)
+
+    from portal import accounts, admin, doctor, institution, notify, public
+
+    accounts.init_app(app)
+    for module in (public, accounts, doctor, institution, admin, notify):
+        app.register_blueprint(module.bp)
+    app.cli.add_command(notify.notify_cli)
+
+    from portal import demo
+
+    app.cli.add_command(demo.demo_cli)
+    app.cli.add_command(demo.dev_cli)
+    return app

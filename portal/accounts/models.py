@@ -1,0 +1,112 @@
+"""Users of every role, and the one-time codes sent to them (SEC2)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.tenants.models import TenantScoped, utcnow
+
+
+class Role(enum.StrEnum):
+    DOCTOR = "doctor"
+    STAFF = "staff"  # institution staff (I2)
+    OFFICER = "officer"  # health-commission officer (A1–A5)
+    ADMIN = "admin"  # province administrator (A6)
+
+
+def enum_column(enum_cls, length=24):
+    return Enum(enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class User(TenantScoped, UserMixin, db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("tenant_id", "username"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: log-in name (D1: not the real name)
+    username: Mapped[str] = mapped_column(String(40))
+    #: argon2id hash (SEC1)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    #: legal name in Chinese characters (D1)
+    real_name: Mapped[str] = mapped_column(String(40))
+    #: 18-character resident ID number (doctors only); sensitive, shown masked (SEC5)
+    id_number: Mapped[str | None] = mapped_column(String(18), index=True)
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone_verified_at: Mapped[datetime | None]
+    email_verified_at: Mapped[datetime | None]
+    #: name + ID number matched a qualification or practice record (D2)
+    identity_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    qualification_id: Mapped[int | None] = mapped_column(ForeignKey("qualification.id"))
+    #: staff: their institution; doctor: the main practice institution they named (D4)
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"), index=True)
+    #: when the doctor named the institution (orders the activation queue)
+    institution_named_at: Mapped[datetime | None]
+    activated_at: Mapped[datetime | None]
+    #: TOTP secret for staff and officers (SEC3) and the last time step accepted
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
+    #: consecutive wrong codes across codes (SEC2) and the lock that follows 10 of them
+    code_failures: Mapped[int] = mapped_column(Integer, default=0)
+    code_locked_until: Mapped[datetime | None]
+    #: bumped to end every open session of this user
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    qualification = relationship("Qualification")
+    institution = relationship("Institution")
+
+    def get_id(self) -> str:
+        return f"{self.tenant_id}:{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return not self.disabled
+
+    @property
+    def contact_verified(self) -> bool:
+        return self.phone_verified_at is not None or self.email_verified_at is not None
+
+    @property
+    def masked_id_number(self) -> str:
+        value = self.id_number or ""
+        return value[:3] + "*" * 11 + value[-4:] if len(value) == 18 else ""
+
+    @property
+    def masked_phone(self) -> str:
+        return self.phone[:3] + "****" + self.phone[-4:] if len(self.phone) == 11 else self.phone
+
+
+class CodePurpose(enum.StrEnum):
+    VERIFY_PHONE = "verify_phone"
+    VERIFY_EMAIL = "verify_email"
+    ACTIVATION = "activation"
+
+
+class OneTimeCode(TenantScoped, db.Model):
+    """A code sent to a user. Only its keyed hash is stored (SEC2)."""
+
+    __tablename__ = "one_time_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    purpose: Mapped[CodePurpose] = mapped_column(enum_column(CodePurpose))
+    #: "sms" or "email"
+    channel: Mapped[str] = mapped_column(String(10))
+    #: phone number or email address it went to (send limits count per destination)
+    destination: Mapped[str] = mapped_column(String(254), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None]
+    #: who issued it (institution staff for activation codes)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    user = relationship("User", foreign_keys=[user_id])

@@ -1,0 +1,75 @@
+"""Reference data (Q1, Q2) and identity cases (A3)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import enum_column
+from portal.extensions import db
+from portal.tenants.models import TenantScoped, utcnow
+
+
+class Level(enum.StrEnum):
+    PRACTITIONER = "practitioner"  # 执业医师
+    ASSISTANT = "assistant"  # 执业助理医师
+
+
+class Category(enum.StrEnum):
+    CLINICAL = "clinical"  # 临床
+    TCM = "tcm"  # 中医
+    DENTAL = "dental"  # 口腔
+    PUBLIC_HEALTH = "public_health"  # 公共卫生
+
+
+class Qualification(TenantScoped, db.Model):
+    """A qualification record (Q1): certificate or Notice of Passing."""
+
+    __tablename__ = "qualification"
+    __table_args__ = (UniqueConstraint("tenant_id", "certificate_no"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    #: certificate number, or the Notice of Passing number (D8)
+    certificate_no: Mapped[str] = mapped_column(String(40))
+    level: Mapped[Level] = mapped_column(enum_column(Level))
+    category: Mapped[Category] = mapped_column(enum_column(Category))
+    #: 乡村全科执业助理医师 (R4)
+    rural_general: Mapped[bool] = mapped_column(Boolean, default=False)
+    obtained_on: Mapped[date]
+
+
+class PracticeRecord(TenantScoped, db.Model):
+    """A registration made before the portal (Q2)."""
+
+    __tablename__ = "practice_record"
+    __table_args__ = (UniqueConstraint("tenant_id", "certificate_no"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    certificate_no: Mapped[str] = mapped_column(String(40))
+    institution_name: Mapped[str] = mapped_column(String(100))
+    scopes: Mapped[str] = mapped_column(String(200))
+    registered_on: Mapped[date]
+
+
+class CaseStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class IdentityCase(TenantScoped, db.Model):
+    """A sign-up whose name and ID number matched no record (D2, A3)."""
+
+    __tablename__ = "identity_case"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus), default=CaseStatus.OPEN)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    user = relationship("User")

@@ -1,0 +1,81 @@
+"""Officers: the queue of confirmed applications, the paper-materials checklist, approval."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from portal import workflow
+from portal.admin import bp
+from portal.admin.models import CaseStatus, IdentityCase
+from portal.extensions import db
+from portal.htmx import redirect_to, render
+from portal.rules.catalogue import scope_name
+from portal.tenants import rules_for
+from portal.tenants.models import local_today
+from portal.workflow.models import Application, State
+
+PAGE = 50
+
+
+@bp.get("/")
+def home():
+    before = request.args.get("before", type=int)
+    stmt = (
+        db.select(Application).where(Application.state == State.CONFIRMED)
+        .order_by(Application.id.desc()).limit(PAGE + 1)
+    )
+    if before:
+        stmt = stmt.where(Application.id < before)
+    rows = db.session.execute(stmt).scalars().all()
+    next_before = rows[PAGE - 1].id if len(rows) > PAGE else None
+    open_cases = db.session.execute(
+        db.select(db.func.count(IdentityCase.id)).where(IdentityCase.status == CaseStatus.OPEN)
+    ).scalar()
+    return render("admin/queue.html", apps=rows[:PAGE], next_before=next_before, scope_name=scope_name,
+                  open_cases=open_cases)
+
+
+def _application(app_id: int) -> Application:
+    app = db.session.get(Application, app_id)
+    if app is None or app.state == State.DRAFT:
+        abort(404)
+    return app
+
+
+@bp.get("/applications/<int:app_id>")
+def application(app_id: int):
+    app = _application(app_id)
+    materials = rules_for(g.tenant)["materials"]["default"]
+    return render("admin/application.html", app=app, materials=materials, checked=set(app.materials_received or []),
+                  form=FlaskForm(), scope_name=scope_name, error=None)
+
+
+@bp.post("/applications/<int:app_id>/approve")
+def approve(app_id: int):
+    app = _application(app_id)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    materials = rules_for(g.tenant)["materials"]["default"]
+    ticked = [m for m in request.form.getlist("materials") if m in materials]
+    if len(ticked) < len(materials):
+        return render("admin/application.html", "decision_block", status=422, app=app, materials=materials,
+                      checked=set(ticked), form=form, scope_name=scope_name,
+                      error=_("Tick every paper material you received before approving."))
+    try:
+        workflow.approve(app, current_user, ticked, g.tenant, local_today())
+    except workflow.WrongState:
+        abort(409)
+    flash(_("Approved. Certificate number %(no)s was issued.", no=app.certificate_no))
+    return redirect_to(url_for("admin.application", app_id=app.id))
+
+
+@bp.get("/identity-cases")
+def identity_cases():
+    cases = db.session.execute(
+        db.select(IdentityCase).where(IdentityCase.status == CaseStatus.OPEN).order_by(IdentityCase.id.desc()).limit(PAGE)
+    ).scalars().all()
+    return render("admin/identity_cases.html", cases=cases)

@@ -1,0 +1,157 @@
+"""Demo data (`flask demo load`, idempotent) and development helpers (`flask dev totp`).
+
+Every name, ID number and phone number here is made up for the demo.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import date
+
+import click
+import pyotp
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.accounts.models import Role, User
+from portal.accounts.passwords import hash_password
+from portal.admin.models import Category, Level, Qualification
+from portal.extensions import db
+from portal.institution.models import Institution, InstitutionLevel
+from portal.tenants import create_tenant
+from portal.tenants.models import Region, Tenant
+from portal.tenants.scope import tenant_context
+
+DEMO_PASSWORD = "Demo-pass-2026"
+
+TENANTS = [
+    {
+        "slug": "hubei", "name": "湖北省",
+        "contact_name": "湖北省卫生健康委员会 医师注册窗口（演示）",
+        "contact_phone": "027-0000 0001（演示号码）",
+        "contact_address": "湖北省武汉市武昌区演示路 1 号",
+        "regions": [("420100", "武汉市", [("420106", "武昌区"), ("420111", "洪山区")]),
+                    ("420500", "宜昌市", [("420525", "远安县")])],
+        "institutions": [
+            ("远安县人民医院（演示）", "PDY42052500001", InstitutionLevel.COUNTY, "420525", "远安县鸣凤镇演示街 8 号"),
+            ("湖北省演示第一医院", "PDY42010600002", InstitutionLevel.TERTIARY, "420106", "武汉市武昌区演示大道 99 号"),
+        ],
+        "doctors": [
+            ("李明华", "420525198803121236", "H2010420000001", Level.PRACTITIONER, Category.CLINICAL, False, date(2012, 9, 1)),
+            ("王芳", "420106199205142348", "H2016420000002", Level.ASSISTANT, Category.CLINICAL, False, date(2017, 9, 1)),
+            ("阿依古丽·买买提", "420111199001016789", "H2015420000003", Level.PRACTITIONER, Category.TCM, False, date(2016, 9, 1)),
+        ],
+        "staff": [("hb-county-staff", 0), ("hb-tertiary-staff", 1)],
+        "officer": "hb-officer",
+    },
+    {
+        "slug": "guangdong", "name": "广东省",
+        "contact_name": "广东省卫生健康委员会 医师注册窗口（演示）",
+        "contact_phone": "020-0000 0002（演示号码）",
+        "contact_address": "广东省广州市越秀区演示路 2 号",
+        "regions": [("440100", "广州市", [("440104", "越秀区")]),
+                    ("440200", "韶关市", [("440232", "乳源瑶族自治县")])],
+        "institutions": [
+            ("乳源瑶族自治县人民医院（演示）", "PDY44023200001", InstitutionLevel.COUNTY, "440232", "乳源县演示路 3 号"),
+            ("广东省演示第一医院", "PDY44010400002", InstitutionLevel.TERTIARY, "440104", "广州市越秀区演示路 100 号"),
+        ],
+        "doctors": [
+            ("陈志强", "440104198709254569", "H2011440000001", Level.PRACTITIONER, Category.DENTAL, False, date(2011, 9, 1)),
+            ("黄丽", "440232199311075670", "H2018440000002", Level.ASSISTANT, Category.CLINICAL, True, date(2019, 9, 1)),
+        ],
+        "staff": [("gd-county-staff", 0), ("gd-tertiary-staff", 1)],
+        "officer": "gd-officer",
+    },
+]
+
+
+def demo_totp_secret(username: str) -> str:
+    """A fixed secret per demo account, so the README can list it."""
+    digest = hashlib.sha256(f"demo-totp:{username}".encode()).digest()[:20]
+    return base64.b32encode(digest).decode()
+
+
+def _get_or_add(model, lookup: dict, **values):
+    row = db.session.execute(db.select(model).filter_by(**lookup)).scalar_one_or_none()
+    if row is None:
+        row = model(**lookup, **values)
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def load_demo() -> list[str]:
+    lines = []
+    for spec in TENANTS:
+        tenant = db.session.execute(db.select(Tenant).filter_by(slug=spec["slug"])).scalar_one_or_none()
+        if tenant is None:
+            tenant = create_tenant(spec["slug"], spec["name"], contact_name=spec["contact_name"],
+                                   contact_phone=spec["contact_phone"], contact_address=spec["contact_address"])
+        with tenant_context(tenant.id):
+            counties = {}
+            for code, name, children in spec["regions"]:
+                city = _get_or_add(Region, {"code": code}, name=name, level="city")
+                for ccode, cname in children:
+                    counties[ccode] = _get_or_add(Region, {"code": ccode}, name=cname, level="county", parent_id=city.id)
+            institutions = [
+                _get_or_add(Institution, {"licence_no": lic}, name=name, level=level, county_id=counties[county].id,
+                            address=address)
+                for name, lic, level, county, address in spec["institutions"]
+            ]
+            lines.append(f"\n{spec['name']}  http://127.0.0.1:{{port}}/{spec['slug']}/")
+            lines.append("  demo doctors to sign up with (real name / ID number / qualification):")
+            for name, idn, cert, level, category, rural, obtained in spec["doctors"]:
+                _get_or_add(Qualification, {"certificate_no": cert}, name=name, id_number=idn, level=level,
+                            category=category, rural_general=rural, obtained_on=obtained)
+                lines.append(f"    {name}  {idn}  {level.value}/{category.value}")
+            lines.append(f"  staff and officers (password {DEMO_PASSWORD}; TOTP secret; `flask dev totp NAME` prints a code):")
+            accounts = [(u, Role.STAFF, institutions[i]) for u, i in spec["staff"]]
+            accounts.append((spec["officer"], Role.OFFICER, None))
+            for username, role, inst in accounts:
+                user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
+                if user is None:
+                    db.session.add(User(
+                        username=username, password_hash=hash_password(DEMO_PASSWORD), role=role,
+                        real_name="演示账号", institution_id=inst.id if inst else None,
+                        totp_secret=demo_totp_secret(username), phone="", email=f"{username}@example.invalid",
+                    ))
+                where = inst.name if inst else spec["name"] + "卫生健康委员会"
+                lines.append(f"    {username:<18} {role.value:<8} {demo_totp_secret(username)}  {where}")
+            db.session.commit()
+    return lines
+
+
+demo_cli = AppGroup("demo", help="Demo data for trying the portal.")
+
+
+@demo_cli.command("load")
+def load_command() -> None:
+    """Create the demo tenants, institutions, records and accounts (safe to run twice)."""
+    lines = load_demo()
+    port = current_app.config.get("PORT") or __import__("os").environ.get("PORT", "5000")
+    click.echo("Demo data is loaded." + "\n".join(lines).replace("{port}", str(port)))
+
+
+dev_cli = AppGroup("dev", help="Development-only helpers.")
+
+
+@dev_cli.command("totp")
+@click.argument("username")
+@click.option("--tenant", "slug", default=None, help="Tenant slug when the user name exists in several.")
+def totp_command(username: str, slug: str | None) -> None:
+    """Print the current TOTP code of a staff or officer account (development only)."""
+    if not (current_app.debug or current_app.testing):
+        raise click.ClickException("only available in development (PORTAL_CONFIG=development)")
+    stmt = db.select(User).filter_by(username=username).execution_options(all_tenants=True)
+    if slug:
+        stmt = stmt.join(Tenant, Tenant.id == User.tenant_id).where(Tenant.slug == slug)
+    users = db.session.execute(stmt).scalars().all()
+    if not users:
+        raise click.ClickException(f"no user {username!r}")
+    if len(users) > 1:
+        raise click.ClickException("several tenants have this user name: add --tenant SLUG")
+    if not users[0].totp_secret:
+        raise click.ClickException("this account has no TOTP secret")
+    totp = pyotp.TOTP(users[0].totp_secret)
+    click.echo(totp.now())

@@ -1,0 +1,127 @@
+"""The doctor's forms. Field rules come from ``portal.rules``; messages are translated here."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from portal.rules import identity
+
+MESSAGES = {
+    "required": _l("This field is required."),
+    "name_length": _l("Enter your full legal name (2 to 30 characters)."),
+    "name_chars": _l("Enter your legal name in Chinese characters, as on your ID card (a middle dot · is allowed). "
+                     "This is not your user name: no letters or digits."),
+    "id_length": _l("A resident ID number has 18 characters."),
+    "id_checksum": _l("This ID number is not valid: check every digit (the last one may be X)."),
+    "id_birth_date": _l("The birth date in this ID number is not a real date."),
+    "id_format": _l("This ID number is not valid: 17 digits followed by a digit or X."),
+    "mobile": _l("Enter a mainland China mobile number of 11 digits, e.g. 13800138000."),
+    "email": _l("Enter a valid email address, e.g. name@example.com."),
+    "username": _l("4 to 32 characters: letters, digits, '_', '.' or '-', starting with a letter."),
+    "password_length": _l("Use 8 to 128 characters."),
+    "password_mix": _l("Use both letters and digits or symbols."),
+}
+
+
+def rule(check):
+    def validator(form, field):
+        key = check(field.data or "")
+        if key:
+            raise ValidationError(MESSAGES[key])
+
+    return validator
+
+
+class SignupForm(FlaskForm):
+    real_name = StringField(
+        _l("Real name (as on your ID card)"),
+        validators=[DataRequired(MESSAGES["required"]), Length(max=30), rule(identity.real_name_error)],
+        render_kw={"autocomplete": "name", "maxlength": "30"},
+        description=_l("Chinese characters only. This is not your user name."),
+    )
+    id_number = StringField(
+        _l("Resident ID number"),
+        validators=[DataRequired(MESSAGES["required"]), Length(max=18, message=MESSAGES["id_length"]),
+                    rule(identity.id_number_error)],
+        render_kw={"autocomplete": "off", "maxlength": "18", "autocapitalize": "characters"},
+    )
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(MESSAGES["required"]), Length(max=11, message=MESSAGES["mobile"]), rule(identity.mobile_error)],
+        render_kw={"autocomplete": "tel-national", "inputmode": "tel", "maxlength": "11"},
+    )
+    email = StringField(
+        _l("Email"),
+        validators=[DataRequired(MESSAGES["required"]), Length(max=254, message=MESSAGES["email"]), rule(identity.email_error)],
+        render_kw={"autocomplete": "email", "inputmode": "email", "maxlength": "254"},
+    )
+    username = StringField(
+        _l("User name (for logging in)"),
+        validators=[DataRequired(MESSAGES["required"]), Length(max=32, message=MESSAGES["username"]), rule(identity.username_error)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "maxlength": "32"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(MESSAGES["required"]), Length(max=128, message=MESSAGES["password_length"]),
+                    rule(identity.password_error)],
+        render_kw={"autocomplete": "new-password", "maxlength": "128"},
+        description=_l("At least 8 characters, with letters and digits or symbols."),
+    )
+    password_again = PasswordField(
+        _l("Password again"),
+        validators=[DataRequired(MESSAGES["required"]), EqualTo("password", _l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password", "maxlength": "128"},
+    )
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Verification code"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "6"},
+    )
+
+
+class SendCodeForm(FlaskForm):
+    channel = HiddenField(validators=[DataRequired()])
+
+
+class ActivationCodeForm(FlaskForm):
+    code = StringField(
+        _l("Activation code"),
+        validators=[DataRequired(_l("Enter the activation code.")), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters", "maxlength": "20"},
+    )
+
+
+class ChooseInstitutionForm(FlaskForm):
+    institution_id = HiddenField(validators=[DataRequired()])
+
+
+NONE_HINT = _l("Required. Write 无 (none) if there is nothing to declare.")
+
+
+class ApplicationForm(FlaskForm):
+    institution_id = SelectField(_l("Practice institution"), coerce=str, validators=[DataRequired(MESSAGES["required"])])
+    scope = SelectField(_l("Practice scope"), coerce=str, validators=[DataRequired(MESSAGES["required"])])
+    contract_start = DateField(_l("Contract start date"), validators=[Optional()],
+                               description=_l("Leave both dates empty if you have no contract: one year from today is used."))
+    contract_end = DateField(_l("Contract end date"), validators=[Optional()])
+    home_address = StringField(_l("Home address as on your ID card"),
+                               validators=[DataRequired(MESSAGES["required"]), Length(max=200)],
+                               description=_l("The address printed on your ID card, not where you live now."),
+                               render_kw={"maxlength": "200"})
+    work_experience = TextAreaField(_l("Work experience"), validators=[DataRequired(NONE_HINT), Length(max=2000)],
+                                    description=NONE_HINT, render_kw={"maxlength": "2000", "rows": "4"})
+    rewards_punishments = TextAreaField(_l("Rewards and punishments"), validators=[DataRequired(NONE_HINT), Length(max=1000)],
+                                        description=NONE_HINT, render_kw={"maxlength": "1000", "rows": "3"})
+
+    def validate_contract_end(self, field):
+        start, end = self.contract_start.data, field.data
+        if bool(start) != bool(end):
+            raise ValidationError(_l("Give both contract dates, or leave both empty."))
+        if start and end and end <= start:
+            raise ValidationError(_l("The contract must end after it starts."))

@@ -1,0 +1,268 @@
+"""Thin views of the doctor's end: parse the form, call a service or the workflow, render."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import workflow
+from portal.accounts import role_required, start_session
+from portal.accounts.codes import CodeError, issue, verify
+from portal.accounts.models import CodePurpose, Role
+from portal.doctor import bp, services
+from portal.doctor.forms import (
+    ActivationCodeForm,
+    ApplicationForm,
+    ChooseInstitutionForm,
+    CodeForm,
+    SendCodeForm,
+    SignupForm,
+)
+from portal.extensions import db
+from portal.htmx import redirect_to, render
+from portal.institution.models import Institution
+from portal.notify.services import queue
+from portal.rules.catalogue import scope_allowed, scope_name, scopes_for
+from portal.rules.registration import contract_period, practice_years, valid_until
+from portal.tenants import rules_for
+from portal.tenants.models import local_today
+from portal.workflow.models import State
+
+doctor_only = role_required(Role.DOCTOR)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    form = SignupForm()
+    if form.validate_on_submit():
+        if services.username_taken(form.username.data.strip()):
+            form.username.errors.append(_("This user name is taken. Choose another."))
+        if services.id_number_taken(form.id_number.data.strip().upper()):
+            form.id_number.errors.append(_("An account with this ID number already exists. Log in instead, "
+                                           "or contact the health commission."))
+        if not form.username.errors and not form.id_number.errors:
+            user = services.sign_up(
+                real_name=form.real_name.data, id_number=form.id_number.data, phone=form.phone.data,
+                email=form.email.data, username=form.username.data, password=form.password.data,
+            )
+            start_session(user)
+            return redirect_to(url_for("doctor.home"))
+    status = 422 if form.errors or any(f.errors for f in form) else 200
+    return render("doctor/signup.html", "form_block", status=status, form=form)
+
+
+def _application_context(app):
+    if app is None:
+        return {}
+    rules = rules_for(g.tenant)
+    ctx = {"scope_label": scope_name(app.scope) if app.scope else ""}
+    if app.registered_on:
+        ctx["practice_years"] = practice_years(app.registered_on, local_today())
+        ctx["valid_until"] = valid_until(app.registered_on, rules["registration"]["valid_years"])
+    if app.state in (State.CONFIRMED, State.APPROVED):
+        ctx["materials"] = rules["materials"]["default"]
+    return ctx
+
+
+@bp.get("/me")
+@doctor_only
+def home():
+    app = services.open_application(current_user)
+    return render("doctor/home.html", app=app, State=State, **_application_context(app))
+
+
+# ---- D3: phone or email verification -----------------------------------------------------
+
+def _channel() -> str:
+    return "email" if request.values.get("channel") == "email" else "sms"
+
+
+@bp.get("/me/verify")
+@doctor_only
+def verify_contact():
+    if current_user.contact_verified:
+        return redirect_to(url_for("doctor.home"))
+    return render("doctor/verify.html", channel=_channel(), send_form=SendCodeForm(), form=CodeForm(), sent=False)
+
+
+@bp.post("/me/verify/send")
+@doctor_only
+def send_contact_code():
+    channel = _channel()
+    form = SendCodeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    rules = rules_for(g.tenant)["codes"]
+    destination = current_user.phone if channel == "sms" else current_user.email
+    purpose = CodePurpose.VERIFY_PHONE if channel == "sms" else CodePurpose.VERIFY_EMAIL
+    code_form = CodeForm(formdata=None)
+    try:
+        issued = issue(current_user, purpose, channel, destination, rules)
+    except CodeError as err:
+        code_form.code.errors.append(err.message())
+        return render("doctor/verify.html", "code_block", status=429, channel=channel, send_form=form,
+                      form=code_form, sent=False)
+    minutes = rules["otp_minutes"]
+    if channel == "sms":
+        body = _("[%(tenant)s physician registration] Your verification code is %(code)s, valid for %(n)s minutes. "
+                 "Do not tell anyone.", tenant=g.tenant.name, code=issued.code, n=minutes)
+        # D3: the origin-bound line lets the phone offer the code in the form
+        body += f"\n\n@{request.host.split(':')[0]} #{issued.code}"
+        queue("sms", destination, body, user_id=current_user.id)
+    else:
+        queue("email", destination, _("Your verification code is %(code)s, valid for %(n)s minutes.",
+                                      code=issued.code, n=minutes),
+              subject=_("Your verification code"), user_id=current_user.id)
+    db.session.commit()
+    return render("doctor/verify.html", "code_block", channel=channel, send_form=form, form=code_form, sent=True,
+                  wait=rules["otp_resend_seconds"])
+
+
+@bp.post("/me/verify/check")
+@doctor_only
+def check_contact_code():
+    channel = _channel()
+    form = CodeForm()
+    purpose = CodePurpose.VERIFY_PHONE if channel == "sms" else CodePurpose.VERIFY_EMAIL
+    if form.validate_on_submit():
+        try:
+            verify(current_user, purpose, form.code.data, rules_for(g.tenant)["codes"])
+        except CodeError as err:
+            form.code.errors.append(err.message())
+        else:
+            workflow.verify_contact(current_user, channel)
+            flash(_("Your mobile number is verified.") if channel == "sms" else _("Your email address is verified."))
+            return redirect_to(url_for("doctor.activate"))
+    return render("doctor/verify.html", "code_block", status=422, channel=channel, send_form=SendCodeForm(),
+                  form=form, sent=True)
+
+
+# ---- D4: activation ------------------------------------------------------------------------
+
+def _needs_verified_contact():
+    if not current_user.contact_verified:
+        return redirect_to(url_for("doctor.verify_contact"))
+    return None
+
+
+@bp.get("/me/activate")
+@doctor_only
+def activate():
+    if (r := _needs_verified_contact()) is not None:
+        return r
+    if current_user.activated_at:
+        return redirect_to(url_for("doctor.home"))
+    q = request.args.get("q", "").strip()[:50]
+    found = []
+    if q:
+        found = db.session.execute(
+            db.select(Institution).where(Institution.name.contains(q)).order_by(Institution.name).limit(20)
+        ).scalars().all()
+    return render("doctor/activate.html", "search_block", q=q, found=found, choose_form=ChooseInstitutionForm(),
+                  form=ActivationCodeForm())
+
+
+@bp.post("/me/activate/institution")
+@doctor_only
+def choose_institution():
+    if (r := _needs_verified_contact()) is not None:
+        return r
+    form = ChooseInstitutionForm()
+    if not form.validate_on_submit() or not form.institution_id.data.isdigit():
+        abort(400)
+    institution = db.session.get(Institution, int(form.institution_id.data))
+    if institution is None:
+        abort(404)
+    try:
+        auto = workflow.name_institution(current_user, institution, g.tenant)
+    except workflow.WrongState:
+        return redirect_to(url_for("doctor.home"))
+    if auto:
+        flash(_("%(name)s activates accounts automatically: your account is active.", name=institution.name))
+        return redirect_to(url_for("doctor.home"))
+    return redirect_to(url_for("doctor.activate"))
+
+
+@bp.post("/me/activate/code")
+@doctor_only
+def enter_activation_code():
+    form = ActivationCodeForm()
+    if current_user.activated_at:
+        return redirect_to(url_for("doctor.home"))
+    if form.validate_on_submit():
+        try:
+            verify(current_user, CodePurpose.ACTIVATION, form.code.data, rules_for(g.tenant)["codes"])
+        except CodeError as err:
+            form.code.errors.append(err.message())
+        else:
+            workflow.activate(current_user, None, "code")
+            flash(_("Your account is activated."))
+            return redirect_to(url_for("doctor.home"))
+    return render("doctor/activate.html", "code_block", status=422, q="", found=[],
+                  choose_form=ChooseInstitutionForm(), form=form)
+
+
+# ---- D9–D15: the application ---------------------------------------------------------------
+
+def _application_form(app, formdata=None):
+    form = ApplicationForm(formdata=formdata, obj=app) if app else ApplicationForm(formdata=formdata)
+    institutions = db.session.execute(db.select(Institution).order_by(Institution.name)).scalars().all()
+    form.institution_id.choices = [("", _("Choose…"))] + [(str(i.id), i.name) for i in institutions]
+    q = current_user.qualification
+    form.scope.choices = [("", _("Choose…"))] + [(k, name) for k, name in scopes_for(q.category.value)]
+    if formdata is None:
+        chosen = app.institution_id if app and app.institution_id else current_user.institution_id
+        form.institution_id.data = str(chosen) if chosen else ""
+        form.scope.data = app.scope if app else ""
+    return form
+
+
+def _may_apply():
+    u = current_user
+    return u.identity_verified and u.qualification is not None and u.contact_verified and u.activated_at is not None
+
+
+@bp.route("/me/application", methods=["GET", "POST"])
+@doctor_only
+def application():
+    if not _may_apply():
+        return redirect_to(url_for("doctor.home"))
+    app = services.open_application(current_user)
+    if app is not None and app.state not in services.EDITABLE:
+        return redirect_to(url_for("doctor.home"))
+    if request.method == "GET":
+        return render("doctor/application.html", form=_application_form(app), app=app)
+    form = _application_form(app, request.form)
+    submitting = request.form.get("action") == "submit"
+    form.validate()
+    if form.scope.data and not scope_allowed(current_user.qualification.category.value, form.scope.data):
+        form.scope.errors = [_("Choose a scope of your qualification's category.")]
+    errors = {name: errs for name, errs in form.errors.items() if errs}
+    if not submitting:  # saving a draft: empty fields are fine, wrong ones are not
+        errors = {n: e for n, e in errors.items() if n == "csrf_token" or getattr(form, n).data not in (None, "")}
+    if errors:
+        if "csrf_token" in errors:
+            abort(400)
+        return render("doctor/application.html", "form_block", status=422, form=form, app=app)
+    data = {
+        "scope": form.scope.data or "",
+        "home_address": (form.home_address.data or "").strip(),
+        "work_experience": (form.work_experience.data or "").strip(),
+        "rewards_punishments": (form.rewards_punishments.data or "").strip(),
+        "contract_start": form.contract_start.data,
+        "contract_end": form.contract_end.data,
+    }
+    if form.institution_id.data:
+        data["institution_id"] = int(form.institution_id.data)
+    if submitting:
+        start, end = contract_period(form.contract_start.data, form.contract_end.data, local_today(),
+                                     rules_for(g.tenant)["registration"]["contract_default_years"])
+        data.update(contract_start=start, contract_end=end)
+    app = services.save_draft(current_user, app, data)
+    if submitting:
+        workflow.submit(app, current_user)
+        flash(_("Your application was submitted. Your institution will confirm it."))
+        return redirect_to(url_for("doctor.home"))
+    flash(_("Draft saved."))
+    return redirect_to(url_for("doctor.application"))

@@ -1,0 +1,163 @@
+"""Institution staff: activate doctors, confirm or reject applications, in-page."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from portal import workflow
+from portal.accounts.codes import CodeError, issue
+from portal.accounts.models import CodePurpose, Role, User
+from portal.extensions import db
+from portal.htmx import is_partial_request, redirect_to, render
+from portal.institution import bp
+from portal.institution.forms import AutoActivationForm, RejectForm, SendActivationForm
+from portal.notify.services import queue
+from portal.rules.catalogue import scope_name
+from portal.tenants import rules_for
+from portal.workflow.models import Application, State
+
+PAGE = 50
+
+
+@bp.get("/")
+def home():
+    return redirect_to(url_for("institution.approvals"))
+
+
+def _waiting_doctors():
+    return db.session.execute(
+        db.select(User)
+        .where(User.role == Role.DOCTOR, User.institution_id == current_user.institution_id,
+               User.activated_at.is_(None))
+        .order_by(User.institution_named_at.desc(), User.id.desc())
+        .limit(PAGE)
+    ).scalars().all()
+
+
+@bp.get("/activations")
+def activations():
+    inst = current_user.institution
+    return render("institution/activations.html", doctors=_waiting_doctors(), institution=inst,
+                  send_form=SendActivationForm(), auto_form=AutoActivationForm(enabled=inst.auto_activation),
+                  auto_allowed=rules_for(g.tenant)["institutions"]["auto_activation_allowed"], sent={})
+
+
+def _doctor_of_mine(doctor_id: int) -> User:
+    doctor = db.session.get(User, doctor_id)
+    if doctor is None or doctor.role != Role.DOCTOR or doctor.institution_id != current_user.institution_id:
+        abort(404)
+    return doctor
+
+
+@bp.post("/activations/<int:doctor_id>/send")
+def send_activation(doctor_id: int):
+    doctor = _doctor_of_mine(doctor_id)
+    form = SendActivationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    message, status = None, 200
+    if doctor.activated_at:
+        message = _("This doctor is already activated.")
+    else:
+        channel = "email" if form.channel.data == "email" else "sms"
+        destination = doctor.email if channel == "email" else doctor.phone
+        rules = rules_for(g.tenant)["codes"]
+        try:
+            issued = issue(doctor, CodePurpose.ACTIVATION, channel, destination, rules, issued_by=current_user)
+        except CodeError as err:
+            message, status = err.message(), 429
+        else:
+            body = _("[%(tenant)s physician registration] %(inst)s sent you an activation code: %(code)s. It is valid "
+                     "for %(n)s hours. Enter it on the portal and press \"Activate my account\".",
+                     tenant=g.tenant.name, inst=current_user.institution.name, code=issued.code,
+                     n=rules["activation_hours"])
+            queue(channel, destination, body, subject=_("Your activation code"), user_id=doctor.id)
+            workflow.audit("user", doctor.id, "send_activation_code", current_user, {}, {"channel": channel})
+            db.session.commit()
+            message = _("Activation code sent to %(to)s.", to=doctor.masked_phone if channel == "sms" else doctor.email)
+    if is_partial_request():
+        return render("institution/activations.html", "doctor_row", status=status, d=doctor,
+                      send_form=SendActivationForm(), sent={doctor.id: message})
+    flash(message)
+    return redirect_to(url_for("institution.activations"))
+
+
+@bp.post("/activations/auto")
+def auto_activation():
+    form = AutoActivationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not rules_for(g.tenant)["institutions"]["auto_activation_allowed"]:
+        abort(403)
+    inst = current_user.institution
+    workflow.set_auto_activation(inst, bool(form.enabled.data), current_user, _waiting_doctors())
+    flash(_("Automatic activation is on.") if inst.auto_activation else _("Automatic activation is off."))
+    return redirect_to(url_for("institution.activations"))
+
+
+# ---- I4: approval queue --------------------------------------------------------------------
+
+def _queue(before_id: int | None):
+    stmt = (
+        db.select(Application)
+        .where(Application.institution_id == current_user.institution_id, Application.state == State.SUBMITTED)
+        .order_by(Application.id.desc())
+        .limit(PAGE + 1)
+    )
+    if before_id:
+        stmt = stmt.where(Application.id < before_id)
+    rows = db.session.execute(stmt).scalars().all()
+    return rows[:PAGE], (rows[PAGE - 1].id if len(rows) > PAGE else None)
+
+
+@bp.get("/approvals")
+def approvals():
+    before = request.args.get("before", type=int)
+    rows, next_before = _queue(before)
+    return render("institution/approvals.html", apps=rows, next_before=next_before, form=RejectForm(formdata=None),
+                  scope_name=scope_name, results={})
+
+
+def _application_of_mine(app_id: int) -> Application:
+    app = db.session.get(Application, app_id)
+    if app is None or app.institution_id != current_user.institution_id or app.state == State.DRAFT:
+        abort(404)
+    return app
+
+
+def _row_response(app: Application, message: str, status: int = 200, form=None):
+    if is_partial_request():
+        return render("institution/approvals.html", "app_row", status=status, a=app, scope_name=scope_name,
+                      form=form or RejectForm(formdata=None), results={app.id: message})
+    flash(message)
+    return redirect_to(url_for("institution.approvals"))
+
+
+@bp.post("/approvals/<int:app_id>/confirm")
+def confirm(app_id: int):
+    app = _application_of_mine(app_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        workflow.confirm(app, current_user)
+    except workflow.WrongState:
+        return _row_response(app, _("Not changed: this application is no longer waiting for you."), 409)
+    return _row_response(app, _("Confirmed. The doctor was notified."))
+
+
+@bp.post("/approvals/<int:app_id>/reject")
+def reject(app_id: int):
+    app = _application_of_mine(app_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _row_response(app, form.reason.errors[0], 422, form)
+    try:
+        workflow.reject(app, current_user, form.reason.data)
+    except workflow.WrongState:
+        return _row_response(app, _("Not changed: this application is no longer waiting for you."), 409)
+    return _row_response(app, _("Rejected. The doctor was notified with your reason."))

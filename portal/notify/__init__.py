@@ -1,0 +1,50 @@
+"""Notifications: the outbox, its delivery worker and, in development, the outbox page."""
+
+from __future__ import annotations
+
+import click
+from flask import Blueprint, abort, current_app, g
+from flask.cli import AppGroup
+
+from portal.extensions import db
+from portal.htmx import render
+from portal.notify.models import OutboxMessage
+from portal.notify.services import work
+
+bp = Blueprint("notify", __name__, url_prefix="/<tenant>/dev")
+
+
+@bp.get("/outbox")
+def outbox():
+    """The development SMS gateway: what would have been sent (only when DEV_OUTBOX)."""
+    if not current_app.config.get("DEV_OUTBOX"):
+        abort(404)
+    messages = db.session.execute(
+        db.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(30)
+    ).scalars().all()
+    response = current_app.make_response(render("notify/outbox.html", messages=messages, tenant=g.tenant))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+notify_cli = AppGroup("notify", help="Deliver and inspect notifications.")
+
+
+@notify_cli.command("work")
+@click.option("--once", is_flag=True, help="Deliver what is due and exit.")
+def work_command(once: bool) -> None:
+    """Deliver queued SMS and email with retries (SEC7)."""
+    work(once=once)
+
+
+@notify_cli.command("outbox")
+@click.option("--limit", default=10)
+def outbox_command(limit: int) -> None:
+    """Print the latest messages (the development SMS gateway)."""
+    rows = db.session.execute(
+        db.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit).execution_options(all_tenants=True)
+    ).scalars()
+    for m in rows:
+        state = "sent" if m.sent_at else f"pending ({m.attempts} tries)"
+        click.echo(f"#{m.id} {m.created_at:%H:%M:%S} {m.channel} → {m.recipient} [{state}]\n    {m.body}")
+

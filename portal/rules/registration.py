@@ -1,0 +1,47 @@
+"""Dates and numbers of a registration: D14, R5, D18, L10."""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def contract_period(start: date | None, end: date | None, today: date, default_years: int) -> tuple[date, date]:
+    """D14 / F10: the contract dates when there is a contract, else one year from today."""
+    if start and end:
+        return start, end
+    return today, add_years(today, default_years)
+
+
+def practice_years(registered_on: date | None, today: date) -> int:
+    """D18 / R5: full years of practice counted from the day the registration succeeded."""
+    if registered_on is None or today < registered_on:
+        return 0
+    years = today.year - registered_on.year
+    if (today.month, today.day) < (registered_on.month, registered_on.day):
+        years -= 1
+    return years
+
+
+def valid_until(registered_on: date, valid_years: int) -> date:
+    """R3: a registration is valid for two years."""
+    return add_years(registered_on, valid_years)
+
+
+LEVEL_DIGIT = {"practitioner": "1", "assistant": "2"}
+CATEGORY_DIGIT = {"clinical": "1", "tcm": "2", "dental": "3", "public_health": "4"}
+
+
+def certificate_number(level: str, category: str, county_code: str, serial: int, serial_digits: int) -> str:
+    """L10: level digit, category digit, six-digit county code, serial (15 digits by default)."""
+    if serial >= 10**serial_digits:
+        raise ValueError("certificate serial exhausted for this tenant")
+    if len(county_code) != 6 or not county_code.isdigit():
+        raise ValueError("county code must be six digits")
+    return f"{LEVEL_DIGIT[level]}{CATEGORY_DIGIT[category]}{county_code}{serial:0{serial_digits}d}"

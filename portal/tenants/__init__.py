@@ -1,0 +1,91 @@
+"""Tenancy (T1–T4): the tenant model, resolution of ``/<slug>/``, the one ORM filter,
+per-tenant rule settings and the ``flask tenants`` commands."""
+
+from __future__ import annotations
+
+import copy
+
+import click
+from flask import Flask, abort, g
+from flask.cli import AppGroup
+
+from config import national_rules
+from portal.extensions import db
+from portal.tenants.models import Region, Tenant, TenantScoped  # noqa: F401
+from portal.tenants.scope import reset_tenant, set_tenant, tenant_context  # noqa: F401
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in (over or {}).items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def rules_for(tenant: Tenant) -> dict:
+    """National defaults (config/rules.toml) with the tenant's overrides on top (R6)."""
+    return _merge(national_rules(), tenant.rules or {})
+
+
+def init_app(app: Flask) -> None:
+    @app.url_value_preprocessor
+    def _resolve_tenant(endpoint, values):
+        if values is None or "tenant" not in values:
+            return
+        slug = values.pop("tenant")
+        tenant = db.session.execute(db.select(Tenant).filter_by(slug=slug)).scalar_one_or_none()
+        if tenant is None:
+            abort(404)
+        g.tenant = tenant
+        g._tenant_token = set_tenant(tenant.id)
+
+    @app.url_defaults
+    def _add_tenant(endpoint, values):
+        if "tenant" in values or not app.url_map.is_endpoint_expecting(endpoint, "tenant"):
+            return
+        tenant = g.get("tenant")
+        if tenant is not None:
+            values["tenant"] = tenant.slug
+
+    @app.teardown_request
+    def _forget_tenant(exc=None):
+        token = g.pop("_tenant_token", None)
+        if token is not None:
+            reset_tenant(token)
+
+    app.cli.add_command(tenants_cli)
+
+
+tenants_cli = AppGroup("tenants", help="Create and list tenants (provinces).")
+
+
+def create_tenant(slug: str, name: str, **contact) -> Tenant:
+    tenant = Tenant(slug=slug, name=name, rules={}, **contact)
+    db.session.add(tenant)
+    db.session.flush()
+    return tenant
+
+
+@tenants_cli.command("create")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--contact-phone", default="")
+@click.option("--contact-address", default="")
+def create_command(slug: str, name: str, contact_phone: str, contact_address: str) -> None:
+    """Create a tenant SLUG named NAME, seeded with the national default rules (T4)."""
+    if not slug.isascii() or not slug.replace("-", "").isalnum() or slug != slug.lower():
+        raise click.BadParameter("lower-case letters, digits and '-' only", param_hint="SLUG")
+    if db.session.execute(db.select(Tenant).filter_by(slug=slug)).scalar_one_or_none():
+        raise click.ClickException(f"tenant {slug!r} already exists")
+    create_tenant(slug, name, contact_phone=contact_phone, contact_address=contact_address)
+    db.session.commit()
+    click.echo(f"created tenant {slug} ({name}) with the national default rules")
+
+
+@tenants_cli.command("list")
+def list_command() -> None:
+    for t in db.session.execute(db.select(Tenant).order_by(Tenant.slug)).scalars():
+        click.echo(f"{t.slug}\t{t.name}")

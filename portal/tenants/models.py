@@ -1,0 +1,64 @@
+"""Tenants (one per province, T1) and their city/county tree."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from portal.extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC, as stored in the database."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def local_today() -> date:
+    """Today in China (registration dates are Beijing dates)."""
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+class Tenant(db.Model):
+    __tablename__ = "tenant"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: URL prefix, e.g. ``hubei`` (T2)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    #: display name, e.g. 湖北省
+    name: Mapped[str] = mapped_column(String(60))
+    #: the provincial health commission's contact details, shown to unverified doctors (D2)
+    contact_name: Mapped[str] = mapped_column(String(100), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    contact_address: Mapped[str] = mapped_column(String(200), default="")
+    #: rule overrides on top of config/rules.toml (R6); nested like the TOML
+    rules: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: last certificate serial issued in this tenant (L10)
+    certificate_serial: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TenantScoped:
+    """Mixin for every tenant-owned table (T3). The one ORM filter in
+    ``portal.tenants.scope`` limits every SELECT to the current tenant, and the
+    ``before_flush`` hook stamps ``tenant_id`` on new rows."""
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:  # noqa: N805
+        return mapped_column(ForeignKey("tenant.id"), index=True)
+
+
+class Region(TenantScoped, db.Model):
+    """A city (parent None) or a county (parent = its city)."""
+
+    __tablename__ = "region"
+    __table_args__ = (UniqueConstraint("tenant_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: six-digit administrative division code (used in certificate numbers, L10)
+    code: Mapped[str] = mapped_column(String(6))
+    name: Mapped[str] = mapped_column(String(60))
+    #: "city" or "county"
+    level: Mapped[str] = mapped_column(String(10))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+    parent: Mapped[Region | None] = relationship(remote_side=[id])

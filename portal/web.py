@@ -1,0 +1,108 @@
+"""Cross-cutting web concerns: language, security headers, static assets, error pages."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.extensions import babel, talisman
+from portal.htmx import render
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+    "base-uri": "'self'",
+    "object-src": "'none'",
+}
+
+
+def select_locale() -> str:
+    lang = request.cookies.get("lang")
+    return lang if lang in ("zh_CN", "en") else "zh_CN"
+
+
+def _asset_versions(static: Path) -> dict[str, str]:
+    versions = {}
+    for path in static.rglob("*"):
+        if path.is_file():
+            rel = path.relative_to(static).as_posix()
+            versions[rel] = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    return versions
+
+
+def _htmx_file(static: Path) -> str | None:
+    found = sorted((static / "vendor").glob("htmx-*.min.js")) if (static / "vendor").is_dir() else []
+    return found[-1].relative_to(static).as_posix() if found else None
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    talisman.init_app(
+        app,
+        content_security_policy=CSP,
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        frame_options="DENY",
+        referrer_policy="same-origin",
+    )
+    static = Path(app.static_folder)
+    versions = _asset_versions(static)
+    app.config["HTMX_JS"] = _htmx_file(static)
+    # every static URL carries its content hash, so the file can be cached for a year (P3)
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 31536000
+
+    @app.template_global()
+    def asset(filename: str) -> str:
+        from flask import url_for
+
+        return url_for("static", filename=filename, v=versions.get(filename, "0"))
+
+    app.jinja_env.filters["format_date"] = format_date
+    app.jinja_env.filters["format_datetime"] = format_datetime
+
+    @app.context_processor
+    def _tenant():
+        return {"tenant": g.get("tenant")}
+
+    @app.template_global()
+    def current_locale() -> str:
+        return select_locale()
+
+    @app.after_request
+    def _private_pages(response):
+        # pages of a logged-in user may show ID numbers: never cached (SEC5)
+        if current_user.is_authenticated and response.mimetype == "text/html":
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc):
+        return _error_page(400, _("The form has expired or was not sent from this site. Please reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        messages = {
+            400: _("The request could not be understood."),
+            403: _("You do not have access to this page."),
+            404: _("Page not found."),
+            405: _("This action is not allowed here."),
+            409: _("This item has changed meanwhile. Please reload the page."),
+            413: _("The upload is too large."),
+            429: _("Too many requests. Please wait a moment and try again."),
+        }
+        return _error_page(exc.code or 500, messages.get(exc.code, exc.description or ""))
+
+    def _error_page(status: int, message: str):
+        return render("error.html", status=status, message=message, tenant=g.get("tenant"))

@@ -1,0 +1,169 @@
+"""Every state change of an application or a doctor's account goes through here.
+
+Each function checks the current state (refusing a wrong one with ``WrongState``), makes the
+change, writes the audit row (A8) and queues the notification (SEC7), and commits all three
+in ONE transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.notify.services import notify_user
+from portal.rules.registration import certificate_number
+from portal.tenants import rules_for
+from portal.tenants.models import Tenant, utcnow
+from portal.workflow.models import Application, AuditLog, State
+
+
+class WrongState(Exception):
+    """The item is not in a state that allows this action (e.g. withdrawn meanwhile)."""
+
+
+def audit(entity: str, entity_id: int, action: str, actor: User | None, before: dict, after: dict, note: str = "") -> None:
+    db.session.add(AuditLog(entity=entity, entity_id=entity_id, action=action,
+                            actor_id=actor.id if actor else None, before=before, after=after, note=note))
+
+
+def _snapshot(obj, fields: tuple[str, ...]) -> dict:
+    out = {}
+    for name in fields:
+        value = getattr(obj, name)
+        out[name] = value.isoformat() if hasattr(value, "isoformat") else (str(value) if value is not None else None)
+    return out
+
+
+# ---- the doctor's account ---------------------------------------------------------------
+
+def verify_contact(doctor: User, channel: str) -> None:
+    field = "phone_verified_at" if channel == "sms" else "email_verified_at"
+    before = _snapshot(doctor, (field,))
+    setattr(doctor, field, utcnow())
+    audit("user", doctor.id, f"verify_{'phone' if channel == 'sms' else 'email'}", doctor, before, _snapshot(doctor, (field,)))
+    db.session.commit()
+
+
+def name_institution(doctor: User, institution, tenant: Tenant) -> bool:
+    """D4: the doctor names the main practice institution. Returns True when the
+    institution's automatic activation activated the account at once."""
+    if doctor.activated_at is not None:
+        raise WrongState("already activated")
+    before = _snapshot(doctor, ("institution_id",))
+    doctor.institution_id = institution.id
+    doctor.institution_named_at = utcnow()
+    audit("user", doctor.id, "name_institution", doctor, before, _snapshot(doctor, ("institution_id",)))
+    auto = institution.auto_activation and rules_for(tenant)["institutions"]["auto_activation_allowed"]
+    if auto:
+        _activate(doctor, None, "auto")
+    db.session.commit()
+    return auto
+
+
+def activate(doctor: User, by: User | None, how: str) -> None:
+    if doctor.activated_at is not None:
+        raise WrongState("already activated")
+    _activate(doctor, by, how)
+    db.session.commit()
+
+
+def set_auto_activation(institution, enabled: bool, staff: User, waiting: list[User]) -> None:
+    """I3: the switch means "no code needed", so doctors already waiting are activated too."""
+    before = {"auto_activation": institution.auto_activation}
+    institution.auto_activation = enabled
+    audit("institution", institution.id, "auto_activation", staff, before, {"auto_activation": enabled})
+    if enabled:
+        for doctor in waiting:
+            _activate(doctor, staff, "auto")
+    db.session.commit()
+
+
+def _activate(doctor: User, by: User | None, how: str) -> None:
+    doctor.activated_at = utcnow()
+    audit("user", doctor.id, "activate", by or doctor, {"activated_at": None}, _snapshot(doctor, ("activated_at",)), how)
+    notify_user(doctor, _("Your account on the physician registration portal is activated. You can now apply for registration."),
+                subject=_("Account activated"))
+
+
+# ---- applications -----------------------------------------------------------------------
+
+FIELDS = ("state", "institution_id", "scope", "contract_start", "contract_end", "reject_reason",
+          "certificate_no", "registered_on")
+
+#: action -> states it may start from
+ALLOWED = {
+    "submit": (State.DRAFT, State.REJECTED),
+    "confirm": (State.SUBMITTED,),
+    "reject": (State.SUBMITTED,),
+    "approve": (State.CONFIRMED,),
+}
+
+
+def _check(app: Application, action: str) -> dict:
+    if app.state not in ALLOWED[action]:
+        raise WrongState(f"{action} not allowed in state {app.state}")
+    return _snapshot(app, FIELDS)
+
+
+def submit(app: Application, doctor: User) -> None:
+    before = _check(app, "submit")
+    app.state = State.SUBMITTED
+    app.submitted_at = utcnow()
+    app.reject_reason = ""
+    audit("application", app.id, "submit", doctor, before, _snapshot(app, FIELDS))
+    notify_user(doctor, _("Your registration application was submitted to %(name)s for confirmation.",
+                          name=app.institution.name), subject=_("Application submitted"), email=False)
+    db.session.commit()
+
+
+def confirm(app: Application, staff: User) -> None:
+    before = _check(app, "confirm")
+    app.state = State.CONFIRMED
+    app.confirmed_at = utcnow()
+    audit("application", app.id, "confirm", staff, before, _snapshot(app, FIELDS))
+    notify_user(app.doctor, _("%(name)s confirmed your registration application. Please bring the paper materials "
+                              "to the health commission.", name=app.institution.name),
+                subject=_("Application confirmed by your institution"))
+    db.session.commit()
+
+
+def reject(app: Application, staff: User, reason: str) -> None:
+    before = _check(app, "reject")
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("a reason is required")
+    app.state = State.REJECTED
+    app.reject_reason = reason
+    audit("application", app.id, "reject", staff, before, _snapshot(app, FIELDS), reason)
+    notify_user(app.doctor, _("%(name)s returned your registration application. Reason: %(reason)s",
+                              name=app.institution.name, reason=reason),
+                subject=_("Application returned by your institution"))
+    db.session.commit()
+
+
+def approve(app: Application, officer: User, materials: list[str], tenant: Tenant, today: date) -> None:
+    before = _check(app, "approve")
+    rules = rules_for(tenant)
+    required = rules["materials"]["default"]
+    missing = [m for m in required if m not in materials]
+    if missing:
+        raise ValueError("paper materials missing: " + ", ".join(missing))
+    # the serial is taken with a row-level UPDATE so two officers never get the same number
+    tenant.certificate_serial = Tenant.certificate_serial + 1
+    db.session.flush()
+    db.session.refresh(tenant, ["certificate_serial"])
+    app.certificate_no = certificate_number(
+        app.level.value, app.category.value, app.institution.county.code, tenant.certificate_serial,
+        rules["registration"]["certificate_serial_digits"],
+    )
+    app.state = State.APPROVED
+    app.materials_received = list(materials)
+    app.decided_at = utcnow()
+    app.registered_on = today
+    audit("application", app.id, "approve", officer, before, _snapshot(app, FIELDS))
+    notify_user(app.doctor, _("Your practice registration is approved. Certificate number: %(no)s.",
+                              no=app.certificate_no), subject=_("Registration approved"))
+    db.session.commit()

@@ -1,0 +1,82 @@
+"""Applications and the audit log (A8). Only ``portal.workflow`` changes an
+application's state."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import enum_column
+from portal.admin.models import Category, Level
+from portal.extensions import db
+from portal.tenants.models import TenantScoped, utcnow
+
+
+class Kind(enum.StrEnum):
+    FIRST = "first"  # first registration (D7)
+
+
+class State(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"  # waiting for the institution (I4)
+    REJECTED = "rejected"  # the institution rejected it, with a reason; the doctor may resubmit
+    CONFIRMED = "confirmed"  # the institution confirmed; paper materials go to the commission
+    APPROVED = "approved"  # the commission approved; certificate number issued (A4)
+
+
+class Application(TenantScoped, db.Model):
+    __tablename__ = "application"
+    __table_args__ = (
+        Index("ix_application_queue", "tenant_id", "institution_id", "state", "submitted_at", "id"),
+        Index("ix_application_officer_queue", "tenant_id", "state", "confirmed_at", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[Kind] = mapped_column(enum_column(Kind), default=Kind.FIRST)
+    state: Mapped[State] = mapped_column(enum_column(State), default=State.DRAFT)
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"))
+    #: from the qualification record (D12)
+    level: Mapped[Level] = mapped_column(enum_column(Level))
+    category: Mapped[Category] = mapped_column(enum_column(Category))
+    #: key of the practice scope in the catalogue (D13, L9)
+    scope: Mapped[str] = mapped_column(String(40), default="")
+    #: time at this institution (D14)
+    contract_start: Mapped[date | None]
+    contract_end: Mapped[date | None]
+    #: home address as on the ID card (D10)
+    home_address: Mapped[str] = mapped_column(String(200), default="")
+    work_experience: Mapped[str] = mapped_column(Text, default="")
+    rewards_punishments: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    #: the institution's reason when it rejects (D15)
+    reject_reason: Mapped[str] = mapped_column(Text, default="")
+    #: paper materials the officer ticked as received (D16)
+    materials_received: Mapped[list] = mapped_column(JSON, default=list)
+    certificate_no: Mapped[str | None] = mapped_column(String(20))
+    #: the day the registration succeeded: practice years count from here (R5, D18)
+    registered_on: Mapped[date | None]
+
+    doctor = relationship("User")
+    institution = relationship("Institution")
+
+
+class AuditLog(TenantScoped, db.Model):
+    """Who changed what, when (A8). Rows are only ever inserted."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: e.g. "application", "user"
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int]
+    action: Mapped[str] = mapped_column(String(40))
+    before: Mapped[dict] = mapped_column(JSON, default=dict)
+    after: Mapped[dict] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
