@@ -1,4 +1,5 @@
-"""Settings classes. `create_app(config_name)` picks one; environment variables override."""
+"""Settings classes. `create_app(config_name)` or PORTAL_CONFIG picks one (development by
+default, so a newcomer needs no setup; production must say PORTAL_CONFIG=production)."""
 
 from __future__ import annotations
 
@@ -65,7 +66,6 @@ class Production(Default):
 
 
 CONFIGS = {
-    "default": Default,
     "development": Development,
     "testing": Testing,
     "production": Production,

@@ -11,8 +11,9 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     from config import CONFIGS
 
     app = Flask(__name__, instance_path=str(__import__("config").INSTANCE))
-    name = config_name or os.environ.get("PORTAL_CONFIG", "default")
+    name = config_name or os.environ.get("PORTAL_CONFIG", "development")
     app.config.from_object(CONFIGS[name])
+    app.config["CONFIG_NAME"] = name
     app.config.setdefault("DEV_OUTBOX", bool(app.config.get("DEBUG")))
     if test_config:
         app.config.update(test_config)

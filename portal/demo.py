@@ -141,7 +141,7 @@ dev_cli = AppGroup("dev", help="Development-only helpers.")
 @click.option("--tenant", "slug", default=None, help="Tenant slug when the user name exists in several.")
 def totp_command(username: str, slug: str | None) -> None:
     """Print the current TOTP code of a staff or officer account (development only)."""
-    if not (current_app.debug or current_app.testing):
+    if current_app.config["CONFIG_NAME"] not in ("development", "testing"):
         raise click.ClickException("only available in development (PORTAL_CONFIG=development)")
     stmt = db.select(User).filter_by(username=username).execution_options(all_tenants=True)
     if slug:

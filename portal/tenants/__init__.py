@@ -59,6 +59,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(tenants_cli)
 
 
+#: first path segments the portal itself uses: a tenant there would be shadowed
+RESERVED_SLUGS = {"static", "lang", "healthz", "readyz", "metrics", "verify", "favicon.ico", "robots.txt"}
+
 tenants_cli = AppGroup("tenants", help="Create and list tenants (provinces).")
 
 
@@ -78,6 +81,8 @@ def create_command(slug: str, name: str, contact_phone: str, contact_address: st
     """Create a tenant SLUG named NAME, seeded with the national default rules (T4)."""
     if not slug.isascii() or not slug.replace("-", "").isalnum() or slug != slug.lower():
         raise click.BadParameter("lower-case letters, digits and '-' only", param_hint="SLUG")
+    if slug in RESERVED_SLUGS:
+        raise click.BadParameter(f"{slug!r} is a path the portal uses itself", param_hint="SLUG")
     if db.session.execute(db.select(Tenant).filter_by(slug=slug)).scalar_one_or_none():
         raise click.ClickException(f"tenant {slug!r} already exists")
     create_tenant(slug, name, contact_phone=contact_phone, contact_address=contact_address)
