@@ -7,7 +7,7 @@ HTMX_VERSION := $(shell sed -n 's/.*"htmx.org": *"\([0-9.]*\)".*/\1/p' package.j
 HTMX_JS := portal/static/vendor/htmx-$(HTMX_VERSION).min.js
 export FLASK_APP := app.py
 
-.PHONY: run test install static translations migrate demo clean
+.PHONY: run test install static translations messages migrate demo clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -32,17 +32,25 @@ $(HTMX_JS): package.json package-lock.json
 translations: $(BIN)/.installed
 	@$(BIN)/pybabel compile -f -d portal/translations
 
+# Re-extract the msgids from code and templates and merge them into both catalogues;
+# then fill in the new (empty) msgstr and run `make translations`.
+messages: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--omit-header -o portal/translations/messages.pot .
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations \
+		--no-fuzzy-matching
+
 migrate: install
-	PORTAL_CONFIG=development $(BIN)/flask db upgrade
+	$(BIN)/flask db upgrade
 
 demo: migrate
-	PORTAL_CONFIG=development PORT=$(PORT) $(BIN)/flask demo load
+	PORT=$(PORT) $(BIN)/flask demo load
 
 run: demo
 	@echo "Serving at http://127.0.0.1:$(PORT)/ (Ctrl-C stops). Outbox: http://127.0.0.1:$(PORT)/hubei/dev/outbox"
-	@PORTAL_CONFIG=development $(BIN)/flask notify work & worker=$$!; \
+	@$(BIN)/flask notify work & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-	PORTAL_CONFIG=development $(BIN)/flask run --host 127.0.0.1 --port $(PORT) --debug
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --debug
 
 test: install
 	$(BIN)/pytest -q
