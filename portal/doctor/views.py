@@ -157,7 +157,7 @@ def activate():
     found = []
     if q:
         found = db.session.execute(
-            db.select(Institution).where(Institution.name.contains(q)).order_by(Institution.name).limit(20)
+            db.select(Institution).where(Institution.name.contains(q, autoescape=True)).order_by(Institution.name).limit(20)
         ).scalars().all()
     return render("doctor/activate.html", "search_block", q=q, found=found, choose_form=ChooseInstitutionForm(),
                   form=ActivationCodeForm())
@@ -207,8 +207,9 @@ def enter_activation_code():
 
 def _application_form(app, formdata=None):
     form = ApplicationForm(formdata=formdata, obj=app) if app else ApplicationForm(formdata=formdata)
-    institutions = db.session.execute(db.select(Institution).order_by(Institution.name)).scalars().all()
-    form.institution_id.choices = [("", _("Choose…"))] + [(str(i.id), i.name) for i in institutions]
+    # the application goes to the main practice institution the doctor activated with (D4, D15)
+    main = current_user.institution
+    form.institution_id.choices = [(str(main.id), main.name)] if main else []
     q = current_user.qualification
     form.scope.choices = [("", _("Choose…"))] + [(k, name) for k, name in scopes_for(q.category.value)]
     if formdata is None:
