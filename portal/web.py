@@ -82,8 +82,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _private_pages(response):
-        # pages of a logged-in user may show ID numbers: never cached (SEC5)
-        if current_user.is_authenticated and response.mimetype == "text/html":
+        # pages of a logged-in user, and answers to a form post (which may echo an ID
+        # number typed in), are never kept in a cache or the browser history (SEC5)
+        if response.mimetype == "text/html" and (current_user.is_authenticated or request.method == "POST"):
             response.headers["Cache-Control"] = "no-store"
         return response
 

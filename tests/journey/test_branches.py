@@ -197,3 +197,13 @@ def test_dev_outbox_only_when_enabled(demo):
         assert demo.test_client().get("/hubei/dev/outbox").status_code == 404
     finally:
         demo.config["DEV_OUTBOX"] = True
+
+
+def test_pages_with_id_numbers_are_not_cached(demo):
+    """SEC5: a refused sign-up echoes the ID number typed in; it must not stay in a cache."""
+    b = Browser(demo.test_client())
+    b.page("/hubei/signup")
+    r = b.post("/hubei/signup", {**DOCTOR, "real_name": "Li Minghua"})
+    assert r.status_code == 422 and DOCTOR["id_number"] in r.get_data(as_text=True)
+    assert r.headers["Cache-Control"] == "no-store"
+    assert "HX-Request" in r.headers["Vary"]
