@@ -88,6 +88,14 @@ def init_app(app: Flask) -> None:
             response.headers["Cache-Control"] = "no-store"
         return response
 
+    @app.after_request  # runs before Flask-Compress's own hook, which was registered earlier
+    def _close_streamed_body(response):
+        # Flask-Compress swaps a streamed body (a static file) for a compressing generator and
+        # drops the file without closing it: close it with the response, or file handles leak
+        if response.is_streamed and hasattr(response.response, "close"):
+            response.call_on_close(response.response.close)
+        return response
+
     @app.errorhandler(CSRFError)
     def _csrf_error(exc):
         return _error_page(400, _("The form has expired or was not sent from this site. Please reload the page and try again."))

@@ -1,0 +1,140 @@
+"""Browser tests: the portal served once per session on a free loopback port, with its own
+SQLite database and the demo data, driven by Debian's Chromium through Playwright.
+
+Without /usr/bin/chromium (or the playwright package) the tests skip with the reason; with
+REQUIRE_BROWSER=1 (CI) they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pyotp
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+TIMEOUT_MS = 20_000  # the longest a page, a response or an element may take
+
+
+def _unavailable(reason: str):
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(f"REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+class Server:
+    """The portal on http://127.0.0.1:<port>, with a few helpers for the test."""
+
+    def __init__(self, app, url: str):
+        self.app = app
+        self.url = url
+        self._totp_steps: dict[str, int] = {}
+
+    def totp_code(self, username: str) -> str:
+        """A current authenticator code for a demo account. The portal accepts each time step
+        once per user (replay protection), so when this session already used the current
+        step, wait (on the clock, polled) for the next one, as a person would."""
+        from portal.demo import demo_totp_secret
+
+        totp = pyotp.TOTP(demo_totp_secret(username))
+        last = self._totp_steps.get(username, -1)
+        deadline = time.monotonic() + totp.interval + 5
+        while int(time.time() // totp.interval) <= last:
+            if time.monotonic() > deadline:
+                raise AssertionError("the TOTP time step did not advance")
+            time.sleep(0.2)
+        step = int(time.time() // totp.interval)
+        self._totp_steps[username] = step
+        return totp.at(step * totp.interval)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The app, once per session, in a background thread (werkzeug, threaded), with its own
+    database file: the suite-wide ``app`` fixture and its table-emptying do not touch it."""
+    from werkzeug.serving import make_server
+
+    from portal import create_app
+    from portal.demo import load_demo
+    from portal.extensions import db
+
+    path = tmp_path_factory.mktemp("browser-db") / "browser.sqlite3"
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "DEV_OUTBOX": True})
+
+    with app.app_context():
+        db.create_all()
+        load_demo()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="portal-live-server", daemon=True)
+    thread.start()
+    try:
+        yield Server(app, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One Chromium for the session (Debian's, never a downloaded one)."""
+    if not os.path.exists(CHROMIUM):
+        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (make install)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def new_context(request, chromium, live_server):
+    """Opens browser contexts (one per person), English UI, JS on or off; closes them after
+    the test, with a screenshot of every open page when the test failed."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    contexts = []
+
+    def open_context(*, javascript: bool = True, phone: bool = False):
+        viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 800}
+        context = chromium.new_context(base_url=live_server.url, java_script_enabled=javascript,
+                                       locale="en-GB", viewport=viewport, is_mobile=phone, has_touch=phone)
+        context.add_cookies([{"name": "lang", "value": "en", "url": live_server.url}])
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    for i, context in enumerate(contexts):
+        if failed:
+            RESULTS.mkdir(exist_ok=True)
+            for j, page in enumerate(context.pages):
+                try:
+                    page.screenshot(path=RESULTS / f"FAILED-{request.node.name}-{i}-{j}.png", full_page=True)
+                except Exception:  # noqa: BLE001 - a screenshot is a courtesy, never a second failure
+                    pass
+        context.close()
