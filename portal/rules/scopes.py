@@ -1,0 +1,83 @@
+"""How many practice scopes a doctor may register (R1, R2, D13, F4, F11, F12, F15, L9)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from portal.rules.catalogue import GENERAL_PRACTICE, scope_allowed
+
+
+@dataclass(frozen=True)
+class ScopeCheck:
+    #: error keys, empty when the choice may be submitted
+    errors: tuple[str, ...] = ()
+    #: R1/A5: more than one scope at county level → county approval and a city filing
+    needs_county_approval: bool = False
+    #: R1: general practice added on top after transfer training (certificate to upload)
+    general_practice_on_top: bool = False
+    #: the most scopes this doctor may choose here (general practice on top not counted)
+    limit: int = 1
+    notes: tuple[str, ...] = field(default=())
+
+
+def scope_limit(level: str, category: str, institution_level: str, rules: dict) -> int:
+    """R2: an assistant's count is the tenant setting (default 1). R1: a clinician at an
+    institution at or below county level may hold up to three scopes; everyone else one."""
+    scopes = rules["scopes"]
+    if level == "assistant":
+        return scopes["assistant_max"]
+    if category == "clinical" and institution_level == "county":
+        return scopes["county_level_max"]
+    return scopes["default_max"]
+
+
+def check_scopes(
+    *,
+    level: str,
+    category: str,
+    institution_level: str,
+    chosen: list[str],
+    rules: dict,
+    gp_transfer_training: bool = False,
+) -> ScopeCheck:
+    """Check the scopes a doctor picked.
+
+    - every scope must be in the catalogue of the qualification's category (L9);
+    - the count is limited by :func:`scope_limit`;
+    - general practice (全科医学专业) comes on top of a practitioner's specialty when they
+      passed general-practice transfer training (R1, F12); a clinical assistant may pick
+      general practice as their scope (F15), where it counts like any other.
+    """
+    limit = scope_limit(level, category, institution_level, rules)
+    errors: list[str] = []
+    if not chosen:
+        return ScopeCheck(errors=("scope_required",), limit=limit)
+    if len(set(chosen)) != len(chosen):
+        errors.append("scope_duplicate")
+    if any(not scope_allowed(category, s) for s in chosen):
+        errors.append("scope_category")
+    counted = list(dict.fromkeys(chosen))
+    on_top = False
+    if (
+        level == "practitioner"
+        and gp_transfer_training
+        and GENERAL_PRACTICE in counted
+        and len(counted) > 1
+    ):
+        counted.remove(GENERAL_PRACTICE)
+        on_top = True
+    if len(counted) > limit:
+        errors.append("scope_too_many")
+    county_approval = level == "practitioner" and institution_level == "county" and len(counted) > 1
+    return ScopeCheck(
+        errors=tuple(errors),
+        needs_county_approval=county_approval and not errors,
+        general_practice_on_top=on_top,
+        limit=limit,
+    )
+
+
+def assistant_scope_locked(level: str, scope_submitted: bool) -> bool:
+    """R2 / F11: once an assistant's scope was submitted the doctor cannot change it
+    (only a change of registration can)."""
+    return level == "assistant" and scope_submitted
