@@ -19,7 +19,7 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from portal import extensions, tenants, web
+    from portal import extensions, inputs, tenants, web
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=os.path.join(app.root_path, "..", "migrations"), render_as_batch=True)
@@ -27,13 +27,18 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     extensions.mail.init_app(app)
     extensions.htmx.init_app(app)
     extensions.compress.init_app(app)
+    inputs.init_app(app)
     tenants.init_app(app)
     web.init_app(app)
 
-    from portal import accounts, admin, doctor, institution, notify, public
+    from portal import accounts, notify, public
+    from portal.accounts import views as accounts_views
+    from portal.admin import views as admin_views
+    from portal.doctor import views as doctor_views
+    from portal.institution import views as institution_views
 
     accounts.init_app(app)
-    for module in (public, accounts, doctor, institution, admin, notify):
+    for module in (public, accounts_views, doctor_views, institution_views, admin_views, notify):
         app.register_blueprint(module.bp)
     app.cli.add_command(notify.notify_cli)
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, g, request, session, url_for
+from flask import abort, g, request, session, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Role, User
 from portal.extensions import db, login_manager
 from portal.htmx import redirect_to
-
-bp = Blueprint("accounts", __name__, url_prefix="/<tenant>")
 
 
 def init_app(app) -> None:
@@ -37,7 +35,7 @@ def init_app(app) -> None:
     def unauthorized():
         if g.get("tenant") is None:
             abort(404)
-        return redirect_to(url_for("accounts.login", next=request.full_path if request.method == "GET" else None))
+        return redirect_to(url_for("accounts.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
 
 
 HOME_BY_ROLE = {
@@ -83,5 +81,3 @@ def start_session(user: User) -> None:
         session["lang"] = lang
     login_user(user)
 
-
-from portal.accounts import views  # noqa: E402,F401

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from flask import g, session, url_for
+from flask import Blueprint, g, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from portal.accounts import HOME_BY_ROLE, bp, start_session
+from portal.accounts import HOME_BY_ROLE, start_session
 from portal.accounts.forms import LoginForm, TotpForm
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import check_password
 from portal.accounts.totp import verify_totp
 from portal.extensions import db
 from portal.htmx import redirect_to, render
+
+bp = Blueprint("accounts", __name__, url_prefix="/<tenant>")
 
 SECOND_FACTOR = (Role.STAFF, Role.OFFICER, Role.ADMIN)
 

@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, request, url_for
+from flask import Blueprint, abort, flash, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from portal import workflow
-from portal.admin import bp
+from portal.accounts import require_role
+from portal.accounts.models import Role
 from portal.admin.models import CaseStatus, IdentityCase
 from portal.extensions import db
 from portal.htmx import redirect_to, render
+from portal.inputs import db_id
 from portal.rules.catalogue import scope_name
 from portal.tenants import rules_for
 from portal.tenants.models import local_today
 from portal.workflow.models import Application, State
+
+bp = Blueprint("admin", __name__, url_prefix="/<tenant>/admin")
+bp.before_request(require_role(Role.OFFICER, Role.ADMIN))
 
 PAGE = 50
 
 
 @bp.get("/")
 def home():
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=db_id)
     stmt = (
         db.select(Application).where(Application.state == State.CONFIRMED)
         .order_by(Application.id.desc()).limit(PAGE + 1)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, ValidationError
 
 from portal.rules import identity
 
@@ -26,6 +28,11 @@ MESSAGES = {
 }
 
 
+def nfkc(value):
+    """Full-width digits and letters (４２０…, Ｘ) from a Chinese input method, read as ASCII."""
+    return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
+
+
 def rule(check):
     def validator(form, field):
         key = check(field.data or "")
@@ -44,12 +51,14 @@ class SignupForm(FlaskForm):
     )
     id_number = StringField(
         _l("Resident ID number"),
+        filters=[nfkc],
         validators=[DataRequired(MESSAGES["required"]), Length(max=18, message=MESSAGES["id_length"]),
                     rule(identity.id_number_error)],
         render_kw={"autocomplete": "off", "maxlength": "18", "autocapitalize": "characters"},
     )
     phone = StringField(
         _l("Mobile number"),
+        filters=[nfkc],
         validators=[DataRequired(MESSAGES["required"]), Length(max=11, message=MESSAGES["mobile"]), rule(identity.mobile_error)],
         render_kw={"autocomplete": "tel-national", "inputmode": "tel", "maxlength": "11"},
     )
@@ -80,18 +89,20 @@ class SignupForm(FlaskForm):
 class CodeForm(FlaskForm):
     code = StringField(
         _l("Verification code"),
+        filters=[nfkc],
         validators=[DataRequired(_l("Enter the code.")), Length(max=12)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "6"},
     )
 
 
 class SendCodeForm(FlaskForm):
-    channel = HiddenField(validators=[DataRequired()])
+    channel = HiddenField(validators=[DataRequired(), AnyOf(("sms", "email"))])
 
 
 class ActivationCodeForm(FlaskForm):
     code = StringField(
         _l("Activation code"),
+        filters=[nfkc],
         validators=[DataRequired(_l("Enter the activation code.")), Length(max=20)],
         render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters", "maxlength": "20"},
     )
@@ -125,3 +136,13 @@ class ApplicationForm(FlaskForm):
             raise ValidationError(_l("Give both contract dates, or leave both empty."))
         if start and end and end <= start:
             raise ValidationError(_l("The contract must end after it starts."))
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        # Optional() stops an empty date's validators, so a start date without an end date
+        # would pass above and silently become the one-year default (D14): refuse it here.
+        start, end = self.contract_start, self.contract_end
+        if start.data and not end.data and not start.errors and not end.errors:
+            end.errors.append(_l("Give both contract dates, or leave both empty."))
+            return False
+        return ok

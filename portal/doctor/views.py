@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, request, url_for
+from flask import Blueprint, abort, flash, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +10,7 @@ from portal import workflow
 from portal.accounts import role_required, start_session
 from portal.accounts.codes import CodeError, issue, verify
 from portal.accounts.models import CodePurpose, Role
-from portal.doctor import bp, services
+from portal.doctor import services
 from portal.doctor.forms import (
     ActivationCodeForm,
     ApplicationForm,
@@ -21,6 +21,7 @@ from portal.doctor.forms import (
 )
 from portal.extensions import db
 from portal.htmx import redirect_to, render
+from portal.inputs import db_id
 from portal.institution.models import Institution
 from portal.notify.services import queue
 from portal.rules.catalogue import scope_allowed, scope_name, scopes_for
@@ -28,6 +29,8 @@ from portal.rules.registration import contract_period, practice_years, valid_unt
 from portal.tenants import rules_for
 from portal.tenants.models import local_today
 from portal.workflow.models import State
+
+bp = Blueprint("doctor", __name__, url_prefix="/<tenant>")
 
 doctor_only = role_required(Role.DOCTOR)
 
@@ -100,7 +103,7 @@ def send_contact_code():
     try:
         issued = issue(current_user, purpose, channel, destination, rules)
     except CodeError as err:
-        code_form.code.errors.append(err.message())
+        code_form.code.errors = [err.message()]  # an unvalidated field has a tuple
         return render("doctor/verify.html", "code_block", status=429, channel=channel, send_form=form,
                       form=code_form, sent=False)
     minutes = rules["otp_minutes"]
@@ -169,9 +172,13 @@ def choose_institution():
     if (r := _needs_verified_contact()) is not None:
         return r
     form = ChooseInstitutionForm()
-    if not form.validate_on_submit() or not form.institution_id.data.isdigit():
+    try:
+        chosen = db_id(form.institution_id.data) if form.validate_on_submit() else None
+    except ValueError:
+        chosen = None
+    if chosen is None:
         abort(400)
-    institution = db.session.get(Institution, int(form.institution_id.data))
+    institution = db.session.get(Institution, chosen)
     if institution is None:
         abort(404)
     try:

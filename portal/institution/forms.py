@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length
 
 
 class SendActivationForm(FlaskForm):
-    channel = HiddenField(default="sms")
+    channel = HiddenField(default="sms", validators=[AnyOf(("sms", "email"))])
 
 
 class AutoActivationForm(FlaskForm):

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, request, url_for
+from flask import Blueprint, abort, flash, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from portal import workflow
+from portal.accounts import require_role
 from portal.accounts.codes import CodeError, issue
 from portal.accounts.models import CodePurpose, Role, User
 from portal.extensions import db
 from portal.htmx import is_partial_request, redirect_to, render
-from portal.institution import bp
+from portal.inputs import db_id
 from portal.institution.forms import AutoActivationForm, RejectForm, SendActivationForm
 from portal.notify.services import queue
 from portal.rules.catalogue import scope_name
 from portal.tenants import rules_for
 from portal.workflow.models import Application, State
+
+bp = Blueprint("institution", __name__, url_prefix="/<tenant>/institution")
+bp.before_request(require_role(Role.STAFF))
 
 PAGE = 50
 
@@ -115,7 +119,7 @@ def _queue(before_id: int | None):
 
 @bp.get("/approvals")
 def approvals():
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=db_id)
     rows, next_before = _queue(before)
     return render("institution/approvals.html", apps=rows, next_before=next_before, form=RejectForm(formdata=None),
                   scope_name=scope_name, results={})

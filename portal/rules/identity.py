@@ -7,13 +7,7 @@ import re
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from stdnum.cn import ric
-from stdnum.exceptions import (
-    InvalidChecksum,
-    InvalidComponent,
-    InvalidFormat,
-    InvalidLength,
-    ValidationError,
-)
+from stdnum.exceptions import ValidationError
 
 # Chinese characters (CJK unified ideographs and extension A), with the middle dot used in
 # minority and transliterated names (·, and the look-alikes people type: ・ and •).
@@ -42,7 +36,9 @@ def id_number_error(value: str) -> str | None:
     value = value.strip().upper()
     if len(value) != 18:
         return "id_length"
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    # ASCII only: str.isdigit() also takes full-width digits (４２０…), which would pass the
+    # checksum and be stored as a second, different spelling of the same ID number
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
         return "id_format"
     if value[17] != ric.calc_check_digit(value):
         return "id_checksum"
@@ -63,7 +59,7 @@ def id_area_known(value: str) -> bool:
 
 def mobile_error(value: str) -> str | None:
     value = value.strip()
-    if not re.fullmatch(r"1\d{10}", value):
+    if not re.fullmatch(r"1[0-9]{10}", value):  # not \d: it takes full-width digits too
         return "mobile"
     try:
         number = phonenumbers.parse(value, "CN")

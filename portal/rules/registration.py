@@ -24,7 +24,9 @@ def practice_years(registered_on: date | None, today: date) -> int:
     if registered_on is None or today < registered_on:
         return 0
     years = today.year - registered_on.year
-    if (today.month, today.day) < (registered_on.month, registered_on.day):
+    # the anniversary as add_years() and valid_until() see it: 29 February's is 28 February
+    # in a common year (the day the period ends when the month has no such day)
+    if add_years(registered_on, years) > today:
         years -= 1
     return years
 
@@ -42,6 +44,6 @@ def certificate_number(level: str, category: str, county_code: str, serial: int,
     """L10: level digit, category digit, six-digit county code, serial (15 digits by default)."""
     if serial >= 10**serial_digits:
         raise ValueError("certificate serial exhausted for this tenant")
-    if len(county_code) != 6 or not county_code.isdigit():
+    if len(county_code) != 6 or not (county_code.isascii() and county_code.isdigit()):
         raise ValueError("county code must be six digits")
     return f"{LEVEL_DIGIT[level]}{CATEGORY_DIGIT[category]}{county_code}{serial:0{serial_digits}d}"

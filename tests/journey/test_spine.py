@@ -7,48 +7,15 @@ import re
 
 from portal.accounts.models import User
 from portal.admin.models import IdentityCase
-from portal.demo import DEMO_PASSWORD, demo_totp_secret
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.workflow.models import Application, AuditLog
-from tests.conftest import Browser, in_tenant, totp_now
+from tests.conftest import Browser, in_tenant
+from tests.helpers import last_code, redirected_to, staff_login
 
 DOCTOR = {"real_name": "李明华", "id_number": "420525198803121236", "phone": "13800138001",
           "email": "li@example.com", "username": "liminghua", "password": "Secret-123",
           "password_again": "Secret-123"}
-
-
-def redirected_to(response) -> str:
-    """Where the server sent the user: a 303 for a plain post, HX-Redirect for htmx."""
-    if response.status_code == 204:
-        return response.headers["HX-Redirect"]
-    errors = re.findall(r'class="err"[^>]*>([^<]*)', response.get_data(as_text=True))
-    assert response.status_code in (302, 303), (response.status_code, errors)
-    return response.headers["Location"]
-
-
-def last_code(app, recipient: str) -> str:
-    """Read the code off the development outbox page, as a newcomer would."""
-    with in_tenant(app, "hubei"):
-        msg = db.session.execute(
-            db.select(OutboxMessage).filter_by(recipient=recipient).order_by(OutboxMessage.id.desc())
-        ).scalars().first()
-        return msg.body
-
-
-def staff_login(app, username: str, htmx: bool) -> Browser:
-    b = Browser(app.test_client(), htmx=htmx)
-    b.page("/hubei/login")
-    r = b.post("/hubei/login", {"username": username, "password": DEMO_PASSWORD})
-    assert "/hubei/login/totp" in redirected_to(r)
-    b.page("/hubei/login/totp")
-    # a time step is accepted once (SEC3): a second log-in within the same 30 s uses the next step
-    for offset in (0, 30):
-        r = b.post("/hubei/login/totp", {"code": totp_now(demo_totp_secret(username), offset)})
-        if r.status_code != 422:
-            break
-    redirected_to(r)
-    return b
 
 
 def test_whole_journey(demo, browser_mode):

@@ -1,0 +1,47 @@
+"""Bad input that would otherwise reach the database and fail there with a 500 (SEC6).
+
+- Ids: every id column is a 32-bit INTEGER (PostgreSQL's ``integer``; SQLite's is 64-bit).
+  A larger number in a URL or a form can name no row, but sent to the database it raises
+  "integer out of range" / OverflowError. URL ids use a bounded ``int`` converter (so they
+  answer 404 like any missing id, T3), and query/form ids are read with ``db_id``.
+- NUL characters: PostgreSQL refuses them in text, so a request carrying one in any query
+  or form value is answered 400 before a view sees it.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, abort, request
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: non-negative and at most ``MAX_ID``, else 404."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=MAX_ID if max is None else max, signed=signed)
+
+
+def db_id(value) -> int:
+    """``int`` for ids read from a query string or a form: ValueError unless 1..MAX_ID
+    (``request.args.get(name, type=db_id)`` then gives the default)."""
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        raise ValueError(f"not an id: {value!r}")
+    number = int(text)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(f"id out of range: {value!r}")
+    return number
+
+
+def init_app(app: Flask) -> None:
+    # before any blueprint is registered, so every route's <int:...> is bounded
+    app.url_map.converters["int"] = IdConverter
+
+    @app.before_request
+    def _refuse_nul():
+        for values in (request.args, request.form):
+            for key, value in values.items(multi=True):
+                if "\x00" in key or "\x00" in value:
+                    abort(400)

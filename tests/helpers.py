@@ -1,0 +1,201 @@
+"""Steps of the journey shared by the test modules: log-ins, codes read off the outbox, and a
+walk that takes a demo doctor from sign-up up to a submitted or confirmed application.
+
+Everything goes through HTTP, as a browser would; the database is only read (to learn ids
+and the codes the outbox would have delivered)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.demo import DEMO_PASSWORD, demo_totp_secret
+from portal.extensions import db
+from portal.institution.models import Institution
+from portal.notify.models import OutboxMessage
+from portal.workflow.models import Application
+from tests.conftest import Browser, in_tenant, totp_now
+
+#: every material of the default list (D16): what an officer ticks before approving
+ALL_MATERIALS = ["approval_form_x2", "id_card_original_and_copy", "photos_2inch_x3", "contract_original_and_copy",
+                 "institution_licence_copy", "local_requirements"]
+
+
+def redirected_to(response) -> str:
+    """Where the server sent the user: a 303 for a plain post, HX-Redirect for htmx."""
+    if response.status_code == 204:
+        return response.headers["HX-Redirect"]
+    errors = re.findall(r'class="err"[^>]*>([^<]*)', response.get_data(as_text=True))
+    assert response.status_code in (302, 303), (response.status_code, errors)
+    return response.headers["Location"]
+
+
+def tenant_of(username: str) -> str:
+    return "guangdong" if username.startswith("gd-") else "hubei"
+
+
+def last_message(app, recipient: str, tenant: str = "hubei") -> str:
+    """The body of the latest message queued for ``recipient`` (what the phone would show)."""
+    with in_tenant(app, tenant):
+        msg = db.session.execute(
+            db.select(OutboxMessage).filter_by(recipient=recipient).order_by(OutboxMessage.id.desc())
+        ).scalars().first()
+        assert msg is not None, f"nothing was sent to {recipient}"
+        return msg.body
+
+
+def last_code(app, recipient: str, tenant: str = "hubei") -> str:
+    """The whole body of the latest message (the spine reads the code out of it itself)."""
+    return last_message(app, recipient, tenant)
+
+
+def last_otp(app, recipient: str, tenant: str = "hubei") -> str:
+    """The 6-digit verification code of the latest message to ``recipient`` (D3)."""
+    body = last_message(app, recipient, tenant)
+    return re.search(r"#([0-9]{6})", body).group(1) if "#" in body else re.search(r"(?<![0-9])([0-9]{6})(?![0-9])", body).group(1)
+
+
+def last_activation_code(app, recipient: str, tenant: str = "hubei") -> str:
+    """The activation code of the latest message to ``recipient`` (D4)."""
+    return re.search(r"[:：]\s*([A-Z2-9]{8,})", last_message(app, recipient, tenant)).group(1)
+
+
+def staff_login(app, username: str, htmx: bool = False, tenant: str | None = None) -> Browser:
+    """Password, then TOTP (SEC3), for a demo staff or officer account."""
+    tenant = tenant or tenant_of(username)
+    b = Browser(app.test_client(), htmx=htmx)
+    b.page(f"/{tenant}/login")
+    r = b.post(f"/{tenant}/login", {"username": username, "password": DEMO_PASSWORD})
+    assert f"/{tenant}/login/totp" in redirected_to(r)
+    b.page(f"/{tenant}/login/totp")
+    secret = demo_totp_secret(username)
+    r = b.post(f"/{tenant}/login/totp", {"code": totp_now(secret)})
+    if r.status_code == 422:  # this time step was already used by an earlier log-in: take the next one
+        r = b.post(f"/{tenant}/login/totp", {"code": totp_now(secret, 30)})
+    redirected_to(r)
+    return b
+
+
+def doctor_form(real_name: str, id_number: str, phone: str, username: str, email: str | None = None) -> dict:
+    return {"real_name": real_name, "id_number": id_number, "phone": phone, "email": email or f"{username}@example.com",
+            "username": username, "password": "Secret-123", "password_again": "Secret-123"}
+
+
+def user_id(app, tenant: str, username: str) -> int:
+    with in_tenant(app, tenant):
+        return db.session.execute(db.select(User.id).filter_by(username=username)).scalar_one()
+
+
+def institution_id(app, tenant: str, name_part: str) -> int:
+    with in_tenant(app, tenant):
+        return db.session.execute(db.select(Institution.id).filter(Institution.name.contains(name_part))).scalar_one()
+
+
+@dataclass
+class Walked:
+    """A doctor walked through the journey: their browser and the ids a test needs."""
+
+    browser: Browser
+    tenant: str
+    form: dict
+    doctor_id: int
+    institution_id: int | None = None
+    app_id: int | None = None
+
+
+def sign_up(app, tenant: str, form: dict, htmx: bool = False) -> Browser:
+    b = Browser(app.test_client(), htmx=htmx)
+    b.page(f"/{tenant}/signup")
+    r = b.post(f"/{tenant}/signup", form)
+    assert redirected_to(r).endswith(f"/{tenant}/me")
+    return b
+
+
+def verify_phone(app, b: Browser, tenant: str, phone: str) -> None:
+    b.page(f"/{tenant}/me/verify")
+    r = b.post(f"/{tenant}/me/verify/send", {"channel": "sms"})
+    assert r.status_code == 200, r.status_code
+    b.page(f"/{tenant}/me/verify")
+    r = b.post(f"/{tenant}/me/verify/check", {"channel": "sms", "code": last_otp(app, phone, tenant)})
+    assert redirected_to(r).endswith(f"/{tenant}/me/activate")
+
+
+def name_institution(b: Browser, tenant: str, inst_id: int) -> None:
+    b.page(f"/{tenant}/me/activate")
+    r = b.post(f"/{tenant}/me/activate/institution", {"institution_id": str(inst_id)})
+    redirected_to(r)
+
+
+def activate_by_code(app, b: Browser, staff: Browser, tenant: str, doctor_id: int, phone: str) -> None:
+    staff.page(f"/{tenant}/institution/activations")
+    r = staff.post(f"/{tenant}/institution/activations/{doctor_id}/send", {"channel": "sms"})
+    assert r.status_code in (200, 303), r.status_code
+    b.page(f"/{tenant}/me/activate")
+    r = b.post(f"/{tenant}/me/activate/code", {"code": last_activation_code(app, phone, tenant)})
+    assert redirected_to(r).endswith(f"/{tenant}/me")
+
+
+def application_fields(inst_id: int, scope: str, address: str = "演示省演示县演示街 1 号") -> dict:
+    return {"institution_id": str(inst_id), "scope": scope, "home_address": address,
+            "work_experience": "2012-2024 演示医院 内科", "rewards_punishments": "无"}
+
+
+def submit_application(app, b: Browser, tenant: str, doctor_id: int, inst_id: int, scope: str,
+                       address: str = "演示省演示县演示街 1 号") -> int:
+    b.page(f"/{tenant}/me/application")
+    r = b.post(f"/{tenant}/me/application", {**application_fields(inst_id, scope, address), "action": "submit"})
+    assert redirected_to(r).endswith(f"/{tenant}/me")
+    with in_tenant(app, tenant):
+        return db.session.execute(
+            select(Application.id).filter_by(doctor_id=doctor_id).order_by(Application.id.desc())
+        ).scalars().first()
+
+
+def walk_doctor(app, tenant: str, form: dict, *, until: str, staff: Browser | None = None,
+                institution: str | None = None, scope: str = "internal", address: str = "演示省演示县演示街 1 号",
+                htmx: bool = False) -> Walked:
+    """Take a demo doctor from sign-up as far as ``until``: "signed_up", "verified",
+    "named" (institution named, waiting for activation), "activated", "submitted" or
+    "confirmed" (``staff`` is the institution's logged-in staff browser)."""
+    steps = ["signed_up", "verified", "named", "activated", "submitted", "confirmed"]
+    assert until in steps, until
+    reach = steps.index(until)
+    b = sign_up(app, tenant, form, htmx)
+    walked = Walked(b, tenant, form, user_id(app, tenant, form["username"]))
+    if reach >= 1:
+        verify_phone(app, b, tenant, form["phone"])
+    if reach >= 2:
+        assert institution, "name the institution to walk this far"
+        walked.institution_id = institution_id(app, tenant, institution)
+        name_institution(b, tenant, walked.institution_id)
+    if reach >= 3:
+        assert staff is not None, "the institution's staff sends the activation code"
+        activate_by_code(app, b, staff, tenant, walked.doctor_id, form["phone"])
+    if reach >= 4:
+        walked.app_id = submit_application(app, b, tenant, walked.doctor_id, walked.institution_id, scope, address)
+    if reach >= 5:
+        staff.page(f"/{tenant}/institution/approvals")
+        redirected_to(staff.post(f"/{tenant}/institution/approvals/{walked.app_id}/confirm"))
+    return walked
+
+
+def snapshot(app) -> dict[str, list[tuple]]:
+    """Every row of every table, across tenants (read on a bare connection, outside the ORM
+    tenant filter): two snapshots are equal when a request changed nothing."""
+    out = {}
+    with app.app_context(), db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            rows = conn.execute(table.select().order_by(*table.primary_key.columns)).all()
+            out[table.name] = [tuple(row) for row in rows]
+    return out
+
+
+def resident_id(first17: str) -> str:
+    """An 18-character resident ID number with the right check digit (GB 11643)."""
+    from stdnum.cn import ric
+
+    assert len(first17) == 17 and first17.isdigit()
+    return first17 + ric.calc_check_digit(first17 + "0")
