@@ -117,6 +117,7 @@ def new_context(request, chromium, live_server):
 
     expect.set_options(timeout=TIMEOUT_MS)
     contexts = []
+    csp_violations: list[str] = []
 
     def open_context(*, javascript: bool = True, phone: bool = False):
         viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 800}
@@ -124,6 +125,8 @@ def new_context(request, chromium, live_server):
                                        locale="en-GB", viewport=viewport, is_mobile=phone, has_touch=phone)
         context.add_cookies([{"name": "lang", "value": "en", "url": live_server.url}])
         context.set_default_timeout(TIMEOUT_MS)
+        # SEC8: Chromium reports every Content-Security-Policy violation on the console
+        context.on("console", lambda msg: "Content Security Policy" in msg.text and csp_violations.append(msg.text))
         contexts.append(context)
         return context
 
@@ -138,3 +141,4 @@ def new_context(request, chromium, live_server):
                 except Exception:  # noqa: BLE001 - a screenshot is a courtesy, never a second failure
                     pass
         context.close()
+    assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)

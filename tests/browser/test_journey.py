@@ -148,6 +148,11 @@ def test_whole_journey(new_context, live_server, js):
     doctor.get_by_label("Practice scope").select_option(label=who.scope)
     doctor.get_by_label("Home address as on your ID card").fill("湖北省远安县鸣凤镇演示街 1 号")
     doctor.get_by_label("Work experience").fill("2016-2024 远安县人民医院 住院医师")
+    # D9: empty rewards/punishments is refused, next to the field, and nothing typed is lost
+    doctor.get_by_role("button", name="Submit to my institution").click()
+    expect(doctor.get_by_text("Required. Write 无 (none) if there is nothing to declare.").last).to_be_visible()
+    expect(doctor.get_by_label("Rewards and punishments")).to_have_attribute("aria-invalid", "true")
+    expect(doctor.get_by_label("Work experience")).to_have_value("2016-2024 远安县人民医院 住院医师")
     doctor.get_by_label("Rewards and punishments").fill("无")
     doctor.get_by_role("button", name="Submit to my institution").click()
     doctor.wait_for_url("**/hubei/me")
