@@ -8,7 +8,8 @@ from flask_login import current_user
 
 from portal import workflow
 from portal.accounts import role_required, start_session
-from portal.accounts.codes import CodeError, issue, verify
+from portal.accounts import services as account_services
+from portal.accounts.codes import CodeError, verify
 from portal.accounts.models import CodePurpose, Role
 from portal.doctor import services
 from portal.doctor.forms import (
@@ -23,7 +24,6 @@ from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.inputs import db_id
 from portal.institution.models import Institution
-from portal.notify.services import queue
 from portal.rules.catalogue import scope_allowed, scope_name, scopes_for
 from portal.rules.registration import contract_period, practice_years, valid_until
 from portal.tenants import rules_for
@@ -96,30 +96,15 @@ def send_contact_code():
     form = SendCodeForm()
     if not form.validate_on_submit():
         abort(400)
-    rules = rules_for(g.tenant)["codes"]
-    destination = current_user.phone if channel == "sms" else current_user.email
-    purpose = CodePurpose.VERIFY_PHONE if channel == "sms" else CodePurpose.VERIFY_EMAIL
     code_form = CodeForm(formdata=None)
     try:
-        issued = issue(current_user, purpose, channel, destination, rules)
+        wait = account_services.send_contact_code(current_user, channel, g.tenant, request.host)
     except CodeError as err:
         code_form.code.errors = [err.message()]  # an unvalidated field has a tuple
         return render("doctor/verify.html", "code_block", status=429, channel=channel, send_form=form,
                       form=code_form, sent=False)
-    minutes = rules["otp_minutes"]
-    if channel == "sms":
-        body = _("[%(tenant)s physician registration] Your verification code is %(code)s, valid for %(n)s minutes. "
-                 "Do not tell anyone.", tenant=g.tenant.name, code=issued.code, n=minutes)
-        # D3: the origin-bound line lets the phone offer the code in the form
-        body += f"\n\n@{request.host.split(':')[0]} #{issued.code}"
-        queue("sms", destination, body, user_id=current_user.id)
-    else:
-        queue("email", destination, _("Your verification code is %(code)s, valid for %(n)s minutes.",
-                                      code=issued.code, n=minutes),
-              subject=_("Your verification code"), user_id=current_user.id)
-    db.session.commit()
     return render("doctor/verify.html", "code_block", channel=channel, send_form=form, form=code_form, sent=True,
-                  wait=rules["otp_resend_seconds"])
+                  wait=wait)
 
 
 @bp.post("/me/verify/check")

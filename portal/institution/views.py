@@ -9,13 +9,13 @@ from flask_wtf import FlaskForm
 
 from portal import workflow
 from portal.accounts import require_role
-from portal.accounts.codes import CodeError, issue
-from portal.accounts.models import CodePurpose, Role, User
+from portal.accounts.codes import CodeError
+from portal.accounts.models import Role, User
+from portal.accounts.services import send_activation_code
 from portal.extensions import db
 from portal.htmx import is_partial_request, redirect_to, render
 from portal.inputs import db_id
 from portal.institution.forms import AutoActivationForm, RejectForm, SendActivationForm
-from portal.notify.services import queue
 from portal.rules.catalogue import scope_name
 from portal.tenants import rules_for
 from portal.workflow.models import Application, State
@@ -67,21 +67,12 @@ def send_activation(doctor_id: int):
         message = _("This doctor is already activated.")
     else:
         channel = "email" if form.channel.data == "email" else "sms"
-        destination = doctor.email if channel == "email" else doctor.phone
-        rules = rules_for(g.tenant)["codes"]
         try:
-            issued = issue(doctor, CodePurpose.ACTIVATION, channel, destination, rules, issued_by=current_user)
+            to = send_activation_code(doctor, current_user, channel, g.tenant)
         except CodeError as err:
             message, status = err.message(), 429
         else:
-            body = _("[%(tenant)s physician registration] %(inst)s sent you an activation code: %(code)s. It is valid "
-                     "for %(n)s hours. Enter it on the portal and press \"Activate my account\".",
-                     tenant=g.tenant.name, inst=current_user.institution.name, code=issued.code,
-                     n=rules["activation_hours"])
-            queue(channel, destination, body, subject=_("Your activation code"), user_id=doctor.id)
-            workflow.audit("user", doctor.id, "send_activation_code", current_user, {}, {"channel": channel})
-            db.session.commit()
-            message = _("Activation code sent to %(to)s.", to=doctor.masked_phone if channel == "sms" else doctor.email)
+            message = _("Activation code sent to %(to)s.", to=to)
     if is_partial_request():
         return render("institution/activations.html", "doctor_row", status=status, d=doctor,
                       send_form=SendActivationForm(), sent={doctor.id: message})
