@@ -36,9 +36,9 @@ translations: $(BIN)/.installed
 # then fill in the new (empty) msgstr and run `make translations`.
 messages: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
-		--omit-header -o portal/translations/messages.pot .
+		--omit-header --width 100 -o portal/translations/messages.pot .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations \
-		--no-fuzzy-matching
+		--no-fuzzy-matching --width 100
 
 migrate: install
 	$(BIN)/flask db upgrade

@@ -43,6 +43,21 @@ class Default:
     COMPRESS_MIN_SIZE = 256
     FORCE_HTTPS = False
     PUBLIC_HOST = os.environ.get("PUBLIC_HOST", "127.0.0.1")  # for the @host #code SMS line
+    #: shared store for rate limits (SPEC L8, V1): set REDIS_URL when running several processes,
+    #: since the in-memory store counts per process
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # no X-RateLimit-* headers: they would differ between two otherwise identical answers
+    # (D6 must not tell whether an account exists); a 429 carries Retry-After (portal/web.py)
+    RATELIMIT_HEADERS_ENABLED = False
+    # Redis down: limit per process meanwhile rather than answer 500
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    #: public certificate lookups per client IP (V1, L8), in Flask-Limiter's notation
+    VERIFY_RATE_LIMIT = "30 per 10 minutes"
+    #: log-in, TOTP, sign-up and password-reset posts per client IP (a shared hospital NAT
+    #: must still get through, hence generous)
+    CREDENTIAL_RATE_LIMIT = "60 per 10 minutes"
 
 
 class Development(Default):
@@ -55,6 +70,8 @@ class Testing(Default):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = True
     MAIL_SUPPRESS_SEND = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    CREDENTIAL_RATE_LIMIT = "100000 per minute"  # the suite logs in often; tests lower it
 
 
 class Production(Default):

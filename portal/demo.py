@@ -16,7 +16,7 @@ from flask.cli import AppGroup
 
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
-from portal.admin.models import Category, Level, Qualification
+from portal.admin.models import Category, Level, PracticeRecord, Qualification
 from portal.extensions import db
 from portal.institution.models import Institution, InstitutionLevel
 from portal.tenants import create_tenant
@@ -38,9 +38,17 @@ TENANTS = [
             ("湖北省演示第一医院", "PDY42010600002", InstitutionLevel.TERTIARY, "420106", "武汉市武昌区演示大道 99 号"),
         ],
         "doctors": [
-            ("李明华", "420525198803121236", "H2010420000001", Level.PRACTITIONER, Category.CLINICAL, False, date(2012, 9, 1)),
-            ("王芳", "420106199205142348", "H2016420000002", Level.ASSISTANT, Category.CLINICAL, False, date(2017, 9, 1)),
-            ("阿依古丽·买买提", "420111199001016789", "H2015420000003", Level.PRACTITIONER, Category.TCM, False, date(2016, 9, 1)),
+            ("李明华", "420525198803121236", "H2025420000001", Level.PRACTITIONER, Category.CLINICAL, False, date(2025, 7, 1)),
+            # qualified in 2017 and never registered: R3 asks for the training certificate
+            ("王芳", "420106199205142348", "H2017420000002", Level.ASSISTANT, Category.CLINICAL, False, date(2017, 9, 1)),
+            ("阿依古丽·买买提", "420111199001016789", "H2025420000003", Level.PRACTITIONER, Category.TCM, False, date(2025, 8, 1)),
+            # D5: registered on paper before the portal (a practice record below)
+            ("刘建国", "420525198005063211", "H2004420000005", Level.PRACTITIONER, Category.CLINICAL, False, date(2004, 9, 1)),
+            # D8: only the Notice of Passing so far
+            ("张晓燕", "420525200103152349", "N2026420000004", Level.PRACTITIONER, Category.CLINICAL, False, date(2026, 8, 20)),
+        ],
+        "practice_records": [
+            ("刘建国", "420525198005063211", "110420525000123", "远安县人民医院（演示）", "内科专业", date(2006, 6, 1)),
         ],
         "staff": [("hb-county-staff", 0), ("hb-tertiary-staff", 1)],
         "officer": "hb-officer",
@@ -57,8 +65,10 @@ TENANTS = [
             ("广东省演示第一医院", "PDY44010400002", InstitutionLevel.TERTIARY, "440104", "广州市越秀区演示路 100 号"),
         ],
         "doctors": [
-            ("陈志强", "440104198709254569", "H2011440000001", Level.PRACTITIONER, Category.DENTAL, False, date(2011, 9, 1)),
-            ("黄丽", "440232199311075670", "H2018440000002", Level.ASSISTANT, Category.CLINICAL, True, date(2019, 9, 1)),
+            ("陈志强", "440104198709254569", "H2025440000001", Level.PRACTITIONER, Category.DENTAL, False, date(2025, 6, 1)),
+            # R4: an assistant and a rural general assistant qualification: only one may be registered
+            ("黄丽", "440232199311075670", "H2025440000002", Level.ASSISTANT, Category.CLINICAL, True, date(2025, 9, 1)),
+            ("黄丽", "440232199311075670", "H2024440000003", Level.ASSISTANT, Category.CLINICAL, False, date(2024, 9, 1)),
         ],
         "staff": [("gd-county-staff", 0), ("gd-tertiary-staff", 1)],
         "officer": "gd-officer",
@@ -103,8 +113,14 @@ def load_demo() -> list[str]:
             lines.append("  demo doctors to sign up with (real name / ID number / qualification):")
             for name, idn, cert, level, category, rural, obtained in spec["doctors"]:
                 _get_or_add(Qualification, {"certificate_no": cert}, name=name, id_number=idn, level=level,
-                            category=category, rural_general=rural, obtained_on=obtained)
-                lines.append(f"    {name}  {idn}  {level.value}/{category.value}")
+                            category=category, rural_general=rural, obtained_on=obtained,
+                            is_notice=cert.startswith("N"))
+                note = " (rural general)" if rural else " (Notice of Passing only)" if cert.startswith("N") else ""
+                lines.append(f"    {name}  {idn}  {level.value}/{category.value}{note}")
+            for name, idn, cert, inst_name, scopes, registered in spec.get("practice_records", []):
+                _get_or_add(PracticeRecord, {"certificate_no": cert}, name=name, id_number=idn,
+                            institution_name=inst_name, scopes=scopes, registered_on=registered)
+                lines.append(f"    {name}  {idn}  registered before the portal: {cert}")
             lines.append(f"  staff and officers (password {DEMO_PASSWORD}; TOTP secret; `flask dev totp NAME` prints a code):")
             accounts = [(u, Role.STAFF, institutions[i]) for u, i in spec["staff"]]
             accounts.append((spec["officer"], Role.OFFICER, None))

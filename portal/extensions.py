@@ -2,6 +2,8 @@
 
 from flask_babel import Babel
 from flask_compress import Compress
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -31,3 +33,4 @@ babel = Babel()
 compress = Compress()
 talisman = Talisman()
 htmx = Htmx()
+limiter = Limiter(key_func=get_remote_address)  # per client IP; RATELIMIT_* in config/

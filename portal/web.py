@@ -27,6 +27,14 @@ CSP = {
 }
 
 
+def retry_after(exc) -> int:
+    """Seconds until a rate limit lets the client in again (for the Retry-After header)."""
+    try:
+        return max(1, int(exc.limit.limit.get_expiry()))
+    except AttributeError:
+        return 60
+
+
 def select_locale() -> str:
     lang = request.cookies.get("lang")
     return lang if lang in ("zh_CN", "en") else "zh_CN"
@@ -111,7 +119,10 @@ def init_app(app: Flask) -> None:
             413: _("The upload is too large."),
             429: _("Too many requests. Please wait a moment and try again."),
         }
-        return _error_page(exc.code or 500, messages.get(exc.code, exc.description or ""))
+        response = _error_page(exc.code or 500, messages.get(exc.code, exc.description or ""))
+        if exc.code == 429:
+            response.headers["Retry-After"] = str(retry_after(exc))
+        return response
 
     def _error_page(status: int, message: str):
         return render("error.html", status=status, message=message, tenant=g.get("tenant"))

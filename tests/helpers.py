@@ -6,9 +6,11 @@ and the codes the outbox would have delivered)."""
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 
+from PIL import Image
 from sqlalchemy import select
 
 from portal.accounts.models import User
@@ -138,15 +140,49 @@ def activate_by_code(app, b: Browser, staff: Browser, tenant: str, doctor_id: in
     assert redirected_to(r).endswith(f"/{tenant}/me")
 
 
-def application_fields(inst_id: int, scope: str, address: str = "演示省演示县演示街 1 号") -> dict:
-    return {"institution_id": str(inst_id), "scope": scope, "home_address": address,
-            "work_experience": "2012-2024 演示医院 内科", "rewards_punishments": "无"}
+def photo_file(size=(600, 800), fmt="JPEG", color="teal"):
+    """An upload as the test client takes it: (stream, file name, content type)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, fmt)
+    buffer.seek(0)
+    return buffer, f"me.{fmt.lower()}", f"image/{fmt.lower()}"
+
+
+def step_done(response, tenant: str, following: str) -> None:
+    """A wizard step was accepted: a redirect to the next step, or (htmx) the next step itself."""
+    if response.status_code == 200 and "HX-Push-Url" in response.headers:
+        assert response.headers["HX-Push-Url"].endswith(f"/{tenant}/me/application/{following}")
+        assert "<html" not in response.get_data(as_text=True)
+        return
+    assert redirected_to(response).endswith(f"/{tenant}/me/application/{following}")
+
+
+def fill_wizard(b: Browser, tenant: str, scopes=("internal",), address: str = "演示省演示县演示街 1 号",
+                history: tuple[str, str] = ("2012-2024 演示医院 内科", "无"), contract=("", "")) -> None:
+    """Every step of the application wizard (D9), up to the review page."""
+    base = f"/{tenant}/me/application"
+    b.page(base + "/personal")
+    step_done(b.post(base + "/personal", {"home_address": address}), tenant, "qualification")
+    b.page(base + "/qualification")
+    step_done(b.post(base + "/qualification", {}), tenant, "practice")
+    b.page(base + "/practice")
+    step_done(b.post(base + "/practice", {"scopes": list(scopes), "contract_start": contract[0],
+                                          "contract_end": contract[1]}), tenant, "history")
+    b.page(base + "/history")
+    step_done(b.post(base + "/history", {"work_experience": history[0], "rewards_punishments": history[1]}),
+              tenant, "photo")
+    b.page(base + "/photo")
+    r = b.post(base + "/photo", {"action": "upload", "photo": photo_file()})
+    assert r.status_code == 200, r.status_code
+    pending = re.search(r'name="pending_id" value="(\d+)"', r.get_data(as_text=True)).group(1)
+    step_done(b.post(base + "/photo", {"action": "use", "pending_id": pending}), tenant, "review")
 
 
 def submit_application(app, b: Browser, tenant: str, doctor_id: int, inst_id: int, scope: str,
                        address: str = "演示省演示县演示街 1 号") -> int:
-    b.page(f"/{tenant}/me/application")
-    r = b.post(f"/{tenant}/me/application", {**application_fields(inst_id, scope, address), "action": "submit"})
+    fill_wizard(b, tenant, scopes=(scope,), address=address)
+    b.page(f"/{tenant}/me/application/review")
+    r = b.post(f"/{tenant}/me/application/review", {})
     assert redirected_to(r).endswith(f"/{tenant}/me")
     with in_tenant(app, tenant):
         return db.session.execute(

@@ -7,11 +7,13 @@ never by sleeping."""
 
 from __future__ import annotations
 
+import io
 import re
 from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
@@ -25,7 +27,6 @@ from portal.workflow.models import Application
 from tests.conftest import Browser, in_tenant, totp_now
 from tests.helpers import (
     ALL_MATERIALS,
-    application_fields,
     doctor_form,
     institution_id,
     last_activation_code,
@@ -596,83 +597,117 @@ def test_I3_send_to_an_activated_doctor_sends_nothing(demo, hb_staff, waiting):
     assert "already activated" in hb_staff.page("/hubei/institution/activations").get_data(as_text=True)
 
 
-# ---- the application (D9–D15) ---------------------------------------------------------------
+# ---- the application wizard (D9–D15) --------------------------------------------------------
 
 @pytest.fixture
 def activated(demo, hb_staff):
     walked = walk_doctor(demo, "hubei", DOCTOR, until="activated", staff=hb_staff, institution="远安")
     english(walked.browser)
-    walked.browser.page("/hubei/me/application")
     return walked
 
 
-def post_application(walked, fields: dict, action: str):
-    walked.browser.page("/hubei/me/application")
-    return walked.browser.post("/hubei/me/application", {**fields, "action": action})
+def post_step(walked, step: str, fields: dict):
+    walked.browser.page(f"/hubei/me/application/{step}")
+    return walked.browser.post(f"/hubei/me/application/{step}", fields)
 
 
-APPLICATION_CASES = {
-    # case: (fields changed, field with the error)
-    "long address": ({"home_address": LONG_CJK}, "home_address"),
-    "long work experience": ({"work_experience": LONG_CJK}, "work_experience"),
-    "long rewards and punishments": ({"rewards_punishments": LONG_CJK}, "rewards_punishments"),
-    "unknown institution": ({"institution_id": "999999"}, "institution_id"),
-    "institution not a number": ({"institution_id": "abc"}, "institution_id"),
-    "huge institution id": ({"institution_id": "9" * 10_000}, "institution_id"),
-    "scope of another category (L9)": ({"scope": "tcm"}, "scope"),
-    "unknown scope": ({"scope": LONG}, "scope"),
-    "impossible date": ({"contract_start": "2024-13-45", "contract_end": "2025-01-01"}, "contract_start"),
-    "date not a date": ({"contract_start": LONG, "contract_end": "2025-01-01"}, "contract_start"),
-    "contract ends before it starts": ({"contract_start": "2025-01-01", "contract_end": "2024-01-01"}, "contract_end"),
+GOOD = {"personal": {"home_address": "湖北省远安县演示街 1 号"},
+        "practice": {"scopes": ["internal"], "contract_start": "", "contract_end": ""},
+        "history": {"work_experience": "无", "rewards_punishments": "无"}}
+
+STEP_CASES = {
+    # case: (step, fields changed, field with the error)
+    "long address": ("personal", {"home_address": LONG_CJK}, "home_address"),
+    "empty address": ("personal", {"home_address": ""}, "home_address"),
+    "long work experience": ("history", {"work_experience": LONG_CJK}, "work_experience"),
+    "long rewards and punishments": ("history", {"rewards_punishments": LONG_CJK}, "rewards_punishments"),
+    "empty work experience": ("history", {"work_experience": ""}, "work_experience"),
+    "empty rewards and punishments (D9: 无, not empty)": ("history", {"rewards_punishments": " "}, "rewards_punishments"),
+    "no scope": ("practice", {"scopes": []}, "scopes"),
+    "scope of another category (L9)": ("practice", {"scopes": ["tcm"]}, "scopes"),
+    "unknown scope": ("practice", {"scopes": [LONG]}, "scopes"),
+    "four scopes at county level (R1)": ("practice", {"scopes": ["internal", "surgery", "paediatrics", "emergency"]}, "scopes"),
+    "impossible date": ("practice", {"contract_start": "2024-13-45", "contract_end": "2025-01-01"}, "contract_start"),
+    "date not a date": ("practice", {"contract_start": LONG, "contract_end": "2025-01-01"}, "contract_start"),
+    "contract ends before it starts": ("practice", {"contract_start": "2025-01-01", "contract_end": "2024-01-01"}, "contract_end"),
+    "one contract date only (D14)": ("practice", {"contract_start": "2025-01-01"}, "contract_end"),
 }
 
 
-@pytest.mark.parametrize("action", ["save", "submit"])
-@pytest.mark.parametrize("case", list(APPLICATION_CASES))
-def test_D9_application_refuses_bad_fields(demo, activated, case, action):
-    changes, field_id = APPLICATION_CASES[case]
-    fields = {**application_fields(activated.institution_id, "internal"), **changes}
+@pytest.mark.parametrize("case", list(STEP_CASES))
+def test_D9_wizard_refuses_bad_fields(demo, activated, case):
+    step, changes, field_id = STEP_CASES[case]
     with unchanged(demo):
-        r = post_application(activated, fields, action)
-    assert r.status_code == 422, (case, action, r.status_code)
+        r = post_step(activated, step, {**GOOD[step], **changes})
+    assert r.status_code == 422, (case, r.status_code)
     assert field_id in errors(r), (case, errors(r))
 
 
-def _county(app) -> int:
-    return institution_id(app, "hubei", "远安")
+BAD_PHOTOS = {
+    "GIF behind a .jpg name": (lambda: (io.BytesIO(b"GIF89a" + b"\0" * 64), "me.jpg", "image/jpeg"), "broken"),
+    "text behind a .png name": (lambda: (io.BytesIO(b"<script>alert(1)</script>"), "me.png", "image/png"), "readable"),
+    "truncated JPEG": (lambda: (io.BytesIO(_jpeg()[:400]), "me.jpg", "image/jpeg"), "readable"),
+    "decompression bomb": (lambda: (io.BytesIO(_bomb()), "me.png", "image/png"), "too many pixels"),
+    "too small": (lambda: (io.BytesIO(_jpeg((80, 100))), "me.jpg", "image/jpeg"), "too small"),
+    "no file": (lambda: (io.BytesIO(b""), "", "application/octet-stream"), "choose a file"),
+}
 
 
-@pytest.mark.parametrize("empty", ["institution_id", "scope", "home_address", "work_experience",
-                                   "rewards_punishments"])
-def test_D9_submit_refuses_each_empty_field(demo, activated, empty):
+def _jpeg(size=(600, 800)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, "teal").save(out, "JPEG")
+    return out.getvalue()
+
+
+def _bomb() -> bytes:
+    out = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(out, "PNG")  # 400 megapixels in about 50 KB
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("case", list(BAD_PHOTOS))
+def test_D11_photo_checked_by_content(demo, activated, case):
+    make, message = BAD_PHOTOS[case]
+    post_step(activated, "personal", GOOD["personal"])  # the draft exists
     with unchanged(demo):
-        r = post_application(activated, {**application_fields(_county(demo), "internal"), empty: ""}, "submit")
-    assert r.status_code == 422 and empty in errors(r)
+        r = post_step(activated, "photo", {"action": "upload", "photo": make()})
+    assert r.status_code == 422
+    shown = errors(r)
+    assert "photo" in shown and (message.lower() in shown["photo"].lower() or case.startswith("GIF")), shown
 
 
-def test_D9_submit_all_empty_and_one_contract_date(demo, activated):
+def test_D11_someone_elses_or_a_made_up_photo_cannot_be_used(demo, activated):
+    post_step(activated, "personal", GOOD["personal"])
+    for pending in ("abc", "999999", "9" * 400, ""):
+        with unchanged(demo):
+            r = post_step(activated, "photo", {"action": "use", "pending_id": pending})
+        assert r.status_code == 422, pending
+
+
+def test_D9_submit_with_steps_missing_is_refused(demo, activated):
+    post_step(activated, "personal", GOOD["personal"])
     with unchanged(demo):
-        r = post_application(activated, {}, "submit")
-        assert r.status_code == 422 and len(errors(r)) >= 5
-        r = post_application(activated, {**application_fields(_county(demo), "internal"),
-                                         "contract_start": "2025-01-01"}, "submit")
-        assert r.status_code == 422 and "contract_end" in errors(r)
+        r = post_step(activated, "review", {})
+    assert r.status_code == 422
+    assert "/hubei/me/application/photo" in r.get_data(as_text=True)  # links to what is missing
 
 
-def test_D9_application_without_csrf(demo, activated):
+def test_D9_wizard_without_csrf(demo, activated):
     with unchanged(demo):
-        for action in ("save", "submit"):
-            r = no_csrf(activated.browser, "/hubei/me/application",
-                        {**application_fields(_county(demo), "internal"), "action": action})
+        for step in ("personal", "practice", "history", "review"):
+            r = no_csrf(activated.browser, f"/hubei/me/application/{step}", GOOD.get(step, {}))
             assert r.status_code == 400
 
 
-def test_D7_submitted_application_cannot_be_resubmitted_or_edited(demo, activated):
-    redirected_to(post_application(activated, application_fields(_county(demo), "internal"), "submit"))
+def test_D9_unknown_step_is_404(demo, activated):
+    assert activated.browser.page("/hubei/me/application/nope").status_code == 404
+
+
+def test_D7_submitted_application_cannot_be_edited(demo, hb_staff):
+    walked = walk_doctor(demo, "hubei", DOCTOR, until="submitted", staff=hb_staff, institution="远安")
     with unchanged(demo):
-        for action in ("submit", "save"):
-            r = post_application(activated, {**application_fields(_county(demo), "surgery"), "home_address": "别处"},
-                                 action)
+        for step in ("personal", "practice", "review"):
+            r = walked.browser.post(f"/hubei/me/application/{step}", {**GOOD.get(step, {}), "home_address": "别处"})
             assert redirected_to(r).endswith("/hubei/me")
 
 
@@ -680,8 +715,7 @@ def test_application_before_activation_is_refused(demo):
     walked = walk_doctor(demo, "hubei", DOCTOR, until="named", institution="远安")
     walked.browser.page("/hubei/me")
     with unchanged(demo):
-        r = walked.browser.post("/hubei/me/application",
-                                {**application_fields(walked.institution_id, "internal"), "action": "submit"})
+        r = walked.browser.post("/hubei/me/application/personal", GOOD["personal"])
     assert redirected_to(r).endswith("/hubei/me")
 
 
@@ -736,7 +770,7 @@ def test_I4_confirm_an_already_confirmed_application(demo, hb_staff, submitted, 
 
 
 def test_I4_unknown_draft_and_huge_ids(demo, hb_staff, activated):
-    redirected_to(post_application(activated, {"home_address": "湖北省远安县"}, "save"))
+    post_step(activated, "personal", GOOD["personal"])  # a draft exists
     with in_tenant(demo, "hubei"):
         draft_id = db.session.execute(select(Application.id)).scalar_one()
     hb_staff.page("/hubei/institution/approvals")
@@ -822,4 +856,4 @@ def test_nul_in_query_string(demo, waiting):
 
 def test_name_institution_twice_after_activation_changes_nothing(demo, hb_staff, activated):
     with unchanged(demo):
-        name_institution(activated.browser, "hubei", _county(demo))
+        name_institution(activated.browser, "hubei", institution_id(demo, "hubei", "远安"))

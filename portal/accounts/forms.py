@@ -1,9 +1,15 @@
-"""Log-in forms."""
+"""Log-in and password-reset forms."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
+
+from portal.doctor.forms import MESSAGES, nfkc, rule
+from portal.rules import identity
+
+#: how a password-reset code may travel (D6)
+RESET_CHANNELS = ("sms", "email")
 
 
 class LoginForm(FlaskForm):
@@ -17,3 +23,46 @@ class TotpForm(FlaskForm):
     code = StringField(_l("6-digit code from your authenticator app"),
                        validators=[DataRequired(_l("Enter the code.")), Length(max=10)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "6"})
+
+
+def _username_field():
+    return StringField(_l("User name"), filters=[nfkc],
+                       validators=[DataRequired(_l("Enter your user name.")), Length(max=40)],
+                       render_kw={"autocomplete": "username", "autocapitalize": "none", "maxlength": "40"})
+
+
+class ForgotPasswordForm(FlaskForm):
+    """D6, step 1: the user name, and where the code should go (the button pressed)."""
+
+    username = _username_field()
+    #: the value of the submit button pressed: "sms" or "email"
+    channel = StringField(validators=[DataRequired(), AnyOf(RESET_CHANNELS)])
+
+
+class ResetPasswordForm(FlaskForm):
+    """D6, step 2: the code, and the new password twice (the same rules as at sign-up)."""
+
+    username = _username_field()
+    code = StringField(
+        _l("Code from the text message or email"),
+        filters=[nfkc],
+        validators=[DataRequired(_l("Enter the code.")), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "6"},
+    )
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(MESSAGES["required"]), Length(max=128, message=MESSAGES["password_length"]),
+                    rule(identity.password_error)],
+        render_kw={"autocomplete": "new-password", "maxlength": "128"},
+        description=_l("At least 8 characters, with letters and digits or symbols."),
+    )
+    password_again = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(MESSAGES["required"]), EqualTo("password", _l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password", "maxlength": "128"},
+    )
+
+    def explain_lock(self, rules: dict) -> None:
+        """The same hint for everyone (a lock is never announced: it would tell that the account exists)."""
+        self.code.description = _l("After %(n)s wrong codes in a row, code entry is locked for %(m)s minutes.",
+                                   n=rules["otp_lock_after_failures"], m=rules["otp_lock_minutes"])

@@ -88,6 +88,7 @@ class CodePurpose(enum.StrEnum):
     VERIFY_PHONE = "verify_phone"
     VERIFY_EMAIL = "verify_email"
     ACTIVATION = "activation"
+    RESET_PASSWORD = "reset_password"  # D6
 
 
 class OneTimeCode(TenantScoped, db.Model):

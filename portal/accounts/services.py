@@ -1,16 +1,21 @@
 """Sending one-time codes: the code (SEC2), the message in the outbox (SEC7) and, for
-activation codes, the audit row (A8), committed together."""
+activation codes, the audit row (A8), committed together. Password reset (D6)."""
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
+import secrets
 
-from portal.accounts.codes import issue
-from portal.accounts.models import CodePurpose, User
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import update
+
+from portal.accounts.codes import CodeError, _digest, check_send_limits, issue, verify
+from portal.accounts.models import CodePurpose, Role, User
+from portal.accounts.passwords import hash_password
 from portal.extensions import db
 from portal.notify.services import queue
 from portal.tenants import rules_for
-from portal.tenants.models import Tenant
+from portal.tenants.models import Tenant, utcnow
 from portal.workflow import audit
 
 
@@ -49,3 +54,126 @@ def send_activation_code(doctor: User, staff: User, channel: str, tenant: Tenant
     audit("user", doctor.id, "send_activation_code", staff, {}, {"channel": channel})
     db.session.commit()
     return doctor.masked_phone if channel == "sms" else doctor.email
+
+
+# ---- D6: password reset ------------------------------------------------------------------
+#
+# Nothing the answer holds may tell whether a user name exists: the views answer the same
+# page, status and message in every case, and these functions do the same work for an
+# unknown user name (the same queries, on a stand-in) as for a known one. A send limit
+# (SEC2) that refuses a code is silent for the same reason, and so is the consecutive-failure
+# lock: a locked user asking for a code gets a message saying so instead, on their own phone
+# or email, never on the page.
+
+#: a destination no code is ever sent to: the stand-in queries for an unknown user name
+_NOWHERE = "-"
+
+
+class ResetRefused(Exception):
+    """The user name, the code or the account did not allow a reset (which one is not said)."""
+
+
+def find_user(username: str) -> User | None:
+    """The tenant's user with this log-in name (the tenant filter applies)."""
+    return db.session.execute(db.select(User).filter_by(username=username.strip())).scalar_one_or_none()
+
+
+def reset_destination(user: User | None, channel: str) -> str | None:
+    """Where a reset code for ``user`` may go by ``channel`` ("sms" or "email"), or None.
+
+    A doctor's phone or email counts only once verified (D3, D6). Staff, officers and
+    administrators never verify theirs: their phone and email were entered by the
+    health-commission officer who created the account, so one on record is used as it is
+    (they still need their TOTP code at log-in afterwards, SEC3)."""
+    if user is None or user.disabled:
+        return None
+    value, verified_at = (user.phone, user.phone_verified_at) if channel == "sms" else (user.email, user.email_verified_at)
+    if not value or (user.role is Role.DOCTOR and verified_at is None):
+        return None
+    return value
+
+
+def _stand_in_send(rules: dict) -> None:
+    """What ``issue`` does, on no row: the limit queries, a code and its digest, the UPDATE."""
+    try:
+        check_send_limits(_NOWHERE, CodePurpose.RESET_PASSWORD, rules)
+    except CodeError:
+        pass
+    digits = rules["otp_digits"]
+    _digest(0, CodePurpose.RESET_PASSWORD.value, f"{secrets.randbelow(10 ** digits):0{digits}d}")
+    db.session.execute(update(User).where(User.id == -1).values(code_failures=User.code_failures))
+    db.session.commit()
+
+
+def request_password_reset(username: str, channel: str, tenant: Tenant) -> None:
+    """D6, step 1: send a reset code to the account's (verified) phone or email, if there is
+    such an account and no limit refuses it. Says nothing about which happened."""
+    rules = rules_for(tenant)["codes"]
+    user = find_user(username)
+    destination = reset_destination(user, channel)
+    if destination is None:
+        _stand_in_send(rules)
+        return
+    try:
+        issued = issue(user, CodePurpose.RESET_PASSWORD, channel, destination, rules)
+    except CodeError:  # cool-down or hourly cap (SEC2): silently no message
+        db.session.rollback()
+        return
+    now = utcnow()
+    if user.code_locked_until and user.code_locked_until > now:
+        # a code would be refused: say why, to the owner only (the row still counts for the limits)
+        minutes = max(1, int((user.code_locked_until - now).total_seconds()) // 60)
+        body = _("[%(tenant)s physician registration] Someone asked to reset your password, but too many wrong "
+                 "codes were entered in a row: code entry is locked for %(n)s more minutes. Try again later, or "
+                 "contact the health commission (%(phone)s).", tenant=tenant.name, n=minutes, phone=tenant.contact_phone)
+        subject = _("Password reset: code entry locked")
+    else:
+        body = _("[%(tenant)s physician registration] Your password reset code is %(code)s, valid for %(n)s minutes. "
+                 "If you did not ask for it, ignore this message and do not tell anyone the code.",
+                 tenant=tenant.name, code=issued.code, n=rules["otp_minutes"])
+        if channel == "sms":
+            # D3: the origin-bound line, with the configured host and never the request's Host
+            # header (anyone can ask for a reset code, with any Host header)
+            body += f"\n\n@{current_app.config['PUBLIC_HOST'].split(':')[0]} #{issued.code}"
+        subject = _("Your password reset code")
+    queue(channel, destination, body, subject=subject, user_id=user.id)
+    audit("user", user.id, "request_password_reset", None, {}, {"channel": channel})
+    db.session.commit()
+
+
+def _stand_in_verify() -> None:
+    """What ``verify`` does for a wrong code, on no row."""
+    db.session.execute(db.select(User.code_locked_until).where(User.id == -1)).first()
+    db.session.execute(update(User).where(User.id == -1).values(code_failures=User.code_failures + 1))
+    db.session.commit()
+
+
+def reset_password(username: str, code: str, password: str, tenant: Tenant) -> User:
+    """D6, step 2: the code sent in step 1 sets a new password and ends every open session
+    of the account. Raises ResetRefused, whatever the reason (unknown user name, wrong,
+    expired or used code, too many tries, the lock): the failure is counted, nothing else changes."""
+    rules = rules_for(tenant)["codes"]
+    new_hash = hash_password(password)  # first, for every user name: the same argon2 work
+    user = find_user(username)
+    if user is None or user.disabled:
+        _stand_in_verify()
+        raise ResetRefused
+    try:
+        used = verify(user, CodePurpose.RESET_PASSWORD, code, rules)
+    except CodeError as err:
+        db.session.commit()  # a wrong code is already counted; keep the other refusals' work alike
+        raise ResetRefused from err
+    before = {"session_version": user.session_version}
+    user.password_hash = new_hash
+    user.session_version += 1  # every open session of the account ends (and a pending TOTP step)
+    audit("user", user.id, "reset_password", user, before,
+          {"session_version": user.session_version, "channel": used.channel})
+    body = _("[%(tenant)s physician registration] The password of your account %(user)s was changed. If you did "
+             "not do this, contact the health commission (%(phone)s) at once.",
+             tenant=tenant.name, user=user.username, phone=tenant.contact_phone)
+    for channel in ("sms", "email"):
+        destination = reset_destination(user, channel)
+        if destination:
+            queue(channel, destination, body, subject=_("Your password was changed"), user_id=user.id)
+    db.session.commit()
+    return user

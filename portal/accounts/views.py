@@ -1,20 +1,25 @@
-"""Log-in and log-out views."""
+"""Log-in, log-out and password-reset views."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, session, url_for
+from flask import Blueprint, current_app, flash, g, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from portal.accounts import HOME_BY_ROLE, start_session
-from portal.accounts.forms import LoginForm, TotpForm
+from portal.accounts import HOME_BY_ROLE, services, start_session
+from portal.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, TotpForm
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import check_password
 from portal.accounts.totp import verify_totp
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.htmx import redirect_to, render
+from portal.tenants import rules_for
 
 bp = Blueprint("accounts", __name__, url_prefix="/<tenant>")
+
+#: guessing passwords, TOTP codes or reset codes from one address is slowed down per client IP;
+#: the per-account limits of SEC2 hold on top of this
+credential_limit = limiter.limit(lambda: current_app.config["CREDENTIAL_RATE_LIMIT"], methods=["POST"])
 
 SECOND_FACTOR = (Role.STAFF, Role.OFFICER, Role.ADMIN)
 
@@ -30,6 +35,7 @@ def _safe_next(default: str) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@credential_limit
 def login():
     if current_user.is_authenticated:
         return redirect_to(url_for(HOME_BY_ROLE[current_user.role]))
@@ -52,6 +58,7 @@ def login():
 
 
 @bp.route("/login/totp", methods=["GET", "POST"])
+@credential_limit
 def totp():
     pending = session.get("pending_2fa", "")
     try:
@@ -77,3 +84,40 @@ def logout():
     logout_user()
     session.clear()
     return redirect_to(url_for("public.tenant_home"))
+
+
+# ---- D6: password reset --------------------------------------------------------------------
+# Every answer is the same whether or not the user name exists (see accounts.services).
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@credential_limit
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.username.data, form.channel.data, g.tenant)
+        session["reset_username"] = form.username.data  # what was typed: the same for any name
+        flash(_("If an account with this user name has a verified mobile number, a code was sent to it by text "
+                "message.") if form.channel.data == "sms" else
+              _("If an account with this user name has a verified email address, a code was sent to it."))
+        return redirect_to(url_for("accounts.reset_password"))
+    status = 422 if form.errors else 200
+    return render("accounts/forgot.html", "form_block", status=status, form=form)
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+@credential_limit
+def reset_password():
+    form = ResetPasswordForm(username=session.get("reset_username", ""))
+    form.explain_lock(rules_for(g.tenant)["codes"])
+    if form.validate_on_submit():
+        try:
+            services.reset_password(form.username.data, form.code.data, form.password.data, g.tenant)
+        except services.ResetRefused:
+            form.code.errors.append(_("The code is wrong or has expired."))
+        else:
+            session.pop("reset_username", None)
+            flash(_("Your password was changed and every session of your account has ended. Log in with your new "
+                    "password."))
+            return redirect_to(url_for("accounts.login"))
+    status = 422 if form.errors or any(f.errors for f in form) else 200
+    return render("accounts/reset.html", "form_block", status=status, form=form)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import enum_column
@@ -39,7 +39,11 @@ class Qualification(TenantScoped, db.Model):
     category: Mapped[Category] = mapped_column(enum_column(Category))
     #: 乡村全科执业助理医师 (R4)
     rural_general: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: only the Notice of Passing so far, the certificate not yet issued (D8)
+    is_notice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     obtained_on: Mapped[date]
+    #: R4: cancelled when the doctor registered their other assistant certificate
+    cancelled_on: Mapped[date | None]
 
 
 class PracticeRecord(TenantScoped, db.Model):

@@ -53,8 +53,9 @@ def _application(app_id: int) -> Application:
 @bp.get("/applications/<int:app_id>")
 def application(app_id: int):
     app = _application(app_id)
-    materials = rules_for(g.tenant)["materials"]["default"]
-    return render("admin/application.html", app=app, materials=materials, checked=set(app.materials_received or []),
+    rules = rules_for(g.tenant)
+    return render("admin/application.html", app=app, materials=workflow.required_materials(app, rules),
+                  material_labels=rules["materials"]["labels"], checked=set(app.materials_received or []),
                   form=FlaskForm(), scope_name=scope_name, error=None)
 
 
@@ -64,11 +65,14 @@ def approve(app_id: int):
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
-    materials = rules_for(g.tenant)["materials"]["default"]
-    ticked = [m for m in request.form.getlist("materials") if m in materials]
+    rules = rules_for(g.tenant)
+    materials = workflow.required_materials(app, rules)
+    received = set(request.form.getlist("materials"))
+    ticked = [m for m in materials if m in received]  # each once, in the list's order
     if len(ticked) < len(materials):
         return render("admin/application.html", "decision_block", status=422, app=app, materials=materials,
-                      checked=set(ticked), form=form, scope_name=scope_name,
+                      material_labels=rules["materials"]["labels"], checked=set(ticked), form=form,
+                      scope_name=scope_name,
                       error=_("Tick every paper material you received before approving."))
     try:
         workflow.approve(app, current_user, ticked, g.tenant, local_today())

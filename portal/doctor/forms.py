@@ -6,8 +6,8 @@ import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, ValidationError
 
 from portal.rules import identity
 
@@ -113,36 +113,3 @@ class ChooseInstitutionForm(FlaskForm):
 
 
 NONE_HINT = _l("Required. Write 无 (none) if there is nothing to declare.")
-
-
-class ApplicationForm(FlaskForm):
-    institution_id = SelectField(_l("Practice institution"), coerce=str, validators=[DataRequired(MESSAGES["required"])])
-    scope = SelectField(_l("Practice scope"), coerce=str, validators=[DataRequired(MESSAGES["required"])])
-    contract_start = DateField(_l("Contract start date"), validators=[Optional()],
-                               description=_l("Leave both dates empty if you have no contract: one year from today is used."))
-    contract_end = DateField(_l("Contract end date"), validators=[Optional()])
-    home_address = StringField(_l("Home address as on your ID card"),
-                               validators=[DataRequired(MESSAGES["required"]), Length(max=200)],
-                               description=_l("The address printed on your ID card, not where you live now."),
-                               render_kw={"maxlength": "200"})
-    work_experience = TextAreaField(_l("Work experience"), validators=[DataRequired(NONE_HINT), Length(max=2000)],
-                                    description=NONE_HINT, render_kw={"maxlength": "2000", "rows": "4"})
-    rewards_punishments = TextAreaField(_l("Rewards and punishments"), validators=[DataRequired(NONE_HINT), Length(max=1000)],
-                                        description=NONE_HINT, render_kw={"maxlength": "1000", "rows": "3"})
-
-    def validate_contract_end(self, field):
-        start, end = self.contract_start.data, field.data
-        if bool(start) != bool(end):
-            raise ValidationError(_l("Give both contract dates, or leave both empty."))
-        if start and end and end <= start:
-            raise ValidationError(_l("The contract must end after it starts."))
-
-    def validate(self, extra_validators=None):
-        ok = super().validate(extra_validators)
-        # Optional() stops an empty date's validators, so a start date without an end date
-        # would pass above and silently become the one-year default (D14): refuse it here.
-        start, end = self.contract_start, self.contract_end
-        if start.data and not end.data and not start.errors and not end.errors:
-            end.errors.append(_l("Give both contract dates, or leave both empty."))
-            return False
-        return ok

@@ -8,7 +8,7 @@ from portal.admin.models import IdentityCase, PracticeRecord, Qualification
 from portal.extensions import db
 from portal.rules.identity import normalise_real_name
 from portal.workflow import audit
-from portal.workflow.models import Application, State
+from portal.workflow.models import Application, Document, State
 
 
 def find_qualification(name: str, id_number: str) -> Qualification | None:
@@ -61,17 +61,50 @@ def open_application(doctor: User) -> Application | None:
 EDITABLE = (State.DRAFT, State.REJECTED)
 
 
-def save_draft(doctor: User, app: Application | None, data: dict) -> Application:
-    """Save what the doctor typed so far (D9); returns the draft."""
-    if app is None:
-        q = doctor.qualification
-        app = Application(doctor_id=doctor.id, level=q.level, category=q.category, state=State.DRAFT)
-        db.session.add(app)
-    for key in ("scope", "contract_start", "contract_end", "home_address", "work_experience", "rewards_punishments"):
-        if key in data:
-            setattr(app, key, data[key])
-    if "institution_id" in data:
-        app.institution_id = data["institution_id"]
-    db.session.commit()
-    return app
+# ---- the wizard (D9) ------------------------------------------------------------------------
 
+STEPS = ("personal", "qualification", "practice", "history", "photo", "review")
+
+
+def qualifications_of(doctor: User) -> list[Qualification]:
+    """Every live qualification record of this doctor (R4: there may be two)."""
+    return list(db.session.execute(
+        db.select(Qualification)
+        .filter_by(name=doctor.real_name, id_number=doctor.id_number, cancelled_on=None)
+        .order_by(Qualification.obtained_on, Qualification.id)
+    ).scalars())
+
+
+def ever_registered(doctor: User) -> bool:
+    approved = db.session.execute(
+        db.select(Application.id).filter_by(doctor_id=doctor.id, state=State.APPROVED).limit(1)
+    ).first()
+    return approved is not None or find_practice_record(doctor.real_name, doctor.id_number) is not None
+
+
+def registered_qualification(app: Application, doctor: User) -> Qualification:
+    return app.qualification if app is not None and app.qualification is not None else doctor.qualification
+
+
+def store_document(doctor: User, kind: str, processed) -> Document:
+    doc = Document(owner_id=doctor.id, kind=kind, content_type=processed.content_type, data=processed.data,
+                   width=processed.width, height=processed.height)
+    db.session.add(doc)
+    db.session.flush()
+    return doc
+
+
+def own_document(doctor: User, doc_id: int, kind: str | None = None) -> Document | None:
+    doc = db.session.get(Document, doc_id)
+    if doc is None or doc.owner_id != doctor.id or (kind and doc.kind != kind):
+        return None
+    return doc
+
+
+def new_draft(doctor: User) -> Application:
+    q = doctor.qualification
+    app = Application(doctor_id=doctor.id, level=q.level, category=q.category, qualification_id=q.id,
+                      institution_id=doctor.institution_id, state=State.DRAFT, scopes=[])
+    db.session.add(app)
+    db.session.flush()
+    return app

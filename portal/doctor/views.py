@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,18 +14,16 @@ from portal.accounts.models import CodePurpose, Role
 from portal.doctor import services
 from portal.doctor.forms import (
     ActivationCodeForm,
-    ApplicationForm,
     ChooseInstitutionForm,
     CodeForm,
     SendCodeForm,
     SignupForm,
 )
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.htmx import redirect_to, render
 from portal.inputs import db_id
 from portal.institution.models import Institution
-from portal.rules.catalogue import scope_allowed, scope_name, scopes_for
-from portal.rules.registration import contract_period, practice_years, valid_until
+from portal.rules.registration import practice_years, valid_until
 from portal.tenants import rules_for
 from portal.tenants.models import local_today
 from portal.workflow.models import State
@@ -36,6 +34,7 @@ doctor_only = role_required(Role.DOCTOR)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["CREDENTIAL_RATE_LIMIT"], methods=["POST"])
 def signup():
     form = SignupForm()
     if form.validate_on_submit():
@@ -59,12 +58,12 @@ def _application_context(app):
     if app is None:
         return {}
     rules = rules_for(g.tenant)
-    ctx = {"scope_label": scope_name(app.scope) if app.scope else ""}
+    ctx = {}
     if app.registered_on:
         ctx["practice_years"] = practice_years(app.registered_on, local_today())
         ctx["valid_until"] = valid_until(app.registered_on, rules["registration"]["valid_years"])
     if app.state in (State.CONFIRMED, State.APPROVED):
-        ctx["materials"] = rules["materials"]["default"]
+        ctx.update(materials=workflow.required_materials(app, rules), material_labels=rules["materials"]["labels"])
     return ctx
 
 
@@ -72,7 +71,13 @@ def _application_context(app):
 @doctor_only
 def home():
     app = services.open_application(current_user)
-    return render("doctor/home.html", app=app, State=State, **_application_context(app))
+    # D5: a registration made before the portal, shown until one is approved here
+    record = None
+    if app is None or app.state != State.APPROVED:
+        record = services.find_practice_record(current_user.real_name, current_user.id_number)
+    record_years = practice_years(record.registered_on, local_today()) if record else 0
+    return render("doctor/home.html", app=app, State=State, record=record, record_years=record_years,
+                  **_application_context(app))
 
 
 # ---- D3: phone or email verification -----------------------------------------------------
@@ -195,67 +200,5 @@ def enter_activation_code():
                   choose_form=ChooseInstitutionForm(), form=form)
 
 
-# ---- D9–D15: the application ---------------------------------------------------------------
-
-def _application_form(app, formdata=None):
-    form = ApplicationForm(formdata=formdata, obj=app) if app else ApplicationForm(formdata=formdata)
-    # the application goes to the main practice institution the doctor activated with (D4, D15)
-    main = current_user.institution
-    form.institution_id.choices = [(str(main.id), main.name)] if main else []
-    q = current_user.qualification
-    form.scope.choices = [("", _("Choose…"))] + [(k, name) for k, name in scopes_for(q.category.value)]
-    if formdata is None:
-        chosen = app.institution_id if app and app.institution_id else current_user.institution_id
-        form.institution_id.data = str(chosen) if chosen else ""
-        form.scope.data = app.scope if app else ""
-    return form
-
-
-def _may_apply():
-    u = current_user
-    return u.identity_verified and u.qualification is not None and u.contact_verified and u.activated_at is not None
-
-
-@bp.route("/me/application", methods=["GET", "POST"])
-@doctor_only
-def application():
-    if not _may_apply():
-        return redirect_to(url_for("doctor.home"))
-    app = services.open_application(current_user)
-    if app is not None and app.state not in services.EDITABLE:
-        return redirect_to(url_for("doctor.home"))
-    if request.method == "GET":
-        return render("doctor/application.html", form=_application_form(app), app=app)
-    form = _application_form(app, request.form)
-    submitting = request.form.get("action") == "submit"
-    form.validate()
-    if form.scope.data and not scope_allowed(current_user.qualification.category.value, form.scope.data):
-        form.scope.errors = [_("Choose a scope of your qualification's category.")]
-    errors = {name: errs for name, errs in form.errors.items() if errs}
-    if not submitting:  # saving a draft: empty fields are fine, wrong ones are not
-        errors = {n: e for n, e in errors.items() if n == "csrf_token" or getattr(form, n).data not in (None, "")}
-    if errors:
-        if "csrf_token" in errors:
-            abort(400)
-        return render("doctor/application.html", "form_block", status=422, form=form, app=app)
-    data = {
-        "scope": form.scope.data or "",
-        "home_address": (form.home_address.data or "").strip(),
-        "work_experience": (form.work_experience.data or "").strip(),
-        "rewards_punishments": (form.rewards_punishments.data or "").strip(),
-        "contract_start": form.contract_start.data,
-        "contract_end": form.contract_end.data,
-    }
-    if form.institution_id.data:
-        data["institution_id"] = int(form.institution_id.data)
-    if submitting:
-        start, end = contract_period(form.contract_start.data, form.contract_end.data, local_today(),
-                                     rules_for(g.tenant)["registration"]["contract_default_years"])
-        data.update(contract_start=start, contract_end=end)
-    app = services.save_draft(current_user, app, data)
-    if submitting:
-        workflow.submit(app, current_user)
-        flash(_("Your application was submitted. Your institution will confirm it."))
-        return redirect_to(url_for("doctor.home"))
-    flash(_("Draft saved."))
-    return redirect_to(url_for("doctor.application"))
+# the routes of the wizard, the e-certificate and the print view live beside this file
+from portal.doctor import certificate, printing, wizard  # noqa: E402,F401

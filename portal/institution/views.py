@@ -16,7 +16,6 @@ from portal.extensions import db
 from portal.htmx import is_partial_request, redirect_to, render
 from portal.inputs import db_id
 from portal.institution.forms import AutoActivationForm, RejectForm, SendActivationForm
-from portal.rules.catalogue import scope_name
 from portal.tenants import rules_for
 from portal.workflow.models import Application, State
 
@@ -113,7 +112,7 @@ def approvals():
     before = request.args.get("before", type=db_id)
     rows, next_before = _queue(before)
     return render("institution/approvals.html", apps=rows, next_before=next_before, form=RejectForm(formdata=None),
-                  scope_name=scope_name, results={})
+                  results={})
 
 
 def _application_of_mine(app_id: int) -> Application:
@@ -125,7 +124,7 @@ def _application_of_mine(app_id: int) -> Application:
 
 def _row_response(app: Application, message: str, status: int = 200, form=None):
     if is_partial_request():
-        return render("institution/approvals.html", "app_row", status=status, a=app, scope_name=scope_name,
+        return render("institution/approvals.html", "app_row", status=status, a=app,
                       form=form or RejectForm(formdata=None), results={app.id: message})
     flash(message)
     return redirect_to(url_for("institution.approvals"))

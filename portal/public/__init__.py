@@ -44,3 +44,6 @@ def healthz():
     response = make_response("ok", 200)
     response.mimetype = "text/plain"
     return response
+
+
+from portal.public import verify  # noqa: E402,F401  (the verification page, V1)

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.notify.services import notify_user
+from portal.rules.materials import materials_for
 from portal.rules.registration import certificate_number
 from portal.tenants import rules_for
 from portal.tenants.models import Tenant, utcnow
@@ -90,7 +91,7 @@ def _activate(doctor: User, by: User | None, how: str) -> None:
 
 # ---- applications -----------------------------------------------------------------------
 
-FIELDS = ("state", "institution_id", "scope", "contract_start", "contract_end", "reject_reason",
+FIELDS = ("state", "institution_id", "scopes", "contract_start", "contract_end", "reject_reason",
           "certificate_no", "registered_on")
 
 #: action -> states it may start from
@@ -144,10 +145,20 @@ def reject(app: Application, staff: User, reason: str) -> None:
     db.session.commit()
 
 
+def required_materials(app: Application, rules: dict) -> list[str]:
+    """D16: the paper materials for this application: the tenant's list with the overrides of
+    its institution's city and county (R6)."""
+    county = app.institution.county if app.institution is not None else None
+    city = county.parent if county is not None else None
+    if county is not None and city is None:  # an institution filed under a city itself
+        county, city = None, county
+    return materials_for(rules, city.code if city else None, county.code if county else None)
+
+
 def approve(app: Application, officer: User, materials: list[str], tenant: Tenant, today: date) -> None:
     before = _check(app, "approve")
     rules = rules_for(tenant)
-    required = rules["materials"]["default"]
+    required = required_materials(app, rules)
     missing = [m for m in required if m not in materials]
     if missing:
         raise ValueError("paper materials missing: " + ", ".join(missing))
@@ -160,6 +171,10 @@ def approve(app: Application, officer: User, materials: list[str], tenant: Tenan
         rules["registration"]["certificate_serial_digits"],
     )
     app.state = State.APPROVED
+    if app.cancels_qualification is not None:  # R4: the other certificate is cancelled
+        app.cancels_qualification.cancelled_on = today
+        audit("qualification", app.cancels_qualification.id, "cancel", officer, {"cancelled_on": None},
+              {"cancelled_on": today.isoformat()}, f"R4: application {app.id}")
     app.materials_received = list(materials)
     app.decided_at = utcnow()
     app.registered_on = today

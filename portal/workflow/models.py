@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import enum_column
@@ -41,8 +41,25 @@ class Application(TenantScoped, db.Model):
     #: from the qualification record (D12)
     level: Mapped[Level] = mapped_column(enum_column(Level))
     category: Mapped[Category] = mapped_column(enum_column(Category))
-    #: key of the practice scope in the catalogue (D13, L9)
-    scope: Mapped[str] = mapped_column(String(40), default="")
+    #: keys of the practice scopes in the catalogue (D13, L9), limited by R1/R2
+    scopes: Mapped[list] = mapped_column(JSON, default=list)
+    #: R1: general practice on top of the specialty, after transfer training
+    gp_transfer_training: Mapped[bool] = mapped_column(Boolean, default=False)
+    gp_certificate_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    #: R1/A5: several scopes at county level need the county's approval and a city filing
+    needs_county_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the qualification registered (R4: one of two assistant certificates)
+    qualification_id: Mapped[int | None] = mapped_column(ForeignKey("qualification.id"))
+    #: R4: the other certificate, cancelled when this registration is approved
+    cancels_qualification_id: Mapped[int | None] = mapped_column(ForeignKey("qualification.id"))
+    #: R3: training certificate after a lapse (months, assessment passed, scan)
+    training_months: Mapped[int | None]
+    training_passed: Mapped[bool] = mapped_column(Boolean, default=False)
+    training_certificate_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    #: D11: the 2-inch photo
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    #: D9: the wizard step the doctor is on, to resume a draft there
+    step: Mapped[str] = mapped_column(String(20), default="personal")
     #: time at this institution (D14)
     contract_start: Mapped[date | None]
     contract_end: Mapped[date | None]
@@ -64,6 +81,30 @@ class Application(TenantScoped, db.Model):
 
     doctor = relationship("User")
     institution = relationship("Institution")
+    qualification = relationship("Qualification", foreign_keys=[qualification_id])
+    cancels_qualification = relationship("Qualification", foreign_keys=[cancels_qualification_id])
+
+    @property
+    def scope_label(self) -> str:
+        """The scopes' catalogue names, e.g. 内科专业、全科医学专业."""
+        from portal.rules.catalogue import scope_name
+
+        return "、".join(scope_name(s) for s in self.scopes or [])
+
+
+class Document(TenantScoped, db.Model):
+    """An uploaded file after checking: the doctor's photo (D11) or a certificate scan."""
+
+    __tablename__ = "document"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    #: "photo", "gp_certificate", "training_certificate"
+    kind: Mapped[str] = mapped_column(String(30))
+    content_type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int]
+    height: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditLog(TenantScoped, db.Model):

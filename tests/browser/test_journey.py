@@ -71,6 +71,16 @@ def log_in_with_totp(page: Page, server, username: str, path: str) -> None:
     page.wait_for_url(re.compile(re.escape(path) + r"\??$"))  # the log-in's next= may end in "?"
 
 
+def photo_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (600, 800), "teal").save(out, "JPEG")
+    return out.getvalue()
+
+
 def stays_on_page(page: Page):
     """Mark the window; the mark survives an in-page (htmx) update but not a navigation."""
     page.evaluate("() => { window.__journeyMark = 'still here' }")
@@ -144,16 +154,34 @@ def test_whole_journey(new_context, live_server, js):
     # ---- D9–D15: the first-registration application ---------------------------------------
     doctor.get_by_role("link", name="Start my application").click()
     expect(doctor.get_by_role("heading", name="First registration")).to_be_visible()
-    doctor.get_by_label("Practice institution").select_option(label=INSTITUTION)
-    doctor.get_by_label("Practice scope").select_option(label=who.scope)
+    # the wizard (D9): each step saved on the server, the next one shown
+    expect(doctor.get_by_role("heading", name="Personal details")).to_be_visible()
     doctor.get_by_label("Home address as on your ID card").fill("湖北省远安县鸣凤镇演示街 1 号")
+    doctor.get_by_role("button", name="Save and continue").click()
+    expect(doctor.get_by_role("heading", name="Qualification", exact=True)).to_be_visible()
+    doctor.get_by_role("button", name="Save and continue").click()
+    expect(doctor.get_by_role("heading", name="Practice", exact=True)).to_be_visible()
+    expect(doctor.get_by_text(INSTITUTION)).to_be_visible()
+    doctor.get_by_label(who.scope).check()
+    doctor.get_by_role("button", name="Save and continue").click()
+    expect(doctor.get_by_role("heading", name="History")).to_be_visible()
     doctor.get_by_label("Work experience").fill("2016-2024 远安县人民医院 住院医师")
     # D9: empty rewards/punishments is refused, next to the field, and nothing typed is lost
-    doctor.get_by_role("button", name="Submit to my institution").click()
+    doctor.get_by_role("button", name="Save and continue").click()
     expect(doctor.get_by_text("Required. Write 无 (none) if there is nothing to declare.").last).to_be_visible()
     expect(doctor.get_by_label("Rewards and punishments")).to_have_attribute("aria-invalid", "true")
     expect(doctor.get_by_label("Work experience")).to_have_value("2016-2024 远安县人民医院 住院医师")
     doctor.get_by_label("Rewards and punishments").fill("无")
+    doctor.get_by_role("button", name="Save and continue").click()
+    # D11: the photo, previewed before it is used
+    expect(doctor.get_by_role("heading", name="Photo", exact=True)).to_be_visible()
+    doctor.get_by_label("Photo (JPEG or PNG)").set_input_files(
+        files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}])
+    doctor.get_by_role("button", name="Upload and preview").click()
+    expect(doctor.get_by_role("img", name="Preview of your photo")).to_be_visible()
+    doctor.get_by_role("button", name="Use this photo").click()
+    expect(doctor.get_by_role("heading", name="Review and submit")).to_be_visible()
+    expect(doctor.get_by_role("img", name="Your photo")).to_be_visible()
     doctor.get_by_role("button", name="Submit to my institution").click()
     doctor.wait_for_url("**/hubei/me")
     expect(doctor.get_by_text(f"Submitted: waiting for {INSTITUTION} to confirm.")).to_be_visible()

@@ -13,6 +13,7 @@ from portal.notify.models import OutboxMessage
 from portal.tenants.models import Tenant
 from portal.workflow.models import Application
 from tests.conftest import Browser, in_tenant, totp_now
+from tests.helpers import fill_wizard
 from tests.journey.test_spine import DOCTOR, redirected_to, staff_login
 
 
@@ -87,11 +88,10 @@ def submitted_application(app) -> tuple[Browser, int]:
     doc.page("/hubei/me/activate")
     county = institution_id(app, "远安")
     redirected_to(doc.post("/hubei/me/activate/institution", {"institution_id": str(county)}))
-    doc.page("/hubei/me/application")
-    redirected_to(doc.post("/hubei/me/application", {
-        "action": "submit", "institution_id": str(county), "scope": "general_practice",
-        "contract_start": "2026-01-01", "contract_end": "2028-12-31", "home_address": "湖北省远安县演示街 2 号",
-        "work_experience": "无", "rewards_punishments": "无"}))
+    fill_wizard(doc, "hubei", scopes=("general_practice",), address="湖北省远安县演示街 2 号", history=("无", "无"),
+                contract=("2026-01-01", "2028-12-31"))
+    doc.page("/hubei/me/application/review")
+    redirected_to(doc.post("/hubei/me/application/review", {}))
     with in_tenant(app, "hubei"):
         return doc, db.session.execute(db.select(Application.id)).scalar_one()
 
@@ -107,12 +107,13 @@ def test_reject_needs_a_reason_the_doctor_sees(demo):
     home = doc.page("/hubei/me").get_data(as_text=True)
     assert "合同日期与劳动合同不符" in home
     # the doctor corrects and submits again; the contract dates given are kept (D14)
-    form = doc.page("/hubei/me/application").get_data(as_text=True)
+    assert redirected_to(doc.page("/hubei/me/application")).endswith("/hubei/me/application/review")
+    form = doc.page("/hubei/me/application/practice").get_data(as_text=True)
     assert "2028-12-31" in form
-    redirected_to(doc.post("/hubei/me/application", {
-        "action": "submit", "institution_id": str(institution_id(demo, "远安")), "scope": "general_practice",
-        "contract_start": "2026-01-01", "contract_end": "2027-12-31", "home_address": "湖北省远安县演示街 2 号",
-        "work_experience": "无", "rewards_punishments": "无"}))
+    redirected_to(doc.post("/hubei/me/application/practice", {
+        "scopes": ["general_practice"], "contract_start": "2026-01-01", "contract_end": "2027-12-31"}))
+    doc.page("/hubei/me/application/review")
+    redirected_to(doc.post("/hubei/me/application/review", {}))
     with in_tenant(demo, "hubei"):
         application = db.session.get(Application, app_id)
         assert application.state.value == "submitted" and application.reject_reason == ""
@@ -207,3 +208,25 @@ def test_pages_with_id_numbers_are_not_cached(demo):
     assert r.status_code == 422 and DOCTOR["id_number"] in r.get_data(as_text=True)
     assert r.headers["Cache-Control"] == "no-store"
     assert "HX-Request" in r.headers["Vary"]
+
+
+def test_no_attribute_renders_as_none(demo):
+    """P7: aria-invalid="None" or aria-describedby="None" is invalid ARIA."""
+    b = Browser(demo.test_client())
+    for url in ("/hubei/signup", "/hubei/login"):
+        assert '="None"' not in b.page(url).get_data(as_text=True), url
+    r = b.post("/hubei/signup", {**DOCTOR, "real_name": "Li"})
+    assert r.status_code == 422 and '="None"' not in r.get_data(as_text=True)
+
+
+def test_credential_posts_are_rate_limited_per_address(demo):
+    """Guessing passwords from one address is slowed down (SEC2 holds per account on top)."""
+    demo.config["CREDENTIAL_RATE_LIMIT"] = "3 per minute"
+    try:
+        b = Browser(demo.test_client())
+        b.page("/hubei/login")
+        answers = [b.post("/hubei/login", {"username": "hb-officer", "password": f"wrong-{i}x"}).status_code
+                   for i in range(4)]
+        assert answers == [422, 422, 422, 429]
+    finally:
+        demo.config["CREDENTIAL_RATE_LIMIT"] = "100000 per minute"

@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.workflow.models import Application, AuditLog
 from tests.conftest import Browser, in_tenant
-from tests.helpers import last_code, redirected_to, staff_login
+from tests.helpers import fill_wizard, last_code, redirected_to, staff_login
 
 DOCTOR = {"real_name": "李明华", "id_number": "420525198803121236", "phone": "13800138001",
           "email": "li@example.com", "username": "liminghua", "password": "Secret-123",
@@ -70,18 +70,27 @@ def test_whole_journey(demo, browser_mode):
     r = doc.post("/hubei/me/activate/code", {"code": act_code})
     assert redirected_to(r).endswith("/hubei/me")
 
-    # D9–D15: the application, saved as a draft, then submitted
-    form = doc.page("/hubei/me/application").get_data(as_text=True)
-    assert "执业医师" in form and "内科专业" in form
-    r = doc.post("/hubei/me/application", {"action": "save", "home_address": "湖北省远安县鸣凤镇演示街 1 号"})
-    redirected_to(r)
-    assert "湖北省远安县鸣凤镇演示街 1 号" in doc.page("/hubei/me/application").get_data(as_text=True)
-    # empty history is refused; 无 is accepted (D9)
-    fields = {"institution_id": str(county_id), "scope": "internal", "home_address": "湖北省远安县鸣凤镇演示街 1 号",
-              "work_experience": "2012-2024 远安县人民医院 内科", "rewards_punishments": ""}
-    r = doc.post("/hubei/me/application", {**fields, "action": "submit"})
-    assert r.status_code == 422
-    r = doc.post("/hubei/me/application", {**fields, "rewards_punishments": "无", "action": "submit"})
+    # D9–D15: the application wizard; each step saves the draft, then it is submitted
+    assert redirected_to(doc.page("/hubei/me/application")).endswith("/hubei/me/application/personal")
+    doc.page("/hubei/me/application/qualification")
+    assert "执业医师" in doc.page("/hubei/me/application/qualification").get_data(as_text=True)
+    assert "内科专业" in doc.page("/hubei/me/application/practice").get_data(as_text=True)
+    doc.page("/hubei/me/application/history")
+    # empty rewards/punishments is refused, what was typed is kept; 无 is accepted (D9)
+    r = doc.post("/hubei/me/application/history", {"work_experience": "2012-2024 远安县人民医院 内科",
+                                                  "rewards_punishments": ""})
+    assert r.status_code == 422 and "2012-2024 远安县人民医院 内科" in r.get_data(as_text=True)
+    # with JS, what is typed is saved as it is typed (autosave); coming back shows it (D9)
+    r = doc.post("/hubei/me/application/history", {"work_experience": "2012-2024 远安县人民医院 内科",
+                                                  "rewards_punishments": "", "action": "autosave"})
+    assert r.status_code == 204
+    assert "2012-2024 远安县人民医院 内科" in doc.page("/hubei/me/application/history").get_data(as_text=True)
+    fill_wizard(doc, "hubei", scopes=("internal",), address="湖北省远安县鸣凤镇演示街 1 号",
+                history=("2012-2024 远安县人民医院 内科", "无"))
+    assert redirected_to(doc.page("/hubei/me/application")).endswith("/hubei/me/application/review")
+    review = doc.page("/hubei/me/application/review").get_data(as_text=True)
+    assert "内科专业" in review and "湖北省远安县鸣凤镇演示街 1 号" in review
+    r = doc.post("/hubei/me/application/review", {})
     assert redirected_to(r).endswith("/hubei/me")
     with in_tenant(app, "hubei"):
         application = db.session.execute(db.select(Application)).scalar_one()

@@ -1,0 +1,87 @@
+"""Checking and shrinking an uploaded photo or certificate scan (D11, SEC6). Pure: bytes in,
+bytes out, no Flask and no database.
+
+The content decides, never the file name or the browser's Content-Type: only JPEG and PNG
+are accepted, decompression bombs and truncated files are refused, EXIF and every other
+metadata are dropped (the image is re-encoded from its pixels).
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # a 40-megapixel phone photo is the largest real one
+PHOTO_SIZE = (260, 364)  # 5:7, the 2-inch (35 × 49 mm) ratio; about 20 KB as JPEG
+SCAN_MAX = 1600  # certificate scans keep enough detail to read
+
+
+class PhotoError(ValueError):
+    """``key`` names the message shown to the doctor."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Processed:
+    data: bytes
+    width: int
+    height: int
+    content_type: str = "image/jpeg"
+
+
+def _open(raw: bytes) -> Image.Image:
+    if not raw:
+        raise PhotoError("empty")
+    if len(raw) > MAX_BYTES:
+        raise PhotoError("too_big")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            probe = Image.open(io.BytesIO(raw))
+            if probe.format not in ("JPEG", "PNG"):
+                raise PhotoError("type")
+            if probe.width * probe.height > MAX_PIXELS:
+                raise PhotoError("too_many_pixels")
+            probe.verify()  # structure check; the image must be opened again after it
+            image = Image.open(io.BytesIO(raw))
+            image.load()  # decodes every pixel: a truncated file fails here
+        except PhotoError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise PhotoError("too_many_pixels") from None
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise PhotoError("broken") from None
+    return ImageOps.exif_transpose(image)
+
+
+def _jpeg(image: Image.Image, quality: int) -> Processed:
+    if image.mode not in ("RGB", "L"):
+        background = Image.new("RGB", image.size, "white")
+        rgba = image.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, optimize=True, progressive=True)  # no exif= : metadata gone
+    return Processed(out.getvalue(), image.width, image.height)
+
+
+def process_photo(raw: bytes) -> Processed:
+    """D11: a recent photo, cropped to the 2-inch ratio around the centre and made small."""
+    image = _open(raw)
+    if image.width < 150 or image.height < 200:
+        raise PhotoError("too_small")
+    return _jpeg(ImageOps.fit(image, PHOTO_SIZE, Image.Resampling.LANCZOS, centering=(0.5, 0.4)), 82)
+
+
+def process_scan(raw: bytes) -> Processed:
+    """A certificate scan (R1 general-practice training, R3 training): readable, not huge."""
+    image = _open(raw)
+    image.thumbnail((SCAN_MAX, SCAN_MAX), Image.Resampling.LANCZOS)
+    return _jpeg(image, 80)
