@@ -70,6 +70,7 @@ ARGS: dict[str, list] = {
     "filename": ["portal.css"],
     "code": ["en"],
     "step": ["personal", "practice", "photo", "review"],
+    "kind": ["change"],
     "doc_id": [Hubei("photo")],
 }
 

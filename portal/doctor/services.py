@@ -8,7 +8,7 @@ from portal.admin.models import IdentityCase, PracticeRecord, Qualification
 from portal.extensions import db
 from portal.rules.identity import normalise_real_name
 from portal.workflow import audit
-from portal.workflow.models import Application, Document, State
+from portal.workflow.models import Application, Document, Kind, State
 
 
 def find_qualification(name: str, id_number: str) -> Qualification | None:
@@ -51,11 +51,48 @@ def sign_up(*, real_name: str, id_number: str, phone: str, email: str, username:
     return user
 
 
+OPEN = (State.DRAFT, State.SUBMITTED, State.REJECTED, State.CONFIRMED)
+
+
 def open_application(doctor: User) -> Application | None:
-    """The doctor's latest application (one is open at a time, D7)."""
+    """The application in progress, if any: one is open at a time (D7)."""
     return db.session.execute(
-        db.select(Application).filter_by(doctor_id=doctor.id).order_by(Application.id.desc()).limit(1)
+        db.select(Application).where(Application.doctor_id == doctor.id, Application.state.in_(OPEN))
+        .order_by(Application.id.desc()).limit(1)
     ).scalar_one_or_none()
+
+
+def current_registration(doctor: User) -> Application | None:
+    """The registration in force: the latest approved first registration or change (D18)."""
+    return db.session.execute(
+        db.select(Application).where(Application.doctor_id == doctor.id, Application.state == State.APPROVED,
+                                     Application.kind != Kind.CANCEL)
+        .order_by(Application.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def last_decided(doctor: User) -> Application | None:
+    """The latest application decided, e.g. an approved cancellation, for the status line."""
+    return db.session.execute(
+        db.select(Application).where(Application.doctor_id == doctor.id, Application.state.not_in(OPEN))
+        .order_by(Application.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def start_change(doctor: User, registration: Application, kind: Kind) -> Application:
+    """D7: a change of registration starts as a copy of the registration in force, at the
+    practice step; a cancellation carries only what identifies the registration."""
+    app = Application(doctor_id=doctor.id, kind=kind, previous_id=registration.id, state=State.DRAFT,
+                      level=registration.level, category=registration.category,
+                      qualification_id=registration.qualification_id, institution_id=registration.institution_id,
+                      scopes=[], step="practice")
+    if kind is Kind.CHANGE:
+        for name in ("scopes", "gp_transfer_training", "gp_certificate_id", "contract_start", "contract_end",
+                     "home_address", "work_experience", "rewards_punishments", "photo_id"):
+            setattr(app, name, getattr(registration, name))
+    db.session.add(app)
+    db.session.flush()
+    return app
 
 
 EDITABLE = (State.DRAFT, State.REJECTED)

@@ -70,13 +70,16 @@ def _application_context(app):
 @bp.get("/me")
 @doctor_only
 def home():
-    app = services.open_application(current_user)
+    open_app = services.open_application(current_user)
+    registration = services.current_registration(current_user)
+    app = open_app or registration or services.last_decided(current_user)
     # D5: a registration made before the portal, shown until one is approved here
     record = None
-    if app is None or app.state != State.APPROVED:
+    if registration is None:
         record = services.find_practice_record(current_user.real_name, current_user.id_number)
     record_years = practice_years(record.registered_on, local_today()) if record else 0
     return render("doctor/home.html", app=app, State=State, record=record, record_years=record_years,
+                  open_app=open_app, registration=registration,
                   **_application_context(app))
 
 
@@ -201,4 +204,4 @@ def enter_activation_code():
 
 
 # the routes of the wizard, the e-certificate and the print view live beside this file
-from portal.doctor import certificate, printing, wizard  # noqa: E402,F401
+from portal.doctor import certificate, changes, printing, wizard  # noqa: E402,F401

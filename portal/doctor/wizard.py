@@ -31,6 +31,7 @@ from portal.rules.registration import contract_period
 from portal.rules.scopes import assistant_scope_locked, check_scopes
 from portal.tenants import rules_for
 from portal.tenants.models import local_today
+from portal.workflow.models import Kind
 
 FORMS = {"personal": PersonalForm, "qualification": QualificationForm, "practice": PracticeForm,
          "history": HistoryForm, "photo": PhotoForm, "review": SubmitForm}
@@ -92,7 +93,9 @@ class Context:
 
     def scope_lock(self) -> bool:
         app = self.app
-        return app is not None and assistant_scope_locked(self.qualification.level.value, app.submitted_at is not None)
+        # R2: after submission only a change of registration may change an assistant's scope
+        return (app is not None and app.kind is Kind.FIRST
+                and assistant_scope_locked(self.qualification.level.value, app.submitted_at is not None))
 
     def check_scopes(self, chosen: list[str], gp: bool):
         return check_scopes(level=self.qualification.level.value, category=self.qualification.category.value,
@@ -133,8 +136,10 @@ def _page(step: str, ctx: Context, form, status: int = 200, **extra):
 
 def _editable_application():
     app = services.open_application(current_user)
-    if app is not None and app.state not in services.EDITABLE:
+    if app is not None and app.state not in services.EDITABLE or app is not None and app.kind is Kind.CANCEL:
         return None, redirect_to(url_for("doctor.home"))
+    if app is None and services.current_registration(current_user) is not None:
+        return None, redirect_to(url_for("doctor.home"))  # registered: a change starts from the home page
     return app, None
 
 

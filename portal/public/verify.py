@@ -44,14 +44,6 @@ class PublicEntry:
     valid_until: date
 
 
-def scope_keys(app: Application) -> list[str]:
-    """The registered scopes' catalogue keys (one ``scope`` before the wizard's ``scopes``)."""
-    keys = getattr(app, "scopes", None)
-    if keys is None:
-        keys = [app.scope] if getattr(app, "scope", "") else []
-    return list(keys)
-
-
 def public_entry(app: Application, today: date) -> PublicEntry:
     until = valid_until(app.registered_on, rules_for(g.tenant)["registration"]["valid_years"])
     if app.state.value == "cancelled":
@@ -60,7 +52,7 @@ def public_entry(app: Application, today: date) -> PublicEntry:
         status = "registered" if today <= until else "lapsed"
     return PublicEntry(
         certificate_no=app.certificate_no, real_name=app.doctor.real_name, level=app.level,
-        category=app.category, scopes=[scope_name(k) for k in scope_keys(app)],
+        category=app.category, scopes=[scope_name(k) for k in app.scopes or []],
         institution=app.institution.name if app.institution else "", status=status, valid_until=until,
     )
 

@@ -18,7 +18,7 @@ from portal.rules.materials import materials_for
 from portal.rules.registration import certificate_number
 from portal.tenants import rules_for
 from portal.tenants.models import Tenant, utcnow
-from portal.workflow.models import Application, AuditLog, State
+from portal.workflow.models import Application, AuditLog, Kind, State
 
 
 class WrongState(Exception):
@@ -148,6 +148,8 @@ def reject(app: Application, staff: User, reason: str) -> None:
 def required_materials(app: Application, rules: dict) -> list[str]:
     """D16: the paper materials for this application: the tenant's list with the overrides of
     its institution's city and county (R6)."""
+    if app.kind is Kind.CANCEL:  # nothing to bring for a cancellation
+        return []
     county = app.institution.county if app.institution is not None else None
     city = county.parent if county is not None else None
     if county is not None and city is None:  # an institution filed under a city itself
@@ -162,14 +164,27 @@ def approve(app: Application, officer: User, materials: list[str], tenant: Tenan
     missing = [m for m in required if m not in materials]
     if missing:
         raise ValueError("paper materials missing: " + ", ".join(missing))
-    # the serial is taken with a row-level UPDATE so two officers never get the same number
-    tenant.certificate_serial = Tenant.certificate_serial + 1
-    db.session.flush()
-    db.session.refresh(tenant, ["certificate_serial"])
-    app.certificate_no = certificate_number(
-        app.level.value, app.category.value, app.institution.county.code, tenant.certificate_serial,
-        rules["registration"]["certificate_serial_digits"],
-    )
+    if app.kind is Kind.FIRST:
+        # the serial is taken with a row-level UPDATE so two officers never get the same number
+        tenant.certificate_serial = Tenant.certificate_serial + 1
+        db.session.flush()
+        db.session.refresh(tenant, ["certificate_serial"])
+        app.certificate_no = certificate_number(
+            app.level.value, app.category.value, app.institution.county.code, tenant.certificate_serial,
+            rules["registration"]["certificate_serial_digits"],
+        )
+        app.registered_on = today
+    else:  # D7: a change keeps the certificate and the date practice years count from (R5)
+        previous = app.previous
+        if previous is None or previous.state is not State.APPROVED:
+            raise WrongState("the registration was changed or cancelled meanwhile")
+        app.certificate_no = previous.certificate_no
+        app.registered_on = previous.registered_on if app.kind is Kind.CHANGE else None
+        previous_before = _snapshot(previous, FIELDS)
+        previous.state = State.SUPERSEDED if app.kind is Kind.CHANGE else State.CANCELLED
+        previous.decided_at = utcnow()
+        audit("application", previous.id, previous.state.value, officer, previous_before,
+              _snapshot(previous, FIELDS), f"by application {app.id}")
     app.state = State.APPROVED
     if app.cancels_qualification is not None:  # R4: the other certificate is cancelled
         app.cancels_qualification.cancelled_on = today
@@ -177,8 +192,12 @@ def approve(app: Application, officer: User, materials: list[str], tenant: Tenan
               {"cancelled_on": today.isoformat()}, f"R4: application {app.id}")
     app.materials_received = list(materials)
     app.decided_at = utcnow()
-    app.registered_on = today
     audit("application", app.id, "approve", officer, before, _snapshot(app, FIELDS))
-    notify_user(app.doctor, _("Your practice registration is approved. Certificate number: %(no)s.",
-                              no=app.certificate_no), subject=_("Registration approved"))
+    if app.kind is Kind.CANCEL:
+        message = _("Your practice registration %(no)s is cancelled.", no=app.certificate_no)
+    elif app.kind is Kind.CHANGE:
+        message = _("The change of your practice registration %(no)s is approved.", no=app.certificate_no)
+    else:
+        message = _("Your practice registration is approved. Certificate number: %(no)s.", no=app.certificate_no)
+    notify_user(app.doctor, message, subject=_("Registration approved"))
     db.session.commit()

@@ -17,6 +17,13 @@ from portal.tenants.models import TenantScoped, utcnow
 
 class Kind(enum.StrEnum):
     FIRST = "first"  # first registration (D7)
+    CHANGE = "change"  # change of registration: scope (L2); the certificate number stays
+    CANCEL = "cancel"  # cancellation on a ground of L4
+
+
+#: L4 (Practitioners' Law art. 17): the grounds a cancellation cites
+CANCEL_GROUNDS = ("suspended_two_years", "failed_assessment_again", "certificate_revoked", "criminal_penalty",
+                  "death", "other")
 
 
 class State(enum.StrEnum):
@@ -25,6 +32,8 @@ class State(enum.StrEnum):
     REJECTED = "rejected"  # the institution rejected it, with a reason; the doctor may resubmit
     CONFIRMED = "confirmed"  # the institution confirmed; paper materials go to the commission
     APPROVED = "approved"  # the commission approved; certificate number issued (A4)
+    SUPERSEDED = "superseded"  # a registration replaced by an approved change (D7)
+    CANCELLED = "cancelled"  # a registration ended by an approved cancellation (L4)
 
 
 class Application(TenantScoped, db.Model):
@@ -58,6 +67,11 @@ class Application(TenantScoped, db.Model):
     training_certificate_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     #: D11: the 2-inch photo
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    #: D7: the registration a change or cancellation applies to
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"))
+    #: D7/L4: the ground of a cancellation and the doctor's explanation
+    cancel_ground: Mapped[str | None] = mapped_column(String(40))
+    cancel_note: Mapped[str] = mapped_column(Text, default="")
     #: D9: the wizard step the doctor is on, to resume a draft there
     step: Mapped[str] = mapped_column(String(20), default="personal")
     #: time at this institution (D14)
@@ -82,6 +96,7 @@ class Application(TenantScoped, db.Model):
     doctor = relationship("User")
     institution = relationship("Institution")
     qualification = relationship("Qualification", foreign_keys=[qualification_id])
+    previous = relationship("Application", remote_side=[id], foreign_keys=[previous_id])
     cancels_qualification = relationship("Qualification", foreign_keys=[cancels_qualification_id])
 
     @property

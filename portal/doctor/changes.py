@@ -1,0 +1,92 @@
+"""Applications on a registration in force (D7): a change of registration (practice scopes,
+through the wizard) and a cancellation on a ground of L4. One application is open at a time."""
+
+from __future__ import annotations
+
+from flask import abort, flash, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length
+
+from portal import workflow
+from portal.doctor import services
+from portal.doctor.views import bp, doctor_only
+from portal.extensions import db
+from portal.htmx import redirect_to, render
+from portal.workflow.models import CANCEL_GROUNDS, Application, Kind
+
+
+@bp.app_template_global("ground_label")
+def ground_label(key: str) -> str:
+    return {
+        "suspended_two_years": _("Practice suspended for two full years"),
+        "failed_assessment_again": _("Failed the periodic assessment again after a suspension"),
+        "certificate_revoked": _("Practising certificate revoked"),
+        "criminal_penalty": _("Criminal penalty"),
+        "death": _("Death"),
+        "other": _("Other legal grounds"),
+    }[key]
+
+
+class CancellationForm(FlaskForm):
+    cancel_ground = SelectField(_l("Ground for cancellation (Practitioners' Law art. 17)"),
+                         validators=[DataRequired(_l("Choose the ground.")), AnyOf(CANCEL_GROUNDS)])
+    cancel_note = TextAreaField(_l("Explanation"), validators=[DataRequired(_l("Explain briefly.")), Length(max=1000)],
+                         render_kw={"maxlength": "1000", "rows": "3"})
+
+
+def _registration_without_open_application():
+    registration = services.current_registration(current_user)
+    if registration is None or services.open_application(current_user) is not None:
+        return None
+    return registration
+
+
+@bp.post("/me/application/new/<kind>")
+@doctor_only
+def start_application(kind: str):
+    """D7: a change of registration starts from the registration in force, in the wizard."""
+    if kind != Kind.CHANGE.value or not FlaskForm().validate_on_submit():
+        abort(400 if kind == Kind.CHANGE.value else 404)
+    registration = _registration_without_open_application()
+    if registration is None:
+        return redirect_to(url_for("doctor.home"))
+    services.start_change(current_user, registration, Kind.CHANGE)
+    db.session.commit()
+    return redirect_to(url_for("doctor.application_step", step="practice"))
+
+
+@bp.route("/me/cancellation", methods=["GET", "POST"])
+@doctor_only
+def cancellation():
+    registration = services.current_registration(current_user)
+    app = services.open_application(current_user)
+    returned = app is not None and app.kind is Kind.CANCEL and app.state in services.EDITABLE
+    if registration is None or (app is not None and not returned):
+        return redirect_to(url_for("doctor.home"))
+    form = CancellationForm(obj=app if returned else None)
+    form.cancel_ground.choices = [("", _("Choose…"))] + [(k, ground_label(k)) for k in CANCEL_GROUNDS if k != "death"]
+    if form.validate_on_submit():
+        if not returned:  # a cancellation returned by the institution is corrected, not started again
+            app = services.start_change(current_user, registration, Kind.CANCEL)
+        app.cancel_ground, app.cancel_note = form.cancel_ground.data, form.cancel_note.data.strip()
+        workflow.submit(app, current_user)
+        flash(_("Your application for cancellation was submitted. Your institution will confirm it."))
+        return redirect_to(url_for("doctor.home"))
+    if "csrf_token" in form.errors:
+        abort(400)
+    return render("doctor/cancellation.html", "form_block", status=422 if form.errors else 200, form=form,
+                  registration=registration)
+
+
+@bp.get("/me/applications")
+@doctor_only
+def applications():
+    """Every application of the doctor with its stage, dates and reasons (status page)."""
+    apps = db.session.execute(
+        db.select(Application).filter_by(doctor_id=current_user.id).order_by(Application.id.desc()).limit(50)
+    ).scalars().all()
+    return render("doctor/applications.html", apps=apps)

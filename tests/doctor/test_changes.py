@@ -1,0 +1,122 @@
+"""Applications on a registration in force (D7): change of registration, cancellation (L4),
+one open application at a time; the public register follows (V1)."""
+
+from __future__ import annotations
+
+from portal.extensions import db
+from portal.workflow.models import Application
+from tests.conftest import in_tenant
+from tests.helpers import (
+    ALL_MATERIALS,
+    doctor_form,
+    redirected_to,
+    staff_login,
+    step_done,
+    walk_doctor,
+)
+
+LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
+
+
+def registered(app):
+    staff = staff_login(app, "hb-county-staff")
+    walked = walk_doctor(app, "hubei", LI, until="confirmed", staff=staff, institution="远安")
+    officer = staff_login(app, "hb-officer")
+    officer.page(f"/hubei/admin/applications/{walked.app_id}")
+    redirected_to(officer.post(f"/hubei/admin/applications/{walked.app_id}/approve", {"materials": ALL_MATERIALS}))
+    return walked, staff, officer
+
+
+def rows(app):
+    with in_tenant(app, "hubei"):
+        return [(a.id, a.kind.value, a.state.value, a.certificate_no, a.registered_on, list(a.scopes))
+                for a in db.session.execute(db.select(Application).order_by(Application.id)).scalars()]
+
+
+def test_D7_change_of_scope_keeps_the_certificate_and_the_registration_date(demo):
+    walked, staff, officer = registered(demo)
+    b = walked.browser
+    first = rows(demo)[0]
+    assert "/hubei/me/application/new/change" in b.page("/hubei/me").get_data(as_text=True)
+    r = b.post("/hubei/me/application/new/change", {})
+    assert redirected_to(r).endswith("/hubei/me/application/practice")
+    b.page("/hubei/me/application/practice")
+    step_done(b.post("/hubei/me/application/practice", {"scopes": ["internal", "surgery"]}), "hubei", "history")
+    b.page("/hubei/me/application/review")
+    redirected_to(b.post("/hubei/me/application/review", {}))
+    change_id = rows(demo)[-1][0]
+    home = b.page("/hubei/me").get_data(as_text=True)
+    assert first[3] in home  # the registration in force is still shown while the change waits
+    staff.page("/hubei/institution/approvals")
+    redirected_to(staff.post(f"/hubei/institution/approvals/{change_id}/confirm"))
+    officer.page(f"/hubei/admin/applications/{change_id}")
+    redirected_to(officer.post(f"/hubei/admin/applications/{change_id}/approve", {"materials": ALL_MATERIALS}))
+    old, new = rows(demo)
+    assert old[2] == "superseded" and new[1:3] == ("change", "approved")
+    assert new[3] == first[3] and new[4] == first[4] and new[5] == ["internal", "surgery"]
+    public = b.client.get(f"/hubei/verify?no={first[3]}").get_data(as_text=True)
+    assert "外科专业" in public
+
+
+def test_D7_cancellation_on_a_ground_of_L4(demo):
+    walked, staff, officer = registered(demo)
+    b = walked.browser
+    cert = rows(demo)[0][3]
+    b.page("/hubei/me/cancellation")
+    before = rows(demo)
+    for bad in ({"cancel_ground": "", "cancel_note": "x"}, {"cancel_ground": "death", "cancel_note": "x"}, {"cancel_ground": "nope", "cancel_note": "x"},
+                {"cancel_ground": "other", "cancel_note": ""}, {"cancel_ground": "other", "cancel_note": "长" * 1001}):
+        assert b.post("/hubei/me/cancellation", bad).status_code == 422, bad
+    assert rows(demo) == before
+    redirected_to(b.post("/hubei/me/cancellation", {"cancel_ground": "suspended_two_years", "cancel_note": "出国进修两年"}))
+    cancel_id = rows(demo)[-1][0]
+    staff.page("/hubei/institution/approvals")
+    redirected_to(staff.post(f"/hubei/institution/approvals/{cancel_id}/confirm"))
+    page = officer.page(f"/hubei/admin/applications/{cancel_id}").get_data(as_text=True)
+    assert "出国进修两年" in page
+    redirected_to(officer.post(f"/hubei/admin/applications/{cancel_id}/approve", {}))  # no paper materials
+    old, cancel = rows(demo)
+    assert old[2] == "cancelled" and cancel[1:3] == ("cancel", "approved")
+    assert cert in b.page("/hubei/me").get_data(as_text=True)
+    public = b.client.get(f"/hubei/verify?no={cert}")
+    assert public.status_code == 200 and ("Cancelled" in public.get_data(as_text=True) or "已注销" in public.get_data(as_text=True))
+
+
+def test_D7_one_open_application_at_a_time(demo):
+    walked, _staff, _officer = registered(demo)
+    b = walked.browser
+    b.page("/hubei/me")
+    redirected_to(b.post("/hubei/me/application/new/change", {}))
+    before = rows(demo)
+    b.page("/hubei/me")
+    assert redirected_to(b.post("/hubei/me/application/new/change", {})).endswith("/hubei/me")
+    assert redirected_to(b.page("/hubei/me/cancellation")).endswith("/hubei/me")
+    assert rows(demo) == before
+
+
+def test_D7_a_doctor_without_registration_cannot_change_or_cancel(demo):
+    staff = staff_login(demo, "hb-county-staff")
+    walked = walk_doctor(demo, "hubei", LI, until="activated", staff=staff, institution="远安")
+    b = walked.browser
+    b.page("/hubei/me")
+    assert redirected_to(b.post("/hubei/me/application/new/change", {})).endswith("/hubei/me")
+    assert redirected_to(b.page("/hubei/me/cancellation")).endswith("/hubei/me")
+    assert b.post("/hubei/me/application/new/other", {}).status_code == 404
+    assert rows(demo) == []
+
+
+def test_status_page_lists_every_application_with_its_stage(demo):
+    walked, staff, _officer = registered(demo)
+    b = walked.browser
+    b.page("/hubei/me/cancellation")
+    redirected_to(b.post("/hubei/me/cancellation", {"cancel_ground": "other", "cancel_note": "转行"}))
+    cancel_id = rows(demo)[-1][0]
+    staff.page("/hubei/institution/approvals")
+    staff.post(f"/hubei/institution/approvals/{cancel_id}/reject", {"reason": "请先结清在院工作"})
+    page = b.page("/hubei/me/applications").get_data(as_text=True)
+    assert "请先结清在院工作" in page and rows(demo)[0][3] in page
+    assert page.count('class="card"') == 2
+    # the returned cancellation is corrected and submitted again, not started anew
+    assert "转行" in b.page("/hubei/me/cancellation").get_data(as_text=True)
+    redirected_to(b.post("/hubei/me/cancellation", {"cancel_ground": "other", "cancel_note": "已结清，转行"}))
+    assert rows(demo)[-1][0] == cancel_id and rows(demo)[-1][2] == "submitted"
