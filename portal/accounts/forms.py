@@ -3,10 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
+from wtforms.validators import AnyOf, DataRequired, Length
 
-from portal.doctor.forms import MESSAGES, nfkc, rule
-from portal.rules import identity
+from portal.doctor.forms import new_password_fields, nfkc
 
 #: how a password-reset code may travel (D6)
 RESET_CHANNELS = ("sms", "email")
@@ -49,18 +48,7 @@ class ResetPasswordForm(FlaskForm):
         validators=[DataRequired(_l("Enter the code.")), Length(max=12)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "6"},
     )
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(MESSAGES["required"]), Length(max=128, message=MESSAGES["password_length"]),
-                    rule(identity.password_error)],
-        render_kw={"autocomplete": "new-password", "maxlength": "128"},
-        description=_l("At least 8 characters, with letters and digits or symbols."),
-    )
-    password_again = PasswordField(
-        _l("New password again"),
-        validators=[DataRequired(MESSAGES["required"]), EqualTo("password", _l("The two passwords differ."))],
-        render_kw={"autocomplete": "new-password", "maxlength": "128"},
-    )
+    password, password_again = new_password_fields(_l("New password"), _l("New password again"))
 
     def explain_lock(self, rules: dict) -> None:
         """The same hint for everyone (a lock is never announced: it would tell that the account exists)."""

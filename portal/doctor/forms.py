@@ -42,6 +42,20 @@ def rule(check):
     return validator
 
 
+def new_password_fields(label, again_label) -> tuple[PasswordField, PasswordField]:
+    """A new password and its repetition, with the password rules (D1, D6)."""
+    return (
+        PasswordField(label, validators=[DataRequired(MESSAGES["required"]),
+                                         Length(max=128, message=MESSAGES["password_length"]),
+                                         rule(identity.password_error)],
+                      render_kw={"autocomplete": "new-password", "maxlength": "128"},
+                      description=_l("At least 8 characters, with letters and digits or symbols.")),
+        PasswordField(again_label, validators=[DataRequired(MESSAGES["required"]),
+                                               EqualTo("password", _l("The two passwords differ."))],
+                      render_kw={"autocomplete": "new-password", "maxlength": "128"}),
+    )
+
+
 class SignupForm(FlaskForm):
     real_name = StringField(
         _l("Real name (as on your ID card)"),
@@ -72,18 +86,7 @@ class SignupForm(FlaskForm):
         validators=[DataRequired(MESSAGES["required"]), Length(max=32, message=MESSAGES["username"]), rule(identity.username_error)],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "maxlength": "32"},
     )
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(MESSAGES["required"]), Length(max=128, message=MESSAGES["password_length"]),
-                    rule(identity.password_error)],
-        render_kw={"autocomplete": "new-password", "maxlength": "128"},
-        description=_l("At least 8 characters, with letters and digits or symbols."),
-    )
-    password_again = PasswordField(
-        _l("Password again"),
-        validators=[DataRequired(MESSAGES["required"]), EqualTo("password", _l("The two passwords differ."))],
-        render_kw={"autocomplete": "new-password", "maxlength": "128"},
-    )
+    password, password_again = new_password_fields(_l("Password"), _l("Password again"))
 
 
 class CodeForm(FlaskForm):
