@@ -72,6 +72,7 @@ ARGS: dict[str, list] = {
     "step": ["personal", "practice", "photo", "review"],
     "kind": ["change"],
     "doc_id": [Hubei("photo")],
+    "req_id": [Hubei("modification")],
 }
 
 ROLES = ["gd-staff", "gd-officer", "gd-doctor", "gd-new-doctor", "gd-drafting-doctor", "anonymous"]
@@ -125,6 +126,7 @@ HB_APPLICANT = doctor_form("李明华", "420525198803121236", "13800138001", "li
 HB_CONFIRMED = doctor_form("阿依古丽·买买提", "420111199001016789", "13800138002", "ayiguli")
 HB_WAITING = doctor_form("王芳", "420106199205142348", "13800138003", "wangfang")
 HB_UNMATCHED = doctor_form("赵无名", resident_id("42011119850707123"), "13800138004", "zhaowuming")
+HB_REGISTERED = doctor_form("孙立新", resident_id("42052519850315123"), "13800138005", "sunlixin")
 GD_CONFIRMED = doctor_form("陈志强", "440104198709254569", "13900139001", "chenzhiqiang")
 GD_WAITING = doctor_form("黄丽", "440232199311075670", "13900139002", "huangli")
 GD_DRAFTING = doctor_form("周晓燕", resident_id("44010419950618123"), "13900139003", "zhouxiaoyan")
@@ -135,7 +137,7 @@ def _masked(id_number: str) -> str:
     return id_number[:3] + "*" * 11 + id_number[-4:]
 
 
-HUBEI_DOCTORS = (HB_APPLICANT, HB_CONFIRMED, HB_WAITING, HB_UNMATCHED)
+HUBEI_DOCTORS = (HB_APPLICANT, HB_CONFIRMED, HB_WAITING, HB_UNMATCHED, HB_REGISTERED)
 #: What must never reach a Guangdong user or an anonymous visitor.
 HUBEI_MARKERS = sorted(
     {d["real_name"] for d in HUBEI_DOCTORS} | {d["id_number"] for d in HUBEI_DOCTORS}
@@ -187,6 +189,31 @@ def _empty_all(app):
         db.session.commit()
 
 
+def _registered_with_modification(app, hb_staff) -> int:
+    """D17: a Hubei doctor registered by the officer (A4) who asked to modify registered
+    details; returns the id of the request waiting for the institution."""
+    from datetime import date
+
+    from portal.workflow.models import ModificationRequest
+
+    with in_tenant(app, "hubei"):
+        db.session.add(Qualification(name=HB_REGISTERED["real_name"], id_number=HB_REGISTERED["id_number"],
+                                     certificate_no="H2025420000099", level=Level.PRACTITIONER,
+                                     category=Category.CLINICAL, obtained_on=date(2025, 10, 1)))
+        db.session.commit()
+    walked = walk_doctor(app, "hubei", HB_REGISTERED, until="confirmed", staff=hb_staff, institution="远安",
+                         address=HB_ADDRESS)
+    officer = staff_login(app, "hb-officer")
+    officer.page(f"/hubei/admin/applications/{walked.app_id}")
+    redirected_to(officer.post(f"/hubei/admin/applications/{walked.app_id}/approve", {"materials": ALL_MATERIALS}))
+    walked.browser.page("/hubei/me/maintenance")
+    redirected_to(walked.browser.post("/hubei/me/maintenance", {
+        "home_address": "湖北省远安县鸣凤镇演示街 2 号", "work_experience": "无", "rewards_punishments": "无",
+        "contract_end": "2040-12-31"}))
+    with in_tenant(app, "hubei"):
+        return db.session.execute(db.select(ModificationRequest.id)).scalar_one()
+
+
 @pytest.fixture(scope="module")
 def world(app):
     from portal.demo import load_demo
@@ -201,6 +228,7 @@ def world(app):
                             scope="tcm", address=HB_ADDRESS)
     waiting = walk_doctor(app, "hubei", HB_WAITING, until="named", institution="远安")
     sign_up(app, "hubei", HB_UNMATCHED)  # an identity case (D2, A3)
+    modification = _registered_with_modification(app, hb_staff)
 
     with in_tenant(app, "guangdong"):  # a third Guangdong doctor, for a draft application
         from datetime import date
@@ -228,7 +256,7 @@ def world(app):
              "waiting_doctor": waiting.doctor_id, "applicant": applicant.doctor_id,
              "hubei_institution": institution_id(app, "hubei", "远安"),
              "hubei_officer": user_id(app, "hubei", "hb-officer"),
-             "photo": _photo_of(app, applicant.app_id)},
+             "photo": _photo_of(app, applicant.app_id), "modification": modification},
         walked={"gd-doctor": gd_confirmed, "gd-new-doctor": gd_waiting, "gd-drafting-doctor": gd_drafting},
     )
     for role, b, page in [("gd-staff", gd_staff, "/guangdong/institution/activations"),

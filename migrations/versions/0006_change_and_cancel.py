@@ -2,13 +2,13 @@
 to, and the ground of a cancellation
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0003"  # re-chained after 0004/0005 when they land
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -17,7 +17,7 @@ from portal.inputs import db_id
 from portal.rules.catalogue import scope_name
 from portal.tenants import rules_for
 from portal.tenants.models import local_today
-from portal.workflow.models import Application, State
+from portal.workflow.models import Application, Kind, State
 
 bp = Blueprint("admin", __name__, url_prefix="/<tenant>/admin")
 bp.before_request(require_role(Role.OFFICER, Role.ADMIN))
@@ -78,7 +78,12 @@ def approve(app_id: int):
         workflow.approve(app, current_user, ticked, g.tenant, local_today())
     except workflow.WrongState:
         abort(409)
-    flash(_("Approved. Certificate number %(no)s was issued.", no=app.certificate_no))
+    if app.kind is Kind.FIRST:
+        flash(_("Approved. Certificate number %(no)s was issued.", no=app.certificate_no))
+    elif app.kind is Kind.CHANGE:
+        flash(_("Approved. Registration %(no)s is changed.", no=app.certificate_no))
+    else:
+        flash(_("Approved. Registration %(no)s is cancelled.", no=app.certificate_no))
     return redirect_to(url_for("admin.application", app_id=app.id))
 
 

@@ -17,6 +17,7 @@ from portal.doctor.views import bp, doctor_only
 from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.workflow.models import CANCEL_GROUNDS, Application, Kind
+from portal.workflow.modifications import pending_of
 
 
 @bp.app_template_global("ground_label")
@@ -39,8 +40,10 @@ class CancellationForm(FlaskForm):
 
 
 def _registration_without_open_application():
+    """The registration in force when nothing else is open: no application in progress and no
+    modification request waiting (D7: one at a time)."""
     registration = services.current_registration(current_user)
-    if registration is None or services.open_application(current_user) is not None:
+    if registration is None or services.open_application(current_user) is not None or pending_of(current_user):
         return None
     return registration
 
@@ -65,7 +68,7 @@ def cancellation():
     registration = services.current_registration(current_user)
     app = services.open_application(current_user)
     returned = app is not None and app.kind is Kind.CANCEL and app.state in services.EDITABLE
-    if registration is None or (app is not None and not returned):
+    if registration is None or (app is not None and not returned) or pending_of(current_user):
         return redirect_to(url_for("doctor.home"))
     form = CancellationForm(obj=app if returned else None)
     form.cancel_ground.choices = [("", _("Choose…"))] + [(k, ground_label(k)) for k in CANCEL_GROUNDS if k != "death"]

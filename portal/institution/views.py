@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import joinedload
 
 from portal import workflow
 from portal.accounts import require_role
@@ -17,7 +18,8 @@ from portal.htmx import is_partial_request, redirect_to, render
 from portal.inputs import db_id
 from portal.institution.forms import AutoActivationForm, RejectForm, SendActivationForm
 from portal.tenants import rules_for
-from portal.workflow.models import Application, State
+from portal.workflow import modifications
+from portal.workflow.models import Application, ModificationRequest, ModificationState, State
 
 bp = Blueprint("institution", __name__, url_prefix="/<tenant>/institution")
 bp.before_request(require_role(Role.STAFF))
@@ -112,7 +114,7 @@ def approvals():
     before = request.args.get("before", type=db_id)
     rows, next_before = _queue(before)
     return render("institution/approvals.html", apps=rows, next_before=next_before, form=RejectForm(formdata=None),
-                  results={})
+                  results={}, **_modification_queue(request.args.get("mods_before", type=db_id)))
 
 
 def _application_of_mine(app_id: int) -> Application:
@@ -155,3 +157,72 @@ def reject(app_id: int):
     except workflow.WrongState:
         return _row_response(app, _("Not changed: this application is no longer waiting for you."), 409)
     return _row_response(app, _("Rejected. The doctor was notified with your reason."))
+
+
+# ---- I4, D17: modifications of registered information ----------------------------------------
+
+def _modification_queue(before_id: int | None) -> dict:
+    """The pending modification requests of this institution, newest first, a page at a time."""
+    stmt = (
+        db.select(ModificationRequest)
+        .where(ModificationRequest.institution_id == current_user.institution_id,
+               ModificationRequest.state == ModificationState.PENDING)
+        .options(joinedload(ModificationRequest.doctor), joinedload(ModificationRequest.application))
+        .order_by(ModificationRequest.id.desc())
+        .limit(PAGE + 1)
+    )
+    if before_id:
+        stmt = stmt.where(ModificationRequest.id < before_id)
+    rows = db.session.execute(stmt).scalars().all()
+    return {"mods": rows[:PAGE], "next_mods_before": rows[PAGE - 1].id if len(rows) > PAGE else None,
+            "mod_form": RejectForm(formdata=None), "mod_results": {}, "labels": modifications.LABELS}
+
+
+def _modification_of_mine(req_id: int) -> ModificationRequest:
+    req = db.session.get(ModificationRequest, req_id)
+    if req is None or req.institution_id != current_user.institution_id:
+        abort(404)
+    return req
+
+
+def _modification_response(req: ModificationRequest, message: str, status: int = 200, form=None):
+    if is_partial_request():
+        return render("institution/approvals.html", "mod_row", status=status, m=req,
+                      mod_form=form or RejectForm(formdata=None), mod_results={req.id: message},
+                      labels=modifications.LABELS)
+    flash(message)
+    return redirect_to(url_for("institution.approvals"))
+
+
+@bp.post("/modifications/<int:req_id>/approve")
+def approve_modification(req_id: int):
+    req = _modification_of_mine(req_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        modifications.approve_modification(req, current_user)
+    except workflow.WrongState:
+        db.session.rollback()
+        if req.state is ModificationState.PENDING:  # the registration was changed or cancelled meanwhile (D7)
+            return _modification_response(req, _("Not changed: the registration was changed meanwhile. Reject this "
+                                                 "request; the doctor can ask again."), 409)
+        return _modification_response(req, _("Not changed: this request is no longer waiting for your approval."),
+                                      409)
+    return _modification_response(req, _("Approved. The new details are in force and the doctor was notified."))
+
+
+@bp.post("/modifications/<int:req_id>/reject")
+def reject_modification(req_id: int):
+    req = _modification_of_mine(req_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _modification_response(req, form.reason.errors[0], 422, form)
+    try:
+        modifications.reject_modification(req, current_user, form.reason.data)
+    except workflow.WrongState:
+        db.session.rollback()
+        return _modification_response(req, _("Not changed: this request is no longer waiting for your approval."),
+                                      409)
+    return _modification_response(req, _("Rejected. The doctor was notified with your reason."))

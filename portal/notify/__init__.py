@@ -1,4 +1,5 @@
-"""Notifications: the outbox, its delivery worker and, in development, the outbox page."""
+"""Notifications: the outbox, its delivery worker, the daily reminders (D20) and, in
+development, the outbox page."""
 
 from __future__ import annotations
 
@@ -35,6 +36,19 @@ notify_cli = AppGroup("notify", help="Deliver and inspect notifications.")
 def work_command(once: bool) -> None:
     """Deliver queued SMS and email with retries (SEC7)."""
     work(once=once)
+
+
+@notify_cli.command("remind")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Run as if it were this day (YYYY-MM-DD, Beijing date); default: today.")
+def remind_command(today) -> None:
+    """Queue the reminders due today before a registration lapses or a draft or an
+    activation code expires (D20), in every tenant. Run it daily: a second run the same day
+    sends nothing twice."""
+    from portal.notify.reminders import remind_all
+
+    if not remind_all(today.date() if today else None, echo=click.echo):
+        raise click.ClickException("reminders failed in some tenant (see above)")
 
 
 @notify_cli.command("outbox")

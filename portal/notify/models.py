@@ -1,10 +1,10 @@
-"""The transactional outbox (SEC7)."""
+"""The transactional outbox (SEC7) and the record of reminders sent (D20)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -26,3 +26,21 @@ class OutboxMessage(TenantScoped, db.Model):
     next_try_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReminderSent(TenantScoped, db.Model):
+    """A reminder (D20) that went into the outbox: one row per thing and schedule entry, so
+    a second run of ``flask notify remind`` sends nothing twice. Inserted in the same
+    transaction as the outbox messages (SEC7): both are there, or neither."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (UniqueConstraint("tenant_id", "kind", "subject_id", "step"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: "registration" (an application's id), "draft" (an application's id) or
+    #: "activation" (a one-time code's id)
+    kind: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    #: the schedule entry: days (registration, draft) or hours (activation) before the deadline
+    step: Mapped[int] = mapped_column(Integer)
+    #: the Beijing date of the run that sent it
+    sent_on: Mapped[date]

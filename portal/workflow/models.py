@@ -136,3 +136,40 @@ class AuditLog(TenantScoped, db.Model):
     before: Mapped[dict] = mapped_column(JSON, default=dict)
     after: Mapped[dict] = mapped_column(JSON, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+# ---- D17: information maintenance ------------------------------------------------------------
+
+class ModificationState(enum.StrEnum):
+    PENDING = "pending"  # waiting for the registration's institution (I4)
+    APPROVED = "approved"  # the institution approved: the new values are in the registration
+    REJECTED = "rejected"  # the institution rejected it, with a reason: the old values stay
+
+
+class ModificationRequest(TenantScoped, db.Model):
+    """A registered doctor's request to modify registered details (D17). The registration
+    keeps its values until the institution approves; only ``portal.workflow.modifications``
+    changes the state."""
+
+    __tablename__ = "modification_request"
+    __table_args__ = (
+        Index("ix_modification_request_queue", "tenant_id", "institution_id", "state", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    #: the approved registration it modifies
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    #: who decides: the registration's institution
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    state: Mapped[ModificationState] = mapped_column(enum_column(ModificationState), default=ModificationState.PENDING)
+    #: {field: {"old": ..., "new": ...}}, dates as ISO strings; only the fields that change
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: the institution's reason when it rejects
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    doctor = relationship("User", foreign_keys=[doctor_id])
+    application = relationship("Application")
+    institution = relationship("Institution")

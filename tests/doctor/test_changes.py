@@ -120,3 +120,17 @@ def test_status_page_lists_every_application_with_its_stage(demo):
     assert "转行" in b.page("/hubei/me/cancellation").get_data(as_text=True)
     redirected_to(b.post("/hubei/me/cancellation", {"cancel_ground": "other", "cancel_note": "已结清，转行"}))
     assert rows(demo)[-1][0] == cancel_id and rows(demo)[-1][2] == "submitted"
+
+
+def test_D7_no_change_while_a_modification_waits(demo):
+    walked, _staff, _officer = registered(demo)
+    b = walked.browser
+    b.page("/hubei/me/maintenance")
+    r = b.post("/hubei/me/maintenance", {"home_address": "湖北省远安县新地址 1 号", "work_experience": "无",
+                                         "rewards_punishments": "无", "contract_end": "2030-01-01"})
+    assert r.status_code in (200, 303), r.status_code
+    before = rows(demo)
+    b.page("/hubei/me")
+    assert redirected_to(b.post("/hubei/me/application/new/change", {})).endswith("/hubei/me")
+    assert redirected_to(b.page("/hubei/me/cancellation")).endswith("/hubei/me")
+    assert rows(demo) == before
