@@ -73,6 +73,7 @@ ARGS: dict[str, list] = {
     "kind": ["change"],
     "doc_id": [Hubei("photo")],
     "req_id": [Hubei("modification")],
+    "filing_id": [Hubei("filing")],
 }
 
 ROLES = ["gd-staff", "gd-officer", "gd-doctor", "gd-new-doctor", "gd-drafting-doctor", "anonymous"]
@@ -210,8 +211,19 @@ def _registered_with_modification(app, hb_staff) -> int:
     redirected_to(walked.browser.post("/hubei/me/maintenance", {
         "home_address": "湖北省远安县鸣凤镇演示街 2 号", "work_experience": "无", "rewards_punishments": "无",
         "contract_end": "2040-12-31"}))
+    # D19: and filed the provincial hospital as an additional practice site
+    walked.browser.page("/hubei/me/sites")
+    redirected_to(walked.browser.post("/hubei/me/sites",
+                                      {"institution_id": str(institution_id(app, "hubei", "湖北省演示第一医院"))}))
     with in_tenant(app, "hubei"):
         return db.session.execute(db.select(ModificationRequest.id)).scalar_one()
+
+
+def _site_filing(app) -> int:
+    from portal.workflow.models import SiteFiling
+
+    with in_tenant(app, "hubei"):
+        return db.session.execute(db.select(SiteFiling.id)).scalar_one()
 
 
 @pytest.fixture(scope="module")
@@ -256,7 +268,8 @@ def world(app):
              "waiting_doctor": waiting.doctor_id, "applicant": applicant.doctor_id,
              "hubei_institution": institution_id(app, "hubei", "远安"),
              "hubei_officer": user_id(app, "hubei", "hb-officer"),
-             "photo": _photo_of(app, applicant.app_id), "modification": modification},
+             "photo": _photo_of(app, applicant.app_id), "modification": modification,
+             "filing": _site_filing(app)},
         walked={"gd-doctor": gd_confirmed, "gd-new-doctor": gd_waiting, "gd-drafting-doctor": gd_drafting},
     )
     for role, b, page in [("gd-staff", gd_staff, "/guangdong/institution/activations"),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
 from portal.admin.models import IdentityCase, PracticeRecord, Qualification
 from portal.extensions import db
 from portal.rules.identity import normalise_real_name
+from portal.rules.registration import valid_until
 from portal.workflow import audit
 from portal.workflow.models import Application, Document, Kind, State
 
@@ -71,6 +74,23 @@ def current_registration(doctor: User) -> Application | None:
     ).scalar_one_or_none()
 
 
+def lapsed_or_cancelled(doctor: User, today, valid_years: int) -> tuple[Application, date] | None:
+    """R3/L5: the last registration when it has lapsed or was cancelled, with the day practice
+    under it stopped; None while a registration is in force."""
+    last = db.session.execute(
+        db.select(Application).where(Application.doctor_id == doctor.id, Application.kind != Kind.CANCEL,
+                                     Application.state.in_((State.APPROVED, State.CANCELLED)),
+                                     Application.registered_on.is_not(None))
+        .order_by(Application.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    if last is None:
+        return None
+    if last.state is State.CANCELLED:
+        return last, (last.decided_at.date() if last.decided_at else today)
+    until = valid_until(last.registered_on, valid_years)
+    return (last, until) if until < today else None
+
+
 def last_decided(doctor: User) -> Application | None:
     """The latest application decided, e.g. an approved cancellation, for the status line."""
     return db.session.execute(
@@ -86,7 +106,7 @@ def start_change(doctor: User, registration: Application, kind: Kind) -> Applica
                       level=registration.level, category=registration.category,
                       qualification_id=registration.qualification_id, institution_id=registration.institution_id,
                       scopes=[], step="practice")
-    if kind is Kind.CHANGE:
+    if kind in (Kind.CHANGE, Kind.REREGISTER):
         for name in ("scopes", "gp_transfer_training", "gp_certificate_id", "contract_start", "contract_end",
                      "home_address", "work_experience", "rewards_punishments", "photo_id"):
             setattr(app, name, getattr(registration, name))

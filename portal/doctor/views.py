@@ -80,6 +80,8 @@ def home():
     record_years = practice_years(record.registered_on, local_today()) if record else 0
     return render("doctor/home.html", app=app, State=State, record=record, record_years=record_years,
                   open_app=open_app, registration=registration,
+                  ended=services.lapsed_or_cancelled(current_user, local_today(),
+                                                     rules_for(g.tenant)["registration"]["valid_years"]),
                   **_application_context(app))
 
 
@@ -204,4 +206,4 @@ def enter_activation_code():
 
 
 # the routes of the wizard, the e-certificate and the print view live beside this file
-from portal.doctor import certificate, changes, maintenance, printing, wizard  # noqa: E402,F401
+from portal.doctor import certificate, changes, maintenance, printing, sites, wizard  # noqa: E402,F401

@@ -87,8 +87,12 @@ class Context:
 
     def needs_training(self) -> bool:
         reg = self.rules["registration"]
+        stopped = None
+        if self.app is not None and self.app.kind is Kind.REREGISTER:  # L5: practice stopped when it ended
+            ended = services.lapsed_or_cancelled(self.doctor, self.today, reg["valid_years"])
+            stopped = ended[1] if ended else None
         return training_required(qualified_on=self.qualification.obtained_on, applying_on=self.today,
-                                 ever_registered=services.ever_registered(self.doctor), suspended_since=None,
+                                 ever_registered=services.ever_registered(self.doctor), suspended_since=stopped,
                                  lapse_years=reg["lapse_years"])
 
     def scope_lock(self) -> bool:

@@ -18,8 +18,15 @@ from portal.htmx import is_partial_request, redirect_to, render
 from portal.inputs import db_id
 from portal.institution.forms import AutoActivationForm, RejectForm, SendActivationForm
 from portal.tenants import rules_for
-from portal.workflow import modifications
-from portal.workflow.models import Application, ModificationRequest, ModificationState, State
+from portal.workflow import filings, modifications
+from portal.workflow.models import (
+    Application,
+    FilingState,
+    ModificationRequest,
+    ModificationState,
+    SiteFiling,
+    State,
+)
 
 bp = Blueprint("institution", __name__, url_prefix="/<tenant>/institution")
 bp.before_request(require_role(Role.STAFF))
@@ -114,7 +121,8 @@ def approvals():
     before = request.args.get("before", type=db_id)
     rows, next_before = _queue(before)
     return render("institution/approvals.html", apps=rows, next_before=next_before, form=RejectForm(formdata=None),
-                  results={}, **_modification_queue(request.args.get("mods_before", type=db_id)))
+                  results={}, **_modification_queue(request.args.get("mods_before", type=db_id)),
+                  **_filing_queue(request.args.get("filings_before", type=db_id)))
 
 
 def _application_of_mine(app_id: int) -> Application:
@@ -226,3 +234,70 @@ def reject_modification(req_id: int):
         return _modification_response(req, _("Not changed: this request is no longer waiting for your approval."),
                                       409)
     return _modification_response(req, _("Rejected. The doctor was notified with your reason."))
+
+
+# ---- I4, D19: multi-site practice filings ----------------------------------------------------
+
+def _filing_queue(before_id: int | None) -> dict:
+    """The filings naming this institution as an extra site, waiting for it, newest first, a
+    page at a time; doctor, registration and main institution come with the same query (P5)."""
+    stmt = (
+        db.select(SiteFiling)
+        .where(SiteFiling.institution_id == current_user.institution_id, SiteFiling.state == FilingState.PENDING)
+        .options(joinedload(SiteFiling.doctor),
+                 joinedload(SiteFiling.application).joinedload(Application.institution))
+        .order_by(SiteFiling.id.desc())
+        .limit(PAGE + 1)
+    )
+    if before_id:
+        stmt = stmt.where(SiteFiling.id < before_id)
+    rows = db.session.execute(stmt).scalars().all()
+    return {"site_filings": rows[:PAGE], "next_filings_before": rows[PAGE - 1].id if len(rows) > PAGE else None,
+            "filing_form": RejectForm(formdata=None), "filing_results": {}}
+
+
+def _filing_of_mine(filing_id: int) -> SiteFiling:
+    filing = db.session.get(SiteFiling, filing_id)  # another tenant's id finds nothing (T3)
+    if filing is None or filing.institution_id != current_user.institution_id:
+        abort(404)
+    return filing
+
+
+def _filing_response(filing: SiteFiling, message: str, status: int = 200, form=None):
+    if is_partial_request():
+        return render("institution/approvals.html", "filing_row", status=status, f=filing,
+                      filing_form=form or RejectForm(formdata=None), filing_results={filing.id: message})
+    flash(message)
+    return redirect_to(url_for("institution.approvals"))
+
+
+@bp.post("/filings/<int:filing_id>/confirm")
+def confirm_filing(filing_id: int):
+    filing = _filing_of_mine(filing_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        filings.confirm_filing(filing, current_user)
+    except workflow.WrongState:
+        db.session.rollback()
+        if filing.state is FilingState.PENDING:  # the registration was cancelled meanwhile
+            return _filing_response(filing, _("Not changed: the doctor's registration is no longer in force. "
+                                              "Reject this filing."), 409)
+        return _filing_response(filing, _("Not changed: this filing is no longer waiting for you."), 409)
+    return _filing_response(filing, _("Confirmed. The doctor was notified."))
+
+
+@bp.post("/filings/<int:filing_id>/reject")
+def reject_filing(filing_id: int):
+    filing = _filing_of_mine(filing_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _filing_response(filing, form.reason.errors[0], 422, form)
+    try:
+        filings.reject_filing(filing, current_user, form.reason.data)
+    except workflow.WrongState:
+        db.session.rollback()
+        return _filing_response(filing, _("Not changed: this filing is no longer waiting for you."), 409)
+    return _filing_response(filing, _("Rejected. The doctor was notified with your reason."))

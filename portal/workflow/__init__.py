@@ -176,15 +176,18 @@ def approve(app: Application, officer: User, materials: list[str], tenant: Tenan
         app.registered_on = today
     else:  # D7: a change keeps the certificate and the date practice years count from (R5)
         previous = app.previous
-        if previous is None or previous.state is not State.APPROVED:
+        allowed = (State.APPROVED, State.CANCELLED) if app.kind is Kind.REREGISTER else (State.APPROVED,)
+        if previous is None or previous.state not in allowed:
             raise WrongState("the registration was changed or cancelled meanwhile")
         app.certificate_no = previous.certificate_no
-        app.registered_on = previous.registered_on if app.kind is Kind.CHANGE else None
-        previous_before = _snapshot(previous, FIELDS)
-        previous.state = State.SUPERSEDED if app.kind is Kind.CHANGE else State.CANCELLED
-        previous.decided_at = utcnow()
-        audit("application", previous.id, previous.state.value, officer, previous_before,
-              _snapshot(previous, FIELDS), f"by application {app.id}")
+        # a change keeps the date practice years count from; a re-registration starts anew (R3)
+        app.registered_on = {Kind.CHANGE: previous.registered_on, Kind.REREGISTER: today}.get(app.kind)
+        if previous.state is State.APPROVED:  # a cancelled one stays cancelled
+            previous_before = _snapshot(previous, FIELDS)
+            previous.state = State.CANCELLED if app.kind is Kind.CANCEL else State.SUPERSEDED
+            previous.decided_at = utcnow()
+            audit("application", previous.id, previous.state.value, officer, previous_before,
+                  _snapshot(previous, FIELDS), f"by application {app.id}")
     app.state = State.APPROVED
     if app.cancels_qualification is not None:  # R4: the other certificate is cancelled
         app.cancels_qualification.cancelled_on = today
@@ -197,6 +200,8 @@ def approve(app: Application, officer: User, materials: list[str], tenant: Tenan
         message = _("Your practice registration %(no)s is cancelled.", no=app.certificate_no)
     elif app.kind is Kind.CHANGE:
         message = _("The change of your practice registration %(no)s is approved.", no=app.certificate_no)
+    elif app.kind is Kind.REREGISTER:
+        message = _("Your re-registration is approved: registration %(no)s is in force again.", no=app.certificate_no)
     else:
         message = _("Your practice registration is approved. Certificate number: %(no)s.", no=app.certificate_no)
     notify_user(app.doctor, message, subject=_("Registration approved"))

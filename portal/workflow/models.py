@@ -19,6 +19,7 @@ class Kind(enum.StrEnum):
     FIRST = "first"  # first registration (D7)
     CHANGE = "change"  # change of registration: scope (L2); the certificate number stays
     CANCEL = "cancel"  # cancellation on a ground of L4
+    REREGISTER = "reregister"  # re-registration after a lapse or a cancellation (R3, L5)
 
 
 #: L4 (Practitioners' Law art. 17): the grounds a cancellation cites
@@ -168,6 +169,40 @@ class ModificationRequest(TenantScoped, db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    doctor = relationship("User", foreign_keys=[doctor_id])
+    application = relationship("Application")
+    institution = relationship("Institution")
+
+
+class FilingState(enum.StrEnum):
+    PENDING = "pending"  # waiting for the extra site's institution (I4)
+    CONFIRMED = "confirmed"  # the site's institution confirmed: the doctor practises there too
+    REJECTED = "rejected"  # the site's institution refused, with a reason
+    WITHDRAWN = "withdrawn"  # the doctor withdrew it
+
+
+class SiteFiling(TenantScoped, db.Model):
+    """A registered doctor's filing of an additional practice site (D19, L6, 多机构备案),
+    confirmed by that site's institution; only ``portal.workflow.filings`` changes the state."""
+
+    __tablename__ = "site_filing"
+    __table_args__ = (
+        Index("ix_site_filing_queue", "tenant_id", "institution_id", "state", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    #: the registration in force it belongs to
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    #: the extra site, which confirms it
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    state: Mapped[FilingState] = mapped_column(enum_column(FilingState), default=FilingState.PENDING)
+    #: the institution's reason when it rejects
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    #: the staff member who confirmed or rejected, or the doctor who withdrew
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     doctor = relationship("User", foreign_keys=[doctor_id])

@@ -134,3 +134,54 @@ def test_D7_no_change_while_a_modification_waits(demo):
     assert redirected_to(b.post("/hubei/me/application/new/change", {})).endswith("/hubei/me")
     assert redirected_to(b.page("/hubei/me/cancellation")).endswith("/hubei/me")
     assert rows(demo) == before
+
+
+def test_R3_L5_re_registration_after_a_lapse_asks_for_training_and_keeps_the_number(demo):
+    """Valid for two years (R3): two years and a day later the registration has lapsed; after
+    more than two years without practice, re-registration needs the training certificate (L5)."""
+    from datetime import date
+
+    from tests.helpers import photo_file
+
+    walked, staff, officer = registered(demo)
+    b = walked.browser
+    cert = rows(demo)[0][3]
+    with in_tenant(demo, "hubei"):  # the registration was approved five years ago
+        first = db.session.execute(db.select(Application)).scalar_one()
+        first.registered_on = date(2021, 1, 4)
+        db.session.commit()
+    home = b.page("/hubei/me").get_data(as_text=True)
+    assert "/hubei/me/application/new/reregister" in home and "/hubei/me/application/new/change" not in home
+    assert redirected_to(b.post("/hubei/me/application/new/change", {})).endswith("/hubei/me")
+    r = b.post("/hubei/me/application/new/reregister", {})
+    assert redirected_to(r).endswith("/hubei/me/application/qualification")
+    assert b.post("/hubei/me/application/qualification", {}).status_code == 422  # training certificate
+    step_done(b.post("/hubei/me/application/qualification", {
+        "training_months": "6", "training_passed": "y", "training_certificate": photo_file()}), "hubei", "practice")
+    b.page("/hubei/me/application/review")
+    redirected_to(b.post("/hubei/me/application/review", {}))
+    rereg_id = rows(demo)[-1][0]
+    staff.page("/hubei/institution/approvals")
+    redirected_to(staff.post(f"/hubei/institution/approvals/{rereg_id}/confirm"))
+    officer.page(f"/hubei/admin/applications/{rereg_id}")
+    redirected_to(officer.post(f"/hubei/admin/applications/{rereg_id}/approve", {"materials": ALL_MATERIALS}))
+    old, new = rows(demo)
+    assert old[2] == "superseded" and new[1:4] == ("reregister", "approved", cert)
+    assert new[4] != date(2021, 1, 4)  # registered anew: the validity counts from now
+    assert "/hubei/me/application/new/change" in b.page("/hubei/me").get_data(as_text=True)
+
+
+def test_L5_re_registration_after_a_cancellation(demo):
+    walked, staff, officer = registered(demo)
+    b = walked.browser
+    b.page("/hubei/me/cancellation")
+    redirected_to(b.post("/hubei/me/cancellation", {"cancel_ground": "other", "cancel_note": "出国"}))
+    cancel_id = rows(demo)[-1][0]
+    staff.page("/hubei/institution/approvals")
+    redirected_to(staff.post(f"/hubei/institution/approvals/{cancel_id}/confirm"))
+    officer.page(f"/hubei/admin/applications/{cancel_id}")
+    redirected_to(officer.post(f"/hubei/admin/applications/{cancel_id}/approve", {}))
+    b.page("/hubei/me")
+    r = b.post("/hubei/me/application/new/reregister", {})
+    assert redirected_to(r).endswith("/hubei/me/application/qualification")
+    assert rows(demo)[-1][1:3] == ("reregister", "draft")
