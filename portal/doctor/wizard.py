@@ -24,6 +24,7 @@ from portal.doctor.wizard_forms import (
 from portal.extensions import db
 from portal.htmx import is_partial_request, redirect_to, render
 from portal.inputs import db_id
+from portal.institution.models import Institution
 from portal.rules.catalogue import scopes_for
 from portal.rules.certificates import Held, conflicting_certificate
 from portal.rules.lapse import training_certificate_error, training_required
@@ -76,7 +77,9 @@ class Context:
         self.today = local_today()
         self.qualifications = services.qualifications_of(self.doctor)
         self.qualification = services.registered_qualification(app, self.doctor)
-        self.institution = self.doctor.institution
+        # a change of registration may move to another institution (L2); otherwise the main one
+        self.institution = app.institution if app is not None and app.institution is not None \
+            else self.doctor.institution
 
     def held(self) -> list[Held]:
         return [Held(str(q.id), q.level.value, q.rural_general) for q in self.qualifications]
@@ -171,7 +174,9 @@ def application_step(step: str):
         return leave
     ctx = Context(app)
     if request.method == "GET":
-        return _page(step, ctx, _form(step, ctx), missing=_missing(ctx) if step == "review" else {})
+        found = institutions_matching(request.args.get("q", "").strip()[:50]) if step == "practice" else []
+        return _page(step, ctx, _form(step, ctx), missing=_missing(ctx) if step == "review" else {}, found=found,
+                     q_text=request.args.get("q", "")[:50])
     form = _form(step, ctx, request.form if not request.files else request.form | request.files)
     form.validate()
     if "csrf_token" in form.errors:
@@ -254,9 +259,41 @@ def _store_scan(ctx: Context, field, attr: str, kind: str) -> None:
         field.errors = [_("Upload the certificate.")]
 
 
+def _moving_to(ctx: Context, form) -> bool:
+    """L2/L6: a change of registration may name another institution of the province; an
+    assistant's place of practice is the county, so only institutions of that county."""
+    raw = request.form.get("institution_id", "")
+    if ctx.app.kind is not Kind.CHANGE or not raw:
+        return False
+    try:
+        chosen = db.session.get(Institution, db_id(raw))  # the tenant filter: another province's is None
+    except ValueError:
+        chosen = None
+    if chosen is None:
+        form.scopes.errors = [_("Choose an institution from the search results.")]
+        return True
+    home_county = ctx.app.previous.institution.county_id if ctx.app.previous else ctx.institution.county_id
+    if ctx.app.level.value == "assistant" and chosen.county_id != home_county:
+        form.scopes.errors = [_("An assistant physician practises within one county: choose an institution of "
+                                "the county of your registration.")]
+        return True
+    ctx.app.institution_id, ctx.institution = chosen.id, chosen
+    return False
+
+
+def institutions_matching(q: str) -> list[Institution]:
+    if not q:
+        return []
+    return db.session.execute(
+        db.select(Institution).where(Institution.name.contains(q, autoescape=True)).order_by(Institution.name).limit(20)
+    ).scalars().all()
+
+
 def _save_practice(ctx: Context, form) -> bool:
     app = ctx.app
-    app.institution_id = ctx.institution.id  # D4/D15: the main institution that activated the doctor
+    if _moving_to(ctx, form):
+        return True
+    app.institution_id = ctx.institution.id  # D4/D15: the main institution, or the one moved to
     if ctx.scope_lock():  # R2: an assistant's scope cannot be changed after submission
         form.scopes.errors = []
     else:

@@ -182,6 +182,11 @@ def approve(app: Application, officer: User, materials: list[str], tenant: Tenan
         app.certificate_no = previous.certificate_no
         # a change keeps the date practice years count from; a re-registration starts anew (R3)
         app.registered_on = {Kind.CHANGE: previous.registered_on, Kind.REREGISTER: today}.get(app.kind)
+        if app.kind is Kind.CHANGE and app.institution_id != previous.institution_id:
+            doctor = app.doctor  # L2: moved to another institution, which becomes the main one
+            audit("user", doctor.id, "main_institution", officer, {"institution_id": doctor.institution_id},
+                  {"institution_id": app.institution_id}, f"by application {app.id}")
+            doctor.institution_id = app.institution_id
         if previous.state is State.APPROVED:  # a cancelled one stays cancelled
             previous_before = _snapshot(previous, FIELDS)
             previous.state = State.CANCELLED if app.kind is Kind.CANCEL else State.SUPERSEDED

@@ -3,6 +3,8 @@ one open application at a time; the public register follows (V1)."""
 
 from __future__ import annotations
 
+import re
+
 from portal.extensions import db
 from portal.workflow.models import Application
 from tests.conftest import in_tenant
@@ -185,3 +187,52 @@ def test_L5_re_registration_after_a_cancellation(demo):
     r = b.post("/hubei/me/application/new/reregister", {})
     assert redirected_to(r).endswith("/hubei/me/application/qualification")
     assert rows(demo)[-1][1:3] == ("reregister", "draft")
+
+
+def test_L2_change_of_institution_confirmed_by_the_new_one(demo):
+    walked, _staff, officer = registered(demo)
+    b = walked.browser
+    cert = rows(demo)[0][3]
+    b.page("/hubei/me")
+    redirected_to(b.post("/hubei/me/application/new/change", {}))
+    page = b.page("/hubei/me/application/practice?q=第一医院").get_data(as_text=True)
+    tertiary = re.search(r'id="inst-(\d+)" name="institution_id" value="(\d+)"', page).group(2)
+    # at a tertiary hospital one scope only (R1)
+    assert b.post("/hubei/me/application/practice", {"institution_id": tertiary,
+                                                    "scopes": ["internal", "surgery"]}).status_code == 422
+    step_done(b.post("/hubei/me/application/practice", {"institution_id": tertiary, "scopes": ["internal"]}),
+              "hubei", "history")
+    b.page("/hubei/me/application/review")
+    redirected_to(b.post("/hubei/me/application/review", {}))
+    change_id = rows(demo)[-1][0]
+    county_staff = staff_login(demo, "hb-county-staff")
+    county_staff.page("/hubei/institution/approvals")
+    assert county_staff.post(f"/hubei/institution/approvals/{change_id}/confirm").status_code == 404
+    new_staff = staff_login(demo, "hb-tertiary-staff")
+    new_staff.page("/hubei/institution/approvals")
+    redirected_to(new_staff.post(f"/hubei/institution/approvals/{change_id}/confirm"))
+    officer.page(f"/hubei/admin/applications/{change_id}")
+    redirected_to(officer.post(f"/hubei/admin/applications/{change_id}/approve", {"materials": ALL_MATERIALS}))
+    assert rows(demo)[-1][3] == cert
+    with in_tenant(demo, "hubei"):
+        from portal.accounts.models import User
+
+        assert db.session.get(User, walked.doctor_id).institution_id == int(tertiary)
+    assert "湖北省演示第一医院" in b.page("/hubei/me").get_data(as_text=True)
+
+
+def test_L6_an_assistant_moves_only_within_the_county(demo):
+    walked, _staff, _officer = registered(demo)
+    with in_tenant(demo, "hubei"):  # make the registration an assistant's
+        for a in db.session.execute(db.select(Application)).scalars():
+            a.level = a.level.__class__("assistant")
+        db.session.commit()
+    b = walked.browser
+    b.page("/hubei/me")
+    redirected_to(b.post("/hubei/me/application/new/change", {}))
+    page = b.page("/hubei/me/application/practice?q=第一医院").get_data(as_text=True)
+    tertiary = re.search(r'name="institution_id" value="(\d+)"><label for="inst-\d+">湖北省演示第一医院', page).group(1)
+    before = rows(demo)
+    r = b.post("/hubei/me/application/practice", {"institution_id": tertiary, "scopes": ["internal"]})
+    assert r.status_code == 422 and 'id="scopes-err"' in r.get_data(as_text=True)
+    assert rows(demo) == before
