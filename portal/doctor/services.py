@@ -94,7 +94,8 @@ def lapsed_or_cancelled(doctor: User, today, valid_years: int) -> tuple[Applicat
 def last_decided(doctor: User) -> Application | None:
     """The latest application decided, e.g. an approved cancellation, for the status line."""
     return db.session.execute(
-        db.select(Application).where(Application.doctor_id == doctor.id, Application.state.not_in(OPEN))
+        db.select(Application).where(Application.doctor_id == doctor.id,
+                                     Application.state.not_in((*OPEN, State.EXPIRED)))
         .order_by(Application.id.desc()).limit(1)
     ).scalar_one_or_none()
 

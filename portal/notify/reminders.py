@@ -27,6 +27,7 @@ from sqlalchemy import exists
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
+from portal import workflow
 from portal.accounts.models import CodePurpose, OneTimeCode, User
 from portal.extensions import db
 from portal.notify.models import ReminderSent
@@ -93,10 +94,12 @@ class Tally:
     queued: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     #: already queued by an earlier run (or a concurrent one): not sent again
     skipped: int = 0
+    #: drafts that expired in this run
+    expired: int = 0
 
     def line(self, slug: str) -> str:
         counts = ", ".join(f"{self.queued[k]} {k}" for k in KINDS)
-        return f"{slug}: reminders queued: {counts}; {self.skipped} already sent"
+        return f"{slug}: reminders queued: {counts}; {self.skipped} already sent; {self.expired} drafts expired"
 
 
 # ---- what is due ----------------------------------------------------------------------------
@@ -242,6 +245,8 @@ def remind_tenant(tenant: Tenant, today: date, now: datetime) -> Tally:
     """Queue what is due in ``tenant``; the caller has set the tenant (``tenant_context``)."""
     rules = rules_for(tenant)
     tally = Tally()
+    # drafts past their lifetime expire first (their last reminder went out before)
+    tally.expired = workflow.expire_drafts(now - draft_lifetime(rules["reminders"]["draft_expires_days"]))
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
         due = [*registrations_due(tenant, rules, today), *drafts_due(tenant, rules, now),
                *activation_codes_due(tenant, rules, now)]

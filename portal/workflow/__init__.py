@@ -109,6 +109,20 @@ def _check(app: Application, action: str) -> dict:
     return _snapshot(app, FIELDS)
 
 
+def expire_drafts(started_before) -> int:
+    """D20: drafts started before ``started_before`` expire (the doctor was reminded first).
+    Returns how many; one transaction with an audit row each."""
+    drafts = db.session.execute(
+        db.select(Application).where(Application.state == State.DRAFT, Application.created_at <= started_before)
+    ).scalars().all()
+    for app in drafts:
+        before = _snapshot(app, FIELDS)
+        app.state = State.EXPIRED
+        audit("application", app.id, "expire", None, before, _snapshot(app, FIELDS), "draft lifetime passed")
+    db.session.commit()
+    return len(drafts)
+
+
 def submit(app: Application, doctor: User) -> None:
     before = _check(app, "submit")
     app.state = State.SUBMITTED

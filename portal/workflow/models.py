@@ -35,6 +35,7 @@ class State(enum.StrEnum):
     APPROVED = "approved"  # the commission approved; certificate number issued (A4)
     SUPERSEDED = "superseded"  # a registration replaced by an approved change (D7)
     CANCELLED = "cancelled"  # a registration ended by an approved cancellation (L4)
+    EXPIRED = "expired"  # a draft left untouched past the tenant's draft lifetime (D20)
 
 
 class Application(TenantScoped, db.Model):

@@ -361,3 +361,49 @@ def test_D20_R6_a_bad_tenant_setting_fails_that_tenant_only(demo, setting):
     assert result.exit_code == 1
     assert "hubei: failed: ValueError: draft_expires_days" in result.output
     assert len(to(demo, gd)) == 2
+
+
+def test_D20_a_draft_past_its_lifetime_expires(demo):
+    from portal.workflow.models import Application, AuditLog
+
+    d = add_doctor(demo, "hubei", "doc", "13800138001")
+    old = add_application(demo, d, "draft", created_at=utcnow() - timedelta(days=90, minutes=1))
+    young = add_application(demo, add_doctor(demo, "hubei", "young", "13800138002"), "draft",
+                            created_at=utcnow() - timedelta(days=89))
+    output = remind(demo, local_today())
+    hubei = next(line for line in output.splitlines() if line.startswith("hubei:"))
+    assert hubei.endswith("; 1 drafts expired")  # and the younger one is reminded (1 draft)
+    with in_tenant(demo, "hubei"):
+        assert db.session.get(Application, old).state.value == "expired"
+        assert db.session.get(Application, young).state.value == "draft"
+        assert db.session.execute(db.select(AuditLog.action).filter_by(entity_id=old, entity="application")).scalar() \
+            == "expire"
+    assert "1 drafts expired" not in remind(demo, local_today())  # nothing twice
+
+
+def test_D20_after_a_draft_expired_the_doctor_starts_again(demo):
+    from tests.helpers import doctor_form, staff_login, walk_doctor
+
+    staff = staff_login(demo, "hb-county-staff")
+    walked = walk_doctor(demo, "hubei", doctor_form("李明华", "420525198803121236", "13800138001", "liminghua"),
+                         until="activated", staff=staff, institution="远安")
+    b = walked.browser
+    b.page("/hubei/me/application/personal")
+    b.post("/hubei/me/application/personal", {"home_address": "湖北省远安县演示街 1 号"})
+    from portal.workflow.models import Application
+
+    with in_tenant(demo, "hubei"):
+        draft = db.session.execute(db.select(Application)).scalar_one()
+        draft.created_at = utcnow() - timedelta(days=91)
+        db.session.commit()
+    remind(demo, local_today())
+    home = b.page("/hubei/me").get_data(as_text=True)
+    assert 'href="/hubei/me/application"' in home  # "start my application" again
+    assert "Expired" in b.page("/hubei/me/applications").get_data(as_text=True) or \
+        "已过期" in b.page("/hubei/me/applications").get_data(as_text=True)
+    b.page("/hubei/me/application/personal")
+    r = b.post("/hubei/me/application/personal", {"home_address": "湖北省远安县演示街 2 号"})
+    assert r.status_code in (200, 303)
+    with in_tenant(demo, "hubei"):
+        states = sorted(a.state.value for a in db.session.execute(db.select(Application)).scalars())
+    assert states == ["draft", "expired"]
