@@ -236,3 +236,35 @@ def test_L6_an_assistant_moves_only_within_the_county(demo):
     r = b.post("/hubei/me/application/practice", {"institution_id": tertiary, "scopes": ["internal"]})
     assert r.status_code == 422 and 'id="scopes-err"' in r.get_data(as_text=True)
     assert rows(demo) == before
+
+
+def test_L2_change_of_category_with_a_qualification_of_that_category(demo):
+    from datetime import date
+
+    from portal.admin.models import Category, Level, Qualification
+
+    walked, staff, officer = registered(demo)
+    with in_tenant(demo, "hubei"):
+        db.session.add(Qualification(name="李明华", id_number="420525198803121236", certificate_no="H2026420000099",
+                                     level=Level.PRACTITIONER, category=Category.TCM, obtained_on=date(2026, 6, 1)))
+        db.session.commit()
+        tcm_id = db.session.execute(db.select(Qualification.id).filter_by(certificate_no="H2026420000099")).scalar()
+    b = walked.browser
+    b.page("/hubei/me")
+    redirected_to(b.post("/hubei/me/application/new/change", {}))
+    page = b.page("/hubei/me/application/qualification").get_data(as_text=True)
+    assert "H2026420000099" in page
+    step_done(b.post("/hubei/me/application/qualification", {"qualification_id": str(tcm_id)}), "hubei", "practice")
+    # the clinical scope no longer fits the category (L9)
+    assert b.post("/hubei/me/application/practice", {"scopes": ["internal"]}).status_code == 422
+    step_done(b.post("/hubei/me/application/practice", {"scopes": ["tcm"]}), "hubei", "history")
+    b.page("/hubei/me/application/review")
+    redirected_to(b.post("/hubei/me/application/review", {}))
+    change_id = rows(demo)[-1][0]
+    staff.page("/hubei/institution/approvals")
+    redirected_to(staff.post(f"/hubei/institution/approvals/{change_id}/confirm"))
+    officer.page(f"/hubei/admin/applications/{change_id}")
+    redirected_to(officer.post(f"/hubei/admin/applications/{change_id}/approve", {"materials": ALL_MATERIALS}))
+    with in_tenant(demo, "hubei"):
+        new = db.session.get(Application, change_id)
+        assert new.state.value == "approved" and new.category.value == "tcm" and new.scopes == ["tcm"]
