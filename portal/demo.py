@@ -48,7 +48,7 @@ TENANTS = [
             ("张晓燕", "420525200103152349", "N2026420000004", Level.PRACTITIONER, Category.CLINICAL, False, date(2026, 8, 20)),
         ],
         "practice_records": [
-            ("刘建国", "420525198005063211", "110420525000123", "远安县人民医院（演示）", "内科专业", date(2006, 6, 1)),
+            ("刘建国", "420525198005063211", "110420525000123", "远安县人民医院（演示）", "内科专业", date(2025, 6, 1)),
         ],
         "staff": [("hb-county-staff", 0), ("hb-tertiary-staff", 1)],
         "officer": "hb-officer",

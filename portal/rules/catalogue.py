@@ -59,5 +59,13 @@ def scope_name(key: str) -> str:
     return key
 
 
+def scope_keys_from_names(category: str, text: str) -> list[str]:
+    """Q2/D5: the scopes of a pre-portal record, written as names (内科专业、外科专业), as keys
+    of the catalogue of ``category``; names the catalogue does not know are left out."""
+    by_name = {name: key for key, name in scopes_for(category)}
+    names = [part.strip() for part in text.replace(",", "、").replace("，", "、").split("、")]
+    return [by_name[n] for n in names if n in by_name]
+
+
 def scope_allowed(category: str, key: str) -> bool:
     return any(k == key for k, _ in scopes_for(category))

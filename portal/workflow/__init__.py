@@ -85,6 +85,34 @@ def set_auto_activation(institution, enabled: bool, staff: User, waiting: list[U
 def _activate(doctor: User, by: User | None, how: str) -> None:
     doctor.activated_at = utcnow()
     audit("user", doctor.id, "activate", by or doctor, {"activated_at": None}, _snapshot(doctor, ("activated_at",)), how)
+    _take_over_practice_record(doctor, by)
+
+
+def _take_over_practice_record(doctor: User, by: User | None) -> None:
+    """D5/F17: a doctor registered on paper before the portal activates with the institution
+    where they are registered; the practice record (Q2) then becomes their registration here,
+    with its certificate number and date, so every service (change, maintenance, filing,
+    cancellation) works for them."""
+    from portal.admin.models import PracticeRecord
+    from portal.rules.catalogue import scope_keys_from_names
+
+    record = db.session.execute(
+        db.select(PracticeRecord).filter_by(name=doctor.real_name, id_number=doctor.id_number).limit(1)
+    ).scalar_one_or_none()
+    q = doctor.qualification
+    if record is None or q is None or doctor.institution_id is None:
+        return
+    if db.session.execute(db.select(Application.id).filter_by(certificate_no=record.certificate_no)).first():
+        return
+    app = Application(doctor_id=doctor.id, kind=Kind.FIRST, state=State.APPROVED, level=q.level,
+                      category=q.category, qualification_id=q.id, institution_id=doctor.institution_id,
+                      scopes=scope_keys_from_names(q.category.value, record.scopes),
+                      certificate_no=record.certificate_no, registered_on=record.registered_on,
+                      step="review", decided_at=utcnow())
+    db.session.add(app)
+    db.session.flush()
+    audit("application", app.id, "take_over_practice_record", by or doctor, {}, _snapshot(app, FIELDS),
+          f"practice record {record.certificate_no}")
     notify_user(doctor, _("Your account on the physician registration portal is activated. You can now apply for registration."),
                 subject=_("Account activated"))
 

@@ -203,3 +203,16 @@ def test_D5_registration_from_before_the_portal_is_shown(demo):
         from portal.accounts.models import User
 
         assert db.session.get(User, walked.doctor_id).identity_verified
+
+
+def test_D5_after_activation_the_pre_portal_registration_is_in_force_with_every_service(demo):
+    liu = doctor_form("刘建国", "420525198005063211", "13800138006", "liujianguo")
+    walked, _ = activated(demo, liu)
+    with in_tenant(demo, "hubei"):
+        reg = db.session.execute(db.select(Application).filter_by(doctor_id=walked.doctor_id)).scalar_one()
+        assert (reg.state.value, reg.certificate_no, reg.scopes) == ("approved", "110420525000123", ["internal"])
+        assert str(reg.registered_on) == "2025-06-01"
+    home = walked.browser.page("/hubei/me").get_data(as_text=True)
+    assert "/hubei/me/maintenance" in home and "/hubei/me/application/new/change" in home
+    public = walked.browser.client.get("/hubei/verify?no=110420525000123").get_data(as_text=True)
+    assert "刘建国" in public

@@ -138,3 +138,11 @@ def test_f7_assistant_registered_on_31_december_counts_that_year():
 
 def test_f7_assistant_registered_on_1_january_does_not_count_the_year_before():
     assert exam_years_counted(date(2026, 1, 1), 2026) == 0
+
+
+def test_f17_pre_portal_scope_names_map_to_the_catalogue():
+    from portal.rules.catalogue import scope_keys_from_names
+
+    assert scope_keys_from_names("clinical", "内科专业、全科医学专业") == ["internal", "general_practice"]
+    assert scope_keys_from_names("clinical", "内科专业，不存在的专业") == ["internal"]
+    assert scope_keys_from_names("tcm", "内科专业") == []
