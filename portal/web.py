@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import babel, talisman
-from portal.htmx import render
+from portal.htmx import is_partial_request, render
 
 CSP = {
     "default-src": "'self'",
@@ -125,4 +125,8 @@ def init_app(app: Flask) -> None:
         return response
 
     def _error_page(status: int, message: str):
-        return render("error.html", status=status, message=message, tenant=g.get("tenant"))
+        response = render("error.html", "content", status=status, message=message, tenant=g.get("tenant"))
+        if is_partial_request():  # htmx: the message takes the page's main area, not the form's place
+            response.headers["HX-Retarget"] = "#main"
+            response.headers["HX-Reswap"] = "innerHTML"
+        return response

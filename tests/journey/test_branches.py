@@ -228,5 +228,9 @@ def test_credential_posts_are_rate_limited_per_address(demo):
         answers = [b.post("/hubei/login", {"username": "hb-officer", "password": f"wrong-{i}x"}).status_code
                    for i in range(4)]
         assert answers == [422, 422, 422, 429]
+        r = b.client.post("/hubei/login", data={"username": "x", "password": "y", "csrf_token": b.token},
+                             headers={"HX-Request": "true"})
+        assert r.status_code == 429 and r.headers["HX-Retarget"] == "#main" and "<html" not in r.get_data(as_text=True)
+        assert int(r.headers["Retry-After"]) > 0
     finally:
         demo.config["CREDENTIAL_RATE_LIMIT"] = "100000 per minute"
