@@ -71,6 +71,7 @@ ARGS: dict[str, list] = {
     "code": ["en"],
     "step": ["personal", "practice", "photo", "review"],
     "kind": ["change"],
+    "case_id": [Hubei("identity_case")],
     "doc_id": [Hubei("photo")],
     "req_id": [Hubei("modification")],
     "filing_id": [Hubei("filing")],
@@ -79,6 +80,13 @@ ARGS: dict[str, list] = {
 ROLES = ["gd-staff", "gd-officer", "gd-doctor", "gd-new-doctor", "gd-drafting-doctor", "anonymous"]
 METHODS = ("GET", "POST")
 UNKNOWN = object()
+
+def _case_of(app) -> int:
+    from portal.admin.models import IdentityCase
+
+    with in_tenant(app, "hubei"):
+        return db.session.execute(db.select(IdentityCase.id)).scalars().first()
+
 
 def _photo_of(app, app_id: int) -> int:
     from portal.workflow.models import Application
@@ -269,6 +277,7 @@ def world(app):
              "hubei_institution": institution_id(app, "hubei", "远安"),
              "hubei_officer": user_id(app, "hubei", "hb-officer"),
              "photo": _photo_of(app, applicant.app_id), "modification": modification,
+             "identity_case": _case_of(app),
              "filing": _site_filing(app)},
         walked={"gd-doctor": gd_confirmed, "gd-new-doctor": gd_waiting, "gd-drafting-doctor": gd_drafting},
     )

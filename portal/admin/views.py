@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
 from portal import workflow
 from portal.accounts import require_role
 from portal.accounts.models import Role
-from portal.admin.models import CaseStatus, IdentityCase
+from portal.admin.models import CaseStatus, IdentityCase, Qualification
 from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.inputs import db_id
 from portal.rules.catalogue import scope_name
 from portal.tenants import rules_for
 from portal.tenants.models import local_today
+from portal.workflow import identity as identity_workflow
 from portal.workflow.models import Application, Kind, State
 
 bp = Blueprint("admin", __name__, url_prefix="/<tenant>/admin")
@@ -93,3 +97,77 @@ def identity_cases():
         db.select(IdentityCase).where(IdentityCase.status == CaseStatus.OPEN).order_by(IdentityCase.id.desc()).limit(PAGE)
     ).scalars().all()
     return render("admin/identity_cases.html", cases=cases)
+
+
+# ---- A3: identity cases --------------------------------------------------------------------
+
+class LinkForm(FlaskForm):
+    certificate_no = StringField(_l("Certificate or notice number of the matching record"),
+                                 validators=[DataRequired(_l("Enter the certificate number.")), Length(max=40)])
+
+
+class CloseForm(FlaskForm):
+    reason = StringField(_l("Reason for closing"),
+                         validators=[DataRequired(_l("Give the reason: the doctor will see it.")), Length(max=500)])
+
+
+def _open_case(case_id: int) -> IdentityCase:
+    case = db.session.get(IdentityCase, case_id)
+    if case is None:
+        abort(404)
+    return case
+
+
+def _case_page(case: IdentityCase, status: int = 200, link_form=None, close_form=None):
+    # records with the same ID number or the same name: what the officer compares with the documents
+    candidates = db.session.execute(
+        db.select(Qualification).where(db.or_(Qualification.id_number == case.user.id_number,
+                                              Qualification.name == case.user.real_name),
+                                       Qualification.cancelled_on.is_(None))
+        .order_by(Qualification.id).limit(20)
+    ).scalars().all()
+    return render("admin/identity_case.html", "decision_block", status=status, case=case, candidates=candidates,
+                  link_form=link_form or LinkForm(formdata=None), close_form=close_form or CloseForm(formdata=None))
+
+
+@bp.get("/identity-cases/<int:case_id>")
+def identity_case(case_id: int):
+    return _case_page(_open_case(case_id))
+
+
+@bp.post("/identity-cases/<int:case_id>/link")
+def link_identity_case(case_id: int):
+    case = _open_case(case_id)
+    form = LinkForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _case_page(case, 422, link_form=form)
+    record = db.session.execute(
+        db.select(Qualification).filter_by(certificate_no=form.certificate_no.data.strip(), cancelled_on=None)
+    ).scalar_one_or_none()
+    if record is None:
+        form.certificate_no.errors.append(_("No qualification record of this province has this number."))
+        return _case_page(case, 422, link_form=form)
+    try:
+        identity_workflow.link_record(case, current_user, record)
+    except workflow.WrongState:
+        abort(409)
+    flash(_("The account is linked to %(no)s and the doctor was notified.", no=record.certificate_no))
+    return redirect_to(url_for("admin.identity_cases"))
+
+
+@bp.post("/identity-cases/<int:case_id>/close")
+def close_identity_case(case_id: int):
+    case = _open_case(case_id)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _case_page(case, 422, close_form=form)
+    try:
+        identity_workflow.close_case(case, current_user, form.reason.data)
+    except workflow.WrongState:
+        abort(409)
+    flash(_("The case is closed and the doctor was told the reason."))
+    return redirect_to(url_for("admin.identity_cases"))
