@@ -17,8 +17,8 @@ from portal.accounts.models import User
 from portal.admin.models import Level
 from portal.extensions import db
 from portal.notify.services import notify_user
-from portal.tenants.models import utcnow
 from portal.workflow import WrongState, audit
+from portal.workflow.decisions import decide, lock
 from portal.workflow.models import Application, FilingState, Kind, SiteFiling, State
 
 #: filings that hold a site: a second filing of the same site is refused meanwhile
@@ -103,26 +103,12 @@ def file_site(registration: Application, doctor: User, institution) -> SiteFilin
     return filing
 
 
-def _lock(filing: SiteFiling, *states: FilingState) -> None:
-    db.session.refresh(filing, with_for_update=True)  # two decisions at once: the second sees the first
-    if filing.state not in states:
-        raise WrongState(f"site filing {filing.id} is {filing.state.value}")
-
-
-def _decided(filing: SiteFiling, by: User, state: FilingState) -> dict:
-    before = {"state": filing.state.value}
-    filing.state = state
-    filing.decided_at = utcnow()
-    filing.decided_by_id = by.id
-    return before
-
-
 def confirm_filing(filing: SiteFiling, staff: User) -> None:
     """The site's institution confirms: the doctor may practise there too."""
-    _lock(filing, FilingState.PENDING)
+    lock(filing, FilingState.PENDING)
     if not _registered(filing.doctor_id):  # cancelled meanwhile: only a rejection fits
         raise WrongState("not_registered")
-    before = _decided(filing, staff, FilingState.CONFIRMED)
+    before = decide(filing, staff, FilingState.CONFIRMED)
     audit("site_filing", filing.id, "confirm", staff, before, {"state": filing.state.value})
     notify_user(filing.doctor, _("%(name)s confirmed your filing: it is now one of your practice sites.",
                                  name=filing.institution.name),
@@ -135,8 +121,8 @@ def reject_filing(filing: SiteFiling, staff: User, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("a reason is required")
-    _lock(filing, FilingState.PENDING)
-    before = _decided(filing, staff, FilingState.REJECTED)
+    lock(filing, FilingState.PENDING)
+    before = decide(filing, staff, FilingState.REJECTED)
     filing.reason = reason
     audit("site_filing", filing.id, "reject", staff, before, {"state": filing.state.value, "reason": reason}, reason)
     notify_user(filing.doctor, _("%(name)s rejected your filing as an additional practice site. Reason: %(reason)s",
@@ -150,8 +136,8 @@ def withdraw_filing(filing: SiteFiling, doctor: User) -> None:
     confirmed site."""
     if filing.doctor_id != doctor.id:
         raise ValueError("not this doctor's filing")
-    _lock(filing, *ACTIVE)
-    before = _decided(filing, doctor, FilingState.WITHDRAWN)
+    lock(filing, *ACTIVE)
+    before = decide(filing, doctor, FilingState.WITHDRAWN)
     audit("site_filing", filing.id, "withdraw", doctor, before, {"state": filing.state.value})
     notify_user(doctor, _("You withdrew the filing of %(name)s as an additional practice site.",
                           name=filing.institution.name),

@@ -7,7 +7,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from portal.accounts.models import enum_column
 from portal.admin.models import Category, Level
@@ -148,7 +148,36 @@ class ModificationState(enum.StrEnum):
     REJECTED = "rejected"  # the institution rejected it, with a reason: the old values stay
 
 
-class ModificationRequest(TenantScoped, db.Model):
+class RequestOnRegistration:
+    """What a doctor's request on the registration in force has, whatever it asks (D17, D19):
+    the doctor, the registration, the institution that decides, and the decision."""
+
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    #: the registration in force it applies to
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    #: the institution that decides: the registration's (D17) or the extra site (D19)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    #: the institution's reason when it rejects
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    #: the staff member who decided, or the doctor who withdrew
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    @declared_attr
+    def doctor(cls):  # noqa: N805
+        return relationship("User", foreign_keys=[cls.doctor_id])
+
+    @declared_attr
+    def application(cls):  # noqa: N805
+        return relationship("Application")
+
+    @declared_attr
+    def institution(cls):  # noqa: N805
+        return relationship("Institution")
+
+
+class ModificationRequest(RequestOnRegistration, TenantScoped, db.Model):
     """A registered doctor's request to modify registered details (D17). The registration
     keeps its values until the institution approves; only ``portal.workflow.modifications``
     changes the state."""
@@ -158,23 +187,9 @@ class ModificationRequest(TenantScoped, db.Model):
         Index("ix_modification_request_queue", "tenant_id", "institution_id", "state", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    doctor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    #: the approved registration it modifies
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
-    #: who decides: the registration's institution
-    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
     state: Mapped[ModificationState] = mapped_column(enum_column(ModificationState), default=ModificationState.PENDING)
     #: {field: {"old": ..., "new": ...}}, dates as ISO strings; only the fields that change
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
-    #: the institution's reason when it rejects
-    reason: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    decided_at: Mapped[datetime | None]
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-
-    doctor = relationship("User", foreign_keys=[doctor_id])
-    application = relationship("Application")
-    institution = relationship("Institution")
 
 
 class FilingState(enum.StrEnum):
@@ -184,7 +199,7 @@ class FilingState(enum.StrEnum):
     WITHDRAWN = "withdrawn"  # the doctor withdrew it
 
 
-class SiteFiling(TenantScoped, db.Model):
+class SiteFiling(RequestOnRegistration, TenantScoped, db.Model):
     """A registered doctor's filing of an additional practice site (D19, L6, 多机构备案),
     confirmed by that site's institution; only ``portal.workflow.filings`` changes the state."""
 
@@ -193,19 +208,4 @@ class SiteFiling(TenantScoped, db.Model):
         Index("ix_site_filing_queue", "tenant_id", "institution_id", "state", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    doctor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    #: the registration in force it belongs to
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
-    #: the extra site, which confirms it
-    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
     state: Mapped[FilingState] = mapped_column(enum_column(FilingState), default=FilingState.PENDING)
-    #: the institution's reason when it rejects
-    reason: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    decided_at: Mapped[datetime | None]
-    #: the staff member who confirmed or rejected, or the doctor who withdrew
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-
-    doctor = relationship("User", foreign_keys=[doctor_id])
-    application = relationship("Application")
-    institution = relationship("Institution")

@@ -18,8 +18,8 @@ from flask_babel import lazy_gettext as _l
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.notify.services import notify_user
-from portal.tenants.models import utcnow
 from portal.workflow import WrongState, audit
+from portal.workflow.decisions import decide, lock
 from portal.workflow.models import Application, ModificationRequest, ModificationState, State
 
 #: the registered details a doctor may modify, in the order they are shown
@@ -128,23 +128,9 @@ def request_modification(app: Application, doctor: User, changes: dict) -> Modif
     return req
 
 
-def _lock_pending(req: ModificationRequest) -> None:
-    db.session.refresh(req, with_for_update=True)  # two staff at once: the second sees the first's decision
-    if req.state is not ModificationState.PENDING:
-        raise WrongState(f"modification {req.id} is {req.state.value}")
-
-
-def _decided(req: ModificationRequest, staff: User, state: ModificationState) -> dict:
-    before = {"state": req.state.value}
-    req.state = state
-    req.decided_at = utcnow()
-    req.decided_by_id = staff.id
-    return before
-
-
 def approve_modification(req: ModificationRequest, staff: User) -> None:
     """The institution approves: the new values go into the registration."""
-    _lock_pending(req)
+    lock(req, ModificationState.PENDING)
     app = req.application
     db.session.refresh(app, with_for_update=True)
     if app.state is not State.APPROVED:  # changed or cancelled meanwhile (D7): only a rejection fits
@@ -155,7 +141,7 @@ def approve_modification(req: ModificationRequest, staff: User) -> None:
         setattr(app, name, _typed(name, values["new"]))
     audit("application", app.id, "modify", staff, before, {name: _plain(getattr(app, name)) for name in fields},
           f"modification {req.id}")
-    previous = _decided(req, staff, ModificationState.APPROVED)
+    previous = decide(req, staff, ModificationState.APPROVED)
     audit("modification", req.id, "approve", staff, previous, {"state": req.state.value})
     notify_user(req.doctor, _("%(name)s approved the modification of your registered information: the new details "
                               "are now in force.", name=req.institution.name),
@@ -168,8 +154,8 @@ def reject_modification(req: ModificationRequest, staff: User, reason: str) -> N
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("a reason is required")
-    _lock_pending(req)
-    previous = _decided(req, staff, ModificationState.REJECTED)
+    lock(req, ModificationState.PENDING)
+    previous = decide(req, staff, ModificationState.REJECTED)
     req.reason = reason
     audit("modification", req.id, "reject", staff, previous, {"state": req.state.value, "reason": reason}, reason)
     notify_user(req.doctor, _("%(name)s rejected the modification of your registered information. Reason: %(reason)s",
