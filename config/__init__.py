@@ -3,6 +3,8 @@ default, so a newcomer needs no setup; production must say PORTAL_CONFIG=product
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import tomllib
 from pathlib import Path
@@ -11,10 +13,16 @@ HERE = Path(__file__).resolve().parent
 INSTANCE = HERE.parent / "instance"
 
 
-def national_rules() -> dict:
-    """The national default rules (SPEC R-rules), as plain data."""
+@functools.cache
+def _rules_file() -> dict:
     with open(HERE / "rules.toml", "rb") as fh:
         return tomllib.load(fh)
+
+
+def national_rules() -> dict:
+    """The national default rules (SPEC R-rules), as plain data: read once per process (every
+    request asks for them), a fresh copy each time so no caller can change them for others."""
+    return copy.deepcopy(_rules_file())
 
 
 class Default:

@@ -235,3 +235,23 @@ def resident_id(first17: str) -> str:
 
     assert len(first17) == 17 and first17.isdigit()
     return first17 + ric.calc_check_digit(first17 + "0")
+
+
+def statements(app, client, url: str) -> int:
+    """How many SQL statements a GET of ``url`` runs (P5: a fixed number, whatever the rows)."""
+    from sqlalchemy import event
+
+    count = 0
+
+    def counter(*args):
+        nonlocal count
+        count += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+    return count

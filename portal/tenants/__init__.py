@@ -15,19 +15,19 @@ from portal.tenants.models import Region, Tenant, TenantScoped  # noqa: F401
 from portal.tenants.scope import reset_tenant, set_tenant, tenant_context  # noqa: F401
 
 
-def _merge(base: dict, over: dict) -> dict:
-    out = copy.deepcopy(base)
+def _overlay(out: dict, over: dict) -> dict:
+    """Put ``over`` on top of ``out`` (a fresh copy), key by key, nested tables merged."""
     for key, value in (over or {}).items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+            _overlay(out[key], value)
         else:
-            out[key] = value
+            out[key] = copy.deepcopy(value)
     return out
 
 
 def rules_for(tenant: Tenant) -> dict:
     """National defaults (config/rules.toml) with the tenant's overrides on top (R6)."""
-    return _merge(national_rules(), tenant.rules or {})
+    return _overlay(national_rules(), tenant.rules or {})
 
 
 def init_app(app: Flask) -> None:

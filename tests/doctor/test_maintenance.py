@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from portal.admin.models import IdentityCase  # noqa: F401  imported before portal.workflow (import cycle)
 from portal.extensions import db
@@ -23,6 +22,7 @@ from tests.helpers import (
     redirected_to,
     snapshot,
     staff_login,
+    statements,
     walk_doctor,
 )
 
@@ -379,28 +379,11 @@ def test_D17_pages_fit_the_byte_budget(demo):
     assert b"<html" not in row and len(gzip.compress(row)) <= 4 * 1024
 
 
-def _statements(app, client, url: str) -> int:
-    count = 0
-
-    def counter(*args):
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
-    return count
-
-
 def test_D17_queue_statements_do_not_grow_with_the_requests(demo):
     """P5: no query per waiting request (doctor and registration come with the page's query)."""
     doc, staff, app_id = registered(demo)
     sent(ask(doc, new_values(demo, app_id)), False)
-    one = _statements(demo, staff.client, QUEUE)
+    one = statements(demo, staff.client, QUEUE)
     second = walk_doctor(demo, "hubei", doctor_form("阿依古丽·买买提", "420111199001016789", "13800138002", "ayiguli"),
                          until="confirmed", staff=staff, institution="远安", scope="tcm")
     officer = staff_login(demo, "hb-officer")
@@ -410,4 +393,4 @@ def test_D17_queue_statements_do_not_grow_with_the_requests(demo):
     assert len(requests(demo)) == 2
     page = staff.page(QUEUE).get_data(as_text=True)
     assert len(re.findall(r'<article class="card" id="mod-\d+"', page)) == 2
-    assert _statements(demo, staff.client, QUEUE) == one
+    assert statements(demo, staff.client, QUEUE) == one

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from portal.admin.models import Category, IdentityCase, Level, Qualification  # noqa: F401  (import cycle)
 from portal.extensions import db
@@ -26,6 +25,7 @@ from tests.helpers import (
     resident_id,
     snapshot,
     staff_login,
+    statements,
     walk_doctor,
 )
 
@@ -386,30 +386,13 @@ def test_D19_pages_fit_the_byte_budget(demo):
     assert b"<html" not in row and len(gzip.compress(row)) <= 4 * 1024
 
 
-def _statements(app, client, url: str) -> int:
-    count = 0
-
-    def counter(*args):
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
-    return count
-
-
 def test_D19_queue_statements_do_not_grow_with_the_filings(demo):
     """P5: doctor, registration and main institution come with the queue's query."""
     doc, site, _county = registered(demo)
     filed(demo, doc)
-    one = _statements(demo, site.client, QUEUE)
+    one = statements(demo, site.client, QUEUE)
     other, _site, _county = registered(demo, form=AYI, scope="tcm")
     filed(demo, other)
     page = site.page(QUEUE).get_data(as_text=True)
     assert len(re.findall(r'<article class="card" id="filing-\d+"', page)) == 2
-    assert _statements(demo, site.client, QUEUE) == one
+    assert statements(demo, site.client, QUEUE) == one
