@@ -45,3 +45,22 @@ def init_app(app: Flask) -> None:
             for key, value in values.items(multi=True):
                 if "\x00" in key or "\x00" in value:
                     abort(400)
+
+
+def posted_row(model, raw, form_valid: bool):
+    """The row a posted form names by id: 400 when the form or the id is malformed, 404 when
+    the id names nothing (another tenant's id finds nothing either, T3)."""
+    from flask import abort
+
+    from portal.extensions import db
+
+    try:
+        row_id = db_id(raw) if form_valid else None
+    except ValueError:
+        row_id = None
+    if row_id is None:
+        abort(400)
+    row = db.session.get(model, row_id)
+    if row is None:
+        abort(404)
+    return row

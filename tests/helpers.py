@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PIL import Image
@@ -255,3 +256,20 @@ def statements(app, client, url: str) -> int:
     finally:
         event.remove(engine, "before_cursor_execute", counter)
     return count
+
+
+@contextmanager
+def unchanged(app):
+    """Every row of every table is the same after the block as before it (SEC6)."""
+    before = snapshot(app)
+    yield
+    after = snapshot(app)
+    changed = [t for t in before if before[t] != after[t]]
+    assert not changed, f"tables changed: {changed}"
+
+
+def messages_to(app, recipient: str, tenant: str = "hubei") -> list[str]:
+    """The bodies of every message queued for ``recipient``, oldest first."""
+    with in_tenant(app, tenant):
+        return [m.body for m in db.session.execute(
+            db.select(OutboxMessage).filter_by(recipient=recipient).order_by(OutboxMessage.id)).scalars()]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -36,6 +35,7 @@ from tests.helpers import (
     resident_id,
     snapshot,
     staff_login,
+    unchanged,
     walk_doctor,
 )
 
@@ -55,16 +55,6 @@ def errors(response) -> dict[str, str]:
 def english(b: Browser) -> Browser:
     b.client.set_cookie("lang", "en")
     return b
-
-
-@contextmanager
-def unchanged(app):
-    """Every row of every table is the same after the block as before it."""
-    before = snapshot(app)
-    yield
-    after = snapshot(app)
-    changed = [t for t in before if before[t] != after[t]]
-    assert not changed, f"tables changed: {changed}"
 
 
 def shift_codes(app, *, seconds: int) -> None:

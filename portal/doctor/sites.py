@@ -15,7 +15,7 @@ from portal.doctor import services
 from portal.doctor.views import bp, doctor_only
 from portal.extensions import db
 from portal.htmx import is_partial_request, redirect_to, render
-from portal.inputs import db_id
+from portal.inputs import posted_row
 from portal.institution.models import Institution
 from portal.workflow import WrongState, filings
 from portal.workflow.models import SiteFiling
@@ -86,15 +86,7 @@ def file_site():
     if registration is None:
         return redirect_to(url_for("doctor.home"))
     form = FileSiteForm()
-    try:
-        chosen = db_id(form.institution_id.data) if form.validate_on_submit() else None
-    except ValueError:
-        chosen = None
-    if chosen is None:
-        abort(400)
-    institution = db.session.get(Institution, chosen)  # another tenant's id finds nothing (T3)
-    if institution is None:
-        abort(404)
+    institution = posted_row(Institution, form.institution_id.data, form.validate_on_submit())
     try:
         filings.file_site(registration, current_user, institution)
     except filings.Refused as err:

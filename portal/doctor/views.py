@@ -21,7 +21,7 @@ from portal.doctor.forms import (
 )
 from portal.extensions import db, limiter
 from portal.htmx import redirect_to, render
-from portal.inputs import db_id
+from portal.inputs import posted_row
 from portal.institution.models import Institution
 from portal.rules.registration import practice_years, valid_until
 from portal.tenants import rules_for
@@ -167,15 +167,7 @@ def choose_institution():
     if (r := _needs_verified_contact()) is not None:
         return r
     form = ChooseInstitutionForm()
-    try:
-        chosen = db_id(form.institution_id.data) if form.validate_on_submit() else None
-    except ValueError:
-        chosen = None
-    if chosen is None:
-        abort(400)
-    institution = db.session.get(Institution, chosen)
-    if institution is None:
-        abort(404)
+    institution = posted_row(Institution, form.institution_id.data, form.validate_on_submit())
     try:
         auto = workflow.name_institution(current_user, institution, g.tenant)
     except workflow.WrongState:

@@ -6,23 +6,22 @@ from __future__ import annotations
 
 import gzip
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 
 from portal.admin.models import IdentityCase  # noqa: F401  imported before portal.workflow (import cycle)
 from portal.extensions import db
-from portal.notify.models import OutboxMessage
 from portal.workflow.models import Application, AuditLog, ModificationRequest
 from tests.conftest import Browser, in_tenant
 from tests.helpers import (
     ALL_MATERIALS,
     doctor_form,
+    messages_to,
     redirected_to,
-    snapshot,
     staff_login,
     statements,
+    unchanged,
     walk_doctor,
 )
 
@@ -66,12 +65,6 @@ def requests(app) -> list[ModificationRequest]:
         return rows
 
 
-def messages_to(app, recipient: str) -> list[str]:
-    with in_tenant(app, "hubei"):
-        return [m.body for m in db.session.execute(
-            db.select(OutboxMessage).filter_by(recipient=recipient).order_by(OutboxMessage.id)).scalars()]
-
-
 def new_values(app, app_id: int, **override) -> dict:
     reg = registration(app, app_id)
     values = {"home_address": NEW_ADDRESS, "work_experience": NEW_EXPERIENCE, "rewards_punishments": NEW_REWARDS,
@@ -98,16 +91,6 @@ def sent(response, htmx: bool) -> str:
 
 def errors(response) -> dict[str, str]:
     return dict(re.findall(r'<p class="err" id="([^"]+)-err">([^<]*)</p>', response.get_data(as_text=True)))
-
-
-@contextmanager
-def unchanged(app):
-    """Every row of every table is the same after the block as before it (SEC6)."""
-    before = snapshot(app)
-    yield
-    after = snapshot(app)
-    changed = [t for t in before if before[t] != after[t]]
-    assert not changed, f"tables changed: {changed}"
 
 
 # ---- the whole round: request, the institution approves, the registration changes -------------

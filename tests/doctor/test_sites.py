@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import re
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -14,18 +13,18 @@ import pytest
 from portal.admin.models import Category, IdentityCase, Level, Qualification  # noqa: F401  (import cycle)
 from portal.extensions import db
 from portal.institution.models import Institution, InstitutionLevel
-from portal.notify.models import OutboxMessage
 from portal.workflow.models import AuditLog, SiteFiling
 from tests.conftest import Browser, in_tenant
 from tests.helpers import (
     ALL_MATERIALS,
     doctor_form,
     institution_id,
+    messages_to,
     redirected_to,
     resident_id,
-    snapshot,
     staff_login,
     statements,
+    unchanged,
     walk_doctor,
 )
 
@@ -66,22 +65,6 @@ def filings(app) -> list[SiteFiling]:
         for row in rows:
             db.session.expunge(row)
         return rows
-
-
-def messages_to(app, recipient: str) -> list[str]:
-    with in_tenant(app, "hubei"):
-        return [m.body for m in db.session.execute(
-            db.select(OutboxMessage).filter_by(recipient=recipient).order_by(OutboxMessage.id)).scalars()]
-
-
-@contextmanager
-def unchanged(app):
-    """Every row of every table is the same after the block as before it (SEC6)."""
-    before = snapshot(app)
-    yield
-    after = snapshot(app)
-    changed = [t for t in before if before[t] != after[t]]
-    assert not changed, f"tables changed: {changed}"
 
 
 def file(b: Browser, inst_id: int):
