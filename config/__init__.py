@@ -42,8 +42,13 @@ class Default:
     MAIL_SUPPRESS_SEND = True
     MAIL_DEFAULT_SENDER = "noreply@physician-portal.local"
     SMS_GATEWAY = "dev"  # dev: the outbox page and `flask notify outbox` are the gateway
-    COMPRESS_REGISTER = True
+    #: portal/web.py registers the compression hook itself, so that a form's errors (422) and
+    #: other 4xx pages are compressed too (the library compresses only 2xx answers) (P3)
+    COMPRESS_REGISTER = False
     COMPRESS_ALGORITHM = ["br", "gzip"]
+    #: static files are streamed: brotli when asked, gzip otherwise (the library's default
+    #: streams no gzip, leaving a browser without brotli the uncompressed file)
+    COMPRESS_ALGORITHM_STREAMING = ["br", "gzip"]
     COMPRESS_MIMETYPES = [
         "text/html", "text/css", "text/plain", "application/javascript",
         "text/javascript", "application/json",

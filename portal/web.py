@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from flask import Flask, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from portal.extensions import babel, talisman
+from portal.extensions import babel, compress, talisman
 from portal.htmx import is_partial_request, render
 
 CSP = {
@@ -49,12 +51,47 @@ def _asset_versions(static: Path) -> dict[str, str]:
     return versions
 
 
+#: ``portal.3f2a1b9c0d.css``: a static file's name with the first 10 hex digits of its SHA-256
+HASHED_NAME = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{10})(?P<ext>\.[A-Za-z0-9]+)$")
+YEAR = 31536000
+
+
+def hashed_name(filename: str, digest: str) -> str:
+    stem, dot, ext = filename.rpartition(".")
+    return f"{stem}.{digest}.{ext}" if dot else f"{filename}.{digest}"
+
+
 def _htmx_file(static: Path) -> str | None:
     found = sorted((static / "vendor").glob("htmx-*.min.js")) if (static / "vendor").is_dir() else []
     return found[-1].relative_to(static).as_posix() if found else None
 
 
+class _StaticBlindSessions(SecureCookieSessionInterface):
+    """A static file is the same for everyone: no session cookie and no ``Vary: Cookie``
+    (added because Flask-Login looks at the session after every request), which would make
+    a browser fetch the year-long cached stylesheet and script again after every log-in."""
+
+    def save_session(self, app, session, response) -> None:
+        if request.endpoint == "static":
+            return
+        super().save_session(app, session, response)
+
+
+def _compress(response):
+    """Flask-Compress's hook, also for a 4xx page: a form re-rendered with its errors (422)
+    is as large as the form and goes over the same slow link (P3)."""
+    status = response.status_code
+    if 400 <= status < 500 and not response.is_streamed:
+        response.status_code = 200
+        try:
+            return compress.after_request(response)
+        finally:
+            response.status_code = status
+    return compress.after_request(response)
+
+
 def init_app(app: Flask) -> None:
+    app.after_request(_compress)  # first registered, so it runs after every other hook
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     talisman.init_app(
         app,
@@ -68,14 +105,34 @@ def init_app(app: Flask) -> None:
     static = Path(app.static_folder)
     versions = _asset_versions(static)
     app.config["HTMX_JS"] = _htmx_file(static)
-    # every static URL carries its content hash, so the file can be cached for a year (P3)
-    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 31536000
+    plain_static = app.view_functions["static"]
+
+    def static_file(filename: str):
+        """A static file by its content-hashed name (``asset()`` writes them): kept for a year,
+        never revalidated (P2, P3). The plain name, or a hash of an older version, still
+        answers with today's file, but it must be revalidated (ETag) before each use."""
+        match = HASHED_NAME.match(filename)
+        plain = match.group("stem") + match.group("ext") if match else filename
+        if match and plain not in versions:
+            plain = filename  # a file whose own name looks hashed
+        current = versions.get(plain) == (match.group("hash") if match else None)
+        response = plain_static(filename=plain)
+        if current and response.status_code in (200, 304):
+            response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+        else:
+            response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    app.view_functions["static"] = static_file
+    app.session_interface = _StaticBlindSessions()
 
     @app.template_global()
     def asset(filename: str) -> str:
+        """The URL of a static file under its content-hashed name (cached for a year)."""
         from flask import url_for
 
-        return url_for("static", filename=filename, v=versions.get(filename, "0"))
+        digest = versions.get(filename)
+        return url_for("static", filename=hashed_name(filename, digest) if digest else filename)
 
     app.jinja_env.filters["format_date"] = format_date
     app.jinja_env.filters["format_datetime"] = format_datetime
@@ -94,6 +151,8 @@ def init_app(app: Flask) -> None:
         # number typed in), are never kept in a cache or the browser history (SEC5)
         if response.mimetype == "text/html" and (current_user.is_authenticated or request.method == "POST"):
             response.headers["Cache-Control"] = "no-store"
+        if response.mimetype == "text/html":  # a page and its htmx partial share a URL (P1)
+            response.vary.add("HX-Request")
         return response
 
     @app.after_request  # runs before Flask-Compress's own hook, which was registered earlier
