@@ -414,3 +414,20 @@ def _report() -> None:
     print("\n" + text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "budgets.txt").write_text(text + "\n", encoding="utf-8")
+
+
+def test_development_server_compresses_too():
+    """`make run` serves the development settings: the same bytes on the wire as production."""
+    from portal import create_app
+
+    for name in ("development", "production"):
+        dev = create_app(name, {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        with dev.test_request_context():
+            from flask import render_template_string
+
+            css = render_template_string("{{ asset('portal.css') }}")
+        for encoding in ENCODINGS:
+            r = dev.test_client().get(css, headers={"Accept-Encoding": encoding}, base_url="https://localhost")
+            r.get_data()
+            r.close()
+            assert r.headers.get("Content-Encoding") == encoding, (name, encoding)
