@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import joinedload
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
@@ -34,6 +35,7 @@ def home():
     before = request.args.get("before", type=db_id)
     stmt = (
         db.select(Application).where(Application.state == State.CONFIRMED)
+        .options(joinedload(Application.doctor), joinedload(Application.institution))  # P5: one query
         .order_by(Application.id.desc()).limit(PAGE + 1)
     )
     if before:
@@ -94,7 +96,8 @@ def approve(app_id: int):
 @bp.get("/identity-cases")
 def identity_cases():
     cases = db.session.execute(
-        db.select(IdentityCase).where(IdentityCase.status == CaseStatus.OPEN).order_by(IdentityCase.id.desc()).limit(PAGE)
+        db.select(IdentityCase).where(IdentityCase.status == CaseStatus.OPEN)
+        .options(joinedload(IdentityCase.user)).order_by(IdentityCase.id.desc()).limit(PAGE)
     ).scalars().all()
     return render("admin/identity_cases.html", cases=cases)
 

@@ -107,6 +107,7 @@ def _queue(before_id: int | None):
     stmt = (
         db.select(Application)
         .where(Application.institution_id == current_user.institution_id, Application.state == State.SUBMITTED)
+        .options(joinedload(Application.doctor), joinedload(Application.previous))  # P5: not one query a row
         .order_by(Application.id.desc())
         .limit(PAGE + 1)
     )
