@@ -321,7 +321,24 @@ def test_htmx_form_answers_fit_the_partial_budget(app, world, role, page, url, f
         html = decoded(r, body)
         assert "<html" not in html, f"{where}: a whole page instead of a partial"
         assert len(body) <= PARTIAL_BUDGET, f"{where}: {len(body)} bytes"
+        if r.status_code == 422:
+            assert_errors_tied_and_announced(html, where)
         MEASURED.append(Measured(f"POST {url}", role, "partial", {encoding: len(body)}))
+
+
+INVALID = re.compile(r'<(?:input|select|textarea)\b[^>]*\baria-invalid="true"[^>]*>')
+
+
+def assert_errors_tied_and_announced(html: str, where: str) -> None:
+    """P7: each field in error names its message (aria-describedby), and the swapped-in
+    answer carries a region that is announced (role=alert or aria-live)."""
+    fields = INVALID.findall(html)
+    for tag in fields:
+        described = re.search(r'aria-describedby="([^"]+)"', tag)
+        assert described, f"{where}: {tag} has no aria-describedby"
+        assert any(re.search(rf'<p class="err" id="{re.escape(i)}">[^<]+', html) for i in described.group(1).split()), \
+            f"{where}: {tag} names no error message"
+    assert re.search(r'role="alert"|aria-live="(polite|assertive)"', html), f"{where}: nothing announces the errors"
 
 
 # ---- static files ----------------------------------------------------------------------------

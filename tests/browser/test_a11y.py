@@ -1,0 +1,291 @@
+"""Accessibility (SPEC P7): axe-core (from the npm registry, ``node_modules/axe-core``) run in
+Chromium on every page of the URL map that a role of a small Hubei world can open, on a phone
+(360×640) and a desktop (1280×800), in Chinese and in English. No violation of the WCAG 2.1
+A/AA rules is allowed.
+
+The world is walked through HTTP on the live server; each role's session cookie is then given
+to the browser. axe is served to the page from its own origin (a routed URL), so the page keeps
+its strict Content-Security-Policy while it is checked.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from portal.demo import DEMO_PASSWORD
+from portal.doctor.services import STEPS
+from tests.browser.conftest import TIMEOUT_MS, _unavailable
+from tests.browser.test_doctor_services import staff_browser
+from tests.conftest import Browser, in_tenant
+from tests.helpers import (
+    ALL_MATERIALS,
+    doctor_form,
+    fill_wizard,
+    institution_id,
+    redirected_to,
+    resident_id,
+    sign_up,
+    walk_doctor,
+)
+from tests.test_isolation import _ROUTE_APP, ARGS, Hubei
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_URL = "/__axe__/axe.min.js"
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+VIEWPORTS = {"phone": {"width": 360, "height": 640}, "desktop": {"width": 1280, "height": 800}}
+LANGUAGES = ("zh_CN", "en")
+
+#: pages that are not HTML pages a person reads, or need a state no role below has
+SKIPPED = {
+    "static": "files", "public.healthz": "JSON", "public.set_language": "a redirect",
+    "doctor.certificate_qr": "an SVG image", "doctor.document": "an image",
+    "accounts.reset_password": "needs a code from the forgot-password page",
+    "institution.home": "a redirect to the approval queue", "doctor.application": "a redirect to the step reached",
+}
+ROUTE_ARGS = {**ARGS, "step": list(STEPS)}
+
+# made-up doctors, none of the other browser tests' demo people
+APPLICANT = doctor_form("周文", resident_id("42052519870101123"), "13600136001", "a11y_applicant")
+DRAFTING = doctor_form("吴敏", resident_id("42052519880202123"), "13600136002", "a11y_drafting")
+WAITING = doctor_form("郑强", resident_id("42052519890303123"), "13600136003", "a11y_waiting")
+REGISTERED = doctor_form("冯丽", resident_id("42052519900404123"), "13600136004", "a11y_registered")
+SETTLED = doctor_form("蒋安", resident_id("42052519910505123"), "13600136006", "a11y_settled")  # nothing pending
+UNMATCHED = doctor_form("卫无名", resident_id("42011119850808123"), "13600136005", "a11y_unmatched")
+ROLES = ("anonymous", "unmatched", "waiting", "drafting", "applicant", "registered", "settled", "staff", "officer",
+         "half-logged-in")
+
+
+@dataclass
+class World:
+    cookies: dict[str, str | None]
+    ids: dict[str, int]
+    certificate_no: str
+    pages: dict[str, tuple[str, str]]  # endpoint/url -> (role, url), filled as found
+
+
+def _qualify(app, form: dict, certificate_no: str) -> None:
+    from portal.admin.models import Category, Level, Qualification
+    from portal.extensions import db
+
+    with in_tenant(app, "hubei"):
+        db.session.add(Qualification(name=form["real_name"], id_number=form["id_number"], certificate_no=certificate_no,
+                                     level=Level.PRACTITIONER, category=Category.CLINICAL,
+                                     obtained_on=date(2025, 10, 1)))
+        db.session.commit()
+
+
+@pytest.fixture(scope="module")
+def world(live_server):
+    from portal.admin.models import IdentityCase
+    from portal.extensions import db
+    from portal.workflow.models import Application, ModificationRequest, SiteFiling
+
+    app = live_server.app
+    for n, form in enumerate((APPLICANT, DRAFTING, WAITING, REGISTERED, SETTLED)):
+        _qualify(app, form, f"H20254208{n:05d}")
+    staff = staff_browser(live_server, "hb-county-staff")
+    officer = staff_browser(live_server, "hb-officer")
+    applicant = walk_doctor(app, "hubei", APPLICANT, until="submitted", staff=staff, institution="远安")
+    drafting = walk_doctor(app, "hubei", DRAFTING, until="activated", staff=staff, institution="远安")
+    fill_wizard(drafting.browser, "hubei")
+    waiting = walk_doctor(app, "hubei", WAITING, until="named", institution="远安")
+    registered = walk_doctor(app, "hubei", REGISTERED, until="confirmed", staff=staff, institution="远安")
+    settled = walk_doctor(app, "hubei", SETTLED, until="confirmed", staff=staff, institution="远安")
+    for walked in (registered, settled):
+        officer.page(f"/hubei/admin/applications/{walked.app_id}")
+        redirected_to(officer.post(f"/hubei/admin/applications/{walked.app_id}/approve",
+                                   {"materials": ALL_MATERIALS}))
+    half = Browser(app.test_client())  # the password given, the authenticator code not yet
+    half.page("/hubei/login")
+    redirected_to(half.post("/hubei/login", {"username": "hb-tertiary-staff", "password": DEMO_PASSWORD}))
+    b = registered.browser
+    b.page("/hubei/me/maintenance")
+    redirected_to(b.post("/hubei/me/maintenance", {"home_address": "湖北省远安县鸣凤镇演示街 3 号",
+                                                   "work_experience": "无", "rewards_punishments": "无",
+                                                   "contract_end": "2040-12-31"}))
+    b.page("/hubei/me/sites")
+    redirected_to(b.post("/hubei/me/sites", {"institution_id": str(institution_id(app, "hubei", "湖北省演示第一医院"))}))
+    unmatched = sign_up(app, "hubei", UNMATCHED)
+    with in_tenant(app, "hubei"):
+        ids = {
+            "submitted_app": applicant.app_id, "confirmed_app": registered.app_id,
+            "waiting_doctor": waiting.doctor_id, "applicant": applicant.doctor_id,
+            "photo": db.session.get(Application, applicant.app_id).photo_id,
+            "modification": db.session.execute(db.select(ModificationRequest.id).filter_by(
+                doctor_id=registered.doctor_id)).scalar_one(),
+            "filing": db.session.execute(db.select(SiteFiling.id).filter_by(
+                doctor_id=registered.doctor_id)).scalar_one(),
+            "identity_case": db.session.execute(db.select(IdentityCase.id).filter_by(
+                user_id=unmatched_id(app))).scalar_one(),
+        }
+        certificate_no = db.session.get(Application, registered.app_id).certificate_no
+    browsers = {"anonymous": Browser(app.test_client()), "unmatched": unmatched, "waiting": waiting.browser,
+                "drafting": drafting.browser, "applicant": applicant.browser, "registered": b,
+                "settled": settled.browser, "staff": staff, "officer": officer, "half-logged-in": half}
+    cookies = {}
+    for role, browser in browsers.items():
+        browser.page("/hubei/")
+        cookie = browser.client.get_cookie("session")
+        cookies[role] = cookie.value if cookie else None
+    return World(cookies, ids, certificate_no, {})
+
+
+def unmatched_id(app) -> int:
+    from portal.accounts.models import User
+    from portal.extensions import db
+
+    return db.session.execute(db.select(User.id).filter_by(username=UNMATCHED["username"])).scalar_one()
+
+
+def _fill(rule: str, values: dict, w: World) -> str:
+    def value(m):
+        name = m.group(1)
+        if name == "tenant":
+            return "hubei"
+        v = values[name]
+        return str(w.ids[v.name]) if isinstance(v, Hubei) else str(v)
+
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", value, rule)
+
+
+def _cases():
+    for rule in sorted(_ROUTE_APP.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+        if "GET" not in rule.methods or rule.endpoint in SKIPPED:
+            continue
+        names = sorted(rule.arguments - {"tenant"})
+        combos = itertools.product(*(ROUTE_ARGS.get(n, [None]) for n in names))
+        for combo in combos:
+            values = dict(zip(names, combo, strict=True))
+            label = ",".join(f"{k}={v}" for k, v in values.items())
+            yield pytest.param(rule.rule, rule.endpoint, values, id=rule.rule + (f" [{label}]" if label else ""))
+
+
+def _role_for(live_server, w: World, url: str) -> str | None:
+    """The first role that the page answers with a page (200, HTML)."""
+    for role in ROLES:
+        client = live_server.app.test_client()
+        if w.cookies[role]:
+            client.set_cookie("session", w.cookies[role])
+        r = client.get(url)
+        r.close()
+        if r.status_code == 200 and r.mimetype == "text/html":
+            return role
+    return None
+
+
+def axe_violations(page) -> list[dict]:
+    page.add_script_tag(url=AXE_URL)
+    result = page.evaluate("""async (tags) => {
+        const r = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                       nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + " :: " + n.failureSummary)}));
+    }""", WCAG)
+    return result
+
+
+@pytest.fixture(scope="module")
+def axe_source():
+    if not AXE.exists():
+        _unavailable(f"{AXE} is missing: run `npm ci` (axe-core is a devDependency in package.json)")
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("rule", "endpoint", "values"), list(_cases()))
+def test_no_wcag_violations(chromium, live_server, world, axe_source, rule, endpoint, values):
+    assert None not in values.values(), f"{rule}: an argument unknown to tests/test_isolation.py ARGS"
+    url = _fill(rule, values, world)
+    if endpoint == "public.verify":
+        url += f"?no={world.certificate_no}"
+    elif endpoint == "doctor.activate":
+        url += "?q=人民医院"
+    role = _role_for(live_server, world, url)
+    if role is None and values:
+        pytest.skip(f"no role of the world opens {url} (another id of this route is checked)")
+    assert role is not None, f"no role of the world opens {url}: give the world that state, or list it in SKIPPED"
+    problems = []
+    for (vp_name, viewport), lang in itertools.product(VIEWPORTS.items(), LANGUAGES):
+        context = chromium.new_context(base_url=live_server.url, viewport=viewport, locale="zh-CN")
+        try:
+            context.set_default_timeout(TIMEOUT_MS)
+            cookies = [{"name": "lang", "value": lang, "url": live_server.url}]
+            if world.cookies[role]:
+                cookies.append({"name": "session", "value": world.cookies[role], "url": live_server.url})
+            context.add_cookies(cookies)
+            context.route("**" + AXE_URL, lambda route: route.fulfill(
+                body=axe_source, content_type="application/javascript"))
+            page = context.new_page()
+            response = page.goto(url)
+            assert response.status == 200, f"{role} {url}: {response.status}"
+            assert unquote(page.url) == live_server.url + url, f"{role} {url}: sent to {page.url}"
+            for v in axe_violations(page):
+                problems.append(f"[{vp_name} {lang}] {v['id']} ({v['impact']}): {v['help']}\n      "
+                                + "\n      ".join(v["nodes"]))
+        finally:
+            context.close()
+    assert not problems, f"{role} {url}:\n  " + "\n  ".join(problems)
+
+
+def test_axe_finds_a_violation(chromium, live_server, axe_source):
+    """The check is live: a page with an unlabelled field fails it."""
+    context = chromium.new_context(base_url=live_server.url)
+    try:
+        context.route("**/__broken__", lambda route: route.fulfill(
+            body='<!doctype html><html lang="en"><title>x</title><main><input id="x"></main></html>',
+            content_type="text/html"))
+        context.route("**" + AXE_URL, lambda route: route.fulfill(body=axe_source, content_type="application/javascript"))
+        page = context.new_page()
+        page.goto("/__broken__")
+        assert "label" in json.dumps(axe_violations(page))
+    finally:
+        context.close()
+
+
+def _axe_context(chromium, live_server, axe_source, lang="en"):
+    context = chromium.new_context(base_url=live_server.url, viewport=VIEWPORTS["phone"])
+    context.set_default_timeout(TIMEOUT_MS)
+    context.add_cookies([{"name": "lang", "value": lang, "url": live_server.url}])
+    context.route("**" + AXE_URL, lambda route: route.fulfill(body=axe_source, content_type="application/javascript"))
+    return context
+
+
+TIED_ERRORS = """() => {
+    const invalid = [...document.querySelectorAll('[aria-invalid="true"]')];
+    return {
+        invalid: invalid.length,
+        untied: invalid.filter(el => !(el.getAttribute("aria-describedby") || "").split(" ").some(id => {
+            const d = id && document.getElementById(id); return d && d.classList.contains("err") && d.textContent.trim();
+        })).map(el => el.name),
+        announced: [...document.querySelectorAll('[role="alert"], [aria-live]')].some(el => el.textContent.trim()),
+    };
+}"""
+
+
+@pytest.mark.parametrize("url", ["/hubei/signup", "/hubei/login"])
+def test_errors_swapped_in_by_htmx_are_tied_and_announced(chromium, live_server, axe_source, url):
+    """P7: a form posted with htmx comes back with each error tied to its field
+    (aria-describedby) inside a region that is announced (role=alert / aria-live)."""
+    context = _axe_context(chromium, live_server, axe_source)
+    try:
+        page = context.new_page()
+        page.goto(url)
+        assert page.evaluate("() => typeof window.htmx") == "object", "htmx is not loaded (run `make static`)"
+        with page.expect_response(lambda r: r.request.method == "POST") as answer:
+            page.locator("main form button[type=submit]").first.click()
+        assert answer.value.status == 422 and answer.value.request.headers.get("hx-request") == "true"
+        page.locator('[aria-invalid="true"]').first.wait_for()
+        found = page.evaluate(TIED_ERRORS)
+        assert found["invalid"] and not found["untied"], found
+        assert found["announced"], "the errors are not in an alert or live region"
+        assert axe_violations(page) == []
+    finally:
+        context.close()
