@@ -140,23 +140,30 @@ class Meter:
     requests: int = 0
     received: int = 0
     sent: int = 0
-    _post: dict = field(default_factory=dict)
+    _cached: set = field(default_factory=set)
 
     def attach(self, cdp) -> None:
         cdp.on("Network.requestWillBeSent", self._sent)
-        cdp.on("Network.requestServedFromCache", self._cached)  # no round trip: not counted
+        cdp.on("Network.requestServedFromCache", lambda e: self._cached.add(e["requestId"]))
+        cdp.on("Network.responseReceived", self._answered)
         cdp.on("Network.loadingFinished", lambda e: self._add(e.get("encodedDataLength", 0)))
 
     def _sent(self, event) -> None:
         request = event["request"]
+        if "redirectResponse" in event:  # a 303 answered: one round trip
+            self.requests += 1
         if request["url"].startswith("data:"):  # the favicon placeholder: nothing on the wire
             return
-        self.requests += 1
         body = sum(len(e.get("bytes", "")) * 3 // 4 for e in request.get("postDataEntries", []))
         self.sent += body + sum(len(k) + len(v) + 4 for k, v in request.get("headers", {}).items())
 
-    def _cached(self, event) -> None:
-        self.requests -= 1
+    def _answered(self, event) -> None:
+        """A response from the server (not from the browser's cache): one round trip."""
+        response = event["response"]
+        if (response["url"].startswith("data:") or event["requestId"] in self._cached
+                or response.get("fromDiskCache") or response.get("fromPrefetchCache")):
+            return
+        self.requests += 1
 
     def _add(self, n: int) -> None:
         self.received += int(n)
@@ -188,7 +195,7 @@ def run(base_url: str, app, chromium, link: str, js: bool, n: int) -> list[Step]
         action()
         ready()
         seconds = time.perf_counter() - start
-        page.wait_for_timeout(50)  # let the last loadingFinished event arrive
+        page.wait_for_timeout(300)  # let the last events arrive (not counted in the seconds)
         after = meter.snapshot()
         steps.append(Step(name, seconds, after[1] - before[1], after[2] - before[2], after[0] - before[0]))
 
