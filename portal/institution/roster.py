@@ -83,7 +83,10 @@ def _chunks(institution_id: int, name: str, since: date, size: int, cursor=None)
         if len(rows) < size:
             return
         cursor = (rows[-1].registered_on, rows[-1].id)
-        db.session.expunge_all()  # what was written out is not kept
+        for app in rows:  # what was written out is not kept
+            db.session.expunge(app)
+            if app.doctor in db.session:
+                db.session.expunge(app.doctor)
 
 
 @bp.get("/roster")
