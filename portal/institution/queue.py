@@ -61,7 +61,9 @@ def _page(status: int = 200, block: str | None = "queue", outcomes=None, batch_f
 
 @bp.get("/approvals")
 def approvals():
-    return _page()
+    response = _page()
+    response.headers["Cache-Control"] = "no-store"  # names and (masked) ID numbers (SEC5)
+    return response
 
 
 # ---- deciding one item -------------------------------------------------------------------------

@@ -50,7 +50,9 @@ def test_I4_one_queue_of_every_kind_newest_first(demo, county):
     load(demo, 40, EVERY_KIND)
     expected = waiting(demo)
     assert {kind for _t, kind, _n in expected.values()} == {"first", "change", "cancel", "reregister", "modification"}
-    page = county.page(QUEUE).get_data(as_text=True)
+    r = county.page(QUEUE)
+    assert r.headers["Cache-Control"] == "no-store"
+    page = r.get_data(as_text=True)
     shown = items(page)
     assert set(shown) == set(expected) and len(shown) == len(expected) == 40
     times = [expected[t][0] for t in shown]
