@@ -142,11 +142,25 @@ demo_cli = AppGroup("demo", help="Demo data for trying the portal.")
 
 
 @demo_cli.command("load")
-def load_command() -> None:
+@click.option("--doctors", type=click.IntRange(1, 5_000_000), default=None,
+              help="Also add this many synthetic doctors, with institutions and applications in every state "
+                   "(P5/P6 scale data; adds more on each run).")
+@click.option("--tenant", "slug", default="hubei", show_default=True, help="The tenant --doctors fills.")
+def load_command(doctors: int | None, slug: str) -> None:
     """Create the demo tenants, institutions, records and accounts (safe to run twice)."""
     lines = load_demo()
     port = current_app.config.get("PORT") or __import__("os").environ.get("PORT", "5000")
     click.echo("Demo data is loaded." + "\n".join(lines).replace("{port}", str(port)))
+    if doctors:
+        from portal.scale import load_scale
+
+        try:
+            made = load_scale(slug, doctors)
+        except LookupError as err:
+            raise click.ClickException(str(err)) from err
+        seconds = made.pop("seconds")
+        click.echo(f"\nScale data for {slug}: " + ", ".join(f"{k} {v}" for k, v in made.items()))
+        click.echo(f"Took {seconds} s.")
 
 
 dev_cli = AppGroup("dev", help="Development-only helpers.")

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -26,7 +26,11 @@ def enum_column(enum_cls, length=24):
 
 class User(TenantScoped, UserMixin, db.Model):
     __tablename__ = "user_account"
-    __table_args__ = (UniqueConstraint("tenant_id", "username"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "username"),
+        #: I4/I5 search by name prefix (LIKE 'x%'): pattern ops on PostgreSQL serve it whatever the collation
+        Index("ix_user_account_real_name", "tenant_id", "real_name", postgresql_ops={"real_name": "varchar_pattern_ops"}),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     #: log-in name (D1: not the real name)
     username: Mapped[str] = mapped_column(String(40))

@@ -36,6 +36,15 @@ def valid_until(registered_on: date, valid_years: int) -> date:
     return add_years(registered_on, valid_years)
 
 
+def in_force_since(today: date, valid_years: int) -> date:
+    """R3: the earliest registration date still in force ``today`` (``valid_until`` not
+    passed): the registrations in force are those registered on or after this day."""
+    day = add_years(today, -valid_years)
+    while valid_until(day, valid_years) < today:  # 29 February: add_years() falls back to the 28th
+        day = date.fromordinal(day.toordinal() + 1)
+    return day
+
+
 LEVEL_DIGIT = {"practitioner": "1", "assistant": "2"}
 CATEGORY_DIGIT = {"clinical": "1", "tcm": "2", "dental": "3", "public_health": "4"}
 

@@ -163,6 +163,7 @@ def submit(app: Application, doctor: User) -> None:
 
 
 def confirm(app: Application, staff: User) -> None:
+    db.session.refresh(app, with_for_update=True)  # of two decisions at once, the second sees the first (I4)
     before = _check(app, "confirm")
     app.state = State.CONFIRMED
     app.confirmed_at = utcnow()
@@ -174,6 +175,7 @@ def confirm(app: Application, staff: User) -> None:
 
 
 def reject(app: Application, staff: User, reason: str) -> None:
+    db.session.refresh(app, with_for_update=True)
     before = _check(app, "reject")
     reason = reason.strip()
     if not reason:

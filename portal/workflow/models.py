@@ -41,7 +41,11 @@ class State(enum.StrEnum):
 class Application(TenantScoped, db.Model):
     __tablename__ = "application"
     __table_args__ = (
+        #: I4, P5: the institution's waiting applications, newest first, all kinds or one kind
         Index("ix_application_queue", "tenant_id", "institution_id", "state", "submitted_at", "id"),
+        Index("ix_application_queue_kind", "tenant_id", "institution_id", "state", "kind", "submitted_at", "id"),
+        #: I5, P5: the institution's registrations in force, most recent first
+        Index("ix_application_roster", "tenant_id", "institution_id", "state", "registered_on", "id"),
         Index("ix_application_officer_queue", "tenant_id", "state", "confirmed_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -184,7 +188,8 @@ class ModificationRequest(RequestOnRegistration, TenantScoped, db.Model):
 
     __tablename__ = "modification_request"
     __table_args__ = (
-        Index("ix_modification_request_queue", "tenant_id", "institution_id", "state", "id"),
+        #: I4, P5: keyset (created_at, id) within the institution's pending requests
+        Index("ix_modification_request_queue", "tenant_id", "institution_id", "state", "created_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     state: Mapped[ModificationState] = mapped_column(enum_column(ModificationState), default=ModificationState.PENDING)
@@ -205,7 +210,8 @@ class SiteFiling(RequestOnRegistration, TenantScoped, db.Model):
 
     __tablename__ = "site_filing"
     __table_args__ = (
-        Index("ix_site_filing_queue", "tenant_id", "institution_id", "state", "id"),
+        #: I4, P5: keyset (created_at, id) within the institution's pending filings
+        Index("ix_site_filing_queue", "tenant_id", "institution_id", "state", "created_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     state: Mapped[FilingState] = mapped_column(enum_column(FilingState), default=FilingState.PENDING)

@@ -86,7 +86,7 @@ def test_change_modification_and_public_check(new_context, live_server):
 
     staff = new_context().new_page()
     log_in_with_totp(staff, live_server, "hb-county-staff", "/hubei/institution/approvals")
-    row = staff.get_by_role("row").filter(has_text=DOCTOR["real_name"])
+    row = staff.locator("article").filter(has_text=DOCTOR["real_name"])
     expect(row).to_contain_text("Change of registration")
     row.get_by_role("button", name="Confirm").click()
     expect(row.get_by_role("status")).to_have_text("Confirmed. The doctor was notified.")

@@ -188,8 +188,8 @@ def test_whole_journey(new_context, live_server, js):
 
     # ---- I4: the staff member confirms it in the approval queue ---------------------------
     staff.get_by_role("link", name="Approval queue").click()
-    expect(staff.get_by_role("heading", name="Applications waiting for confirmation")).to_be_visible()
-    row = staff.get_by_role("row").filter(has_text=who.real_name)
+    expect(staff.get_by_role("heading", name="Waiting for your decision")).to_be_visible()
+    row = staff.locator("article").filter(has_text=who.real_name)
     expect(row).to_contain_text(who.scope)
     if js:
         still_here = stays_on_page(staff)
@@ -203,7 +203,7 @@ def test_whole_journey(new_context, live_server, js):
         row.get_by_role("button", name="Confirm").click()
         staff.wait_for_url("**/hubei/institution/approvals")
         expect(staff.get_by_text("Confirmed. The doctor was notified.")).to_be_visible()
-        expect(staff.get_by_role("row").filter(has_text=who.real_name)).to_have_count(0)
+        expect(staff.locator("article").filter(has_text=who.real_name)).to_have_count(0)
     staff.screenshot(path=RESULTS / f"institution-approvals-{tag}.png", full_page=True)
 
     doctor.reload()

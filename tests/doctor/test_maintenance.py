@@ -127,7 +127,7 @@ def test_D17_modification_takes_effect_only_when_the_institution_approves(demo, 
 
     # I4: the institution sees old and new side by side
     queue = staff.page(QUEUE).get_data(as_text=True)
-    section = queue[queue.index("Modifications waiting for confirmation"):]
+    section = staff.page(QUEUE + "?kind=modification").get_data(as_text=True)  # the queue filtered to them
     assert f'id="mod-{req.id}"' in section and "李明华" in section
     assert OLD_ADDRESS in section and NEW_ADDRESS in section and NEW_REWARDS in section
     assert LI["id_number"] not in queue  # masked (SEC5)

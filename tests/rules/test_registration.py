@@ -11,6 +11,7 @@ from portal.rules.registration import (
     add_years,
     certificate_number,
     contract_period,
+    in_force_since,
     practice_years,
     valid_until,
 )
@@ -136,3 +137,14 @@ def test_L10_county_code_must_be_six_digits(county):
 def test_L10_unknown_level_or_category(level, category):
     with pytest.raises((KeyError, ValueError)):
         certificate_number(level, category, "420525", 1, 7)
+
+
+@pytest.mark.parametrize("today", [date(2026, 2, 28), date(2026, 3, 1), date(2028, 2, 29), date(2027, 12, 31),
+                                   date(2028, 3, 1)])
+def test_R3_I5_in_force_since_is_the_first_registration_date_still_valid(today):
+    """I5: the roster lists the registrations registered on or after this day: exactly those
+    whose valid-until day has not passed."""
+    since = in_force_since(today, 2)
+    assert valid_until(since, 2) >= today
+    day_before = date.fromordinal(since.toordinal() - 1)
+    assert valid_until(day_before, 2) < today
