@@ -301,3 +301,7 @@ def reject_filing(filing_id: int):
         db.session.rollback()
         return _filing_response(filing, _("Not changed: this filing is no longer waiting for you."), 409)
     return _filing_response(filing, _("Rejected. The doctor was notified with your reason."))
+
+
+# the staff page (I2) and the activation codes sent (I3) live beside this file
+from portal.institution import activation_codes, staff  # noqa: E402,F401
