@@ -131,6 +131,8 @@ def load_demo() -> list[str]:
                         username=username, password_hash=hash_password(DEMO_PASSWORD), role=role,
                         real_name="演示账号", institution_id=inst.id if inst else None,
                         totp_secret=demo_totp_secret(username), phone="", email=f"{username}@example.invalid",
+                        # the county hospital's account is its person in charge: it has the Staff page (I2)
+                        is_person_in_charge=inst is institutions[0],
                     ))
                 where = inst.name if inst else spec["name"] + "卫生健康委员会"
                 lines.append(f"    {username:<18} {role.value:<8} {demo_totp_secret(username)}  {where}")

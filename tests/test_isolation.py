@@ -75,6 +75,8 @@ ARGS: dict[str, list] = {
     "doc_id": [Hubei("photo")],
     "req_id": [Hubei("modification")],
     "filing_id": [Hubei("filing")],
+    "institution_id": [Hubei("hubei_institution")],
+    "staff_id": [Hubei("hubei_staff"), Hubei("hubei_person_in_charge")],
 }
 
 ROLES = ["gd-staff", "gd-officer", "gd-doctor", "gd-new-doctor", "gd-drafting-doctor", "anonymous"]
@@ -276,6 +278,8 @@ def world(app):
              "waiting_doctor": waiting.doctor_id, "applicant": applicant.doctor_id,
              "hubei_institution": institution_id(app, "hubei", "远安"),
              "hubei_officer": user_id(app, "hubei", "hb-officer"),
+             "hubei_staff": user_id(app, "hubei", "hb-tertiary-staff"),
+             "hubei_person_in_charge": user_id(app, "hubei", "hb-county-staff"),
              "photo": _photo_of(app, applicant.app_id), "modification": modification,
              "identity_case": _case_of(app),
              "filing": _site_filing(app)},

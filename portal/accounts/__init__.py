@@ -31,6 +31,15 @@ def init_app(app) -> None:
             return None
         return user
 
+    @app.before_request
+    def _finish_first_log_in():
+        """I1: an account signed in with a first password reaches nothing but the steps that
+        replace it and enrol TOTP (and log-out), whatever page it asks for."""
+        if request.endpoint is None or request.endpoint in SETUP_OPEN or not current_user.is_authenticated:
+            return None
+        step = setup_step(current_user)
+        return redirect_to(url_for(step)) if step else None
+
     @login_manager.unauthorized_handler
     def unauthorized():
         if g.get("tenant") is None:
@@ -44,6 +53,25 @@ HOME_BY_ROLE = {
     Role.OFFICER: "admin.home",
     Role.ADMIN: "admin.home",
 }
+
+
+#: roles that log in with password + TOTP (SEC3)
+SECOND_FACTOR = (Role.STAFF, Role.OFFICER, Role.ADMIN)
+
+#: what an account in the middle of its first log-in may still open: the steps themselves,
+#: log-out, the language switch, static files and the development SMS gateway (the "phone")
+SETUP_OPEN = {"accounts.first_password", "accounts.enrol_totp", "accounts.logout", "public.set_language", "static",
+              "notify.outbox"}
+
+
+def setup_step(user: User) -> str | None:
+    """The endpoint of the first-log-in step ``user`` must do next (I1), or None when done:
+    replace the first password, then (staff and officers) enrol an authenticator app."""
+    if user.must_change_password:
+        return "accounts.first_password"
+    if user.role in SECOND_FACTOR and not user.totp_secret:
+        return "accounts.enrol_totp"
+    return None
 
 
 def require_role(*roles: Role):

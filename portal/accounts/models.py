@@ -62,6 +62,11 @@ class User(TenantScoped, UserMixin, db.Model):
     #: bumped to end every open session of this user
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: signed in with a first (one-time) password sent by SMS: must choose their own before
+    #: anything else, then enrol TOTP (I1, I2)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: staff: the institution's person in charge, who manages its staff accounts (I1, I2)
+    is_person_in_charge: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     qualification = relationship("Qualification")
@@ -111,7 +116,7 @@ class OneTimeCode(TenantScoped, db.Model):
     expires_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[datetime | None]
-    #: who issued it (institution staff for activation codes)
-    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: who issued it (institution staff for activation codes; lists the codes an institution sent, I3)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
 
     user = relationship("User", foreign_keys=[user_id])

@@ -6,9 +6,9 @@ from flask import Blueprint, current_app, flash, g, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from portal.accounts import HOME_BY_ROLE, services, start_session
+from portal.accounts import HOME_BY_ROLE, SECOND_FACTOR, services, setup_step, start_session
 from portal.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, TotpForm
-from portal.accounts.models import Role, User
+from portal.accounts.models import User
 from portal.accounts.passwords import check_password
 from portal.accounts.totp import verify_totp
 from portal.extensions import db, limiter
@@ -20,9 +20,6 @@ bp = Blueprint("accounts", __name__, url_prefix="/<tenant>")
 #: guessing passwords, TOTP codes or reset codes from one address is slowed down per client IP;
 #: the per-account limits of SEC2 hold on top of this
 credential_limit = limiter.limit(lambda: current_app.config["CREDENTIAL_RATE_LIMIT"], methods=["POST"])
-
-SECOND_FACTOR = (Role.STAFF, Role.OFFICER, Role.ADMIN)
-
 
 def _safe_next(default: str) -> str:
     from flask import request
@@ -46,11 +43,13 @@ def login():
         ).scalar_one_or_none()
         # the hash is always checked, so an unknown user name answers in the same time
         if check_password(user.password_hash if user else None, form.password.data) and user and not user.disabled:
-            if user.role in SECOND_FACTOR:
+            if user.role in SECOND_FACTOR and user.totp_secret:
                 session["pending_2fa"] = f"{g.tenant.id}:{user.id}:{user.session_version}"
                 return redirect_to(url_for("accounts.totp", next=_safe_next("") or None))
             start_session(user)
-            return redirect_to(_safe_next(url_for(HOME_BY_ROLE[user.role])))
+            # I1: a first password (no TOTP yet) leads only to the first-log-in steps
+            step = setup_step(user)
+            return redirect_to(url_for(step) if step else _safe_next(url_for(HOME_BY_ROLE[user.role])))
         form.password.errors.append(_("The user name or password is wrong."))
         return render("accounts/login.html", "form_block", status=422, form=form)
     status = 422 if form.errors else 200
@@ -121,3 +120,7 @@ def reset_password():
             return redirect_to(url_for("accounts.login"))
     status = 422 if form.errors or any(f.errors for f in form) else 200
     return render("accounts/reset.html", "form_block", status=status, form=form)
+
+
+# the first log-in with a one-time password (I1) lives beside this file
+from portal.accounts import first_login  # noqa: E402,F401

@@ -174,3 +174,7 @@ def close_identity_case(case_id: int):
         abort(409)
     flash(_("The case is closed and the doctor was told the reason."))
     return redirect_to(url_for("admin.identity_cases"))
+
+
+# institutions (I1, A1) live beside this file
+from portal.admin import institutions  # noqa: E402,F401

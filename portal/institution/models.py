@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -34,3 +34,25 @@ class Institution(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     county = relationship("Region")
+
+
+class InstitutionCheck(TenantScoped, db.Model):
+    """The on-site check an officer made before creating the institution's account (I1, A1):
+    the practice licence (original and copy), the power of attorney and the agent's ID card
+    were seen, by whom and on what day."""
+
+    __tablename__ = "institution_check"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    licence_seen: Mapped[bool] = mapped_column(Boolean)
+    power_of_attorney_seen: Mapped[bool] = mapped_column(Boolean)
+    agent_id_card_seen: Mapped[bool] = mapped_column(Boolean)
+    #: the name of the officer who made the check on site (as they wrote it)
+    checked_by: Mapped[str] = mapped_column(String(40))
+    checked_on: Mapped[date]
+    #: the officer who recorded it in the portal
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    institution = relationship("Institution")
+    recorded_by = relationship("User")

@@ -89,4 +89,6 @@ def auto_activation():
     return redirect_to(url_for("institution.activations"))
 
 
-from portal.institution import queue, roster  # noqa: E402,F401  (I4, I5: routes on this blueprint)
+# the queue (I4), the roster (I5), the staff page (I2) and the activation codes sent (I3) live beside
+# this file, with their routes on this blueprint
+from portal.institution import activation_codes, queue, roster, staff  # noqa: E402,F401

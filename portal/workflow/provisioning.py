@@ -1,0 +1,216 @@
+"""Institution accounts (I1, I2, A1): an officer creates an institution after the on-site
+check and its person in charge gets a user name and a first password by SMS; the person in
+charge adds and disables staff; every such account chooses its own password and enrols TOTP
+at the first log-in. Each change: the rows, the audit row (A8) and the SMS (SEC7), in ONE
+transaction. Passwords never reach the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from portal.accounts.models import Role, User
+from portal.accounts.passwords import first_password, hash_password
+from portal.accounts.totp import matching_step
+from portal.extensions import db
+from portal.institution.models import Institution, InstitutionCheck, InstitutionLevel
+from portal.notify.services import queue
+from portal.tenants.models import Tenant
+from portal.workflow import WrongState, audit
+
+
+class DuplicateLicence(Exception):
+    """Another institution of the tenant has this licence number."""
+
+    def __init__(self, existing: Institution):
+        super().__init__(existing.licence_no)
+        self.existing = existing
+
+
+class SelfDisable(Exception):
+    """The person in charge tried to disable their own account."""
+
+
+@dataclass
+class NewInstitution:
+    name: str
+    licence_no: str
+    level: InstitutionLevel
+    county_id: int
+    address: str
+    person_in_charge: str
+    mobile: str
+    #: the on-site check (I1): all three documents seen, by whom, on what day
+    licence_seen: bool
+    power_of_attorney_seen: bool
+    agent_id_card_seen: bool
+    checked_by: str
+    checked_on: date
+
+
+def find_by_licence(licence_no: str) -> Institution | None:
+    return db.session.execute(db.select(Institution).filter_by(licence_no=licence_no)).scalar_one_or_none()
+
+
+def _username(institution: Institution) -> str:
+    """``jg<institution id>-NN``: the next free number of the institution (jg: 机构)."""
+    prefix = f"jg{institution.id:04d}-"
+    taken = set(db.session.execute(
+        db.select(User.username).where(User.username.startswith(prefix, autoescape=True))).scalars())
+    n = 1
+    while f"{prefix}{n:02d}" in taken:
+        n += 1
+    return f"{prefix}{n:02d}"
+
+
+def _login_place(tenant: Tenant) -> str:
+    return f"{current_app.config['PUBLIC_HOST']}/{tenant.slug}/login"
+
+
+def _send_first_password(user: User, institution: Institution, password: str, tenant: Tenant, *, reset: bool) -> None:
+    if reset:
+        body = _("[%(tenant)s physician registration] The health commission reset the account of %(inst)s. "
+                 "User name: %(user)s First password: %(password)s Log in at %(place)s, choose your own password "
+                 "and set up your authenticator app again. Do not tell anyone this password.",
+                 tenant=tenant.name, inst=institution.name, user=user.username, password=password,
+                 place=_login_place(tenant))
+    else:
+        body = _("[%(tenant)s physician registration] An institution-end account was opened for you at %(inst)s. "
+                 "User name: %(user)s First password: %(password)s Log in at %(place)s, choose your own password "
+                 "and set up an authenticator app. Do not tell anyone this password.",
+                 tenant=tenant.name, inst=institution.name, user=user.username, password=password,
+                 place=_login_place(tenant))
+    queue("sms", user.phone, body, user_id=user.id)
+
+
+def _new_staff(institution: Institution, real_name: str, mobile: str, *, person_in_charge: bool) -> tuple[User, str]:
+    password = first_password()
+    user = User(username=_username(institution), password_hash=hash_password(password), role=Role.STAFF,
+                real_name=real_name, phone=mobile, email="", institution_id=institution.id,
+                must_change_password=True, is_person_in_charge=person_in_charge, totp_secret=None)
+    db.session.add(user)
+    db.session.flush()
+    return user, password
+
+
+def provision_institution(data: NewInstitution, officer: User, tenant: Tenant) -> User:
+    """I1, A1: the institution, the record of the on-site check and the person in charge's
+    account, whose user name and first password go to their mobile by SMS. Raises
+    DuplicateLicence (nothing written) when the licence number is taken."""
+    if not (data.licence_seen and data.power_of_attorney_seen and data.agent_id_card_seen):
+        raise ValueError("every document of the on-site check must have been seen")
+    existing = find_by_licence(data.licence_no)
+    if existing is not None:
+        raise DuplicateLicence(existing)
+    institution = Institution(name=data.name, licence_no=data.licence_no, level=data.level,
+                              county_id=data.county_id, address=data.address)
+    db.session.add(institution)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same licence number, created by another officer meanwhile
+        db.session.rollback()
+        raise DuplicateLicence(find_by_licence(data.licence_no)) from None
+    check = InstitutionCheck(institution_id=institution.id, licence_seen=True, power_of_attorney_seen=True,
+                             agent_id_card_seen=True, checked_by=data.checked_by, checked_on=data.checked_on,
+                             recorded_by_id=officer.id)
+    db.session.add(check)
+    user, password = _new_staff(institution, data.person_in_charge, data.mobile, person_in_charge=True)
+    audit("institution", institution.id, "provision", officer, {},
+          {"name": institution.name, "licence_no": institution.licence_no, "level": institution.level.value,
+           "county_id": institution.county_id, "checked_by": data.checked_by,
+           "checked_on": data.checked_on.isoformat()})
+    audit("user", user.id, "create_person_in_charge", officer, {},
+          {"username": user.username, "institution_id": institution.id})
+    _send_first_password(user, institution, password, tenant, reset=False)
+    db.session.commit()
+    return user
+
+
+def person_in_charge(institution: Institution) -> User | None:
+    return db.session.execute(
+        db.select(User).where(User.institution_id == institution.id, User.role == Role.STAFF,
+                              User.is_person_in_charge.is_(True)).order_by(User.id).limit(1)
+    ).scalar_one_or_none()
+
+
+def _new_first_password(user: User) -> tuple[dict, str]:
+    """A new first password; TOTP cleared; every open session ends."""
+    before = {"session_version": user.session_version, "totp": bool(user.totp_secret)}
+    password = first_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.totp_secret = None
+    user.session_version += 1
+    return before, password
+
+
+def reset_credentials(institution: Institution, officer: User, tenant: Tenant) -> User:
+    """A1: the person in charge gets a new first password by SMS and must choose a password
+    and enrol TOTP again; their open sessions end. WrongState when there is no such account."""
+    user = person_in_charge(institution)
+    if user is None:
+        raise WrongState("the institution has no person in charge account")
+    before, password = _new_first_password(user)
+    audit("user", user.id, "reset_credentials", officer, before,
+          {"session_version": user.session_version, "totp": False, "must_change_password": True})
+    _send_first_password(user, institution, password, tenant, reset=True)
+    db.session.commit()
+    return user
+
+
+def add_staff(institution: Institution, by: User, real_name: str, mobile: str, tenant: Tenant) -> User:
+    """I2: the person in charge adds a staff member, who gets a user name and first password by SMS."""
+    user, password = _new_staff(institution, real_name, mobile, person_in_charge=False)
+    audit("user", user.id, "create_staff", by, {}, {"username": user.username, "institution_id": institution.id})
+    _send_first_password(user, institution, password, tenant, reset=False)
+    db.session.commit()
+    return user
+
+
+def set_disabled(staff: User, by: User, disabled: bool) -> None:
+    """I2: disable (every open session ends at once) or re-enable a staff account."""
+    if staff.id == by.id:
+        raise SelfDisable
+    if staff.disabled == disabled:
+        raise WrongState("already " + ("disabled" if disabled else "enabled"))
+    before = {"disabled": staff.disabled, "session_version": staff.session_version}
+    staff.disabled = disabled
+    staff.session_version += 1
+    audit("user", staff.id, "disable" if disabled else "enable", by, before,
+          {"disabled": disabled, "session_version": staff.session_version})
+    db.session.commit()
+
+
+# ---- the first log-in (I1) ------------------------------------------------------------------
+
+def choose_password(user: User, password: str) -> None:
+    """The first password is replaced; other open sessions of the account end (the caller
+    starts a new session for this one)."""
+    if not user.must_change_password:
+        raise WrongState("no first password to replace")
+    before = {"must_change_password": True, "session_version": user.session_version}
+    user.password_hash = hash_password(password)
+    user.must_change_password = False
+    user.session_version += 1
+    audit("user", user.id, "choose_password", user, before,
+          {"must_change_password": False, "session_version": user.session_version})
+    db.session.commit()
+
+
+def enrol_totp(user: User, secret: str, code: str) -> bool:
+    """The authenticator app shows ``code`` for ``secret``: the secret is saved (only now) and
+    the time step counts as used, so the same code cannot log in again. False for a wrong code."""
+    if user.totp_secret:
+        raise WrongState("TOTP already enrolled")
+    step = matching_step(secret, code)
+    if step is None:
+        return False
+    user.totp_secret = secret
+    user.totp_last_step = max(user.totp_last_step or 0, step)
+    audit("user", user.id, "enrol_totp", user, {"totp": False}, {"totp": True})
+    db.session.commit()
+    return True
