@@ -89,13 +89,12 @@ def application_or_404(officer: User, app_id: int) -> Application:
     return app
 
 
-def city_filings(officer: User):
-    """A5: the county approvals of multi-scope registrations the officer covers (a select on
-    ``Application``, newest first)."""
-    return (select(Application)
-            .where(Application.needs_county_approval.is_(True), Application.state.in_(FILED_STATES),
-                   Application.kind != "cancel", covered(officer)))
-
-
 #: a county approval stays on the city's list whatever happened to the registration after
 FILED_STATES = (State.APPROVED, State.SUPERSEDED, State.CANCELLED)
+
+
+def city_filings(officer: User):
+    """A5: the county approvals of several scopes that the officer covers (a select on
+    ``Application``; the caller orders and pages it)."""
+    return select(Application).where(Application.needs_county_approval.is_(True),
+                                     Application.state.in_(FILED_STATES), covered(officer))
