@@ -25,6 +25,17 @@ def national_rules() -> dict:
     return copy.deepcopy(_rules_file())
 
 
+@functools.cache
+def _holidays_file() -> dict:
+    with open(HERE / "holidays.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+def holiday_schedules() -> dict:
+    """China's public holidays and make-up working days by year (L1), as plain data."""
+    return copy.deepcopy(_holidays_file())
+
+
 class Default:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = os.environ.get(

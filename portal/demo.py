@@ -51,7 +51,8 @@ TENANTS = [
             ("刘建国", "420525198005063211", "110420525000123", "远安县人民医院（演示）", "内科专业", date(2025, 6, 1)),
         ],
         "staff": [("hb-county-staff", 0), ("hb-tertiary-staff", 1)],
-        "officer": "hb-officer",
+        # A1: officers of the province, of a city and of a county (region code; None = province)
+        "officers": [("hb-officer", None), ("hb-city-officer", "420500"), ("hb-county-officer", "420525")],
     },
     {
         "slug": "guangdong", "name": "广东省",
@@ -71,7 +72,7 @@ TENANTS = [
             ("黄丽", "440232199311075670", "H2024440000003", Level.ASSISTANT, Category.CLINICAL, False, date(2024, 9, 1)),
         ],
         "staff": [("gd-county-staff", 0), ("gd-tertiary-staff", 1)],
-        "officer": "gd-officer",
+        "officers": [("gd-officer", None), ("gd-city-officer", "440200"), ("gd-county-officer", "440232")],
     },
 ]
 
@@ -99,11 +100,12 @@ def load_demo() -> list[str]:
             tenant = create_tenant(spec["slug"], spec["name"], contact_name=spec["contact_name"],
                                    contact_phone=spec["contact_phone"], contact_address=spec["contact_address"])
         with tenant_context(tenant.id):
-            counties = {}
+            counties, regions = {}, {}
             for code, name, children in spec["regions"]:
-                city = _get_or_add(Region, {"code": code}, name=name, level="city")
+                city = regions[code] = _get_or_add(Region, {"code": code}, name=name, level="city")
                 for ccode, cname in children:
-                    counties[ccode] = _get_or_add(Region, {"code": ccode}, name=cname, level="county", parent_id=city.id)
+                    counties[ccode] = regions[ccode] = _get_or_add(Region, {"code": ccode}, name=cname, level="county",
+                                                                   parent_id=city.id)
             institutions = [
                 _get_or_add(Institution, {"licence_no": lic}, name=name, level=level, county_id=counties[county].id,
                             address=address)
@@ -122,19 +124,20 @@ def load_demo() -> list[str]:
                             institution_name=inst_name, scopes=scopes, registered_on=registered)
                 lines.append(f"    {name}  {idn}  registered before the portal: {cert}")
             lines.append(f"  staff and officers (password {DEMO_PASSWORD}; TOTP secret; `flask dev totp NAME` prints a code):")
-            accounts = [(u, Role.STAFF, institutions[i]) for u, i in spec["staff"]]
-            accounts.append((spec["officer"], Role.OFFICER, None))
-            for username, role, inst in accounts:
+            accounts = [(u, Role.STAFF, institutions[i], None) for u, i in spec["staff"]]
+            accounts += [(u, Role.OFFICER, None, regions[code] if code else None) for u, code in spec["officers"]]
+            for username, role, inst, region in accounts:
                 user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
                 if user is None:
                     db.session.add(User(
                         username=username, password_hash=hash_password(DEMO_PASSWORD), role=role,
                         real_name="演示账号", institution_id=inst.id if inst else None,
+                        region_id=region.id if region else None,
                         totp_secret=demo_totp_secret(username), phone="", email=f"{username}@example.invalid",
                         # the county hospital's account is its person in charge: it has the Staff page (I2)
                         is_person_in_charge=inst is institutions[0],
                     ))
-                where = inst.name if inst else spec["name"] + "卫生健康委员会"
+                where = inst.name if inst else (region.name if region else spec["name"]) + "卫生健康委员会"
                 lines.append(f"    {username:<18} {role.value:<8} {demo_totp_secret(username)}  {where}")
             db.session.commit()
     return lines

@@ -50,6 +50,9 @@ class User(TenantScoped, UserMixin, db.Model):
     qualification_id: Mapped[int | None] = mapped_column(ForeignKey("qualification.id"))
     #: staff: their institution; doctor: the main practice institution they named (D4)
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"), index=True)
+    #: officers (A1): the city or county they work for; None for the province. An officer sees
+    #: and decides only what their region covers (portal.admin.coverage)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
     #: when the doctor named the institution (orders the activation queue)
     institution_named_at: Mapped[datetime | None]
     activated_at: Mapped[datetime | None]
@@ -71,6 +74,7 @@ class User(TenantScoped, UserMixin, db.Model):
 
     qualification = relationship("Qualification")
     institution = relationship("Institution")
+    region = relationship("Region")
 
     def get_id(self) -> str:
         return f"{self.tenant_id}:{self.id}:{self.session_version}"

@@ -1,8 +1,9 @@
-"""Officers: the queue of confirmed applications, the paper-materials checklist, approval."""
+"""The health-commission end's blueprint, and identity cases (A3). The queue and the decisions
+(A4) are in decisions.py, the city filings (A5) in filings.py."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, request, url_for
+from flask import Blueprint, abort, flash, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,80 +18,12 @@ from portal.accounts.models import Role
 from portal.admin.models import CaseStatus, IdentityCase, Qualification
 from portal.extensions import db
 from portal.htmx import redirect_to, render
-from portal.inputs import db_id
-from portal.rules.catalogue import scope_name
-from portal.tenants import rules_for
-from portal.tenants.models import local_today
 from portal.workflow import identity as identity_workflow
-from portal.workflow.models import Application, Kind, State
 
 bp = Blueprint("admin", __name__, url_prefix="/<tenant>/admin")
 bp.before_request(require_role(Role.OFFICER, Role.ADMIN))
 
 PAGE = 50
-
-
-@bp.get("/")
-def home():
-    before = request.args.get("before", type=db_id)
-    stmt = (
-        db.select(Application).where(Application.state == State.CONFIRMED)
-        .options(joinedload(Application.doctor), joinedload(Application.institution))  # P5: one query
-        .order_by(Application.id.desc()).limit(PAGE + 1)
-    )
-    if before:
-        stmt = stmt.where(Application.id < before)
-    rows = db.session.execute(stmt).scalars().all()
-    next_before = rows[PAGE - 1].id if len(rows) > PAGE else None
-    open_cases = db.session.execute(
-        db.select(db.func.count(IdentityCase.id)).where(IdentityCase.status == CaseStatus.OPEN)
-    ).scalar()
-    return render("admin/queue.html", apps=rows[:PAGE], next_before=next_before, scope_name=scope_name,
-                  open_cases=open_cases)
-
-
-def _application(app_id: int) -> Application:
-    app = db.session.get(Application, app_id)
-    if app is None or app.state == State.DRAFT:
-        abort(404)
-    return app
-
-
-@bp.get("/applications/<int:app_id>")
-def application(app_id: int):
-    app = _application(app_id)
-    rules = rules_for(g.tenant)
-    return render("admin/application.html", app=app, materials=workflow.required_materials(app, rules),
-                  material_labels=rules["materials"]["labels"], checked=set(app.materials_received or []),
-                  form=FlaskForm(), scope_name=scope_name, error=None)
-
-
-@bp.post("/applications/<int:app_id>/approve")
-def approve(app_id: int):
-    app = _application(app_id)
-    form = FlaskForm()
-    if not form.validate_on_submit():
-        abort(400)
-    rules = rules_for(g.tenant)
-    materials = workflow.required_materials(app, rules)
-    received = set(request.form.getlist("materials"))
-    ticked = [m for m in materials if m in received]  # each once, in the list's order
-    if len(ticked) < len(materials):
-        return render("admin/application.html", "decision_block", status=422, app=app, materials=materials,
-                      material_labels=rules["materials"]["labels"], checked=set(ticked), form=form,
-                      scope_name=scope_name,
-                      error=_("Tick every paper material you received before approving."))
-    try:
-        workflow.approve(app, current_user, ticked, g.tenant, local_today())
-    except workflow.WrongState:
-        abort(409)
-    if app.kind is Kind.FIRST:
-        flash(_("Approved. Certificate number %(no)s was issued.", no=app.certificate_no))
-    elif app.kind is Kind.CHANGE:
-        flash(_("Approved. Registration %(no)s is changed.", no=app.certificate_no))
-    else:
-        flash(_("Approved. Registration %(no)s is cancelled.", no=app.certificate_no))
-    return redirect_to(url_for("admin.application", app_id=app.id))
 
 
 @bp.get("/identity-cases")
@@ -176,5 +109,6 @@ def close_identity_case(case_id: int):
     return redirect_to(url_for("admin.identity_cases"))
 
 
-# institutions (I1, A1) live beside this file
-from portal.admin import institutions  # noqa: E402,F401
+# beside this file, with their routes on this blueprint: the officer's queue and decisions (A4),
+# the city filings (A5), institutions (I1, A1)
+from portal.admin import decisions, filings, institutions  # noqa: E402,F401

@@ -54,7 +54,7 @@ def sign_up(*, real_name: str, id_number: str, phone: str, email: str, username:
     return user
 
 
-OPEN = (State.DRAFT, State.SUBMITTED, State.REJECTED, State.CONFIRMED)
+OPEN = (State.DRAFT, State.SUBMITTED, State.REJECTED, State.RETURNED, State.CONFIRMED)
 
 
 def open_application(doctor: User) -> Application | None:
@@ -116,7 +116,8 @@ def start_change(doctor: User, registration: Application, kind: Kind) -> Applica
     return app
 
 
-EDITABLE = (State.DRAFT, State.REJECTED)
+#: returned by the institution (D15) or by the commission (A4): the doctor corrects and submits again
+EDITABLE = (State.DRAFT, State.REJECTED, State.RETURNED)
 
 
 # ---- the wizard (D9) ------------------------------------------------------------------------

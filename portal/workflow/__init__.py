@@ -120,14 +120,16 @@ def _take_over_practice_record(doctor: User, by: User | None) -> None:
 # ---- applications -----------------------------------------------------------------------
 
 FIELDS = ("state", "institution_id", "scopes", "contract_start", "contract_end", "reject_reason",
-          "certificate_no", "registered_on")
+          "certificate_no", "registered_on", "refusal_ground")
 
 #: action -> states it may start from
 ALLOWED = {
-    "submit": (State.DRAFT, State.REJECTED),
+    "submit": (State.DRAFT, State.REJECTED, State.RETURNED),
     "confirm": (State.SUBMITTED,),
     "reject": (State.SUBMITTED,),
     "approve": (State.CONFIRMED,),
+    "return": (State.CONFIRMED,),  # A4: the commission returns it for correction
+    "refuse": (State.CONFIRMED,),  # A4/L3: the commission refuses it
 }
 
 
@@ -254,4 +256,8 @@ def approve(app: Application, officer: User, materials: list[str], tenant: Tenan
     else:
         message = _("Your practice registration is approved. Certificate number: %(no)s.", no=app.certificate_no)
     notify_user(app.doctor, message, subject=_("Registration approved"))
+    if app.needs_county_approval:  # A5/F12: the county's approval is filed with the city
+        from portal.workflow.commission import tell_city_officers
+
+        tell_city_officers(app)
     db.session.commit()

@@ -36,6 +36,12 @@ class State(enum.StrEnum):
     SUPERSEDED = "superseded"  # a registration replaced by an approved change (D7)
     CANCELLED = "cancelled"  # a registration ended by an approved cancellation (L4)
     EXPIRED = "expired"  # a draft left untouched past the tenant's draft lifetime (D20)
+    RETURNED = "returned"  # the commission returned it for correction, with a reason; the doctor may resubmit (A4)
+    REFUSED = "refused"  # the commission refused it on a ground of L3 (不予注册); final (A4)
+
+
+#: L3 (Practitioners' Law art. 16): the grounds a refusal cites; "other" needs an explanation
+REFUSAL_GROUNDS = ("civil_capacity", "criminal_or_ban", "certificate_revoked", "failed_assessment", "other")
 
 
 class Application(TenantScoped, db.Model):
@@ -91,16 +97,24 @@ class Application(TenantScoped, db.Model):
     submitted_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
-    #: the institution's reason when it rejects (D15)
+    #: the reason of the last return: by the institution (D15) or by the commission (A4); the
+    #: commission's explanation of a refusal
     reject_reason: Mapped[str] = mapped_column(Text, default="")
+    #: A4/L3: the ground of the commission's refusal (REFUSAL_GROUNDS)
+    refusal_ground: Mapped[str | None] = mapped_column(String(40))
+    #: A5/F12: a multi-scope registration approved by the county, filed with the city: when and
+    #: by which city officer
+    city_filed_at: Mapped[datetime | None]
+    city_filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     #: paper materials the officer ticked as received (D16)
     materials_received: Mapped[list] = mapped_column(JSON, default=list)
     certificate_no: Mapped[str | None] = mapped_column(String(20))
     #: the day the registration succeeded: practice years count from here (R5, D18)
     registered_on: Mapped[date | None]
 
-    doctor = relationship("User")
+    doctor = relationship("User", foreign_keys=[doctor_id])
     institution = relationship("Institution")
+    city_filed_by = relationship("User", foreign_keys=[city_filed_by_id])
     qualification = relationship("Qualification", foreign_keys=[qualification_id])
     previous = relationship("Application", remote_side=[id], foreign_keys=[previous_id])
     cancels_qualification = relationship("Qualification", foreign_keys=[cancels_qualification_id])

@@ -91,8 +91,9 @@ def test_change_modification_and_public_check(new_context, live_server):
     row.get_by_role("button", name="Confirm").click()
     expect(row.get_by_role("status")).to_have_text("Confirmed. The doctor was notified.")
 
+    # A5/R1: two scopes at a county-level institution: the county's officer approves
     officer = new_context().new_page()
-    log_in_with_totp(officer, live_server, "hb-officer", "/hubei/admin/")
+    log_in_with_totp(officer, live_server, "hb-county-officer", "/hubei/admin/")
     officer.get_by_role("link", name=DOCTOR["real_name"]).click()
     for box in officer.get_by_role("checkbox").all():
         box.check()

@@ -51,8 +51,10 @@ def test_D7_change_of_scope_keeps_the_certificate_and_the_registration_date(demo
     assert first[3] in home  # the registration in force is still shown while the change waits
     staff.page("/hubei/institution/approvals")
     redirected_to(staff.post(f"/hubei/institution/approvals/{change_id}/confirm"))
-    officer.page(f"/hubei/admin/applications/{change_id}")
-    redirected_to(officer.post(f"/hubei/admin/applications/{change_id}/approve", {"materials": ALL_MATERIALS}))
+    # A5/R1: two scopes at a county-level institution: the county's officer approves
+    county = staff_login(demo, "hb-county-officer")
+    county.page(f"/hubei/admin/applications/{change_id}")
+    redirected_to(county.post(f"/hubei/admin/applications/{change_id}/approve", {"materials": ALL_MATERIALS}))
     old, new = rows(demo)
     assert old[2] == "superseded" and new[1:3] == ("change", "approved")
     assert new[3] == first[3] and new[4] == first[4] and new[5] == ["internal", "surgery"]

@@ -1,0 +1,177 @@
+"""Final approval (A4): the officer's queue with due dates (L1), the application page, and the
+three decisions: approve (paper materials ticked), return for correction, refuse on a ground
+of L3. Every query is limited to what the officer's level covers (A1, portal.admin.coverage)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import and_, or_
+from sqlalchemy.orm import joinedload
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length
+
+from portal import workflow
+from portal.admin import coverage
+from portal.admin.due import SHOW, due_of, show_criterion
+from portal.admin.models import CaseStatus, IdentityCase
+from portal.admin.views import PAGE, bp
+from portal.extensions import db
+from portal.htmx import redirect_to, render
+from portal.inputs import db_id
+from portal.rules.catalogue import scope_name
+from portal.tenants import rules_for
+from portal.tenants.models import local_today
+from portal.workflow import commission
+from portal.workflow.commission import refusal_ground_label
+from portal.workflow.models import REFUSAL_GROUNDS, Application, Kind, State
+
+bp.add_app_template_global(refusal_ground_label, "refusal_ground_label")
+
+
+@bp.get("/")
+def home():
+    rules, today = rules_for(g.tenant), local_today()
+    show = request.args.get("show", "all")
+    show = show if show in SHOW else "all"
+    after = request.args.get("after", type=db_id)
+    # the most urgent first: due dates follow the day of acceptance
+    stmt = (
+        db.select(Application)
+        .where(Application.state == State.CONFIRMED, coverage.covered(current_user),
+               show_criterion(show, today, rules))
+        .options(joinedload(Application.doctor), joinedload(Application.institution))
+        .order_by(Application.confirmed_at, Application.id).limit(PAGE + 1)
+    )
+    if after:
+        cursor = db.session.execute(db.select(Application.confirmed_at).where(Application.id == after)).scalar()
+        if cursor is not None:
+            stmt = stmt.where(or_(Application.confirmed_at > cursor,
+                                  and_(Application.confirmed_at == cursor, Application.id > after)))
+    rows = db.session.execute(stmt).scalars().all()
+    next_after = rows[PAGE - 1].id if len(rows) > PAGE else None
+    apps = rows[:PAGE]
+    open_cases = db.session.execute(
+        db.select(db.func.count(IdentityCase.id)).where(IdentityCase.status == CaseStatus.OPEN)
+    ).scalar()
+    filings_waiting = None
+    if coverage.level_of(current_user) == coverage.CITY:
+        filings_waiting = db.session.execute(
+            db.select(db.func.count()).select_from(
+                coverage.city_filings(current_user).where(Application.city_filed_at.is_(None)).subquery())
+        ).scalar()
+    return render("admin/queue.html", apps=apps, dues={a.id: due_of(a, today, rules) for a in apps},
+                  next_after=next_after, show=show, scope_name=scope_name, open_cases=open_cases,
+                  filings_waiting=filings_waiting, level=coverage.level_of(current_user))
+
+
+# ---- one application ---------------------------------------------------------------------------
+
+class ReturnForm(FlaskForm):
+    reason = TextAreaField(_l("What the doctor must correct"),
+                           validators=[DataRequired(_l("Say what must be corrected: the doctor will see it.")),
+                                       Length(max=1000)], render_kw={"maxlength": "1000", "rows": "3"})
+
+
+class RefuseForm(FlaskForm):
+    ground = SelectField(_l("Ground for refusal (Practitioners' Law art. 16)"),
+                         validators=[DataRequired(_l("Choose the ground.")),
+                                     AnyOf(REFUSAL_GROUNDS, message=_l("Choose the ground."))])
+    explanation = TextAreaField(_l("Reasons given in the written notice"), validators=[Length(max=1000)],
+                                render_kw={"maxlength": "1000", "rows": "3"},
+                                description=_l("Required for other legal grounds: name the law and the facts."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ground.choices = [("", _("Choose…"))] + [(k, refusal_ground_label(k)) for k in REFUSAL_GROUNDS]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and self.ground.data == "other" and not (self.explanation.data or "").strip():
+            self.explanation.errors.append(_("Explain the legal ground."))
+            ok = False
+        return ok
+
+
+def _page(app: Application, status: int = 200, *, checked=None, error=None, return_form=None, refuse_form=None):
+    rules = rules_for(g.tenant)
+    return render("admin/application.html", "decision_block", status=status, app=app,
+                  materials=workflow.required_materials(app, rules), material_labels=rules["materials"]["labels"],
+                  checked=set(app.materials_received or []) if checked is None else checked, form=FlaskForm(),
+                  scope_name=scope_name, error=error, due=due_of(app, local_today(), rules),
+                  decides=coverage.decides(current_user, app), files=coverage.files(current_user, app),
+                  return_form=return_form or ReturnForm(formdata=None),
+                  refuse_form=refuse_form or RefuseForm(formdata=None))
+
+
+def _decidable(app_id: int) -> Application:
+    """The application, when this officer takes the decision: 404 outside their region, 403 for
+    one they only see (A5: several scopes at county level are the county's to decide)."""
+    app = coverage.application_or_404(current_user, app_id)
+    if not coverage.decides(current_user, app):
+        abort(403)
+    return app
+
+
+@bp.get("/applications/<int:app_id>")
+def application(app_id: int):
+    return _page(coverage.application_or_404(current_user, app_id))
+
+
+@bp.post("/applications/<int:app_id>/approve")
+def approve(app_id: int):
+    app = _decidable(app_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    materials = workflow.required_materials(app, rules_for(g.tenant))
+    received = set(request.form.getlist("materials"))
+    ticked = [m for m in materials if m in received]  # each once, in the list's order
+    if app.state is State.CONFIRMED and len(ticked) < len(materials):
+        return _page(app, 422, checked=set(ticked),
+                     error=_("Tick every paper material you received before approving."))
+    try:
+        workflow.approve(app, current_user, ticked, g.tenant, local_today())
+    except workflow.WrongState:
+        abort(409)
+    if app.kind is Kind.FIRST:
+        flash(_("Approved. Certificate number %(no)s was issued.", no=app.certificate_no))
+    elif app.kind is Kind.CHANGE:
+        flash(_("Approved. Registration %(no)s is changed.", no=app.certificate_no))
+    else:
+        flash(_("Approved. Registration %(no)s is cancelled.", no=app.certificate_no))
+    return redirect_to(url_for("admin.application", app_id=app.id))
+
+
+@bp.post("/applications/<int:app_id>/return")
+def return_application(app_id: int):
+    app = _decidable(app_id)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _page(app, 422, return_form=form)
+    try:
+        commission.return_for_correction(app, current_user, form.reason.data)
+    except workflow.WrongState:
+        abort(409)
+    flash(_("Returned to the doctor for correction; the doctor was told the reason."))
+    return redirect_to(url_for("admin.application", app_id=app.id))
+
+
+@bp.post("/applications/<int:app_id>/refuse")
+def refuse(app_id: int):
+    app = _decidable(app_id)
+    form = RefuseForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _page(app, 422, refuse_form=form)
+    try:
+        commission.refuse(app, current_user, form.ground.data, form.explanation.data or "")
+    except workflow.WrongState:
+        abort(409)
+    flash(_("Refused. The written notice went to the doctor and the institution."))
+    return redirect_to(url_for("admin.application", app_id=app.id))

@@ -1,0 +1,123 @@
+"""Working days in China (L1): the officer decides within 20 working days of accepting an
+application. Saturdays and Sundays are days off, except the make-up working days (调休上班日)
+the State Council publishes each year; the official public holidays are days off. The
+schedules are kept in ``config/holidays.toml``; a year not in it is counted Monday to Friday.
+
+Pure functions over a ``WorkCalendar``; the day of acceptance is day 0.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    #: official days off (holidays and the weekend days moved into them)
+    days_off: frozenset[date] = frozenset()
+    #: make-up working days on a Saturday or Sunday
+    extra_working_days: frozenset[date] = frozenset()
+    #: the years whose schedule is known
+    years: frozenset[int] = frozenset()
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.extra_working_days:
+            return True
+        if day in self.days_off:
+            return False
+        return day.weekday() < 5
+
+    def knows(self, year: int) -> bool:
+        return year in self.years
+
+
+def calendar_from(data: dict) -> WorkCalendar:
+    """A calendar from the holidays file's data: ``{"2025": {"off": [[first, last], ...],
+    "work": [day, ...]}}`` with ISO dates (strings or dates)."""
+    off: set[date] = set()
+    work: set[date] = set()
+    years: set[int] = set()
+
+    def as_date(value) -> date:
+        return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+    for year, schedule in data.items():
+        years.add(int(year))
+        for first, last in schedule.get("off", []):
+            day, last = as_date(first), as_date(last)
+            if last < day:
+                raise ValueError(f"holiday range ends before it starts: {first}–{last}")
+            while day <= last:
+                off.add(day)
+                day += ONE_DAY
+        work.update(as_date(d) for d in schedule.get("work", []))
+    clash = off & work
+    if clash:
+        raise ValueError(f"days both off and working: {sorted(clash)}")
+    return WorkCalendar(frozenset(off), frozenset(work), frozenset(years))
+
+
+@functools.cache
+def official_calendar() -> WorkCalendar:
+    """The State Council schedules kept in config/holidays.toml (read once per process)."""
+    from config import holiday_schedules
+
+    return calendar_from(holiday_schedules())
+
+
+def add_working_days(start: date, n: int, calendar: WorkCalendar) -> date:
+    """The ``n``-th working day after ``start`` (``start`` itself is day 0, whatever it is)."""
+    if n < 0:
+        raise ValueError("n must not be negative")
+    day = start
+    while n:
+        day += ONE_DAY
+        if calendar.is_working_day(day):
+            n -= 1
+    return day
+
+
+def working_days_between(start: date, end: date, calendar: WorkCalendar) -> int:
+    """How many working days after ``start`` up to and including ``end``; negative (the same
+    count, from ``end`` to ``start``) when ``end`` is before ``start``."""
+    if end < start:
+        return -working_days_between(end, start, calendar)
+    count, day = 0, start
+    while day < end:
+        day += ONE_DAY
+        count += calendar.is_working_day(day)
+    return count
+
+
+def latest_start(deadline: date, n: int, calendar: WorkCalendar) -> date:
+    """The latest acceptance day whose ``n``-working-day due date is on or before ``deadline``
+    (due dates never go back as acceptance moves later, so "due by ``deadline``" is "accepted
+    on or before this day": what a database query can filter on)."""
+    day = deadline
+    while add_working_days(day, n, calendar) > deadline:
+        day -= ONE_DAY
+    return day
+
+
+@dataclass(frozen=True)
+class Due:
+    """An application's due date and where today stands (L1)."""
+
+    on: date
+    #: working days left from today to the due date; negative when past due
+    left: int
+    overdue: bool
+    soon: bool
+
+
+def due(accepted: date, today: date, working_days: int, calendar: WorkCalendar, soon_within: int = 3) -> Due:
+    """The due date of a decision accepted on ``accepted``, seen on ``today``: past due after
+    the due date; "soon" when at most ``soon_within`` working days are left."""
+    on = add_working_days(accepted, working_days, calendar)
+    overdue = today > on
+    left = working_days_between(today, on, calendar)
+    return Due(on, left, overdue, not overdue and left <= soon_within)

@@ -1,0 +1,109 @@
+"""The commission's other decisions on a confirmed application (A4): return it to the doctor
+for correction, or refuse it on a ground of L3; and the city's filing of a county's approval
+of several scopes (A5, F12). Like every workflow function: the change, the audit row and the
+notifications in ONE transaction."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from portal.accounts.models import Role, User
+from portal.extensions import db
+from portal.institution.models import Institution
+from portal.notify.services import notify_user
+from portal.tenants.models import utcnow
+from portal.workflow import FIELDS, WrongState, _check, _snapshot, audit
+from portal.workflow.models import REFUSAL_GROUNDS, Application, State
+
+
+def refusal_ground_label(key: str) -> str:
+    """L3 (Practitioners' Law art. 16), as the written notice and the pages name it."""
+    return {
+        "civil_capacity": _("No or limited civil capacity"),
+        "criminal_or_ban": _("Less than two years since a criminal sentence ended, or a practice ban still running"),
+        "certificate_revoked": _("Less than two years since the practising certificate was revoked"),
+        "failed_assessment": _("Less than one year since cancellation for failing the periodic assessment"),
+        "other": _("Other legal grounds"),
+    }[key]
+
+
+def return_for_correction(app: Application, officer: User, reason: str) -> None:
+    """A4: back to the doctor, who corrects it and submits it again (to the institution, which
+    confirms it again before it reaches the commission)."""
+    db.session.refresh(app, with_for_update=True)  # of two decisions at once, the second sees the first
+    before = _check(app, "return")
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("a reason is required")
+    app.state = State.RETURNED
+    app.reject_reason = reason
+    app.materials_received = []
+    audit("application", app.id, "return", officer, before, _snapshot(app, FIELDS), reason)
+    notify_user(app.doctor, _("The health commission returned your registration application for correction. "
+                              "Reason: %(reason)s", reason=reason),
+                subject=_("Application returned by the health commission"))
+    db.session.commit()
+
+
+def refuse(app: Application, officer: User, ground: str, explanation: str) -> None:
+    """A4/L3: 不予注册, final. The written notice with the ground and reasons goes to the doctor
+    and to the institution (each of its active staff members)."""
+    db.session.refresh(app, with_for_update=True)
+    before = _check(app, "refuse")
+    explanation = explanation.strip()
+    if ground not in REFUSAL_GROUNDS:
+        raise ValueError(f"not a ground of L3: {ground!r}")
+    if ground == "other" and not explanation:
+        raise ValueError("other legal grounds need an explanation")
+    app.state = State.REFUSED
+    app.refusal_ground = ground
+    app.reject_reason = explanation
+    app.decided_at = utcnow()
+    audit("application", app.id, "refuse", officer, before, _snapshot(app, FIELDS), explanation)
+    reasons = refusal_ground_label(ground) + (f" {explanation}" if explanation else "")
+    notify_user(app.doctor, _("Your registration application is refused (Practitioners' Law art. 16). Ground: "
+                              "%(reasons)s", reasons=reasons), subject=_("Registration refused"))
+    for staff in _institution_staff(app.institution):
+        notify_user(staff, _("The registration application of %(doctor)s is refused (Practitioners' Law art. 16). "
+                             "Ground: %(reasons)s", doctor=app.doctor.real_name, reasons=reasons),
+                    subject=_("Registration refused"))
+    db.session.commit()
+
+
+def _institution_staff(institution: Institution | None) -> list[User]:
+    if institution is None:
+        return []
+    return list(db.session.execute(
+        db.select(User).where(User.institution_id == institution.id, User.role == Role.STAFF,
+                              User.disabled.is_(False)).order_by(User.id)
+    ).scalars())
+
+
+def tell_city_officers(app: Application) -> None:
+    """A5: the county approved several scopes; the city's officers are told a filing waits.
+    Called inside ``approve``'s transaction."""
+    county = app.institution.county if app.institution is not None else None
+    if county is None or county.parent_id is None:
+        return
+    officers = db.session.execute(
+        db.select(User).where(User.role == Role.OFFICER, User.region_id == county.parent_id,
+                              User.disabled.is_(False)).order_by(User.id)
+    ).scalars()
+    for officer in officers:
+        notify_user(officer, _("%(county)s approved several practice scopes for %(doctor)s: the filing waits for "
+                               "your city.", county=county.name, doctor=app.doctor.real_name),
+                    subject=_("A county approval to file"), sms=False)
+
+
+def file_with_city(app: Application, officer: User) -> None:
+    """A5/F12: a city officer records the filing of the county's approval."""
+    db.session.refresh(app, with_for_update=True)
+    if not app.needs_county_approval or app.state not in (State.APPROVED, State.SUPERSEDED, State.CANCELLED):
+        raise WrongState("not a county approval")
+    if app.city_filed_at is not None:
+        raise WrongState("already filed")
+    app.city_filed_at = utcnow()
+    app.city_filed_by_id = officer.id
+    audit("application", app.id, "city_filing", officer, {"city_filed_at": None},
+          {"city_filed_at": app.city_filed_at.isoformat()})
+    db.session.commit()

@@ -1,0 +1,115 @@
+"""L1/A4: the decision is due 20 working days after acceptance (the day the institution
+confirmed, a Beijing date, is day 0), counted with China's official holidays and make-up
+working days. The queue shows each due date, flags what is close to (≤ 3 working days) or past
+due, lists the most urgent first and filters both."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from portal import workflow
+from portal.admin import decisions
+from tests.admin.officers import AYI, LI, officer
+from tests.helpers import redirected_to, staff_login, statements, walk_doctor
+
+# Friday 26 September 2025, 10:00 in Beijing: due Thursday 30 October 2025 (across National Day)
+LI_CONFIRMED = datetime(2025, 9, 26, 2, 0)
+# Sunday 28 September 2025, 16:30 UTC = Monday 29 September, 00:30 in Beijing: accepted on the
+# 29th (a Beijing date), so due Monday 3 November 2025, not Friday 31 October
+AYI_CONFIRMED = datetime(2025, 9, 28, 16, 30)
+
+
+def confirm_on(monkeypatch, staff, app_id: int, when: datetime) -> None:
+    monkeypatch.setattr(workflow, "utcnow", lambda: when)
+    staff.page("/hubei/institution/approvals")
+    redirected_to(staff.post(f"/hubei/institution/approvals/{app_id}/confirm"))
+    monkeypatch.undo()
+
+
+@pytest.fixture
+def waiting(demo, monkeypatch):
+    county, tertiary = staff_login(demo, "hb-county-staff"), staff_login(demo, "hb-tertiary-staff")
+    li = walk_doctor(demo, "hubei", LI, until="submitted", staff=county, institution="远安")
+    ayi = walk_doctor(demo, "hubei", AYI, until="submitted", staff=tertiary, institution="湖北省演示第一医院", scope="tcm")
+    # the later acceptance is confirmed first: the queue orders by due date, not by id
+    confirm_on(monkeypatch, tertiary, ayi.app_id, AYI_CONFIRMED)
+    confirm_on(monkeypatch, county, li.app_id, LI_CONFIRMED)
+    return {"li": li.app_id, "ayi": ayi.app_id}
+
+
+def rows(b, url: str = "/hubei/admin/") -> list[str]:
+    page = b.page(url).get_data(as_text=True)
+    body = page[page.index("<tbody>"):page.index("</tbody>")]
+    return body.split("<tr>")[1:]
+
+
+def on(monkeypatch, today: date) -> None:
+    monkeypatch.setattr(decisions, "local_today", lambda: today)
+
+
+def test_L1_due_dates_count_working_days_from_the_beijing_date_of_acceptance(demo, waiting, monkeypatch):
+    on(monkeypatch, date(2025, 10, 24))
+    b = officer(demo, "hb-officer")
+    li, ayi = rows(b)  # the most urgent first
+    assert "李明华" in li and "Oct 30, 2025" in li and "4 working days left" in li
+    assert "阿依古丽" in ayi and "Nov 3, 2025" in ayi and "Sep 29, 2025" in ayi and "6 working days left" in ayi
+    page = b.page(f"/hubei/admin/applications/{waiting['li']}").get_data(as_text=True)
+    assert "Oct 30, 2025" in page and "4 working days left" in page
+
+
+def test_L1_close_to_due_and_past_due_are_flagged_and_filtered(demo, waiting, monkeypatch):
+    b = officer(demo, "hb-officer")
+    on(monkeypatch, date(2025, 10, 27))  # Monday: 3 working days left for 李明华
+    li, _ayi = rows(b)
+    assert "3 working days left" in li and "status bad" in li
+    assert [("李明华" in r) for r in rows(b, "/hubei/admin/?show=soon")] == [True]
+    assert "No application in this list" in b.page("/hubei/admin/?show=overdue").get_data(as_text=True)
+
+    on(monkeypatch, date(2025, 10, 30))  # the due day itself
+    assert "Due today" in rows(b)[0]
+
+    on(monkeypatch, date(2025, 10, 31))  # Friday: 李明华 past due, 阿依古丽 due on Monday
+    li, ayi = rows(b)
+    assert "Past due by 1 working day" in li and "1 working day left" in ayi
+    overdue = rows(b, "/hubei/admin/?show=overdue")
+    assert len(overdue) == 1 and "李明华" in overdue[0]
+    soon = rows(b, "/hubei/admin/?show=soon")
+    assert len(soon) == 1 and "阿依古丽" in soon[0]
+
+    on(monkeypatch, date(2025, 11, 1))  # Saturday: past due, with no working day gone by yet
+    assert "Past due" in rows(b)[0]
+    on(monkeypatch, date(2025, 11, 4))
+    assert len(rows(b, "/hubei/admin/?show=overdue")) == 2
+    assert "No application in this list" in b.page("/hubei/admin/?show=soon").get_data(as_text=True)
+
+
+def test_L1_queue_pages_in_due_order(demo, waiting, monkeypatch):
+    on(monkeypatch, date(2025, 10, 24))
+    monkeypatch.setattr(decisions, "PAGE", 1)
+    b = officer(demo, "hb-officer")
+    page = b.page("/hubei/admin/").get_data(as_text=True)
+    assert "李明华" in page and "阿依古丽" not in page
+    assert f"after={waiting['li']}" in page
+    second = b.page(f"/hubei/admin/?after={waiting['li']}").get_data(as_text=True)
+    assert "阿依古丽" in second and "李明华" not in second
+
+
+@pytest.mark.parametrize("query", ["show=bogus", "after=abc", "after=0", "after=99999999999", "after=999999"])
+def test_bad_queue_parameters_are_ignored(demo, waiting, query):
+    assert len(rows(officer(demo, "hb-officer"), f"/hubei/admin/?{query}")) == 2
+
+
+def test_P5_queue_statements_do_not_grow_with_rows(demo, waiting, monkeypatch):
+    b = officer(demo, "hb-city-officer")  # a city officer: the coverage criterion and the filings count too
+    on(monkeypatch, date(2025, 10, 31))
+    assert len(rows(b, "/hubei/admin/?show=overdue")) == 1
+    on(monkeypatch, date(2025, 11, 4))
+    assert len(rows(b, "/hubei/admin/?show=overdue")) == 1  # 阿依古丽 is 武汉's, not the city's
+    province = officer(demo, "hb-officer")
+    assert len(rows(province, "/hubei/admin/?show=overdue")) == 2
+    on(monkeypatch, date(2025, 10, 31))
+    one_province = statements(demo, province.client, "/hubei/admin/?show=overdue")
+    on(monkeypatch, date(2025, 11, 4))
+    assert statements(demo, province.client, "/hubei/admin/?show=overdue") == one_province

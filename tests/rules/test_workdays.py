@@ -1,0 +1,125 @@
+"""Working days (L1): the officer decides within 20 working days of acceptance, counted with
+China's official holidays and make-up working days (config/holidays.toml)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from config import national_rules
+from portal.rules.workdays import (
+    WorkCalendar,
+    add_working_days,
+    calendar_from,
+    due,
+    latest_start,
+    official_calendar,
+    working_days_between,
+)
+
+CAL = official_calendar()
+N = national_rules()["registration"]["decision_working_days"]
+
+
+def test_L1_twenty_working_days_by_default():
+    assert N == 20
+
+
+@pytest.mark.parametrize("day", [
+    date(2025, 1, 28), date(2025, 2, 4),  # 2025 Spring Festival: 28 January – 4 February
+    date(2025, 5, 5), date(2025, 6, 2), date(2025, 10, 8),  # Labour Day, Dragon Boat, National Day + Mid-Autumn
+    date(2026, 1, 2), date(2026, 2, 23), date(2026, 4, 6), date(2026, 5, 5), date(2026, 6, 19),
+    date(2026, 9, 25), date(2026, 10, 7),
+    date(2024, 2, 16), date(2024, 6, 10), date(2024, 9, 16), date(2024, 10, 4),
+])
+def test_official_holidays_on_weekdays_are_days_off(day):
+    assert day.weekday() < 5 and not CAL.is_working_day(day)
+
+
+@pytest.mark.parametrize("day", [
+    date(2025, 1, 26), date(2025, 2, 8), date(2025, 4, 27), date(2025, 9, 28), date(2025, 10, 11),
+    date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28), date(2026, 5, 9), date(2026, 9, 20), date(2026, 10, 10),
+    date(2024, 2, 4), date(2024, 2, 18), date(2024, 4, 7), date(2024, 4, 28), date(2024, 5, 11),
+    date(2024, 9, 14), date(2024, 9, 29), date(2024, 10, 12),
+])
+def test_make_up_days_on_weekends_are_working_days(day):
+    assert day.weekday() >= 5 and CAL.is_working_day(day)
+
+
+def test_every_year_in_the_library_has_its_schedule():
+    assert all(CAL.knows(y) for y in (2024, 2025, 2026))
+    # the statutory holidays since 2025 add up to 13 weekdays-or-weekend days off a year at
+    # least; a typo in a range would change these counts
+    assert sum(1 for d in CAL.days_off if d.year == 2025) == 1 + 8 + 3 + 5 + 3 + 8
+    assert sum(1 for d in CAL.days_off if d.year == 2026) == 3 + 9 + 3 + 5 + 3 + 3 + 7
+
+
+def test_L1_accepted_before_national_day_2025():
+    """Confirmed Friday 26 September 2025: Sunday 28 September is a make-up working day (1),
+    29–30 September (2, 3), 1–8 October off, 9–10 October (4, 5), Saturday 11 October (6), then
+    weekdays: the 20th working day is Thursday 30 October."""
+    assert add_working_days(date(2025, 9, 26), N, CAL) == date(2025, 10, 30)
+    assert working_days_between(date(2025, 9, 26), date(2025, 10, 30), CAL) == 20
+
+
+def test_L1_accepted_before_spring_festival_2026():
+    """Confirmed Friday 13 February 2026: Saturday 14 February is worked (1), 15–23 February
+    off, 24–27 February (2–5), Saturday 28 February (6), then 14 weekdays: 19 March."""
+    assert add_working_days(date(2026, 2, 13), N, CAL) == date(2026, 3, 19)
+
+
+def test_L1_accepted_before_spring_festival_2025():
+    """Confirmed Friday 24 January 2025: Sunday 26 January worked (1), 27 January (2), 28
+    January – 4 February off, 5–7 February (3–5), Saturday 8 February (6), then weekdays."""
+    assert add_working_days(date(2025, 1, 24), 6, CAL) == date(2025, 2, 8)
+    assert add_working_days(date(2025, 1, 24), N, CAL) == date(2025, 2, 27)
+
+
+def test_acceptance_on_a_holiday_is_day_zero():
+    # accepted on a day off: the first working day after it is day 1
+    assert add_working_days(date(2025, 10, 3), 1, CAL) == date(2025, 10, 9)
+    assert add_working_days(date(2025, 10, 3), 0, CAL) == date(2025, 10, 3)
+
+
+def test_a_year_outside_the_library_counts_monday_to_friday():
+    assert not CAL.knows(2030)
+    # Monday 7 January 2030 + 20 working days = four weeks later (2030's 1 January is a
+    # holiday in reality, but the library does not know 2030 and must not crash)
+    assert add_working_days(date(2030, 1, 7), N, CAL) == date(2030, 2, 4)
+    assert add_working_days(date(2029, 12, 31), 1, CAL) == date(2030, 1, 1)
+
+
+def test_working_days_between_counts_after_start_up_to_end():
+    assert working_days_between(date(2025, 10, 30), date(2025, 10, 30), CAL) == 0
+    assert working_days_between(date(2025, 10, 30), date(2025, 10, 31), CAL) == 1
+    assert working_days_between(date(2025, 10, 31), date(2025, 11, 3), CAL) == 1  # over a weekend
+    assert working_days_between(date(2025, 11, 3), date(2025, 10, 30), CAL) == -2
+
+
+@pytest.mark.parametrize("deadline", [date(2025, 10, 29), date(2025, 10, 30), date(2025, 11, 1), date(2026, 3, 1),
+                                      date(2026, 2, 20), date(2027, 6, 15)])
+def test_latest_start_is_the_last_acceptance_due_by_the_deadline(deadline):
+    start = latest_start(deadline, N, CAL)
+    assert add_working_days(start, N, CAL) <= deadline
+    assert add_working_days(start + timedelta(days=1), N, CAL) > deadline
+
+
+def test_due_flags_soon_and_past_due():
+    accepted = date(2025, 9, 26)  # due 30 October 2025
+    far = due(accepted, date(2025, 10, 24), N, CAL)
+    assert (far.on, far.left, far.soon, far.overdue) == (date(2025, 10, 30), 4, False, False)
+    soon = due(accepted, date(2025, 10, 27), N, CAL)
+    assert (soon.left, soon.soon, soon.overdue) == (3, True, False)
+    today = due(accepted, date(2025, 10, 30), N, CAL)
+    assert (today.left, today.soon, today.overdue) == (0, True, False)
+    late = due(accepted, date(2025, 11, 3), N, CAL)
+    assert (late.left, late.soon, late.overdue) == (-2, False, True)
+
+
+def test_calendar_data_is_checked():
+    with pytest.raises(ValueError):
+        calendar_from({"2025": {"off": [["2025-10-08", "2025-10-01"]], "work": []}})
+    with pytest.raises(ValueError):
+        calendar_from({"2025": {"off": [["2025-10-01", "2025-10-08"]], "work": ["2025-10-02"]}})
+    assert WorkCalendar().is_working_day(date(2025, 10, 1))  # an empty calendar: Monday to Friday
