@@ -52,6 +52,7 @@ TENANTS = [
         ],
         "staff": [("hb-county-staff", 0), ("hb-tertiary-staff", 1)],
         "officer": "hb-officer",
+        "admin": "hb-admin",
     },
     {
         "slug": "guangdong", "name": "广东省",
@@ -72,6 +73,7 @@ TENANTS = [
         ],
         "staff": [("gd-county-staff", 0), ("gd-tertiary-staff", 1)],
         "officer": "gd-officer",
+        "admin": "gd-admin",
     },
 ]
 
@@ -124,6 +126,7 @@ def load_demo() -> list[str]:
             lines.append(f"  staff and officers (password {DEMO_PASSWORD}; TOTP secret; `flask dev totp NAME` prints a code):")
             accounts = [(u, Role.STAFF, institutions[i]) for u, i in spec["staff"]]
             accounts.append((spec["officer"], Role.OFFICER, None))
+            accounts.append((spec["admin"], Role.ADMIN, None))  # province administrator (A6)
             for username, role, inst in accounts:
                 user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
                 if user is None:

@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.inputs import db_id
 from portal.rules.catalogue import scope_name
-from portal.tenants import rules_for
+from portal.tenants import rules_for_application
 from portal.tenants.models import local_today
 from portal.workflow import identity as identity_workflow
 from portal.workflow.models import Application, Kind, State
@@ -57,7 +57,7 @@ def _application(app_id: int) -> Application:
 @bp.get("/applications/<int:app_id>")
 def application(app_id: int):
     app = _application(app_id)
-    rules = rules_for(g.tenant)
+    rules = rules_for_application(app)  # A6: the version it was submitted under
     return render("admin/application.html", app=app, materials=workflow.required_materials(app, rules),
                   material_labels=rules["materials"]["labels"], checked=set(app.materials_received or []),
                   form=FlaskForm(), scope_name=scope_name, error=None)
@@ -69,7 +69,7 @@ def approve(app_id: int):
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
-    rules = rules_for(g.tenant)
+    rules = rules_for_application(app)  # A6: the version it was submitted under
     materials = workflow.required_materials(app, rules)
     received = set(request.form.getlist("materials"))
     ticked = [m for m in materials if m in received]  # each once, in the list's order

@@ -24,7 +24,7 @@ from portal.htmx import redirect_to, render
 from portal.inputs import posted_row
 from portal.institution.models import Institution
 from portal.rules.registration import practice_years, valid_until
-from portal.tenants import rules_for
+from portal.tenants import rules_for, rules_for_application
 from portal.tenants.models import local_today
 from portal.workflow.models import State
 
@@ -57,7 +57,7 @@ def signup():
 def _application_context(app):
     if app is None:
         return {}
-    rules = rules_for(g.tenant)
+    rules = rules_for_application(app)  # A6: the version it was submitted under
     ctx = {}
     if app.registered_on:
         ctx["practice_years"] = practice_years(app.registered_on, local_today())
