@@ -171,3 +171,7 @@ def close_identity_case(case_id: int):
         abort(409)
     flash(_("The case is closed and the doctor was told the reason."))
     return redirect_to(url_for("admin.identity_cases"))
+
+
+# the rules editor (A6), reports (A7) and the audit log (A8) register on this blueprint
+from portal.admin import audit, reports, rules_editor  # noqa: E402,F401

@@ -32,6 +32,11 @@ def rules_for(tenant: Tenant, version: RuleVersion | None = None) -> dict:
     return _overlay(national_rules(), overrides or {})
 
 
+def rules_with(overrides: dict) -> dict:
+    """National defaults with ``overrides`` on top (rules not saved yet, A6)."""
+    return _overlay(national_rules(), overrides or {})
+
+
 def current_version(tenant: Tenant) -> RuleVersion:
     """The tenant's rule version in force (the latest saved). A tenant without any yet (made
     before versions existed) gets version 1: its rules as they are."""
@@ -51,7 +56,7 @@ def rules_for_application(app) -> dict:
     submitted (A6: a later change applies to applications submitted after it). A draft, or
     anything never submitted, follows the rules in force now."""
     if app.rule_version is not None:
-        return _overlay(national_rules(), app.rule_version.overrides or {})
+        return rules_with(app.rule_version.overrides)
     return rules_for(db.session.get(Tenant, app.tenant_id))
 
 
