@@ -74,7 +74,7 @@ def _filters(args) -> tuple[dict, dict, list]:
         try:
             where.append(AuditLog.entity_id == db_id(typed["entity_id"]))
         except ValueError:
-            errors["entity_id"] = _("Enter the record's number (digits only).")
+            errors["entity_id"] = _("Enter the number of the record (digits only).")
     if typed["action"]:
         where.append(AuditLog.action == typed["action"])
     start = parse_date(typed["from"]) if typed["from"] else None

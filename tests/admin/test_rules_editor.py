@@ -5,14 +5,21 @@ submitted after it."""
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
-
 import pytest
 
 from portal.extensions import db
 from portal.tenants.models import RuleVersion, Tenant
 from tests.conftest import Browser, in_tenant
-from tests.helpers import ALL_MATERIALS, doctor_form, redirected_to, staff_login, unchanged, walk_doctor
+from tests.helpers import (
+    ALL_MATERIALS,
+    doctor_form,
+    redirected_to,
+    rules_form,
+    save_rules,
+    staff_login,
+    unchanged,
+    walk_doctor,
+)
 
 
 def login(app, username: str, htmx: bool = False):
@@ -24,49 +31,12 @@ def login(app, username: str, htmx: bool = False):
 RULES = "/hubei/admin/rules"
 
 
-class _FormReader(HTMLParser):
-    """The values a browser would post from the rules form, as the page shows them."""
-
-    def __init__(self):
-        super().__init__()
-        self.values: dict[str, list[str]] = {}
-        self._textarea = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "input" and a.get("name") and a.get("name") != "csrf_token":
-            if a.get("type") == "checkbox":
-                if "checked" in a:
-                    self.values.setdefault(a["name"], []).append(a.get("value", "on"))
-            else:
-                self.values.setdefault(a["name"], []).append(a.get("value") or "")
-        elif tag == "textarea":
-            self._textarea = a["name"]
-            self.values[self._textarea] = [""]
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.values[self._textarea][0] += data
-
-    def handle_endtag(self, tag):
-        if tag == "textarea":
-            self._textarea = None
-
-
 def form_of(b: Browser) -> dict[str, list[str]]:
-    page = b.page(RULES)
-    assert page.status_code == 200
-    reader = _FormReader()
-    reader.feed(page.get_data(as_text=True))
-    return reader.values
+    return rules_form(b, "hubei")
 
 
-def save(b: Browser, **changes) -> object:
-    """Post the form as shown, with ``changes`` (field name with '__' for '.')."""
-    values = form_of(b)
-    for name, value in changes.items():
-        values[name.replace("__", ".")] = value if isinstance(value, list) else [value]
-    return b.post(RULES, values)
+def save(b: Browser, **changes):
+    return save_rules(b, "hubei", **changes)
 
 
 def errors_of(response) -> list[str]:
