@@ -5,6 +5,7 @@ submitted after it."""
 from __future__ import annotations
 
 import re
+
 import pytest
 
 from portal.extensions import db
@@ -27,6 +28,7 @@ def login(app, username: str, htmx: bool = False):
     b = staff_login(app, username, htmx=htmx)
     b.client.set_cookie("lang", "en")
     return b
+
 
 RULES = "/hubei/admin/rules"
 
