@@ -57,12 +57,12 @@ def signup():
 def _application_context(app):
     if app is None:
         return {}
-    rules = rules_for_application(app)  # A6: the version it was submitted under
     ctx = {}
-    if app.registered_on:
+    if app.registered_on:  # validity follows the rules in force, as on the public register (V1)
         ctx["practice_years"] = practice_years(app.registered_on, local_today())
-        ctx["valid_until"] = valid_until(app.registered_on, rules["registration"]["valid_years"])
+        ctx["valid_until"] = valid_until(app.registered_on, rules_for(g.tenant)["registration"]["valid_years"])
     if app.state in (State.CONFIRMED, State.APPROVED):
+        rules = rules_for_application(app)  # A6: the paper materials of the version it was submitted under
         ctx.update(materials=workflow.required_materials(app, rules), material_labels=rules["materials"]["labels"])
     return ctx
 

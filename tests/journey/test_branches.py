@@ -171,7 +171,8 @@ def test_cli_tenants_create_notify_and_dev_totp(app):
     assert result.exit_code == 0 and "420525198803121236" in result.output
     assert runner.invoke(args=["demo", "load"]).exit_code == 0  # idempotent
     with in_tenant(app, "hubei"):
-        assert db.session.execute(db.select(db.func.count(User.id))).scalar() == 3
+        # two institution staff, an officer and the province administrator (A6)
+        assert db.session.execute(db.select(db.func.count(User.id))).scalar() == 4
     result = runner.invoke(args=["dev", "totp", "hb-officer"])
     assert result.exit_code == 0 and re.fullmatch(r"\d{6}\n", result.output)
 
