@@ -53,6 +53,7 @@ TENANTS = [
         "staff": [("hb-county-staff", 0), ("hb-tertiary-staff", 1)],
         # A1: officers of the province, of a city and of a county (region code; None = province)
         "officers": [("hb-officer", None), ("hb-city-officer", "420500"), ("hb-county-officer", "420525")],
+        "admin": "hb-admin",
     },
     {
         "slug": "guangdong", "name": "广东省",
@@ -73,6 +74,7 @@ TENANTS = [
         ],
         "staff": [("gd-county-staff", 0), ("gd-tertiary-staff", 1)],
         "officers": [("gd-officer", None), ("gd-city-officer", "440200"), ("gd-county-officer", "440232")],
+        "admin": "gd-admin",
     },
 ]
 
@@ -126,6 +128,7 @@ def load_demo() -> list[str]:
             lines.append(f"  staff and officers (password {DEMO_PASSWORD}; TOTP secret; `flask dev totp NAME` prints a code):")
             accounts = [(u, Role.STAFF, institutions[i], None) for u, i in spec["staff"]]
             accounts += [(u, Role.OFFICER, None, regions[code] if code else None) for u, code in spec["officers"]]
+            accounts.append((spec["admin"], Role.ADMIN, None, None))  # province administrator (A6)
             for username, role, inst, region in accounts:
                 user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
                 if user is None:

@@ -37,6 +37,7 @@ from tests.helpers import (
     institution_id,
     redirected_to,
     resident_id,
+    save_rules,
     sign_up,
     staff_login,
     user_id,
@@ -79,7 +80,7 @@ ARGS: dict[str, list] = {
     "staff_id": [Hubei("hubei_staff"), Hubei("hubei_person_in_charge")],
 }
 
-ROLES = ["gd-staff", "gd-officer", "gd-doctor", "gd-new-doctor", "gd-drafting-doctor", "anonymous"]
+ROLES = ["gd-staff", "gd-officer", "gd-admin", "gd-doctor", "gd-new-doctor", "gd-drafting-doctor", "anonymous"]
 METHODS = ("GET", "POST")
 UNKNOWN = object()
 
@@ -142,6 +143,8 @@ GD_CONFIRMED = doctor_form("陈志强", "440104198709254569", "13900139001", "ch
 GD_WAITING = doctor_form("黄丽", "440232199311075670", "13900139002", "huangli")
 GD_DRAFTING = doctor_form("周晓燕", resident_id("44010419950618123"), "13900139003", "zhouxiaoyan")
 HB_ADDRESS = "湖北省远安县鸣凤镇演示街 1 号"
+#: a paper material only Hubei's rules have (A6), saved as a new rule version
+HB_MATERIAL = "湖北演示专用材料"
 
 
 def _masked(id_number: str) -> str:
@@ -154,7 +157,7 @@ HUBEI_MARKERS = sorted(
     {d["real_name"] for d in HUBEI_DOCTORS} | {d["id_number"] for d in HUBEI_DOCTORS}
     | {_masked(d["id_number"]) for d in HUBEI_DOCTORS} | {d["phone"] for d in HUBEI_DOCTORS}
     | {d["phone"][:3] + "****" + d["phone"][-4:] for d in HUBEI_DOCTORS} | {d["email"] for d in HUBEI_DOCTORS}
-    | {"阿依古丽", "远安县人民医院", "湖北省演示第一医院", "鸣凤镇"}
+    | {"阿依古丽", "远安县人民医院", "湖北省演示第一医院", "鸣凤镇", HB_MATERIAL}
 )
 
 
@@ -251,6 +254,9 @@ def world(app):
     waiting = walk_doctor(app, "hubei", HB_WAITING, until="named", institution="远安")
     sign_up(app, "hubei", HB_UNMATCHED)  # an identity case (D2, A3)
     modification = _registered_with_modification(app, hb_staff)
+    # A6: Hubei's administrator saved a rule version of its own
+    redirected_to(save_rules(staff_login(app, "hb-admin"), "hubei",
+                             materials__own=f"hubei_only | {HB_MATERIAL} | Hubei only"))
 
     with in_tenant(app, "guangdong"):  # a third Guangdong doctor, for a draft application
         from datetime import date
@@ -261,6 +267,7 @@ def world(app):
         db.session.commit()
     gd_staff = staff_login(app, "gd-county-staff")
     gd_officer = staff_login(app, "gd-officer")
+    gd_admin = staff_login(app, "gd-admin")
     gd_confirmed = walk_doctor(app, "guangdong", GD_CONFIRMED, until="confirmed", staff=gd_staff,
                                institution="乳源", scope="dental")
     gd_waiting = walk_doctor(app, "guangdong", GD_WAITING, until="named", institution="乳源")
@@ -287,6 +294,7 @@ def world(app):
     )
     for role, b, page in [("gd-staff", gd_staff, "/guangdong/institution/activations"),
                           ("gd-officer", gd_officer, "/guangdong/admin/"),
+                          ("gd-admin", gd_admin, "/guangdong/admin/rules"),
                           ("gd-doctor", gd_confirmed.browser, "/guangdong/me"),
                           ("gd-new-doctor", gd_waiting.browser, "/guangdong/me/activate"),
                           ("gd-drafting-doctor", gd_drafting.browser, "/guangdong/me/application/personal"),
@@ -427,6 +435,8 @@ def test_every_route_is_swept_or_public(app):
 @pytest.mark.parametrize(("role", "url", "own"), [
     ("gd-staff", "/guangdong/institution/activations", "黄丽"),
     ("gd-officer", "/guangdong/admin/", "陈志强"),
+    ("gd-admin", "/guangdong/admin/reports", "乳源瑶族自治县人民医院"),
+    ("gd-officer", "/guangdong/admin/audit?actor=gd-county-staff", "confirm"),
     ("gd-doctor", "/guangdong/me", "陈志强"),
     ("gd-new-doctor", "/guangdong/me/activate?q=人民医院", "乳源瑶族自治县人民医院"),
     ("gd-drafting-doctor", "/guangdong/me/application/personal", "广东省广州市越秀区演示路 5 号"),
@@ -444,6 +454,7 @@ def test_hubei_staff_see_what_guangdong_cannot(app, world):
     page = officer.page(f"/hubei/admin/applications/{world.ids['confirmed_app']}").get_data(as_text=True)
     assert "阿依古丽" in page
     assert "赵无名" in officer.page("/hubei/admin/identity-cases").get_data(as_text=True)
+    assert HB_MATERIAL in staff_login(app, "hb-admin").page("/hubei/admin/rules").get_data(as_text=True)
 
 
 def test_institution_search_stays_in_the_tenant(app, world):

@@ -23,7 +23,7 @@ from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.inputs import db_id
 from portal.rules.catalogue import scope_name
-from portal.tenants import rules_for
+from portal.tenants import rules_for, rules_for_application
 from portal.tenants.models import local_today
 from portal.workflow import commission
 from portal.workflow.commission import refusal_ground_label
@@ -97,7 +97,7 @@ class RefuseForm(FlaskForm):
 
 
 def _page(app: Application, status: int = 200, *, checked=None, error=None, return_form=None, refuse_form=None):
-    rules = rules_for(g.tenant)
+    rules = rules_for_application(app)  # A6: the version it was submitted under
     return render("admin/application.html", "decision_block", status=status, app=app,
                   materials=workflow.required_materials(app, rules), material_labels=rules["materials"]["labels"],
                   checked=set(app.materials_received or []) if checked is None else checked, form=FlaskForm(),
@@ -126,7 +126,7 @@ def approve(app_id: int):
     app = _decidable(app_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    materials = workflow.required_materials(app, rules_for(g.tenant))
+    materials = workflow.required_materials(app, rules_for_application(app))
     received = set(request.form.getlist("materials"))
     ticked = [m for m in materials if m in received]  # each once, in the list's order
     if app.state is State.CONFIRMED and len(ticked) < len(materials):

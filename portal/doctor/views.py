@@ -24,7 +24,7 @@ from portal.htmx import redirect_to, render
 from portal.inputs import posted_row
 from portal.institution.models import Institution
 from portal.rules.registration import practice_years, valid_until
-from portal.tenants import rules_for
+from portal.tenants import rules_for, rules_for_application
 from portal.tenants.models import local_today
 from portal.workflow.models import State
 
@@ -57,12 +57,12 @@ def signup():
 def _application_context(app):
     if app is None:
         return {}
-    rules = rules_for(g.tenant)
     ctx = {}
-    if app.registered_on:
+    if app.registered_on:  # validity follows the rules in force, as on the public register (V1)
         ctx["practice_years"] = practice_years(app.registered_on, local_today())
-        ctx["valid_until"] = valid_until(app.registered_on, rules["registration"]["valid_years"])
+        ctx["valid_until"] = valid_until(app.registered_on, rules_for(g.tenant)["registration"]["valid_years"])
     if app.state in (State.CONFIRMED, State.APPROVED):
+        rules = rules_for_application(app)  # A6: the paper materials of the version it was submitted under
         ctx.update(materials=workflow.required_materials(app, rules), material_labels=rules["materials"]["labels"])
     return ctx
 

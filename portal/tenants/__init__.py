@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from config import national_rules
 from portal.extensions import db
-from portal.tenants.models import Region, Tenant, TenantScoped  # noqa: F401
+from portal.tenants.models import Region, RuleVersion, Tenant, TenantScoped  # noqa: F401
 from portal.tenants.scope import reset_tenant, set_tenant, tenant_context  # noqa: F401
 
 
@@ -25,9 +25,39 @@ def _overlay(out: dict, over: dict) -> dict:
     return out
 
 
-def rules_for(tenant: Tenant) -> dict:
-    """National defaults (config/rules.toml) with the tenant's overrides on top (R6)."""
-    return _overlay(national_rules(), tenant.rules or {})
+def rules_for(tenant: Tenant, version: RuleVersion | None = None) -> dict:
+    """National defaults (config/rules.toml) with the tenant's overrides on top (R6): the
+    ones in force now, or those of a saved ``version`` (A6)."""
+    overrides = version.overrides if version is not None else tenant.rules
+    return _overlay(national_rules(), overrides or {})
+
+
+def rules_with(overrides: dict) -> dict:
+    """National defaults with ``overrides`` on top (rules not saved yet, A6)."""
+    return _overlay(national_rules(), overrides or {})
+
+
+def current_version(tenant: Tenant) -> RuleVersion:
+    """The tenant's rule version in force (the latest saved). A tenant without any yet (made
+    before versions existed) gets version 1: its rules as they are."""
+    version = db.session.execute(
+        db.select(RuleVersion).where(RuleVersion.tenant_id == tenant.id)
+        .order_by(RuleVersion.number.desc()).limit(1)
+    ).scalar_one_or_none()
+    if version is None:
+        version = RuleVersion(tenant_id=tenant.id, number=1, overrides=copy.deepcopy(tenant.rules or {}), changes=[])
+        db.session.add(version)
+        db.session.flush()
+    return version
+
+
+def rules_for_application(app) -> dict:
+    """The rules a submitted application is judged by: the version in force when it was
+    submitted (A6: a later change applies to applications submitted after it). A draft, or
+    anything never submitted, follows the rules in force now."""
+    if app.rule_version is not None:
+        return rules_with(app.rule_version.overrides)
+    return rules_for(db.session.get(Tenant, app.tenant_id))
 
 
 def init_app(app: Flask) -> None:
@@ -69,6 +99,7 @@ def create_tenant(slug: str, name: str, **contact) -> Tenant:
     tenant = Tenant(slug=slug, name=name, rules={}, **contact)
     db.session.add(tenant)
     db.session.flush()
+    current_version(tenant)  # version 1: the national defaults (A6)
     return tenant
 
 

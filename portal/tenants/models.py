@@ -49,6 +49,27 @@ class TenantScoped:
         return mapped_column(ForeignKey("tenant.id"), index=True)
 
 
+class RuleVersion(TenantScoped, db.Model):
+    """One saved state of a tenant's rule overrides (A6, R6): every save by a province
+    administrator adds a version; an application keeps the version in force when it was
+    submitted. Rows are only ever inserted."""
+
+    __tablename__ = "rule_version"
+    __table_args__ = (UniqueConstraint("tenant_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: 1, 2, 3 … within the tenant
+    number: Mapped[int] = mapped_column(Integer)
+    #: the tenant's whole override dict (``Tenant.rules``) as saved, nested like the TOML
+    overrides: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: what changed against the previous version: [[dotted key, old, new], …]
+    changes: Mapped[list] = mapped_column(JSON, default=list)
+    #: the administrator who saved it (None: the rules a tenant started with)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    created_by = relationship("User")
+
+
 class Region(TenantScoped, db.Model):
     """A city (parent None) or a county (parent = its city)."""
 

@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.notify.services import notify_user
 from portal.rules.materials import materials_for
 from portal.rules.registration import certificate_number
-from portal.tenants import rules_for
+from portal.tenants import current_version, rules_for, rules_for_application
 from portal.tenants.models import Tenant, utcnow
 from portal.workflow.models import Application, AuditLog, Kind, State
 
@@ -158,6 +158,8 @@ def submit(app: Application, doctor: User) -> None:
     app.state = State.SUBMITTED
     app.submitted_at = utcnow()
     app.reject_reason = ""
+    # A6: judged from now on by the rules in force at this submission
+    app.rule_version = current_version(db.session.get(Tenant, app.tenant_id))
     audit("application", app.id, "submit", doctor, before, _snapshot(app, FIELDS))
     notify_user(doctor, _("Your registration application was submitted to %(name)s for confirmation.",
                           name=app.institution.name), subject=_("Application submitted"), email=False)
@@ -191,9 +193,12 @@ def reject(app: Application, staff: User, reason: str) -> None:
     db.session.commit()
 
 
-def required_materials(app: Application, rules: dict) -> list[str]:
+def required_materials(app: Application, rules: dict | None = None) -> list[str]:
     """D16: the paper materials for this application: the tenant's list with the overrides of
-    its institution's city and county (R6)."""
+    its institution's city and county (R6), by default in the rule version the application
+    was submitted under (A6)."""
+    if rules is None:
+        rules = rules_for_application(app)
     if app.kind is Kind.CANCEL:  # nothing to bring for a cancellation
         return []
     county = app.institution.county if app.institution is not None else None
@@ -205,7 +210,7 @@ def required_materials(app: Application, rules: dict) -> list[str]:
 
 def approve(app: Application, officer: User, materials: list[str], tenant: Tenant, today: date) -> None:
     before = _check(app, "approve")
-    rules = rules_for(tenant)
+    rules = rules_for_application(app)  # A6: the rules it was submitted under
     required = required_materials(app, rules)
     missing = [m for m in required if m not in materials]
     if missing:

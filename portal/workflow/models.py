@@ -111,6 +111,8 @@ class Application(TenantScoped, db.Model):
     certificate_no: Mapped[str | None] = mapped_column(String(20))
     #: the day the registration succeeded: practice years count from here (R5, D18)
     registered_on: Mapped[date | None]
+    #: the tenant's rules in force when it was submitted (A6): it is judged by those
+    rule_version_id: Mapped[int | None] = mapped_column(ForeignKey("rule_version.id"))
 
     doctor = relationship("User", foreign_keys=[doctor_id])
     institution = relationship("Institution")
@@ -118,6 +120,7 @@ class Application(TenantScoped, db.Model):
     qualification = relationship("Qualification", foreign_keys=[qualification_id])
     previous = relationship("Application", remote_side=[id], foreign_keys=[previous_id])
     cancels_qualification = relationship("Qualification", foreign_keys=[cancels_qualification_id])
+    rule_version = relationship("RuleVersion")
 
     @property
     def scope_label(self) -> str:
@@ -146,6 +149,12 @@ class AuditLog(TenantScoped, db.Model):
     """Who changed what, when (A8). Rows are only ever inserted."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (
+        # A8 search by record, by actor, by kind, newest first (keyset on id)
+        Index("ix_audit_log_record", "tenant_id", "entity", "entity_id", "id"),
+        Index("ix_audit_log_actor", "tenant_id", "actor_id", "id"),
+        Index("ix_audit_log_action", "tenant_id", "action", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -171,8 +171,8 @@ def test_cli_tenants_create_notify_and_dev_totp(app):
     assert result.exit_code == 0 and "420525198803121236" in result.output
     assert runner.invoke(args=["demo", "load"]).exit_code == 0  # idempotent
     with in_tenant(app, "hubei"):
-        # two staff, and officers of the province, a city and a county (A1)
-        assert db.session.execute(db.select(db.func.count(User.id))).scalar() == 5
+        # two staff, officers of the province, a city and a county (A1), the province administrator (A6)
+        assert db.session.execute(db.select(db.func.count(User.id))).scalar() == 6
     assert "hb-county-officer" in result.output and "远安县卫生健康委员会" in result.output
     result = runner.invoke(args=["dev", "totp", "hb-officer"])
     assert result.exit_code == 0 and re.fullmatch(r"\d{6}\n", result.output)

@@ -1,0 +1,225 @@
+"""A7: reports for officers and administrators: applications by status, institution and
+county, and processing times per stage (median, 90th percentile), over a date range of
+submission; every table also as CSV.
+
+Each table is one function over the tenant's applications (the ORM filter limits them to
+the tenant), so a further filter (e.g. an officer's level) goes in one place per table.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import abort, make_response, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func
+from sqlalchemy.orm import aliased
+
+from portal.admin.views import bp
+from portal.extensions import db
+from portal.htmx import render
+from portal.institution.models import Institution
+from portal.tenants.models import Region, local_today
+from portal.workflow.models import Application, AuditLog, State
+
+CHINA = ZoneInfo("Asia/Shanghai")
+DEFAULT_DAYS = 90
+MAX_DAYS = 3 * 366
+DAY_SECONDS = 86400
+
+
+@dataclass
+class Range:
+    start: date
+    end: date  # inclusive
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The range as naive UTC instants (as stored): Beijing midnights."""
+        return beijing_midnight(self.start), beijing_midnight(self.end + timedelta(days=1))
+
+
+def beijing_midnight(d: date) -> datetime:
+    """The start of a Beijing day as a naive UTC instant (as the database stores times)."""
+    return datetime.combine(d, time(), CHINA).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def parse_date(text: str) -> date | None:
+    """A YYYY-MM-DD date, or None."""
+    try:
+        return date.fromisoformat(text.strip()) if len(text.strip()) == 10 else None
+    except ValueError:
+        return None
+
+
+def read_range(args) -> tuple[Range, dict[str, str], dict[str, str]]:
+    """The date range asked for (default: the last 90 days), the texts typed and the
+    problems by field."""
+    today = local_today()
+    typed = {"from": args.get("from", "")[:20], "to": args.get("to", "")[:20]}
+    errors = {}
+    start = parse_date(typed["from"]) if typed["from"] else today - timedelta(days=DEFAULT_DAYS - 1)
+    end = parse_date(typed["to"]) if typed["to"] else today
+    if start is None:
+        errors["from"] = _("Enter a date as YYYY-MM-DD.")
+    if end is None:
+        errors["to"] = _("Enter a date as YYYY-MM-DD.")
+    if start and end and start > end:
+        errors["to"] = _("The end date must not be before the start date.")
+    elif start and end and (end - start).days >= MAX_DAYS:
+        errors["to"] = _("Choose a range of at most three years.")
+    if errors:
+        start, end = today - timedelta(days=DEFAULT_DAYS - 1), today
+    typed = {"from": typed["from"] or start.isoformat(), "to": typed["to"] or end.isoformat()}
+    return Range(start, end), typed, errors
+
+
+def _in_range(r: Range):
+    lo, hi = r.bounds()
+    return and_(Application.submitted_at >= lo, Application.submitted_at < hi)
+
+
+APPROVED = case((Application.state == State.APPROVED, 1), else_=0)
+
+
+# ---- the tables: one function each -------------------------------------------------------
+
+def by_status(r: Range) -> list[tuple]:
+    rows = db.session.execute(
+        db.select(Application.state, func.count(Application.id)).where(_in_range(r))
+        .group_by(Application.state).order_by(Application.state)
+    ).all()
+    return [(state, n) for state, n in rows]
+
+
+def by_institution(r: Range) -> list[tuple]:
+    county = aliased(Region)
+    return [tuple(row) for row in db.session.execute(
+        db.select(Institution.name, county.name, func.count(Application.id), func.sum(APPROVED))
+        .join(Institution, Application.institution_id == Institution.id)
+        .join(county, Institution.county_id == county.id)
+        .where(_in_range(r))
+        .group_by(Institution.id, Institution.name, county.name)
+        .order_by(func.count(Application.id).desc(), Institution.name)
+    ).all()]
+
+
+def by_county(r: Range) -> list[tuple]:
+    county, city = aliased(Region), aliased(Region)
+    return [tuple(row) for row in db.session.execute(
+        db.select(city.name, county.name, county.code, func.count(Application.id), func.sum(APPROVED))
+        .join(Institution, Application.institution_id == Institution.id)
+        .join(county, Institution.county_id == county.id)
+        .outerjoin(city, county.parent_id == city.id)
+        .where(_in_range(r))
+        .group_by(county.id, county.code, county.name, city.name)
+        .order_by(county.code)
+    ).all()]
+
+
+def _summary(durations: list[float]) -> tuple[int, float | None, float | None]:
+    """How many, the median and the 90th percentile (linear between the nearest ranks), in days."""
+    if not durations:
+        return 0, None, None
+    days = sorted(d / DAY_SECONDS for d in durations)
+    p90 = days[0] if len(days) == 1 else statistics.quantiles(days, n=10, method="inclusive")[8]
+    return len(days), round(statistics.median(days), 1), round(p90, 1)
+
+
+def processing_times(r: Range) -> list[tuple]:
+    """Submitted → confirmed by the institution, confirmed → approved by the commission, over
+    the applications submitted in the range that reached the stage's end. The approval time
+    is the audit row of the approval (``decided_at`` moves when a registration is later
+    superseded)."""
+    approved = aliased(AuditLog)
+    rows = db.session.execute(
+        db.select(Application.submitted_at, Application.confirmed_at, approved.at)
+        .outerjoin(approved, and_(approved.entity == "application", approved.entity_id == Application.id,
+                                  approved.action == "approve"))
+        .where(_in_range(r), Application.confirmed_at.is_not(None))
+    ).all()
+    confirm = [(c - s).total_seconds() for s, c, _a in rows if c >= s]
+    approve = [(a - c).total_seconds() for _s, c, a in rows if a is not None and a >= c]
+    return [("confirm", *_summary(confirm)), ("approve", *_summary(approve))]
+
+
+# ---- the page and the CSV files ------------------------------------------------------------
+
+STAGES = {"confirm": _l("Submitted → confirmed by the institution"),
+          "approve": _l("Confirmed → approved by the commission")}
+
+
+def _state_label(state) -> str:
+    return {
+        "submitted": _("Waiting for the institution"), "rejected": _("Returned by the institution"),
+        "confirmed": _("Waiting for the commission"), "approved": _("Approved"),
+        "superseded": _("Replaced by a change"), "cancelled": _("Cancelled"), "expired": _("Expired"),
+        "draft": _("Draft"),
+    }.get(getattr(state, "value", state), str(state))
+
+
+def _tables(r: Range) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Every table: its column headings and rows of plain values."""
+    return {
+        "status": ([_("Status"), _("Applications")], [(_state_label(s), n) for s, n in by_status(r)]),
+        "institution": ([_("Institution"), _("County"), _("Applications"), _("Approved")],
+                        [(a, b, n, int(k or 0)) for a, b, n, k in by_institution(r)]),
+        "county": ([_("City"), _("County"), _("Code"), _("Applications"), _("Approved")],
+                   [(a or "", b, c, n, int(k or 0)) for a, b, c, n, k in by_county(r)]),
+        "times": ([_("Stage"), _("Applications"), _("Median (days)"), _("90th percentile (days)")],
+                  [(str(STAGES[s]), n, "" if m is None else m, "" if p is None else p)
+                   for s, n, m, p in processing_times(r)]),
+    }
+
+
+TITLES = {"status": _l("Applications by status"), "institution": _l("Applications by institution"),
+          "county": _l("Applications by county"), "times": _l("Processing times")}
+
+
+@bp.get("/reports")
+def reports():
+    r, typed, errors = read_range(request.args)
+    tables = _tables(r) if not errors else {}
+    return render("admin/reports.html", "report_block", status=422 if errors else 200, tables=tables,
+                  titles=TITLES, typed=typed, errors=errors, range=r, csv_url=csv_url)
+
+
+#: a cell a spreadsheet would read as a formula (CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+@bp.get("/reports.csv")
+def reports_csv():
+    table = request.args.get("table", "")
+    if table not in TITLES:
+        abort(404)
+    r, _typed, errors = read_range(request.args)
+    if errors:
+        abort(400)
+    headings, rows = _tables(r)[table]
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel reads UTF-8 only with the BOM
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([safe_cell(h) for h in headings])
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    response = make_response(out.getvalue().encode("utf-8"))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{table}-{r.start.isoformat()}-{r.end.isoformat()}.csv"')
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def csv_url(table: str, typed: dict) -> str:
+    return url_for("admin.reports_csv", table=table, **typed)
