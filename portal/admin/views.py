@@ -171,3 +171,6 @@ def close_identity_case(case_id: int):
         abort(409)
     flash(_("The case is closed and the doctor was told the reason."))
     return redirect_to(url_for("admin.identity_cases"))
+
+
+from portal.admin import imports  # noqa: E402,F401  (A2: its routes on this blueprint)
