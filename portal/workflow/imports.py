@@ -9,7 +9,15 @@ import hashlib
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
-from portal.admin.models import Category, ImportBatch, ImportKind, ImportStatus, Level, PracticeRecord, Qualification
+from portal.admin.models import (
+    Category,
+    ImportBatch,
+    ImportKind,
+    ImportStatus,
+    Level,
+    PracticeRecord,
+    Qualification,
+)
 from portal.extensions import db
 from portal.rules.imports import Preview
 from portal.tenants.models import utcnow
