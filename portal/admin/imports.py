@@ -42,7 +42,7 @@ CHUNK = 500
 FILE_MESSAGES = {
     "empty": _l("The file is empty."),
     "too_big": _l("The file is larger than %(mb)d MB. Split it into smaller files and import them one by one."),
-    "utf16": _l("The file is saved as UTF-16 (“Unicode text”). Save it as CSV (UTF-8) or CSV and upload it again."),
+    "utf16": _l("The file is saved as UTF-16 (“Unicode text”). Save it as “CSV UTF-8” and upload it again."),
     "encoding": _l("The file is neither UTF-8 nor GBK text. Save it as CSV (UTF-8) and upload it again."),
     "not_text": _l("This is not a CSV text file: it contains binary data. In the spreadsheet, choose “Save as” "
                    "and the CSV format."),
