@@ -78,6 +78,8 @@ ARGS: dict[str, list] = {
     "filing_id": [Hubei("filing")],
     "institution_id": [Hubei("hubei_institution")],
     "staff_id": [Hubei("hubei_staff"), Hubei("hubei_person_in_charge")],
+    "dataset": ["qualifications", "practice-records"],
+    "batch_id": [Hubei("import_batch")],
 }
 
 ROLES = ["gd-staff", "gd-officer", "gd-admin", "gd-doctor", "gd-new-doctor", "gd-drafting-doctor", "anonymous"]
@@ -232,6 +234,19 @@ def _registered_with_modification(app, hb_staff) -> int:
         return db.session.execute(db.select(ModificationRequest.id)).scalar_one()
 
 
+def _import_batch(app) -> int:
+    """A2: a Hubei CSV file waiting for the administrator's confirmation."""
+    from portal.admin.models import ImportBatch, ImportKind
+
+    content = "姓名,身份证号,证书编号,级别,类别,取得日期\n" + f"{HB_UNMATCHED['real_name']},{HB_UNMATCHED['id_number']},H1,执业医师,临床,2020-09-01\n"
+    with in_tenant(app, "hubei"):
+        batch = ImportBatch(kind=ImportKind.QUALIFICATIONS, sha256="0" * 64, content=content, file_name="湖北.csv",
+                            rows=1, created_by_id=user_id(app, "hubei", "hb-officer"))
+        db.session.add(batch)
+        db.session.commit()
+        return batch.id
+
+
 def _site_filing(app) -> int:
     from portal.workflow.models import SiteFiling
 
@@ -289,7 +304,7 @@ def world(app):
              "hubei_person_in_charge": user_id(app, "hubei", "hb-county-staff"),
              "photo": _photo_of(app, applicant.app_id), "modification": modification,
              "identity_case": _case_of(app),
-             "filing": _site_filing(app)},
+             "filing": _site_filing(app), "import_batch": _import_batch(app)},
         walked={"gd-doctor": gd_confirmed, "gd-new-doctor": gd_waiting, "gd-drafting-doctor": gd_drafting},
     )
     for role, b, page in [("gd-staff", gd_staff, "/guangdong/institution/activations"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import enum_column
@@ -77,3 +77,40 @@ class IdentityCase(TenantScoped, db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
 
     user = relationship("User")
+
+
+class ImportKind(enum.StrEnum):
+    QUALIFICATIONS = "qualifications"  # Q1
+    PRACTICE_RECORDS = "practice-records"  # Q2
+
+
+class ImportStatus(enum.StrEnum):
+    PENDING = "pending"  # previewed, valid, waiting for the administrator's confirmation
+    IMPORTED = "imported"  # written, in one transaction
+
+
+class ImportBatch(TenantScoped, db.Model):
+    """An uploaded CSV file of reference data (A2), kept between the preview and the
+    confirmation so the confirmation writes exactly what was previewed (checked again then)."""
+
+    __tablename__ = "import_batch"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ImportKind] = mapped_column(enum_column(ImportKind))
+    status: Mapped[ImportStatus] = mapped_column(enum_column(ImportStatus), default=ImportStatus.PENDING)
+    file_name: Mapped[str] = mapped_column(String(200), default="")
+    #: SHA-256 of the decoded text, checked again at confirmation
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    #: the decoded text (UTF-8), whatever the file's encoding was
+    content: Mapped[str] = mapped_column(Text)
+    #: data lines in the file
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    #: at import: records written, and records already there with the same values
+    new_count: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    imported_at: Mapped[datetime | None]
+
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    imported_by = relationship("User", foreign_keys=[imported_by_id])

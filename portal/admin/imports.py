@@ -1,0 +1,282 @@
+"""A2: the province administrator imports qualification records (Q1) and practice records made
+before the portal (Q2) from CSV files: upload, a preview with a line-by-line error report,
+then one confirmation that writes the whole file in one transaction, or nothing.
+
+Only the province administrator (Role.ADMIN) imports, as SPEC's table of roles says: these
+records decide who is verified at sign-up (D2), and officers decide identity cases (A3)
+against them; they do not write them. An officer is answered 404, like any other role.
+
+A valid file is kept as a pending ``ImportBatch`` (tenant-scoped, so another tenant's batch id
+answers 404); the confirmation names the batch and checks the whole file again against the
+records as they are then. A file with an error, or with nothing new, is not kept at all."""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+
+from portal import workflow
+from portal.accounts import role_required
+from portal.accounts.models import Role
+from portal.admin.models import ImportBatch, ImportKind, ImportStatus, PracticeRecord, Qualification
+from portal.admin.views import bp
+from portal.extensions import db
+from portal.htmx import redirect_to, render
+from portal.rules import imports as rules
+from portal.tenants.models import local_today
+from portal.workflow import imports as import_workflow
+from portal.workflow.models import Application
+
+IMPORT_ROLES = (Role.ADMIN,)
+#: errors listed on the page (the count says how many more there are)
+REPORT_LIMIT = 200
+#: rows shown as a sample of what will be written
+SAMPLE = 20
+#: certificate numbers or ID numbers per IN (...) query
+CHUNK = 500
+
+FILE_MESSAGES = {
+    "empty": _l("The file is empty."),
+    "too_big": _l("The file is larger than %(mb)d MB. Split it into smaller files and import them one by one."),
+    "utf16": _l("The file is saved as UTF-16 (“Unicode text”). Save it as “CSV UTF-8” and upload it again."),
+    "encoding": _l("The file is neither UTF-8 nor GBK text. Save it as CSV (UTF-8) and upload it again."),
+    "not_text": _l("This is not a CSV text file: it contains binary data. In the spreadsheet, choose “Save as” "
+                   "and the CSV format."),
+    "duplicate_column": _l("The column “%(column)s” appears twice in the first line."),
+    "missing_columns": _l("The first line must name the columns, as in the template. Missing: %(columns)s."),
+    "no_rows": _l("The file names the columns but has no records."),
+    "csv": _l("The file cannot be read as CSV near line %(line)d (check the quotation marks)."),
+}
+
+LINE_MESSAGES = {
+    "required": _l("This value is missing."),
+    "line_width": _l("The line has %(found)d values, the first line names %(expected)d columns."),
+    "name_length": _l("A legal name has 2 to 30 characters."),
+    "name_chars": _l("A legal name is written in Chinese characters (a middle dot · is allowed), no letters or "
+                     "digits."),
+    "id_length": _l("A resident ID number has 18 characters."),
+    "id_format": _l("A resident ID number is 17 digits followed by a digit or X."),
+    "id_checksum": _l("This ID number is not valid: its check digit does not match."),
+    "id_birth_date": _l("The birth date in this ID number is not a real date."),
+    "certificate": _l("Letters, digits and hyphens only, at most %(max)d characters."),
+    "level": _l("Write 执业医师 or 执业助理医师 (practitioner or assistant)."),
+    "category": _l("Write 临床, 中医, 口腔 or 公共卫生 (clinical, tcm, dental or public_health)."),
+    "flag": _l("Write 是 or 否 (yes or no), or leave it empty for 否."),
+    "rural_practitioner": _l("Only an assistant qualification can be a rural general one (乡村全科)."),
+    "date": _l("Write the date as 2024-09-01."),
+    "date_future": _l("This date is in the future."),
+    "date_before_birth": _l("This date is before the birth date in the ID number."),
+    "too_long": _l("At most %(max)d characters."),
+    "scope_unknown": _l("Not in the practice-scope catalogue: %(names)s. Separate scopes with 、 or ;."),
+    "scope_mixed": _l("These scopes belong to different categories; one registration has one category."),
+    "scope_category": _l("Not a scope of the category of this doctor's qualification records: %(names)s."),
+    "duplicate": _l("This certificate number is already on line %(line)d."),
+    "id_other_name_in_file": _l("This ID number is on line %(line)d with another name."),
+    "id_other_name_in_records": _l("The records of this province have this ID number with another name."),
+    "conflict": _l("This certificate number is already recorded with other values (%(fields)s). The import "
+                   "does not overwrite records: correct the line, or remove it."),
+    "portal_number": _l("This number belongs to a registration issued on the portal."),
+}
+
+TITLES = {
+    ImportKind.QUALIFICATIONS: _l("Qualification records"),
+    ImportKind.PRACTICE_RECORDS: _l("Practice records made before the portal"),
+}
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("CSV file (UTF-8 or GBK)"), render_kw={"accept": ".csv,text/csv"})
+
+
+def _kind(dataset: str) -> ImportKind:
+    try:
+        return ImportKind(dataset)
+    except ValueError:
+        abort(404)
+
+
+def _batch(batch_id: int) -> ImportBatch:
+    batch = db.session.get(ImportBatch, batch_id)  # another tenant's finds nothing (T3)
+    if batch is None:
+        abort(404)
+    return batch
+
+
+# ---- what the tenant holds, for one file -----------------------------------------------------
+
+def _chunks(values):
+    values = sorted(values)
+    for i in range(0, len(values), CHUNK):
+        yield values[i:i + CHUNK]
+
+
+def _plain(value):
+    return value.value if hasattr(value, "value") else value
+
+
+def holdings(kind: ImportKind, records: list[rules.Record]) -> rules.Holdings:
+    """The tenant's records with the file's certificate numbers and ID numbers, as plain data
+    for ``rules.compare``: a fixed number of queries per 500 lines, whatever the tenant holds."""
+    model = Qualification if kind is ImportKind.QUALIFICATIONS else PracticeRecord
+    fields = rules.FIELDS[kind.value]
+    held = rules.Holdings()
+    for chunk in _chunks({r.values["certificate_no"] for r in records}):
+        columns = [model.certificate_no, *(getattr(model, f) for f in fields)]
+        for row in db.session.execute(db.select(*columns).where(model.certificate_no.in_(chunk))):
+            held.existing[row[0]] = {f: _plain(v) for f, v in zip(fields, row[1:], strict=True)}
+        if kind is ImportKind.PRACTICE_RECORDS:
+            held.portal_numbers |= set(db.session.execute(
+                db.select(Application.certificate_no).where(Application.certificate_no.in_(chunk))).scalars())
+    for chunk in _chunks({r.values["id_number"] for r in records}):
+        for other in (Qualification, PracticeRecord):
+            for name, id_number in db.session.execute(
+                    db.select(other.name, other.id_number).where(other.id_number.in_(chunk)).distinct()):
+                held.names_by_id.setdefault(id_number, set()).add(name)
+        if kind is ImportKind.PRACTICE_RECORDS:
+            for name, id_number, category in db.session.execute(
+                    db.select(Qualification.name, Qualification.id_number, Qualification.category)
+                    .where(Qualification.id_number.in_(chunk), Qualification.cancelled_on.is_(None))):
+                held.categories.setdefault((name, id_number), set()).add(category.value)
+    return held
+
+
+def preview_of(kind: ImportKind, text: str) -> rules.Preview:
+    """The whole file checked line by line and against the records; ImportFileError when the
+    file as a whole cannot be read."""
+    parsed = rules.parse(text, kind.value)
+    records, problems = rules.validate(parsed, local_today())
+    return rules.compare(parsed, records, problems, holdings(kind, records))
+
+
+# ---- wording --------------------------------------------------------------------------------
+
+def _column_label(preview: rules.Preview, key: str | None) -> str:
+    if key is None:
+        return ""
+    if key in preview.headers:
+        return preview.headers[key]
+    return next(c.header for c in rules.COLUMNS[preview.kind] if c.key == key)
+
+
+def report(preview: rules.Preview) -> list[tuple[int, str, str]]:
+    """(line, column as headed in the file, message in the user's language), in line order."""
+    out = []
+    for p in preview.problems[:REPORT_LIMIT]:
+        params = dict(p.params)
+        if "fields" in params:
+            params["fields"] = "、".join(_column_label(preview, f) for f in params["fields"])
+        out.append((p.line, _column_label(preview, p.column), str(LINE_MESSAGES[p.key]) % params))
+    return out
+
+
+def file_message(exc: rules.ImportFileError) -> str:
+    return str(FILE_MESSAGES[exc.key]) % exc.params
+
+
+# ---- pages ----------------------------------------------------------------------------------
+
+def _index(status: int = 200, errors: dict | None = None):
+    batches = db.session.execute(
+        db.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(10)
+    ).scalars().all()
+    return render("admin/imports.html", status=status, kinds=list(ImportKind), titles=TITLES, columns=rules.COLUMNS,
+                  form=UploadForm(formdata=None), errors=errors or {}, batches=batches,
+                  max_mb=rules.MAX_BYTES // (1024 * 1024))
+
+
+def _preview_page(kind: ImportKind, preview: rules.Preview | None, batch: ImportBatch | None = None,
+                  status: int = 200, file_name: str = "", note: str | None = None):
+    return render("admin/import_preview.html", status=status, kind=kind, title=TITLES[kind], preview=preview,
+                  batch=batch, report=report(preview) if preview else [], sample=preview.new[:SAMPLE] if preview else [],
+                  fields=rules.FIELDS[kind.value], label=lambda key: _column_label(preview, key),
+                  file_name=batch.file_name if batch else file_name, note=note, form=FlaskForm())
+
+
+@bp.get("/imports")
+@role_required(*IMPORT_ROLES)
+def imports():
+    return _index()
+
+
+@bp.get("/imports/<dataset>/template.csv")
+@role_required(*IMPORT_ROLES)
+def import_template(dataset: str):
+    kind = _kind(dataset)
+    response = make_response(rules.template(kind.value))
+    response.mimetype = "text/csv"
+    response.charset = "utf-8"
+    response.headers["Content-Disposition"] = f"attachment; filename={kind.value}-template.csv"
+    return response
+
+
+@bp.post("/imports/<dataset>")
+@role_required(*IMPORT_ROLES)
+def upload_import(dataset: str):
+    kind = _kind(dataset)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    upload = form.file.data
+    if upload is None or not getattr(upload, "filename", ""):
+        return _index(422, {kind: _("Choose the CSV file to import.")})
+    raw = upload.stream.read(rules.MAX_BYTES + 1)
+    try:
+        text = rules.decode(raw)
+        preview = preview_of(kind, text)
+    except rules.ImportFileError as exc:
+        return _index(413 if exc.key == "too_big" else 422, {kind: file_message(exc)})
+    if not preview.valid:  # nothing is kept: the administrator corrects the file and uploads it again
+        return _preview_page(kind, preview, status=422, file_name=upload.filename)
+    if not preview.new:  # the same file again: nothing to write, and nothing is written
+        return _preview_page(kind, preview, file_name=upload.filename)
+    batch = import_workflow.stage(kind, text, upload.filename, preview.total, current_user)
+    return redirect_to(url_for("admin.import_batch", batch_id=batch.id))
+
+
+def _checked_again(batch: ImportBatch) -> tuple[rules.Preview | None, str | None]:
+    try:
+        return preview_of(batch.kind, batch.content), None
+    except rules.ImportFileError as exc:
+        return None, file_message(exc)
+
+
+@bp.get("/imports/batches/<int:batch_id>")
+@role_required(*IMPORT_ROLES)
+def import_batch(batch_id: int):
+    batch = _batch(batch_id)
+    if batch.status is not ImportStatus.PENDING:
+        return _preview_page(batch.kind, None, batch)
+    preview, error = _checked_again(batch)  # the records may have changed since the upload
+    return _preview_page(batch.kind, preview, batch, note=error)
+
+
+@bp.post("/imports/batches/<int:batch_id>/confirm")
+@role_required(*IMPORT_ROLES)
+def confirm_import(batch_id: int):
+    batch = _batch(batch_id)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if batch.status is not ImportStatus.PENDING:
+        return _preview_page(batch.kind, None, batch, status=409,
+                             note=_("This file was already imported: nothing was written again."))
+    if request.form.get("sha256") != batch.sha256:  # the page confirmed was not this file's preview
+        return _preview_page(batch.kind, None, batch, status=409,
+                             note=_("This is not the file you previewed. Reload the page. Nothing was written."))
+    preview, error = _checked_again(batch)
+    if preview is None or not preview.valid:
+        return _preview_page(batch.kind, preview, batch, status=409,
+                             note=error or _("The records changed since the preview. Nothing was written."))
+    try:
+        import_workflow.import_batch(batch, current_user, preview)
+    except workflow.WrongState:
+        db.session.rollback()
+        return _preview_page(batch.kind, None, _batch(batch_id), status=409,
+                             note=_("The records changed meanwhile. Nothing was written."))
+    flash(_("Imported: %(new)d new records; %(unchanged)d were already recorded.",
+            new=batch.new_count, unchanged=batch.unchanged_count))
+    return redirect_to(url_for("admin.import_batch", batch_id=batch.id))
