@@ -46,6 +46,9 @@ DEV_SECRET_KEY = "dev-only-not-secret"
 
 class Default:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    #: while rotating SECRET_KEY: the old key(s), comma-separated; sessions they signed stay
+    #: valid (docs/operations.md)
+    SECRET_KEY_FALLBACKS = [k for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k]
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'portal.sqlite3'}"
     )

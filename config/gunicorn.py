@@ -48,6 +48,8 @@ logconfig_dict = {
 #: the app is imported once in the master and forked: the workers share its code pages, and a
 #: bad setting stops the master at once with the message saying which (portal/ops/settings.py)
 preload_app = True
+#: gunicorn 24+ opens a control socket in $HOME; two app servers on one host would share it
+control_socket_disable = True
 
 
 def child_exit(server, worker):

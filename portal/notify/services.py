@@ -108,11 +108,13 @@ def work(once: bool = False, interval: float = 1.0, stop: threading.Event | None
     """Deliver until ``stop`` is set (SIGTERM: the message in hand is finished first)."""
     stop = stop or threading.Event()
     while not stop.is_set():
+        pause = interval
         try:
             deliver_pending(stop=stop)
-        except Exception:  # the database went away a moment: log it and try again
+        except Exception:  # the database went away a moment: log it, try again a little later
             db.session.rollback()
             log.exception("outbox delivery failed")
+            pause = max(interval, 5.0)
         if once:
             return
-        stop.wait(interval)
+        stop.wait(pause)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import functools
 import os
 
-from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app, jsonify
+from sqlalchemy import inspect, text
 
 from portal.extensions import db
 
@@ -29,13 +29,17 @@ def migration_heads() -> tuple[str, ...]:
 
 
 def _database() -> dict:
-    db.session.execute(db.text("SELECT 1"))
+    db.session.execute(text("SELECT 1"))
     return {"ok": True}
 
 
 def _migrations() -> dict:
     with db.engine.connect() as conn:
-        current = tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
+        # Alembic's own table, read as `flask db current` does (without its log lines)
+        if inspect(conn).has_table("alembic_version"):
+            current = tuple(sorted(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()))
+        else:
+            current = ()
     head = migration_heads()
     return {"ok": current == head, "current": list(current), "head": list(head)}
 

@@ -70,6 +70,8 @@ def test_ready_at_head_and_not_ready_when_the_outbox_is_stuck(demo, at_head):
 def test_not_ready_without_the_database(tmp_path):
     cut_off = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/no/such/dir/db.sqlite3"})
     status, body = _ready(cut_off)
+    with cut_off.app_context():
+        db.engine.dispose()
     assert status == 503 and body["checks"] == {"database": {"ok": False, "error": "OperationalError"}}
 
 

@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from portal import create_app
+from portal.extensions import db
 from portal.ops.settings import SettingsError
 from tests.conftest import Browser
 from tests.ops.cluster import ROOT, base_env
@@ -79,8 +80,6 @@ def behind_proxy(app):
                                      "TRUSTED_PROXIES": 1, "CREDENTIAL_RATE_LIMIT": "2 per minute"})
     yield proxied
     with proxied.app_context():
-        from portal.extensions import db
-
         db.engine.dispose()
 
 
@@ -103,3 +102,27 @@ def test_without_a_trusted_proxy_a_forged_header_does_not_escape_the_limit(demo,
     assert demo.config["TRUSTED_PROXIES"] == 0
     assert _login_tries(demo, "198.51.100.20", 2) == [422, 422]
     assert _login_tries(demo, "198.51.100.21", 1) == [429]
+
+
+def test_rotating_the_secret_key_keeps_sessions_signed_with_the_old_one(demo):
+    """docs/operations.md: the new SECRET_KEY with the old one in SECRET_KEY_FALLBACKS."""
+    from tests.helpers import staff_login
+
+    url = demo.config["SQLALCHEMY_DATABASE_URI"]
+    staff = staff_login(demo, "hb-county-staff")
+    cookie = staff.client.get_cookie("session")
+    assert staff.client.get("/hubei/institution/activations").status_code == 200
+
+    def after_rotation(fallbacks: list[str]) -> int:
+        rotated = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(32),
+                                         "SECRET_KEY_FALLBACKS": fallbacks})
+        client = rotated.test_client()
+        client.set_cookie("session", cookie.value)
+        try:
+            return client.get("/hubei/institution/activations").status_code
+        finally:
+            with rotated.app_context():
+                db.engine.dispose()
+
+    assert after_rotation([demo.config["SECRET_KEY"]]) == 200
+    assert after_rotation([]) == 303  # without the fallback: logged out, sent to log in
