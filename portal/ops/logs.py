@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
 
-access_log = logging.getLogger("portal.access")
+access_log = logging.getLogger("portal_access")
 
 #: an incoming X-Request-ID (set by the proxy) is kept when it looks like one
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")

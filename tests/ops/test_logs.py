@@ -68,7 +68,7 @@ def test_a_journey_logs_json_lines_without_personal_data(demo, captured, http_ga
 
     lines = [line for line in stream.getvalue().splitlines() if line.strip()]
     entries = [json.loads(line) for line in lines]  # every line is one JSON object
-    requests = [e for e in entries if e["logger"] == "portal.access"]
+    requests = [e for e in entries if e["logger"] == "portal_access"]
     assert len(requests) > 30
     assert all(re.fullmatch(r"[0-9a-f]{32}", e["request_id"]) for e in requests)
     assert len({e["request_id"] for e in requests}) == len(requests)
