@@ -7,7 +7,7 @@ HTMX_VERSION := $(shell sed -n 's/.*"htmx.org": *"\([0-9.]*\)".*/\1/p' package.j
 HTMX_JS := portal/static/vendor/htmx-$(HTMX_VERSION).min.js
 export FLASK_APP := app.py
 
-.PHONY: run test install static translations messages migrate demo clean
+.PHONY: run serve test install static translations messages migrate demo clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -51,6 +51,19 @@ run: demo
 	@$(BIN)/flask notify work & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --debug
+
+# Production (README "Production"): gunicorn with config/gunicorn.py and NOTIFY_WORKERS
+# notification workers, against DATABASE_URL, with every setting from the environment.
+# Run `make migrate` first (once, from one machine: docs/operations.md).
+NOTIFY_WORKERS ?= 1
+serve: install
+	@export PORTAL_CONFIG=$${PORTAL_CONFIG:-production}; \
+	export PROMETHEUS_MULTIPROC_DIR=$${PROMETHEUS_MULTIPROC_DIR:-$$(mktemp -d)}; \
+	$(BIN)/python -c 'from portal import create_app; create_app()' || exit 1; \
+	pids=""; \
+	for i in $$(seq $(NOTIFY_WORKERS)); do $(BIN)/flask notify work & pids="$$pids $$!"; done; \
+	trap 'kill -TERM $$pids 2>/dev/null; wait $$pids' EXIT INT TERM; \
+	$(BIN)/gunicorn -c config/gunicorn.py app:app
 
 test: install
 	$(BIN)/pytest -q

@@ -36,8 +36,30 @@ def holiday_schedules() -> dict:
     return copy.deepcopy(_holidays_file())
 
 
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
+
+
+def _env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return value in ("1", "true", "yes", "on") if value else default
+
+
+#: the development key: production refuses to start with it (portal/ops/settings.py)
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
 class Default:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    #: while rotating SECRET_KEY: the old key(s), comma-separated; sessions they signed stay
+    #: valid (docs/operations.md)
+    SECRET_KEY_FALLBACKS = [k for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k]
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'portal.sqlite3'}"
     )
@@ -51,8 +73,35 @@ class Default:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     MAIL_SUPPRESS_SEND = True
-    MAIL_DEFAULT_SENDER = "noreply@physician-portal.local"
-    SMS_GATEWAY = "dev"  # dev: the outbox page and `flask notify outbox` are the gateway
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@physician-portal.local")
+    # ---- settings a province's IT team gives in the environment (README "Production") ----
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _env_flag("MAIL_USE_TLS")
+    MAIL_USE_SSL = _env_flag("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    #: "dev": the outbox page and `flask notify outbox` are the gateway; "http": the HTTP
+    #: adapter (portal/notify/gateways.py) posts to SMS_GATEWAY_URL
+    SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "dev")
+    SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+    SMS_GATEWAY_USER = os.environ.get("SMS_GATEWAY_USER", "")
+    SMS_GATEWAY_PASSWORD = os.environ.get("SMS_GATEWAY_PASSWORD", "")
+    #: the template registered with the SMS provider; the message text is its one parameter
+    SMS_GATEWAY_TEMPLATE = os.environ.get("SMS_GATEWAY_TEMPLATE", "")
+    SMS_GATEWAY_TIMEOUT = _env_float("SMS_GATEWAY_TIMEOUT", 10.0)
+    #: how many reverse proxies in front of the app set X-Forwarded-For/-Proto (ProxyFix):
+    #: 0 when the app is reached directly, 1 behind one nginx
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+    #: one JSON object per log line (portal/ops/logs.py); on by default in production
+    LOG_JSON = _env_flag("LOG_JSON")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    #: /metrics answers a request from these networks (comma-separated) or with
+    #: "Authorization: Bearer METRICS_TOKEN"; anyone else gets 404
+    METRICS_ALLOW = os.environ.get("METRICS_ALLOW", "127.0.0.1/32,::1/128")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    #: /readyz answers 503 when the oldest undelivered outbox message is older than this
+    READY_OUTBOX_MAX_AGE = _env_int("READY_OUTBOX_MAX_AGE", 900)
     #: portal/web.py registers the compression hook itself, so that a form's errors (422) and
     #: other 4xx pages are compressed too (the library compresses only 2xx answers) (P3)
     COMPRESS_REGISTER = False
@@ -71,6 +120,8 @@ class Default:
     #: since the in-memory store counts per process
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    #: several portals sharing one Redis keep their counters apart by this prefix
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     # no X-RateLimit-* headers: they would differ between two otherwise identical answers
     # (D6 must not tell whether an account exists); a 429 carries Retry-After (portal/web.py)
     RATELIMIT_HEADERS_ENABLED = False
@@ -81,7 +132,7 @@ class Default:
     VERIFY_RATE_LIMIT = "30 per 10 minutes"
     #: log-in, TOTP, sign-up and password-reset posts per client IP (a shared hospital NAT
     #: must still get through, hence generous)
-    CREDENTIAL_RATE_LIMIT = "60 per 10 minutes"
+    CREDENTIAL_RATE_LIMIT = os.environ.get("CREDENTIAL_RATE_LIMIT", "60 per 10 minutes")
 
 
 class Development(Default):
@@ -99,11 +150,20 @@ class Testing(Default):
 
 
 class Production(Default):
+    """Everything from the environment; portal/ops/settings.py refuses to start without a
+    real SECRET_KEY, a DATABASE_URL, a REDIS_URL, an SMS gateway, or with DEBUG on."""
+
     DEBUG = False
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-session"
     MAIL_SUPPRESS_SEND = False
     FORCE_HTTPS = True
+    SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "http")
+    LOG_JSON = _env_flag("LOG_JSON", True)
+    # behind a proxy on the same host every request would come from loopback: by token only
+    METRICS_ALLOW = os.environ.get("METRICS_ALLOW", "")
+    # an SQL error in a log line must not carry the ID number it was about (SEC5)
+    SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True, "pool_pre_ping": True}
 
 
 CONFIGS = {

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 
 from portal.accounts.models import CodePurpose, OneTimeCode, User
 from portal.extensions import db
@@ -57,8 +57,19 @@ class Issued:
     row: OneTimeCode
 
 
+def _one_sender_at_a_time(destination: str) -> None:
+    """Two requests asking for a code to one destination at the same moment, on two app
+    servers, take turns (PostgreSQL: an advisory lock held until the caller commits), so each
+    counts what the other sent: the cool-down and the hourly cap hold across processes. (On
+    SQLite writers are serialised by the database lock; production runs on PostgreSQL.)"""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                           {"key": f"code-send:{destination}"})
+
+
 def check_send_limits(destination: str, purpose: CodePurpose, rules: dict) -> None:
     """SEC2: a resend cool-down per kind of code, and a cap on sends per destination per hour."""
+    _one_sender_at_a_time(destination)
     now = utcnow()
     last = db.session.execute(
         db.select(func.max(OneTimeCode.created_at)).where(

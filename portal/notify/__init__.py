@@ -33,9 +33,17 @@ notify_cli = AppGroup("notify", help="Deliver and inspect notifications.")
 
 @notify_cli.command("work")
 @click.option("--once", is_flag=True, help="Deliver what is due and exit.")
-def work_command(once: bool) -> None:
-    """Deliver queued SMS and email with retries (SEC7)."""
-    work(once=once)
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between looks at the outbox.")
+def work_command(once: bool, interval: float) -> None:
+    """Deliver queued SMS and email with retries (SEC7). Several may run at once on
+    PostgreSQL; SIGTERM or Ctrl-C finishes the message in hand, then exits."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    work(once=once, interval=interval, stop=stop)
 
 
 @notify_cli.command("remind")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import time
+import threading
 from datetime import timedelta
 
-from flask import current_app
 from flask_mail import Message
 
 from portal.extensions import db, mail
+from portal.notify.gateways import DeliveryError, sms_gateway
 from portal.notify.models import OutboxMessage
 from portal.tenants.models import utcnow
 
@@ -33,65 +33,88 @@ def notify_user(user, body: str, *, subject: str = "", sms: bool = True, email: 
         queue("email", user.email, body, subject=subject or body[:60], user_id=user.id)
 
 
-class DeliveryError(Exception):
-    pass
-
-
-class DevSmsGateway:
-    """Development: the outbox page and `flask notify outbox` are the phone."""
-
-    def send(self, recipient: str, body: str) -> None:
-        return None
-
-
-def sms_gateway():
-    name = current_app.config.get("SMS_GATEWAY", "dev")
-    if name == "dev":
-        return DevSmsGateway()
-    raise DeliveryError(f"unknown SMS gateway {name!r}")
-
-
 def deliver(msg: OutboxMessage) -> None:
+    """Hand one message to its gateway; raises when it was not accepted."""
     if msg.channel == "sms":
-        sms_gateway().send(msg.recipient, msg.body)
+        sms_gateway().send(msg.recipient, msg.body, key=f"outbox-{msg.id}")
     elif msg.channel == "email":
-        mail.send(Message(subject=msg.subject, recipients=[msg.recipient], body=msg.body))
+        mail.send(Message(subject=msg.subject, recipients=[msg.recipient], body=msg.body,
+                          extra_headers={"X-Outbox-Id": str(msg.id)}))
     else:
         raise DeliveryError(f"unknown channel {msg.channel!r}")
 
 
-def deliver_pending(limit: int = 50) -> int:
-    """Deliver what is due, one message per transaction; returns how many were sent."""
-    now = utcnow()
+def _claim() -> OutboxMessage | None:
+    """The oldest message that is due, locked for this transaction. On PostgreSQL, ``FOR
+    UPDATE SKIP LOCKED``: several workers each take a different message, never the same one.
+    (SQLite has no row locks: run one worker there.)"""
     stmt = (
         db.select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_try_at <= now)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_try_at <= utcnow())
         .order_by(OutboxMessage.id)
-        .limit(limit)
+        .limit(1)
         .execution_options(all_tenants=True)
     )
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
-    sent = 0
-    for msg in db.session.execute(stmt).scalars().all():
-        try:
-            deliver(msg)
-        except Exception as exc:  # any gateway failure: retry later with backoff
-            msg.attempts += 1
-            msg.next_try_at = utcnow() + min(timedelta(seconds=2**msg.attempts), MAX_BACKOFF)
-            msg.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            log.warning("outbox message %s failed (attempt %s)", msg.id, msg.attempts)
-        else:
-            msg.attempts += 1
-            msg.sent_at = utcnow()
-            sent += 1
+    return db.session.execute(stmt).scalars().first()
+
+
+def deliver_one() -> bool | None:
+    """Claim, deliver and record one message in one transaction: True when it was sent,
+    False when the gateway failed (tried again later, with backoff), None when nothing is due."""
+    from portal.ops.metrics import MESSAGES_FAILED, MESSAGES_SENT
+
+    msg = _claim()
+    if msg is None:
+        db.session.rollback()
+        return None
+    msg.attempts += 1
+    try:
+        deliver(msg)
+    except Exception as exc:  # any gateway failure: retry later with backoff
+        msg.next_try_at = utcnow() + min(timedelta(seconds=2**msg.attempts), MAX_BACKOFF)
+        msg.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        # the id and our own words only: never the recipient or the body, nor a mail
+        # server's answer, which may repeat the address (SEC5)
+        reason = str(exc) if isinstance(exc, DeliveryError) else type(exc).__name__
+        log.warning("outbox message %s not delivered (attempt %s): %s", msg.id, msg.attempts, reason,
+                    extra={"outbox_id": msg.id, "channel": msg.channel})
+        MESSAGES_FAILED.labels(msg.channel).inc()
+        sent = False
+    else:
+        msg.sent_at = utcnow()
+        MESSAGES_SENT.labels(msg.channel).inc()
+        sent = True
     db.session.commit()
     return sent
 
 
-def work(once: bool = False, interval: float = 1.0) -> None:
-    while True:
-        deliver_pending()
+def deliver_pending(limit: int = 50, stop: threading.Event | None = None) -> int:
+    """Deliver what is due, one message per transaction, until nothing is due, ``limit``
+    messages were tried or ``stop`` is set; returns how many were sent."""
+    sent = 0
+    for _ in range(limit):
+        if stop is not None and stop.is_set():
+            break
+        outcome = deliver_one()
+        if outcome is None:
+            break
+        sent += bool(outcome)
+    return sent
+
+
+def work(once: bool = False, interval: float = 1.0, stop: threading.Event | None = None) -> None:
+    """Deliver until ``stop`` is set (SIGTERM: the message in hand is finished first)."""
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        pause = interval
+        try:
+            deliver_pending(stop=stop)
+        except Exception:  # the database went away a moment: log it, try again a little later
+            db.session.rollback()
+            log.exception("outbox delivery failed")
+            pause = max(interval, 5.0)
         if once:
             return
-        time.sleep(interval)
+        stop.wait(pause)

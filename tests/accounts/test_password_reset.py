@@ -64,7 +64,7 @@ def _session_data(value: str) -> dict:
 def comparable(response, typed: str = "") -> tuple:
     """Everything an observer sees of an answer (status, headers, cookies and what the
     session cookie holds, the body), without the CSRF token (random per session) and the
-    user name they typed themselves."""
+    user name they typed themselves, and the request id (random per request, issue 7)."""
     def mask(text: str) -> str:
         return text.replace(typed, "USERNAME") if typed else text
 
@@ -79,7 +79,7 @@ def comparable(response, typed: str = "") -> tuple:
             shown = mask(repr(sorted(data.items())))
         cookies.append(header.replace(value, "VALUE", 1) if value else header)
         cookies.append(f"{name}: {shown}")
-    headers = {k: v for k, v in response.headers.items() if k not in ("Set-Cookie", "Content-Length")}
+    headers = {k: v for k, v in response.headers.items() if k not in ("Set-Cookie", "Content-Length", "X-Request-ID")}
     return response.status_code, headers, sorted(cookies), body
 
 

@@ -1,0 +1,60 @@
+"""gunicorn settings for `make serve` (README "Production"): `gunicorn -c config/gunicorn.py app:app`.
+
+Every value can be changed from the environment without editing this file."""
+
+import multiprocessing
+import os
+
+#: behind the province's reverse proxy on the same host; set GUNICORN_BIND=0.0.0.0:8000 when
+#: the proxy is elsewhere (and TRUSTED_PROXIES to the number of proxies in front)
+bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+
+#: synchronous workers, the usual 2 × cores + 1: a request waits mostly on PostgreSQL
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+worker_class = "sync"
+
+#: a request running longer than this is killed and logged (uploads are at most 6 MB)
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+#: on SIGTERM (a deploy), requests in hand get this long to finish
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+#: keep-alive with the proxy
+keepalive = 5
+#: a worker is replaced after this many requests (with jitter), so no leak grows for ever
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
+#: request line and headers bounded (a forged giant header is refused before Flask)
+limit_request_line = 8190
+limit_request_fields = 100
+
+#: the access log is the app's own "request" line (portal/ops/logs.py): JSON with the request
+#: id, tenant and user id, and the path WITHOUT the query string. gunicorn's own access log
+#: (whose usual format carries the query string and the referrer) stays off.
+accesslog = None
+#: gunicorn's own messages (start, worker timeouts) as JSON lines on stderr too
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "portal.ops.logs.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    "root": {"handlers": ["stderr"], "level": loglevel.upper()},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stderr"], "level": loglevel.upper(), "propagate": False},
+        "gunicorn.access": {"handlers": [], "propagate": False},
+    },
+}
+
+#: the app is imported once in the master and forked: the workers share its code pages, and a
+#: bad setting stops the master at once with the message saying which (portal/ops/settings.py)
+preload_app = True
+#: gunicorn 24+ opens a control socket in $HOME; two app servers on one host would share it
+control_socket_disable = True
+
+
+def child_exit(server, worker):
+    """Prometheus multiprocess mode: a dead worker's live gauges are dropped."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

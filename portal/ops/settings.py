@@ -1,0 +1,54 @@
+"""Production refuses to start on settings that would make it unsafe or silently broken, and
+says which environment variable to set (README "Production")."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.helpers import get_debug_flag
+
+#: shorter than this, a SECRET_KEY is not a real one (it signs sessions and keys the code hashes)
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(RuntimeError):
+    """The app cannot start in production; the message lists every setting to fix."""
+
+
+def production_problems(config: dict) -> list[str]:
+    """What is wrong with ``config`` for production, one line per setting (empty when fine)."""
+    from config import DEV_SECRET_KEY
+
+    problems = []
+    secret = config.get("SECRET_KEY") or ""
+    if not secret or secret == DEV_SECRET_KEY:
+        problems.append("SECRET_KEY is not set: generate one with "
+                        "`python -c 'import secrets; print(secrets.token_hex(32))'`")
+    elif len(secret) < MIN_SECRET_LENGTH:
+        problems.append(f"SECRET_KEY is too short: at least {MIN_SECRET_LENGTH} random characters")
+    if config.get("DEBUG") or get_debug_flag():
+        problems.append("DEBUG is on (FLASK_DEBUG): unset it; the debugger runs code for anyone")
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        problems.append("DATABASE_URL is not set or is SQLite: production runs on PostgreSQL "
+                        "(e.g. postgresql+psycopg://portal@db.internal/portal)")
+    if config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory"):
+        problems.append("REDIS_URL is not set: rate limits must be shared by every process "
+                        "(e.g. redis://127.0.0.1:6379/0)")
+    gateway = config.get("SMS_GATEWAY")
+    if gateway == "http":
+        if not config.get("SMS_GATEWAY_URL"):
+            problems.append("SMS_GATEWAY_URL is not set (the SMS provider's HTTP endpoint)")
+    else:
+        problems.append(f"SMS_GATEWAY is {gateway!r}: production sends SMS through the HTTP gateway "
+                        "(SMS_GATEWAY=http and SMS_GATEWAY_URL)")
+    if config.get("DEV_OUTBOX"):
+        problems.append("DEV_OUTBOX is on: the development outbox page would show every code")
+    return problems
+
+
+def check(app: Flask) -> None:
+    """Raise SettingsError when the production app is misconfigured."""
+    if app.config.get("CONFIG_NAME") != "production":
+        return
+    problems = production_problems(app.config)
+    if problems:
+        raise SettingsError("refusing to start in production:\n  - " + "\n  - ".join(problems))

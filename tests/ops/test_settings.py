@@ -1,0 +1,128 @@
+"""Production takes its settings from the environment and refuses to start without a real
+SECRET_KEY, with DEBUG on, or without the database, Redis and SMS gateway it needs, naming
+each setting to fix. Behind trusted proxies the client's own address counts (ProxyFix)."""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+from portal import create_app
+from portal.extensions import db
+from portal.ops.settings import SettingsError
+from tests.conftest import Browser
+from tests.ops.cluster import ROOT, base_env
+
+GOOD = {
+    "SECRET_KEY": secrets.token_hex(32),
+    "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://portal@db.internal/portal",
+    "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+    "SMS_GATEWAY": "http",
+    "SMS_GATEWAY_URL": "https://sms.example.cn/send",
+    "LOG_JSON": False,  # the test process keeps its own logging
+}
+
+
+def test_production_without_settings_refuses_to_start_and_names_them():
+    env = base_env(PORTAL_CONFIG="production")
+    done = subprocess.run([sys.executable, "-c", "from portal import create_app; create_app()"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    for setting in ("SECRET_KEY is not set", "DATABASE_URL is not set", "REDIS_URL is not set",
+                    "SMS_GATEWAY_URL is not set"):
+        assert setting in done.stderr
+
+
+def test_production_starts_with_every_setting_from_the_environment():
+    env = base_env(PORTAL_CONFIG="production", SECRET_KEY=GOOD["SECRET_KEY"],
+                   DATABASE_URL=GOOD["SQLALCHEMY_DATABASE_URI"], REDIS_URL="redis://127.0.0.1:6379/0",
+                   SMS_GATEWAY_URL=GOOD["SMS_GATEWAY_URL"], SMS_GATEWAY_USER="portal", MAIL_SERVER="smtp.example.cn",
+                   MAIL_PORT="587", MAIL_USE_TLS="1", TRUSTED_PROXIES="1", LOG_JSON="0")
+    code = ("from portal import create_app; a = create_app(); c = a.config; "
+            "print(c['SQLALCHEMY_DATABASE_URI'], c['RATELIMIT_STORAGE_URI'], c['SMS_GATEWAY'], c['MAIL_SERVER'], "
+            "c['MAIL_PORT'], c['MAIL_USE_TLS'], c['TRUSTED_PROXIES'], c['DEBUG'], c['SESSION_COOKIE_SECURE'])")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [GOOD["SQLALCHEMY_DATABASE_URI"], "redis://127.0.0.1:6379/0", "http",
+                                   "smtp.example.cn", "587", "True", "1", "False", "True"]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"SECRET_KEY": "dev-only-not-secret"}, "SECRET_KEY is not set"),
+    ({"SECRET_KEY": "short"}, "SECRET_KEY is too short"),
+    ({"DEBUG": True}, "DEBUG is on"),
+    ({"SQLALCHEMY_DATABASE_URI": "sqlite:///portal.sqlite3"}, "DATABASE_URL is not set or is SQLite"),
+    ({"RATELIMIT_STORAGE_URI": "memory://"}, "REDIS_URL is not set"),
+    ({"SMS_GATEWAY": "dev"}, "SMS_GATEWAY is 'dev'"),
+    ({"SMS_GATEWAY_URL": ""}, "SMS_GATEWAY_URL is not set"),
+    ({"DEV_OUTBOX": True}, "DEV_OUTBOX is on"),
+])
+def test_each_unsafe_setting_is_named(change, message):
+    with pytest.raises(SettingsError) as refused:
+        create_app("production", {**GOOD, **change})
+    assert message in str(refused.value)
+    assert str(refused.value).count("\n  - ") == 1  # only that one
+
+
+def test_debug_from_the_environment_is_refused_too(monkeypatch):
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    with pytest.raises(SettingsError, match="DEBUG is on"):
+        create_app("production", GOOD)
+
+
+@pytest.fixture
+def behind_proxy(app):
+    """The suite's database, served as by an app behind one trusted proxy."""
+    proxied = create_app("testing", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                                     "TRUSTED_PROXIES": 1, "CREDENTIAL_RATE_LIMIT": "2 per minute"})
+    yield proxied
+    with proxied.app_context():
+        db.engine.dispose()
+
+
+def _login_tries(app, forwarded_for: str, n: int) -> list[int]:
+    b = Browser(app.test_client())
+    b.client.environ_base.update(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for)
+    b.page("/hubei/login")
+    return [b.post("/hubei/login", {"username": "hb-officer", "password": f"guess-{i}x"}).status_code
+            for i in range(n)]
+
+
+def test_behind_the_proxy_the_limit_counts_each_real_client(demo, behind_proxy):
+    """Every request comes from the proxy (127.0.0.1); the limit keys on X-Forwarded-For."""
+    assert _login_tries(behind_proxy, "198.51.100.10", 3) == [422, 422, 429]
+    assert _login_tries(behind_proxy, "198.51.100.11", 1) == [422]
+
+
+def test_without_a_trusted_proxy_a_forged_header_does_not_escape_the_limit(demo, monkeypatch):
+    monkeypatch.setitem(demo.config, "CREDENTIAL_RATE_LIMIT", "2 per minute")
+    assert demo.config["TRUSTED_PROXIES"] == 0
+    assert _login_tries(demo, "198.51.100.20", 2) == [422, 422]
+    assert _login_tries(demo, "198.51.100.21", 1) == [429]
+
+
+def test_rotating_the_secret_key_keeps_sessions_signed_with_the_old_one(demo):
+    """docs/operations.md: the new SECRET_KEY with the old one in SECRET_KEY_FALLBACKS."""
+    from tests.helpers import staff_login
+
+    url = demo.config["SQLALCHEMY_DATABASE_URI"]
+    staff = staff_login(demo, "hb-county-staff")
+    cookie = staff.client.get_cookie("session")
+    assert staff.client.get("/hubei/institution/activations").status_code == 200
+
+    def after_rotation(fallbacks: list[str]) -> int:
+        rotated = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(32),
+                                         "SECRET_KEY_FALLBACKS": fallbacks})
+        client = rotated.test_client()
+        client.set_cookie("session", cookie.value)
+        try:
+            return client.get("/hubei/institution/activations").status_code
+        finally:
+            with rotated.app_context():
+                db.engine.dispose()
+
+    assert after_rotation([demo.config["SECRET_KEY"]]) == 200
+    assert after_rotation([]) == 303  # without the fallback: logged out, sent to log in
