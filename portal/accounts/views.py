@@ -45,7 +45,11 @@ def login():
             db.select(User).filter_by(username=form.username.data.strip())
         ).scalar_one_or_none()
         # the hash is always checked, so an unknown user name answers in the same time
-        if check_password(user.password_hash if user else None, form.password.data) and user and not user.disabled:
+        # a doctor's account whose phone or email was never confirmed cannot log in by password:
+        # else logging in with the user name typed at sign-up would tell whether it was taken
+        # (doctor.services.sign_up); its owner signs up again with the same details
+        if (check_password(user.password_hash if user else None, form.password.data) and user and not user.disabled
+                and (user.role is not Role.DOCTOR or user.contact_verified)):
             if user.role in SECOND_FACTOR:
                 session["pending_2fa"] = f"{g.tenant.id}:{user.id}:{user.session_version}"
                 return redirect_to(url_for("accounts.totp", next=_safe_next("") or None))
