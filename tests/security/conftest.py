@@ -157,9 +157,12 @@ def _photo(app, app_id: int) -> int:
 
 
 @pytest.fixture(autouse=True)
-def _empty_tables():
-    """Overrides the suite's: the world is built once per module (see ``world``)."""
+def _empty_tables(request, app):
+    """Overrides the suite's: a test of the world (built once per module) keeps it; any other
+    test leaves empty tables behind, as everywhere else."""
     yield
+    if "world" not in request.fixturenames:
+        _empty_all(app)
 
 
 @pytest.fixture(scope="module")
