@@ -171,3 +171,7 @@ def close_identity_case(case_id: int):
         abort(409)
     flash(_("The case is closed and the doctor was told the reason."))
     return redirect_to(url_for("admin.identity_cases"))
+
+
+# the locked-accounts page lives beside this file
+from portal.admin import accounts  # noqa: E402,F401

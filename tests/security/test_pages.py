@@ -25,7 +25,7 @@ from tests.security.conftest import PAYLOADS, ROLES, routes, urls
 
 #: where a whole ID number may be shown: the officer comparing documents (A3, A4), and the
 #: doctor's own application form to print (D16), which the health commission needs on paper
-WHOLE_ID_ALLOWED = {"admin.application", "admin.identity_case", "doctor.print_form"}
+WHOLE_ID_ALLOWED = {"admin.application", "admin.identity_case", "admin.identity_cases", "doctor.print_form"}
 
 ATTR = re.compile(r'\s(href|action|src|formaction|hx-[a-z-]+)="([^"]*)"')
 
