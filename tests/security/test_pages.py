@@ -107,15 +107,19 @@ def test_security_headers_on_every_page(app, world):
 
 
 @pytest.mark.parametrize("config", ["development", "production"])
-def test_headers_alike_in_development_and_production(app, config, tmp_path):
+def test_headers_alike_in_development_and_production(app, world, config):
     """Only the HTTPS redirect, HSTS and Secure cookies wait for production."""
     other = create_app(config, {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                                 "FORCE_HTTPS": False, "SECRET_KEY": "x" * 32})
     client = other.test_client()
-    for url in ("/", "/hubei/login", "/hubei/signup", "/nowhere", "/static/portal.css"):
-        r = client.get(url, base_url="https://localhost")
-        r.close()
-        assert not check_headers(r), (config, url, check_headers(r))
+    try:
+        for url in ("/", "/hubei/login", "/hubei/signup", "/nowhere", "/static/portal.css"):
+            r = client.get(url, base_url="https://localhost")
+            r.close()
+            assert not check_headers(r), (config, url, check_headers(r))
+    finally:
+        with other.app_context():
+            db.engine.dispose()
 
 
 def test_hostile_text_is_escaped_everywhere(app, world):
