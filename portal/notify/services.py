@@ -38,9 +38,13 @@ class DeliveryError(Exception):
 
 
 class DevSmsGateway:
-    """Development: the outbox page and `flask notify outbox` are the phone."""
+    """Development: the outbox page and `flask notify outbox` are the phone.
 
-    def send(self, recipient: str, body: str) -> None:
+    The gateway interface: ``send(recipient, body, key)``; ``key`` is the same for every try
+    of one outbox message ("outbox-<id>"), so a gateway that honours idempotency keys never
+    delivers a message twice when a worker died after sending it and before marking it sent."""
+
+    def send(self, recipient: str, body: str, key: str = "") -> None:
         return None
 
 
@@ -51,9 +55,14 @@ def sms_gateway():
     raise DeliveryError(f"unknown SMS gateway {name!r}")
 
 
+def idempotency_key(msg: OutboxMessage) -> str:
+    """One key per message, the same at every try (SEC7)."""
+    return f"outbox-{msg.id}"
+
+
 def deliver(msg: OutboxMessage) -> None:
     if msg.channel == "sms":
-        sms_gateway().send(msg.recipient, msg.body)
+        sms_gateway().send(msg.recipient, msg.body, key=idempotency_key(msg))
     elif msg.channel == "email":
         mail.send(Message(subject=msg.subject, recipients=[msg.recipient], body=msg.body))
     else:
@@ -61,19 +70,22 @@ def deliver(msg: OutboxMessage) -> None:
 
 
 def deliver_pending(limit: int = 50) -> int:
-    """Deliver what is due, one message per transaction; returns how many were sent."""
-    now = utcnow()
-    stmt = (
-        db.select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_try_at <= now)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-        .execution_options(all_tenants=True)
-    )
-    if db.engine.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
+    """Deliver what is due, one message per transaction (its row locked, SKIP LOCKED on
+    PostgreSQL, so two workers never take the same one); returns how many were sent."""
     sent = 0
-    for msg in db.session.execute(stmt).scalars().all():
+    for _ in range(limit):
+        stmt = (
+            db.select(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_try_at <= utcnow())
+            .order_by(OutboxMessage.id)
+            .limit(1)
+            .execution_options(all_tenants=True)
+        )
+        if db.engine.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        msg = db.session.execute(stmt).scalar_one_or_none()
+        if msg is None:
+            break
         try:
             deliver(msg)
         except Exception as exc:  # any gateway failure: retry later with backoff
@@ -85,7 +97,8 @@ def deliver_pending(limit: int = 50) -> int:
             msg.attempts += 1
             msg.sent_at = utcnow()
             sent += 1
-    db.session.commit()
+        # marked at once: a worker dying later resends none of the messages before this one
+        db.session.commit()
     return sent
 
 
