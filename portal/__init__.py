@@ -19,10 +19,11 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from portal import extensions, inputs, ops, tenants, web
+    from portal import extensions, inputs, ops, redact, tenants, web
 
     ops.init_app(app)  # production settings checked first; proxies, logs, metrics, /readyz
 
+    redact.init_app(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=os.path.join(app.root_path, "..", "migrations"), render_as_batch=True)
     extensions.csrf.init_app(app)

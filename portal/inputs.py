@@ -5,10 +5,14 @@
   "integer out of range" / OverflowError. URL ids use a bounded ``int`` converter (so they
   answer 404 like any missing id, T3), and query/form ids are read with ``db_id``.
 - NUL characters: PostgreSQL refuses them in text, so a request carrying one in any query
-  or form value is answered 400 before a view sees it.
+  or form value is answered 400 before a view sees it; so is a multipart part whose name
+  cannot be read (the parser gives it the key None, which the CSRF check cannot read), and a
+  file under a name that no form uploads by (a text field's validators cannot read a file).
 """
 
 from __future__ import annotations
+
+import functools
 
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
@@ -39,12 +43,33 @@ def init_app(app: Flask) -> None:
     # before any blueprint is registered, so every route's <int:...> is bounded
     app.url_map.converters["int"] = IdConverter
 
-    @app.before_request
-    def _refuse_nul():
-        for values in (request.args, request.form):
+    def _refuse_malformed():
+        # a file under a name no form uploads by would reach a text field's validators
+        if request.files and set(request.files) - _file_field_names():
+            abort(400)
+        for values in (request.args, request.form, request.files):
             for key, value in values.items(multi=True):
-                if "\x00" in key or "\x00" in value:
+                # a multipart part whose name the parser could not read comes with key None
+                if not isinstance(key, str) or "\x00" in key or (isinstance(value, str) and "\x00" in value):
                     abort(400)
+
+    # first of all, before the CSRF check (which reads every form key as a string)
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_malformed)
+
+
+@functools.cache
+def _file_field_names() -> frozenset[str]:
+    """The names of the file fields of every form of the app (the only names a file may have)."""
+    from flask_wtf import FlaskForm
+    from wtforms import FileField, MultipleFileField
+
+    names, todo = set(), list(FlaskForm.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        names.update(k for k, v in vars(cls).items()
+                     if issubclass(getattr(v, "field_class", type(None)), FileField | MultipleFileField))
+    return frozenset(names)
 
 
 def posted_row(model, raw, form_valid: bool):

@@ -28,6 +28,10 @@ CSP = {
     "object-src": "'none'",
 }
 
+#: browser features no page of the portal uses, switched off for every page (SEC8)
+PERMISSIONS_POLICY = {feature: "()" for feature in (
+    "browsing-topics", "camera", "microphone", "geolocation", "payment", "usb", "interest-cohort")}
+
 
 def retry_after(exc) -> int:
     """Seconds until a rate limit lets the client in again (for the Retry-After header)."""
@@ -101,6 +105,7 @@ def init_app(app: Flask) -> None:
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
         frame_options="DENY",
         referrer_policy="same-origin",
+        permissions_policy=PERMISSIONS_POLICY,
     )
     static = Path(app.static_folder)
     versions = _asset_versions(static)

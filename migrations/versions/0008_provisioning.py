@@ -1,13 +1,13 @@
 """provisioning: the officer's on-site check of an institution (I1, A1), the first-password
 and person-in-charge flags of staff accounts (I1, I2), the codes an institution sent (I3)
 
-Revision ID: 0008_provisioning
+Revision ID: 0008
 Revises: 0007
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_provisioning"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None

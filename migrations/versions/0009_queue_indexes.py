@@ -2,13 +2,13 @@
 applications by kind, modification requests and site filings by (created_at, id), the
 registrations in force by registration date, and doctors by name prefix
 
-Revision ID: 0009_queue_indexes
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 from alembic import op
 
-revision = "0009_queue_indexes"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """officer levels (A1): an officer works for the province, a city or a county; the
 commission's refusal ground (A4, L3); the city filing of a county approval (A5, F12)
 
-Revision ID: 0010_officer_levels
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_officer_levels"
-down_revision = "0007"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

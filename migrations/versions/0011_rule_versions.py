@@ -1,14 +1,14 @@
 """rule_version: every save of a tenant's rules is a version (A6, R6); an application keeps
 the version in force when it was submitted; audit_log indexes for the A8 search
 
-Revision ID: 0011_rule_versions
-Revises: 0007
+Revision ID: 0011
+Revises: 0010
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_rule_versions"
-down_revision = "0007"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """import_batch: a CSV file of qualification or practice records (A2, Q1, Q2), kept between
 the preview and the administrator's confirmation
 
-Revision ID: 0012_imports
-Revises: 0007
+Revision ID: 0012
+Revises: 0011
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_imports"
-down_revision = "0007"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,7 @@ from flask_login import current_user, logout_user
 
 from portal.accounts import HOME_BY_ROLE, SECOND_FACTOR, services, setup_step, start_session
 from portal.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, TotpForm
-from portal.accounts.models import User
+from portal.accounts.models import Role, User
 from portal.accounts.passwords import check_password
 from portal.accounts.totp import verify_totp
 from portal.extensions import db, limiter
@@ -42,7 +42,11 @@ def login():
             db.select(User).filter_by(username=form.username.data.strip())
         ).scalar_one_or_none()
         # the hash is always checked, so an unknown user name answers in the same time
-        if check_password(user.password_hash if user else None, form.password.data) and user and not user.disabled:
+        # a doctor's account whose phone or email was never confirmed cannot log in by password:
+        # else logging in with the user name typed at sign-up would tell whether it was taken
+        # (doctor.services.sign_up); its owner signs up again with the same details
+        if (check_password(user.password_hash if user else None, form.password.data) and user and not user.disabled
+                and (user.role is not Role.DOCTOR or user.contact_verified)):
             if user.role in SECOND_FACTOR and user.totp_secret:
                 session["pending_2fa"] = f"{g.tenant.id}:{user.id}:{user.session_version}"
                 return redirect_to(url_for("accounts.totp", next=_safe_next("") or None))

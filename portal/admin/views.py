@@ -109,7 +109,16 @@ def close_identity_case(case_id: int):
     return redirect_to(url_for("admin.identity_cases"))
 
 
-# beside this file, with their routes on this blueprint: the officer's queue and decisions (A4),
-# the city filings (A5), institutions (I1, A1), imports (A2), the rules editor (A6), reports (A7), the
-# audit log (A8)
-from portal.admin import audit, decisions, filings, imports, institutions, reports, rules_editor  # noqa: E402,F401
+# beside this file, with their routes on this blueprint: the officer's queue and decisions (A4), the
+# city filings (A5), locked code entry (SEC2), institutions (I1, A1), imports (A2), the rules editor
+# (A6), reports (A7), the audit log (A8)
+from portal.admin import (  # noqa: E402,F401
+    accounts,
+    audit,
+    decisions,
+    filings,
+    imports,
+    institutions,
+    reports,
+    rules_editor,
+)

@@ -4,6 +4,11 @@ bytes out, no Flask and no database.
 The content decides, never the file name or the browser's Content-Type: only JPEG and PNG
 are accepted, decompression bombs and truncated files are refused, EXIF and every other
 metadata are dropped (the image is re-encoded from its pixels).
+
+A polyglot (an image that is also an HTML page, a script or an archive, e.g. a JPEG with a
+page or a ZIP appended, a "GIFAR") is refused outright, although re-encoding would drop the
+payload: bytes after the image's end, or markup or an archive header anywhere in the file,
+have no business in a photo and tell of a crafted file.
 """
 
 from __future__ import annotations
@@ -36,6 +41,26 @@ class Processed:
     content_type: str = "image/jpeg"
 
 
+#: what marks a file as also being something else (markup, script, archive, executable)
+#: (not "<?xml": the XMP metadata of real phone photos may hold it)
+FOREIGN = (b"<script", b"<html", b"<body", b"<svg", b"<iframe", b"<?php", b"<!doctype", b"javascript:",
+           b"pk\x03\x04", b"pk\x05\x06", b"mz\x90\x00")
+
+
+def _trailing(raw: bytes, fmt: str) -> bool:
+    """Bytes after the image's end: the IEND chunk of a PNG, the EOI marker of a JPEG
+    (zero padding, which some cameras add, is allowed)."""
+    if fmt == "PNG":
+        end = raw.rfind(b"IEND")
+        return end < 0 or end + 8 != len(raw)
+    return not raw.rstrip(b"\x00").endswith(b"\xff\xd9")
+
+
+def _polyglot(raw: bytes, fmt: str) -> bool:
+    lowered = raw.lower()
+    return _trailing(raw, fmt) or any(marker in lowered for marker in FOREIGN)
+
+
 def _open(raw: bytes) -> Image.Image:
     if not raw:
         raise PhotoError("empty")
@@ -52,6 +77,8 @@ def _open(raw: bytes) -> Image.Image:
             probe.verify()  # structure check; the image must be opened again after it
             image = Image.open(io.BytesIO(raw))
             image.load()  # decodes every pixel: a truncated file fails here
+            if _polyglot(raw, probe.format):
+                raise PhotoError("polyglot")
         except PhotoError:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, logout_user
 
 from portal import workflow
 from portal.accounts import role_required, start_session
@@ -26,6 +26,7 @@ from portal.institution.models import Institution
 from portal.rules.registration import practice_years, valid_until
 from portal.tenants import rules_for, rules_for_application
 from portal.tenants.models import local_today
+from portal.workflow.accounts import confirm_contact
 from portal.workflow.models import State
 
 bp = Blueprint("doctor", __name__, url_prefix="/<tenant>")
@@ -38,18 +39,13 @@ doctor_only = role_required(Role.DOCTOR)
 def signup():
     form = SignupForm()
     if form.validate_on_submit():
-        if services.username_taken(form.username.data.strip()):
-            form.username.errors.append(_("This user name is taken. Choose another."))
-        if services.id_number_taken(form.id_number.data.strip().upper()):
-            form.id_number.errors.append(_("An account with this ID number already exists. Log in instead, "
-                                           "or contact the health commission."))
-        if not form.username.errors and not form.id_number.errors:
-            user = services.sign_up(
-                real_name=form.real_name.data, id_number=form.id_number.data, phone=form.phone.data,
-                email=form.email.data, username=form.username.data, password=form.password.data,
-            )
-            start_session(user)
-            return redirect_to(url_for("doctor.home"))
+        # the same answer whether or not the user name or ID number exists (services.sign_up)
+        user = services.sign_up(
+            real_name=form.real_name.data, id_number=form.id_number.data, phone=form.phone.data,
+            email=form.email.data, username=form.username.data, password=form.password.data,
+        )
+        start_session(user)
+        return redirect_to(url_for("doctor.home"))
     status = 422 if form.errors or any(f.errors for f in form) else 200
     return render("doctor/signup.html", "form_block", status=status, form=form)
 
@@ -129,8 +125,18 @@ def check_contact_code():
         except CodeError as err:
             form.code.errors.append(err.message())
         else:
-            workflow.verify_contact(current_user, channel)
+            confirmed = confirm_contact(current_user, channel, g.tenant)
+            if confirmed.duplicate:
+                logout_user()
+                session.clear()
+                flash(_("An account with this ID number already exists. We have told its owner, on their verified "
+                        "phone or email, its user name and how to reset the password. If it is yours, log in; otherwise "
+                        "contact the health commission (%(phone)s).", phone=g.tenant.contact_phone))
+                return redirect_to(url_for("accounts.login"))
             flash(_("Your mobile number is verified.") if channel == "sms" else _("Your email address is verified."))
+            if confirmed.username_wanted:
+                flash(_("The user name %(wanted)s was already taken, so your user name is %(name)s. Log in with it "
+                        "from now on.", wanted=confirmed.username_wanted, name=current_user.username))
             return redirect_to(url_for("doctor.activate"))
     return render("doctor/verify.html", "code_block", status=422, channel=channel, send_form=SendCodeForm(),
                   form=form, sent=True)

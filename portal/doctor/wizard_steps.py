@@ -28,6 +28,8 @@ def photo_message(key: str) -> str:
         "too_many_pixels": _("The image has too many pixels."),
         "broken": _("This file is not a readable JPEG or PNG image."),
         "too_small": _("The photo is too small: at least 150 × 200 pixels."),
+        "polyglot": _("This file holds something besides the image. Save the image again as a plain JPEG or PNG "
+                      "(e.g. take a screenshot of it) and upload that."),
     }[key]
 
 

@@ -40,14 +40,6 @@ def _snapshot(obj, fields: tuple[str, ...]) -> dict:
 
 # ---- the doctor's account ---------------------------------------------------------------
 
-def verify_contact(doctor: User, channel: str) -> None:
-    field = "phone_verified_at" if channel == "sms" else "email_verified_at"
-    before = _snapshot(doctor, (field,))
-    setattr(doctor, field, utcnow())
-    audit("user", doctor.id, f"verify_{'phone' if channel == 'sms' else 'email'}", doctor, before, _snapshot(doctor, (field,)))
-    db.session.commit()
-
-
 def name_institution(doctor: User, institution, tenant: Tenant) -> bool:
     """D4: the doctor names the main practice institution. Returns True when the
     institution's automatic activation activated the account at once."""

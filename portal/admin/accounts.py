@@ -1,0 +1,42 @@
+"""Locked code log-in (SEC2): 10 wrong codes in a row lock it for an hour; an officer sees
+the accounts locked now and unlocks one (after checking, e.g. by phone, that the doctor asks)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from portal.accounts.models import Role, User
+from portal.admin.views import PAGE, bp
+from portal.extensions import db
+from portal.htmx import redirect_to, render
+from portal.tenants.models import utcnow
+from portal.workflow import WrongState
+from portal.workflow.accounts import unlock_codes
+
+
+@bp.get("/accounts/locked")
+def locked_accounts():
+    doctors = db.session.execute(
+        db.select(User).where(User.role == Role.DOCTOR, User.code_locked_until > utcnow())
+        .order_by(User.code_locked_until.desc()).limit(PAGE)
+    ).scalars().all()
+    return render("admin/locked_accounts.html", doctors=doctors, form=FlaskForm())
+
+
+@bp.post("/accounts/<int:doctor_id>/unlock")
+def unlock_account(doctor_id: int):
+    doctor = db.session.get(User, doctor_id)
+    if doctor is None or doctor.role is not Role.DOCTOR:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        unlock_codes(doctor, current_user, g.tenant)
+    except WrongState:
+        abort(409)
+    flash(_("Code entry is unlocked for %(name)s, who was told by text message.", name=doctor.real_name))
+    return redirect_to(url_for("admin.locked_accounts"))
+

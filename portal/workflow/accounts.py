@@ -1,0 +1,96 @@
+"""A doctor's account once its owner proved the phone or email (D3, no enumeration at
+sign-up), and an officer's unlock of code log-in (SEC2). Each: the change, the audit row and
+the messages in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import or_
+
+from portal.accounts.models import Role, User
+from portal.admin.models import CaseStatus, IdentityCase
+from portal.extensions import db
+from portal.notify.services import notify_user, queue
+from portal.tenants.models import Tenant, utcnow
+from portal.workflow import WrongState, _snapshot, audit
+from portal.workflow.models import AuditLog
+
+
+@dataclass
+class Confirmed:
+    """What the doctor is told once the code is accepted."""
+
+    #: another confirmed account holds this ID number: this one was closed
+    duplicate: bool = False
+    #: the user name wanted at sign-up, when another account held it (``user.username`` is theirs)
+    username_wanted: str | None = None
+
+
+def _confirmed_holder(doctor: User) -> User | None:
+    """Another live doctor's account with the same ID number, whose owner proved a contact."""
+    return db.session.execute(
+        db.select(User).where(User.id != doctor.id, User.role == Role.DOCTOR, User.id_number == doctor.id_number,
+                              User.disabled.is_(False),
+                              or_(User.phone_verified_at.is_not(None), User.email_verified_at.is_not(None)))
+        .order_by(User.id).limit(1)
+    ).scalar_one_or_none()
+
+
+def _wanted_username(doctor: User) -> str | None:
+    rows = db.session.execute(
+        db.select(AuditLog.after).filter_by(entity="user", entity_id=doctor.id, action="sign_up")
+    ).scalars()
+    return next((row["username_wanted"] for row in rows if row and row.get("username_wanted")), None)
+
+
+def confirm_contact(doctor: User, channel: str, tenant: Tenant) -> Confirmed:
+    """The doctor entered the code sent to ``channel``: the contact is verified, unless the ID
+    number already belongs to a confirmed account. Then this account is closed (and its
+    identity case with it), and the owner of the other one is told, by their own phone and
+    email, that someone tried to sign up with their ID number."""
+    holder = _confirmed_holder(doctor)
+    if holder is None:
+        first = not doctor.contact_verified
+        field = "phone_verified_at" if channel == "sms" else "email_verified_at"
+        before = _snapshot(doctor, (field,))
+        setattr(doctor, field, utcnow())
+        audit("user", doctor.id, f"verify_{'phone' if channel == 'sms' else 'email'}", doctor, before,
+              _snapshot(doctor, (field,)))
+        db.session.commit()
+        return Confirmed(username_wanted=_wanted_username(doctor) if first else None)
+    before = {"disabled": doctor.disabled, "session_version": doctor.session_version}
+    doctor.disabled = True
+    doctor.session_version += 1
+    audit("user", doctor.id, "close_duplicate_sign_up", doctor, before,
+          {"disabled": True, "session_version": doctor.session_version}, f"ID number held by user {holder.id}")
+    for case in db.session.execute(
+            db.select(IdentityCase).filter_by(user_id=doctor.id, status=CaseStatus.OPEN)).scalars():
+        case.status, case.closed_at, case.note = CaseStatus.CLOSED, utcnow(), "duplicate sign-up closed"
+        audit("identity_case", case.id, "close", doctor, {"status": "open"}, {"status": "closed"}, case.note)
+    proved = doctor.masked_phone if channel == "sms" else doctor.email
+    body = _("[%(tenant)s physician registration] Someone who holds %(contact)s tried to sign up with your ID "
+             "number. Your account already exists: its user name is %(user)s. If it was you, log in, or reset your "
+             "password on the log-in page. If it was not you, contact the health commission (%(phone)s).",
+             tenant=tenant.name, contact=proved, user=holder.username, phone=tenant.contact_phone)
+    subject = _("Someone tried to sign up with your ID number")
+    if holder.phone and holder.phone_verified_at:
+        queue("sms", holder.phone, body, user_id=holder.id)
+    if holder.email and holder.email_verified_at:
+        queue("email", holder.email, body, subject=subject, user_id=holder.id)
+    db.session.commit()
+    return Confirmed(duplicate=True)
+
+
+def unlock_codes(doctor: User, officer: User, tenant: Tenant) -> None:
+    """SEC2: an officer ends the lock that 10 wrong codes in a row put on code log-in."""
+    if doctor.role is not Role.DOCTOR or not (doctor.code_locked_until or doctor.code_failures):
+        raise WrongState("code log-in is not locked")
+    before = _snapshot(doctor, ("code_failures", "code_locked_until"))
+    doctor.code_failures, doctor.code_locked_until = 0, None
+    audit("user", doctor.id, "unlock_codes", officer, before, _snapshot(doctor, ("code_failures", "code_locked_until")))
+    notify_user(doctor, _("[%(tenant)s physician registration] The health commission unlocked code entry for your "
+                          "account. You can ask for a new code.", tenant=tenant.name),
+                subject=_("Code entry unlocked"))
+    db.session.commit()

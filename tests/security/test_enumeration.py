@@ -1,0 +1,140 @@
+"""No account enumeration at sign-up (SEC, D1): the answer is the same whether the user name
+or the ID number is already held; what happened is told only once the phone code proves who
+is asking, and the owner of an existing account is told on their own phone and email."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from portal.accounts.models import User
+from portal.extensions import db
+from tests.conftest import Browser, in_tenant
+from tests.helpers import (
+    doctor_form,
+    last_otp,
+    messages_to,
+    redirected_to,
+    resident_id,
+    sign_up,
+    verify_phone,
+)
+
+OWNER = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
+#: every probe has the same real name, so the identity check (D2) answers alike for all
+NEW = {**doctor_form("赵无名", resident_id("42011119850707123"), "13800138011", "zhaowuming"),
+       "password": "Probe-789", "password_again": "Probe-789"}
+PROBES = {
+    "new": NEW,
+    "user name taken": {**NEW, "id_number": resident_id("42011119850707124"), "phone": "13800138012",
+                        "username": OWNER["username"]},
+    "ID number taken": {**NEW, "id_number": OWNER["id_number"], "phone": "13800138013", "username": "zhao-two"},
+    "both taken": {**NEW, "id_number": OWNER["id_number"], "phone": "13800138014", "username": OWNER["username"]},
+}
+
+
+def _masked_id(value: str) -> str:
+    return value[:3] + "*" * 11 + value[-4:]
+
+
+def normalised(response, form: dict) -> tuple:
+    """What a prober can compare: status, where it leads, the page with what they typed
+    themselves (and the CSRF token) blanked out."""
+    text = response.get_data(as_text=True)
+    text = re.sub(r'value="[^"]{20,}"', 'value="TOKEN"', text)
+    for typed in (form["id_number"], _masked_id(form["id_number"]), form["phone"],
+                  form["phone"][:3] + "****" + form["phone"][-4:], form["email"], form["username"]):
+        text = text.replace(typed, "TYPED")
+    location = response.headers.get("Location", "")
+    return response.status_code, location, text
+
+
+def probe(app, form: dict) -> list[tuple]:
+    """Everything a stranger sees from signing up, short of receiving the code."""
+    b = Browser(app.test_client())
+    seen = [normalised(b.page("/hubei/signup"), form)]
+    seen.append(normalised(b.post("/hubei/signup", form), form))
+    for url in ("/hubei/me", "/hubei/me/verify", "/hubei/me/verify?channel=email"):
+        seen.append(normalised(b.page(url), form))
+    seen.append(normalised(b.post("/hubei/me/verify/send", {"channel": "sms"}), form))
+    # and the log-in with what was typed: it would tell a taken user name from one's own
+    redirected_to(b.post("/hubei/logout"))
+    b.page("/hubei/login")
+    seen.append(normalised(b.post("/hubei/login", {"username": form["username"], "password": form["password"]}), form))
+    return seen
+
+
+@pytest.fixture
+def owner(demo):
+    b = sign_up(demo, "hubei", OWNER)
+    verify_phone(demo, b, "hubei", OWNER["phone"])
+    return b
+
+
+def test_signup_answers_alike_whatever_exists(demo, owner):
+    seen = {name: probe(demo, form) for name, form in PROBES.items()}
+    for name, pages in seen.items():
+        assert pages == seen["new"], f"sign-up with the {name} answers differently from a new one"
+    # the owner was not told anything yet: only a stranger's typing, no proof of a phone
+    assert len(messages_to(demo, OWNER["phone"])) == 1  # their own verification code
+
+
+def confirm(app, form: dict) -> tuple[Browser, object]:
+    """Sign up and enter the code received on the phone typed in."""
+    b = sign_up(app, "hubei", form)
+    b.page("/hubei/me/verify")
+    assert b.post("/hubei/me/verify/send", {"channel": "sms"}).status_code == 200
+    b.page("/hubei/me/verify")
+    return b, b.post("/hubei/me/verify/check", {"channel": "sms", "code": last_otp(app, form["phone"])})
+
+
+def test_taken_user_name_gets_a_free_one_after_the_code(demo, owner):
+    form = PROBES["user name taken"]
+    b, r = confirm(demo, form)
+    assert redirected_to(r).endswith("/hubei/me/activate")
+    page = b.page("/hubei/me/activate").get_data(as_text=True)
+    with in_tenant(demo, "hubei"):
+        given = db.session.execute(db.select(User.username).filter_by(phone=form["phone"])).scalar_one()
+        held = db.session.execute(db.select(User).filter_by(username=OWNER["username"])).scalar_one()
+        assert held.phone == OWNER["phone"]  # the owner's account is untouched
+    assert given != OWNER["username"] and given.startswith(OWNER["username"] + "-")
+    assert given in page and OWNER["username"] in page  # told which name is theirs
+    # and it logs in with it
+    redirected_to(b.post("/hubei/logout"))
+    b.page("/hubei/login")
+    assert redirected_to(b.post("/hubei/login", {"username": given, "password": form["password"]})).endswith("/hubei/me")
+
+
+def test_taken_ID_number_tells_the_owner_not_the_page(demo, owner):
+    form = PROBES["ID number taken"]
+    b, r = confirm(demo, form)
+    assert redirected_to(r).endswith("/hubei/login")
+    page = b.page("/hubei/login").get_data(as_text=True)
+    assert "already exists" in page or "已有" in page or "已存在" in page
+    assert OWNER["username"] not in page and OWNER["phone"][-4:] not in page
+    told = messages_to(demo, OWNER["phone"])[-1]
+    assert OWNER["username"] in told and form["phone"][-4:] in told  # the owner learns who tried
+    assert not messages_to(demo, OWNER["email"])  # never to an address its owner did not prove
+    with in_tenant(demo, "hubei"):
+        closed = db.session.execute(db.select(User).filter_by(phone=form["phone"])).scalar_one()
+        assert closed.disabled
+    assert b.page("/hubei/me").status_code in (302, 303)  # logged out
+    b.page("/hubei/login")
+    assert b.post("/hubei/login", {"username": "zhao-two", "password": form["password"]}).status_code == 422
+
+
+def test_a_doctor_who_left_before_the_code_signs_up_again(demo):
+    """The unconfirmed account cannot log in by password; signing up again with the same
+    details takes it up (with the new password), it does not become 'zhaowuming-1234'."""
+    first = sign_up(demo, "hubei", NEW)
+    first.page("/hubei/me")
+    redirected_to(first.post("/hubei/logout"))
+    again = {**NEW, "password": "Other-456", "password_again": "Other-456"}
+    b = sign_up(demo, "hubei", again)
+    verify_phone(demo, b, "hubei", NEW["phone"])
+    with in_tenant(demo, "hubei"):
+        assert db.session.execute(db.select(User.username).filter_by(phone=NEW["phone"])).scalars().all() == ["zhaowuming"]
+    redirected_to(b.post("/hubei/logout"))
+    b.page("/hubei/login")
+    assert redirected_to(b.post("/hubei/login", {"username": "zhaowuming", "password": "Other-456"})).endswith("/hubei/me")

@@ -1,0 +1,77 @@
+"""Uploads (SEC6, D11): a polyglot, an image that is also a page, a script or an archive, is
+refused with a clear message and nothing is saved; a plain photo still goes through."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pytest
+from PIL import Image
+
+from tests.helpers import (
+    doctor_form,
+    photo_file,
+    redirected_to,
+    staff_login,
+    unchanged,
+    walk_doctor,
+)
+from tests.security import figures
+
+DOCTOR = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
+
+
+def _image(fmt="JPEG", **save) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (600, 800), "teal").save(out, fmt, **save)
+    return out.getvalue()
+
+
+def _zip() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("Evil.class", b"\xca\xfe\xba\xbe")
+    return out.getvalue()
+
+
+POLYGLOTS = {
+    "JPEG + HTML page": lambda: _image() + b"<html><script>alert(document.cookie)</script></html>",
+    "JPEG + page ending like a JPEG": lambda: _image() + b"<svg onload=alert(1)>\xff\xd9",
+    "GIFAR-like JPEG + ZIP": lambda: _image() + _zip(),
+    "PNG + script": lambda: _image("PNG") + b"<script>alert(1)</script>",
+    "script in a JPEG comment": lambda: _image(comment=b"<script>alert(1)</script>"),
+    "JPEG + PHP": lambda: _image() + b"<?php system($_GET['c']); ?>",
+}
+
+
+@pytest.fixture
+def at_photo_step(demo):
+    staff = staff_login(demo, "hb-county-staff")
+    b = walk_doctor(demo, "hubei", DOCTOR, until="activated", staff=staff, institution="远安").browser
+    b.page("/hubei/me/application/personal")
+    redirected_to(b.post("/hubei/me/application/personal", {"home_address": "演示省演示县演示街 1 号"}))
+    b.page("/hubei/me/application/photo")
+    return b
+
+
+@pytest.mark.parametrize("case", list(POLYGLOTS))
+def test_polyglot_upload_is_refused(demo, at_photo_step, case):
+    raw = POLYGLOTS[case]()
+    with Image.open(io.BytesIO(raw)) as im:
+        im.load()  # it IS a valid image: Pillow alone would take it
+    with unchanged(demo):
+        r = at_photo_step.post("/hubei/me/application/photo",
+                               {"action": "upload", "photo": (io.BytesIO(raw), "me.jpg", "image/jpeg")})
+    figures.add("polyglot uploads refused", r.status_code == 422)
+    assert r.status_code == 422
+    shown = " ".join(re.findall(r'class="err"[^>]*>([^<]*)', r.get_data(as_text=True)))
+    assert "besides the image" in shown or "除图片外" in shown, shown
+
+
+def test_a_plain_photo_still_goes_through(demo, at_photo_step):
+    r = at_photo_step.post("/hubei/me/application/photo", {"action": "upload", "photo": photo_file()})
+    assert r.status_code == 200 and 'name="pending_id"' in r.get_data(as_text=True)
+    r = at_photo_step.post("/hubei/me/application/photo", {"action": "upload", "photo": photo_file(fmt="PNG")})
+    assert r.status_code == 200 and 'name="pending_id"' in r.get_data(as_text=True)
