@@ -28,6 +28,7 @@ import pytest
 from portal.doctor.services import STEPS
 from tests.conftest import Browser, in_tenant
 from tests.helpers import doctor_form, redirected_to, resident_id, sign_up, staff_login, walk_doctor
+from tests.provision_helpers import NEW_PASSWORD, credentials, log_in, provision
 from tests.test_isolation import (
     _ROUTE_APP,
     ARGS,
@@ -40,9 +41,12 @@ from tests.test_isolation import (
     _case_of,
     _empty_all,
     _fillings,
+    _import_batch,
     _photo_of,
     _registered_with_modification,
     _site_filing,
+    institution_id,
+    user_id,
 )
 
 PAGE_BUDGET = 14_000
@@ -61,13 +65,19 @@ UNREACHED = {
     "accounts.reset_password": "needs a code sent by the forgot-password page (it redirects without one)",
     "doctor.application": "a redirect to the wizard step reached",
     "institution.home": "a redirect to the approval queue",
+    "ops.readyz": "JSON for the load balancer, not a page",
+    "ops.metrics": "Prometheus text for the monitoring, not a page",
+    "admin.import_template": "a CSV file",
+    "admin.reports_csv": "a CSV file",
+    "institution.roster_csv": "a CSV file",
 }
 
 #: every wizard step, not only the isolation sweep's sample of them
 ROUTE_ARGS = {**ARGS, "step": list(STEPS)}
 
 ROLES = ("anonymous", "new-doctor", "waiting-doctor", "drafting-doctor", "applicant", "confirmed-doctor",
-         "registered-doctor", "paper-doctor", "staff", "officer", "half-logged-in")
+         "registered-doctor", "paper-doctor", "staff", "officer", "admin", "half-logged-in", "first-login",
+         "enrolling")
 
 #: registered on paper before the portal (D5), activated by that institution: a registration in
 #: force with nothing pending (cancellation, changes)
@@ -136,6 +146,15 @@ def world(app):
     new = sign_up(app, "hubei", HB_UNMATCHED)  # unverified, and an identity case (D2, A3)
     modification = _registered_with_modification(app, staff)
     officer = staff_login(app, "hb-officer")
+    admin = staff_login(app, "hb-admin")
+    # I1: a provisioned institution's person in charge, at the first password, and another one
+    # who chose a password and is at the authenticator step
+    first_login, _ = log_in(app, *credentials(app, provision(app, officer, name="鸣凤镇卫生院（演示）")["mobile"]))
+    enrolling, _ = log_in(app, *credentials(app, provision(app, officer, name="旧县镇卫生院（演示）",
+                                                                 licence_no="PDY42052500078",
+                                                                 mobile="13700137002")["mobile"]))
+    enrolling.page("/hubei/first-login/password")
+    redirected_to(enrolling.post("/hubei/first-login/password", {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD}))
     half = Browser(app.test_client())  # password given, authenticator code not yet
     half.page("/hubei/login")
     redirected_to(half.post("/hubei/login", {"username": "hb-tertiary-staff", "password": DEMO_PASSWORD}))
@@ -146,12 +165,16 @@ def world(app):
     ids = {"submitted_app": applicant.app_id, "confirmed_app": confirmed.app_id,
            "waiting_doctor": waiting.doctor_id, "applicant": applicant.doctor_id,
            "photo": _photo_of(app, applicant.app_id), "modification": modification,
-           "identity_case": _case_of(app), "filing": _site_filing(app)}
+           "identity_case": _case_of(app), "filing": _site_filing(app), "import_batch": _import_batch(app),
+           "hubei_institution": institution_id(app, "hubei", "远安"),
+           "hubei_staff": user_id(app, "hubei", "hb-tertiary-staff"),
+           "hubei_person_in_charge": user_id(app, "hubei", "hb-county-staff")}
     browsers = {"anonymous": Browser(app.test_client()), "new-doctor": new, "waiting-doctor": waiting.browser,
                 "drafting-doctor": drafting.browser, "applicant": applicant.browser,
                 "confirmed-doctor": confirmed.browser, "registered-doctor": registered_browser,
                 "paper-doctor": paper.browser,
-                "staff": staff, "officer": officer, "half-logged-in": half}
+                "staff": staff, "officer": officer, "admin": admin, "half-logged-in": half,
+                "first-login": first_login, "enrolling": enrolling}
     yield World(ids, browsers, registered.certificate_no)
     _report()
     _empty_all(app)
@@ -446,7 +469,7 @@ import sys
 from flask import render_template_string
 from portal import create_app
 name = sys.argv[1]
-app = create_app(name, {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+app = create_app(name, {"SQLALCHEMY_DATABASE_URI": "sqlite://", "REFUSE_UNSAFE_SETTINGS": False})
 with app.test_request_context():
     css = render_template_string("{{ asset('portal.css') }}")
 for encoding in ("br", "gzip"):

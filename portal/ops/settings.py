@@ -46,8 +46,10 @@ def production_problems(config: dict) -> list[str]:
 
 
 def check(app: Flask) -> None:
-    """Raise SettingsError when the production app is misconfigured."""
-    if app.config.get("CONFIG_NAME") != "production":
+    """Raise SettingsError when the production app is misconfigured. Only a test, passing
+    ``REFUSE_UNSAFE_SETTINGS=False`` to create_app, builds a production app on other settings
+    (to compare headers or bytes); the environment cannot switch the check off."""
+    if app.config.get("CONFIG_NAME") != "production" or app.config.get("REFUSE_UNSAFE_SETTINGS") is False:
         return
     problems = production_problems(app.config)
     if problems:

@@ -60,7 +60,10 @@ def sweep(app, world) -> list[tuple[str, str, str, object, str]]:
 
 
 def test_no_page_fails(app, world):
-    failed = [f"{role} {url} -> {r.status_code}" for role, _, url, r, _ in sweep(app, world) if r.status_code >= 500]
+    # /readyz answers 503 "not ready" here by design: the suite's tables come from create_all, not
+    # migrations (tests/ops checks it against a migrated database)
+    failed = [f"{role} {url} -> {r.status_code}" for role, endpoint, url, r, _ in sweep(app, world)
+              if r.status_code >= 500 and not (endpoint == "ops.readyz" and r.status_code == 503)]
     figures.add("500 answers", len(failed))
     assert not failed, failed
     # the sweep really reached the pages: each role sees its own home
@@ -110,7 +113,9 @@ def test_security_headers_on_every_page(app, world):
 def test_headers_alike_in_development_and_production(app, world, config):
     """Only the HTTPS redirect, HSTS and Secure cookies wait for production."""
     other = create_app(config, {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                                "FORCE_HTTPS": False, "SECRET_KEY": "x" * 32})
+                                "FORCE_HTTPS": False, "SECRET_KEY": "x" * 32,
+                                # the suite's database and no SMS provider: the headers are what is compared
+                                "REFUSE_UNSAFE_SETTINGS": False})
     client = other.test_client()
     try:
         for url in ("/", "/hubei/login", "/hubei/signup", "/nowhere", "/static/portal.css"):
