@@ -17,6 +17,8 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import NoInspectionAvailable
 
 access_log = logging.getLogger("portal_access")
 
@@ -40,16 +42,31 @@ def redact(text: str) -> str:
     return text
 
 
+def _loaded(obj, name: str):
+    """``obj.name`` when already in memory, else None (never a lazy load); the primary key
+    comes from the identity, which outlives a commit."""
+    if obj is None:
+        return None
+    try:
+        state = sa_inspect(obj)
+        if name == "id" and state.identity:
+            return state.identity[0]
+        return state.dict.get(name)
+    except NoInspectionAvailable:
+        return getattr(obj, name, None)
+
+
 class ContextFilter(logging.Filter):
     """Adds request_id, tenant and user_id (None outside a request) to every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if has_request_context():
             record.request_id = g.get("request_id")
-            tenant = g.get("tenant")
-            record.tenant = tenant.slug if tenant is not None else None
+            # loaded values only: reading an expired attribute would query the database from
+            # inside a log call (SQLAlchemy's own DEBUG lines come through here mid-query)
+            record.tenant = _loaded(g.get("tenant"), "slug") or (request.view_args or {}).get("tenant")
             user = g.get("_login_user")  # Flask-Login's, only when the request loaded it
-            record.user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+            record.user_id = _loaded(user, "id") if getattr(user, "is_authenticated", False) else None
         else:
             for name in ("request_id", "tenant", "user_id"):
                 if not hasattr(record, name):
