@@ -13,15 +13,15 @@ from __future__ import annotations
 import csv
 import io
 import statistics
-from urllib.parse import quote
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from flask import abort, g, make_response, request, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import and_, case, func
 from sqlalchemy.orm import aliased
 
