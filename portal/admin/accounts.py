@@ -1,5 +1,7 @@
 """Locked code log-in (SEC2): 10 wrong codes in a row lock it for an hour; an officer sees
-the accounts locked now and unlocks one (after checking, e.g. by phone, that the doctor asks)."""
+the accounts locked now and unlocks one (after checking, e.g. by phone, that the doctor asks).
+A doctor's account belongs to no region (A1), so this is the province's: its officers and
+administrator; an officer of a city or a county is answered 403 and not offered the link."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from portal.accounts.models import Role, User
+from portal.admin.coverage import province_only
 from portal.admin.views import PAGE, bp
 from portal.extensions import db
 from portal.htmx import redirect_to, render
@@ -18,6 +21,7 @@ from portal.workflow.accounts import unlock_codes
 
 
 @bp.get("/accounts/locked")
+@province_only
 def locked_accounts():
     doctors = db.session.execute(
         db.select(User).where(User.role == Role.DOCTOR, User.code_locked_until > utcnow())
@@ -27,6 +31,7 @@ def locked_accounts():
 
 
 @bp.post("/accounts/<int:doctor_id>/unlock")
+@province_only
 def unlock_account(doctor_id: int):
     doctor = db.session.get(User, doctor_id)
     if doctor is None or doctor.role is not Role.DOCTOR:

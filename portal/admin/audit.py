@@ -1,7 +1,8 @@
 """A8: the audit log, searched by actor, record, kind and date range, newest first, with the
 values before and after each change. Read only: there is no route that writes to the audit
 log (SEC8); rows are only ever inserted, by ``portal.workflow.audit``. ID numbers in the
-recorded values are shown masked (SEC5)."""
+recorded values are shown masked (SEC5). It is the province's (A1): its officers and
+administrator search it; an officer of a city or a county is answered 403 and not offered it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask import request
 from flask_babel import gettext as _
 
 from portal.accounts.models import User
+from portal.admin.coverage import province_only
 from portal.admin.reports import beijing_midnight, parse_date
 from portal.admin.views import bp
 from portal.extensions import db
@@ -93,6 +95,7 @@ def _filters(args) -> tuple[dict, dict, list]:
 
 
 @bp.get("/audit")
+@province_only
 def audit():
     typed, errors, where = _filters(request.args)
     rows, next_before = [], None

@@ -14,11 +14,16 @@ the others who cover it see it read-only, and once approved it is filed with the
 
 from __future__ import annotations
 
-from flask import abort
+from functools import wraps
+
+from flask import abort, g
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import ColumnElement, or_, select, true
 
 from portal.accounts.models import User
 from portal.extensions import db
+from portal.htmx import render
 from portal.institution.models import Institution
 from portal.tenants.models import Region
 from portal.workflow.models import Application, State
@@ -32,15 +37,52 @@ def level_of(officer: User) -> str:
     return CITY if officer.region.level == CITY else COUNTY
 
 
-def covered_institutions(officer: User):
-    """A subquery of the ids of the institutions the officer covers (None: all of them)."""
+def is_province(user: User) -> bool:
+    """A province-level user: a province officer or the province administrator."""
+    return level_of(user) == PROVINCE
+
+
+def region_name(user: User) -> str:
+    """The name of the region the user works for: their city or county, else the province."""
+    return user.region.name if user.region_id is not None else g.tenant.name
+
+
+def province_only(view):
+    """A page for province-level users only (the audit log, locked code entry): an officer of a
+    city or a county is told so (403); the nav does not offer them the link."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not is_province(current_user):
+            return render("error.html", "content", status=403, tenant=g.tenant,
+                          message=_("This page is for the province's officers and administrators only."))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def covered_regions(officer: User):
+    """A subquery of the ids of the regions whose institutions the officer covers (None: all):
+    their county, or their city and the city's counties."""
     level = level_of(officer)
     if level == PROVINCE:
         return None
     if level == COUNTY:
-        return select(Institution.id).where(Institution.county_id == officer.region_id)
-    return (select(Institution.id).join(Region, Region.id == Institution.county_id)
-            .where(or_(Region.id == officer.region_id, Region.parent_id == officer.region_id)))
+        return select(Region.id).where(Region.id == officer.region_id)
+    return select(Region.id).where(or_(Region.id == officer.region_id, Region.parent_id == officer.region_id))
+
+
+def institution_covered(officer: User) -> ColumnElement[bool]:
+    """The SQL criterion on ``Institution``: the institutions this officer may see."""
+    regions = covered_regions(officer)
+    return true() if regions is None else Institution.county_id.in_(regions)
+
+
+def covered_institutions(officer: User):
+    """A subquery of the ids of the institutions the officer covers (None: all of them)."""
+    if level_of(officer) == PROVINCE:
+        return None
+    return select(Institution.id).where(institution_covered(officer))
 
 
 def covered(officer: User) -> ColumnElement[bool]:
@@ -49,17 +91,30 @@ def covered(officer: User) -> ColumnElement[bool]:
     return true() if institutions is None else Application.institution_id.in_(institutions)
 
 
-def covers(officer: User, app: Application) -> bool:
-    """The same rule as ``covered()``, for one application already loaded."""
+def covers_region(officer: User, region: Region | None) -> bool:
+    """The same rule as ``covered_regions()``, for one region already loaded."""
     level = level_of(officer)
     if level == PROVINCE:
         return True
-    region = app.institution.county if app.institution is not None else None
     if region is None:
         return False
     if level == COUNTY:
         return region.id == officer.region_id
     return officer.region_id in (region.id, region.parent_id)
+
+
+def covers(officer: User, app: Application) -> bool:
+    """The same rule as ``covered()``, for one application already loaded."""
+    return covers_region(officer, app.institution.county if app.institution is not None else None)
+
+
+def institution_or_404(officer: User, institution_id: int) -> Institution:
+    """An institution the officer covers; 404 for another region's or another tenant's (T3),
+    exactly like a missing one."""
+    inst = db.session.get(Institution, institution_id)
+    if inst is None or not covers_region(officer, inst.county):
+        abort(404)
+    return inst
 
 
 def decides(officer: User, app: Application) -> bool:

@@ -9,6 +9,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from portal.admin import coverage
 from portal.doctor.forms import MESSAGES, nfkc, rule
 from portal.extensions import db
 from portal.institution.models import InstitutionLevel
@@ -25,11 +26,13 @@ LEVEL_LABELS = {
 CHECKS = ("licence_seen", "power_of_attorney_seen", "agent_id_card_seen")
 
 
-def county_choices() -> list[SelectChoice]:
-    """The tenant's counties, as "city county", in code order."""
-    counties = db.session.execute(
-        db.select(Region).where(Region.level == "county").options(joinedload(Region.parent)).order_by(Region.code)
-    ).scalars().all()
+def county_choices(officer) -> list[SelectChoice]:
+    """The tenant's counties that the officer covers (A1), as "city county", in code order."""
+    regions = coverage.covered_regions(officer)
+    stmt = db.select(Region).where(Region.level == "county").options(joinedload(Region.parent)).order_by(Region.code)
+    if regions is not None:
+        stmt = stmt.where(Region.id.in_(regions))
+    counties = db.session.execute(stmt).scalars().all()
     return [SelectChoice(str(c.id), f"{c.parent.name} {c.name}" if c.parent else c.name) for c in counties]
 
 
@@ -79,9 +82,9 @@ class ProvisionForm(FlaskForm):
                              render_kw={"maxlength": "40"})
     checked_on = DateField(_l("Date of the check"), validators=[DataRequired(MESSAGES["required"])])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, officer, **kwargs):
         super().__init__(*args, **kwargs)
-        self.county_id.choices = county_choices()
+        self.county_id.choices = county_choices(officer)
 
     def validate_checked_on(self, field):
         if field.data and field.data > local_today():
@@ -89,7 +92,7 @@ class ProvisionForm(FlaskForm):
 
     def validate_county_id(self, field):
         if field.data not in {int(c.value) for c in self.county_id.choices}:
-            raise ValidationError(_l("Choose a county of this province."))
+            raise ValidationError(_l("Choose one of the counties listed: your region covers only these."))
 
 
 class StaffForm(FlaskForm):

@@ -1,6 +1,8 @@
 """Officers: institutions (I1, A1). Create one after the on-site check (the person in charge
 gets a user name and first password by SMS), list and search them, see one, and reset its
-person in charge's credentials."""
+person in charge's credentials. Each officer works within their level (``coverage``): the
+list shows, and the form offers, only the institutions and counties their region covers;
+another region's institution answers 404."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Role, User
+from portal.admin import coverage
 from portal.admin.institution_forms import LEVEL_LABELS, ProvisionForm
 from portal.admin.views import PAGE, bp
 from portal.extensions import db
@@ -24,7 +27,8 @@ from portal.workflow import WrongState, provisioning
 def institutions():
     q = request.args.get("q", "").strip()[:100]
     before = request.args.get("before", type=db_id)
-    stmt = db.select(Institution).options(joinedload(Institution.county)).order_by(Institution.id.desc())
+    stmt = (db.select(Institution).options(joinedload(Institution.county))
+            .where(coverage.institution_covered(current_user)).order_by(Institution.id.desc()))
     if q:
         stmt = stmt.where(Institution.name.contains(q, autoescape=True))
     if before:
@@ -37,7 +41,7 @@ def institutions():
 
 @bp.route("/institutions/new", methods=["GET", "POST"])
 def new_institution():
-    form = ProvisionForm()
+    form = ProvisionForm(officer=current_user)
     if form.validate_on_submit():
         data = provisioning.NewInstitution(
             name=form.name.data, licence_no=form.licence_no.data, level=InstitutionLevel(form.level.data),
@@ -60,13 +64,6 @@ def new_institution():
     return render("admin/institution_new.html", "form_block", status=status, form=form)
 
 
-def _institution(institution_id: int) -> Institution:
-    institution = db.session.get(Institution, institution_id)  # another tenant's id finds nothing (T3)
-    if institution is None:
-        abort(404)
-    return institution
-
-
 def _detail(inst: Institution, status: int = 200, error: str = ""):
     checks = db.session.execute(
         db.select(InstitutionCheck).filter_by(institution_id=inst.id).order_by(InstitutionCheck.id.desc())
@@ -82,12 +79,12 @@ def _detail(inst: Institution, status: int = 200, error: str = ""):
 
 @bp.get("/institutions/<int:institution_id>")
 def institution(institution_id: int):
-    return _detail(_institution(institution_id))
+    return _detail(coverage.institution_or_404(current_user, institution_id))
 
 
 @bp.post("/institutions/<int:institution_id>/reset")
 def reset_credentials(institution_id: int):
-    inst = _institution(institution_id)
+    inst = coverage.institution_or_404(current_user, institution_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:

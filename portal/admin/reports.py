@@ -3,7 +3,9 @@ county, and processing times per stage (median, 90th percentile), over a date ra
 submission; every table also as CSV.
 
 Each table is one function over the tenant's applications (the ORM filter limits them to
-the tenant), so a further filter (e.g. an officer's level) goes in one place per table.
+the tenant) that the viewer covers (A1, ``coverage.covered``): an officer of a county counts
+their county's, of a city the city's, the province's officers and administrator all. The page
+and the CSV file's name say which region the figures cover.
 """
 
 from __future__ import annotations
@@ -13,14 +15,18 @@ import io
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from flask import abort, make_response, request, url_for
+from flask import abort, g, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import and_, case, func
 from sqlalchemy.orm import aliased
 
+from portal.accounts.models import User
+from portal.admin import coverage
 from portal.admin.views import bp
 from portal.extensions import db
 from portal.htmx import render
@@ -79,9 +85,10 @@ def read_range(args) -> tuple[Range, dict[str, str], dict[str, str]]:
     return Range(start, end), typed, errors
 
 
-def _in_range(r: Range):
+def _counted(r: Range, viewer: User):
+    """The applications a table counts: submitted in the range, in the viewer's region."""
     lo, hi = r.bounds()
-    return and_(Application.submitted_at >= lo, Application.submitted_at < hi)
+    return and_(Application.submitted_at >= lo, Application.submitted_at < hi, coverage.covered(viewer))
 
 
 APPROVED = case((Application.state == State.APPROVED, 1), else_=0)
@@ -89,34 +96,34 @@ APPROVED = case((Application.state == State.APPROVED, 1), else_=0)
 
 # ---- the tables: one function each -------------------------------------------------------
 
-def by_status(r: Range) -> list[tuple]:
+def by_status(r: Range, viewer: User) -> list[tuple]:
     rows = db.session.execute(
-        db.select(Application.state, func.count(Application.id)).where(_in_range(r))
+        db.select(Application.state, func.count(Application.id)).where(_counted(r, viewer))
         .group_by(Application.state).order_by(Application.state)
     ).all()
     return [(state, n) for state, n in rows]
 
 
-def by_institution(r: Range) -> list[tuple]:
+def by_institution(r: Range, viewer: User) -> list[tuple]:
     county = aliased(Region)
     return [tuple(row) for row in db.session.execute(
         db.select(Institution.name, county.name, func.count(Application.id), func.sum(APPROVED))
         .join(Institution, Application.institution_id == Institution.id)
         .join(county, Institution.county_id == county.id)
-        .where(_in_range(r))
+        .where(_counted(r, viewer))
         .group_by(Institution.id, Institution.name, county.name)
         .order_by(func.count(Application.id).desc(), Institution.name)
     ).all()]
 
 
-def by_county(r: Range) -> list[tuple]:
+def by_county(r: Range, viewer: User) -> list[tuple]:
     county, city = aliased(Region), aliased(Region)
     return [tuple(row) for row in db.session.execute(
         db.select(city.name, county.name, county.code, func.count(Application.id), func.sum(APPROVED))
         .join(Institution, Application.institution_id == Institution.id)
         .join(county, Institution.county_id == county.id)
         .outerjoin(city, county.parent_id == city.id)
-        .where(_in_range(r))
+        .where(_counted(r, viewer))
         .group_by(county.id, county.code, county.name, city.name)
         .order_by(county.code)
     ).all()]
@@ -131,7 +138,7 @@ def _summary(durations: list[float]) -> tuple[int, float | None, float | None]:
     return len(days), round(statistics.median(days), 1), round(p90, 1)
 
 
-def processing_times(r: Range) -> list[tuple]:
+def processing_times(r: Range, viewer: User) -> list[tuple]:
     """Submitted → confirmed by the institution, confirmed → approved by the commission, over
     the applications submitted in the range that reached the stage's end. The approval time
     is the audit row of the approval (``decided_at`` moves when a registration is later
@@ -141,7 +148,7 @@ def processing_times(r: Range) -> list[tuple]:
         db.select(Application.submitted_at, Application.confirmed_at, approved.at)
         .outerjoin(approved, and_(approved.entity == "application", approved.entity_id == Application.id,
                                   approved.action == "approve"))
-        .where(_in_range(r), Application.confirmed_at.is_not(None))
+        .where(_counted(r, viewer), Application.confirmed_at.is_not(None))
     ).all()
     confirm = [(c - s).total_seconds() for s, c, _a in rows if c >= s]
     approve = [(a - c).total_seconds() for _s, c, a in rows if a is not None and a >= c]
@@ -163,17 +170,17 @@ def _state_label(state) -> str:
     }.get(getattr(state, "value", state), str(state))
 
 
-def _tables(r: Range) -> dict[str, tuple[list[str], list[tuple]]]:
+def _tables(r: Range, viewer: User) -> dict[str, tuple[list[str], list[tuple]]]:
     """Every table: its column headings and rows of plain values."""
     return {
-        "status": ([_("Status"), _("Applications")], [(_state_label(s), n) for s, n in by_status(r)]),
+        "status": ([_("Status"), _("Applications")], [(_state_label(s), n) for s, n in by_status(r, viewer)]),
         "institution": ([_("Institution"), _("County"), _("Applications"), _("Approved")],
-                        [(a, b, n, int(k or 0)) for a, b, n, k in by_institution(r)]),
+                        [(a, b, n, int(k or 0)) for a, b, n, k in by_institution(r, viewer)]),
         "county": ([_("City"), _("County"), _("Code"), _("Applications"), _("Approved")],
-                   [(a or "", b, c, n, int(k or 0)) for a, b, c, n, k in by_county(r)]),
+                   [(a or "", b, c, n, int(k or 0)) for a, b, c, n, k in by_county(r, viewer)]),
         "times": ([_("Stage"), _("Applications"), _("Median (days)"), _("90th percentile (days)")],
                   [(str(STAGES[s]), n, "" if m is None else m, "" if p is None else p)
-                   for s, n, m, p in processing_times(r)]),
+                   for s, n, m, p in processing_times(r, viewer)]),
     }
 
 
@@ -184,9 +191,10 @@ TITLES = {"status": _l("Applications by status"), "institution": _l("Application
 @bp.get("/reports")
 def reports():
     r, typed, errors = read_range(request.args)
-    tables = _tables(r) if not errors else {}
+    tables = _tables(r, current_user) if not errors else {}
     return render("admin/reports.html", "report_block", status=422 if errors else 200, tables=tables,
-                  titles=TITLES, typed=typed, errors=errors, range=r, csv_url=csv_url)
+                  titles=TITLES, typed=typed, errors=errors, range=r, csv_url=csv_url,
+                  region=coverage.region_name(current_user))
 
 
 #: a cell a spreadsheet would read as a formula (CSV injection)
@@ -206,7 +214,7 @@ def reports_csv():
     r, _typed, errors = read_range(request.args)
     if errors:
         abort(400)
-    headings, rows = _tables(r)[table]
+    headings, rows = _tables(r, current_user)[table]
     out = io.StringIO()
     out.write("\ufeff")  # Excel reads UTF-8 only with the BOM
     writer = csv.writer(out, lineterminator="\r\n")
@@ -215,10 +223,20 @@ def reports_csv():
         writer.writerow([safe_cell(v) for v in row])
     response = make_response(out.getvalue().encode("utf-8"))
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{table}-{r.start.isoformat()}-{r.end.isoformat()}.csv"')
+    response.headers["Content-Disposition"] = csv_disposition(table, r)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def csv_disposition(table: str, r: Range) -> str:
+    """The file is named after the table, the region it covers and the range: the region's code
+    (the province's: the tenant's slug) in plain ASCII, and its Chinese name for the browsers
+    that read RFC 6266's ``filename*``."""
+    dates = f"{r.start.isoformat()}-{r.end.isoformat()}"
+    region = current_user.region
+    code = region.code if region is not None else g.tenant.slug
+    name = quote(f"{table}-{coverage.region_name(current_user)}-{dates}.csv")
+    return f"attachment; filename=\"{table}-{code}-{dates}.csv\"; filename*=UTF-8''{name}"
 
 
 def csv_url(table: str, typed: dict) -> str:

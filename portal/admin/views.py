@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length
 from portal import workflow
 from portal.accounts import require_role
 from portal.accounts.models import Role
+from portal.admin import coverage
 from portal.admin.models import CaseStatus, IdentityCase, Qualification
 from portal.extensions import db
 from portal.htmx import redirect_to, render
@@ -22,6 +23,13 @@ from portal.workflow import identity as identity_workflow
 
 bp = Blueprint("admin", __name__, url_prefix="/<tenant>/admin")
 bp.before_request(require_role(Role.OFFICER, Role.ADMIN))
+
+
+@bp.context_processor
+def _levels():
+    """``province_level()`` in the admin templates: whether the user works for the province
+    (A1), so the nav offers the province's pages (audit log, locked code entry) only to them."""
+    return {"province_level": lambda: coverage.is_province(current_user)}
 
 PAGE = 50
 
