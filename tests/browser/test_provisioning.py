@@ -214,7 +214,8 @@ def test_provision_first_log_in_and_staff(new_context, live_server, js):
             expect(item.get_by_role("checkbox")).to_have_count(0)
             expect(item.get_by_role("button", name="Confirm")).to_have_count(0)
     staff.screenshot(path=RESULTS / f"institution-batch-{tag}.png", full_page=True)
-    if not js:  # the result page lists the queue as it now is
+    if not js:  # the result page lists the queue as it now is, under its own tab
+        expect(staff.get_by_role("link", name="Approval queue")).to_have_attribute("aria-current", "page")
         for item in items.values():
             expect(item).to_have_count(0)
     staff.goto("/hubei/institution/approvals")
