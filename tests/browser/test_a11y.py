@@ -24,18 +24,20 @@ from portal.demo import DEMO_PASSWORD
 from portal.doctor.services import STEPS
 from tests.browser.conftest import TIMEOUT_MS, _unavailable
 from tests.browser.test_doctor_services import staff_browser
+from tests.browser.test_provisioning import FIRST_PASSWORD, USERNAME
 from tests.conftest import Browser, in_tenant
 from tests.helpers import (
     ALL_MATERIALS,
     doctor_form,
     fill_wizard,
     institution_id,
+    last_message,
     redirected_to,
     resident_id,
     sign_up,
     walk_doctor,
 )
-from tests.test_isolation import _ROUTE_APP, ARGS, Hubei
+from tests.test_isolation import _ROUTE_APP, ARGS, Hubei, _import_batch
 
 pytestmark = pytest.mark.browser
 
@@ -51,6 +53,8 @@ SKIPPED = {
     "doctor.certificate_qr": "an SVG image", "doctor.document": "an image",
     "accounts.reset_password": "needs a code from the forgot-password page",
     "institution.home": "a redirect to the approval queue", "doctor.application": "a redirect to the step reached",
+    "institution.roster_csv": "CSV", "admin.reports_csv": "CSV", "ops.readyz": "JSON",
+    "ops.metrics": "Prometheus text", "admin.import_template": "CSV",
 }
 ROUTE_ARGS = {**ARGS, "step": list(STEPS)}
 
@@ -61,8 +65,10 @@ WAITING = doctor_form("郑强", resident_id("42052519890303123"), "13600136003",
 REGISTERED = doctor_form("冯丽", resident_id("42052519900404123"), "13600136004", "a11y_registered")
 SETTLED = doctor_form("蒋安", resident_id("42052519910505123"), "13600136006", "a11y_settled")  # nothing pending
 UNMATCHED = doctor_form("卫无名", resident_id("42011119850808123"), "13600136005", "a11y_unmatched")
+#: two staff members the county hospital's person in charge adds (I2), at their first log-in (I1)
+NEW_STAFF = {"first-password": ("陶新", "13600136031"), "first-authenticator": ("柏青", "13600136032")}
 ROLES = ("anonymous", "unmatched", "waiting", "drafting", "applicant", "registered", "settled", "staff", "officer",
-         "half-logged-in")
+         "admin", "half-logged-in", *NEW_STAFF)
 
 
 @dataclass
@@ -116,6 +122,17 @@ def world(live_server):
     b.page("/hubei/me/sites")
     redirected_to(b.post("/hubei/me/sites", {"institution_id": str(institution_id(app, "hubei", "湖北省演示第一医院"))}))
     unmatched = sign_up(app, "hubei", UNMATCHED)
+    new_staff = {}
+    for role, (name, mobile) in NEW_STAFF.items():
+        staff.page("/hubei/institution/staff")
+        redirected_to(staff.post("/hubei/institution/staff", {"real_name": name, "mobile": mobile}))
+        sms = last_message(app, mobile)
+        b = new_staff[role] = Browser(app.test_client())
+        b.page("/hubei/login")
+        redirected_to(b.post("/hubei/login", {"username": USERNAME.search(sms).group(1),
+                                              "password": FIRST_PASSWORD.search(sms).group(1)}))
+    b.page("/hubei/first-login/password")
+    redirected_to(b.post("/hubei/first-login/password", {"password": "A11y-own-pass-1", "password_again": "A11y-own-pass-1"}))
     with in_tenant(app, "hubei"):
         ids = {
             "submitted_app": applicant.app_id, "confirmed_app": registered.app_id,
@@ -127,11 +144,14 @@ def world(live_server):
                 doctor_id=registered.doctor_id)).scalar_one(),
             "identity_case": db.session.execute(db.select(IdentityCase.id).filter_by(
                 user_id=unmatched_id(app))).scalar_one(),
+            "hubei_institution": institution_id(app, "hubei", "远安"),
         }
         certificate_no = db.session.get(Application, registered.app_id).certificate_no
+    ids["import_batch"] = _import_batch(app)  # A2: a file waiting for the administrator's confirmation
     browsers = {"anonymous": Browser(app.test_client()), "unmatched": unmatched, "waiting": waiting.browser,
                 "drafting": drafting.browser, "applicant": applicant.browser, "registered": b,
-                "settled": settled.browser, "staff": staff, "officer": officer, "half-logged-in": half}
+                "settled": settled.browser, "staff": staff, "officer": officer, "admin": staff_browser(live_server, "hb-admin"),
+                "half-logged-in": half, **new_staff}
     cookies = {}
     for role, browser in browsers.items():
         browser.page("/hubei/")

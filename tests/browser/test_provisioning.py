@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import pyotp
 import pytest
@@ -19,9 +20,20 @@ try:
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     Page = expect = None
 
+from portal.extensions import db
 from portal.tenants.models import local_today
+from portal.workflow.models import Application, State
 from tests.browser.conftest import RESULTS
-from tests.browser.test_journey import log_in_with_totp, read_outbox
+from tests.browser.test_journey import log_in_with_totp, read_outbox, stays_on_page
+from tests.conftest import in_tenant
+from tests.helpers import (
+    doctor_form,
+    last_activation_code,
+    redirected_to,
+    resident_id,
+    submit_application,
+    walk_doctor,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -38,14 +50,34 @@ class Run:
     staff_name: str
     staff_mobile: str
     password: str
+    doctors: tuple[tuple[str, str, str], ...]  # (real name, first 17 digits of the ID number, mobile)
 
 
 RUNS = {
     True: Run("远安县演示镇卫生院（浏览器）", "PDYBROWSER0001", "赵建华", "13700137011", "钱小梅", "13600136011",
-              "Own-pass-js-1"),
+              "Own-pass-js-1", (("韩雪", "42052519930612101", "13500135011"), ("曹磊", "42052519920317102", "13500135012"),
+                                ("彭静", "42052519910921103", "13500135013"))),
     False: Run("武昌区演示社区卫生服务中心（浏览器）", "PDYBROWSER0002", "孙志远", "13700137022", "李晓红",
-               "13600136022", "Own-pass-nojs-2"),
+               "13600136022", "Own-pass-nojs-2", (("邓婷", "42010619940815201", "13500135021"),
+                                                  ("许强", "42010619950102202", "13500135022"),
+                                                  ("傅敏", "42011119930505203", "13500135023"))),
 }
+
+
+def qualified(app, run: Run) -> list[dict]:
+    """The sign-up forms of the run's three doctors, each in the qualification registry (Q1)."""
+    from portal.admin.models import Category, Level, Qualification
+
+    forms = []
+    with in_tenant(app, "hubei"):
+        for n, (name, first17, mobile) in enumerate(run.doctors):
+            form = doctor_form(name, resident_id(first17), mobile, f"batch_{run.licence_no[-1]}_{n}")
+            db.session.add(Qualification(name=name, id_number=form["id_number"], level=Level.PRACTITIONER,
+                                         certificate_no=f"H20254200{run.licence_no[-1]}60{n:02d}",
+                                         category=Category.CLINICAL, obtained_on=date(2025, 10, 1)))
+            forms.append(form)
+        db.session.commit()
+    return forms
 
 
 def read_credentials(phone_page: Page, mobile: str) -> tuple[str, str]:
@@ -133,6 +165,70 @@ def test_provision_first_log_in_and_staff(new_context, live_server, js):
     first_log_in(staff, staff_username, staff_password, run.password + "s")
     expect(staff.get_by_role("link", name="Staff", exact=True)).to_have_count(0)  # not the person in charge
 
-    # ---- (later) batch approval of three applications by this institution ------------------
-    # The lead extends this test here: three doctors name run.institution, the staff member
-    # (``staff``) activates them and approves their applications in one batch.
+    # ---- I4: three doctors name the new institution and apply; the staff member activates ----
+    doctors = [walk_doctor(live_server.app, "hubei", form, until="named", institution=run.institution)
+               for form in qualified(live_server.app, run)]
+    staff.get_by_role("link", name="Activation queue").click()
+    for walked in doctors:
+        row = staff.get_by_role("row").filter(has_text=walked.form["real_name"])
+        if js:  # the row answers in place
+            row.get_by_role("button", name="Send code by SMS").click()
+            expect(row.get_by_role("status")).to_contain_text("Activation code sent to")
+        else:  # a plain post, a redirect back and a message
+            with staff.expect_navigation(url="**/hubei/institution/activations"):
+                row.get_by_role("button", name="Send code by SMS").click()
+            expect(staff.get_by_text("Activation code sent to")).to_be_visible()
+    for walked in doctors:  # each reads the code off the phone and applies (D4, D9–D15)
+        b, phone = walked.browser, walked.form["phone"]
+        b.page("/hubei/me/activate")
+        assert redirected_to(b.post("/hubei/me/activate/code", {"code": last_activation_code(live_server.app, phone)})) \
+            .endswith("/hubei/me")
+        walked.app_id = submit_application(live_server.app, b, "hubei", walked.doctor_id, walked.institution_id,
+                                           "internal")
+        assert run.institution in b.page("/hubei/me").get_data(as_text=True)  # "Submitted: waiting for ..."
+
+    # ---- I4: the staff member approves the three in one batch --------------------------------
+    staff.get_by_role("link", name="Approval queue").click()
+    expect(staff.get_by_role("heading", name="Waiting for your decision")).to_be_visible()
+    items = {w.form["real_name"]: staff.locator("article").filter(has_text=w.form["real_name"]) for w in doctors}
+    for item in items.values():
+        expect(item).to_contain_text("First registration")
+        item.get_by_label("Select for a decision on several items").check()
+    if js:
+        still_here = stays_on_page(staff)
+        with staff.expect_response(lambda r: r.url.endswith("/approvals/batch")) as answer:
+            staff.get_by_role("button", name="Approve selected").click()
+        assert answer.value.request.headers.get("hx-request") == "true"
+    else:
+        staff.get_by_role("button", name="Approve selected").click()
+        staff.wait_for_url("**/hubei/institution/approvals/batch")
+    result = staff.locator("#batch-result").get_by_role("status")
+    expect(result).to_contain_text("3 of 3 done.")
+    for name in items:
+        expect(result.get_by_role("listitem").filter(has_text=name)).to_have_text(
+            f"{name} · First registration: Confirmed. The doctor was notified.")
+    if js:  # each item answers in place: decided, nothing left to tick
+        assert still_here(), "the batch decision navigated away instead of updating the page"
+        for item in items.values():
+            expect(item.get_by_role("status")).to_have_text("Confirmed. The doctor was notified.")
+            expect(item.get_by_role("checkbox")).to_have_count(0)
+            expect(item.get_by_role("button", name="Confirm")).to_have_count(0)
+    staff.screenshot(path=RESULTS / f"institution-batch-{tag}.png", full_page=True)
+    if not js:  # the result page lists the queue as it now is, under its own tab
+        expect(staff.get_by_role("link", name="Approval queue")).to_have_attribute("aria-current", "page")
+        for item in items.values():
+            expect(item).to_have_count(0)
+    staff.goto("/hubei/institution/approvals")
+    for item in items.values():
+        expect(item).to_have_count(0)
+    expect(staff.get_by_text("Nothing is waiting for you.")).to_be_visible()
+
+    # ... and each doctor sees the application confirmed
+    for walked in doctors:
+        walked.browser.client.set_cookie("lang", "en")
+        home = walked.browser.page("/hubei/me").get_data(as_text=True)
+        assert f"Confirmed by {run.institution}." in home, walked.form["real_name"]
+    with in_tenant(live_server.app, "hubei"):
+        states = db.session.execute(db.select(Application.state).filter(
+            Application.id.in_([w.app_id for w in doctors]))).scalars().all()
+    assert states == [State.CONFIRMED] * 3
