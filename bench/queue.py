@@ -67,7 +67,7 @@ def prepare(app, target: int) -> int:
         tenant = db.session.execute(db.select(Tenant).filter_by(slug="hubei")).scalar_one()
         with tenant_context(tenant.id):
             inst = db.session.execute(
-                db.select(Institution).filter(Institution.name.startswith("远安"))).scalar_one()
+                db.select(Institution).filter_by(name="远安县人民医院（演示）")).scalar_one()
             have = waiting_at(inst.id)
             if have < target:
                 print(f"loading {target - have:,} waiting items (have {have:,}) ...", flush=True)
