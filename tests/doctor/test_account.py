@@ -84,7 +84,8 @@ def test_a_new_phone_is_in_force_only_after_its_code(demo, doctor, browser_mode)
     assert any("139****9002" in m for m in messages_to(demo, LI["phone"]))
     with in_tenant(demo, "hubei"):
         rows = db.session.execute(db.select(AuditLog).filter_by(entity="user", entity_id=user.id)
-                                  .filter(AuditLog.action.in_(["request_phone_change", "change_phone"]))).scalars().all()
+                                  .filter(AuditLog.action.in_(["request_phone_change", "change_phone"]))
+                                  .order_by(AuditLog.id)).scalars().all()
         assert [r.action for r in rows] == ["request_phone_change", "change_phone"]
         assert rows[1].before == {"phone": "138****8001"} and rows[1].after == {"phone": "139****9002"}
         assert all(NEW_PHONE not in str(r.after) and LI["phone"] not in str(r.before) for r in rows)
