@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import pyotp
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 
 from portal import create_app
 from portal.extensions import db
@@ -43,14 +43,24 @@ def _quick_hashes():
         yield
 
 
-@pytest.fixture(autouse=True)
-def _empty_tables(app):
-    yield
+def empty_tables(app) -> None:
+    """Delete every row of every table. On PostgreSQL audit_log refuses DELETE (SEC8,
+    portal/workflow/audit_guard.py): this transaction alone switches ordinary triggers off with
+    ``SET LOCAL session_replication_role = replica``, which only a superuser may do (the suite
+    connects as ``postgres``); the application never does."""
     with app.app_context():
         db.session.rollback()
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("SET LOCAL session_replication_role = replica"))
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(delete(table))
         db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(app):
+    yield
+    empty_tables(app)
 
 
 @pytest.fixture

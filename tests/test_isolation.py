@@ -22,14 +22,13 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import delete
 
 from portal import create_app
 from portal.admin.models import Category, Level, Qualification
 from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.tenants.models import Tenant
-from tests.conftest import Browser, in_tenant
+from tests.conftest import Browser, empty_tables, in_tenant
 from tests.helpers import (
     ALL_MATERIALS,
     Walked,
@@ -200,11 +199,7 @@ def _production_outbox(app, monkeypatch):
 
 
 def _empty_all(app):
-    with app.app_context():
-        db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(delete(table))
-        db.session.commit()
+    empty_tables(app)
 
 
 def _registered_with_modification(app, hb_staff) -> int:

@@ -118,3 +118,29 @@ def test_drift_check_sees_a_model_change(tmp_path):
         with app.app_context():
             db.engine.dispose()
     assert [(d[0], d[2], d[3].name) for d in drift] == [("add_column", "tenant", "motto")]
+
+
+def test_migrations_make_the_audit_log_append_only_on_postgresql(postgres_url):
+    """SEC8: 0013 adds the triggers create_all gets from portal/workflow/audit_guard.py; a
+    DELETE is refused after ``upgrade``; ``downgrade`` to 0012 removes them."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    def triggers(app) -> set[str]:
+        with app.app_context(), db.engine.connect() as conn:
+            return set(conn.execute(text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass "
+                                         "AND NOT tgisinternal")).scalars())
+
+    app = _app(postgres_url)
+    try:
+        with app.app_context():
+            upgrade()
+        assert triggers(app) == {"audit_log_no_update_delete", "audit_log_no_truncate"}
+        with app.app_context(), db.engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
+            conn.execute(text("TRUNCATE audit_log"))
+        with app.app_context():
+            downgrade(revision="0012")
+        assert triggers(app) == set()
+    finally:
+        with app.app_context():
+            db.engine.dispose()

@@ -94,7 +94,17 @@ class User(TenantScoped, UserMixin, db.Model):
 
     @property
     def masked_phone(self) -> str:
-        return self.phone[:3] + "****" + self.phone[-4:] if len(self.phone) == 11 else self.phone
+        return mask_phone(self.phone)
+
+
+def mask_phone(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:] if len(phone) == 11 else phone
+
+
+def mask_email(email: str) -> str:
+    """``li***@example.com``: enough to recognise one's own address, not to read it."""
+    local, at, domain = email.partition("@")
+    return (local[:2] + "***" + at + domain) if at else "***"
 
 
 class CodePurpose(enum.StrEnum):
@@ -102,6 +112,8 @@ class CodePurpose(enum.StrEnum):
     VERIFY_EMAIL = "verify_email"
     ACTIVATION = "activation"
     RESET_PASSWORD = "reset_password"  # D6
+    CHANGE_PHONE = "change_phone"  # SEC1: a new mobile number, proved before it replaces the old one
+    CHANGE_EMAIL = "change_email"  # SEC1: likewise a new email address
 
 
 class OneTimeCode(TenantScoped, db.Model):

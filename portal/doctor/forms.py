@@ -116,3 +116,37 @@ class ChooseInstitutionForm(FlaskForm):
 
 
 NONE_HINT = _l("Required. Write 无 (none) if there is nothing to declare.")
+
+
+# ---- SEC1: the Account page ------------------------------------------------------------------
+
+def _current_password():
+    return PasswordField(_l("Current password"), validators=[DataRequired(MESSAGES["required"]), Length(max=128)],
+                         render_kw={"autocomplete": "current-password", "maxlength": "128"})
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = _current_password()
+    password, password_again = new_password_fields(_l("New password"), _l("New password again"))
+
+
+class ChangePhoneForm(FlaskForm):
+    current_password = _current_password()
+    phone = StringField(
+        _l("New mobile number"),
+        filters=[nfkc],
+        validators=[DataRequired(MESSAGES["required"]), Length(max=11, message=MESSAGES["mobile"]),
+                    rule(identity.mobile_error)],
+        render_kw={"autocomplete": "tel-national", "inputmode": "tel", "maxlength": "11"},
+    )
+
+
+class ChangeEmailForm(FlaskForm):
+    current_password = _current_password()
+    email = StringField(
+        _l("New email address"),
+        filters=[nfkc],
+        validators=[DataRequired(MESSAGES["required"]), Length(max=254, message=MESSAGES["email"]),
+                    rule(identity.email_error)],
+        render_kw={"autocomplete": "email", "inputmode": "email", "maxlength": "254"},
+    )

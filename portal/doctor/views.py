@@ -204,4 +204,4 @@ def enter_activation_code():
 
 
 # the routes of the wizard, the e-certificate and the print view live beside this file
-from portal.doctor import certificate, changes, maintenance, printing, sites, wizard  # noqa: E402,F401
+from portal.doctor import account, certificate, changes, maintenance, printing, sites, wizard  # noqa: E402,F401

@@ -65,8 +65,10 @@ class ContextFilter(logging.Filter):
             # loaded values only: reading an expired attribute would query the database from
             # inside a log call (SQLAlchemy's own DEBUG lines come through here mid-query)
             record.tenant = _loaded(g.get("tenant"), "slug") or (request.view_args or {}).get("tenant")
-            user = g.get("_login_user")  # Flask-Login's, only when the request loaded it
-            record.user_id = _loaded(user, "id") if getattr(user, "is_authenticated", False) else None
+            # Flask-Login's, only when the request loaded it; not ``is_authenticated``, which reads
+            # ``disabled`` (a lazy load once a commit expired the user); an anonymous user has no id
+            user = g.get("_login_user")
+            record.user_id = _loaded(user, "id")
         else:
             for name in ("request_id", "tenant", "user_id"):
                 if not hasattr(record, name):

@@ -238,3 +238,12 @@ class SiteFiling(RequestOnRegistration, TenantScoped, db.Model):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     state: Mapped[FilingState] = mapped_column(enum_column(FilingState), default=FilingState.PENDING)
+
+
+def _guard_audit_log() -> None:
+    from portal.workflow.audit_guard import install
+
+    install(AuditLog.__table__)
+
+
+_guard_audit_log()

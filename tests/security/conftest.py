@@ -9,11 +9,10 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import delete
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import Browser, in_tenant
+from tests.conftest import Browser, empty_tables, in_tenant
 from tests.helpers import (
     ALL_MATERIALS,
     Walked,
@@ -67,11 +66,7 @@ class World:
 
 
 def _empty_all(app):
-    with app.app_context():
-        db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(delete(table))
-        db.session.commit()
+    empty_tables(app)
 
 
 def _session_of(b: Browser, page: str) -> tuple[str | None, str]:

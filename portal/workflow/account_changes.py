@@ -1,0 +1,89 @@
+"""SEC1: a doctor changes the password, the mobile number or the email address on the
+Account page, having typed the current password again (the view checks it). A new number or
+address replaces the old one only once the code sent to it is entered: the pending value
+travels in the code's row (``OneTimeCode.destination``), so the old one stays in force until
+then. Each: the change, the audit row (values masked, SEC5) and the messages in one transaction."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from portal.accounts.codes import issue, verify
+from portal.accounts.models import CodePurpose, User, mask_email, mask_phone
+from portal.accounts.passwords import hash_password
+from portal.extensions import db
+from portal.notify.services import queue
+from portal.tenants import rules_for
+from portal.tenants.models import Tenant, utcnow
+from portal.workflow import audit
+
+#: channel -> (purpose of the code, the user's field, its "verified at" field, the masking)
+CONTACTS = {
+    "sms": (CodePurpose.CHANGE_PHONE, "phone", "phone_verified_at", mask_phone),
+    "email": (CodePurpose.CHANGE_EMAIL, "email", "email_verified_at", mask_email),
+}
+
+
+def change_password(user: User, password: str, tenant: Tenant) -> None:
+    """Set a new password and end every other session: the session version moves on (the caller
+    starts a fresh session for the device that asked). The owner is told on phone and email."""
+    before = {"session_version": user.session_version}
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    audit("user", user.id, "change_password", user, before, {"session_version": user.session_version})
+    _tell(user, _("[%(tenant)s physician registration] The password of your account %(user)s was changed. If you "
+                  "did not do this, contact the health commission (%(phone)s) at once.",
+                  tenant=tenant.name, user=user.username, phone=tenant.contact_phone),
+          _("Your password was changed"))
+    db.session.commit()
+
+
+def request_contact_change(user: User, channel: str, new_value: str, tenant: Tenant, host: str) -> int:
+    """Send a code to the NEW number or address. Returns the seconds before another may be asked
+    for; raises CodeError when a send limit refuses it. Nothing of the account changes yet."""
+    purpose, field, _verified, mask = CONTACTS[channel]
+    rules = rules_for(tenant)["codes"]
+    issued = issue(user, purpose, channel, new_value, rules)
+    minutes = rules["otp_minutes"]
+    if channel == "sms":
+        body = _("[%(tenant)s physician registration] Your verification code is %(code)s, valid for %(n)s minutes. "
+                 "Do not tell anyone.", tenant=tenant.name, code=issued.code, n=minutes)
+        body += f"\n\n@{host.split(':')[0]} #{issued.code}"
+        queue("sms", new_value, body, user_id=user.id)
+    else:
+        queue("email", new_value, _("Your verification code is %(code)s, valid for %(n)s minutes.",
+                                    code=issued.code, n=minutes),
+              subject=_("Your verification code"), user_id=user.id)
+    audit("user", user.id, f"request_{field}_change", user, {field: mask(getattr(user, field))},
+          {field: mask(new_value)})
+    db.session.commit()
+    return rules["otp_resend_seconds"]
+
+
+def confirm_contact_change(user: User, channel: str, code: str, tenant: Tenant) -> str:
+    """The code sent to the new number or address was entered: it replaces the old one (now
+    verified). The old one is told. Returns the new value; raises CodeError (failure counted)."""
+    purpose, field, verified, mask = CONTACTS[channel]
+    row = verify(user, purpose, code, rules_for(tenant)["codes"])
+    old = getattr(user, field)
+    setattr(user, field, row.destination)
+    setattr(user, verified, utcnow())
+    audit("user", user.id, f"change_{field}", user, {field: mask(old)}, {field: mask(row.destination)})
+    if old:
+        body = (_("[%(tenant)s physician registration] The mobile number of your account %(user)s was changed to "
+                  "%(new)s. If you did not do this, contact the health commission (%(phone)s) at once.",
+                  tenant=tenant.name, user=user.username, new=mask(row.destination), phone=tenant.contact_phone)
+                if channel == "sms" else
+                _("[%(tenant)s physician registration] The email address of your account %(user)s was changed to "
+                  "%(new)s. If you did not do this, contact the health commission (%(phone)s) at once.",
+                  tenant=tenant.name, user=user.username, new=mask(row.destination), phone=tenant.contact_phone))
+        queue(channel, old, body, subject=_("Your contact details were changed"), user_id=user.id)
+    db.session.commit()
+    return row.destination
+
+
+def _tell(user: User, body: str, subject: str) -> None:
+    if user.phone and user.phone_verified_at:
+        queue("sms", user.phone, body, user_id=user.id)
+    if user.email and user.email_verified_at:
+        queue("email", user.email, body, subject=subject, user_id=user.id)
