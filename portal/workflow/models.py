@@ -53,6 +53,9 @@ class Application(TenantScoped, db.Model):
         #: I5, P5: the institution's registrations in force, most recent first
         Index("ix_application_roster", "tenant_id", "institution_id", "state", "registered_on", "id"),
         Index("ix_application_officer_queue", "tenant_id", "state", "confirmed_at", "id"),
+        #: V1: the public check finds a registration by its certificate number (bench/server.py
+        #: measured a full table scan per lookup without it)
+        Index("ix_application_certificate_no", "tenant_id", "certificate_no"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     doctor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
