@@ -10,6 +10,7 @@ from flask import abort, flash, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role, User
 from portal.admin.institution_forms import StaffForm
@@ -63,8 +64,17 @@ def add_staff():
         if "csrf_token" in form.errors:
             abort(400)
         return _page(form, 422)
-    user = provisioning.add_staff(current_user.institution, current_user, form.real_name.data, form.mobile.data,
-                                  g.tenant)
+    for _attempt in range(3):
+        try:
+            user = provisioning.add_staff(current_user.institution, current_user, form.real_name.data,
+                                          form.mobile.data, g.tenant)
+            break
+        except IntegrityError:  # a colleague's new account took the same user name meanwhile
+            db.session.rollback()
+    else:
+        form.real_name.errors.append(_("Another staff account was being created at the same moment. "
+                                       "Please try again."))
+        return _page(form, 409)
     flash(_("Staff account %(user)s was created for %(name)s. The user name and a first password were sent by text "
             "message to %(phone)s.", user=user.username, name=user.real_name, phone=user.masked_phone))
     return redirect_to(url_for("institution.staff"))

@@ -68,6 +68,22 @@ def test_I2_bad_staff_details_are_refused(demo, pic, browser_mode):
         assert ("<html" in r.get_data(as_text=True)) == (browser_mode == "plain")
 
 
+def test_I2_a_user_name_taken_meanwhile_is_a_clear_409_and_nothing_saved(demo, pic, monkeypatch):
+    """Two people adding staff at once can be given the same next user name; the unique
+    constraint stops the second, which tries again with a fresh one, and answers 409 (never a
+    500) if a colleague keeps taking it."""
+    from portal.workflow import provisioning
+
+    with in_tenant(demo, "hubei"):
+        taken = db.session.execute(db.select(User.username).filter_by(real_name="赵建华")).scalar_one()
+    monkeypatch.setattr(provisioning, "_username", lambda institution: taken)
+    with unchanged(demo):
+        r = add(pic)
+    assert r.status_code == 409 and "at the same moment" in r.get_data(as_text=True)
+    monkeypatch.undo()
+    assert redirected_to(add(pic)).endswith("/hubei/institution/staff")  # the next try works
+
+
 def test_I2_only_the_person_in_charge_manages_staff(demo):
     other = english(staff_login(demo, "hb-tertiary-staff"))  # demo: staff, not person in charge
     r = other.get("/hubei/institution/staff")
