@@ -26,6 +26,7 @@ from portal.admin.models import ImportBatch, ImportKind, ImportStatus, PracticeR
 from portal.admin.views import bp
 from portal.extensions import db
 from portal.htmx import redirect_to, render
+from portal.rules import import_format
 from portal.rules import imports as rules
 from portal.tenants.models import local_today
 from portal.workflow import imports as import_workflow
@@ -159,7 +160,7 @@ def _column_label(preview: rules.Preview, key: str | None) -> str:
         return ""
     if key in preview.headers:
         return preview.headers[key]
-    return next(c.header for c in rules.COLUMNS[preview.kind] if c.key == key)
+    return next(c.header for c in import_format.COLUMNS[preview.kind] if c.key == key)
 
 
 def report(preview: rules.Preview) -> list[tuple[int, str, str]]:
@@ -183,9 +184,9 @@ def _index(status: int = 200, errors: dict | None = None):
     batches = db.session.execute(
         db.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(10)
     ).scalars().all()
-    return render("admin/imports.html", status=status, kinds=list(ImportKind), titles=TITLES, columns=rules.COLUMNS,
+    return render("admin/imports.html", status=status, kinds=list(ImportKind), titles=TITLES, columns=import_format.COLUMNS,
                   form=UploadForm(formdata=None), errors=errors or {}, batches=batches,
-                  max_mb=rules.MAX_BYTES // (1024 * 1024))
+                  max_mb=import_format.MAX_BYTES // (1024 * 1024))
 
 
 def _preview_page(kind: ImportKind, preview: rules.Preview | None, batch: ImportBatch | None = None,
@@ -206,7 +207,7 @@ def imports():
 @role_required(*IMPORT_ROLES)
 def import_template(dataset: str):
     kind = _kind(dataset)
-    response = make_response(rules.template(kind.value))
+    response = make_response(import_format.template(kind.value))
     response.mimetype = "text/csv"
     response.charset = "utf-8"
     response.headers["Content-Disposition"] = f"attachment; filename={kind.value}-template.csv"
@@ -223,7 +224,7 @@ def upload_import(dataset: str):
     upload = form.file.data
     if upload is None or not getattr(upload, "filename", ""):
         return _index(422, {kind: _("Choose the CSV file to import.")})
-    raw = upload.stream.read(rules.MAX_BYTES + 1)
+    raw = upload.stream.read(import_format.MAX_BYTES + 1)
     try:
         text = rules.decode(raw)
         preview = preview_of(kind, text)

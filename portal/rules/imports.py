@@ -14,6 +14,8 @@ The steps, each a function:
    changes nothing); with other values it is a *conflict*, an error: the import never
    overwrites a record silently.
 
+The format (columns, accepted values, the template) is ``portal.rules.import_format``.
+
 Errors are ``Problem``s: a line number as in the file (the header is line 1), a column key
 and a message key with its parameters; the view words them in the user's language.
 """
@@ -28,69 +30,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from portal.rules import import_format as fmt
 from portal.rules.catalogue import SCOPES
 from portal.rules.idcard import birth_date
 from portal.rules.identity import id_number_error, normalise_real_name, real_name_error
-
-MAX_BYTES = 5 * 1024 * 1024
-QUALIFICATIONS = "qualifications"
-PRACTICE_RECORDS = "practice-records"
-KINDS = (QUALIFICATIONS, PRACTICE_RECORDS)
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    #: the header of the template (Chinese) and the English one also accepted
-    header: str
-    english: str
-    aliases: tuple[str, ...] = ()
-    required: bool = True
-
-
-_NAME = Column("name", "姓名", "name", ("真实姓名",))
-_ID = Column("id_number", "身份证号", "id_number", ("身份证号码", "公民身份号码", "身份证", "id number", "id no"))
-
-COLUMNS: dict[str, tuple[Column, ...]] = {
-    QUALIFICATIONS: (
-        _NAME, _ID,
-        Column("certificate_no", "证书编号", "certificate_no",
-               ("证书号", "资格证书编号", "证书或通知书编号", "通知书编号", "certificate number", "certificate")),
-        Column("level", "级别", "level", ("医师级别", "资格级别")),
-        Column("category", "类别", "category", ("执业类别", "资格类别")),
-        Column("rural_general", "乡村全科", "rural_general",
-               ("乡村全科执业助理医师", "rural general", "rural"), required=False),
-        Column("is_notice", "仅通知书", "is_notice", ("通知书", "notice only", "notice"), required=False),
-        Column("obtained_on", "取得日期", "obtained_on", ("取得时间", "取得资格日期", "date obtained", "obtained")),
-    ),
-    PRACTICE_RECORDS: (
-        _NAME, _ID,
-        Column("certificate_no", "证书编号", "certificate_no",
-               ("证书号", "执业证书编号", "注册证书编号", "certificate number", "certificate")),
-        Column("institution_name", "执业机构", "institution",
-               ("执业机构名称", "机构名称", "主要执业机构", "institution name")),
-        Column("scopes", "执业范围", "scopes", ("scope",)),
-        Column("registered_on", "注册日期", "registered_on", ("注册时间", "registration date", "date registered")),
-    ),
-}
-
-#: longest certificate number per kind: a practice record's becomes an application's
-#: certificate number at activation (D5), a 20-character column
-MAX_CERTIFICATE = {QUALIFICATIONS: 40, PRACTICE_RECORDS: 20}
-MAX_INSTITUTION = 100
-MAX_SCOPES = 200
-
-LEVELS = {"执业医师": "practitioner", "医师": "practitioner", "practitioner": "practitioner",
-          "执业助理医师": "assistant", "助理医师": "assistant", "assistant": "assistant"}
-CATEGORIES = {"临床": "clinical", "clinical": "clinical", "中医": "tcm", "tcm": "tcm",
-              "traditional chinese medicine": "tcm", "口腔": "dental", "dental": "dental",
-              "公共卫生": "public_health", "public health": "public_health", "public_health": "public_health"}
-YES = {"是", "y", "yes", "true", "1", "√", "✓"}
-NO = {"否", "n", "no", "false", "0", ""}
-SCOPE_SEPARATORS = re.compile(r"[、;；,，]")
-_CERTIFICATE = re.compile(r"[0-9A-Za-z-]+")
-_DATE = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?")
-_COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 
 
 class ImportFileError(ValueError):
@@ -154,11 +97,11 @@ class Preview:
 
 def decode(raw: bytes) -> str:
     """The file's text: UTF-8 (a BOM is dropped) or else GB18030/GBK. Refuses an empty file,
-    one over ``MAX_BYTES``, one in neither encoding and one with binary content."""
+    one over ``fmt.MAX_BYTES``, one in neither encoding and one with binary content."""
     if not raw or not raw.strip():
         raise ImportFileError("empty")
-    if len(raw) > MAX_BYTES:
-        raise ImportFileError("too_big", mb=MAX_BYTES // (1024 * 1024))
+    if len(raw) > fmt.MAX_BYTES:
+        raise ImportFileError("too_big", mb=fmt.MAX_BYTES // (1024 * 1024))
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise ImportFileError("utf16")
     try:
@@ -183,7 +126,7 @@ def _normal_header(text: str) -> str:
 
 def _header_index(kind: str) -> dict[str, str]:
     out = {}
-    for col in COLUMNS[kind]:
+    for col in fmt.COLUMNS[kind]:
         for name in (col.header, col.english, col.key, *col.aliases):
             out[_normal_header(name)] = col.key
     return out
@@ -191,7 +134,7 @@ def _header_index(kind: str) -> dict[str, str]:
 
 def parse(text: str, kind: str) -> Parsed:
     """Rows keyed by column; a file error when the first line does not name our columns."""
-    if kind not in COLUMNS:
+    if kind not in fmt.COLUMNS:
         raise ValueError(f"unknown import kind {kind!r}")
     first = text.lstrip("\ufeff").split("\n", 1)[0]
     delimiter = "\t" if "," not in first and "\t" in first else ","
@@ -217,7 +160,7 @@ def parse(text: str, kind: str) -> Parsed:
                 raise ImportFileError("duplicate_column", column=cell.strip())
             positions[key] = i
             headers[key] = cell.strip().lstrip("\ufeff")
-        missing = [c.header for c in COLUMNS[kind] if c.required and c.key not in positions]
+        missing = [c.header for c in fmt.COLUMNS[kind] if c.required and c.key not in positions]
         if missing:
             raise ImportFileError("missing_columns", columns="、".join(missing))
         rows, problems = [], []
@@ -239,41 +182,6 @@ def parse(text: str, kind: str) -> Parsed:
 
 # ---- 3. validation ----------------------------------------------------------------------------
 
-def parse_date(value: str) -> date | None:
-    """2024-09-01, 2024/9/1, 2024.9.1, 2024年9月1日 or 20240901; None when it is no date."""
-    value = unicodedata.normalize("NFKC", value).strip()
-    match = _DATE.fullmatch(value) or _COMPACT_DATE.fullmatch(value)
-    if not match:
-        return None
-    try:
-        return date(*(int(x) for x in match.groups()))
-    except ValueError:
-        return None
-
-
-def parse_flag(value: str) -> bool | None:
-    value = value.strip().lower()
-    return True if value in YES else False if value in NO else None
-
-
-def _enum(table: dict[str, str], value: str) -> str | None:
-    value = re.sub(r"\s+", " ", value.strip().lower())
-    if value.endswith("类别") or (value.endswith("类") and len(value) > 2):
-        value = value[:-2] if value.endswith("类别") else value[:-1]
-    return table.get(value)
-
-
-def scope_names(value: str) -> list[str]:
-    """The scope names of a cell (内科专业、外科专业 or 内科专业;外科专业), each once, in order."""
-    names = [part.strip() for part in SCOPE_SEPARATORS.split(value)]
-    return list(dict.fromkeys(n for n in names if n))
-
-
-def scope_categories(names: list[str]) -> set[str]:
-    """The categories whose catalogue (L9) has every one of ``names``."""
-    return {cat for cat, scopes in SCOPES.items() if set(names) <= {name for _, name in scopes}}
-
-
 def _required(line, key, raw, errs) -> str | None:
     value = raw.strip()
     if not value:
@@ -286,7 +194,7 @@ def _check_date(line, key, raw, today, born, errs) -> date | None:
     value = _required(line, key, raw, errs)
     if value is None:
         return None
-    day = parse_date(value)
+    day = fmt.parse_date(value)
     if day is None:
         errs.append(Problem(line, key, "date"))
     elif day > today:
@@ -317,28 +225,28 @@ def _common(kind: str, line: int, raw: dict[str, str], errs: list[Problem]) -> d
             out["id_number"] = id_number.upper()
     number = _required(line, "certificate_no", unicodedata.normalize("NFKC", raw["certificate_no"]), errs)
     if number is not None:
-        if not _CERTIFICATE.fullmatch(number) or len(number) > MAX_CERTIFICATE[kind]:
-            errs.append(Problem(line, "certificate_no", "certificate", {"max": MAX_CERTIFICATE[kind]}))
+        if not fmt.CERTIFICATE_PATTERN.fullmatch(number) or len(number) > fmt.MAX_CERTIFICATE[kind]:
+            errs.append(Problem(line, "certificate_no", "certificate", {"max": fmt.MAX_CERTIFICATE[kind]}))
         else:
             out["certificate_no"] = number.upper()
     return out
 
 
 def _qualification(line: int, raw: dict[str, str], today: date, errs: list[Problem]) -> dict:
-    out = _common(QUALIFICATIONS, line, raw, errs)
+    out = _common(fmt.QUALIFICATIONS, line, raw, errs)
     born = birth_date(out["id_number"]) if "id_number" in out else None
     level = _required(line, "level", raw["level"], errs)
     if level is not None:
-        out["level"] = _enum(LEVELS, level)
+        out["level"] = fmt.enum_value(fmt.LEVELS, level)
         if out["level"] is None:
             errs.append(Problem(line, "level", "level"))
     category = _required(line, "category", raw["category"], errs)
     if category is not None:
-        out["category"] = _enum(CATEGORIES, category)
+        out["category"] = fmt.enum_value(fmt.CATEGORIES, category)
         if out["category"] is None:
             errs.append(Problem(line, "category", "category"))
     for key in ("rural_general", "is_notice"):
-        flag = parse_flag(raw.get(key, ""))
+        flag = fmt.parse_flag(raw.get(key, ""))
         if flag is None:
             errs.append(Problem(line, key, "flag"))
         out[key] = bool(flag)
@@ -349,34 +257,34 @@ def _qualification(line: int, raw: dict[str, str], today: date, errs: list[Probl
 
 
 def _practice_record(line: int, raw: dict[str, str], today: date, errs: list[Problem]) -> dict:
-    out = _common(PRACTICE_RECORDS, line, raw, errs)
+    out = _common(fmt.PRACTICE_RECORDS, line, raw, errs)
     born = birth_date(out["id_number"]) if "id_number" in out else None
     institution = _required(line, "institution_name", raw["institution_name"], errs)
     if institution is not None:
-        if len(institution) > MAX_INSTITUTION:
-            errs.append(Problem(line, "institution_name", "too_long", {"max": MAX_INSTITUTION}))
+        if len(institution) > fmt.MAX_INSTITUTION:
+            errs.append(Problem(line, "institution_name", "too_long", {"max": fmt.MAX_INSTITUTION}))
         else:
             out["institution_name"] = institution
     scopes = _required(line, "scopes", raw["scopes"], errs)
     if scopes is not None:
-        names = scope_names(scopes)
+        names = fmt.scope_names(scopes)
         known = {name for pairs in SCOPES.values() for _, name in pairs}
         unknown = [n for n in names if n not in known]
         if not names:
             errs.append(Problem(line, "scopes", "required"))
         elif unknown:
             errs.append(Problem(line, "scopes", "scope_unknown", {"names": "、".join(unknown)}))
-        elif not scope_categories(names):
+        elif not fmt.scope_categories(names):
             errs.append(Problem(line, "scopes", "scope_mixed"))
-        elif len("、".join(names)) > MAX_SCOPES:
-            errs.append(Problem(line, "scopes", "too_long", {"max": MAX_SCOPES}))
+        elif len("、".join(names)) > fmt.MAX_SCOPES:
+            errs.append(Problem(line, "scopes", "too_long", {"max": fmt.MAX_SCOPES}))
         else:
             out["scopes"] = "、".join(names)
     out["registered_on"] = _check_date(line, "registered_on", raw["registered_on"], today, born, errs)
     return out
 
 
-_VALIDATORS = {QUALIFICATIONS: _qualification, PRACTICE_RECORDS: _practice_record}
+_VALIDATORS = {fmt.QUALIFICATIONS: _qualification, fmt.PRACTICE_RECORDS: _practice_record}
 
 
 def validate(parsed: Parsed, today: date) -> tuple[list[Record], list[Problem]]:
@@ -410,8 +318,8 @@ def validate(parsed: Parsed, today: date) -> tuple[list[Record], list[Problem]]:
 
 #: the fields a record is compared on (what the import writes)
 FIELDS = {
-    QUALIFICATIONS: ("name", "id_number", "level", "category", "rural_general", "is_notice", "obtained_on"),
-    PRACTICE_RECORDS: ("name", "id_number", "institution_name", "scopes", "registered_on"),
+    fmt.QUALIFICATIONS: ("name", "id_number", "level", "category", "rural_general", "is_notice", "obtained_on"),
+    fmt.PRACTICE_RECORDS: ("name", "id_number", "institution_name", "scopes", "registered_on"),
 }
 
 
@@ -440,9 +348,9 @@ def compare(parsed: Parsed, records: list[Record], problems: list[Problem], held
         names = held.names_by_id.get(v["id_number"], set())
         if names and v["name"] not in names:
             errs.append(Problem(record.line, "name", "id_other_name_in_records"))
-        if parsed.kind == PRACTICE_RECORDS:
+        if parsed.kind == fmt.PRACTICE_RECORDS:
             cats = held.categories.get((v["name"], v["id_number"]))
-            outside = [n for n in scope_names(v["scopes"])
+            outside = [n for n in fmt.scope_names(v["scopes"])
                        if cats and not any(n in {name for _, name in SCOPES[c]} for c in cats)]
             if outside:
                 errs.append(Problem(record.line, "scopes", "scope_category", {"names": "、".join(outside)}))
@@ -454,7 +362,7 @@ def compare(parsed: Parsed, records: list[Record], problems: list[Problem], held
             elif not errs:
                 unchanged += 1
                 continue
-        elif parsed.kind == PRACTICE_RECORDS and v["certificate_no"] in held.portal_numbers:
+        elif parsed.kind == fmt.PRACTICE_RECORDS and v["certificate_no"] in held.portal_numbers:
             errs.append(Problem(record.line, "certificate_no", "portal_number"))
         if errs:
             problems.extend(errs)
@@ -463,10 +371,3 @@ def compare(parsed: Parsed, records: list[Record], problems: list[Problem], held
     problems.sort(key=lambda p: p.line)
     return Preview(parsed.kind, parsed.headers, parsed.ignored, len(parsed.rows), new, unchanged, problems)
 
-
-def template(kind: str) -> bytes:
-    """The template a province administrator fills in: the header line, UTF-8 with a BOM (so
-    Excel opens it as UTF-8)."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow([c.header for c in COLUMNS[kind]])
-    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")

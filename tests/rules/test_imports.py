@@ -8,19 +8,21 @@ from datetime import date
 
 import pytest
 
-from portal.rules.imports import (
+from portal.rules.import_format import (
     MAX_BYTES,
     PRACTICE_RECORDS,
     QUALIFICATIONS,
+    parse_date,
+    parse_flag,
+    scope_names,
+    template,
+)
+from portal.rules.imports import (
     Holdings,
     ImportFileError,
     compare,
     decode,
     parse,
-    parse_date,
-    parse_flag,
-    scope_names,
-    template,
     validate,
 )
 from tests.helpers import resident_id
