@@ -63,6 +63,10 @@ class Default:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'portal.sqlite3'}"
     )
+    #: the tables' owner, for `flask db upgrade` only (migrations/env.py); the app servers and
+    #: workers connect as DATABASE_URL, a role that owns nothing and is subject to row-level
+    #: security (SEC9, docs/operations.md). Unset: the migrations run as DATABASE_URL.
+    MIGRATION_DATABASE_URL = os.environ.get("MIGRATION_DATABASE_URL", "")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -3,6 +3,11 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from portal.tenants.scope import all_tenants
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -14,9 +19,21 @@ fileConfig(config.config_file_name)
 logger = logging.getLogger('alembic.env')
 
 
+_owner_engine = None
+
+
 def get_engine():
-    # Flask-SQLAlchemy >= 3 (pyproject.toml); its get_engine() is deprecated
-    return current_app.extensions['migrate'].db.engine
+    """The tables' owner runs the migrations: MIGRATION_DATABASE_URL when set (production: the
+    application's own DATABASE_URL role owns nothing, SEC9; docs/operations.md), else the
+    application's engine (SQLite, development)."""
+    global _owner_engine
+    url = current_app.config.get('MIGRATION_DATABASE_URL')
+    if not url:
+        # Flask-SQLAlchemy >= 3 (pyproject.toml); its get_engine() is deprecated
+        return current_app.extensions['migrate'].db.engine
+    if _owner_engine is None or _owner_engine.url != make_url(url):
+        _owner_engine = create_engine(url, poolclass=NullPool)
+    return _owner_engine
 
 
 def get_engine_url():
@@ -98,7 +115,9 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
+        # a data migration sees and writes every tenant's rows, the owner included (FORCE ROW
+        # LEVEL SECURITY, SEC9): app.all_tenants is on for the migrations' transaction only
+        with all_tenants(), context.begin_transaction():
             context.run_migrations()
 
 

@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import text
 from stdnum.cn import ric
 
 from portal.accounts.models import Role, User
@@ -25,6 +26,7 @@ from portal.institution.models import Institution, InstitutionLevel
 from portal.rules.registration import certificate_number
 from portal.tenants import rules_for
 from portal.tenants.models import Region, Tenant, local_today, utcnow
+from portal.tenants.scope import tenant_context
 from portal.workflow.models import (
     Application,
     FilingState,
@@ -193,7 +195,16 @@ def load_scale(slug: str, doctors: int, *, institutions: int | None = None, at: 
     tenant = db.session.execute(db.select(Tenant).filter_by(slug=slug)).scalar_one_or_none()
     if tenant is None:
         raise LookupError(f"no tenant {slug!r}")
-    tid, now, today = tenant.id, utcnow(), local_today()
+    with tenant_context(tenant.id):  # the rows are written as the tenant's own (row-level security, SEC9)
+        counts = _fill(tenant, doctors, institutions, at, mix, seed)
+    _after_bulk_load()
+    counts["seconds"] = round(time.perf_counter() - started, 1)
+    return counts
+
+
+def _fill(tenant: Tenant, doctors: int, institutions: int | None, at: int | None, mix: dict[str, int] | None,
+          seed: int) -> dict:
+    slug, tid, now, today = tenant.slug, tenant.id, utcnow(), local_today()
     make = _Maker(seed + _next_id(User), now)
     rng = make.rng
     counts: Counter = Counter()
@@ -266,22 +277,30 @@ def load_scale(slug: str, doctors: int, *, institutions: int | None = None, at: 
     _insert(SiteFiling, filings)
     db.session.execute(db.update(Tenant).where(Tenant.id == tid).values(certificate_serial=serial))
     db.session.commit()
-    _after_bulk_load()
     counts.update({"doctors": doctors, "qualification": len(quals), "application": len(registrations) + len(applications),
                    "modification_request": len(mods), "site_filing": len(filings),
                    "waiting": sum(v for k, v in counts.items() if k.startswith("waiting_"))})
-    counts["seconds"] = round(time.perf_counter() - started, 1)
     return dict(counts)
 
 
 def _after_bulk_load() -> None:
-    """Sequences past the ids given here (PostgreSQL), and fresh planner statistics."""
+    """Sequences past the ids given here (PostgreSQL), and fresh planner statistics.
+
+    The highest id is read across tenants (``all_tenants``); the sequence is moved past it by
+    drawing numbers, which the application's role may do (USAGE), rather than by ``setval``,
+    which it may not. ANALYZE needs the tables' owner: run as the application's role it skips
+    them (a warning), and autovacuum catches up."""
     tables = [m.__tablename__ for m in (Institution, Qualification, User, Application, ModificationRequest, SiteFiling)]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(all_tenants=True)
             for table in tables:
-                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                     f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
+                top = conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table}").scalar()
+                seq = conn.exec_driver_sql(f"SELECT pg_get_serial_sequence('{table}', 'id')").scalar()
+                behind = top - conn.execute(text("SELECT nextval(CAST(:seq AS regclass))"), {"seq": seq}).scalar()
+                if behind > 0:
+                    conn.execute(text("SELECT max(nextval(CAST(:seq AS regclass))) FROM generate_series(1, :n)"),
+                                 {"seq": seq, "n": behind})
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for table in tables:
             conn.exec_driver_sql(f"ANALYZE {table}")

@@ -12,6 +12,7 @@ from portal.extensions import db, mail
 from portal.notify.gateways import DeliveryError, sms_gateway
 from portal.notify.models import OutboxMessage
 from portal.tenants.models import utcnow
+from portal.tenants.scope import tenant_context
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +64,18 @@ def _claim() -> OutboxMessage | None:
 def deliver_one() -> bool | None:
     """Claim, deliver and record one message in one transaction: True when it was sent,
     False when the gateway failed (tried again later, with backoff), None when nothing is due."""
-    from portal.ops.metrics import MESSAGES_FAILED, MESSAGES_SENT
-
     msg = _claim()
     if msg is None:
         db.session.rollback()
         return None
+    # claimed across tenants; recorded as the message's own tenant (row-level security, SEC9)
+    with tenant_context(msg.tenant_id):
+        return _deliver_claimed(msg)
+
+
+def _deliver_claimed(msg: OutboxMessage) -> bool:
+    from portal.ops.metrics import MESSAGES_FAILED, MESSAGES_SENT
+
     msg.attempts += 1
     try:
         deliver(msg)

@@ -1,6 +1,7 @@
 """``/readyz``: can this app server do its work? The database answers, its schema is at the
-migrations' head, and the notification workers keep up (the oldest undelivered message is
-younger than READY_OUTBOX_MAX_AGE). JSON, 503 when any check fails; nothing personal in it,
+migrations' head, the notification workers keep up (the oldest undelivered message is
+younger than READY_OUTBOX_MAX_AGE), and on PostgreSQL the server's role is one that row-level
+security applies to (SEC9). JSON, 503 when any check fails; nothing personal in it,
 only states, revisions and numbers. (``/healthz``, in portal/public, says only that the
 process runs and reaches the database.)"""
 
@@ -52,7 +53,18 @@ def _outbox() -> dict:
     return {"ok": age <= limit, "backlog": backlog, "oldest_seconds": round(age), "max_seconds": limit}
 
 
-CHECKS = {"database": _database, "migrations": _migrations, "outbox": _outbox}
+def _row_security() -> dict:
+    """PostgreSQL: this server's role is subject to row-level security (SEC9): not a superuser,
+    no BYPASSRLS, owns no table. SQLite has none: tenant isolation rests on the ORM filter."""
+    if db.engine.dialect.name != "postgresql":
+        return {"ok": True, "enforced": False}
+    from portal.tenants.rls import role_problems
+
+    problems = role_problems(db.session)
+    return {"ok": not problems, "enforced": not problems, **({"role": problems} if problems else {})}
+
+
+CHECKS = {"database": _database, "migrations": _migrations, "outbox": _outbox, "row_security": _row_security}
 
 
 def readyz():

@@ -11,8 +11,9 @@ from flask.cli import AppGroup
 
 from config import national_rules
 from portal.extensions import db
+from portal.tenants import rls  # noqa: F401  (row-level security on PostgreSQL, SEC9)
 from portal.tenants.models import Region, RuleVersion, Tenant, TenantScoped  # noqa: F401
-from portal.tenants.scope import reset_tenant, set_tenant, tenant_context  # noqa: F401
+from portal.tenants.scope import all_tenants, reset_tenant, set_tenant, tenant_context  # noqa: F401
 
 
 def _overlay(out: dict, over: dict) -> dict:
@@ -99,7 +100,8 @@ def create_tenant(slug: str, name: str, **contact) -> Tenant:
     tenant = Tenant(slug=slug, name=name, rules={}, **contact)
     db.session.add(tenant)
     db.session.flush()
-    current_version(tenant)  # version 1: the national defaults (A6)
+    with tenant_context(tenant.id):  # its first rows are written as the tenant itself (SEC9)
+        current_version(tenant)  # version 1: the national defaults (A6)
     return tenant
 
 

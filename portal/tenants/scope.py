@@ -3,8 +3,10 @@
 Every SELECT, UPDATE and DELETE that touches a ``TenantScoped`` entity is limited to the
 current tenant by a single ``do_orm_execute`` listener; every new row is stamped with the
 current tenant by a single ``before_flush`` listener. No tenant set means no rows. The only
-way out is the explicit execution option ``all_tenants=True`` (used by the delivery worker
-and operator commands).
+ways out are explicit: the execution option ``all_tenants=True`` on one statement (the
+delivery worker's claim, the metrics, operator commands) and the ``all_tenants()`` block
+(bulk loading, tests reading every row). On PostgreSQL the same tenant, or the same explicit
+crossing, is carried into the database for row-level security (``portal.tenants.rls``, SEC9).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from portal.tenants.models import TenantScoped
 
 _current: ContextVar[int | None] = ContextVar("tenant_id", default=None)
+#: inside ``all_tenants()``: every statement may read and write every tenant's rows
+_crossing: ContextVar[bool] = ContextVar("all_tenants", default=False)
 
 
 def current_tenant_id() -> int | None:
@@ -43,6 +47,23 @@ def tenant_context(tenant_id: int | None) -> Iterator[None]:
         _current.reset(token)
 
 
+def crossing_tenants() -> bool:
+    """Whether the code runs inside an ``all_tenants()`` block."""
+    return _crossing.get()
+
+
+@contextmanager
+def all_tenants() -> Iterator[None]:
+    """Every statement of the block reads and writes across tenants, in the ORM filter and
+    in PostgreSQL's row-level security alike. For operator commands and bulk loads only; a
+    request never uses it. New rows must still name their tenant."""
+    token = _crossing.set(True)
+    try:
+        yield
+    finally:
+        _crossing.reset(token)
+
+
 class TenantMismatch(RuntimeError):
     pass
 
@@ -51,7 +72,7 @@ class TenantMismatch(RuntimeError):
 def _limit_to_tenant(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    if state.execution_options.get("all_tenants"):
+    if state.execution_options.get("all_tenants") or _crossing.get():
         return
     tid = _current.get()
     if tid is None:
