@@ -1,5 +1,9 @@
 """Fixtures: one app per test session on SQLite (or TEST_DATABASE_URL), tables emptied after
-each test, demo data on request, and a client that fills in CSRF tokens as a browser would."""
+each test, demo data on request, and a client that fills in CSRF tokens as a browser would.
+
+On PostgreSQL the tables are made (with their row-level security policies) and emptied by the
+owner of TEST_DATABASE_URL, and the app connects as ``portal_test_app``, a role the policies
+apply to (SEC9): the whole suite runs under row-level security."""
 
 from __future__ import annotations
 
@@ -9,7 +13,10 @@ from contextlib import contextmanager
 
 import pyotp
 import pytest
-from sqlalchemy import delete, text
+from flask import current_app
+from sqlalchemy import create_engine, delete, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from portal import create_app
 from portal.extensions import db
@@ -19,17 +26,94 @@ from portal.tenants.scope import tenant_context
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
+#: the role the suite's app connects as on PostgreSQL (SEC9): it owns no table, is not a
+#: superuser and has no BYPASSRLS, so row-level security applies to every test. TEST_DATABASE_URL
+#: names the owner (``postgres``), which creates the tables and policies and empties them.
+APP_ROLE = "portal_test_app"
+_OWNER_ENGINES: dict = {}
+
+
+def is_postgresql(url: str) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def app_role_url(owner_url: str) -> str:
+    """The same database as ``owner_url``, as the application's role."""
+    return make_url(owner_url).set(username=APP_ROLE, password=APP_ROLE).render_as_string(hide_password=False)
+
+
+def prepare_app_role(owner_url: str) -> str:
+    """Create the application's role when missing (roles are the server's, shared by its
+    databases), grant it what docs/operations.md grants ``portal_app`` in this database (for
+    tables there now and made later by this owner), and return its URL."""
+    engine = create_engine(owner_url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"""
+                DO $$ BEGIN
+                    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+                        BEGIN
+                            CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_ROLE}' NOSUPERUSER NOBYPASSRLS;
+                        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;  -- a parallel run's
+                        END;
+                    END IF;
+                    IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}'
+                               AND (rolsuper OR rolbypassrls OR NOT rolcanlogin)) THEN
+                        ALTER ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS;
+                    END IF;
+                END $$""")
+            conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
+            conn.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
+            conn.exec_driver_sql(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")
+            conn.exec_driver_sql(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+                                 f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {APP_ROLE}")
+            conn.exec_driver_sql(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE ON SEQUENCES TO {APP_ROLE}")
+    finally:
+        engine.dispose()
+    return app_role_url(owner_url)
+
+
+def owner_engine(app):
+    """An engine connected as the tables' owner (the app's MIGRATION_DATABASE_URL on
+    PostgreSQL, a superuser in the suite): it sees every tenant's rows. SQLite: the app's."""
+    url = app.config.get("MIGRATION_DATABASE_URL")
+    if not url or not is_postgresql(url):
+        with app.app_context():
+            return db.engine
+    if url not in _OWNER_ENGINES:
+        _OWNER_ENGINES[url] = create_engine(url, pool_size=2)
+    return _OWNER_ENGINES[url]
+
+
+@contextmanager
+def owner_connection(app=None):
+    """A connection in a transaction (committed at the end) that reads and writes every
+    tenant's rows, outside the application's role: for tests that check or arrange rows behind
+    the application's back. (A superuser bypasses row-level security; an owner that is not one
+    would not, hence ``all_tenants`` as well.)"""
+    app = app or current_app._get_current_object()
+    with owner_engine(app).begin() as conn:
+        yield conn.execution_options(all_tenants=True)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "DEV_OUTBOX": True})
+    settings = {"SQLALCHEMY_DATABASE_URI": url, "DEV_OUTBOX": True}
+    if is_postgresql(url):
+        settings.update(SQLALCHEMY_DATABASE_URI=prepare_app_role(url), MIGRATION_DATABASE_URL=url)
+    app = create_app("testing", settings)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        engine = owner_engine(app)
+        db.metadata.drop_all(engine)
+        db.metadata.create_all(engine)  # with the policies (portal/tenants/rls.py) and triggers
     yield app
     with app.app_context():
-        db.drop_all()
+        db.metadata.drop_all(owner_engine(app))
         db.engine.dispose()
+    for engine in _OWNER_ENGINES.values():
+        engine.dispose()
+    _OWNER_ENGINES.clear()
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -44,17 +128,18 @@ def _quick_hashes():
 
 
 def empty_tables(app) -> None:
-    """Delete every row of every table. On PostgreSQL audit_log refuses DELETE (SEC8,
+    """Delete every row of every table, as the owner (``owner_connection``): the application's
+    role sees one tenant's rows at a time (SEC9). On PostgreSQL audit_log refuses DELETE (SEC8,
     portal/workflow/audit_guard.py): this transaction alone switches ordinary triggers off with
-    ``SET LOCAL session_replication_role = replica``, which only a superuser may do (the suite
-    connects as ``postgres``); the application never does."""
+    ``SET LOCAL session_replication_role = replica``, which only a superuser may do (the owner
+    URL of the suite is ``postgres``); the application never does."""
     with app.app_context():
-        db.session.rollback()
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("SET LOCAL session_replication_role = replica"))
+        db.session.rollback()  # the app's own transaction ends first (its locks)
+    with owner_connection(app) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
         for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(delete(table))
-        db.session.commit()
+            conn.execute(delete(table))
 
 
 @pytest.fixture(autouse=True)

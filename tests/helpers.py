@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.institution.models import Institution
 from portal.notify.models import OutboxMessage
 from portal.workflow.models import Application
-from tests.conftest import Browser, in_tenant, totp_now
+from tests.conftest import Browser, in_tenant, owner_connection, totp_now
 
 #: every material of the default list (D16): what an officer ticks before approving
 ALL_MATERIALS = ["approval_form_x2", "id_card_original_and_copy", "photos_2inch_x3", "contract_original_and_copy",
@@ -221,10 +221,10 @@ def walk_doctor(app, tenant: str, form: dict, *, until: str, staff: Browser | No
 
 
 def snapshot(app) -> dict[str, list[tuple]]:
-    """Every row of every table, across tenants (read on a bare connection, outside the ORM
-    tenant filter): two snapshots are equal when a request changed nothing."""
+    """Every row of every table, across tenants (read as the tables' owner, outside the ORM
+    tenant filter and row-level security): two snapshots are equal when a request changed nothing."""
     out = {}
-    with app.app_context(), db.engine.connect() as conn:
+    with app.app_context(), owner_connection(app) as conn:
         for table in db.metadata.sorted_tables:
             rows = conn.execute(table.select().order_by(*table.primary_key.columns)).all()
             out[table.name] = [tuple(row) for row in rows]

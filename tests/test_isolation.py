@@ -28,7 +28,7 @@ from portal.admin.models import Category, Level, Qualification
 from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.tenants.models import Tenant
-from tests.conftest import Browser, empty_tables, in_tenant
+from tests.conftest import Browser, empty_tables, in_tenant, owner_connection
 from tests.helpers import (
     ALL_MATERIALS,
     Walked,
@@ -330,9 +330,10 @@ def client_as(app, w: World, role: str):
 
 
 def hubei_rows(app, w: World) -> dict[str, list[tuple]]:
-    """Every Hubei row, read outside the ORM's tenant filter."""
+    """Every Hubei row, read as the tables' owner (outside the ORM's tenant filter and
+    row-level security)."""
     out = {}
-    with app.app_context(), db.engine.connect() as conn:
+    with app.app_context(), owner_connection(app) as conn:
         for table in db.metadata.sorted_tables:
             if "tenant_id" in table.c:
                 stmt = table.select().where(table.c.tenant_id == w.hubei_id)

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 
 from portal.doctor.services import STEPS
 from portal.extensions import db
-from tests.conftest import Browser, in_tenant
+from tests.conftest import Browser, in_tenant, owner_connection
 from tests.helpers import (
     doctor_form,
     fill_wizard,
@@ -108,9 +108,10 @@ def world(app):
 # ---- copies of walked rows ---------------------------------------------------------------------
 
 def copy_row(model, row_id: int, **changes) -> int:
-    """A copy of one row (read and written outside the ORM, so the tenant stays as it was)."""
+    """A copy of one row (read and written as the tables' owner, outside the ORM and
+    row-level security, so the tenant stays as it was)."""
     table = model.__table__
-    with db.engine.begin() as conn:
+    with owner_connection() as conn:
         row = dict(conn.execute(table.select().where(table.c.id == row_id)).mappings().one())
         row.pop("id")
         row.update(changes)
@@ -177,7 +178,7 @@ def drafting_history(w: World, n: int) -> None:
     from portal.admin.models import Qualification
     from portal.workflow.models import Application, State
 
-    with db.engine.connect() as conn:
+    with owner_connection() as conn:
         app_id = conn.execute(select(Application.__table__.c.id).where(
             Application.__table__.c.doctor_id == w.ids["drafting"])).scalars().first()
         qualification = conn.execute(select(Qualification.__table__.c.id).where(

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.institution.models import Institution
 from portal.tenants.models import local_today
 from portal.workflow.models import Application, AuditLog
-from tests.conftest import in_tenant
+from tests.conftest import in_tenant, owner_connection
 from tests.helpers import ALL_MATERIALS, doctor_form, redirected_to, staff_login, walk_doctor
 
 
@@ -45,16 +45,17 @@ def known(demo):
     officer = login(demo, "hb-officer")
     officer.page(f"/hubei/admin/applications/{a.app_id}")
     redirected_to(officer.post(f"/hubei/admin/applications/{a.app_id}/approve", {"materials": ALL_MATERIALS}))
-    with in_tenant(demo, "hubei"):
-        if db.engine.dialect.name == "postgresql":  # audit_log is append-only (SEC8): only this test's
-            db.session.execute(text("SET LOCAL session_replication_role = replica"))  # superuser may backdate
-        app_a, app_b = db.session.get(Application, a.app_id), db.session.get(Application, b.app_id)
-        app_a.submitted_at, app_a.confirmed_at = _at(10), _at(9)
-        approval = db.session.execute(db.select(AuditLog).filter_by(entity="application", entity_id=a.app_id,
-                                                                     action="approve")).scalar_one()
-        approval.at = _at(5)
-        app_b.submitted_at, app_b.confirmed_at = _at(5), _at(2)
-        db.session.commit()
+    applications, audit = Application.__table__, AuditLog.__table__
+    with owner_connection(demo) as conn:
+        if conn.dialect.name == "postgresql":  # audit_log is append-only (SEC8): only the test's
+            conn.execute(text("SET LOCAL session_replication_role = replica"))  # superuser may backdate
+        conn.execute(applications.update().where(applications.c.id == a.app_id)
+                     .values(submitted_at=_at(10), confirmed_at=_at(9)))
+        conn.execute(applications.update().where(applications.c.id == b.app_id)
+                     .values(submitted_at=_at(5), confirmed_at=_at(2)))
+        moved = conn.execute(audit.update().where(audit.c.entity == "application", audit.c.entity_id == a.app_id,
+                                                  audit.c.action == "approve").values(at=_at(5)))
+        assert moved.rowcount == 1
     return a, b
 
 

@@ -1,6 +1,8 @@
 """Backup and restore (docs/operations.md): a custom-format ``pg_dump`` of a populated
 database, restored with ``pg_restore`` into a new database, serves the doctor's status page
-as before. PostgreSQL only (SQLite is backed up by copying its file)."""
+as before, to the application's role, under the same row-level security (SEC9). Dump and
+restore run as the owner (a superuser here: under FORCE ROW LEVEL SECURITY a role that does
+not bypass it would dump no tenant's rows). PostgreSQL only (SQLite: copy its file)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ import subprocess
 import uuid
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import Browser
+from portal.tenants.rls import tenant_tables
+from tests.conftest import Browser, app_role_url
 from tests.helpers import doctor_form, redirected_to, staff_login, walk_doctor
 
 LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
@@ -23,7 +27,7 @@ LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 
 @pytest.fixture
 def restore_target(app):
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    url = make_url(app.config["MIGRATION_DATABASE_URL"] or app.config["SQLALCHEMY_DATABASE_URI"])  # the owner
     if url.get_backend_name() != "postgresql":
         pytest.skip("pg_dump/pg_restore: the suite runs on SQLite (set TEST_DATABASE_URL to a PostgreSQL database)")
     if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
@@ -64,10 +68,16 @@ def test_a_restored_dump_serves_the_doctor_as_before(demo, restore_target, tmp_p
     subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={target}", str(dump)],
                    check=True, env=env, timeout=120)
 
-    restored = create_app("testing", {"SQLALCHEMY_DATABASE_URI": target.replace("postgresql://",
-                                                                                "postgresql+psycopg://", 1)})
+    target = target.replace("postgresql://", "postgresql+psycopg://", 1)
+    # the grants and the policies came with the dump: the app's role reads the restored tables,
+    # one tenant at a time
+    restored = create_app("testing", {"SQLALCHEMY_DATABASE_URI": app_role_url(target)})
     try:
         after = _doctor_page(restored)
+        with restored.app_context():
+            assert db.session.execute(text("SELECT count(*) FROM user_account")).scalar() == 0  # no tenant set
+            forced = db.session.execute(text("SELECT count(*) FROM pg_class WHERE relforcerowsecurity")).scalar()
+        assert forced == len(tenant_tables())
     finally:
         with restored.app_context():
             db.engine.dispose()

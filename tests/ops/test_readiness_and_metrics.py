@@ -16,20 +16,20 @@ from portal.notify.models import OutboxMessage
 from portal.notify.services import deliver_pending, queue
 from portal.ops.health import migration_heads
 from portal.tenants.models import utcnow
-from tests.conftest import in_tenant
+from tests.conftest import in_tenant, owner_connection
 from tests.helpers import doctor_form, resident_id, sign_up
 
 
 @pytest.fixture
 def at_head(app):
-    """The suite's tables are made by create_all: record them as migrated to head."""
-    with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
-            for head in migration_heads():
-                conn.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": head})
+    """The suite's tables are made by create_all: record them as migrated to head (as the
+    tables' owner, who runs the migrations)."""
+    with owner_connection(app) as conn:
+        conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
+        for head in migration_heads():
+            conn.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": head})
     yield
-    with app.app_context(), db.engine.begin() as conn:
+    with owner_connection(app) as conn:
         conn.execute(text("DROP TABLE alembic_version"))
 
 

@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.conftest import prepare_app_role
 from tests.helpers import doctor_form, resident_id
 from tests.ops.cluster import Client, base_env, free_port, gunicorn, run_flask, wait_until, worker
 from tests.ops.sms_server import SmsServer
@@ -83,9 +84,13 @@ def _ask(client: Client, port: int, tenant: str) -> int:
 
 def test_two_app_servers_two_workers_every_sms_exactly_once(own_database, tmp_path):
     metrics_token = secrets.token_hex(16)
+    # as docs/operations.md: the owner runs the migrations, servers and workers connect as a role
+    # that owns nothing and is subject to row-level security (SEC9); `demo load` runs as it too
+    app_database = prepare_app_role(own_database)
     with SmsServer() as sms:
         env = base_env(
-            PORTAL_CONFIG="production", SECRET_KEY=secrets.token_hex(32), DATABASE_URL=own_database,
+            PORTAL_CONFIG="production", SECRET_KEY=secrets.token_hex(32), DATABASE_URL=app_database,
+            MIGRATION_DATABASE_URL=own_database,
             REDIS_URL=REDIS, RATELIMIT_KEY_PREFIX=f"ops-test-{uuid.uuid4().hex[:8]}",
             SMS_GATEWAY="http", SMS_GATEWAY_URL=sms.url, SMS_GATEWAY_USER=sms.user,
             SMS_GATEWAY_PASSWORD=sms.password, SMS_GATEWAY_TEMPLATE="SMS_0001", SMS_GATEWAY_TIMEOUT="5",
@@ -112,6 +117,7 @@ def test_two_app_servers_two_workers_every_sms_exactly_once(own_database, tmp_pa
                            60, f"gunicorn on {port}")
                 status, _, body = probe.get(port, "/readyz")
                 assert status == 200, body
+                assert json.loads(body)["checks"]["row_security"] == {"ok": True, "enforced": True}
 
             # ---- the burst: 16 doctors, sign-up on one server, the code asked on the other
             doctors = []

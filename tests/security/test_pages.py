@@ -20,6 +20,7 @@ from portal import create_app
 from portal.accounts.models import User
 from portal.admin.models import PracticeRecord, Qualification
 from portal.extensions import db
+from tests.conftest import owner_connection
 from tests.security import figures
 from tests.security.conftest import PAYLOADS, ROLES, routes, urls
 
@@ -139,7 +140,7 @@ def test_hostile_text_is_escaped_everywhere(app, world):
 
 
 def _id_numbers(app) -> set[str]:
-    with app.app_context(), db.engine.connect() as conn:
+    with app.app_context(), owner_connection(app) as conn:  # every tenant's
         found = set()
         for model in (User, Qualification, PracticeRecord):
             found |= {v for (v,) in conn.execute(db.select(model.__table__.c.id_number)) if v}
