@@ -144,3 +144,57 @@ def test_migrations_make_the_audit_log_append_only_on_postgresql(postgres_url):
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+def _policies(conn) -> dict[str, tuple]:
+    from sqlalchemy import text
+
+    return {t: (cmd, qual, check, force) for t, cmd, qual, check, force in conn.execute(text(
+        "SELECT p.tablename, p.cmd, p.qual, p.with_check, c.relforcerowsecurity FROM pg_policies p "
+        "JOIN pg_class c ON c.relname = p.tablename AND c.relnamespace = current_schema()::regnamespace "
+        "WHERE p.schemaname = current_schema() AND p.policyname = 'tenant_isolation'"))}
+
+
+def test_migrations_give_row_level_security_and_the_app_role_works_under_it(app, postgres_url):
+    """SEC9: the owner (MIGRATION_DATABASE_URL) runs ``flask db upgrade``; 0015 gives every
+    tenant table the forced policy create_all gives it (portal/tenants/rls.py); the app,
+    connected as a role that owns nothing, loads the demo data and reads one tenant at a time;
+    ``downgrade`` to 0014 removes the policies."""
+    from sqlalchemy import create_engine, text
+
+    from portal.demo import load_demo
+    from portal.tenants.rls import tenant_tables
+    from portal.tenants.scope import tenant_context
+    from tests.conftest import owner_connection, prepare_app_role
+
+    migrated = create_app("testing", {"SQLALCHEMY_DATABASE_URI": prepare_app_role(postgres_url),
+                                      "MIGRATION_DATABASE_URL": postgres_url})
+    owner = create_engine(postgres_url)
+    try:
+        with migrated.app_context():
+            upgrade()
+        with owner.connect() as conn:
+            policies = _policies(conn)
+        with owner_connection(app) as conn:  # the suite's database, made by create_all
+            assert policies == _policies(conn)
+        assert set(policies) == set(tenant_tables()) and all(p[3] for p in policies.values())
+        with migrated.app_context():
+            load_demo()  # as the application's role, under row-level security
+            db.session.commit()
+            hubei = db.session.execute(text("SELECT id FROM tenant WHERE slug = 'hubei'")).scalar()
+            assert db.session.execute(text("SELECT count(*) FROM region")).scalar() == 0  # no tenant set
+            with tenant_context(hubei):
+                assert db.session.execute(text("SELECT DISTINCT tenant_id FROM region")).scalars().all() == [hubei]
+        ready = migrated.test_client().get("/readyz").get_json()["checks"]
+        assert ready["migrations"]["ok"] and ready["row_security"] == {"ok": True, "enforced": True}
+        with migrated.app_context():
+            db.session.remove()
+            db.engine.dispose()  # the owner alters the tables next
+            downgrade(revision="0014")
+        with owner.connect() as conn:
+            assert _policies(conn) == {}
+            assert conn.execute(text("SELECT count(*) FROM pg_class WHERE relrowsecurity")).scalar() == 0
+    finally:
+        owner.dispose()
+        with migrated.app_context():
+            db.engine.dispose()
