@@ -268,8 +268,11 @@ def main() -> None:
 
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PORTAL_", "FLASK_", "GUNICORN_", "PROMETHEUS_"))}
+    from config import DEV_TOTP_ENCRYPTION_KEY
+
+    # the demo accounts' TOTP secrets were encrypted by `flask demo load` in development, with its key
     env.update(PORTAL_CONFIG="production", DATABASE_URL=url, SECRET_KEY=secrets.token_hex(32), TRUSTED_PROXIES="1",
-               SMS_GATEWAY="dev")
+               SMS_GATEWAY="dev", TOTP_ENCRYPTION_KEYS=DEV_TOTP_ENCRYPTION_KEY)
     portal, port = gunicorn("bench.wsgi:app", env, workdir / "portal.log")
     bare, bare_port = gunicorn("bench.bare:app", env, workdir / "bare.log")
     try:

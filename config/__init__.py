@@ -3,8 +3,10 @@ default, so a newcomer needs no setup; production must say PORTAL_CONFIG=product
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
+import hashlib
 import os
 import tomllib
 from pathlib import Path
@@ -51,8 +53,17 @@ def _env_flag(name: str, default: bool = False) -> bool:
     return value in ("1", "true", "yes", "on") if value else default
 
 
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
 #: the development key: production refuses to start with it (portal/ops/settings.py)
 DEV_SECRET_KEY = "dev-only-not-secret"
+
+#: the development key for TOTP secrets (SEC3): derived from nothing secret, the same on every
+#: checkout, so `make run`, the demo accounts and the test suite's subprocesses agree on it;
+#: production refuses to start with it (portal/ops/settings.py)
+DEV_TOTP_ENCRYPTION_KEY = base64.urlsafe_b64encode(hashlib.sha256(b"dev-only-not-secret:totp").digest()).decode()
 
 
 class Default:
@@ -60,6 +71,10 @@ class Default:
     #: while rotating SECRET_KEY: the old key(s), comma-separated; sessions they signed stay
     #: valid (docs/operations.md)
     SECRET_KEY_FALLBACKS = [k for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k]
+    #: Fernet keys for the TOTP secrets at rest (portal/accounts/totp_keys.py), comma-separated:
+    #: the first encrypts, every one decrypts (rotation: docs/operations.md). None in production
+    #: unless set: the app refuses to start without one
+    TOTP_ENCRYPTION_KEYS = _env_list("TOTP_ENCRYPTION_KEYS")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'portal.sqlite3'}"
     )
@@ -141,11 +156,13 @@ class Default:
 
 class Development(Default):
     DEBUG = True
+    TOTP_ENCRYPTION_KEYS = _env_list("TOTP_ENCRYPTION_KEYS") or [DEV_TOTP_ENCRYPTION_KEY]
 
 
 class Testing(Default):
     TESTING = True
     SECRET_KEY = "testing-secret"
+    TOTP_ENCRYPTION_KEYS = [DEV_TOTP_ENCRYPTION_KEY]
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = True
     MAIL_SUPPRESS_SEND = True
@@ -155,7 +172,8 @@ class Testing(Default):
 
 class Production(Default):
     """Everything from the environment; portal/ops/settings.py refuses to start without a
-    real SECRET_KEY, a DATABASE_URL, a REDIS_URL, an SMS gateway, or with DEBUG on."""
+    real SECRET_KEY, TOTP_ENCRYPTION_KEYS, a DATABASE_URL, a REDIS_URL, an SMS gateway, or
+    with DEBUG on."""
 
     DEBUG = False
     SESSION_COOKIE_SECURE = True

@@ -189,7 +189,7 @@ def totp_command(username: str, slug: str | None) -> None:
         raise click.ClickException(f"no user {username!r}")
     if len(users) > 1:
         raise click.ClickException("several tenants have this user name: add --tenant SLUG")
-    if not users[0].totp_secret:
+    if not users[0].totp_enrolled:
         raise click.ClickException("this account has no TOTP secret")
     totp = pyotp.TOTP(users[0].totp_secret)
     click.echo(totp.now())

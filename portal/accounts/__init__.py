@@ -13,6 +13,9 @@ from portal.htmx import redirect_to
 
 
 def init_app(app) -> None:
+    from portal.accounts import totp_keys
+
+    totp_keys.init_app(app)  # TOTP secrets encrypted at rest (SEC3); `flask totp rotate-key`
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
 
@@ -69,7 +72,7 @@ def setup_step(user: User) -> str | None:
     replace the first password, then (staff and officers) enrol an authenticator app."""
     if user.must_change_password:
         return "accounts.first_password"
-    if user.role in SECOND_FACTOR and not user.totp_secret:
+    if user.role in SECOND_FACTOR and not user.totp_enrolled:
         return "accounts.enrol_totp"
     return None
 

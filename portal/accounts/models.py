@@ -56,8 +56,10 @@ class User(TenantScoped, UserMixin, db.Model):
     #: when the doctor named the institution (orders the activation queue)
     institution_named_at: Mapped[datetime | None]
     activated_at: Mapped[datetime | None]
-    #: TOTP secret for staff and officers (SEC3) and the last time step accepted
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: TOTP secret for staff and officers (SEC3), encrypted: the column holds a Fernet token,
+    #: never the secret (portal/accounts/totp_keys.py); ``totp_secret`` reads and writes it in
+    #: clear. And the last time step accepted
+    totp_secret_encrypted: Mapped[str | None] = mapped_column("totp_secret", String(255))
     totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
     #: consecutive wrong codes across codes (SEC2) and the lock that follows 10 of them
     code_failures: Mapped[int] = mapped_column(Integer, default=0)
@@ -78,6 +80,25 @@ class User(TenantScoped, UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.tenant_id}:{self.id}:{self.session_version}"
+
+    @property
+    def totp_enrolled(self) -> bool:
+        """An authenticator app is set up (without decrypting the secret)."""
+        return self.totp_secret_encrypted is not None
+
+    @property
+    def totp_secret(self) -> str | None:
+        """The TOTP secret in clear, decrypted with TOTP_ENCRYPTION_KEYS; raises
+        totp_keys.SecretUnreadable when none of the keys opens it. Never log it."""
+        from portal.accounts.totp_keys import decrypt
+
+        return decrypt(self.totp_secret_encrypted) if self.totp_secret_encrypted is not None else None
+
+    @totp_secret.setter
+    def totp_secret(self, secret: str | None) -> None:
+        from portal.accounts.totp_keys import encrypt
+
+        self.totp_secret_encrypted = encrypt(secret) if secret else None
 
     @property
     def is_active(self) -> bool:

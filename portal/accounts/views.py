@@ -11,8 +11,9 @@ from portal.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordFo
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import check_password
 from portal.accounts.totp import verify_totp
+from portal.accounts.totp_keys import KeysMissing, SecretUnreadable
 from portal.extensions import db, limiter
-from portal.htmx import redirect_to, render
+from portal.htmx import is_partial_request, redirect_to, render
 from portal.tenants import rules_for
 
 bp = Blueprint("accounts", __name__, url_prefix="/<tenant>")
@@ -47,7 +48,7 @@ def login():
         # (doctor.services.sign_up); its owner signs up again with the same details
         if (check_password(user.password_hash if user else None, form.password.data) and user and not user.disabled
                 and (user.role is not Role.DOCTOR or user.contact_verified)):
-            if user.role in SECOND_FACTOR and user.totp_secret:
+            if user.role in SECOND_FACTOR and user.totp_enrolled:
                 session["pending_2fa"] = f"{g.tenant.id}:{user.id}:{user.session_version}"
                 return redirect_to(url_for("accounts.totp", next=_safe_next("") or None))
             start_session(user)
@@ -74,12 +75,33 @@ def totp():
         return redirect_to(url_for("accounts.login"))
     form = TotpForm()
     if form.validate_on_submit():
-        if verify_totp(user, form.code.data):
+        try:
+            accepted = verify_totp(user, form.code.data)
+        except (SecretUnreadable, KeysMissing):
+            return _secret_unreadable(user, form)
+        if accepted:
             start_session(user)
             return redirect_to(_safe_next(url_for(HOME_BY_ROLE[user.role])))
         form.code.errors.append(_("The code is wrong or was already used. Wait for the next code and try again."))
     status = 422 if form.errors else 200
     return render("accounts/totp.html", "form_block", status=status, form=form)
+
+
+def _secret_unreadable(user: User, form: TotpForm):
+    """The server's keys do not open this account's secret (a key dropped too early, or the
+    wrong TOTP_ENCRYPTION_KEYS): no log-in, a 503 that says so in the user's language, and a
+    log line that tells the operator which setting to check (neither secret nor key in it)."""
+    current_app.logger.error("TOTP secret of user %s cannot be decrypted: check TOTP_ENCRYPTION_KEYS "
+                             "(docs/operations.md)", user.id)
+    message = _("Your code cannot be checked at the moment because of a problem on the portal's side. Please try "
+                "again later or contact the health commission.")
+    if is_partial_request():  # htmx swaps no 5xx answer: the page is loaded again, with the message
+        flash(message)
+        response = render("accounts/totp.html", "form_block", status=503, form=form)
+        response.headers["HX-Redirect"] = url_for("accounts.totp", next=_safe_next("") or None)
+        return response
+    form.code.errors.append(message)
+    return render("accounts/totp.html", "form_block", status=503, form=form)
 
 
 @bp.post("/logout")

@@ -25,6 +25,7 @@ def production_problems(config: dict) -> list[str]:
                         "`python -c 'import secrets; print(secrets.token_hex(32))'`")
     elif len(secret) < MIN_SECRET_LENGTH:
         problems.append(f"SECRET_KEY is too short: at least {MIN_SECRET_LENGTH} random characters")
+    problems += _totp_key_problems(config)
     if config.get("DEBUG") or get_debug_flag():
         problems.append("DEBUG is on (FLASK_DEBUG): unset it; the debugger runs code for anyone")
     if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
@@ -43,6 +44,22 @@ def production_problems(config: dict) -> list[str]:
     if config.get("DEV_OUTBOX"):
         problems.append("DEV_OUTBOX is on: the development outbox page would show every code")
     return problems
+
+
+def _totp_key_problems(config: dict) -> list[str]:
+    """TOTP_ENCRYPTION_KEYS (SEC3): at least one key, each a Fernet key, none the public
+    development key."""
+    from config import DEV_TOTP_ENCRYPTION_KEY
+    from portal.accounts.totp_keys import GENERATE, key_problems, parse_keys
+
+    keys = parse_keys(config.get("TOTP_ENCRYPTION_KEYS"))
+    if not keys:
+        return [f"TOTP_ENCRYPTION_KEYS is not set: the staff's TOTP secrets are encrypted with it; generate a key "
+                f"with `{GENERATE}`"]
+    if DEV_TOTP_ENCRYPTION_KEY in keys:
+        return ["TOTP_ENCRYPTION_KEYS holds the development key, which is public: generate a key of your own "
+                "(docs/operations.md, rotating secrets)"]
+    return key_problems(keys)
 
 
 def check(app: Flask) -> None:

@@ -139,7 +139,7 @@ def person_in_charge(institution: Institution) -> User | None:
 
 def _new_first_password(user: User) -> tuple[dict, str]:
     """A new first password; TOTP cleared; every open session ends."""
-    before = {"session_version": user.session_version, "totp": bool(user.totp_secret)}
+    before = {"session_version": user.session_version, "totp": user.totp_enrolled}
     password = first_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
@@ -204,7 +204,7 @@ def choose_password(user: User, password: str) -> None:
 def enrol_totp(user: User, secret: str, code: str) -> bool:
     """The authenticator app shows ``code`` for ``secret``: the secret is saved (only now) and
     the time step counts as used, so the same code cannot log in again. False for a wrong code."""
-    if user.totp_secret:
+    if user.totp_enrolled:
         raise WrongState("TOTP already enrolled")
     step = matching_step(secret, code)
     if step is None:

@@ -141,7 +141,7 @@ def test_I1_first_log_in_forces_a_new_password_then_totp_enrolment(demo, browser
     r = b.post("/hubei/first-login/authenticator", {"code": wrong})
     assert r.status_code == 422 and ("<html" in r.get_data(as_text=True)) != htmx
     with in_tenant(demo, "hubei"):
-        assert db.session.execute(db.select(User.totp_secret).filter_by(username=username)).scalar_one() is None
+        assert db.session.execute(db.select(User.totp_secret_encrypted).filter_by(username=username)).scalar_one() is None
     assert redirected_to(b.get("/hubei/institution/approvals")).endswith("/hubei/first-login/authenticator")
     r = b.post("/hubei/first-login/authenticator", {"code": totp_now(secret)})
     assert redirected_to(r).endswith("/hubei/institution/")

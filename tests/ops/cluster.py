@@ -124,7 +124,7 @@ def wait_until(predicate, timeout: float, what: str, step: float = 0.2):
 def base_env(**settings: str) -> dict:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PORTAL_", "FLASK_", "SMS_", "MAIL_", "PROMETHEUS_", "GUNICORN_"))
-           and k not in ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TEST_DATABASE_URL",
+           and k not in ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TOTP_ENCRYPTION_KEYS", "TEST_DATABASE_URL",
                          "PYTEST_CURRENT_TEST")}
     env.update(settings)
     return env

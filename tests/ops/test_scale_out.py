@@ -18,6 +18,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -91,6 +92,7 @@ def test_two_app_servers_two_workers_every_sms_exactly_once(own_database, tmp_pa
         env = base_env(
             PORTAL_CONFIG="production", SECRET_KEY=secrets.token_hex(32), DATABASE_URL=app_database,
             MIGRATION_DATABASE_URL=own_database,
+            TOTP_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
             REDIS_URL=REDIS, RATELIMIT_KEY_PREFIX=f"ops-test-{uuid.uuid4().hex[:8]}",
             SMS_GATEWAY="http", SMS_GATEWAY_URL=sms.url, SMS_GATEWAY_USER=sms.user,
             SMS_GATEWAY_PASSWORD=sms.password, SMS_GATEWAY_TEMPLATE="SMS_0001", SMS_GATEWAY_TIMEOUT="5",

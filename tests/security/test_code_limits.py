@@ -1,7 +1,9 @@
 """SEC2 across processes: two separate app processes on the same database, racing as one
 doctor, cannot together exceed 5 wrong tries per code nor 5 sends per hour (nor the resend
-cool-down); a new code does not reset the consecutive failures; 10 in a row lock code entry,
-and an officer unlocks it from the admin end (audited, the doctor told)."""
+cool-down); nor can two accounts that share one phone number; a new code does not reset the
+consecutive failures; 10 in a row lock code entry, and an officer unlocks it from the admin
+end (audited, the doctor told). The send races are forced into their worst interleaving
+(tests/security/racer.py), so a missing lock fails them every time."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -34,20 +37,25 @@ DOCTOR = doctor_form("李明华", "420525198803121236", "13800138001", "liminghu
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def race(app, b, url: str, data: dict, each: int, processes: int = 2) -> list[int]:
-    """``processes`` app processes post ``data`` to ``url`` ``each`` times at the same moment."""
-    cookie = b.client.get_cookie("session").value
+def race(app, b, url: str, data: dict, each: int, processes: int = 2, *, forced: bool = False) -> list[int]:
+    """``processes`` app processes post ``data`` to ``url`` ``each`` times at the same moment,
+    as the user of ``b`` (or each as the user of its own browser, ``b`` a list). ``forced``:
+    on their first send they wait for each other after counting the sends and before writing
+    the code (tests/security/racer.py), so a missing lock is caught every time, not by luck."""
+    browsers = b if isinstance(b, list) else [b] * processes
     start = time.time() + 4  # each process first builds its app
-    procs = [subprocess.Popen(
-        [sys.executable, "-m", "tests.security.racer", app.config["SQLALCHEMY_DATABASE_URI"], cookie, b.token, url,
-         json.dumps(data), str(each), str(start)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ})
-        for _ in range(processes)]
-    statuses = []
-    for p in procs:
-        out, err = p.communicate(timeout=120)
-        assert p.returncode == 0, err[-2000:]
-        statuses += json.loads(out.strip().splitlines()[-1])
+    with tempfile.TemporaryDirectory(prefix="race-") as barrier:
+        procs = [subprocess.Popen(
+            [sys.executable, "-m", "tests.security.racer", app.config["SQLALCHEMY_DATABASE_URI"],
+             browser.client.get_cookie("session").value, browser.token, url, json.dumps(data), str(each), str(start),
+             *((barrier, str(i), str(len(browsers))) if forced else ())],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ})
+            for i, browser in enumerate(browsers)]
+        statuses = []
+        for p in procs:
+            out, err = p.communicate(timeout=180)
+            assert p.returncode == 0, err[-2000:]
+            statuses += json.loads(out.strip().splitlines()[-1])
     figures.add("cross-process races run")
     figures.add("requests raced across processes", len(statuses))
     return statuses
@@ -88,7 +96,7 @@ def test_code_limits_hold_across_processes_and_an_officer_unlocks(demo):
                                        created_at=utcnow() - timedelta(minutes=minutes), expires_at=utcnow()))
         db.session.commit()
     b.page("/hubei/me/verify")
-    statuses = race(demo, b, "/hubei/me/verify/send", {"channel": "sms"}, each=3)
+    statuses = race(demo, b, "/hubei/me/verify/send", {"channel": "sms"}, each=3, forced=True)
     assert sorted(statuses) == [200] + [429] * 5, statuses
     with in_tenant(demo, "hubei"):
         last_hour = db.session.execute(db.select(func.count(OneTimeCode.id)).where(
@@ -121,3 +129,40 @@ def test_code_limits_hold_across_processes_and_an_officer_unlocks(demo):
     b.page("/hubei/me/verify")
     assert redirected_to(b.post("/hubei/me/verify/check", {"channel": "sms", "code": new_code})).endswith("/me/activate")
     assert officer.post(f"/hubei/admin/accounts/{doctor_id}/unlock").status_code == 409  # not locked any more
+
+
+def _sent_in_the_last_hour(app, phone: str) -> int:
+    with in_tenant(app, "hubei"):
+        return db.session.execute(db.select(func.count(OneTimeCode.id)).where(
+            OneTimeCode.destination == phone, OneTimeCode.created_at > utcnow() - timedelta(hours=1))).scalar()
+
+
+def test_two_accounts_of_one_phone_cannot_together_exceed_its_send_limits(demo):
+    """SEC2 "5 sends per hour per phone" across accounts and processes: two doctors signed up
+    with the same mobile number (anyone may type any number) ask for a code at the same moment
+    on two app processes, 4 codes already sent to it this hour. The two requests lock different
+    user rows; only the lock on the destination (``codes._one_sender_at_a_time``: an advisory
+    lock on PostgreSQL; on SQLite the database's write lock, taken by ``issue``'s first write)
+    makes the second count the first one's code. Forced interleaving: each process waits for
+    the other after counting and before writing its code, so without that lock both count 4
+    and both send, every time (with it, the second waits for the lock before counting)."""
+    phone = DOCTOR["phone"]
+    first = walk_doctor(demo, "hubei", DOCTOR, until="signed_up").browser
+    second = walk_doctor(demo, "hubei", doctor_form("王芳", "420106199205142348", phone, "wangfang"),
+                         until="signed_up").browser
+    with in_tenant(demo, "hubei") as tenant:
+        doctor = _doctor(demo)
+        for minutes in (10, 20, 30, 40):  # the cool-down is over, the hourly cap one send away
+            db.session.add(OneTimeCode(tenant_id=tenant.id, user_id=doctor.id, purpose=CodePurpose.VERIFY_PHONE,
+                                       channel="sms", destination=phone, code_hash="x",
+                                       created_at=utcnow() - timedelta(minutes=minutes), expires_at=utcnow()))
+        db.session.commit()
+    messages = len(messages_to(demo, phone))
+    for b in (first, second):
+        b.page("/hubei/me/verify")
+
+    statuses = race(demo, [first, second], "/hubei/me/verify/send", {"channel": "sms"}, each=1, forced=True)
+
+    assert sorted(statuses) == [200, 429], statuses
+    assert _sent_in_the_last_hour(demo, phone) == 5
+    assert len(messages_to(demo, phone)) == messages + 1  # one text message, not two
