@@ -8,7 +8,6 @@ Revision ID: 0016
 Revises: 0015
 """
 import re
-from contextlib import contextmanager
 
 import sqlalchemy as sa
 from alembic import op
@@ -38,17 +37,6 @@ def _keys():
     return MultiFernet([Fernet(k) for k in keys])
 
 
-@contextmanager
-def _every_tenant(bind):
-    """On PostgreSQL every tenant's rows: with row-level security, a role that may not bypass
-    it gets an error here rather than silently seeing (and converting) only some of them."""
-    if bind.dialect.name == "postgresql":
-        op.execute("SET LOCAL row_security = off")
-    yield
-    if bind.dialect.name == "postgresql":
-        op.execute("SET LOCAL row_security = on")
-
-
 def _stored(bind, clear: bool) -> list:
     rows = bind.execute(sa.select(user_account.c.id, user_account.c.totp_secret)
                         .where(user_account.c.totp_secret.is_not(None))).all()
@@ -60,31 +48,31 @@ def _store(bind, user_id: int, value: str) -> None:
 
 
 def upgrade():
+    # every tenant's rows: migrations/env.py runs each migration with app.all_tenants on, which
+    # the row-level security policies of 0015 let through (SEC9), the owner included
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.alter_column("totp_secret", existing_type=sa.String(length=64), type_=sa.String(length=255),
                               existing_nullable=True)
     bind = op.get_bind()
-    with _every_tenant(bind):
-        rows = _stored(bind, clear=True)
-        box = _keys() if rows else None
-        for user_id, secret in rows:
-            _store(bind, user_id, box.encrypt(secret.encode()).decode())
+    rows = _stored(bind, clear=True)
+    box = _keys() if rows else None
+    for user_id, secret in rows:
+        _store(bind, user_id, box.encrypt(secret.encode()).decode())
 
 
 def downgrade():
     from cryptography.fernet import InvalidToken
 
     bind = op.get_bind()
-    with _every_tenant(bind):
-        rows = _stored(bind, clear=False)
-        box = _keys() if rows else None
-        for user_id, token in rows:
-            try:
-                secret = box.decrypt(token.encode()).decode()
-            except InvalidToken:
-                raise RuntimeError(f"the TOTP secret of user {user_id} opens with none of TOTP_ENCRYPTION_KEYS: "
-                                   "it cannot be stored in clear again") from None
-            _store(bind, user_id, secret)
+    rows = _stored(bind, clear=False)
+    box = _keys() if rows else None
+    for user_id, token in rows:
+        try:
+            secret = box.decrypt(token.encode()).decode()
+        except InvalidToken:
+            raise RuntimeError(f"the TOTP secret of user {user_id} opens with none of TOTP_ENCRYPTION_KEYS: "
+                               "it cannot be stored in clear again") from None
+        _store(bind, user_id, secret)
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.alter_column("totp_secret", existing_type=sa.String(length=255), type_=sa.String(length=64),
                               existing_nullable=True)
