@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import click
+from flask.cli import AppGroup
 from sqlalchemy import ColumnElement, and_, true
 
 from portal.rules.workdays import Due, add_working_days, beijing_date, official_calendar, standing
@@ -42,3 +44,20 @@ def show_criterion(show: str, today: date) -> ColumnElement[bool]:
         last = add_working_days(today, SOON, official_calendar())
         return and_(Application.decision_due >= today, Application.decision_due <= last)
     return true()
+
+
+due_cli = AppGroup("due", help="Decision due dates (L1).")
+
+
+@due_cli.command("recount")
+def recount_command() -> None:
+    """Count again the due dates of the applications waiting for the commission, in every
+    tenant, after config/holidays.toml gained or changed a year's schedule."""
+    from portal.extensions import db
+    from portal.tenants.models import Tenant
+    from portal.tenants.scope import tenant_context
+    from portal.workflow.commission import recount_decision_dues
+
+    for tenant in db.session.execute(db.select(Tenant).order_by(Tenant.slug)).scalars().all():
+        with tenant_context(tenant.id):
+            click.echo(f"{tenant.slug}: {recount_decision_dues()} due date(s) moved")

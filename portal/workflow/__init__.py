@@ -191,9 +191,10 @@ def reject(app: Application, staff: User, reason: str) -> None:
     db.session.commit()
 
 
-def decision_due(app: Application):
+def decision_due(app: Application) -> date:
     """L1, A6: the day the commission's decision on ``app`` is due: the working days of the
-    rules it was submitted under, from its acceptance (the Beijing date it was confirmed)."""
+    rules it was submitted under, from its acceptance (the Beijing date it was confirmed),
+    counted with the holiday library as it is now."""
     days = rules_for_application(app)["registration"]["decision_working_days"]
     return add_working_days(beijing_date(app.confirmed_at), days, official_calendar())
 
