@@ -9,13 +9,13 @@ application (confirmed_at set) is due ``decision_working_days`` working days aft
 Beijing date of its confirmation, counted with config/holidays.toml.
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0014"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
