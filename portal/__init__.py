@@ -45,6 +45,9 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     for module in (public, accounts_views, doctor_views, institution_views, admin_views, notify):
         app.register_blueprint(module.bp)
     app.cli.add_command(notify.notify_cli)
+    from portal.admin.due import due_cli
+
+    app.cli.add_command(due_cli)
 
     from portal import demo
 

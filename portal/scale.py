@@ -23,7 +23,8 @@ from portal.accounts.passwords import hash_password
 from portal.admin.models import Category, Level, Qualification
 from portal.extensions import db
 from portal.institution.models import Institution, InstitutionLevel
-from portal.rules.registration import certificate_number
+from portal.rules.registration import certificate_number, valid_until
+from portal.rules.workdays import add_working_days, beijing_date, official_calendar
 from portal.tenants import rules_for
 from portal.tenants.models import Region, Tenant, local_today, utcnow
 from portal.tenants.scope import tenant_context
@@ -112,9 +113,14 @@ class _Maker:
 class _Builder:
     """The applications, requests and filings of one scenario per doctor."""
 
-    def __init__(self, make: _Maker, tenant_id: int, digits: int, serial: int, today: date):
-        self.make, self.rng, self.tid, self.digits, self.serial, self.today = \
-            make, make.rng, tenant_id, digits, serial, today
+    def __init__(self, make: _Maker, tenant_id: int, rules: dict, serial: int, today: date):
+        self.make, self.rng, self.tid, self.serial, self.today = make, make.rng, tenant_id, serial, today
+        self.digits = rules["registration"]["certificate_serial_digits"]
+        #: R3, L1: no rule version on these rows, so the tenant's rules in force (A6)
+        self.valid_years = rules["registration"]["valid_years"]
+        self.working_days = rules["registration"]["decision_working_days"]
+        self.calendar = official_calendar()
+        self._dues: dict[date, date] = {}
         self.app_id, self.mod_id, self.filing_id = _next_id(Application), _next_id(ModificationRequest), \
             _next_id(SiteFiling)
         self.registrations: list[dict] = []
@@ -129,11 +135,18 @@ class _Builder:
                "step": "review", "home_address": f"湖北省合成县合成街 {doctor['doctor_id']} 号",
                "work_experience": "2015-2024 合成医院 内科", "rewards_punishments": "无", "submitted_at": submitted,
                "reject_reason": "", "materials_received": [], "certificate_no": None, "registered_on": None,
-               "confirmed_at": None, "decided_at": None,
+               "confirmed_at": None, "decided_at": None, "valid_until": None, "decision_due": None,
                **{k: v for k, v in doctor.items() if k != "area"}, **extra}
         row["created_at"] = (row["submitted_at"] or self.make.now) - timedelta(days=self.rng.randrange(30))
         self.app_id += 1
         return row
+
+    def decision_due(self, confirmed_at: datetime) -> date:
+        """L1: as the workflow sets it at acceptance (one count per acceptance day)."""
+        accepted = beijing_date(confirmed_at)
+        if accepted not in self._dues:
+            self._dues[accepted] = add_working_days(accepted, self.working_days, self.calendar)
+        return self._dues[accepted]
 
     def registration(self, doctor: dict, state: State) -> dict:
         self.serial += 1
@@ -142,8 +155,9 @@ class _Builder:
         return self.application(
             doctor, state, certificate_no=certificate_number(doctor["level"].value, doctor["category"].value,
                                                              doctor["area"], self.serial, self.digits),
-            registered_on=registered, decided_at=decided, submitted_at=decided - timedelta(days=20),
-            confirmed_at=decided - timedelta(days=10))
+            registered_on=registered, valid_until=valid_until(registered, self.valid_years), decided_at=decided,
+            submitted_at=decided - timedelta(days=20), confirmed_at=decided - timedelta(days=10),
+            decision_due=self.decision_due(decided - timedelta(days=10)))
 
     def scenario(self, name: str, doctor: dict, other_institutions: list[int]) -> None:
         rng, add = self.rng, self.applications.append
@@ -159,7 +173,8 @@ class _Builder:
             add(self.application(doctor, State.REJECTED, reject_reason=rng.choice(REASONS)))
         elif name == "confirmed":
             row = self.application(doctor, State.CONFIRMED)
-            add({**row, "confirmed_at": row["submitted_at"] + timedelta(days=rng.randrange(1, 5))})
+            confirmed = row["submitted_at"] + timedelta(days=rng.randrange(1, 5))
+            add({**row, "confirmed_at": confirmed, "decision_due": self.decision_due(confirmed)})
         else:
             reg = self.registration(doctor, State.CANCELLED if name == "waiting_reregister" else State.APPROVED)
             self.registrations.append(reg)
@@ -238,8 +253,7 @@ def _fill(tenant: Tenant, doctors: int, institutions: int | None, at: int | None
     counts["institution"] = len(inst_rows)
 
     # ---- doctors, their qualifications and their applications
-    build = _Builder(make, tid, rules_for(tenant)["registration"]["certificate_serial_digits"],
-                     tenant.certificate_serial, today)
+    build = _Builder(make, tid, rules_for(tenant), tenant.certificate_serial, today)
     password_hash = hash_password("Demo-pass-2026")
     user_id, qual_id = _next_id(User), _next_id(Qualification)
     users, quals = [], []

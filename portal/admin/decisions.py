@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import and_, or_
+from sqlalchemy import tuple_
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
@@ -23,7 +23,7 @@ from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.inputs import db_id
 from portal.rules.catalogue import scope_name
-from portal.tenants import rules_for, rules_for_application
+from portal.tenants import rules_for_application
 from portal.tenants.models import local_today
 from portal.workflow import commission
 from portal.workflow.commission import refusal_ground_label
@@ -34,23 +34,23 @@ bp.add_app_template_global(refusal_ground_label, "refusal_ground_label")
 
 @bp.get("/")
 def home():
-    rules, today = rules_for(g.tenant), local_today()
+    today = local_today()
     show = request.args.get("show", "all")
     show = show if show in SHOW else "all"
     after = request.args.get("after", type=db_id)
-    # the most urgent first: due dates follow the day of acceptance
+    # the most urgent first: by the due date each application got at acceptance (L1, A6)
     stmt = (
         db.select(Application)
-        .where(Application.state == State.CONFIRMED, coverage.covered(current_user),
-               show_criterion(show, today, rules))
+        .where(Application.state == State.CONFIRMED, coverage.covered(current_user), show_criterion(show, today))
         .options(joinedload(Application.doctor), joinedload(Application.institution))
-        .order_by(Application.confirmed_at, Application.id).limit(PAGE + 1)
+        .order_by(Application.decision_due, Application.confirmed_at, Application.id).limit(PAGE + 1)
     )
     if after:
-        cursor = db.session.execute(db.select(Application.confirmed_at).where(Application.id == after)).scalar()
-        if cursor is not None:
-            stmt = stmt.where(or_(Application.confirmed_at > cursor,
-                                  and_(Application.confirmed_at == cursor, Application.id > after)))
+        cursor = db.session.execute(
+            db.select(Application.decision_due, Application.confirmed_at).where(Application.id == after)).first()
+        if cursor is not None and None not in cursor:
+            stmt = stmt.where(tuple_(Application.decision_due, Application.confirmed_at, Application.id)
+                              > tuple_(*cursor, after))
     rows = db.session.execute(stmt).scalars().all()
     next_after = rows[PAGE - 1].id if len(rows) > PAGE else None
     apps = rows[:PAGE]
@@ -63,7 +63,7 @@ def home():
             db.select(db.func.count()).select_from(
                 coverage.city_filings(current_user).where(Application.city_filed_at.is_(None)).subquery())
         ).scalar()
-    return render("admin/queue.html", apps=apps, dues={a.id: due_of(a, today, rules) for a in apps},
+    return render("admin/queue.html", apps=apps, dues={a.id: due_of(a, today) for a in apps},
                   next_after=next_after, show=show, scope_name=scope_name, open_cases=open_cases,
                   filings_waiting=filings_waiting, level=coverage.level_of(current_user))
 
@@ -101,7 +101,7 @@ def _page(app: Application, status: int = 200, *, checked=None, error=None, retu
     return render("admin/application.html", "decision_block", status=status, app=app,
                   materials=workflow.required_materials(app, rules), material_labels=rules["materials"]["labels"],
                   checked=set(app.materials_received or []) if checked is None else checked, form=FlaskForm(),
-                  scope_name=scope_name, error=error, due=due_of(app, local_today(), rules),
+                  scope_name=scope_name, error=error, due=due_of(app, local_today()),
                   decides=coverage.decides(current_user, app), files=coverage.files(current_user, app),
                   return_form=return_form or ReturnForm(formdata=None),
                   refuse_form=refuse_form or RefuseForm(formdata=None))

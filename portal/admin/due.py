@@ -1,19 +1,23 @@
 """L1/A4: when the officer's decision on an application is due. Acceptance is the day the
 institution confirmed the application (``Application.confirmed_at``, a Beijing date; day 0);
 the decision is due ``decision_working_days`` (20) working days later, counted with the
-official holidays (portal/rules/workdays.py)."""
+official holidays (portal/rules/workdays.py). The number of working days is a tenant setting
+(R6, at most the 20 of the law), so each application counts those of the rules it was
+submitted under (A6): the workflow stores the due date at acceptance
+(``Application.decision_due``), and the queue, its filters and the application's page all
+read that one date."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
+import click
+from flask.cli import AppGroup
 from sqlalchemy import ColumnElement, and_, true
 
-from portal.rules.workdays import Due, add_working_days, due, latest_start, official_calendar
+from portal.rules.workdays import Due, add_working_days, beijing_date, official_calendar, standing
 from portal.workflow.models import Application
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 #: "close to due": at most this many working days left
 SOON = 3
 #: the queue's filters
@@ -21,32 +25,39 @@ SHOW = ("all", "soon", "overdue")
 
 
 def accepted_on(app: Application) -> date | None:
-    if app.confirmed_at is None:
+    return beijing_date(app.confirmed_at) if app.confirmed_at is not None else None
+
+
+def due_of(app: Application, today: date) -> Due | None:
+    """The application's due date and where ``today`` stands; None before acceptance."""
+    if app.decision_due is None:
         return None
-    return app.confirmed_at.replace(tzinfo=UTC).astimezone(BEIJING).date()
+    return standing(app.decision_due, today, official_calendar(), SOON)
 
 
-def _start_of(day: date) -> datetime:
-    """Beijing midnight of ``day`` as the naive UTC the database stores."""
-    return datetime.combine(day, time(), tzinfo=BEIJING).astimezone(UTC).replace(tzinfo=None)
-
-
-def due_of(app: Application, today: date, rules: dict) -> Due | None:
-    accepted = accepted_on(app)
-    if accepted is None:
-        return None
-    return due(accepted, today, rules["registration"]["decision_working_days"], official_calendar(), SOON)
-
-
-def show_criterion(show: str, today: date, rules: dict) -> ColumnElement[bool]:
-    """The queue's filter as SQL on ``confirmed_at``: past due (accepted on or before the last
-    day whose due date is before today), or due within ``SOON`` working days."""
-    n, cal = rules["registration"]["decision_working_days"], official_calendar()
-    # accepted before this instant: due before today
-    overdue_before = _start_of(latest_start(today - timedelta(days=1), n, cal) + timedelta(days=1))
+def show_criterion(show: str, today: date) -> ColumnElement[bool]:
+    """The queue's filter as SQL on the stored due dates: past due (due before today), or due
+    within ``SOON`` working days (today or later, by the ``SOON``-th working day after today)."""
     if show == "overdue":
-        return Application.confirmed_at < overdue_before
+        return Application.decision_due < today
     if show == "soon":
-        soon_before = _start_of(latest_start(add_working_days(today, SOON, cal), n, cal) + timedelta(days=1))
-        return and_(Application.confirmed_at >= overdue_before, Application.confirmed_at < soon_before)
+        last = add_working_days(today, SOON, official_calendar())
+        return and_(Application.decision_due >= today, Application.decision_due <= last)
     return true()
+
+
+due_cli = AppGroup("due", help="Decision due dates (L1).")
+
+
+@due_cli.command("recount")
+def recount_command() -> None:
+    """Count again the due dates of the applications waiting for the commission, in every
+    tenant, after config/holidays.toml gained or changed a year's schedule."""
+    from portal.extensions import db
+    from portal.tenants.models import Tenant
+    from portal.tenants.scope import tenant_context
+    from portal.workflow.commission import recount_decision_dues
+
+    for tenant in db.session.execute(db.select(Tenant).order_by(Tenant.slug)).scalars().all():
+        with tenant_context(tenant.id):
+            click.echo(f"{tenant.slug}: {recount_decision_dues()} due date(s) moved")

@@ -3,7 +3,7 @@ through the wizard) and a cancellation on a ground of L4. One application is ope
 
 from __future__ import annotations
 
-from flask import abort, flash, g, url_for
+from flask import abort, flash, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,8 +16,6 @@ from portal.doctor import services
 from portal.doctor.views import bp, doctor_only
 from portal.extensions import db
 from portal.htmx import redirect_to, render
-from portal.rules.registration import valid_until
-from portal.tenants import rules_for
 from portal.tenants.models import local_today
 from portal.workflow.models import CANCEL_GROUNDS, Application, Kind
 from portal.workflow.modifications import pending_of
@@ -63,7 +61,7 @@ def start_application(kind: str):
     if services.open_application(current_user) is not None or pending_of(current_user):
         return redirect_to(url_for("doctor.home"))
     if kind == Kind.REREGISTER.value:
-        ended = services.lapsed_or_cancelled(current_user, local_today(), rules_for(g.tenant)["registration"]["valid_years"])
+        ended = services.lapsed_or_cancelled(current_user, local_today())
         if ended is None:
             return redirect_to(url_for("doctor.home"))
         services.start_change(current_user, ended[0], Kind.REREGISTER).step = "qualification"
@@ -79,8 +77,7 @@ def start_application(kind: str):
 
 def registration_in_force(registration) -> int | None:
     """The id of ``registration`` if it has not lapsed (a lapsed one is re-registered, not changed)."""
-    until = valid_until(registration.registered_on, rules_for(g.tenant)["registration"]["valid_years"])
-    return registration.id if until >= local_today() else None
+    return registration.id if registration.valid_until >= local_today() else None
 
 
 @bp.route("/me/cancellation", methods=["GET", "POST"])

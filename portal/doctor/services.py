@@ -10,7 +10,6 @@ from portal.accounts.passwords import hash_password
 from portal.admin.models import IdentityCase, PracticeRecord, Qualification
 from portal.extensions import db
 from portal.rules.identity import normalise_real_name
-from portal.rules.registration import valid_until
 from portal.workflow import audit
 from portal.workflow.models import Application, Document, Kind, State
 
@@ -119,9 +118,10 @@ def current_registration(doctor: User) -> Application | None:
     ).scalar_one_or_none()
 
 
-def lapsed_or_cancelled(doctor: User, today, valid_years: int) -> tuple[Application, date] | None:
+def lapsed_or_cancelled(doctor: User, today) -> tuple[Application, date] | None:
     """R3/L5: the last registration when it has lapsed or was cancelled, with the day practice
-    under it stopped; None while a registration is in force."""
+    under it stopped; None while a registration is in force. A registration lapses after its
+    valid-until day, fixed at approval by the rules it was submitted under (A6)."""
     last = db.session.execute(
         db.select(Application).where(Application.doctor_id == doctor.id, Application.kind != Kind.CANCEL,
                                      Application.state.in_((State.APPROVED, State.CANCELLED)),
@@ -132,8 +132,7 @@ def lapsed_or_cancelled(doctor: User, today, valid_years: int) -> tuple[Applicat
         return None
     if last.state is State.CANCELLED:
         return last, (last.decided_at.date() if last.decided_at else today)
-    until = valid_until(last.registered_on, valid_years)
-    return (last, until) if until < today else None
+    return (last, last.valid_until) if last.valid_until < today else None
 
 
 def last_decided(doctor: User) -> Application | None:

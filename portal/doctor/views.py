@@ -23,7 +23,7 @@ from portal.extensions import db, limiter
 from portal.htmx import redirect_to, render
 from portal.inputs import posted_row
 from portal.institution.models import Institution
-from portal.rules.registration import practice_years, valid_until
+from portal.rules.registration import practice_years
 from portal.tenants import rules_for, rules_for_application
 from portal.tenants.models import local_today
 from portal.workflow.accounts import confirm_contact
@@ -54,9 +54,9 @@ def _application_context(app):
     if app is None:
         return {}
     ctx = {}
-    if app.registered_on:  # validity follows the rules in force, as on the public register (V1)
+    if app.registered_on:  # R3, A6: valid until the day fixed by the rules it was approved under
         ctx["practice_years"] = practice_years(app.registered_on, local_today())
-        ctx["valid_until"] = valid_until(app.registered_on, rules_for(g.tenant)["registration"]["valid_years"])
+        ctx["valid_until"] = app.valid_until
     if app.state in (State.CONFIRMED, State.APPROVED):
         rules = rules_for_application(app)  # A6: the paper materials of the version it was submitted under
         ctx.update(materials=workflow.required_materials(app, rules), material_labels=rules["materials"]["labels"])
@@ -76,8 +76,7 @@ def home():
     record_years = practice_years(record.registered_on, local_today()) if record else 0
     return render("doctor/home.html", app=app, State=State, record=record, record_years=record_years,
                   open_app=open_app, registration=registration,
-                  ended=services.lapsed_or_cancelled(current_user, local_today(),
-                                                     rules_for(g.tenant)["registration"]["valid_years"]),
+                  ended=services.lapsed_or_cancelled(current_user, local_today()),
                   **_application_context(app))
 
 

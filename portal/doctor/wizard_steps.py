@@ -77,7 +77,7 @@ class Context:
         reg = self.rules["registration"]
         stopped = None
         if self.app is not None and self.app.kind is Kind.REREGISTER:  # L5: practice stopped when it ended
-            ended = services.lapsed_or_cancelled(self.doctor, self.today, reg["valid_years"])
+            ended = services.lapsed_or_cancelled(self.doctor, self.today)
             stopped = ended[1] if ended else None
         return training_required(qualified_on=self.qualification.obtained_on, applying_on=self.today,
                                  ever_registered=services.ever_registered(self.doctor), suspended_since=stopped,

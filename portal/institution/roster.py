@@ -1,6 +1,8 @@
 """The roster (I5): the institution's registered doctors, i.e. its registrations in force
 (approved, not a cancellation, valid-until not passed, R3), most recently registered first,
-keyset paged (P5), searched by name, and exported as CSV.
+keyset paged (P5), searched by name, and exported as CSV. Each registration's valid-until day
+is the one fixed at its approval by the rules it was submitted under (A6,
+``Application.valid_until``).
 
 The CSV is streamed a chunk at a time (keyset again, so 300,000 rows never sit in memory), in
 UTF-8 with a BOM so Excel opens the Chinese correctly. ID numbers stay masked there too
@@ -14,7 +16,7 @@ import io
 import re
 from datetime import date, datetime
 
-from flask import Response, g, request, stream_with_context
+from flask import Response, request, stream_with_context
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,8 +30,7 @@ from portal.htmx import render
 from portal.inputs import db_id
 from portal.institution.views import bp
 from portal.institution.waiting import like_prefix, name_prefix
-from portal.rules.registration import in_force_since, valid_until
-from portal.tenants import rules_for
+from portal.rules.registration import LONGEST_VALID_YEARS, in_force_since
 from portal.tenants.models import local_today
 from portal.tenants.scope import current_tenant_id, tenant_context
 from portal.workflow.models import Application, Kind, State
@@ -57,12 +58,17 @@ def parse_cursor(raw: str | None) -> tuple[date, int] | None:
         return None
 
 
-def _statement(institution_id: int, name: str, since: date, cursor: tuple[date, int] | None, limit: int):
+def _statement(institution_id: int, name: str, today: date, cursor: tuple[date, int] | None, limit: int):
+    # in force: valid-until not passed. No rule version is longer than LONGEST_VALID_YEARS, so
+    # nothing registered before ``since`` is in force: the index on the registration date
+    # (ix_application_roster) is read from the newest down to that day only
+    since = in_force_since(today, LONGEST_VALID_YEARS)
     stmt = (
         db.select(Application)
         .join(User, User.id == Application.doctor_id)
         .where(Application.institution_id == institution_id, Application.state == State.APPROVED,
-               Application.kind != Kind.CANCEL, Application.registered_on >= since)
+               Application.kind != Kind.CANCEL, Application.registered_on >= since,
+               Application.valid_until >= today)
         .options(contains_eager(Application.doctor))
         .order_by(Application.registered_on.desc(), Application.id.desc())
         .limit(limit)
@@ -74,10 +80,10 @@ def _statement(institution_id: int, name: str, since: date, cursor: tuple[date, 
     return stmt
 
 
-def _chunks(institution_id: int, name: str, since: date, size: int, cursor=None):
+def _chunks(institution_id: int, name: str, today: date, size: int, cursor=None):
     """The roster from ``cursor`` on, one list of at most ``size`` rows per statement."""
     while True:
-        rows = db.session.execute(_statement(institution_id, name, since, cursor, size)).scalars().all()
+        rows = db.session.execute(_statement(institution_id, name, today, cursor, size)).scalars().all()
         if rows:
             yield rows
         if len(rows) < size:
@@ -93,15 +99,13 @@ def _chunks(institution_id: int, name: str, since: date, size: int, cursor=None)
 def roster():
     name = name_prefix(request.args.get("q"))
     cursor = parse_cursor(request.args.get("before"))
-    years = rules_for(g.tenant)["registration"]["valid_years"]
-    since = in_force_since(local_today(), years)
     rows = db.session.execute(
-        _statement(current_user.institution_id, name, since, cursor, PAGE + 1)).scalars().all()
+        _statement(current_user.institution_id, name, local_today(), cursor, PAGE + 1)).scalars().all()
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     next_cursor = f"{rows[-1].registered_on:%Y%m%d}-{rows[-1].id}" if more else None
     response = render("institution/roster.html", "roster", rows=rows, q=name, next_cursor=next_cursor,
-                      paged=cursor is not None, valid_until=lambda app: valid_until(app.registered_on, years),
+                      paged=cursor is not None,
                       levels=LEVELS, categories=CATEGORIES)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -116,8 +120,7 @@ def csv_cell(value) -> str:
 @bp.get("/roster.csv")
 def roster_csv():
     name = name_prefix(request.args.get("q"))
-    years = rules_for(g.tenant)["registration"]["valid_years"]
-    since = in_force_since(local_today(), years)
+    today = local_today()
     institution_id, tenant_id = current_user.institution_id, current_tenant_id()
     header = [_("Name"), _("ID number (masked)"), _("Qualification level"), _("Category"), _("Practice scope"),
               _("Certificate number"), _("Registered on"), _("Valid until")]
@@ -128,7 +131,7 @@ def roster_csv():
             writer = csv.writer(buffer)
             writer.writerow(header)
             yield "\ufeff" + buffer.getvalue()
-            for rows in _chunks(institution_id, name, since, CHUNK):
+            for rows in _chunks(institution_id, name, today, CHUNK):
                 buffer.seek(0)
                 buffer.truncate()
                 for app in rows:
@@ -136,10 +139,10 @@ def roster_csv():
                         app.doctor.real_name, app.doctor.masked_id_number, LEVELS[app.level.value],
                         CATEGORIES[app.category.value], app.scope_label, app.certificate_no,
                         format_date(app.registered_on, "yyyy-MM-dd"),
-                        format_date(valid_until(app.registered_on, years), "yyyy-MM-dd"))])
+                        format_date(app.valid_until, "yyyy-MM-dd"))])
                 yield buffer.getvalue()
 
-    filename = f"roster-{local_today():%Y%m%d}.csv"
+    filename = f"roster-{today:%Y%m%d}.csv"
     return Response(stream_with_context(lines()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Cache-Control": "no-store"})

@@ -3,7 +3,8 @@
 For each tenant, on the tenant's schedule (``[reminders]`` in config/rules.toml with the
 tenant's overrides, R6), the doctor is told by SMS and email before
 
-- their registration lapses (R3): the APPROVED application's valid-until day;
+- their registration lapses (R3): the APPROVED application's valid-until day (fixed at its
+  approval by the rules it was submitted under, A6; the schedule is the tenant's current one);
 - their draft application expires (D9): ``draft_expires_days`` after it was started;
 - their unused activation code expires (D4, SEC2).
 
@@ -32,7 +33,6 @@ from portal.accounts.models import CodePurpose, OneTimeCode, User
 from portal.extensions import db
 from portal.notify.models import ReminderSent
 from portal.notify.services import notify_user
-from portal.rules.registration import add_years, valid_until
 from portal.rules.reminders import (
     DAY,
     HOUR,
@@ -126,15 +126,12 @@ def registrations_due(tenant: Tenant, rules: dict, today: date) -> Iterator[Remi
     schedule = schedule_from(rules["reminders"].get("registration_days"))
     if not schedule:
         return
-    years = rules["registration"]["valid_years"]
-    # valid_until() is add_years(registered_on, years): the registrations whose valid-until day
-    # is between today and the farthest entry, a day wider each side for 29 February
-    first = add_years(today, -years) - DAY
-    last = add_years(today + schedule[0] * DAY, -years) + DAY
+    # the registrations whose valid-until day is between today and the farthest entry
+    last = today + schedule[0] * DAY
     newer = aliased(Application)
     apps = db.session.execute(
         db.select(Application)
-        .where(Application.state == State.APPROVED, Application.registered_on.between(first, last),
+        .where(Application.state == State.APPROVED, Application.valid_until.between(today, last),
                ~exists().where(newer.doctor_id == Application.doctor_id, newer.state == State.APPROVED,
                                newer.registered_on > Application.registered_on))
         .options(joinedload(Application.doctor))
@@ -146,11 +143,11 @@ def registrations_due(tenant: Tenant, rules: dict, today: date) -> Iterator[Remi
     rows = db.session.execute(
         db.select(earlier.doctor_id, earlier.registered_on, ReminderSent.step)
         .join(earlier, earlier.id == ReminderSent.subject_id)
-        .where(ReminderSent.kind == REGISTRATION, earlier.registered_on.between(first, last))
+        .where(ReminderSent.kind == REGISTRATION, earlier.valid_until.between(today, last))
     )
     sent = {(doctor_id, registered_on, step) for doctor_id, registered_on, step in rows}
     for app in apps:
-        until = valid_until(app.registered_on, years)
+        until = app.valid_until
         step = due_reminder(until, today, schedule, unit=DAY)
         if step is None:
             continue

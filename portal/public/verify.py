@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from sqlalchemy.orm import joinedload
@@ -19,8 +19,6 @@ from portal.public import bp
 from portal.public.forms import VerifyForm
 from portal.public.models import count_lookup
 from portal.rules.catalogue import scope_name
-from portal.rules.registration import valid_until
-from portal.tenants import rules_for
 from portal.tenants.models import local_today
 from portal.web import retry_after
 from portal.workflow.models import Application, State
@@ -45,7 +43,7 @@ class PublicEntry:
 
 
 def public_entry(app: Application, today: date) -> PublicEntry:
-    until = valid_until(app.registered_on, rules_for(g.tenant)["registration"]["valid_years"])
+    until = app.valid_until  # R3, A6: fixed at approval by the rules it was submitted under
     if app.state.value == "cancelled":
         status = "cancelled"
     else:

@@ -31,6 +31,11 @@ def practice_years(registered_on: date | None, today: date) -> int:
     return years
 
 
+#: R3: a registration is valid for two years; a tenant may shorten that, never lengthen it
+#: (the bound of ``registration.valid_years`` in portal/rules/settings.py)
+LONGEST_VALID_YEARS = 2
+
+
 def valid_until(registered_on: date, valid_years: int) -> date:
     """R3: a registration is valid for two years."""
     return add_years(registered_on, valid_years)
@@ -38,7 +43,8 @@ def valid_until(registered_on: date, valid_years: int) -> date:
 
 def in_force_since(today: date, valid_years: int) -> date:
     """R3: the earliest registration date still in force ``today`` (``valid_until`` not
-    passed): the registrations in force are those registered on or after this day."""
+    passed): the registrations in force are those registered on or after this day. With
+    ``LONGEST_VALID_YEARS``, a bound that holds whatever rule version each was approved under."""
     day = add_years(today, -valid_years)
     while valid_until(day, valid_years) < today:  # 29 February: add_years() falls back to the 28th
         day = date.fromordinal(day.toordinal() + 1)

@@ -23,6 +23,8 @@ import copy
 import re
 from dataclasses import dataclass, field
 
+from portal.rules.registration import LONGEST_VALID_YEARS
+
 
 @dataclass(frozen=True)
 class Number:
@@ -57,7 +59,7 @@ NUMBERS: tuple[Number, ...] = (
     Number("scopes", "default_max", 1, 3),
     Number("scopes", "county_level_max", 1, 3),
     Number("scopes", "assistant_max", 1, 3),
-    Number("registration", "valid_years", 1, 2),
+    Number("registration", "valid_years", 1, LONGEST_VALID_YEARS),
     Number("registration", "training_months", 6, 24),
     Number("registration", "contract_default_years", 1, 5),
     Number("registration", "decision_working_days", 1, 20),

@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 ONE_DAY = timedelta(days=1)
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def beijing_date(moment: datetime) -> date:
+    """The Beijing date of ``moment``, a naive UTC time as the database stores it: the day of
+    acceptance of an application confirmed at ``moment`` (day 0)."""
+    return moment.replace(tzinfo=UTC).astimezone(BEIJING).date()
 
 
 @dataclass(frozen=True)
@@ -117,7 +125,11 @@ class Due:
 def due(accepted: date, today: date, working_days: int, calendar: WorkCalendar, soon_within: int = 3) -> Due:
     """The due date of a decision accepted on ``accepted``, seen on ``today``: past due after
     the due date; "soon" when at most ``soon_within`` working days are left."""
-    on = add_working_days(accepted, working_days, calendar)
+    return standing(add_working_days(accepted, working_days, calendar), today, calendar, soon_within)
+
+
+def standing(on: date, today: date, calendar: WorkCalendar, soon_within: int = 3) -> Due:
+    """Where ``today`` stands against the due date ``on`` (see :func:`due`)."""
     overdue = today > on
     left = working_days_between(today, on, calendar)
     return Due(on, left, overdue, not overdue and left <= soon_within)

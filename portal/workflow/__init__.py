@@ -15,7 +15,8 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.notify.services import notify_user
 from portal.rules.materials import materials_for
-from portal.rules.registration import certificate_number
+from portal.rules.registration import certificate_number, valid_until
+from portal.rules.workdays import add_working_days, beijing_date, official_calendar
 from portal.tenants import current_version, rules_for, rules_for_application
 from portal.tenants.models import Tenant, utcnow
 from portal.workflow.models import Application, AuditLog, Kind, State
@@ -101,6 +102,10 @@ def _take_over_practice_record(doctor: User, by: User | None) -> None:
                       scopes=scope_keys_from_names(q.category.value, record.scopes),
                       certificate_no=record.certificate_no, registered_on=record.registered_on,
                       step="review", decided_at=utcnow())
+    # R3: valid by the rules in force when it becomes a registration here (it was never
+    # submitted under any version of this portal's rules)
+    years = rules_for(db.session.get(Tenant, doctor.tenant_id))["registration"]["valid_years"]
+    app.valid_until = valid_until(record.registered_on, years)
     db.session.add(app)
     db.session.flush()
     audit("application", app.id, "take_over_practice_record", by or doctor, {}, _snapshot(app, FIELDS),
@@ -112,7 +117,7 @@ def _take_over_practice_record(doctor: User, by: User | None) -> None:
 # ---- applications -----------------------------------------------------------------------
 
 FIELDS = ("state", "institution_id", "scopes", "contract_start", "contract_end", "reject_reason",
-          "certificate_no", "registered_on", "refusal_ground")
+          "certificate_no", "registered_on", "valid_until", "decision_due", "refusal_ground")
 
 #: action -> states it may start from
 ALLOWED = {
@@ -163,6 +168,7 @@ def confirm(app: Application, staff: User) -> None:
     before = _check(app, "confirm")
     app.state = State.CONFIRMED
     app.confirmed_at = utcnow()
+    app.decision_due = decision_due(app)
     audit("application", app.id, "confirm", staff, before, _snapshot(app, FIELDS))
     notify_user(app.doctor, _("%(name)s confirmed your registration application. Please bring the paper materials "
                               "to the health commission.", name=app.institution.name),
@@ -183,6 +189,14 @@ def reject(app: Application, staff: User, reason: str) -> None:
                               name=app.institution.name, reason=reason),
                 subject=_("Application returned by your institution"))
     db.session.commit()
+
+
+def decision_due(app: Application) -> date:
+    """L1, A6: the day the commission's decision on ``app`` is due: the working days of the
+    rules it was submitted under, from its acceptance (the Beijing date it was confirmed),
+    counted with the holiday library as it is now."""
+    days = rules_for_application(app)["registration"]["decision_working_days"]
+    return add_working_days(beijing_date(app.confirmed_at), days, official_calendar())
 
 
 def required_materials(app: Application, rules: dict | None = None) -> list[str]:
@@ -217,6 +231,8 @@ def approve(app: Application, officer: User, materials: list[str], tenant: Tenan
             rules["registration"]["certificate_serial_digits"],
         )
         app.registered_on = today
+        # R3, A6: valid for the years of the rules it was submitted under
+        app.valid_until = valid_until(today, rules["registration"]["valid_years"])
     else:  # D7: a change keeps the certificate and the date practice years count from (R5)
         previous = app.previous
         allowed = (State.APPROVED, State.CANCELLED) if app.kind is Kind.REREGISTER else (State.APPROVED,)
@@ -225,6 +241,10 @@ def approve(app: Application, officer: User, materials: list[str], tenant: Tenan
         app.certificate_no = previous.certificate_no
         # a change keeps the date practice years count from; a re-registration starts anew (R3)
         app.registered_on = {Kind.CHANGE: previous.registered_on, Kind.REREGISTER: today}.get(app.kind)
+        # ... and so its validity (R3): a change keeps the registration's valid-until day; a
+        # re-registration is valid for the years of the rules it was submitted under (A6)
+        app.valid_until = {Kind.CHANGE: previous.valid_until,
+                           Kind.REREGISTER: valid_until(today, rules["registration"]["valid_years"])}.get(app.kind)
         if app.kind is Kind.CHANGE and app.institution_id != previous.institution_id:
             doctor = app.doctor  # L2: moved to another institution, which becomes the main one
             audit("user", doctor.id, "main_institution", officer, {"institution_id": doctor.institution_id},

@@ -95,6 +95,30 @@ def tell_city_officers(app: Application) -> None:
                     subject=_("A county approval to file"), sms=False)
 
 
+def recount_decision_dues() -> int:
+    """L1: the due dates of the applications waiting for the commission, counted again with
+    the holiday library as it is now. Each due date is fixed at acceptance; a year's holidays
+    join config/holidays.toml once the State Council publishes them, and until then that year
+    counts Monday to Friday, so a due date counted before may move. Run once the file changed
+    (``flask due recount``). Returns how many moved; one transaction, an audit row each (A8)."""
+    from portal.workflow import decision_due
+
+    moved = 0
+    for app in db.session.execute(db.select(Application).where(Application.state == State.CONFIRMED)).scalars():
+        due = decision_due(app)
+        if due != app.decision_due:
+            audit("application", app.id, "recount_due", None, {"decision_due": _iso(app.decision_due)},
+                  {"decision_due": due.isoformat()}, "holiday schedule updated (L1)")
+            app.decision_due = due
+            moved += 1
+    db.session.commit()
+    return moved
+
+
+def _iso(day) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
 def file_with_city(app: Application, officer: User) -> None:
     """A5/F12: a city officer records the filing of the county's approval."""
     db.session.refresh(app, with_for_update=True)

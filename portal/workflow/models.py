@@ -52,7 +52,10 @@ class Application(TenantScoped, db.Model):
         Index("ix_application_queue_kind", "tenant_id", "institution_id", "state", "kind", "submitted_at", "id"),
         #: I5, P5: the institution's registrations in force, most recent first
         Index("ix_application_roster", "tenant_id", "institution_id", "state", "registered_on", "id"),
-        Index("ix_application_officer_queue", "tenant_id", "state", "confirmed_at", "id"),
+        #: A4, L1, P5: the officer's queue, the most urgent first (keyset on due date, acceptance, id)
+        Index("ix_application_officer_queue", "tenant_id", "state", "decision_due", "confirmed_at", "id"),
+        #: D20, R3: the registrations whose valid-until day is near (reminders)
+        Index("ix_application_valid_until", "tenant_id", "state", "valid_until"),
         #: V1: the public check finds a registration by its certificate number (bench/server.py
         #: measured a full table scan per lookup without it)
         Index("ix_application_certificate_no", "tenant_id", "certificate_no"),
@@ -116,6 +119,12 @@ class Application(TenantScoped, db.Model):
     registered_on: Mapped[date | None]
     #: the tenant's rules in force when it was submitted (A6): it is judged by those
     rule_version_id: Mapped[int | None] = mapped_column(ForeignKey("rule_version.id"))
+    #: R3, A6: the last day the registration is valid, fixed at approval by the rules it was
+    #: submitted under (a change of registration keeps the one of the registration it changes)
+    valid_until: Mapped[date | None]
+    #: L1, A6: the day the commission's decision is due, fixed at acceptance (the institution's
+    #: confirmation) by the working days of the rules it was submitted under
+    decision_due: Mapped[date | None]
 
     doctor = relationship("User", foreign_keys=[doctor_id])
     institution = relationship("Institution")

@@ -152,7 +152,7 @@ def test_R3_L5_re_registration_after_a_lapse_asks_for_training_and_keeps_the_num
     cert = rows(demo)[0][3]
     with in_tenant(demo, "hubei"):  # the registration was approved five years ago
         first = db.session.execute(db.select(Application)).scalar_one()
-        first.registered_on = date(2021, 1, 4)
+        first.registered_on, first.valid_until = date(2021, 1, 4), date(2023, 1, 4)
         db.session.commit()
     home = b.page("/hubei/me").get_data(as_text=True)
     assert "/hubei/me/application/new/reregister" in home and "/hubei/me/application/new/change" not in home

@@ -61,6 +61,8 @@ def add_application(app, doctor: Doctor, state: str, *, registered_on: date | No
         inst = db.session.execute(db.select(Institution).order_by(Institution.id)).scalars().first()
         row = Application(doctor_id=doctor.id, state=State(state), institution_id=inst.id, level=Level.PRACTITIONER,
                           category=Category.CLINICAL, scopes=["internal"], registered_on=registered_on,
+                          # as the workflow fixes it at approval (R3: two years by the national rules)
+                          valid_until=valid_until(registered_on, 2) if registered_on else None,
                           certificate_no=certificate_no, created_at=created_at or utcnow())
         db.session.add(row)
         db.session.commit()

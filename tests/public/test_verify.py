@@ -76,7 +76,9 @@ def add_doctor(app, tenant: str, *, username: str, real_name: str, id_number: st
                 submitted_at=now, confirmed_at=now if state in (State.CONFIRMED, State.APPROVED) else None,
                 decided_at=now if state == State.APPROVED else None,
                 materials_received=ALL_MATERIALS if state == State.APPROVED else [],
-                certificate_no=certificate_no, registered_on=registered_on)
+                certificate_no=certificate_no, registered_on=registered_on,
+                # as the workflow fixes it at approval (R3: two years by the national rules)
+                valid_until=valid_until(registered_on, 2) if registered_on else None)
             db.session.add(application)
             db.session.flush()
             app_id = application.id
