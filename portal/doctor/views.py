@@ -76,6 +76,7 @@ def home():
     record_years = practice_years(record.registered_on, local_today()) if record else 0
     return render("doctor/home.html", app=app, State=State, record=record, record_years=record_years,
                   open_app=open_app, registration=registration,
+                  case=None if current_user.identity_verified else services.open_identity_case(current_user),
                   ended=services.lapsed_or_cancelled(current_user, local_today(),
                                                      rules_for(g.tenant)["registration"]["valid_years"]),
                   **_application_context(app))
