@@ -45,6 +45,9 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     for module in (public, accounts_views, doctor_views, institution_views, admin_views, notify):
         app.register_blueprint(module.bp)
     app.cli.add_command(notify.notify_cli)
+    from portal.admin.imports import imports_cli
+
+    app.cli.add_command(imports_cli)
 
     from portal import demo
 
