@@ -116,12 +116,17 @@ def test_A3_the_county_officer_decides_their_countys_case(demo, cases):
 
 
 def test_A3_the_doctor_is_told_which_commission_handles_the_case(demo, cases):
-    b = sign_up(demo, "hubei", doctor_form("周远安", resident_id("42052519910101567"), "13800138045", "zhouyuanan"))
+    form = doctor_form("周远安", resident_id("42052519910101567"), "13800138045", "zhouyuanan")
+    b = sign_up(demo, "hubei", form)
     b.client.set_cookie("lang", "en")
+    # not before the phone is proved: the page is the same whatever ID number was typed (SEC)
+    assert "Your case is handled by" not in b.page("/hubei/me").get_data(as_text=True)
+    verify_phone(demo, b, "hubei", form["phone"])
     page = b.page("/hubei/me").get_data(as_text=True)
     assert "Your case is handled by the health commission of 远安县." in page
-    province_case = sign_up(demo, "hubei", doctor_form("吴外省", resident_id("11010119910101678"), "13800138046",
-                                                       "wuwaisheng"))
+    other = doctor_form("吴外省", resident_id("11010119910101678"), "13800138046", "wuwaisheng")
+    province_case = sign_up(demo, "hubei", other)
+    verify_phone(demo, province_case, "hubei", other["phone"])
     province_case.client.set_cookie("lang", "en")
     assert "Your case is handled by" not in province_case.page("/hubei/me").get_data(as_text=True)
 
