@@ -2,13 +2,13 @@
 institution the doctor named (D4), else from the ID number's area code
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0017
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0014"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
