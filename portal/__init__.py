@@ -46,8 +46,10 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
         app.register_blueprint(module.bp)
     app.cli.add_command(notify.notify_cli)
     from portal.admin.due import due_cli
+    from portal.admin.imports import imports_cli
 
     app.cli.add_command(due_cli)
+    app.cli.add_command(imports_cli)
 
     from portal import demo
 

@@ -7,6 +7,11 @@ applications their region covers. Every admin query and page goes through this m
 - city: the institutions of the city's counties, and those filed under the city itself;
 - county: the institutions of the county.
 
+A3: an identity case belongs to a region too (``IdentityCase.region_id``, see
+``portal.workflow.identity``): an officer sees the cases of the regions they cover; a case of
+no region (an ID number of another province, a city the tenant does not list) is the
+province's alone.
+
 A5/R1/F12: an application with several scopes at a county-level institution
 (``needs_county_approval``) is decided by the officer of the institution's own county only;
 the others who cover it see it read-only, and once approved it is filed with the city.
@@ -22,6 +27,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, or_, select, true
 
 from portal.accounts.models import User
+from portal.admin.models import IdentityCase
 from portal.extensions import db
 from portal.htmx import render
 from portal.institution.models import Institution
@@ -142,6 +148,21 @@ def application_or_404(officer: User, app_id: int) -> Application:
     if app is None or app.state == State.DRAFT or not covers(officer, app):
         abort(404)
     return app
+
+
+def case_covered(officer: User) -> ColumnElement[bool]:
+    """The SQL criterion on ``IdentityCase`` (A3): the cases this officer may see and decide."""
+    regions = covered_regions(officer)
+    return true() if regions is None else IdentityCase.region_id.in_(regions)
+
+
+def case_or_404(officer: User, case_id: int) -> IdentityCase:
+    """An identity case the officer covers; 404 for another region's or another tenant's (T3),
+    exactly like a missing one."""
+    case = db.session.get(IdentityCase, case_id)
+    if case is None or not covers_region(officer, case.region):
+        abort(404)
+    return case
 
 
 #: a county approval stays on the city's list whatever happened to the registration after

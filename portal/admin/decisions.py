@@ -55,7 +55,8 @@ def home():
     next_after = rows[PAGE - 1].id if len(rows) > PAGE else None
     apps = rows[:PAGE]
     open_cases = db.session.execute(
-        db.select(db.func.count(IdentityCase.id)).where(IdentityCase.status == CaseStatus.OPEN)
+        db.select(db.func.count(IdentityCase.id)).where(IdentityCase.status == CaseStatus.OPEN,
+                                                      coverage.case_covered(current_user))
     ).scalar()
     filings_waiting = None
     if coverage.level_of(current_user) == coverage.CITY:

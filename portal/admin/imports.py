@@ -8,11 +8,15 @@ against them; they do not write them. An officer is answered 404, like any other
 
 A valid file is kept as a pending ``ImportBatch`` (tenant-scoped, so another tenant's batch id
 answers 404); the confirmation names the batch and checks the whole file again against the
-records as they are then. A file with an error, or with nothing new, is not kept at all."""
+records as they are then. A file with an error, or with nothing new, is not kept at all. A
+pending batch expires after 24 hours (``workflow.imports.PENDING_LIFETIME``) and is then deleted:
+its page and its confirmation answer 410 and ask for the file again; nothing is written."""
 
 from __future__ import annotations
 
+import click
 from flask import abort, flash, make_response, request, url_for
+from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -100,11 +104,32 @@ def _kind(dataset: str) -> ImportKind:
         abort(404)
 
 
+def _pending_hours() -> int:
+    return int(import_workflow.PENDING_LIFETIME.total_seconds() // 3600)
+
+
+def _expired_message() -> str:
+    hours = _pending_hours()
+    return _("This preview has expired: a checked file waits %(hours)d hours for its confirmation, then it is "
+             "deleted. Upload the file again. Nothing was written.", hours=hours)
+
+
+class _Purged(Exception):
+    """The batch expired and was deleted: the page asks for the file again (410)."""
+
+
 def _batch(batch_id: int) -> ImportBatch:
     batch = db.session.get(ImportBatch, batch_id)  # another tenant's finds nothing (T3)
     if batch is None:
+        if import_workflow.was_purged(batch_id):  # this tenant's audit log: another tenant's is 404 too
+            raise _Purged
         abort(404)
     return batch
+
+
+@bp.errorhandler(_Purged)
+def _purged(_exc):
+    return _index(410, note=_expired_message())
 
 
 # ---- what the tenant holds, for one file -----------------------------------------------------
@@ -180,13 +205,14 @@ def file_message(exc: rules.ImportFileError) -> str:
 
 # ---- pages ----------------------------------------------------------------------------------
 
-def _index(status: int = 200, errors: dict | None = None):
+def _index(status: int = 200, errors: dict | None = None, note: str | None = None):
     batches = db.session.execute(
         db.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(10)
     ).scalars().all()
     return render("admin/imports.html", status=status, kinds=list(ImportKind), titles=TITLES, columns=import_format.COLUMNS,
-                  form=UploadForm(formdata=None), errors=errors or {}, batches=batches,
-                  max_mb=import_format.MAX_BYTES // (1024 * 1024))
+                  form=UploadForm(formdata=None), errors=errors or {}, batches=batches, note=note,
+                  expired=import_workflow.expired,
+                  pending_hours=_pending_hours(), max_mb=import_format.MAX_BYTES // (1024 * 1024))
 
 
 def _preview_page(kind: ImportKind, preview: rules.Preview | None, batch: ImportBatch | None = None,
@@ -221,6 +247,7 @@ def upload_import(dataset: str):
     form = UploadForm()
     if not form.validate_on_submit():
         abort(400)
+    import_workflow.purge_expired()  # every upload first deletes the tenant's expired previews
     upload = form.file.data
     if upload is None or not getattr(upload, "filename", ""):
         return _index(422, {kind: _("Choose the CSV file to import.")})
@@ -251,6 +278,8 @@ def import_batch(batch_id: int):
     batch = _batch(batch_id)
     if batch.status is not ImportStatus.PENDING:
         return _preview_page(batch.kind, None, batch)
+    if import_workflow.expired(batch):  # not yet purged
+        return _preview_page(batch.kind, None, batch, status=410, note=_expired_message())
     preview, error = _checked_again(batch)  # the records may have changed since the upload
     return _preview_page(batch.kind, preview, batch, note=error)
 
@@ -265,6 +294,8 @@ def confirm_import(batch_id: int):
     if batch.status is not ImportStatus.PENDING:
         return _preview_page(batch.kind, None, batch, status=409,
                              note=_("This file was already imported: nothing was written again."))
+    if import_workflow.expired(batch):
+        return _preview_page(batch.kind, None, batch, status=410, note=_expired_message())
     if request.form.get("sha256") != batch.sha256:  # the page confirmed was not this file's preview
         return _preview_page(batch.kind, None, batch, status=409,
                              note=_("This is not the file you previewed. Reload the page. Nothing was written."))
@@ -274,6 +305,9 @@ def confirm_import(batch_id: int):
                              note=error or _("The records changed since the preview. Nothing was written."))
     try:
         import_workflow.import_batch(batch, current_user, preview)
+    except import_workflow.Expired:  # purged by another request meanwhile
+        db.session.rollback()
+        return _index(410, note=_expired_message())
     except workflow.WrongState:
         db.session.rollback()
         return _preview_page(batch.kind, None, _batch(batch_id), status=409,
@@ -281,3 +315,17 @@ def confirm_import(batch_id: int):
     flash(_("Imported: %(new)d new records; %(unchanged)d were already recorded.",
             new=batch.new_count, unchanged=batch.unchanged_count))
     return redirect_to(url_for("admin.import_batch", batch_id=batch.id))
+
+
+# ---- the operator's command: flask imports purge ------------------------------------------
+
+imports_cli = AppGroup("imports", help="Imports of reference data (A2).")
+
+
+@imports_cli.command("purge")
+def purge_command() -> None:
+    """Delete the import previews (pending batches) that waited more than 24 hours for their
+    confirmation, in every tenant, each with an audit row. Run it from cron (hourly, say); a
+    second run deletes nothing more. A new preview in a tenant does the same for that tenant."""
+    total = import_workflow.purge_all(echo=click.echo)
+    click.echo(f"{total} deleted in all")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
@@ -26,14 +27,23 @@ LEVEL_LABELS = {
 CHECKS = ("licence_seen", "power_of_attorney_seen", "agent_id_card_seen")
 
 
-def county_choices(officer) -> list[SelectChoice]:
-    """The tenant's counties that the officer covers (A1), as "city county", in code order."""
+def filing_regions(officer) -> list[Region]:
+    """Where the officer may file an institution (A1), in code order (a city before its
+    counties): the counties they cover, and the cities they cover themselves, for an institution
+    of the city under no county (a 市人民医院). A county officer gets their county; a city
+    officer the city and its counties; the province every one."""
     regions = coverage.covered_regions(officer)
-    stmt = db.select(Region).where(Region.level == "county").options(joinedload(Region.parent)).order_by(Region.code)
+    stmt = db.select(Region).options(joinedload(Region.parent)).order_by(Region.code)
     if regions is not None:
         stmt = stmt.where(Region.id.in_(regions))
-    counties = db.session.execute(stmt).scalars().all()
-    return [SelectChoice(str(c.id), f"{c.parent.name} {c.name}" if c.parent else c.name) for c in counties]
+    return list(db.session.execute(stmt).scalars())
+
+
+def region_label(region: Region) -> str:
+    """A county as "city county"; a city as itself, said to be the city under no county."""
+    if region.level == "city":
+        return _("%(city)s: the city itself (under no county)", city=region.name)
+    return f"{region.parent.name} {region.name}" if region.parent else region.name
 
 
 def _person_name(label):
@@ -66,8 +76,10 @@ class ProvisionForm(FlaskForm):
                              description=_l("As on the practice licence (医疗机构执业许可证登记号)."))
     level = SelectField(_l("Level"), choices=[SelectChoice(k.value, v) for k, v in LEVEL_LABELS.items()],
                         validators=[DataRequired(MESSAGES["required"])])
-    county_id = SelectField(_l("County"), coerce=int, validate_choice=False,
-                            validators=[DataRequired(MESSAGES["required"])])
+    county_id = SelectField(_l("County, or the city itself"), coerce=int, validate_choice=False,
+                            validators=[DataRequired(MESSAGES["required"])],
+                            description=_l("An institution of the city under no county (a city hospital) is filed "
+                                           "under the city itself; it is above county level."))
     address = StringField(_l("Address"), filters=[lambda v: v.strip() if isinstance(v, str) else v],
                           validators=[DataRequired(MESSAGES["required"]), Length(max=200)],
                           render_kw={"maxlength": "200"})
@@ -84,7 +96,9 @@ class ProvisionForm(FlaskForm):
 
     def __init__(self, *args, officer, **kwargs):
         super().__init__(*args, **kwargs)
-        self.county_id.choices = county_choices(officer)
+        regions = filing_regions(officer)
+        self.county_id.choices = [SelectChoice(str(r.id), region_label(r)) for r in regions]
+        self.cities = {r.id for r in regions if r.level == "city"}
 
     def validate_checked_on(self, field):
         if field.data and field.data > local_today():
@@ -92,7 +106,11 @@ class ProvisionForm(FlaskForm):
 
     def validate_county_id(self, field):
         if field.data not in {int(c.value) for c in self.county_id.choices}:
-            raise ValidationError(_l("Choose one of the counties listed: your region covers only these."))
+            raise ValidationError(_l("Choose one of the places listed: your region covers only these."))
+        if field.data in self.cities and self.level.data == InstitutionLevel.COUNTY.value:
+            # R1/F12: "at or below county level" means under a county, whose commission approves extra scopes
+            raise ValidationError(_l("An institution filed under the city itself is above county level: choose its "
+                                     "level (secondary or tertiary), or the county it belongs to."))
 
 
 class StaffForm(FlaskForm):

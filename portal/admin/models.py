@@ -71,12 +71,18 @@ class IdentityCase(TenantScoped, db.Model):
     __tablename__ = "identity_case"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    #: A1/A3: the city or county whose officers handle the case (the province's officers see
+    #: every case): the region of the institution the doctor named (D4), else the one the ID
+    #: number's area code falls to; None: the province's officers only
+    #: (``portal.workflow.identity.region_for``)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
     status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus), default=CaseStatus.OPEN)
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(Text, default="")
 
     user = relationship("User")
+    region = relationship("Region")
 
 
 class ImportKind(enum.StrEnum):

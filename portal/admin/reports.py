@@ -117,16 +117,21 @@ def by_institution(r: Range, viewer: User) -> list[tuple]:
 
 
 def by_county(r: Range, viewer: User) -> list[tuple]:
+    """(city, county, code, applications, approved) per region, in code order. The institutions
+    filed under a city itself (A1) make a row of their own, under the city's name and code,
+    before the city's counties; its county is None."""
     county, city = aliased(Region), aliased(Region)
-    return [tuple(row) for row in db.session.execute(
-        db.select(city.name, county.name, county.code, func.count(Application.id), func.sum(APPROVED))
+    rows = db.session.execute(
+        db.select(city.name, county.name, county.level, county.code, func.count(Application.id), func.sum(APPROVED))
         .join(Institution, Application.institution_id == Institution.id)
         .join(county, Institution.county_id == county.id)
         .outerjoin(city, county.parent_id == city.id)
         .where(_counted(r, viewer))
-        .group_by(county.id, county.code, county.name, city.name)
+        .group_by(county.id, county.code, county.name, county.level, city.name)
         .order_by(county.code)
-    ).all()]
+    ).all()
+    return [(name, None, code, n, k) if level == "city" else (city_name, name, code, n, k)
+            for city_name, name, level, code, n, k in rows]
 
 
 def _summary(durations: list[float]) -> tuple[int, float | None, float | None]:
@@ -174,10 +179,11 @@ def _tables(r: Range, viewer: User) -> dict[str, tuple[list[str], list[tuple]]]:
     """Every table: its column headings and rows of plain values."""
     return {
         "status": ([_("Status"), _("Applications")], [(_state_label(s), n) for s, n in by_status(r, viewer)]),
-        "institution": ([_("Institution"), _("County"), _("Applications"), _("Approved")],
+        "institution": ([_("Institution"), _("County or city"), _("Applications"), _("Approved")],
                         [(a, b, n, int(k or 0)) for a, b, n, k in by_institution(r, viewer)]),
         "county": ([_("City"), _("County"), _("Code"), _("Applications"), _("Approved")],
-                   [(a or "", b, c, n, int(k or 0)) for a, b, c, n, k in by_county(r, viewer)]),
+                   [(a or "", _("(the city itself)") if b is None else b, c, n, int(k or 0))
+                    for a, b, c, n, k in by_county(r, viewer)]),
         "times": ([_("Stage"), _("Applications"), _("Median (days)"), _("90th percentile (days)")],
                   [(str(STAGES[s]), n, "" if m is None else m, "" if p is None else p)
                    for s, n, m, p in processing_times(r, viewer)]),

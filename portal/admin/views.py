@@ -37,8 +37,9 @@ PAGE = 50
 @bp.get("/identity-cases")
 def identity_cases():
     cases = db.session.execute(
-        db.select(IdentityCase).where(IdentityCase.status == CaseStatus.OPEN)
-        .options(joinedload(IdentityCase.user)).order_by(IdentityCase.id.desc()).limit(PAGE)
+        db.select(IdentityCase).where(IdentityCase.status == CaseStatus.OPEN, coverage.case_covered(current_user))
+        .options(joinedload(IdentityCase.user), joinedload(IdentityCase.region))
+        .order_by(IdentityCase.id.desc()).limit(PAGE)
     ).scalars().all()
     return render("admin/identity_cases.html", cases=cases)
 
@@ -56,10 +57,8 @@ class CloseForm(FlaskForm):
 
 
 def _open_case(case_id: int) -> IdentityCase:
-    case = db.session.get(IdentityCase, case_id)
-    if case is None:
-        abort(404)
-    return case
+    """A case the officer's region covers (A1, A3); 404 otherwise, like a missing one."""
+    return coverage.case_or_404(current_user, case_id)
 
 
 def _case_page(case: IdentityCase, status: int = 200, link_form=None, close_form=None):

@@ -7,10 +7,11 @@ from datetime import date
 
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
-from portal.admin.models import IdentityCase, PracticeRecord, Qualification
+from portal.admin.models import CaseStatus, IdentityCase, PracticeRecord, Qualification
 from portal.extensions import db
 from portal.rules.identity import normalise_real_name
 from portal.workflow import audit
+from portal.workflow import identity as identity_workflow
 from portal.workflow.models import Application, Document, Kind, State
 
 
@@ -93,9 +94,17 @@ def sign_up(*, real_name: str, id_number: str, phone: str, email: str, username:
         after["username_wanted"] = wanted  # told once the code is entered (confirm_contact)
     audit("user", user.id, "sign_up", user, {}, after)
     if not user.identity_verified:
-        db.session.add(IdentityCase(user_id=user.id, note="no qualification or practice record matched at sign-up"))
+        identity_workflow.open_case(user, "no qualification or practice record matched at sign-up")
     db.session.commit()
     return user
+
+
+def open_identity_case(doctor: User) -> IdentityCase | None:
+    """The doctor's open identity case (D2, A3), if any: its region says whose officers handle it."""
+    return db.session.execute(
+        db.select(IdentityCase).filter_by(user_id=doctor.id, status=CaseStatus.OPEN).order_by(IdentityCase.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 OPEN = (State.DRAFT, State.SUBMITTED, State.REJECTED, State.RETURNED, State.CONFIRMED)

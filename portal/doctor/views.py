@@ -76,6 +76,11 @@ def home():
     record_years = practice_years(record.registered_on, local_today()) if record else 0
     return render("doctor/home.html", app=app, State=State, record=record, record_years=record_years,
                   open_app=open_app, registration=registration,
+                  # A3: whose officers handle the case, once the contact is proved (D3): until then the
+                  # account is not settled (SEC: a duplicate sign-up is closed then), and the page is the
+                  # same whatever the ID number typed
+                  case=(services.open_identity_case(current_user)
+                        if current_user.contact_verified and not current_user.identity_verified else None),
                   ended=services.lapsed_or_cancelled(current_user, local_today()),
                   **_application_context(app))
 

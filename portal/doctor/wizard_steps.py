@@ -92,7 +92,7 @@ class Context:
     def check_scopes(self, chosen: list[str], gp: bool):
         return check_scopes(level=self.qualification.level.value, category=self.qualification.category.value,
                             institution_level=self.institution.level.value, chosen=chosen, rules=self.rules,
-                            gp_transfer_training=gp)
+                            gp_transfer_training=gp, region_level=self.institution.county.level)
 
 
 # ---- saving each step: write what is valid, return whether anything was wrong --------------

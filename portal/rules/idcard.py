@@ -29,3 +29,20 @@ def birth_date(id_number: str) -> date:
 def sex(id_number: str) -> str:
     """``MALE`` when character 17 (the last of the sequence code) is odd, else ``FEMALE``."""
     return MALE if int(_checked(id_number)[16]) % 2 else FEMALE
+
+
+def area_code(id_number: str) -> str:
+    """The six-digit administrative division code in characters 1–6: where the number was
+    issued (the holder's household registration then), not necessarily where they live now."""
+    return _checked(id_number)[:6]
+
+
+def region_for_area(area: str, regions: dict[str, str]) -> str | None:
+    """A3: the tenant's region an area code falls to, given the tenant's regions as
+    ``{code: "city" | "county"}``: the region with that very code; else the city of its first
+    four digits (a county the tenant does not list, or a city's own districts, 420501);
+    else None (another province's code, or a city the tenant does not list: the province)."""
+    if area in regions:
+        return area
+    city = area[:4] + "00"
+    return city if regions.get(city) == "city" else None

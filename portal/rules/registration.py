@@ -56,7 +56,8 @@ CATEGORY_DIGIT = {"clinical": "1", "tcm": "2", "dental": "3", "public_health": "
 
 
 def certificate_number(level: str, category: str, county_code: str, serial: int, serial_digits: int) -> str:
-    """L10: level digit, category digit, six-digit county code, serial (15 digits by default)."""
+    """L10: level digit, category digit, six-digit region code (the county's; the city's for an
+    institution filed under the city itself, A1), serial (15 digits by default)."""
     if serial >= 10**serial_digits:
         raise ValueError("certificate serial exhausted for this tenant")
     if len(county_code) != 6 or not (county_code.isascii() and county_code.isdigit()):

@@ -20,13 +20,20 @@ class ScopeCheck:
     notes: tuple[str, ...] = field(default=())
 
 
-def scope_limit(level: str, category: str, institution_level: str, rules: dict) -> int:
+def county_level(institution_level: str, region_level: str = "county") -> bool:
+    """R1/F12: an institution at or below county level, filed under a county. One filed under a
+    city itself (a 市人民医院) is above county level whatever level it was given: no county
+    health commission approves its doctors' extra scopes, and no city files them."""
+    return institution_level == "county" and region_level == "county"
+
+
+def scope_limit(level: str, category: str, institution_level: str, rules: dict, region_level: str = "county") -> int:
     """R2: an assistant's count is the tenant setting (default 1). R1: a clinician at an
     institution at or below county level may hold up to three scopes; everyone else one."""
     scopes = rules["scopes"]
     if level == "assistant":
         return scopes["assistant_max"]
-    if category == "clinical" and institution_level == "county":
+    if category == "clinical" and county_level(institution_level, region_level):
         return scopes["county_level_max"]
     return scopes["default_max"]
 
@@ -39,16 +46,18 @@ def check_scopes(
     chosen: list[str],
     rules: dict,
     gp_transfer_training: bool = False,
+    region_level: str = "county",
 ) -> ScopeCheck:
     """Check the scopes a doctor picked.
 
     - every scope must be in the catalogue of the qualification's category (L9);
-    - the count is limited by :func:`scope_limit`;
+    - the count is limited by :func:`scope_limit` (``region_level``: whether the institution
+      is filed under a county or under a city itself, :func:`county_level`);
     - general practice (全科医学专业) comes on top of a practitioner's specialty when they
       passed general-practice transfer training (R1, F12); a clinical assistant may pick
       general practice as their scope (F15), where it counts like any other.
     """
-    limit = scope_limit(level, category, institution_level, rules)
+    limit = scope_limit(level, category, institution_level, rules, region_level)
     errors: list[str] = []
     if not chosen:
         return ScopeCheck(errors=("scope_required",), limit=limit)
@@ -68,7 +77,7 @@ def check_scopes(
         on_top = True
     if len(counted) > limit:
         errors.append("scope_too_many")
-    county_approval = level == "practitioner" and institution_level == "county" and len(counted) > 1
+    county_approval = level == "practitioner" and county_level(institution_level, region_level) and len(counted) > 1
     return ScopeCheck(
         errors=tuple(errors),
         needs_county_approval=county_approval and not errors,

@@ -50,6 +50,10 @@ def name_institution(doctor: User, institution, tenant: Tenant) -> bool:
     doctor.institution_id = institution.id
     doctor.institution_named_at = utcnow()
     audit("user", doctor.id, "name_institution", doctor, before, _snapshot(doctor, ("institution_id",)))
+    if not doctor.identity_verified:  # A3: an open identity case moves to the institution's region
+        from portal.workflow.identity import follow_institution
+
+        follow_institution(doctor)
     auto = institution.auto_activation and rules_for(tenant)["institutions"]["auto_activation_allowed"]
     if auto:
         _activate(doctor, None, "auto")

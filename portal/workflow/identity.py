@@ -1,6 +1,14 @@
 """Identity cases (A3, D2): an officer links an unverified doctor to a qualification record
 after checking the documents, or closes the case with a reason; the doctor is told either way.
-Each decision: the change, an audit row and the message, in one transaction."""
+Each decision: the change, an audit row and the message, in one transaction.
+
+A case belongs to a region (A1): the FAQ sends an unverified doctor to "the local health
+commission", so the officers of that city or county handle it (the province's see them all).
+At sign-up the doctor gave only a name and an ID number: the case falls to the county whose
+code is the ID number's area code, else that county's city, else to the province alone
+(``rules.idcard.region_for_area``). The area code is where the number was issued, often not
+where the doctor works now: once the doctor names their main practice institution (D4), where
+they also bring the paper materials, the case moves to that institution's region."""
 
 from __future__ import annotations
 
@@ -9,9 +17,44 @@ from flask_babel import gettext as _
 from portal.accounts.models import User
 from portal.admin.models import CaseStatus, IdentityCase, Qualification
 from portal.extensions import db
+from portal.institution.models import Institution
 from portal.notify.services import notify_user
-from portal.tenants.models import utcnow
+from portal.rules.idcard import area_code, region_for_area
+from portal.tenants.models import Region, utcnow
 from portal.workflow import WrongState, audit
+
+
+def region_for(doctor: User) -> int | None:
+    """The id of the region a case of this doctor falls to (see the module's docstring)."""
+    if doctor.institution_id is not None:
+        return db.session.get(Institution, doctor.institution_id).county_id
+    try:
+        area = area_code(doctor.id_number or "")
+    except ValueError:
+        return None
+    regions = {code: (rid, level) for rid, code, level in db.session.execute(
+        db.select(Region.id, Region.code, Region.level).where(Region.code.in_({area, area[:4] + "00"})))}
+    code = region_for_area(area, {c: level for c, (_rid, level) in regions.items()})
+    return regions[code][0] if code else None
+
+
+def open_case(doctor: User, note: str) -> IdentityCase:
+    """D2: no record matched this sign-up. Part of the sign-up's transaction (not committed here)."""
+    case = IdentityCase(user_id=doctor.id, note=note, region_id=region_for(doctor))
+    db.session.add(case)
+    return case
+
+
+def follow_institution(doctor: User) -> None:
+    """D4: the doctor named their main practice institution: their open case moves to its
+    region. Part of the caller's transaction (``workflow.name_institution``)."""
+    region_id = region_for(doctor)
+    for case in db.session.execute(
+            db.select(IdentityCase).filter_by(user_id=doctor.id, status=CaseStatus.OPEN)).scalars():
+        if case.region_id != region_id:
+            audit("identity_case", case.id, "move", doctor, {"region_id": case.region_id}, {"region_id": region_id},
+                  f"institution {doctor.institution_id} named")
+            case.region_id = region_id
 
 
 def _close(case: IdentityCase, officer: User, note: str) -> dict:

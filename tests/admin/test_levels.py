@@ -84,14 +84,6 @@ def test_A1_a_city_officer_decides_the_applications_of_its_counties(demo, three_
         assert city.post(f"/hubei/admin/applications/{wuchang}/approve", {"materials": ALL_MATERIALS}).status_code == 404
 
 
-def test_A3_identity_cases_are_province_wide(demo):
-    from tests.admin.test_identity_cases import opened
-
-    _doctor, case_id = opened(demo)
-    for username in ("hb-officer", "hb-city-officer", "hb-county-officer"):
-        assert officer(demo, username).page(f"/hubei/admin/identity-cases/{case_id}").status_code == 200
-
-
 # ---- A5: several scopes at county level -----------------------------------------------------------
 
 @pytest.fixture

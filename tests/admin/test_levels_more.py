@@ -111,7 +111,7 @@ def test_A1_an_officer_cannot_create_an_institution_in_another_county(demo, regi
     with unchanged(demo):
         r = b.post("/hubei/admin/institutions/new", provision_form(demo, county_id=str(county_id(demo, code))))
     assert r.status_code == 422
-    assert "Choose one of the counties listed: your region covers only these." in r.get_data(as_text=True)
+    assert "Choose one of the places listed: your region covers only these." in r.get_data(as_text=True)
 
 
 def test_A1_a_county_officer_creates_an_institution_in_their_county(demo):

@@ -49,6 +49,14 @@ def test_f12_county_three_plus_general_practice_on_top():
     assert check.errors == () and check.general_practice_on_top
 
 
+def test_f12_an_institution_under_a_city_itself_is_not_county_level():
+    """A1: "at or below county level" is an institution of a county; one filed under the city
+    itself has no county to approve extra scopes, whatever level it was given."""
+    check = check_scopes(level="practitioner", category="clinical", institution_level="county",
+                         chosen=["internal", "surgery"], rules=RULES, region_level="city")
+    assert "scope_too_many" in check.errors and not check.needs_county_approval and check.limit == 1
+
+
 def test_one_scope_needs_no_county_approval():
     assert not scopes(chosen=["internal"]).needs_county_approval
 

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from stdnum.cn import ric
 
-from portal.rules.idcard import FEMALE, MALE, birth_date, sex
+from portal.rules.idcard import FEMALE, MALE, area_code, birth_date, region_for_area, sex
 
 
 def resident_id(first17: str) -> str:
@@ -55,3 +55,26 @@ def test_D16_F9_not_an_18_character_id_number_is_refused(bad):
 def test_D16_F9_no_such_birth_date_is_refused(first17):
     with pytest.raises(ValueError):
         birth_date(resident_id(first17))
+
+
+# ---- A3: the region an identity case falls to ---------------------------------------------------
+
+REGIONS = {"420500": "city", "420525": "county", "420100": "city", "420106": "county"}
+
+
+@pytest.mark.parametrize(("id_number", "region"), [
+    ("420525198803121236", "420525"),  # 远安县, listed
+    ("420506199001011234", "420500"),  # 夷陵区, not listed: its city 宜昌市
+    ("420501199001011234", "420500"),  # 宜昌市市辖区: the city
+    ("420111199001016789", "420100"),  # 洪山区, not listed: 武汉市
+    ("420600199001011234", None),  # 襄阳市, not listed: the province
+    ("110101199001011234", None),  # 北京: another province
+])
+def test_A3_region_for_area(id_number, region):
+    assert region_for_area(area_code(id_number), REGIONS) == region
+
+
+def test_A3_a_county_code_never_falls_to_a_county_by_its_prefix():
+    """Only a city is looked up by the first four digits: 420500 as a county (a tenant's odd
+    tree) is not the home of 420506."""
+    assert region_for_area("420506", {"420500": "county"}) is None
