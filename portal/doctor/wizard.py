@@ -116,7 +116,7 @@ def application_step(step: str):
         return _page(step, ctx, form)
     if errors:  # a refused post changes nothing (SEC6); the page shows everything typed
         db.session.rollback()
-        return _page(step, ctx, form, status=422)
+        return _page(step, ctx, form, status=422, **_move_offered(ctx))
     following = STEPS[STEPS.index(step) + 1]
     if STEPS.index(following) > STEPS.index(app.step if app.step in STEPS else STEPS[0]):
         app.step = following
@@ -127,6 +127,16 @@ def application_step(step: str):
         response.headers["HX-Push-Url"] = target
         return response
     return redirect_to(target)
+
+
+def _move_offered(ctx: Context) -> dict:
+    """L2: a refused practice step of a change still offers, chosen, the institution the doctor
+    picked to move to; otherwise correcting the scopes would post without it and the move would
+    be dropped while the page named the new institution (plain forms keep no state, P1)."""
+    app, chosen = ctx.app, ctx.institution
+    if app is None or app.kind is not Kind.CHANGE or chosen is None or chosen.id == app.institution_id:
+        return {}
+    return {"found": [chosen], "moving_to": chosen.id}
 
 
 def _submit(ctx: Context, form):
