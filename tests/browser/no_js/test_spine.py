@@ -1,4 +1,4 @@
-"""JavaScript off (SPEC P1): the doctor's spine and a doctor's-end service in Chromium with
+"""JavaScript off (SPEC P1): the doctor's spine and information maintenance in Chromium with
 JavaScript disabled — plain forms, full page loads and redirects only.
 
 The doctor signs up, verifies the phone with the code off the development outbox, names an
@@ -19,6 +19,7 @@ try:
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
 
+from tests.browser.no_js.steps import error_next_to, ids_unique
 from tests.browser.test_doctor_services import staff_browser
 from tests.browser.test_journey import SMS_CODE, photo_bytes, read_outbox
 from tests.conftest import in_tenant
@@ -136,6 +137,15 @@ def test_spine_and_maintenance_without_javascript(new_context, live_server, auto
 
     # ---- D17: information maintenance, a plain form post ----------------------------------------
     doctor.get_by_role("link", name="Information maintenance").click()
+    doctor.get_by_role("button", name="Send for approval").click()  # as registered: nothing to send
+    expect(doctor.get_by_role("alert").filter(has_text="Nothing was changed: edit a detail first.")).to_be_visible()
+    doctor.get_by_label("Home address as on your ID card").fill("")
+    doctor.get_by_label("Contract end date").fill("2020-01-01")  # before the contract starts
+    doctor.get_by_role("button", name="Send for approval").click()
+    error_next_to(doctor.get_by_label("Home address as on your ID card"), "This field is required.")
+    error_next_to(doctor.get_by_label("Contract end date"), "The contract must end after it starts.")
+    ids_unique(doctor)
+    doctor.get_by_label("Contract end date").fill(f"{date.today().year + 3}-06-30")
     doctor.get_by_label("Home address as on your ID card").fill("湖北省武汉市江汉区新址路 8 号")
     doctor.get_by_role("button", name="Send for approval").click()
     doctor.wait_for_url(re.compile(r".*/hubei/me(/maintenance)?$"))
