@@ -93,10 +93,11 @@ def wizard_next(page: Page, heading: str) -> None:
 
 def error_next_to(field: Locator, message: str, group: bool = False) -> None:
     """After a refused post (a full page, JS off) the message stands next to its field (or
-    ``group``: its fieldset), inside the same field block or fieldset, and is tied to it
-    (aria-describedby; the field marked aria-invalid, P7)."""
+    ``group``: its fieldset), inside the same field block, fieldset or one-field form, and is
+    tied to it (aria-describedby; the field marked aria-invalid, P7)."""
     expect(field).to_have_accessible_description(re.compile(re.escape(message)))
-    holder = field.locator("xpath=ancestor-or-self::*[self::fieldset or contains(concat(' ', @class, ' '), ' field ')][1]")
+    holder = field.locator("xpath=ancestor-or-self::*[self::fieldset or self::form or "
+                           "contains(concat(' ', @class, ' '), ' field ')][1]")
     expect(holder.locator(".err")).to_contain_text(message)
     if not group:
         expect(field).to_have_attribute("aria-invalid", "true")

@@ -1,7 +1,8 @@
 """JavaScript off (SPEC P1): cancellation on a ground of Practitioners' Law art. 17 (L4) through
 to the cancelled registration, then re-registration (L5) after it; and re-registration after a
 lapse (R3), which asks for the training certificate. The doctor's part in Chromium with
-JavaScript disabled; the institution and the commission decide through HTTP."""
+JavaScript disabled; the institution returns the cancellation once (JS off as well), the
+commission decides through HTTP."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from tests.browser.no_js.steps import (
     registered,
     wizard_next,
 )
-from tests.browser.test_journey import photo_bytes
+from tests.browser.test_journey import log_in_with_totp, photo_bytes
 from tests.conftest import in_tenant
 from tests.helpers import doctor_form, resident_id
 
@@ -78,6 +79,28 @@ def test_cancellation_then_re_registration_without_javascript(new_context, live_
     expect(doctor.get_by_text("Your application for cancellation was submitted. Your institution will confirm it."))\
         .to_be_visible()
     expect(doctor.get_by_role("heading", name="3. Cancellation of the registration")).to_be_visible()
+    expect(doctor.get_by_text(f"Submitted: waiting for {COUNTY_HOSPITAL} to confirm.")).to_be_visible()
+
+    # ---- I4: the institution returns it, JS off too: a reason is required, next to its field -----
+    staff = new_context(javascript=False).new_page()
+    log_in_with_totp(staff, live_server, "hb-county-staff", "/hubei/institution/approvals")
+    item = staff.locator("article").filter(has_text=CANCELLING["real_name"])
+    expect(item).to_contain_text("Cancellation")
+    item.get_by_role("button", name="Reject").click()
+    item = staff.locator("article").filter(has_text=CANCELLING["real_name"])
+    error_next_to(item.get_by_label("Reason for rejecting"), "Give the reason: the doctor will see it.")
+    item.get_by_label("Reason for rejecting").fill("请先交接在管病人")
+    item.get_by_role("button", name="Reject").click()
+    staff.wait_for_url("**/hubei/institution/approvals")
+    expect(staff.get_by_text("Rejected. The doctor was notified with your reason.")).to_be_visible()
+    doctor.reload()
+    expect(doctor.get_by_text(f"Returned by {COUNTY_HOSPITAL}.")).to_be_visible()
+    expect(doctor.get_by_text("请先交接在管病人")).to_be_visible()
+    doctor.get_by_role("link", name="Correct and submit again").click()
+    expect(doctor.get_by_label("Explanation")).to_have_value("出国进修两年，暂停执业")  # corrected, not started anew
+    doctor.get_by_label("Explanation").fill("出国进修两年，暂停执业；在管病人已交接")
+    doctor.get_by_role("button", name="Apply for cancellation").click()
+    doctor.wait_for_url("**/hubei/me")
     expect(doctor.get_by_text(f"Submitted: waiting for {COUNTY_HOSPITAL} to confirm.")).to_be_visible()
 
     decide(desk, CANCELLING, live_server.app, materials=[])  # nothing to bring for a cancellation

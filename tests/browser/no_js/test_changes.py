@@ -158,6 +158,27 @@ def test_change_of_category_without_javascript(new_context, live_server, desk):
     expect(review).to_contain_text("中医专业")
     _submit(doctor, COUNTY_HOSPITAL)
 
+    # A4: the commission returns it for correction; the doctor corrects and submits it again
+    app_id = latest_application(live_server.app, CATEGORY)
+    desk("hb-county-staff").page("/hubei/institution/approvals")
+    redirected_to(desk("hb-county-staff").post(f"/hubei/institution/approvals/{app_id}/confirm"))
+    desk("hb-officer").page(f"/hubei/admin/applications/{app_id}")
+    redirected_to(desk("hb-officer").post(f"/hubei/admin/applications/{app_id}/return",
+                                          {"reason": "请在工作经历中写明中医执业经历"}))
+    doctor.reload()
+    expect(doctor.get_by_text("Returned by the health commission for correction.")).to_be_visible()
+    expect(doctor.get_by_text("请在工作经历中写明中医执业经历")).to_be_visible()
+    doctor.get_by_role("link", name="Correct and submit again").click()
+    doctor.get_by_role("navigation", name="Steps of the application").get_by_role("link", name="History").click()
+    doctor.get_by_label("Work experience").fill("")
+    doctor.get_by_role("button", name="Save and continue").click()
+    error_next_to(doctor.get_by_label("Work experience"), "Required. Write 无 (none) if there is nothing to declare.")
+    doctor.get_by_label("Work experience").fill("2016-2025 远安县人民医院 内科；2026 中医科")
+    wizard_next(doctor, "Photo")
+    wizard_next(doctor, "Review and submit")
+    expect(doctor.locator("dl.facts")).to_contain_text("2026 中医科")
+    _submit(doctor, COUNTY_HOSPITAL)
+
     decide(desk, CATEGORY, live_server.app)
     doctor.goto("/hubei/me")
     expect(doctor.get_by_text("Registered", exact=True)).to_be_visible()
