@@ -111,6 +111,12 @@ def application_step(step: str):
     if action == "autosave":  # htmx, while typing: keep what is valid, say nothing
         db.session.commit()
         return make_response("", 204)
+    if action == "search" and step == "practice":  # L2: institutions to move to; what is valid is kept
+        db.session.commit()
+        q = request.form.get("q", "").strip()[:50]
+        if is_partial_request():
+            return _page(step, ctx, _form(step, ctx), found=institutions_matching(q), q_text=q)
+        return redirect_to(url_for("doctor.application_step", step=step, q=q or None))
     if step == "photo" and action == "upload" and not errors:
         db.session.commit()
         return _page(step, ctx, form)

@@ -228,6 +228,29 @@ def test_L2_change_of_institution_confirmed_by_the_new_one(demo):
     assert "湖北省演示第一医院" in b.page("/hubei/me").get_data(as_text=True)
 
 
+def test_L2_searching_an_institution_keeps_what_was_ticked(demo, browser_mode):
+    """P1: the search for an institution to move to is a button of the practice step's form, so
+    a plain form (no autosave) keeps the scopes ticked before searching."""
+    walked, _staff, _officer = registered(demo)
+    b = walked.browser
+    b.htmx = browser_mode == "htmx"
+    b.page("/hubei/me")
+    redirected_to(b.post("/hubei/me/application/new/change", {}))
+    page = b.page("/hubei/me/application/practice").get_data(as_text=True)
+    assert 'name="action" value="search"' in page and 'name="q"' in page
+    r = b.post("/hubei/me/application/practice", {"action": "search", "q": "第一医院",
+                                                  "scopes": ["internal", "surgery"]})
+    if browser_mode == "htmx":
+        assert r.status_code == 200 and "<html" not in r.get_data(as_text=True)
+        page = r.get_data(as_text=True)
+    else:
+        assert "/hubei/me/application/practice?q=" in redirected_to(r)
+        page = b.page(redirected_to(r)).get_data(as_text=True)
+    assert re.search(r'name="institution_id" value="\d+"><label for="inst-\d+">湖北省演示第一医院', page)
+    assert 'value="surgery" checked' in page  # what was ticked before the search
+    assert rows(demo)[-1][5] == ["internal", "surgery"]
+
+
 def test_L6_an_assistant_moves_only_within_the_county(demo):
     walked, _staff, _officer = registered(demo)
     with in_tenant(demo, "hubei"):  # make the registration an assistant's

@@ -96,12 +96,13 @@ def test_change_of_institution_without_javascript(new_context, live_server, desk
     certificate_no = certificate_number(doctor)
 
     _start_change(doctor)
+    doctor.get_by_label("外科专业").check()
     search = doctor.get_by_label("Move to another institution (change of registration): search by name")
     search.fill("演示第一")
-    doctor.get_by_role("button", name="Search").click()  # a plain GET form
+    doctor.get_by_role("button", name="Search").click()  # a post of the step's form, then the results
     doctor.wait_for_url(re.compile(r".*/hubei/me/application/practice\?q="))
+    expect(doctor.get_by_label("外科专业")).to_be_checked()  # ticked before the search: not lost
     doctor.get_by_label(TERTIARY).check()
-    doctor.get_by_label("外科专业").check()
     doctor.get_by_role("button", name="Save and continue").click()
     # one scope at a tertiary hospital (R1): refused next to the scopes, and the institution
     # chosen is still the one chosen, so correcting the scopes does not silently drop the move
