@@ -1,7 +1,8 @@
 """JavaScript off (SPEC P1): the doctor's Account page (SEC1, D3) in Chromium with JavaScript
 disabled. Each change asks for the current password; every refused post answers with the whole
 page and the message next to its field; a new mobile number or email address is in force only
-once the code sent to it (read off the development outbox) is entered."""
+once the code sent to it (read off the development outbox) is entered. Then the password is
+forgotten and reset by a code sent to the new number (D6)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ NEW_PASSWORD = "Newer-pass-2026"
 NEW_PHONE = "13600136218"
 NEW_EMAIL = "zhongli.new@example.com"
 EMAIL_CODE = re.compile(r"code is (\d{6})")
+RESET_CODE = re.compile(r"reset code is (\d{6})")
+RESET_PASSWORD = "Reset-pass-2026"
 
 
 def test_account_changes_without_javascript(new_context, live_server):
@@ -119,3 +122,26 @@ def test_account_changes_without_javascript(new_context, live_server):
     # the new password is the one that logs in now
     doctor.get_by_role("button", name="Log out").click()
     doctor_logs_in(new_context, DOCTOR, password=NEW_PASSWORD)
+
+    # ---- D6: a forgotten password, reset by a code sent to the mobile number now in force -----------
+    doctor.goto("/hubei/login")
+    doctor.get_by_role("link", name="Forgot your password?").click()
+    doctor.get_by_role("button", name="Send a code to my mobile number").click()  # no user name
+    error_next_to(doctor.get_by_label("User name"), "Enter your user name.")
+    doctor.get_by_label("User name").fill(DOCTOR["username"])
+    doctor.get_by_role("button", name="Send a code to my mobile number").click()
+    doctor.wait_for_url("**/hubei/password/reset")
+    expect(doctor.get_by_label("User name")).to_have_value(DOCTOR["username"])
+    code = read_outbox_to(outbox, NEW_PHONE, RESET_CODE)
+    doctor.get_by_label("Code from the text message or email").fill("000000" if code != "000000" else "111111")
+    doctor.get_by_label("New password", exact=True).fill(RESET_PASSWORD)
+    doctor.get_by_label("New password again").fill(RESET_PASSWORD)
+    doctor.get_by_role("button", name="Set the new password").click()
+    error_next_to(doctor.get_by_label("Code from the text message or email"), "The code is wrong or has expired.")
+    doctor.get_by_label("Code from the text message or email").fill(code)
+    doctor.get_by_label("New password", exact=True).fill(RESET_PASSWORD)
+    doctor.get_by_label("New password again").fill(RESET_PASSWORD)
+    doctor.get_by_role("button", name="Set the new password").click()
+    doctor.wait_for_url("**/hubei/login")
+    expect(doctor.get_by_text("Your password was changed and every session of your account has ended.")).to_be_visible()
+    doctor_logs_in(new_context, DOCTOR, password=RESET_PASSWORD)
