@@ -42,6 +42,16 @@ def _qualified(app) -> None:
         db.session.commit()
 
 
+def _tiny_jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (100, 120), "teal").save(out, "JPEG")
+    return out.getvalue()
+
+
 def _application_id(app) -> int:
     from portal.accounts.models import User
     from portal.extensions import db
@@ -70,11 +80,21 @@ def test_spine_and_maintenance_without_javascript(new_context, live_server, auto
 
     # ---- D1/D2: sign-up ----------------------------------------------------------------------
     doctor.goto("/hubei/signup")
-    doctor.get_by_label("Real name (as on your ID card)").fill(DOCTOR["real_name"])
-    doctor.get_by_label("Resident ID number").fill(DOCTOR["id_number"])
+    doctor.get_by_label("Real name (as on your ID card)").fill("Shen Jing")  # a user name, not the legal name
+    doctor.get_by_label("Resident ID number").fill(DOCTOR["id_number"][:17] + ("1" if DOCTOR["id_number"][17] != "1" else "2"))
     doctor.get_by_label("Mobile number").fill(DOCTOR["phone"])
     doctor.get_by_label("Email", exact=True).fill(DOCTOR["email"])
     doctor.get_by_label("User name (for logging in)").fill(DOCTOR["username"])
+    doctor.get_by_label("Password", exact=True).fill(DOCTOR["password"])
+    doctor.get_by_label("Password again").fill(DOCTOR["password"] + "x")
+    doctor.get_by_role("button", name="Create my account").click()  # refused: each message next to its field
+    error_next_to(doctor.get_by_label("Real name (as on your ID card)"), "Enter your legal name in Chinese characters")
+    error_next_to(doctor.get_by_label("Resident ID number"), "This ID number is not valid: check every digit")
+    error_next_to(doctor.get_by_label("Password again"), "The two passwords differ.")
+    expect(doctor.get_by_label("Mobile number")).to_have_value(DOCTOR["phone"])  # what was typed stays
+    ids_unique(doctor)
+    doctor.get_by_label("Real name (as on your ID card)").fill(DOCTOR["real_name"])
+    doctor.get_by_label("Resident ID number").fill(DOCTOR["id_number"])
     doctor.get_by_label("Password", exact=True).fill(DOCTOR["password"])
     doctor.get_by_label("Password again").fill(DOCTOR["password"])
     doctor.get_by_role("button", name="Create my account").click()
@@ -86,6 +106,9 @@ def test_spine_and_maintenance_without_javascript(new_context, live_server, auto
     doctor.get_by_role("button", name="Send me a code").click()
     expect(doctor.get_by_role("button", name="Send the code again")).to_be_visible()
     code = read_outbox(context.new_page(), DOCTOR["phone"], SMS_CODE)
+    doctor.get_by_label("Verification code").fill("000000" if code != "000000" else "111111")
+    doctor.get_by_role("button", name="Verify", exact=True).click()
+    error_next_to(doctor.get_by_label("Verification code"), "The code is wrong. Check it and try again.")
     doctor.get_by_label("Verification code").fill(code)
     doctor.get_by_role("button", name="Verify", exact=True).click()
     doctor.wait_for_url("**/hubei/me/activate")
@@ -114,6 +137,10 @@ def test_spine_and_maintenance_without_javascript(new_context, live_server, auto
     doctor.get_by_label("Rewards and punishments").fill("无")
     doctor.get_by_role("button", name="Save and continue").click()
     expect(doctor.get_by_role("heading", name="Photo", exact=True)).to_be_visible()
+    doctor.get_by_label("Photo (JPEG or PNG)").set_input_files(
+        files=[{"name": "tiny.jpg", "mimeType": "image/jpeg", "buffer": _tiny_jpeg()}])
+    doctor.get_by_role("button", name="Upload and preview").click()
+    error_next_to(doctor.get_by_label("Photo (JPEG or PNG)"), "The photo is too small: at least 150 × 200 pixels.")
     doctor.get_by_label("Photo (JPEG or PNG)").set_input_files(
         files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}])
     doctor.get_by_role("button", name="Upload and preview").click()
