@@ -20,7 +20,14 @@ except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROW
 from portal.demo import DEMO_PASSWORD
 from tests.browser.test_journey import log_in_with_totp, stays_on_page
 from tests.conftest import Browser
-from tests.helpers import ALL_MATERIALS, doctor_form, fill_wizard, redirected_to, walk_doctor
+from tests.helpers import (
+    ALL_MATERIALS,
+    doctor_form,
+    fill_wizard,
+    redirected_to,
+    tenant_of,
+    walk_doctor,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -30,11 +37,12 @@ DOCTOR = doctor_form("张晓燕", "420525200103152349", "13700137044", "zhangxy_
 def staff_browser(server, username: str) -> Browser:
     """A test-client log-in that takes its authenticator code from the server's own clock
     keeper, so the browser's later log-ins never reuse a time step."""
+    tenant = tenant_of(username)
     b = Browser(server.app.test_client())
-    b.page("/hubei/login")
-    redirected_to(b.post("/hubei/login", {"username": username, "password": DEMO_PASSWORD}))
-    b.page("/hubei/login/totp")
-    redirected_to(b.post("/hubei/login/totp", {"code": server.totp_code(username)}))
+    b.page(f"/{tenant}/login")
+    redirected_to(b.post(f"/{tenant}/login", {"username": username, "password": DEMO_PASSWORD}))
+    b.page(f"/{tenant}/login/totp")
+    redirected_to(b.post(f"/{tenant}/login/totp", {"code": server.totp_code(username)}))
     return b
 
 

@@ -48,12 +48,12 @@ def registered(server, desk, form: dict, certificate_no: str, *, until: str = "a
     return walked.app_id
 
 
-def latest_application(app, form: dict) -> int:
+def latest_application(app, form: dict, tenant: str = "hubei") -> int:
     from portal.accounts.models import User
     from portal.extensions import db
     from portal.workflow.models import Application
 
-    with in_tenant(app, "hubei"):
+    with in_tenant(app, tenant):
         doctor = db.session.execute(db.select(User.id).filter_by(username=form["username"])).scalar_one()
         return db.session.execute(db.select(Application.id).filter_by(doctor_id=doctor)
                                   .order_by(Application.id.desc()).limit(1)).scalar_one()
@@ -69,14 +69,14 @@ def decide(desk, form: dict, app, *, staff: str = "hb-county-staff", officer: st
     redirected_to(desk(officer).post(f"/hubei/admin/applications/{app_id}/approve", {"materials": materials}))
 
 
-def doctor_logs_in(new_context, form: dict, password: str | None = None) -> Page:
+def doctor_logs_in(new_context, form: dict, password: str | None = None, tenant: str = "hubei") -> Page:
     """The doctor on a phone with JavaScript off, logged in by the plain form, on "My registration"."""
     page = new_context(javascript=False, phone=True).new_page()
-    page.goto("/hubei/login")
+    page.goto(f"/{tenant}/login")
     page.get_by_label("User name", exact=True).fill(form["username"])
     page.get_by_label("Password", exact=True).fill(password or form["password"])
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/hubei/me")
+    page.wait_for_url(f"**/{tenant}/me")
     expect(page.get_by_role("heading", level=1)).to_have_text(form["real_name"])
     return page
 
@@ -93,12 +93,14 @@ def wizard_next(page: Page, heading: str) -> None:
 
 def error_next_to(field: Locator, message: str, group: bool = False) -> None:
     """After a refused post (a full page, JS off) the message stands next to its field (or
-    ``group``: its fieldset), inside the same field block, fieldset or one-field form, and is
+    ``group``: its fieldset), in the same field block, fieldset, notice or one-field form, and is
     tied to it (aria-describedby; the field marked aria-invalid, P7)."""
     expect(field).to_have_accessible_description(re.compile(re.escape(message)))
-    holder = field.locator("xpath=ancestor-or-self::*[self::fieldset or self::form or "
-                           "contains(concat(' ', @class, ' '), ' field ')][1]")
-    expect(holder.locator(".err")).to_contain_text(message)
+    err_id = next(i for i in (field.get_attribute("aria-describedby") or "").split() if i.endswith("-err"))
+    expect(field.page.locator(f"#{err_id}")).to_contain_text(message)
+    holder = field.locator("xpath=ancestor-or-self::*[self::fieldset or self::form or contains(concat(' ', @class, ' '), "
+                           "' field ') or contains(concat(' ', @class, ' '), ' notice ')][1]")
+    expect(holder.locator(f"#{err_id}")).to_have_count(1)
     if not group:
         expect(field).to_have_attribute("aria-invalid", "true")
 
