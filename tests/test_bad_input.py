@@ -725,10 +725,15 @@ def test_I4_reject_needs_a_sensible_reason(demo, hb_staff, submitted, reason, ht
     hb_staff.htmx = htmx
     with unchanged(demo):
         r = hb_staff.post(f"/hubei/institution/approvals/{submitted.app_id}/reject", {"reason": reason})
-    if htmx:
-        assert r.status_code == 422
-    else:
-        redirected_to(r)
+    # a 422 either way: the item (htmx) or the whole queue (plain form, P1) with the message next
+    # to this item's reason field, tied to it (P7)
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert ("<html" in page) is not htmx
+    field = re.search(rf'<input id="(reason-[a-z]+-{submitted.app_id})"[^>]*>', page)
+    assert field and f'aria-describedby="{field.group(1)}-err"' in field.group(0)
+    message = "Give the reason" if reason.strip() == "" else "500"
+    assert re.search(f'<p class="err" id="{field.group(1)}-err"[^>]*>[^<]*{message}', page)
     assert app_state(demo, submitted.app_id) == "submitted"
 
 

@@ -120,9 +120,11 @@ NONE_HINT = _l("Required. Write 无 (none) if there is nothing to declare.")
 
 # ---- SEC1: the Account page ------------------------------------------------------------------
 
-def _current_password():
+def _current_password(field_id: str = "current_password"):
+    """The current password, typed again. The Account page holds three such forms: each field has
+    its own id, so every label and error message names its own field (P7)."""
     return PasswordField(_l("Current password"), validators=[DataRequired(MESSAGES["required"]), Length(max=128)],
-                         render_kw={"autocomplete": "current-password", "maxlength": "128"})
+                         id=field_id, render_kw={"autocomplete": "current-password", "maxlength": "128"})
 
 
 class ChangePasswordForm(FlaskForm):
@@ -131,7 +133,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class ChangePhoneForm(FlaskForm):
-    current_password = _current_password()
+    current_password = _current_password("phone_current_password")
     phone = StringField(
         _l("New mobile number"),
         filters=[nfkc],
@@ -142,7 +144,7 @@ class ChangePhoneForm(FlaskForm):
 
 
 class ChangeEmailForm(FlaskForm):
-    current_password = _current_password()
+    current_password = _current_password("email_current_password")
     email = StringField(
         _l("New email address"),
         filters=[nfkc],

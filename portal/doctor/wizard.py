@@ -111,12 +111,18 @@ def application_step(step: str):
     if action == "autosave":  # htmx, while typing: keep what is valid, say nothing
         db.session.commit()
         return make_response("", 204)
+    if action == "search" and step == "practice":  # L2: institutions to move to; what is valid is kept
+        db.session.commit()
+        q = request.form.get("q", "").strip()[:50]
+        if is_partial_request():
+            return _page(step, ctx, _form(step, ctx), found=institutions_matching(q), q_text=q)
+        return redirect_to(url_for("doctor.application_step", step=step, q=q or None))
     if step == "photo" and action == "upload" and not errors:
         db.session.commit()
         return _page(step, ctx, form)
     if errors:  # a refused post changes nothing (SEC6); the page shows everything typed
         db.session.rollback()
-        return _page(step, ctx, form, status=422)
+        return _page(step, ctx, form, status=422, **_move_offered(ctx))
     following = STEPS[STEPS.index(step) + 1]
     if STEPS.index(following) > STEPS.index(app.step if app.step in STEPS else STEPS[0]):
         app.step = following
@@ -127,6 +133,16 @@ def application_step(step: str):
         response.headers["HX-Push-Url"] = target
         return response
     return redirect_to(target)
+
+
+def _move_offered(ctx: Context) -> dict:
+    """L2: a refused practice step of a change still offers, chosen, the institution the doctor
+    picked to move to; otherwise correcting the scopes would post without it and the move would
+    be dropped while the page named the new institution (plain forms keep no state, P1)."""
+    app, chosen = ctx.app, ctx.institution
+    if app is None or app.kind is not Kind.CHANGE or chosen is None or chosen.id == app.institution_id:
+        return {}
+    return {"found": [chosen], "moving_to": chosen.id}
 
 
 def _submit(ctx: Context, form):

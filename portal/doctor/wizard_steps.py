@@ -69,9 +69,17 @@ class Context:
     def held(self) -> list[Held]:
         return [Held(str(q.id), q.level.value, q.rural_general) for q in self.qualifications]
 
-    def conflict(self):
-        other = conflicting_certificate(self.held(), str(self.qualification.id))
+    def conflict_for(self, qualification):
+        """R4: the certificate that registering ``qualification`` would cancel, or None."""
+        other = conflicting_certificate(self.held(), str(qualification.id))
         return next((q for q in self.qualifications if other and str(q.id) == other.key), None)
+
+    def conflict(self):
+        return self.conflict_for(self.qualification)
+
+    def holds_pair(self) -> bool:
+        """R4: an assistant and a rural general assistant qualification: one cancels the other."""
+        return any(self.conflict_for(q) for q in self.qualifications)
 
     def needs_training(self) -> bool:
         reg = self.rules["registration"]

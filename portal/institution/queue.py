@@ -49,14 +49,17 @@ def _filters(values) -> dict:
     return {"kind": kind if kind in KINDS else "", "q": name_prefix(values.get("q"))}
 
 
-def _page(status: int = 200, block: str | None = "queue", outcomes=None, batch_form=None, **filters):
+def _page(status: int = 200, block: str | None = "queue", outcomes=None, batch_form=None, refused: Item | None = None,
+          form=None, **filters):
     filters = filters or _filters(request.args)
     cursor = parse_cursor(request.args.get("before")) if request.method == "GET" else None
     items, next_cursor = queue_page(current_user.institution_id, filters["kind"] or None, filters["q"], cursor)
+    if refused is not None and refused.token not in {it.token for it in items}:
+        items = [refused, *items]  # the item whose rejection was refused stays in view, with its error
     return render(TEMPLATE, block, status=status, items=items, next_cursor=next_cursor, paged=cursor is not None,
-                  kinds=KINDS, filters=filters, results={}, form=RejectForm(formdata=None),
+                  kinds=KINDS, filters=filters, results={}, form=form or RejectForm(formdata=None),
                   batch_form=batch_form or BatchForm(formdata=None), outcomes=outcomes,
-                  labels=modifications.LABELS)
+                  labels=modifications.LABELS, refused=refused.token if refused is not None else "")
 
 
 @bp.get("/approvals")
@@ -117,9 +120,18 @@ def _item_of_mine(source: str, row_id: int) -> Item:
 def _row(item: Item, message: str, status: int = 200, form=None):
     if is_partial_request():
         return render(TEMPLATE, "item", status=status, it=item, form=form or RejectForm(formdata=None),
-                      results={item.token: message}, labels=modifications.LABELS, kinds=KINDS)
+                      results={item.token: message}, labels=modifications.LABELS, kinds=KINDS, refused="")
     flash(message)
     return redirect_to(url_for("institution.approvals"))
+
+
+def _reason_refused(item: Item, form):
+    """A rejection without a fit reason (4xx, nothing changed): the message next to the item's
+    reason field, the text typed kept, in the item (htmx) or on the whole queue page (plain form)."""
+    if is_partial_request():
+        return render(TEMPLATE, "item", status=422, it=item, form=form, results={}, labels=modifications.LABELS,
+                      kinds=KINDS, refused=item.token)
+    return _page(422, None, refused=item, form=form)
 
 
 def _approve(source: str, row_id: int):
@@ -136,7 +148,7 @@ def _reject(source: str, row_id: int):
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             abort(400)
-        return _row(item, form.reason.errors[0], 422, form)
+        return _reason_refused(item, form)
     ok, message = decide(item, "reject", form.reason.data)
     return _row(item, message, 200 if ok else 409)
 

@@ -18,9 +18,16 @@ except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROW
     expect = None
 
 from portal.demo import DEMO_PASSWORD
-from tests.browser.test_journey import log_in_with_totp
+from tests.browser.test_journey import log_in_with_totp, stays_on_page
 from tests.conftest import Browser
-from tests.helpers import ALL_MATERIALS, doctor_form, fill_wizard, redirected_to, walk_doctor
+from tests.helpers import (
+    ALL_MATERIALS,
+    doctor_form,
+    fill_wizard,
+    redirected_to,
+    tenant_of,
+    walk_doctor,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -30,11 +37,12 @@ DOCTOR = doctor_form("张晓燕", "420525200103152349", "13700137044", "zhangxy_
 def staff_browser(server, username: str) -> Browser:
     """A test-client log-in that takes its authenticator code from the server's own clock
     keeper, so the browser's later log-ins never reuse a time step."""
+    tenant = tenant_of(username)
     b = Browser(server.app.test_client())
-    b.page("/hubei/login")
-    redirected_to(b.post("/hubei/login", {"username": username, "password": DEMO_PASSWORD}))
-    b.page("/hubei/login/totp")
-    redirected_to(b.post("/hubei/login/totp", {"code": server.totp_code(username)}))
+    b.page(f"/{tenant}/login")
+    redirected_to(b.post(f"/{tenant}/login", {"username": username, "password": DEMO_PASSWORD}))
+    b.page(f"/{tenant}/login/totp")
+    redirected_to(b.post(f"/{tenant}/login/totp", {"code": server.totp_code(username)}))
     return b
 
 
@@ -73,6 +81,14 @@ def test_change_modification_and_public_check(new_context, live_server):
     expect(doctor.get_by_role("heading", name="Change of registration")).to_be_visible()
     expect(doctor.get_by_label("内科专业")).to_be_checked()
     doctor.get_by_label("外科专业").check()
+    # L2: institutions to move to are searched in-page (htmx); what is ticked stays; staying is the default
+    still_here = stays_on_page(doctor)
+    doctor.get_by_label("Move to another institution (change of registration): search by name").fill("演示第一")
+    doctor.get_by_role("button", name="Search").click()
+    expect(doctor.get_by_label("湖北省演示第一医院")).not_to_be_checked()
+    expect(doctor.get_by_label("Stay at 远安县人民医院（演示）")).to_be_checked()
+    expect(doctor.get_by_label("外科专业")).to_be_checked()
+    assert still_here(), "the search navigated away instead of swapping the step in place"
     doctor.get_by_role("button", name="Save and continue").click()
     expect(doctor.get_by_role("heading", name="History")).to_be_visible()
     doctor.get_by_role("button", name="Save and continue").click()

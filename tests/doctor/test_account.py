@@ -44,6 +44,28 @@ def test_the_home_page_links_to_the_account_page(demo, doctor):
     assert "138****8001" in page and 'name="current_password"' in page
 
 
+def test_each_label_names_its_own_field(demo, doctor, browser_mode):
+    """Three forms on one page, two with a current-password field: no id twice, so each label
+    (``for``) and each error (aria-describedby) names the field of its own form (P7); each htmx
+    target is its own form's section."""
+    import re
+
+    page = doctor.page(ACCOUNT).get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+    for label_for in re.findall(r'<label for="([^"]+)"', page):
+        assert f'id="{label_for}"' in page and re.search(f'<(input|textarea|select)[^>]*id="{label_for}"', page)
+    for target in re.findall(r'hx-target="#([^"]+)"', page):
+        assert f'<section id="{target}"' in page
+    doctor.page(ACCOUNT)
+    r = doctor.post("/hubei/me/account/contact", {"channel": "sms", "phone": NEW_PHONE, "current_password": ""})
+    assert r.status_code == 422
+    refused = r.get_data(as_text=True)
+    field = re.search(r'<input[^>]*id="phone_current_password"[^>]*>', refused).group(0)
+    assert 'name="current_password"' in field and 'aria-describedby="phone_current_password-err"' in field
+    assert 'id="phone_current_password-err"' in refused
+
+
 @pytest.mark.parametrize("url, form", [
     ("/hubei/me/account/password", {"password": "Another-456", "password_again": "Another-456"}),
     ("/hubei/me/account/contact", {"channel": "sms", "phone": NEW_PHONE}),

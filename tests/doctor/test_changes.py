@@ -119,6 +119,7 @@ def test_status_page_lists_every_application_with_its_stage(demo):
     staff.post(f"/hubei/institution/approvals/{cancel_id}/reject", {"reason": "请先结清在院工作"})
     page = b.page("/hubei/me/applications").get_data(as_text=True)
     assert "请先结清在院工作" in page and rows(demo)[0][3] in page
+    assert "转行" in page  # the cancellation's ground and explanation (L4)
     assert page.count('class="card"') == 2
     # the returned cancellation is corrected and submitted again, not started anew
     assert "转行" in b.page("/hubei/me/cancellation").get_data(as_text=True)
@@ -199,9 +200,13 @@ def test_L2_change_of_institution_confirmed_by_the_new_one(demo):
     redirected_to(b.post("/hubei/me/application/new/change", {}))
     page = b.page("/hubei/me/application/practice?q=第一医院").get_data(as_text=True)
     tertiary = re.search(r'id="inst-(\d+)" name="institution_id" value="(\d+)"', page).group(2)
-    # at a tertiary hospital one scope only (R1)
-    assert b.post("/hubei/me/application/practice", {"institution_id": tertiary,
-                                                    "scopes": ["internal", "surgery"]}).status_code == 422
+    # at a tertiary hospital one scope only (R1); the refused page still offers the institution
+    # chosen, chosen (a plain form keeps no state: correcting the scopes must not drop the move)
+    r = b.post("/hubei/me/application/practice", {"institution_id": tertiary, "scopes": ["internal", "surgery"]})
+    assert r.status_code == 422
+    refused = r.get_data(as_text=True)
+    assert re.search(f'name="institution_id" value="{tertiary}" checked', refused)
+    assert re.search(r'id="inst-keep" name="institution_id" value=""><label for="inst-keep">[^<]*远安', refused)
     step_done(b.post("/hubei/me/application/practice", {"institution_id": tertiary, "scopes": ["internal"]}),
               "hubei", "history")
     b.page("/hubei/me/application/review")
@@ -221,6 +226,29 @@ def test_L2_change_of_institution_confirmed_by_the_new_one(demo):
 
         assert db.session.get(User, walked.doctor_id).institution_id == int(tertiary)
     assert "湖北省演示第一医院" in b.page("/hubei/me").get_data(as_text=True)
+
+
+def test_L2_searching_an_institution_keeps_what_was_ticked(demo, browser_mode):
+    """P1: the search for an institution to move to is a button of the practice step's form, so
+    a plain form (no autosave) keeps the scopes ticked before searching."""
+    walked, _staff, _officer = registered(demo)
+    b = walked.browser
+    b.htmx = browser_mode == "htmx"
+    b.page("/hubei/me")
+    redirected_to(b.post("/hubei/me/application/new/change", {}))
+    page = b.page("/hubei/me/application/practice").get_data(as_text=True)
+    assert 'name="action" value="search"' in page and 'name="q"' in page
+    r = b.post("/hubei/me/application/practice", {"action": "search", "q": "第一医院",
+                                                  "scopes": ["internal", "surgery"]})
+    if browser_mode == "htmx":
+        assert r.status_code == 200 and "<html" not in r.get_data(as_text=True)
+        page = r.get_data(as_text=True)
+    else:
+        assert "/hubei/me/application/practice?q=" in redirected_to(r)
+        page = b.page(redirected_to(r)).get_data(as_text=True)
+    assert re.search(r'name="institution_id" value="\d+"><label for="inst-\d+">湖北省演示第一医院', page)
+    assert 'value="surgery" checked' in page  # what was ticked before the search
+    assert rows(demo)[-1][5] == ["internal", "surgery"]
 
 
 def test_L6_an_assistant_moves_only_within_the_county(demo):

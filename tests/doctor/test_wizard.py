@@ -110,6 +110,9 @@ def test_R4_one_of_two_assistant_certificates_with_explicit_confirmation(demo):
     post(b, "guangdong", "personal", {"home_address": "广东省乳源县演示街 1 号"})
     page = b.page("/guangdong/me/application/qualification").get_data(as_text=True)
     assert "H2025440000002" in page and "H2024440000003" in page
+    # each choice names what it cancels: no script is needed to follow the choice (P1)
+    assert re.search(rf'<label for="q-{rural}">H2025440000002 · [^<]*H2024440000003</label>', page)
+    assert re.search(rf'<label for="q-{plain}">H2024440000003 · [^<]*H2025440000002</label>', page)
     r = post(b, "guangdong", "qualification", {"qualification_id": str(rural)})
     assert r.status_code == 422 and "H2024440000003" in r.get_data(as_text=True)  # which will be cancelled
     step_done(post(b, "guangdong", "qualification", {"qualification_id": str(rural), "confirm_cancel": "y"}),

@@ -1,4 +1,4 @@
-"""JavaScript off (SPEC P1): the doctor's spine and a doctor's-end service in Chromium with
+"""JavaScript off (SPEC P1): the doctor's spine and information maintenance in Chromium with
 JavaScript disabled — plain forms, full page loads and redirects only.
 
 The doctor signs up, verifies the phone with the code off the development outbox, names an
@@ -19,6 +19,7 @@ try:
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
 
+from tests.browser.no_js.steps import error_next_to, ids_unique
 from tests.browser.test_doctor_services import staff_browser
 from tests.browser.test_journey import SMS_CODE, photo_bytes, read_outbox
 from tests.conftest import in_tenant
@@ -39,6 +40,16 @@ def _qualified(app) -> None:
                                      certificate_no="H2025420077001", level=Level.PRACTITIONER,
                                      category=Category.CLINICAL, obtained_on=date(2025, 10, 1)))
         db.session.commit()
+
+
+def _tiny_jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (100, 120), "teal").save(out, "JPEG")
+    return out.getvalue()
 
 
 def _application_id(app) -> int:
@@ -69,11 +80,21 @@ def test_spine_and_maintenance_without_javascript(new_context, live_server, auto
 
     # ---- D1/D2: sign-up ----------------------------------------------------------------------
     doctor.goto("/hubei/signup")
-    doctor.get_by_label("Real name (as on your ID card)").fill(DOCTOR["real_name"])
-    doctor.get_by_label("Resident ID number").fill(DOCTOR["id_number"])
+    doctor.get_by_label("Real name (as on your ID card)").fill("Shen Jing")  # a user name, not the legal name
+    doctor.get_by_label("Resident ID number").fill(DOCTOR["id_number"][:17] + ("1" if DOCTOR["id_number"][17] != "1" else "2"))
     doctor.get_by_label("Mobile number").fill(DOCTOR["phone"])
     doctor.get_by_label("Email", exact=True).fill(DOCTOR["email"])
     doctor.get_by_label("User name (for logging in)").fill(DOCTOR["username"])
+    doctor.get_by_label("Password", exact=True).fill(DOCTOR["password"])
+    doctor.get_by_label("Password again").fill(DOCTOR["password"] + "x")
+    doctor.get_by_role("button", name="Create my account").click()  # refused: each message next to its field
+    error_next_to(doctor.get_by_label("Real name (as on your ID card)"), "Enter your legal name in Chinese characters")
+    error_next_to(doctor.get_by_label("Resident ID number"), "This ID number is not valid: check every digit")
+    error_next_to(doctor.get_by_label("Password again"), "The two passwords differ.")
+    expect(doctor.get_by_label("Mobile number")).to_have_value(DOCTOR["phone"])  # what was typed stays
+    ids_unique(doctor)
+    doctor.get_by_label("Real name (as on your ID card)").fill(DOCTOR["real_name"])
+    doctor.get_by_label("Resident ID number").fill(DOCTOR["id_number"])
     doctor.get_by_label("Password", exact=True).fill(DOCTOR["password"])
     doctor.get_by_label("Password again").fill(DOCTOR["password"])
     doctor.get_by_role("button", name="Create my account").click()
@@ -85,6 +106,9 @@ def test_spine_and_maintenance_without_javascript(new_context, live_server, auto
     doctor.get_by_role("button", name="Send me a code").click()
     expect(doctor.get_by_role("button", name="Send the code again")).to_be_visible()
     code = read_outbox(context.new_page(), DOCTOR["phone"], SMS_CODE)
+    doctor.get_by_label("Verification code").fill("000000" if code != "000000" else "111111")
+    doctor.get_by_role("button", name="Verify", exact=True).click()
+    error_next_to(doctor.get_by_label("Verification code"), "The code is wrong. Check it and try again.")
     doctor.get_by_label("Verification code").fill(code)
     doctor.get_by_role("button", name="Verify", exact=True).click()
     doctor.wait_for_url("**/hubei/me/activate")
@@ -114,6 +138,10 @@ def test_spine_and_maintenance_without_javascript(new_context, live_server, auto
     doctor.get_by_role("button", name="Save and continue").click()
     expect(doctor.get_by_role("heading", name="Photo", exact=True)).to_be_visible()
     doctor.get_by_label("Photo (JPEG or PNG)").set_input_files(
+        files=[{"name": "tiny.jpg", "mimeType": "image/jpeg", "buffer": _tiny_jpeg()}])
+    doctor.get_by_role("button", name="Upload and preview").click()
+    error_next_to(doctor.get_by_label("Photo (JPEG or PNG)"), "The photo is too small: at least 150 × 200 pixels.")
+    doctor.get_by_label("Photo (JPEG or PNG)").set_input_files(
         files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}])
     doctor.get_by_role("button", name="Upload and preview").click()
     expect(doctor.get_by_role("img", name="Preview of your photo")).to_be_visible()
@@ -136,6 +164,15 @@ def test_spine_and_maintenance_without_javascript(new_context, live_server, auto
 
     # ---- D17: information maintenance, a plain form post ----------------------------------------
     doctor.get_by_role("link", name="Information maintenance").click()
+    doctor.get_by_role("button", name="Send for approval").click()  # as registered: nothing to send
+    expect(doctor.get_by_role("alert").filter(has_text="Nothing was changed: edit a detail first.")).to_be_visible()
+    doctor.get_by_label("Home address as on your ID card").fill("")
+    doctor.get_by_label("Contract end date").fill("2020-01-01")  # before the contract starts
+    doctor.get_by_role("button", name="Send for approval").click()
+    error_next_to(doctor.get_by_label("Home address as on your ID card"), "This field is required.")
+    error_next_to(doctor.get_by_label("Contract end date"), "The contract must end after it starts.")
+    ids_unique(doctor)
+    doctor.get_by_label("Contract end date").fill(f"{date.today().year + 3}-06-30")
     doctor.get_by_label("Home address as on your ID card").fill("湖北省武汉市江汉区新址路 8 号")
     doctor.get_by_role("button", name="Send for approval").click()
     doctor.wait_for_url(re.compile(r".*/hubei/me(/maintenance)?$"))
