@@ -18,7 +18,7 @@ from config import DEV_TOTP_ENCRYPTION_KEY
 from portal import create_app
 from portal.demo import DEMO_PASSWORD, demo_totp_secret
 from portal.extensions import db
-from tests.conftest import Browser, totp_now
+from tests.conftest import Browser, owner_connection, totp_now
 from tests.helpers import redirected_to, staff_login
 from tests.provision_helpers import credentials, first_log_in, log_in_with_totp, provision
 
@@ -28,14 +28,14 @@ DEMO_STAFF = ("hb-county-staff", "hb-tertiary-staff", "hb-officer", "hb-city-off
 
 def stored(app, username: str) -> str | None:
     """The column as the database holds it (raw SQL: no model, no tenant filter)."""
-    with app.app_context():
-        return db.session.execute(text("SELECT totp_secret FROM user_account WHERE username = :u"),
-                                  {"u": username}).scalar_one()
+    with app.app_context(), owner_connection(app) as conn:
+        return conn.execute(text("SELECT totp_secret FROM user_account WHERE username = :u"),
+                            {"u": username}).scalar_one()
 
 
 def whole_row(app, username: str) -> str:
-    with app.app_context():
-        row = db.session.execute(text("SELECT * FROM user_account WHERE username = :u"), {"u": username}).one()
+    with app.app_context(), owner_connection(app) as conn:
+        row = conn.execute(text("SELECT * FROM user_account WHERE username = :u"), {"u": username}).one()
     return " ".join(str(v) for v in row)
 
 
@@ -161,12 +161,11 @@ def test_rotation_names_the_secrets_no_key_opens(demo):
     command fails and names the account (id only), so the operator keeps that key or enrols it
     again."""
     stranger = Fernet(Fernet.generate_key())
-    with demo.app_context():
-        db.session.execute(text("UPDATE user_account SET totp_secret = :t WHERE username = 'hb-admin'"),
-                           {"t": stranger.encrypt(b"JBSWY3DPEHPK3PXP").decode()})
-        admin_id = db.session.execute(text("SELECT id FROM user_account WHERE username = 'hb-admin' "
-                                           "ORDER BY id LIMIT 1")).scalar_one()
-        db.session.commit()
+    with demo.app_context(), owner_connection(demo) as conn:
+        conn.execute(text("UPDATE user_account SET totp_secret = :t WHERE username = 'hb-admin'"),
+                     {"t": stranger.encrypt(b"JBSWY3DPEHPK3PXP").decode()})
+        admin_id = conn.execute(text("SELECT id FROM user_account WHERE username = 'hb-admin' "
+                                     "ORDER BY id LIMIT 1")).scalar_one()
     new = Fernet.generate_key().decode()
     with same_database(demo, [new, DEV_TOTP_ENCRYPTION_KEY]) as both:
         result = both.test_cli_runner().invoke(args=["totp", "rotate-key"])
