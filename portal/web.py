@@ -159,7 +159,8 @@ def init_app(app: Flask) -> None:
     def _private_pages(response):
         # pages of a logged-in user, and answers to a form post (which may echo an ID
         # number typed in), are never kept in a cache or the browser history (SEC5)
-        if response.mimetype == "text/html" and (current_user.is_authenticated or request.method == "POST"):
+        # (the method first: after a post's commit, asking the user would load it again)
+        if response.mimetype == "text/html" and (request.method == "POST" or current_user.is_authenticated):
             response.headers["Cache-Control"] = "no-store"
         if response.mimetype == "text/html":  # a page and its htmx partial share a URL (P1)
             response.vary.add("HX-Request")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from portal import workflow
 from portal.accounts import role_required, start_session
@@ -25,6 +26,7 @@ from portal.inputs import posted_row
 from portal.institution.models import Institution
 from portal.rules.registration import practice_years, valid_until
 from portal.tenants import rules_for, rules_for_application
+from portal.tenants.models import Region
 from portal.tenants.models import local_today
 from portal.workflow.accounts import confirm_contact
 from portal.workflow.models import State
@@ -58,8 +60,13 @@ def _application_context(app):
         ctx["practice_years"] = practice_years(app.registered_on, local_today())
         ctx["valid_until"] = valid_until(app.registered_on, rules_for(g.tenant)["registration"]["valid_years"])
     if app.state in (State.CONFIRMED, State.APPROVED):
+        # the institution, its county and city in one query, not three (P6); held here while
+        # the materials are worked out (the session keeps only weak references)
+        institution = db.session.get(Institution, app.institution_id, options=[
+            joinedload(Institution.county).joinedload(Region.parent)]) if app.institution_id is not None else None
         rules = rules_for_application(app)  # A6: the paper materials of the version it was submitted under
         ctx.update(materials=workflow.required_materials(app, rules), material_labels=rules["materials"]["labels"])
+        del institution
     return ctx
 
 
