@@ -6,7 +6,10 @@ selected language into a babel ``Locale`` on every request ("zh_CN" is not a bab
 so babel scans its whole list of locales: about 0.1 ms). Here the two languages are parsed
 once per process, and each render binds ``_``, ``gettext`` and ``ngettext`` to the catalogue
 of the locale in force when it starts. The output is the same as Jinja's "newstyle" gettext:
-the message is escaped when autoescaping is on and always treated as a format string."""
+the message is escaped when autoescaping is on and always treated as a format string.
+
+The ``format_date`` and ``format_datetime`` filters remember what babel made of a date for
+the locale and time zone (P6)."""
 
 from __future__ import annotations
 
@@ -53,14 +56,19 @@ _DATES: dict = {}
 _DATES_MAX = 4096
 
 
-def _cached(formatter, value, format=None, rebase=True) -> str:
+def _where() -> tuple[str, object]:
+    """The request's locale (as text) and time zone: what a formatted date depends on."""
+    return str(get_locale()), get_timezone()
+
+
+def _cached(formatter, value, format=None, rebase=True, where: tuple | None = None) -> str:
     """``formatter(value, format, rebase)`` (Flask-Babel's), remembered: the text depends on
-    nothing else than the key, and babel takes 20 to 30 µs for each (a queue page shows 100)."""
+    nothing else than the key, and babel takes 20 to 30 µs for each (a queue page shows 100).
+    ``where`` is ``_where()`` when the caller knows it already."""
     if value is None:  # "now"
         return formatter(value, format, rebase)
     try:
-        key = (formatter, value, type(value), getattr(value, "tzinfo", None), format, rebase, str(get_locale()),
-               get_timezone())
+        key = (formatter, value, type(value), getattr(value, "tzinfo", None), format, rebase, *(where or _where()))
         return _DATES[key]
     except TypeError:  # not hashable
         return formatter(value, format, rebase)
@@ -73,12 +81,18 @@ def _cached(formatter, value, format=None, rebase=True) -> str:
     return text
 
 
-def date_filter(value=None, format=None, rebase=True) -> str:
-    return _cached(format_date, value, format, rebase)
+#: the render's ``_where()``, put in its context with the bound gettext (one lookup per render)
+WHERE = "_i18n_where"
 
 
-def datetime_filter(value=None, format=None, rebase=True) -> str:
-    return _cached(format_datetime, value, format, rebase)
+@pass_context
+def date_filter(context, value=None, format=None, rebase=True) -> str:
+    return _cached(format_date, value, format, rebase, context.get(WHERE))
+
+
+@pass_context
+def datetime_filter(context, value=None, format=None, rebase=True) -> str:
+    return _cached(format_datetime, value, format, rebase, context.get(WHERE))
 
 
 def init_app(app: Flask) -> None:
@@ -89,7 +103,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _translations() -> dict:
-        return bound_gettext(get_translations())
+        return {**bound_gettext(get_translations()), WHERE: _where()}
 
     app.jinja_env.filters["format_date"] = date_filter
     app.jinja_env.filters["format_datetime"] = datetime_filter
