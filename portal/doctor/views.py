@@ -73,9 +73,10 @@ def _application_context(app):
 @bp.get("/me")
 @doctor_only
 def home():
-    open_app = services.open_application(current_user)
-    registration = services.current_registration(current_user)
-    app = open_app or registration or services.last_decided(current_user)
+    history = services.applications_of(current_user)  # one statement for the four questions below
+    open_app = services.open_application(current_user, history)
+    registration = services.current_registration(current_user, history)
+    app = open_app or registration or services.last_decided(current_user, history)
     # D5: a registration made before the portal, shown until one is approved here
     record = None
     if registration is None:
@@ -84,7 +85,7 @@ def home():
     return render("doctor/home.html", app=app, State=State, record=record, record_years=record_years,
                   open_app=open_app, registration=registration,
                   ended=services.lapsed_or_cancelled(current_user, local_today(),
-                                                     rules_for(g.tenant)["registration"]["valid_years"]),
+                                                     rules_for(g.tenant)["registration"]["valid_years"], history),
                   **_application_context(app))
 
 
