@@ -26,7 +26,6 @@ import logging
 import os
 import pstats
 import random
-import re
 import secrets
 import sys
 import tempfile
@@ -206,7 +205,7 @@ def main() -> None:
     if args.sql:
         for name, browser, method, path, form, headers, _ in chosen:
             print(f"\n==== SQL of one request: {LABELS[name]}")
-            for statement in statements(app, lambda: browser.request(method, path, form, headers)):
+            for statement in statements(app, lambda b=browser, m=method, p=path, f=form, h=headers: b.request(m, p, f, h)):
                 print("  " + " ".join(statement.split())[:400])
     if args.no_profile:
         return

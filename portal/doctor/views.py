@@ -26,8 +26,7 @@ from portal.inputs import posted_row
 from portal.institution.models import Institution
 from portal.rules.registration import practice_years, valid_until
 from portal.tenants import rules_for, rules_for_application
-from portal.tenants.models import Region
-from portal.tenants.models import local_today
+from portal.tenants.models import Region, local_today
 from portal.workflow.accounts import confirm_contact
 from portal.workflow.models import State
 
