@@ -5,7 +5,8 @@ page of ``bench/server.py`` and the functions that cost the most (cProfile).
     /work/main/.venv/bin/python -m bench.profile --url sqlite:////tmp/perf/p.sqlite3 --doctors 10000
     /work/main/.venv/bin/python -m bench.profile --url postgresql+psycopg://postgres@127.0.0.1:5432/bench
     # options: --repeat 200 (requests per page), --top 25 (functions listed), --page home (one page),
-    #          --no-profile (CPU figures only), --sort tottime|cumulative
+    #          --no-profile (CPU figures only), --sort tottime|cumulative,
+    #          --sql (the statements of one request per page), --explain (with --sql: their plans)
 
 The data are those of ``bench/server.py`` (same loader, loaded when missing). The app is built
 as ``bench/wsgi.py`` builds it (production settings, JSON request log lines, one trusted proxy),
@@ -147,16 +148,16 @@ def run(browser: Browser, method: str, path: str, form, headers: dict, expect: i
     return min(rounds)
 
 
-def statements(app, call) -> list[str]:
-    """The SQL statements ``call`` sends."""
+def statements(app, call) -> list[tuple[str, object]]:
+    """The SQL statements ``call`` sends, with their parameters."""
     from sqlalchemy import event
 
     from portal.extensions import db
 
-    seen: list[str] = []
+    seen: list[tuple[str, object]] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
+        seen.append((statement, parameters))
 
     with app.app_context():
         engine = db.engine
@@ -166,6 +167,20 @@ def statements(app, call) -> list[str]:
     finally:
         event.remove(engine, "before_cursor_execute", before)
     return seen
+
+
+def plan(app, statement: str, parameters) -> list[str]:
+    """How the database runs a SELECT: EXPLAIN ANALYZE on PostgreSQL (its times are the
+    server's), EXPLAIN QUERY PLAN on SQLite."""
+    from portal.extensions import db
+
+    with app.app_context(), db.engine.connect() as conn:
+        raw = conn.connection.driver_connection.cursor()
+        postgres = db.engine.dialect.name == "postgresql"
+        raw.execute(("EXPLAIN ANALYZE " if postgres else "EXPLAIN QUERY PLAN ") + statement, parameters)
+        rows = raw.fetchall()
+        conn.rollback()
+    return [row[0] if postgres else row[-1] for row in rows]
 
 
 def main() -> None:
@@ -179,6 +194,8 @@ def main() -> None:
     parser.add_argument("--sort", default="tottime", choices=("tottime", "cumulative"))
     parser.add_argument("--no-profile", action="store_true", help="CPU figures only")
     parser.add_argument("--sql", action="store_true", help="also print the SQL statements of one request per page")
+    parser.add_argument("--explain", action="store_true", help="with --sql: each SELECT's plan (EXPLAIN ANALYZE on "
+                                                                "PostgreSQL, EXPLAIN QUERY PLAN on SQLite)")
     args = parser.parse_args()
 
     url = args.url or f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-profile-')) / 'bench.sqlite3'}"
@@ -205,8 +222,12 @@ def main() -> None:
     if args.sql:
         for name, browser, method, path, form, headers, _ in chosen:
             print(f"\n==== SQL of one request: {LABELS[name]}")
-            for statement in statements(app, lambda b=browser, m=method, p=path, f=form, h=headers: b.request(m, p, f, h)):
+            sent = statements(app, lambda b=browser, m=method, p=path, f=form, h=headers: b.request(m, p, f, h))
+            for statement, parameters in sent:
                 print("  " + " ".join(statement.split())[:400])
+                if args.explain and statement.lstrip().upper().startswith("SELECT"):
+                    for line in plan(app, statement, parameters):
+                        print("      " + line)
     if args.no_profile:
         return
     for name, browser, method, path, form, headers, _ in chosen:
