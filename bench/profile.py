@@ -4,16 +4,20 @@ page of ``bench/server.py`` and the functions that cost the most (cProfile).
     /work/main/.venv/bin/python -m bench.profile                       # a temporary SQLite file, 5,000 doctors
     /work/main/.venv/bin/python -m bench.profile --url sqlite:////tmp/perf/p.sqlite3 --doctors 10000
     /work/main/.venv/bin/python -m bench.profile --url postgresql+psycopg://postgres@127.0.0.1:5432/bench
-    # options: --repeat 200 (requests per page), --top 25 (functions listed), --page home (one page),
+    # options: --repeat 210 (requests per page), --top 25 (functions listed), --page home (one page),
     #          --no-profile (CPU figures only), --sort tottime|cumulative,
     #          --sql (the statements of one request per page), --explain (with --sql: their plans)
 
 The data are those of ``bench/server.py`` (same loader, loaded when missing). The app is built
 as ``bench/wsgi.py`` builds it (production settings, JSON request log lines, one trusted proxy),
+then put in the state of a gunicorn worker (config/gunicorn.py's ``pre_fork`` hook, if any);
 requests go through Flask's test client as if through the proxy (https, X-Forwarded-For), and
-each page is requested ``--repeat`` times after a warm-up. The figure is the process's CPU time
-per request (``time.process_time``), which a busy shared machine disturbs far less than wall
-time; on SQLite it includes the database's work (in-process), on PostgreSQL it does not. It
+each page is requested ``--repeat`` times after a warm-up, in five rounds. The figure is the
+process's CPU time per request (``time.process_time``) in the quickest round, which a busy
+shared machine disturbs far less than wall time; on SQLite it includes the database's work
+(in-process), on PostgreSQL it does not. The bare page (``bench/bare.py``, the size of the
+doctor home) is measured the same way, and "vs bare" is its CPU over the page's. To compare
+two versions of the code, run this file from each checkout against the same database. It
 asserts nothing.
 """
 

@@ -146,7 +146,6 @@ def init_app(app: Flask) -> None:
         digest = versions.get(filename)
         return url_for("static", filename=hashed_name(filename, digest) if digest else filename)
 
-
     @app.context_processor
     def _tenant():
         return {"tenant": g.get("tenant")}
