@@ -133,6 +133,11 @@ class Default:
         "text/javascript", "application/json",
     ]
     COMPRESS_MIN_SIZE = 256
+    #: brotli quality 4 (Flask-Compress's default, said here so a library upgrade cannot raise
+    #: it): 0.3 ms for an 80 KB queue page; quality 11 would take 100 ms for 30 % fewer bytes
+    #: (P6, bench/README.md). gzip at 6 for the browsers without brotli.
+    COMPRESS_BR_LEVEL = 4
+    COMPRESS_LEVEL = 6
     FORCE_HTTPS = False
     PUBLIC_HOST = os.environ.get("PUBLIC_HOST", "127.0.0.1")  # for the @host #code SMS line
     #: shared store for rate limits (SPEC L8, V1): set REDIS_URL when running several processes,

@@ -2,6 +2,7 @@
 
 Every value can be changed from the environment without editing this file."""
 
+import gc
 import multiprocessing
 import os
 
@@ -50,6 +51,15 @@ logconfig_dict = {
 preload_app = True
 #: gunicorn 24+ opens a control socket in $HOME; two app servers on one host would share it
 control_socket_disable = True
+
+
+def pre_fork(server, worker):
+    """The preloaded app's objects (about 160,000: modules, models, the routing map) move to
+    the collector's permanent generation before each fork (SPEC P6): a worker's collections
+    then scan only what it made itself, not the whole app again and again (the approval queue
+    spent about a third of its CPU in the collector without this), and the pages of memory the
+    workers share with the master stay shared."""
+    gc.freeze()
 
 
 def child_exit(server, worker):

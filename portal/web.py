@@ -8,14 +8,15 @@ from pathlib import Path
 
 from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal import i18n
 from portal.extensions import babel, compress, talisman
 from portal.htmx import is_partial_request, render
+from portal.i18n import LOCALES
 
 CSP = {
     "default-src": "'self'",
@@ -44,6 +45,11 @@ def retry_after(exc) -> int:
 def select_locale() -> str:
     lang = request.cookies.get("lang")
     return lang if lang in ("zh_CN", "en") else "zh_CN"
+
+
+def _babel_locale():
+    """Flask-Babel's locale selector: the language parsed once per process (portal/i18n.py)."""
+    return LOCALES[select_locale()]
 
 
 def _asset_versions(static: Path) -> dict[str, str]:
@@ -96,7 +102,8 @@ def _compress(response):
 
 def init_app(app: Flask) -> None:
     app.after_request(_compress)  # first registered, so it runs after every other hook
-    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    babel.init_app(app, locale_selector=_babel_locale, default_translation_directories="translations")
+    i18n.init_app(app)
     talisman.init_app(
         app,
         content_security_policy=CSP,
@@ -139,9 +146,6 @@ def init_app(app: Flask) -> None:
         digest = versions.get(filename)
         return url_for("static", filename=hashed_name(filename, digest) if digest else filename)
 
-    app.jinja_env.filters["format_date"] = format_date
-    app.jinja_env.filters["format_datetime"] = format_datetime
-
     @app.context_processor
     def _tenant():
         return {"tenant": g.get("tenant")}
@@ -154,7 +158,8 @@ def init_app(app: Flask) -> None:
     def _private_pages(response):
         # pages of a logged-in user, and answers to a form post (which may echo an ID
         # number typed in), are never kept in a cache or the browser history (SEC5)
-        if response.mimetype == "text/html" and (current_user.is_authenticated or request.method == "POST"):
+        # (the method first: after a post's commit, asking the user would load it again)
+        if response.mimetype == "text/html" and (request.method == "POST" or current_user.is_authenticated):
             response.headers["Cache-Control"] = "no-store"
         if response.mimetype == "text/html":  # a page and its htmx partial share a URL (P1)
             response.vary.add("HX-Request")

@@ -110,33 +110,35 @@ def open_identity_case(doctor: User) -> IdentityCase | None:
 OPEN = (State.DRAFT, State.SUBMITTED, State.REJECTED, State.RETURNED, State.CONFIRMED)
 
 
-def open_application(doctor: User) -> Application | None:
+def applications_of(doctor: User) -> list[Application]:
+    """Every application of the doctor, newest first: a handful, read in one statement. The
+    functions below pick from it (``among``, when the caller has read it already: the home
+    page asks them all, P6)."""
+    return list(db.session.execute(
+        db.select(Application).where(Application.doctor_id == doctor.id).order_by(Application.id.desc())
+    ).scalars())
+
+
+def _newest(doctor: User, among: list[Application] | None, test) -> Application | None:
+    return next((a for a in (applications_of(doctor) if among is None else among) if test(a)), None)
+
+
+def open_application(doctor: User, among: list[Application] | None = None) -> Application | None:
     """The application in progress, if any: one is open at a time (D7)."""
-    return db.session.execute(
-        db.select(Application).where(Application.doctor_id == doctor.id, Application.state.in_(OPEN))
-        .order_by(Application.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    return _newest(doctor, among, lambda a: a.state in OPEN)
 
 
-def current_registration(doctor: User) -> Application | None:
+def current_registration(doctor: User, among: list[Application] | None = None) -> Application | None:
     """The registration in force: the latest approved first registration or change (D18)."""
-    return db.session.execute(
-        db.select(Application).where(Application.doctor_id == doctor.id, Application.state == State.APPROVED,
-                                     Application.kind != Kind.CANCEL)
-        .order_by(Application.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    return _newest(doctor, among, lambda a: a.state is State.APPROVED and a.kind is not Kind.CANCEL)
 
 
-def lapsed_or_cancelled(doctor: User, today) -> tuple[Application, date] | None:
+def lapsed_or_cancelled(doctor: User, today, among: list[Application] | None = None) -> tuple[Application, date] | None:
     """R3/L5: the last registration when it has lapsed or was cancelled, with the day practice
     under it stopped; None while a registration is in force. A registration lapses after its
     valid-until day, fixed at approval by the rules it was submitted under (A6)."""
-    last = db.session.execute(
-        db.select(Application).where(Application.doctor_id == doctor.id, Application.kind != Kind.CANCEL,
-                                     Application.state.in_((State.APPROVED, State.CANCELLED)),
-                                     Application.registered_on.is_not(None))
-        .order_by(Application.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    last = _newest(doctor, among, lambda a: a.kind is not Kind.CANCEL and a.registered_on is not None
+                   and a.state in (State.APPROVED, State.CANCELLED))
     if last is None:
         return None
     if last.state is State.CANCELLED:
@@ -144,13 +146,9 @@ def lapsed_or_cancelled(doctor: User, today) -> tuple[Application, date] | None:
     return (last, last.valid_until) if last.valid_until < today else None
 
 
-def last_decided(doctor: User) -> Application | None:
+def last_decided(doctor: User, among: list[Application] | None = None) -> Application | None:
     """The latest application decided, e.g. an approved cancellation, for the status line."""
-    return db.session.execute(
-        db.select(Application).where(Application.doctor_id == doctor.id,
-                                     Application.state.not_in((*OPEN, State.EXPIRED)))
-        .order_by(Application.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    return _newest(doctor, among, lambda a: a.state not in (*OPEN, State.EXPIRED))
 
 
 def start_change(doctor: User, registration: Application, kind: Kind) -> Application:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from portal import workflow
 from portal.accounts import role_required, start_session
@@ -25,7 +26,7 @@ from portal.inputs import posted_row
 from portal.institution.models import Institution
 from portal.rules.registration import practice_years
 from portal.tenants import rules_for, rules_for_application
-from portal.tenants.models import local_today
+from portal.tenants.models import Region, local_today
 from portal.workflow.accounts import confirm_contact
 from portal.workflow.models import State
 
@@ -58,17 +59,23 @@ def _application_context(app):
         ctx["practice_years"] = practice_years(app.registered_on, local_today())
         ctx["valid_until"] = app.valid_until
     if app.state in (State.CONFIRMED, State.APPROVED):
+        # the institution, its county and city in one query, not three (P6); held here while
+        # the materials are worked out (the session keeps only weak references)
+        institution = db.session.get(Institution, app.institution_id, options=[
+            joinedload(Institution.county).joinedload(Region.parent)]) if app.institution_id is not None else None
         rules = rules_for_application(app)  # A6: the paper materials of the version it was submitted under
         ctx.update(materials=workflow.required_materials(app, rules), material_labels=rules["materials"]["labels"])
+        del institution
     return ctx
 
 
 @bp.get("/me")
 @doctor_only
 def home():
-    open_app = services.open_application(current_user)
-    registration = services.current_registration(current_user)
-    app = open_app or registration or services.last_decided(current_user)
+    history = services.applications_of(current_user)  # one statement for the four questions below
+    open_app = services.open_application(current_user, history)
+    registration = services.current_registration(current_user, history)
+    app = open_app or registration or services.last_decided(current_user, history)
     # D5: a registration made before the portal, shown until one is approved here
     record = None
     if registration is None:
@@ -81,7 +88,7 @@ def home():
                   # same whatever the ID number typed
                   case=(services.open_identity_case(current_user)
                         if current_user.contact_verified and not current_user.identity_verified else None),
-                  ended=services.lapsed_or_cancelled(current_user, local_today()),
+                  ended=services.lapsed_or_cancelled(current_user, local_today(), history),
                   **_application_context(app))
 
 

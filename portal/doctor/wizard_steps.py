@@ -3,6 +3,8 @@ is valid, and what still keeps a draft from being submitted. The views are in wi
 
 from __future__ import annotations
 
+import functools
+
 from flask import g, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -60,11 +62,25 @@ class Context:
         self.doctor = current_user
         self.rules = rules_for(g.tenant)
         self.today = local_today()
-        self.qualifications = services.qualifications_of(self.doctor)
-        self.qualification = services.registered_qualification(app, self.doctor)
+        self._given = app  # the draft as the request found it (None: none yet)
+
+    # read when first needed (an autosave of the address needs none of them, P6), from the
+    # draft as the request found it; a step may set them (the certificate chosen, the
+    # institution moved to)
+
+    @functools.cached_property
+    def qualifications(self) -> list:
+        return services.qualifications_of(self.doctor)
+
+    @functools.cached_property
+    def qualification(self):
+        return services.registered_qualification(self._given, self.doctor)
+
+    @functools.cached_property
+    def institution(self) -> Institution:
         # a change of registration may move to another institution (L2); otherwise the main one
-        self.institution = app.institution if app is not None and app.institution is not None \
-            else self.doctor.institution
+        app = self._given
+        return app.institution if app is not None and app.institution is not None else self.doctor.institution
 
     def held(self) -> list[Held]:
         return [Held(str(q.id), q.level.value, q.rural_general) for q in self.qualifications]

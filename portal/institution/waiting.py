@@ -3,7 +3,8 @@
 
 The three live in three tables. Each is read on its own index with
 ``(time, id) < cursor ... LIMIT n + 1`` (applications by ``submitted_at``, requests and
-filings by ``created_at``), and the three short lists are merged here. The order is
+filings by ``created_at``), columns of the order only, and the three short lists are merged
+here; then only the rows the page shows are read in full, by primary key. The order is
 ``(time, source rank, id)`` descending, so a cursor ``(time, source, id)`` says exactly where
 the page ended whatever the table; no OFFSET, so the hundredth page costs what the first does.
 """
@@ -156,32 +157,50 @@ def _after(time_col, id_col, source: str, cursor: Cursor | None):
     return time_col <= cursor.at if mine < theirs else time_col < cursor.at
 
 
-def _statement(source: str, institution_id: int, kind: str | None, name: str, cursor: Cursor | None, limit: int):
+def _filtered(source: str, institution_id: int, kind: str | None, name: str, cursor: Cursor | None):
+    """The rows of ``source`` waiting for the institution after ``cursor`` (not yet ordered)."""
     model = MODELS[source]
     time_col = model.submitted_at if source == "a" else model.created_at
-    stmt = (
-        db.select(model)
-        .join(User, User.id == model.doctor_id)
-        .where(model.institution_id == institution_id)
-        .options(contains_eager(model.doctor))
-        .order_by(time_col.desc(), model.id.desc())
-        .limit(limit)
-    )
+    stmt = db.select(model).join(User, User.id == model.doctor_id).where(model.institution_id == institution_id)
     if source == "a":
-        stmt = stmt.where(model.state == State.SUBMITTED).options(joinedload(Application.previous))
+        stmt = stmt.where(model.state == State.SUBMITTED)
         if kind in {k.value for k in Kind}:
             stmt = stmt.where(model.kind == Kind(kind))
     elif source == "m":
-        stmt = stmt.where(model.state == ModificationState.PENDING).options(joinedload(model.application))
+        stmt = stmt.where(model.state == ModificationState.PENDING)
     else:
-        stmt = stmt.where(model.state == FilingState.PENDING).options(
-            joinedload(model.application).joinedload(Application.institution))
+        stmt = stmt.where(model.state == FilingState.PENDING)
     if name:
         stmt = stmt.where(User.real_name.like(like_prefix(name), escape="\\"))
     after = _after(time_col, model.id, source, cursor)
     if after is not None:
         stmt = stmt.where(after)
-    return stmt
+    return stmt, time_col
+
+
+def _keys(source: str, institution_id: int, kind: str | None, name: str, cursor: Cursor | None, limit: int):
+    """The order keys ``(time, rank, id)`` of the first ``limit`` rows of ``source``: columns
+    only, on the same index (P5)."""
+    model = MODELS[source]
+    stmt, time_col = _filtered(source, institution_id, kind, name, cursor)
+    rows = db.session.execute(stmt.with_only_columns(time_col, model.id)
+                              .order_by(time_col.desc(), model.id.desc()).limit(limit))
+    return [(at, RANK[source], row_id) for at, row_id in rows]
+
+
+def _rows(source: str, ids: list[int]) -> dict[int, Application | ModificationRequest | SiteFiling]:
+    """The rows of ``source`` with these ids (by primary key), with what the page shows of
+    them, by id. One decided since its key was read is shown as it is now (not pending)."""
+    model = MODELS[source]
+    stmt = (db.select(model).join(User, User.id == model.doctor_id).where(model.id.in_(ids))
+            .options(contains_eager(model.doctor)))
+    if source == "a":
+        stmt = stmt.options(joinedload(Application.previous))
+    elif source == "m":
+        stmt = stmt.options(joinedload(model.application))
+    else:
+        stmt = stmt.options(joinedload(model.application).joinedload(Application.institution))
+    return {row.id: row for row in db.session.execute(stmt).unique().scalars()}
 
 
 def sources_for(kind: str | None) -> tuple[str, ...]:
@@ -195,16 +214,23 @@ def sources_for(kind: str | None) -> tuple[str, ...]:
 def queue_page(institution_id: int, kind: str | None = None, name: str = "", cursor: Cursor | None = None,
                size: int = PAGE) -> tuple[list[Item], Cursor | None]:
     """One page of what waits for the institution, newest first, and the cursor of the next
-    page (None on the last). One statement per table, whatever the queue's length."""
+    page (None on the last). Two statements per table, whatever the queue's length: the
+    order keys of each table's first ``size + 1`` rows, merged, then by primary key only the
+    rows the page shows (P6: reading the three tables' first rows in full read up to three
+    times what the page shows)."""
     kind = kind if kind in KINDS else None
-    items = []
+    keys = []
     for source in sources_for(kind):
-        rows = db.session.execute(_statement(source, institution_id, kind, name, cursor, size + 1)).unique()
-        items += [Item(source, row) for row in rows.scalars()]
-    items.sort(key=lambda item: item.key, reverse=True)
-    more = len(items) > size
-    items = items[:size]
-    return items, (items[-1].cursor if more and items else None)
+        keys += [(*key, source) for key in _keys(source, institution_id, kind, name, cursor, size + 1)]
+    keys.sort(reverse=True)
+    more = len(keys) > size
+    keys = keys[:size]
+    # every table asked again, even with none of its rows on the page: the same statements
+    # whatever the queue holds (P5)
+    rows = {source: _rows(source, [row_id for _at, _rank, row_id, s in keys if s == source])
+            for source in sources_for(kind)}
+    items = [Item(source, rows[source][row_id]) for _at, _rank, row_id, source in keys if row_id in rows[source]]
+    return items, (Cursor(keys[-1][0], keys[-1][3], keys[-1][2]) if more and keys else None)
 
 
 def find(source: str, row_id: int, institution_id: int) -> Item | None:

@@ -8,6 +8,7 @@ Pure functions over a ``WorkCalendar``; the day of acceptance is day 0.
 
 from __future__ import annotations
 
+import bisect
 import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -41,6 +42,27 @@ class WorkCalendar:
 
     def knows(self, year: int) -> bool:
         return year in self.years
+
+    @functools.cached_property
+    def _exceptions(self) -> tuple[list[date], list[int]]:
+        """The days whose status differs from the plain Monday-to-Friday week, in order, and
+        what each changes: -1 a weekday off, +1 a weekend day worked."""
+        changes = {d: 1 for d in self.extra_working_days if d.weekday() >= 5}
+        changes.update({d: -1 for d in self.days_off if d.weekday() < 5 and d not in self.extra_working_days})
+        days = sorted(changes)
+        return days, [changes[d] for d in days]
+
+    def working_days_after(self, start: date, end: date) -> int:
+        """Working days in ``start`` (excluded) … ``end`` (included), ``start`` <= ``end``: the
+        weekdays, counted by whole weeks, corrected by the holidays and make-up days between."""
+        span = (end - start).days
+        weeks, rest = divmod(span, 7)
+        count = weeks * 5
+        first = start.weekday()
+        count += sum(1 for i in range(1, rest + 1) if (first + i) % 7 < 5)
+        days, deltas = self._exceptions
+        lo, hi = bisect.bisect_right(days, start), bisect.bisect_right(days, end)
+        return count + sum(deltas[lo:hi])
 
 
 def calendar_from(data: dict) -> WorkCalendar:
@@ -94,11 +116,7 @@ def working_days_between(start: date, end: date, calendar: WorkCalendar) -> int:
     count, from ``end`` to ``start``) when ``end`` is before ``start``."""
     if end < start:
         return -working_days_between(end, start, calendar)
-    count, day = 0, start
-    while day < end:
-        day += ONE_DAY
-        count += calendar.is_working_day(day)
-    return count
+    return calendar.working_days_after(start, end)
 
 
 def latest_start(deadline: date, n: int, calendar: WorkCalendar) -> date:

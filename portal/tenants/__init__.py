@@ -4,6 +4,7 @@ per-tenant rule settings and the ``flask tenants`` commands."""
 from __future__ import annotations
 
 import copy
+import json
 
 import click
 from flask import Flask, abort, g
@@ -26,16 +27,47 @@ def _overlay(out: dict, over: dict) -> dict:
     return out
 
 
-def rules_for(tenant: Tenant, version: RuleVersion | None = None) -> dict:
-    """National defaults (config/rules.toml) with the tenant's overrides on top (R6): the
-    ones in force now, or those of a saved ``version`` (A6)."""
-    overrides = version.overrides if version is not None else tenant.rules
-    return _overlay(national_rules(), overrides or {})
+def plain_copy(value):
+    """A deep copy of plain data (dicts, lists, scalars), several times quicker than
+    ``copy.deepcopy``; anything else goes through ``copy.deepcopy``."""
+    if isinstance(value, dict):
+        return {k: plain_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_copy(v) for v in value]
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    return copy.deepcopy(value)
+
+
+#: merged rules by the overrides they were made from (as canonical JSON). The national
+#: defaults do not change while the process runs, and the overrides are the tenant's (or the
+#: version's) column as read on this request: a province administrator's save, in whichever
+#: process, gives another key at once, so nothing is ever served stale (P6)
+_MERGED: dict[str, dict] = {}
+_MERGED_MAX = 256
 
 
 def rules_with(overrides: dict) -> dict:
-    """National defaults with ``overrides`` on top (rules not saved yet, A6)."""
-    return _overlay(national_rules(), overrides or {})
+    """National defaults with ``overrides`` on top (rules not saved yet, A6); a fresh copy
+    each time, so no caller can change them for others."""
+    overrides = overrides or {}
+    try:
+        key = json.dumps(overrides, sort_keys=True)
+    except (TypeError, ValueError):  # not JSON data: merged every time
+        return _overlay(national_rules(), overrides)
+    merged = _MERGED.get(key)
+    if merged is None:
+        merged = _overlay(national_rules(), overrides)
+        if len(_MERGED) >= _MERGED_MAX:
+            _MERGED.clear()
+        _MERGED[key] = merged
+    return plain_copy(merged)
+
+
+def rules_for(tenant: Tenant, version: RuleVersion | None = None) -> dict:
+    """National defaults (config/rules.toml) with the tenant's overrides on top (R6): the
+    ones in force now, or those of a saved ``version`` (A6)."""
+    return rules_with(version.overrides if version is not None else tenant.rules)
 
 
 def current_version(tenant: Tenant) -> RuleVersion:

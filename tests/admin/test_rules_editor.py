@@ -211,3 +211,23 @@ def test_a_rule_change_applies_only_to_applications_submitted_after_it(demo):
                         {"materials": ALL_MATERIALS}).status_code == 422
     redirected_to(officer.post(f"/hubei/admin/applications/{later.app_id}/approve",
                                {"materials": ALL_MATERIALS + ["health_certificate"]}))
+
+
+def test_rules_read_on_each_request_follow_a_save_made_by_another_process(demo):
+    """P6: the merged rules are remembered per process, by the overrides they were made
+    from. A save in another app server (here: written to the database behind this process's
+    back, as another gunicorn worker would) shows at once, and each province keeps its own."""
+    hubei, guangdong = login(demo, "hb-admin"), login(demo, "gd-admin")
+    assert form_of(hubei)["codes.activation_hours"] == ["72"]
+    assert rules_form(guangdong, "guangdong")["codes.activation_hours"] == ["72"]
+    with demo.app_context(), db.engine.begin() as conn:  # not through this process's session or cache
+        conn.execute(Tenant.__table__.update().where(Tenant.__table__.c.slug == "hubei")
+                     .values(rules={"codes": {"activation_hours": 48}}))
+    assert form_of(hubei)["codes.activation_hours"] == ["48"]
+    assert rules_form(guangdong, "guangdong")["codes.activation_hours"] == ["72"]
+    redirected_to(save_rules(guangdong, "guangdong", codes__activation_hours="96"))
+    assert rules_form(guangdong, "guangdong")["codes.activation_hours"] == ["96"]
+    assert form_of(hubei)["codes.activation_hours"] == ["48"]
+    with demo.app_context(), db.engine.begin() as conn:
+        conn.execute(Tenant.__table__.update().where(Tenant.__table__.c.slug == "hubei").values(rules={}))
+    assert form_of(hubei)["codes.activation_hours"] == ["72"]

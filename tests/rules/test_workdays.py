@@ -123,3 +123,29 @@ def test_calendar_data_is_checked():
     with pytest.raises(ValueError):
         calendar_from({"2025": {"off": [["2025-10-01", "2025-10-08"]], "work": ["2025-10-02"]}})
     assert WorkCalendar().is_working_day(date(2025, 10, 1))  # an empty calendar: Monday to Friday
+
+
+def _counted_day_by_day(start: date, end: date, calendar: WorkCalendar) -> int:
+    sign, (start, end) = (1, (start, end)) if start <= end else (-1, (end, start))
+    return sign * sum(calendar.is_working_day(start + timedelta(days=i)) for i in range(1, (end - start).days + 1))
+
+
+@pytest.mark.parametrize("calendar", [
+    CAL,
+    WorkCalendar(),
+    # a day both off and worked (calendar_from refuses it; a calendar made by hand may have it)
+    WorkCalendar(frozenset({date(2025, 3, 3), date(2025, 3, 8)}), frozenset({date(2025, 3, 8), date(2025, 3, 9)})),
+])
+def test_working_days_between_counts_as_the_calendar_says_day_by_day(calendar):
+    """P6: the count is taken by whole weeks plus the calendar's exceptions, not day by day:
+    it must agree with asking the calendar about each day, across holidays, make-up days,
+    year ends and spans of several years, in both directions."""
+    import random
+
+    rng = random.Random(20250101)
+    starts = [date(2023, 12, 25) + timedelta(days=i) for i in range(0, 1200, 11)]
+    for start in starts:
+        for span in (0, 1, 2, 6, 7, 8, 13, 20, 29, rng.randrange(30, 800)):
+            end = start + timedelta(days=span)
+            assert working_days_between(start, end, calendar) == _counted_day_by_day(start, end, calendar)
+            assert working_days_between(end, start, calendar) == _counted_day_by_day(end, start, calendar)
