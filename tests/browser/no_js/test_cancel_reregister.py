@@ -126,13 +126,15 @@ def test_cancellation_then_re_registration_without_javascript(new_context, live_
 
 
 def test_re_registration_after_a_lapse_without_javascript(new_context, live_server, desk):
-    """R3/L5: registered five years ago, lapsed two years later: the training certificate is asked."""
+    """R3/L5: registered in 2021, lapsed two years later: the training certificate is asked."""
     from portal.extensions import db
     from portal.workflow.models import Application
 
     app_id = registered(live_server, desk, LAPSED, "H2025420078005")
     with in_tenant(live_server.app, "hubei"):
-        db.session.get(Application, app_id).registered_on = date(2021, 1, 4)
+        registration = db.session.get(Application, app_id)
+        registration.registered_on = date(2021, 1, 4)
+        registration.valid_until = date(2023, 1, 4)  # fixed at approval by its rules version (A6)
         db.session.commit()
     doctor = doctor_logs_in(new_context, LAPSED)
     certificate_no = certificate_number(doctor)
