@@ -180,3 +180,42 @@ def test_spine_and_maintenance_without_javascript(new_context, live_server, auto
     staff.page("/hubei/institution/approvals")
     html = staff.page("/hubei/institution/approvals").get_data(as_text=True)
     assert "湖北省武汉市江汉区新址路 8 号" in html  # waiting for the institution
+
+
+PAPER = doctor_form("刘建国", "420525198005063211", "13600136108", "nojs_liujianguo")
+
+
+def test_registration_from_before_the_portal_without_javascript(new_context, live_server, automatic_activation):
+    """D5/F17: a doctor registered on paper (刘建国, the demo's practice record) signs up,
+    verifies the phone and activates with JavaScript off; the registration then shows as in
+    force here, with its certificate number and scope, and the services of a registered doctor."""
+    context = new_context(javascript=False, phone=True)
+    doctor = context.new_page()
+    doctor.goto("/hubei/signup")
+    doctor.get_by_label("Real name (as on your ID card)").fill(PAPER["real_name"])
+    doctor.get_by_label("Resident ID number").fill(PAPER["id_number"])
+    doctor.get_by_label("Mobile number").fill(PAPER["phone"])
+    doctor.get_by_label("Email", exact=True).fill(PAPER["email"])
+    doctor.get_by_label("User name (for logging in)").fill(PAPER["username"])
+    doctor.get_by_label("Password", exact=True).fill(PAPER["password"])
+    doctor.get_by_label("Password again").fill(PAPER["password"])
+    doctor.get_by_role("button", name="Create my account").click()
+    doctor.wait_for_url("**/hubei/me")
+    expect(doctor.get_by_text("110420525000123")).to_be_visible()  # the record found, before activation
+
+    doctor.get_by_role("link", name="Verify now").click()
+    doctor.get_by_role("button", name="Send me a code").click()
+    doctor.get_by_label("Verification code").fill(read_outbox(context.new_page(), PAPER["phone"], SMS_CODE))
+    doctor.get_by_role("button", name="Verify", exact=True).click()
+    doctor.wait_for_url("**/hubei/me/activate")
+    doctor.get_by_label("Name of your main practice institution").fill("演示第一")
+    doctor.get_by_role("button", name="Search").click()
+    doctor.get_by_role("button", name=f"Choose {INSTITUTION}").click()
+    doctor.wait_for_url("**/hubei/me")
+
+    expect(doctor.get_by_text("Registered", exact=True)).to_be_visible()
+    expect(doctor.get_by_text("110420525000123").first).to_be_visible()
+    expect(doctor.get_by_text("内科专业").first).to_be_visible()
+    expect(doctor.get_by_role("link", name="Information maintenance")).to_be_visible()
+    expect(doctor.get_by_role("link", name="Start my application")).to_have_count(0)
+    ids_unique(doctor)
