@@ -127,7 +127,8 @@ def test_whole_journey(demo, browser_mode):
         cert = application.certificate_no
         assert application.registered_on is not None
         assert re.fullmatch(r"11420525\d{7}", cert)
-        actions = [a.action for a in db.session.execute(db.select(AuditLog).filter_by(entity="application")).scalars()]
+        actions = [a.action for a in db.session.execute(
+            db.select(AuditLog).filter_by(entity="application").order_by(AuditLog.id)).scalars()]
         assert actions == ["submit", "confirm", "approve"]
         bodies = [m.body for m in db.session.execute(db.select(OutboxMessage).filter_by(recipient=DOCTOR["phone"])).scalars()]
         assert any(cert in b for b in bodies)  # each decision reached the doctor
