@@ -217,6 +217,20 @@ def load_scale(slug: str, doctors: int, *, institutions: int | None = None, at: 
     return counts
 
 
+def _apportioned(mix: dict[str, int], doctors: int, rng) -> list[str]:
+    """The scenarios of ``doctors`` doctors in the proportions of ``mix`` (largest remainders),
+    in random order: every state with a weight gets its share whatever the seed, so a small
+    load (a test's) has each of them once there are enough doctors."""
+    total = sum(mix.values())
+    quotas = {name: doctors * weight / total for name, weight in mix.items()}
+    counts = {name: int(quota) for name, quota in quotas.items()}
+    for name in sorted(mix, key=lambda n: quotas[n] - counts[n], reverse=True)[:doctors - sum(counts.values())]:
+        counts[name] += 1
+    scenarios = [name for name in mix for _ in range(counts[name])]
+    rng.shuffle(scenarios)
+    return scenarios
+
+
 def _fill(tenant: Tenant, doctors: int, institutions: int | None, at: int | None, mix: dict[str, int] | None,
           seed: int) -> dict:
     slug, tid, now, today = tenant.slug, tenant.id, utcnow(), local_today()
@@ -258,7 +272,7 @@ def _fill(tenant: Tenant, doctors: int, institutions: int | None, at: int | None
     user_id, qual_id = _next_id(User), _next_id(Qualification)
     users, quals = [], []
     mix = mix or MIX
-    for n, scenario in enumerate(rng.choices(list(mix), weights=list(mix.values()), k=doctors)):
+    for n, scenario in enumerate(_apportioned(mix, doctors, rng)):
         inst, county_id = rng.choice(mains)
         area = county_code.get(county_id, "420000")
         category = rng.choices([c for c, _ in CATEGORIES], [w for _, w in CATEGORIES])[0]
