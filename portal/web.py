@@ -14,9 +14,11 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal import i18n
-from portal.extensions import babel, compress, talisman
+from portal.extensions import babel, compress, db, talisman
 from portal.htmx import is_partial_request, render
 from portal.i18n import LOCALES
+from portal.workflow.conflicts import describe
+from portal.workflow.locks import Decided, WrongState
 
 CSP = {
     "default-src": "'self'",
@@ -193,8 +195,21 @@ def init_app(app: Flask) -> None:
             response.headers["Retry-After"] = str(retry_after(exc))
         return response
 
-    def _error_page(status: int, message: str):
-        response = render("error.html", "content", status=status, message=message, tenant=g.get("tenant"))
+    @app.errorhandler(WrongState)
+    def _conflict(exc: WrongState):
+        """A9: the item changed meanwhile. The loser of a race is told what happened, by which
+        office and when, and the state it is in now; nothing of its own request was written."""
+        db.session.rollback()
+        message, state = "", ""
+        if isinstance(exc, Decided):
+            conflict = describe(exc, current_user if current_user.is_authenticated else None)
+            message, state = conflict.message, conflict.state
+        return _error_page(409, message or _("This item has changed meanwhile. Please reload the page."),
+                           detail=_("Current status: %(state)s", state=state) if state else "")
+
+    def _error_page(status: int, message: str, detail: str = ""):
+        response = render("error.html", "content", status=status, message=message, detail=detail,
+                          tenant=g.get("tenant"))
         if is_partial_request():  # htmx: the message takes the page's main area, not the form's place
             response.headers["HX-Retarget"] = "#main"
             response.headers["HX-Reswap"] = "innerHTML"

@@ -16,7 +16,6 @@ from portal.admin.views import PAGE, bp
 from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.tenants.models import utcnow
-from portal.workflow import WrongState
 from portal.workflow.accounts import unlock_codes
 
 
@@ -38,10 +37,7 @@ def unlock_account(doctor_id: int):
         abort(404)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    try:
-        unlock_codes(doctor, current_user, g.tenant)
-    except WrongState:
-        abort(409)
+    unlock_codes(doctor, current_user, g.tenant)
     flash(_("Code entry is unlocked for %(name)s, who was told by text message.", name=doctor.real_name))
     return redirect_to(url_for("admin.locked_accounts"))
 

@@ -133,10 +133,7 @@ def approve(app_id: int):
     if app.state is State.CONFIRMED and len(ticked) < len(materials):
         return _page(app, 422, checked=set(ticked),
                      error=_("Tick every paper material you received before approving."))
-    try:
-        workflow.approve(app, current_user, ticked, g.tenant, local_today())
-    except workflow.WrongState:
-        abort(409)
+    workflow.approve(app, current_user, ticked, g.tenant, local_today())
     if app.kind is Kind.FIRST:
         flash(_("Approved. Certificate number %(no)s was issued.", no=app.certificate_no))
     elif app.kind is Kind.CHANGE:
@@ -154,10 +151,7 @@ def return_application(app_id: int):
         if "csrf_token" in form.errors:
             abort(400)
         return _page(app, 422, return_form=form)
-    try:
-        commission.return_for_correction(app, current_user, form.reason.data)
-    except workflow.WrongState:
-        abort(409)
+    commission.return_for_correction(app, current_user, form.reason.data)
     flash(_("Returned to the doctor for correction; the doctor was told the reason."))
     return redirect_to(url_for("admin.application", app_id=app.id))
 
@@ -170,9 +164,6 @@ def refuse(app_id: int):
         if "csrf_token" in form.errors:
             abort(400)
         return _page(app, 422, refuse_form=form)
-    try:
-        commission.refuse(app, current_user, form.ground.data, form.explanation.data or "")
-    except workflow.WrongState:
-        abort(409)
+    commission.refuse(app, current_user, form.ground.data, form.explanation.data or "")
     flash(_("Refused. The written notice went to the doctor and the institution."))
     return redirect_to(url_for("admin.application", app_id=app.id))

@@ -11,7 +11,6 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 
-from portal import workflow
 from portal.admin import coverage
 from portal.admin.views import PAGE, bp
 from portal.extensions import db
@@ -51,9 +50,6 @@ def record_filing(app_id: int):
         abort(403)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    try:
-        commission.file_with_city(app, current_user)
-    except workflow.WrongState:
-        abort(409)
+    commission.file_with_city(app, current_user)
     flash(_("The county's approval for %(doctor)s is filed with the city.", doctor=app.doctor.real_name))
     return redirect_to(url_for("admin.filings"))

@@ -12,7 +12,6 @@ from sqlalchemy.orm import joinedload
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from portal import workflow
 from portal.accounts import require_role
 from portal.accounts.models import Role
 from portal.admin import coverage
@@ -92,10 +91,7 @@ def link_identity_case(case_id: int):
     if record is None:
         form.certificate_no.errors.append(_("No qualification record of this province has this number."))
         return _case_page(case, 422, link_form=form)
-    try:
-        identity_workflow.link_record(case, current_user, record)
-    except workflow.WrongState:
-        abort(409)
+    identity_workflow.link_record(case, current_user, record)
     flash(_("The account is linked to %(no)s and the doctor was notified.", no=record.certificate_no))
     return redirect_to(url_for("admin.identity_cases"))
 
@@ -108,10 +104,7 @@ def close_identity_case(case_id: int):
         if "csrf_token" in form.errors:
             abort(400)
         return _case_page(case, 422, close_form=form)
-    try:
-        identity_workflow.close_case(case, current_user, form.reason.data)
-    except workflow.WrongState:
-        abort(409)
+    identity_workflow.close_case(case, current_user, form.reason.data)
     flash(_("The case is closed and the doctor was told the reason."))
     return redirect_to(url_for("admin.identity_cases"))
 

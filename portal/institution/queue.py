@@ -29,6 +29,7 @@ from portal.institution.waiting import (
     queue_page,
 )
 from portal.workflow import filings, modifications
+from portal.workflow.conflicts import describe
 from portal.workflow.models import FilingState, ModificationState
 
 TEMPLATE = "institution/queue.html"
@@ -100,9 +101,10 @@ def decide(item: Item, action: str, reason: str = "") -> tuple[bool, str]:
              else modifications.reject_modification(row, staff, reason))
         else:
             filings.confirm_filing(row, staff) if approve else filings.reject_filing(row, staff, reason)
-    except workflow.WrongState:
-        db.session.rollback()
-        return False, _refused(item, action)
+    except workflow.WrongState as err:
+        db.session.rollback()  # A9: said by whom and when, then what it means here
+        said = describe(err, staff).message if isinstance(err, workflow.Decided) else ""
+        return False, " ".join(filter(None, (said, _refused(item, action))))
     if not approve:
         return True, _("Rejected. The doctor was notified with your reason.")
     if item.source == "m":
@@ -122,6 +124,8 @@ def _row(item: Item, message: str, status: int = 200, form=None):
         return render(TEMPLATE, "item", status=status, it=item, form=form or RejectForm(formdata=None),
                       results={item.token: message}, labels=modifications.LABELS, kinds=KINDS, refused="")
     flash(message)
+    if status != 200:  # a race lost (A9): the queue as it is now, with the 409
+        return _page(status)
     return redirect_to(url_for("institution.approvals"))
 
 

@@ -19,11 +19,10 @@ from portal.rules.registration import certificate_number, valid_until
 from portal.rules.workdays import add_working_days, beijing_date, official_calendar
 from portal.tenants import current_version, rules_for, rules_for_application
 from portal.tenants.models import Tenant, utcnow
+from portal.workflow.locks import Decided, WrongState, lock, lock_unless
 from portal.workflow.models import Application, AuditLog, Kind, State
 
-
-class WrongState(Exception):
-    """The item is not in a state that allows this action (e.g. withdrawn meanwhile)."""
+__all__ = ["Decided", "WrongState", "lock", "lock_unless"]
 
 
 def audit(entity: str, entity_id: int, action: str, actor: User | None, before: dict, after: dict, note: str = "") -> None:
@@ -44,8 +43,7 @@ def _snapshot(obj, fields: tuple[str, ...]) -> dict:
 def name_institution(doctor: User, institution, tenant: Tenant) -> bool:
     """D4: the doctor names the main practice institution. Returns True when the
     institution's automatic activation activated the account at once."""
-    if doctor.activated_at is not None:
-        raise WrongState("already activated")
+    lock_unless(doctor, _activated, "already activated")
     before = _snapshot(doctor, ("institution_id",))
     doctor.institution_id = institution.id
     doctor.institution_named_at = utcnow()
@@ -61,21 +59,30 @@ def name_institution(doctor: User, institution, tenant: Tenant) -> bool:
     return auto
 
 
+def _activated(doctor: User) -> bool:
+    return doctor.activated_at is not None
+
+
 def activate(doctor: User, by: User | None, how: str) -> None:
-    if doctor.activated_at is not None:
-        raise WrongState("already activated")
+    """D4: by the institution's code (the code was checked by the caller) or automatically;
+    of two activations at once, the second is refused (``Decided``)."""
+    lock_unless(doctor, _activated, "already activated")
     _activate(doctor, by, how)
     db.session.commit()
 
 
 def set_auto_activation(institution, enabled: bool, staff: User, waiting: list[User]) -> None:
-    """I3: the switch means "no code needed", so doctors already waiting are activated too."""
+    """I3: the switch means "no code needed", so doctors already waiting are activated too
+    (each one unless a code activated it meanwhile)."""
+    lock(institution)
     before = {"auto_activation": institution.auto_activation}
     institution.auto_activation = enabled
     audit("institution", institution.id, "auto_activation", staff, before, {"auto_activation": enabled})
     if enabled:
         for doctor in waiting:
-            _activate(doctor, staff, "auto")
+            lock(doctor)
+            if not _activated(doctor):
+                _activate(doctor, staff, "auto")
     db.session.commit()
 
 
@@ -131,12 +138,14 @@ ALLOWED = {
     "approve": (State.CONFIRMED,),
     "return": (State.CONFIRMED,),  # A4: the commission returns it for correction
     "refuse": (State.CONFIRMED,),  # A4/L3: the commission refuses it
+    "expire": (State.DRAFT,),  # D20: a draft left untouched
 }
 
 
 def _check(app: Application, action: str) -> dict:
-    if app.state not in ALLOWED[action]:
-        raise WrongState(f"{action} not allowed in state {app.state}")
+    """Take the application's row, refuse unless ``action`` may start from its state (read
+    again under the lock), and return its snapshot for the audit row."""
+    lock(app, *ALLOWED[action])
     return _snapshot(app, FIELDS)
 
 
@@ -146,12 +155,17 @@ def expire_drafts(started_before) -> int:
     drafts = db.session.execute(
         db.select(Application).where(Application.state == State.DRAFT, Application.created_at <= started_before)
     ).scalars().all()
+    expired = 0
     for app in drafts:
-        before = _snapshot(app, FIELDS)
+        try:
+            before = _check(app, "expire")
+        except WrongState:  # submitted meanwhile
+            continue
+        expired += 1
         app.state = State.EXPIRED
         audit("application", app.id, "expire", None, before, _snapshot(app, FIELDS), "draft lifetime passed")
     db.session.commit()
-    return len(drafts)
+    return expired
 
 
 def submit(app: Application, doctor: User) -> None:
@@ -168,7 +182,6 @@ def submit(app: Application, doctor: User) -> None:
 
 
 def confirm(app: Application, staff: User) -> None:
-    db.session.refresh(app, with_for_update=True)  # of two decisions at once, the second sees the first (I4)
     before = _check(app, "confirm")
     app.state = State.CONFIRMED
     app.confirmed_at = utcnow()
@@ -181,7 +194,6 @@ def confirm(app: Application, staff: User) -> None:
 
 
 def reject(app: Application, staff: User, reason: str) -> None:
-    db.session.refresh(app, with_for_update=True)
     before = _check(app, "reject")
     reason = reason.strip()
     if not reason:
@@ -240,8 +252,9 @@ def approve(app: Application, officer: User, materials: list[str], tenant: Tenan
     else:  # D7: a change keeps the certificate and the date practice years count from (R5)
         previous = app.previous
         allowed = (State.APPROVED, State.CANCELLED) if app.kind is Kind.REREGISTER else (State.APPROVED,)
-        if previous is None or previous.state not in allowed:
-            raise WrongState("the registration was changed or cancelled meanwhile")
+        if previous is None:
+            raise WrongState("no registration to change")
+        lock(previous, *allowed)  # changed or cancelled meanwhile: Decided
         app.certificate_no = previous.certificate_no
         # a change keeps the date practice years count from; a re-registration starts anew (R3)
         app.registered_on = {Kind.CHANGE: previous.registered_on, Kind.REREGISTER: today}.get(app.kind)

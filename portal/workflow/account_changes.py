@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.notify.services import queue
 from portal.tenants import rules_for
 from portal.tenants.models import Tenant, utcnow
-from portal.workflow import audit
+from portal.workflow import audit, lock
 
 #: channel -> (purpose of the code, the user's field, its "verified at" field, the masking)
 CONTACTS = {
@@ -27,6 +27,7 @@ CONTACTS = {
 def change_password(user: User, password: str, tenant: Tenant) -> None:
     """Set a new password and end every other session: the session version moves on (the caller
     starts a fresh session for the device that asked). The owner is told on phone and email."""
+    lock(user)
     before = {"session_version": user.session_version}
     user.password_hash = hash_password(password)
     user.session_version += 1

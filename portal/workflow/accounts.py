@@ -14,7 +14,7 @@ from portal.admin.models import CaseStatus, IdentityCase
 from portal.extensions import db
 from portal.notify.services import notify_user, queue
 from portal.tenants.models import Tenant, utcnow
-from portal.workflow import WrongState, _snapshot, audit
+from portal.workflow import _snapshot, audit, lock, lock_unless
 from portal.workflow.models import AuditLog
 
 
@@ -50,6 +50,7 @@ def confirm_contact(doctor: User, channel: str, tenant: Tenant) -> Confirmed:
     number already belongs to a confirmed account. Then this account is closed (and its
     identity case with it), and the owner of the other one is told, by their own phone and
     email, that someone tried to sign up with their ID number."""
+    lock(doctor)  # the phone's and the email's codes entered at once: one confirmation
     holder = _confirmed_holder(doctor)
     if holder is None:
         first = not doctor.contact_verified
@@ -85,8 +86,8 @@ def confirm_contact(doctor: User, channel: str, tenant: Tenant) -> Confirmed:
 
 def unlock_codes(doctor: User, officer: User, tenant: Tenant) -> None:
     """SEC2: an officer ends the lock that 10 wrong codes in a row put on code log-in."""
-    if doctor.role is not Role.DOCTOR or not (doctor.code_locked_until or doctor.code_failures):
-        raise WrongState("code log-in is not locked")
+    lock_unless(doctor, lambda d: d.role is not Role.DOCTOR or not (d.code_locked_until or d.code_failures),
+                "code log-in is not locked")
     before = _snapshot(doctor, ("code_failures", "code_locked_until"))
     doctor.code_failures, doctor.code_locked_until = 0, None
     audit("user", doctor.id, "unlock_codes", officer, before, _snapshot(doctor, ("code_failures", "code_locked_until")))

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.institution.models import Institution
 from portal.notify.services import notify_user
 from portal.tenants.models import utcnow
-from portal.workflow import FIELDS, WrongState, _check, _snapshot, audit
+from portal.workflow import FIELDS, WrongState, _check, _snapshot, audit, lock
 from portal.workflow.models import REFUSAL_GROUNDS, Application, State
 
 
@@ -30,7 +30,6 @@ def refusal_ground_label(key: str) -> str:
 def return_for_correction(app: Application, officer: User, reason: str) -> None:
     """A4: back to the doctor, who corrects it and submits it again (to the institution, which
     confirms it again before it reaches the commission)."""
-    db.session.refresh(app, with_for_update=True)  # of two decisions at once, the second sees the first
     before = _check(app, "return")
     reason = reason.strip()
     if not reason:
@@ -48,7 +47,6 @@ def return_for_correction(app: Application, officer: User, reason: str) -> None:
 def refuse(app: Application, officer: User, ground: str, explanation: str) -> None:
     """A4/L3: 不予注册, final. The written notice with the ground and reasons goes to the doctor
     and to the institution (each of its active staff members)."""
-    db.session.refresh(app, with_for_update=True)
     before = _check(app, "refuse")
     explanation = explanation.strip()
     if ground not in REFUSAL_GROUNDS:
@@ -121,7 +119,7 @@ def _iso(day) -> str | None:
 
 def file_with_city(app: Application, officer: User) -> None:
     """A5/F12: a city officer records the filing of the county's approval."""
-    db.session.refresh(app, with_for_update=True)
+    lock(app)
     if not app.needs_county_approval or app.state not in (State.APPROVED, State.SUPERSEDED, State.CANCELLED):
         raise WrongState("not a county approval")
     if app.city_filed_at is not None:

@@ -18,7 +18,8 @@ from portal.admin.models import Level
 from portal.extensions import db
 from portal.notify.services import notify_user
 from portal.workflow import WrongState, audit
-from portal.workflow.decisions import decide, lock
+from portal.workflow.decisions import decide
+from portal.workflow.locks import lock, take
 from portal.workflow.models import Application, FilingState, Kind, SiteFiling, State
 
 #: filings that hold a site: a second filing of the same site is refused meanwhile
@@ -81,7 +82,7 @@ def file_site(registration: Application, doctor: User, institution) -> SiteFilin
     site outside the place of practice (L6)."""
     if registration.doctor_id != doctor.id:
         raise ValueError("not this doctor's registration")
-    db.session.refresh(registration, with_for_update=True)  # two posts at once: the second waits and sees the first
+    take(registration)  # two posts at once: the second waits and sees the first
     if registration.state is not State.APPROVED or registration.kind is Kind.CANCEL:
         raise WrongState("not_registered")
     if institution.id == registration.institution_id:

@@ -21,7 +21,7 @@ from portal.institution.models import Institution
 from portal.notify.services import notify_user
 from portal.rules.idcard import area_code, region_for_area
 from portal.tenants.models import Region, utcnow
-from portal.workflow import WrongState, audit
+from portal.workflow import audit, lock
 
 
 def region_for(doctor: User) -> int | None:
@@ -58,8 +58,7 @@ def follow_institution(doctor: User) -> None:
 
 
 def _close(case: IdentityCase, officer: User, note: str) -> dict:
-    if case.status is not CaseStatus.OPEN:
-        raise WrongState(f"identity case {case.id} is {case.status.value}")
+    lock(case, CaseStatus.OPEN, field="status")  # a link and a close at once: one of them
     before = {"status": case.status.value}
     case.status, case.closed_at, case.note = CaseStatus.CLOSED, utcnow(), note
     return before

@@ -19,7 +19,8 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.notify.services import notify_user
 from portal.workflow import WrongState, audit
-from portal.workflow.decisions import decide, lock
+from portal.workflow.decisions import decide
+from portal.workflow.locks import lock, take
 from portal.workflow.models import Application, ModificationRequest, ModificationState, State
 
 #: the registered details a doctor may modify, in the order they are shown
@@ -99,7 +100,7 @@ def request_modification(app: Application, doctor: User, changes: dict) -> Modif
     for name, value in changes.items():
         if not (isinstance(value, date) if name == "contract_end" else isinstance(value, str) and value.strip()):
             raise ValueError(f"{name}: {value!r} cannot be registered")
-    db.session.refresh(app, with_for_update=True)  # two requests at once: the second waits and sees the first
+    take(app)  # two requests at once: the second waits and sees the first
     if app.state is not State.APPROVED:
         raise WrongState("not_registered")
     if pending_of(doctor) is not None:
@@ -131,10 +132,8 @@ def request_modification(app: Application, doctor: User, changes: dict) -> Modif
 def approve_modification(req: ModificationRequest, staff: User) -> None:
     """The institution approves: the new values go into the registration."""
     lock(req, ModificationState.PENDING)
+    lock(req.application, State.APPROVED)  # changed or cancelled meanwhile (D7): only a rejection fits
     app = req.application
-    db.session.refresh(app, with_for_update=True)
-    if app.state is not State.APPROVED:  # changed or cancelled meanwhile (D7): only a rejection fits
-        raise WrongState(f"registration {app.id} is {app.state.value}")
     fields = tuple(req.changes)
     before = {name: _plain(getattr(app, name)) for name in fields}
     for name, values in req.changes.items():

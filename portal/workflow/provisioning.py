@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.institution.models import Institution, InstitutionCheck, InstitutionLevel
 from portal.notify.services import queue
 from portal.tenants.models import Tenant
-from portal.workflow import WrongState, audit
+from portal.workflow import WrongState, audit, lock, lock_unless
 
 
 class DuplicateLicence(Exception):
@@ -154,6 +154,7 @@ def reset_credentials(institution: Institution, officer: User, tenant: Tenant) -
     user = person_in_charge(institution)
     if user is None:
         raise WrongState("the institution has no person in charge account")
+    lock(user)
     before, password = _new_first_password(user)
     audit("user", user.id, "reset_credentials", officer, before,
           {"session_version": user.session_version, "totp": False, "must_change_password": True})
@@ -175,8 +176,7 @@ def set_disabled(staff: User, by: User, disabled: bool) -> None:
     """I2: disable (every open session ends at once) or re-enable a staff account."""
     if staff.id == by.id:
         raise SelfDisable
-    if staff.disabled == disabled:
-        raise WrongState("already " + ("disabled" if disabled else "enabled"))
+    lock_unless(staff, lambda s: s.disabled == disabled, "already " + ("disabled" if disabled else "enabled"))
     before = {"disabled": staff.disabled, "session_version": staff.session_version}
     staff.disabled = disabled
     staff.session_version += 1
@@ -190,8 +190,7 @@ def set_disabled(staff: User, by: User, disabled: bool) -> None:
 def choose_password(user: User, password: str) -> None:
     """The first password is replaced; other open sessions of the account end (the caller
     starts a new session for this one)."""
-    if not user.must_change_password:
-        raise WrongState("no first password to replace")
+    lock_unless(user, lambda u: not u.must_change_password, "no first password to replace")
     before = {"must_change_password": True, "session_version": user.session_version}
     user.password_hash = hash_password(password)
     user.must_change_password = False
@@ -204,8 +203,7 @@ def choose_password(user: User, password: str) -> None:
 def enrol_totp(user: User, secret: str, code: str) -> bool:
     """The authenticator app shows ``code`` for ``secret``: the secret is saved (only now) and
     the time step counts as used, so the same code cannot log in again. False for a wrong code."""
-    if user.totp_enrolled:
-        raise WrongState("TOTP already enrolled")
+    lock_unless(user, lambda u: u.totp_enrolled, "TOTP already enrolled")
     step = matching_step(secret, code)
     if step is None:
         return False

@@ -1,0 +1,138 @@
+"""What the loser of a race is told (A9): "此申请已于 10:42 由远安县卫生健康委员会批准", and the
+state it is in now, read from the audit log's last row on the item (A8).
+
+Who decided is named by office, never by person: the commission of the officer's region (the
+province's for a province officer or the administrator), the institution of a staff member,
+"you" or "the applicant" for the doctor, "the system" for a scheduled job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC
+
+from flask_babel import format_datetime, get_timezone
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.accounts.models import Role, User
+from portal.extensions import db
+from portal.tenants.models import Tenant, utcnow
+from portal.workflow.locks import Decided
+from portal.workflow.models import AuditLog, FilingState, ModificationState, State
+
+#: the item, as the sentence names it
+WHAT = {
+    "application": _l("application"),
+    "modification": _l("request to modify registered information"),
+    "site_filing": _l("practice site filing"),
+    "identity_case": _l("identity check"),
+    "user": _l("account"),
+    "institution": _l("institution"),
+}
+
+#: the audit log's action, as the sentence says what was done
+DONE = {
+    "approve": _l("approved"),
+    "return": _l("returned for correction"),
+    "refuse": _l("refused registration"),
+    "confirm": _l("confirmed"),
+    "reject": _l("rejected"),
+    "submit": _l("submitted"),
+    "request": _l("submitted"),
+    "file": _l("submitted"),
+    "withdraw": _l("withdrawn"),
+    "expire": _l("closed as expired"),
+    "link": _l("linked to a qualification record"),
+    "close": _l("closed"),
+    "activate": _l("activated"),
+    "city_filing": _l("filed with the city"),
+    "superseded": _l("replaced by a change"),
+    "cancelled": _l("cancelled"),
+    "modify": _l("modified"),
+    "disable": _l("deactivated"),
+    "enable": _l("reactivated"),
+    "reset_credentials": _l("given new credentials"),
+    "choose_password": _l("given a new password"),
+    "enrol_totp": _l("linked to an authenticator app"),
+    "unlock_codes": _l("unlocked"),
+    "verify_phone": _l("verified"),
+    "verify_email": _l("verified"),
+}
+
+#: every state an item can be in, as the pages name it (one map per enum)
+STATE_LABELS = {
+    State.DRAFT: _l("Draft"),
+    State.SUBMITTED: _l("Waiting for the institution"),
+    State.REJECTED: _l("Returned by the institution"),
+    State.CONFIRMED: _l("Waiting for the health commission"),
+    State.APPROVED: _l("Approved"),
+    State.SUPERSEDED: _l("Replaced by a later change"),
+    State.CANCELLED: _l("Cancelled"),
+    State.EXPIRED: _l("Expired: the draft was not submitted in time"),
+    State.RETURNED: _l("Returned by the health commission for correction"),
+    State.REFUSED: _l("Refused by the health commission"),
+}
+REQUEST_LABELS = {
+    ModificationState.PENDING: _l("Waiting for the institution"),
+    ModificationState.APPROVED: _l("Approved"),
+    ModificationState.REJECTED: _l("Rejected by the institution"),
+    FilingState.CONFIRMED: _l("Confirmed by the institution"),
+    FilingState.WITHDRAWN: _l("Withdrawn by the doctor"),
+}
+CASE_LABELS = {"open": _l("Case open"), "closed": _l("Case closed")}
+
+
+def state_label(state) -> str:
+    """The label of any item's state (an application's, a request's, a case's)."""
+    if isinstance(state, State):
+        return str(STATE_LABELS[state])
+    value = getattr(state, "value", state)
+    for labels in (REQUEST_LABELS, CASE_LABELS):
+        for key, label in labels.items():
+            if getattr(key, "value", key) == value:
+                return str(label)
+    return str(value)
+
+
+@dataclass
+class Conflict:
+    #: the sentence: what happened, by whom, when (empty when the log says nothing)
+    message: str
+    #: the state the item is in now (empty for items without a state)
+    state: str
+
+
+def office(actor: User | None, viewer: User | None) -> str:
+    """Who acted, as an office (A9): never a person's name or ID."""
+    if actor is None:
+        return _("the system")
+    if viewer is not None and actor.id == viewer.id:
+        return _("you")
+    if actor.role in (Role.OFFICER, Role.ADMIN):
+        region = actor.region.name if actor.region is not None else db.session.get(Tenant, actor.tenant_id).name
+        return _("the health commission of %(region)s", region=region)
+    if actor.role is Role.STAFF and actor.institution is not None:
+        return actor.institution.name
+    return _("the applicant")
+
+
+def _when(at) -> str:
+    moment = at.replace(tzinfo=UTC)
+    same_day = moment.astimezone(get_timezone()).date() == utcnow().replace(tzinfo=UTC).astimezone(get_timezone()).date()
+    return format_datetime(moment, "HH:mm" if same_day else "yyyy-MM-dd HH:mm")
+
+
+def describe(err: Decided, viewer: User | None) -> Conflict:
+    """The conflict ``err`` as its loser reads it, from the last audit row on the item."""
+    row = db.session.execute(
+        db.select(AuditLog).where(AuditLog.entity == err.entity, AuditLog.entity_id == err.entity_id)
+        .order_by(AuditLog.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    state = state_label(err.state) if err.state is not None else ""
+    if row is None:
+        return Conflict("", state)
+    actor = db.session.get(User, row.actor_id) if row.actor_id is not None else None
+    message = _("This %(what)s was %(done)s by %(who)s at %(when)s.",
+                what=WHAT.get(err.entity, _("item")), done=DONE.get(row.action, _("changed")),
+                who=office(actor, viewer), when=_when(row.at))
+    return Conflict(message, state)
