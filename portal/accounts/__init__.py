@@ -10,6 +10,7 @@ from flask_login import current_user
 from portal.accounts.models import Role, User
 from portal.extensions import db, login_manager
 from portal.htmx import redirect_to
+from portal.i18n import LOCALES
 
 
 def init_app(app) -> None:
@@ -42,6 +43,16 @@ def init_app(app) -> None:
             return None
         step = setup_step(current_user)
         return redirect_to(url_for(step)) if step else None
+
+    @app.before_request
+    def _remember_language():
+        """The language a user last chose (the ``lang`` cookie of the language switch) is kept
+        on the account: messages to them are written in it, whoever's action sends them."""
+        lang = request.cookies.get("lang")
+        if (lang in LOCALES and request.endpoint != "static" and current_user.is_authenticated
+                and current_user.locale != lang):
+            current_user.locale = lang
+            db.session.commit()
 
     @login_manager.unauthorized_handler
     def unauthorized():

@@ -43,6 +43,8 @@ class User(TenantScoped, UserMixin, db.Model):
     id_number: Mapped[str | None] = mapped_column(String(18), index=True)
     phone: Mapped[str] = mapped_column(String(20), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
+    #: the UI language the user last chose ("zh_CN" or "en"): messages to them are written in it
+    locale: Mapped[str] = mapped_column(String(8), default="zh_CN", server_default="zh_CN")
     phone_verified_at: Mapped[datetime | None]
     email_verified_at: Mapped[datetime | None]
     #: name + ID number matched a qualification or practice record (D2)

@@ -7,6 +7,7 @@ import secrets
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from portal.accounts.codes import CodeError, _digest, check_send_limits, issue, verify
@@ -47,10 +48,10 @@ def send_activation_code(doctor: User, staff: User, channel: str, tenant: Tenant
     rules = rules_for(tenant)["codes"]
     destination = doctor.email if channel == "email" else doctor.phone
     issued = issue(doctor, CodePurpose.ACTIVATION, channel, destination, rules, issued_by=staff)
-    body = _("[%(tenant)s physician registration] %(inst)s sent you an activation code: %(code)s. It is valid "
-             "for %(n)s hours. Enter it on the portal and press \"Activate my account\".",
-             tenant=tenant.name, inst=staff.institution.name, code=issued.code, n=rules["activation_hours"])
-    queue(channel, destination, body, subject=_("Your activation code"), user_id=doctor.id)
+    body = _l("[%(tenant)s physician registration] %(inst)s sent you an activation code: %(code)s. It is valid "
+              "for %(n)s hours. Enter it on the portal and press \"Activate my account\".",
+              tenant=tenant.name, inst=staff.institution.name, code=issued.code, n=rules["activation_hours"])
+    queue(channel, destination, body, subject=_l("Your activation code"), user_id=doctor.id, locale=doctor.locale)
     audit("user", doctor.id, "send_activation_code", staff, {}, {"channel": channel})
     db.session.commit()
     return doctor.masked_phone if channel == "sms" else doctor.email

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import force_locale, format_date, format_datetime
-from flask_babel import gettext as _
+from flask_babel import LazyString, force_locale, format_date, format_datetime
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
@@ -68,10 +68,12 @@ class Recipient:
     id: int
     phone: str
     email: str
+    #: the language the user last chose: the reminder is written in it
+    locale: str = "zh_CN"
 
     @classmethod
     def of(cls, user: User) -> Recipient:
-        return cls(user.id, user.phone or "", user.email or "")
+        return cls(user.id, user.phone or "", user.email or "", user.locale or "zh_CN")
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,9 @@ class Reminder:
     step: int
     #: None when an earlier run sent it already (nothing to queue, only to count)
     recipient: Recipient | None = None
-    body: str = ""
-    title: str = ""
+    #: written in the recipient's language when queued (lazy translations)
+    body: object = ""
+    title: object = ""
 
 
 @dataclass
@@ -154,11 +157,11 @@ def registrations_due(tenant: Tenant, rules: dict, today: date) -> Iterator[Remi
         if (app.doctor_id, app.registered_on, step) in sent:
             yield Reminder(REGISTRATION, app.id, step)  # sent already: only counted
             continue
-        body = _("[%(tenant)s physician registration] Your practice registration %(no)s is valid until %(date)s. "
-                 "To keep practising after that day, apply for re-registration on the portal in time.",
-                 tenant=tenant.name, no=app.certificate_no or "", date=format_date(until, "long"))
+        body = _l("[%(tenant)s physician registration] Your practice registration %(no)s is valid until %(date)s. "
+                  "To keep practising after that day, apply for re-registration on the portal in time.",
+                  tenant=tenant.name, no=app.certificate_no or "", date=LazyString(format_date, until, "long"))
         yield Reminder(REGISTRATION, app.id, step, Recipient.of(app.doctor), body,
-                       _("Your practice registration is about to lapse"))
+                       _l("Your practice registration is about to lapse"))
 
 
 def drafts_due(tenant: Tenant, rules: dict, now: datetime) -> Iterator[Reminder]:
@@ -185,11 +188,11 @@ def drafts_due(tenant: Tenant, rules: dict, now: datetime) -> Iterator[Reminder]
         if (app.id, step) in sent:
             yield Reminder(DRAFT, app.id, step)
             continue
-        body = _("[%(tenant)s physician registration] Your draft registration application will expire on %(date)s. "
-                 "Log in to the portal to continue it and submit it.",
-                 tenant=tenant.name, date=format_date(expires, "long"))
+        body = _l("[%(tenant)s physician registration] Your draft registration application will expire on %(date)s. "
+                  "Log in to the portal to continue it and submit it.",
+                  tenant=tenant.name, date=LazyString(format_date, expires, "long"))
         yield Reminder(DRAFT, app.id, step, Recipient.of(app.doctor), body,
-                       _("Your draft application will expire soon"))
+                       _l("Your draft application will expire soon"))
 
 
 def activation_codes_due(tenant: Tenant, rules: dict, now: datetime) -> Iterator[Reminder]:
@@ -214,11 +217,11 @@ def activation_codes_due(tenant: Tenant, rules: dict, now: datetime) -> Iterator
         if (code.id, step) in sent:
             yield Reminder(ACTIVATION, code.id, step)
             continue
-        body = _("[%(tenant)s physician registration] Your account activation code expires at %(time)s. "
-                 "If you no longer have it, ask your institution for a new code.",
-                 tenant=tenant.name, time=format_datetime(code.expires_at, "short"))
+        body = _l("[%(tenant)s physician registration] Your account activation code expires at %(time)s. "
+                  "If you no longer have it, ask your institution for a new code.",
+                  tenant=tenant.name, time=LazyString(format_datetime, code.expires_at, "short"))
         yield Reminder(ACTIVATION, code.id, step, Recipient.of(code.user), body,
-                       _("Your activation code will expire soon"))
+                       _l("Your activation code will expire soon"))
 
 
 # ---- sending ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import logging
 import threading
 from datetime import timedelta
 
+from flask_babel import LazyString, force_locale
 from flask_mail import Message
 
 from portal.extensions import db, mail
@@ -19,19 +20,41 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=1)
 
 
-def queue(channel: str, recipient: str, body: str, *, subject: str = "", user_id=None) -> OutboxMessage:
-    """Add a message to the outbox. The caller commits it with the change that caused it."""
-    msg = OutboxMessage(channel=channel, recipient=recipient, body=body, subject=subject, user_id=user_id)
+def joined(*parts) -> LazyString:
+    """Text made of translated parts (lazy ones among them), written when the message is: in
+    the recipient's language (``queue``)."""
+    return LazyString(lambda: "".join(str(p) for p in parts))
+
+
+def _written(text, locale: str | None) -> str:
+    """``text`` as the recipient reads it: a lazy translation (``lazy_gettext``, ``joined``)
+    is written in ``locale``, the recipient's last chosen language, whoever's action sent it;
+    without one (a new phone number, not yet anyone's), in the language of the request."""
+    if text is None or isinstance(text, str):  # (a lazy string's truth would write it now)
+        return text or ""
+    if locale is None:
+        return str(text)
+    with force_locale(locale):
+        return str(text)
+
+
+def queue(channel: str, recipient: str, body, *, subject="", user_id=None, locale: str | None = None) -> OutboxMessage:
+    """Add a message to the outbox, written in ``locale`` (the language of the user it is for,
+    ``User.locale``). The caller commits it with the change that caused it."""
+    msg = OutboxMessage(channel=channel, recipient=recipient, body=_written(body, locale),
+                        subject=_written(subject, locale), user_id=user_id)
     db.session.add(msg)
     return msg
 
 
-def notify_user(user, body: str, *, subject: str = "", sms: bool = True, email: bool = True) -> None:
-    """Tell a user something by SMS and email, to the addresses they have."""
+def notify_user(user, body, *, subject="", sms: bool = True, email: bool = True) -> None:
+    """Tell a user something by SMS and email, to the addresses they have, in their language
+    (``user.locale``)."""
+    text = _written(body, user.locale)
     if sms and user.phone:
-        queue("sms", user.phone, body, user_id=user.id)
+        queue("sms", user.phone, text, user_id=user.id)
     if email and user.email:
-        queue("email", user.email, body, subject=subject or body[:60], user_id=user.id)
+        queue("email", user.email, text, subject=_written(subject, user.locale) or text[:60], user_id=user.id)
 
 
 def deliver(msg: OutboxMessage) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _  # written in the recipient's language
 
 from portal.accounts.models import User
 from portal.extensions import db

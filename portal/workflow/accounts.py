@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _  # written in the recipient's language
 from sqlalchemy import or_
 
 from portal.accounts.models import Role, User
@@ -77,9 +77,9 @@ def confirm_contact(doctor: User, channel: str, tenant: Tenant) -> Confirmed:
              tenant=tenant.name, contact=proved, user=holder.username, phone=tenant.contact_phone)
     subject = _("Someone tried to sign up with your ID number")
     if holder.phone and holder.phone_verified_at:
-        queue("sms", holder.phone, body, user_id=holder.id)
+        queue("sms", holder.phone, body, user_id=holder.id, locale=holder.locale)
     if holder.email and holder.email_verified_at:
-        queue("email", holder.email, body, subject=subject, user_id=holder.id)
+        queue("email", holder.email, body, subject=subject, user_id=holder.id, locale=holder.locale)
     db.session.commit()
     return Confirmed(duplicate=True)
 

@@ -5,12 +5,12 @@ notifications in ONE transaction."""
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _  # written in the recipient's language
 
 from portal.accounts.models import Role, User
 from portal.extensions import db
 from portal.institution.models import Institution
-from portal.notify.services import notify_user
+from portal.notify.services import joined, notify_user
 from portal.tenants.models import utcnow
 from portal.workflow import FIELDS, WrongState, _check, _snapshot, audit, lock
 from portal.workflow.models import REFUSAL_GROUNDS, Application, State
@@ -58,7 +58,7 @@ def refuse(app: Application, officer: User, ground: str, explanation: str) -> No
     app.reject_reason = explanation
     app.decided_at = utcnow()
     audit("application", app.id, "refuse", officer, before, _snapshot(app, FIELDS), explanation)
-    reasons = refusal_ground_label(ground) + (f" {explanation}" if explanation else "")
+    reasons = joined(refusal_ground_label(ground), f" {explanation}" if explanation else "")
     notify_user(app.doctor, _("Your registration application is refused (Practitioners' Law art. 16). Ground: "
                               "%(reasons)s", reasons=reasons), subject=_("Registration refused"))
     for staff in _institution_staff(app.institution):

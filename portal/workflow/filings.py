@@ -10,7 +10,7 @@ transaction.
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _  # written in the recipient's language
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User

@@ -12,7 +12,7 @@ they also bring the paper materials, the case moves to that institution's region
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _  # written in the recipient's language
 
 from portal.accounts.models import User
 from portal.admin.models import CaseStatus, IdentityCase, Qualification

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _  # written in the recipient's language
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role, User
@@ -84,7 +84,7 @@ def _send_first_password(user: User, institution: Institution, password: str, te
                  "and set up an authenticator app. Do not tell anyone this password.",
                  tenant=tenant.name, inst=institution.name, user=user.username, password=password,
                  place=_login_place(tenant))
-    queue("sms", user.phone, body, user_id=user.id)
+    queue("sms", user.phone, body, user_id=user.id, locale=user.locale)
 
 
 def _new_staff(institution: Institution, real_name: str, mobile: str, *, person_in_charge: bool) -> tuple[User, str]:
