@@ -12,6 +12,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- figures: start -->", "<!-- figures: end -->"
+RACES_START, RACES_END = "<!-- races: start -->", "<!-- races: end -->"
+#: besides tests/security/: the forced races of every decision (A9)
+ALSO = ("tests/workflow/test_races.py",)
 
 
 class Outcomes:
@@ -28,13 +31,18 @@ def main(argv: list[str]) -> int:
     from tests.security import figures
 
     outcomes = Outcomes()
-    status = pytest.main(["-q", "-p", "no:cacheprovider", str(ROOT / "tests" / "security"), *argv], plugins=[outcomes])
+    status = pytest.main(["-q", "-p", "no:cacheprovider", str(ROOT / "tests" / "security"),
+                          *(str(ROOT / path) for path in ALSO), *argv], plugins=[outcomes])
     lines = [f"| {name} | {n} |" for name, n in sorted(figures.COUNTS.items())]
     table = "\n".join(["| figure | count |", "|---|---|", *lines,
                        f"| tests passed | {outcomes.passed} |", f"| tests failed | {outcomes.failed} |"])
     path = ROOT / "SECURITY.md"
     text = path.read_text(encoding="utf-8")
     text = re.sub(re.escape(START) + ".*?" + re.escape(END), f"{START}\n{table}\n{END}", text, flags=re.S)
+    races = "\n".join(["| interleaving forced | outcome | the other request | messages queued |", "|---|---|---|---|",
+                       *(f"| {' | '.join(row)} |" for row in sorted(figures.RACES))])
+    text = re.sub(re.escape(RACES_START) + ".*?" + re.escape(RACES_END), f"{RACES_START}\n{races}\n{RACES_END}",
+                  text, flags=re.S)
     path.write_text(text, encoding="utf-8")
     print(table)
     return int(status)

@@ -59,6 +59,25 @@ def _state(app, app_id: int) -> str:
         return db.session.get(Application, app_id).state.value
 
 
+def _last_message_id(app) -> int:
+    with in_tenant(app, "hubei"):
+        return db.session.execute(db.select(db.func.coalesce(db.func.max(OutboxMessage.id), 0))).scalar()
+
+
+def _note(app, interleaving: str, won: str, loser, since: int) -> None:
+    """A row of SECURITY.md's race table: what won, what the other request got, what was queued."""
+    queued = _queued(app, since)
+    said = re.search(r"<h1>([^<]*)</h1>", loser.get_data(as_text=True)) if loser is not None else None
+    other = f"{loser.status_code}: {said.group(1)}" if said else (str(loser.status_code) if loser else "—")
+    figures.race(interleaving, won, re.sub(r"\d{2}:\d{2}", "HH:MM", other), queued)
+
+
+def _queued(app, since: int) -> str:
+    with in_tenant(app, "hubei"):
+        channels = list(db.session.execute(db.select(OutboxMessage.channel).where(OutboxMessage.id > since)).scalars())
+    return f"{channels.count('sms')} SMS, {channels.count('email')} e-mail"
+
+
 def _split(responses) -> tuple:
     """(the winner's response, the loser's): exactly one of each."""
     codes = [r.status_code for r in responses]
@@ -104,6 +123,7 @@ def test_A9_approve_x_approve_issues_one_number_that_the_public_check_knows(demo
     a, b = _two_officers(demo, url, htmx=htmx, english=english)
     with in_tenant(demo, "hubei") as tenant:
         serial = db.session.get(Tenant, tenant.id).certificate_serial
+    since = _last_message_id(demo)
     _winner, loser = _split(race(lambda: a.post(url + "/approve", {"materials": ALL_MATERIALS}),
                                  lambda: b.post(url + "/approve", {"materials": ALL_MATERIALS})))
 
@@ -114,6 +134,7 @@ def test_A9_approve_x_approve_issues_one_number_that_the_public_check_knows(demo
     told = [m for m in _messages(demo, LI["phone"]) if "执业证书编码" in m or "Certificate number" in m]
     assert len(told) == 1 and number in told[0], told  # one SMS, with the number in force
     assert "未查到" not in walked.browser.page(f"/hubei/verify?no={number}").get_data(as_text=True)
+    _note(demo, f"approve × approve ({mode})", "approved once, one certificate number", loser, since)
 
     page = loser.get_data(as_text=True)
     assert ("<html" in page) is not htmx  # htmx: the message takes the main area (HX-Retarget)
@@ -132,9 +153,11 @@ def test_A9_two_different_decisions_one_outcome(demo, first, second):
     a, b = _two_officers(demo, url, english=True)
     data = {"approve": {"materials": ALL_MATERIALS}, "return": {"reason": "户籍地址与身份证不一致"},
             "refuse": {"ground": "civil_capacity", "explanation": ""}}
+    since = _last_message_id(demo)
     responses = race(lambda: a.post(f"{url}/{first}", data[first]), lambda: b.post(f"{url}/{second}", data[second]))
     winner, loser = _split(responses)
     won = first if responses[0] is winner else second
+    _note(demo, f"{first} × {second}", f"{won} only", loser, since)
     assert _audit(demo, "application", walked.app_id, "approve", "return", "refuse") == [won]
     assert _state(demo, walked.app_id) == {"approve": "approved", "return": "returned", "refuse": "refused"}[won]
     told = {"approve": "approved", "return": "returned", "refuse": "refused"}
@@ -152,10 +175,15 @@ def test_A9_confirm_x_reject_by_two_staff_tabs(demo):
     walked = walk_doctor(demo, "hubei", LI, until="submitted", staff=staff, institution="远安")
     queue = "/hubei/institution/approvals"
     a, b = _two_tabs(demo, "hb-county-staff", queue)
+    since = _last_message_id(demo)
     responses = race(lambda: a.post(f"{queue}/{walked.app_id}/confirm"),
                      lambda: b.post(f"{queue}/{walked.app_id}/reject", {"reason": "合同期限有误"}))
     winner, loser = _split(responses)
     won = "confirm" if responses[0] is winner else "reject"
+    said = re.search(r"此申请已于[^<]*", loser.get_data(as_text=True))
+    figures.race("confirm × reject (institution)", f"{won} only",
+                 f"409: {re.sub(r'[0-9]{2}:[0-9]{2}', 'HH:MM', said.group(0)) if said else ''}",
+                 _queued(demo, since))
     assert _audit(demo, "application", walked.app_id, "confirm", "reject") == [won]
     assert _state(demo, walked.app_id) == {"confirm": "confirmed", "reject": "rejected"}[won]
     verb = {"confirm": "确认", "reject": "退回"}[won]
@@ -176,6 +204,7 @@ def test_A9_code_activation_x_automatic_activation_activates_once(demo):
     doctor.page("/hubei/me/activate")
     tab = twin(staff)
     tab.page("/hubei/institution/activations")
+    since = _last_message_id(demo)
     responses = race(lambda: doctor.post("/hubei/me/activate/code", {"code": code}),
                      lambda: tab.post("/hubei/institution/activations/auto", {"enabled": "y"}),
                      actions=("activate",))
@@ -186,6 +215,8 @@ def test_A9_code_activation_x_automatic_activation_activates_once(demo):
     else:
         assert redirected_to(responses[0]).endswith("/hubei/me")
     assert responses[1].status_code in OK
+    _note(demo, "activation by code × automatic activation", "activated once",
+          responses[0] if responses[0].status_code == 409 else None, since)
 
 
 def test_A9_two_submits_from_two_tabs_submit_once(demo):
@@ -195,12 +226,14 @@ def test_A9_two_submits_from_two_tabs_submit_once(demo):
     review = "/hubei/me/application/review"
     walked.browser.page(review)
     tab = twin(walked.browser)
+    since = _last_message_id(demo)
     _winner, loser = _split(race(lambda: walked.browser.post(review, {}), lambda: tab.post(review, {})))
     with in_tenant(demo, "hubei"):
         app_id = db.session.execute(db.select(Application.id).filter_by(doctor_id=walked.doctor_id)).scalar_one()
     assert _audit(demo, "application", app_id, "submit") == ["submit"]
     assert sum("submitted" in m or "已提交" in m for m in _messages(demo, LI["phone"])) == 1
     assert re.search(rf"此申请已于 {HHMM} 由您提交。", loser.get_data(as_text=True))
+    _note(demo, "submit × submit (two tabs)", "submitted once", loser, since)
 
 
 # ---- requests on a registration (D17, D19) -------------------------------------------------------
@@ -231,10 +264,12 @@ def test_A9_two_decisions_of_one_modification(demo):
     req_id = _last_id(demo, ModificationRequest)
     a, b = _two_tabs(demo, "hb-county-staff", "/hubei/institution/approvals", htmx=True)
     base = f"/hubei/institution/modifications/{req_id}"
+    since = _last_message_id(demo)
     responses = race(lambda: a.post(base + "/approve"), lambda: b.post(base + "/reject", {"reason": "地址有误"}))
     winner, loser = _split(responses)
     won = "approve" if responses[0] is winner else "reject"
     assert _audit(demo, "modification", req_id, "approve", "reject") == [won]
+    figures.race("modification: approve × reject", f"{won} only", "409 (htmx: the item says why)", _queued(demo, since))
     verb = {"approve": "批准", "reject": "退回"}[won]
     assert re.search(rf"此信息修改申请已于 {HHMM} 由您{verb}。", loser.get_data(as_text=True))
 
@@ -248,10 +283,12 @@ def test_A9_two_decisions_of_one_site_filing(demo):
     filing_id = _last_id(demo, SiteFiling)
     a, b = _two_tabs(demo, "hb-tertiary-staff", "/hubei/institution/approvals")
     base = f"/hubei/institution/filings/{filing_id}"
+    since = _last_message_id(demo)
     responses = race(lambda: a.post(base + "/confirm"), lambda: b.post(base + "/reject", {"reason": "不在本院执业"}))
     winner, loser = _split(responses)
     won = "confirm" if responses[0] is winner else "reject"
     assert _audit(demo, "site_filing", filing_id, "confirm", "reject") == [won]
+    figures.race("site filing: confirm × reject", f"{won} only", "409 (the queue says why)", _queued(demo, since))
     verb = {"confirm": "确认", "reject": "退回"}[won]
     assert re.search(rf"此多机构备案已于 {HHMM} 由您{verb}。", loser.get_data(as_text=True))
 
@@ -263,6 +300,7 @@ def test_A9_identity_case_link_x_close(demo):
     case_id = _last_id(demo, IdentityCase)
     url = f"/hubei/admin/identity-cases/{case_id}"
     a, b = _two_tabs(demo, "hb-officer", url)
+    since = _last_message_id(demo)
     responses = race(lambda: a.post(url + "/link", {"certificate_no": "H2017420000002"}),
                      lambda: b.post(url + "/close", {"reason": "材料不符"}))
     winner, loser = _split(responses)
@@ -271,3 +309,4 @@ def test_A9_identity_case_link_x_close(demo):
     verb = {"link": "关联资格记录", "close": "关闭"}[won]
     assert re.search(rf"此身份核查已于 {HHMM} 由您{verb}。", loser.get_data(as_text=True))
     assert "当前状态：已关闭" in loser.get_data(as_text=True)
+    _note(demo, "identity case: link × close", f"{won} only", loser, since)
