@@ -37,6 +37,7 @@ LABELS = {
     "registration.training_months": _l("Months of training required after a lapse (R3)"),
     "registration.contract_default_years": _l("Years at the institution when there is no contract (D14)"),
     "registration.decision_working_days": _l("Working days for the commission's decision (L1)"),
+    "registration.certificate_serial_digits": _l("Serial digits of a certificate number (L10)"),
     "codes.otp_minutes": _l("Minutes an SMS or email code is valid"),
     "codes.otp_max_attempts": _l("Wrong tries allowed per code"),
     "codes.otp_sends_per_hour": _l("Codes sent to one phone or address per hour"),
@@ -71,6 +72,8 @@ def problem_message(problem: settings.Problem) -> str:
                               "commas, or leave it empty for no reminders.", n=p["n"], low=p["low"], high=p["high"]),
         "before_code": lambda: _("Each reminder must come before the activation code expires (%(n)s hours).",
                                  n=p["n"]),
+        "serial_digits": lambda: _("Certificates up to serial %(issued)s are already issued: the serial needs "
+                                   "at least %(n)s digits.", issued=p["issued"], n=p["n"]),
         "before_draft": lambda: _("Each reminder must come before the draft expires (%(n)s days).", n=p["n"]),
         "own_too_many": lambda: _("At most %(n)s items of the province's own.", n=p["n"]),
         "own_format": lambda: _("Line %(line)s: write key | 中文名称 | English name.", line=p["line"]),
@@ -137,7 +140,8 @@ def rules_save():
     regions = {r.code: r.level for r in _regions()}
     posted = request.form.to_dict(flat=False)
     new, problems = settings.read_settings(posted, national, regions,
-                                           previous_labels=rules_for(g.tenant)["materials"]["labels"])
+                                           previous_labels=rules_for(g.tenant)["materials"]["labels"],
+                                           serial_issued=g.tenant.certificate_serial or 0)
     version = current_version(g.tenant)
     if problems:  # 422, nothing saved; the page keeps everything typed
         values = {name: (posted.get(name, []) if name == settings.MATERIALS_DEFAULT else
