@@ -15,13 +15,15 @@ from config import national_rules
 from portal import workflow
 from portal.accounts import role_required
 from portal.accounts.models import Role
+from portal.admin.due import unpublished_years
 from portal.admin.views import bp
 from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.inputs import db_id
 from portal.rules import settings
 from portal.tenants import current_version, rules_for, rules_with
-from portal.tenants.models import Region, RuleVersion
+from portal.tenants.models import Region, RuleVersion, local_today
+from portal.workflow.models import Application, State
 from portal.workflow.rules import save_rules
 
 admin_only = role_required(Role.ADMIN)
@@ -107,6 +109,15 @@ def _regions() -> list[Region]:
     return db.session.execute(db.select(Region).order_by(Region.code)).scalars().all()
 
 
+def _unpublished() -> list[int]:
+    """L1: the years without a published holiday schedule that the due dates reach: of an
+    application accepted today, and of the latest one waiting for the commission."""
+    latest = db.session.execute(db.select(db.func.max(Application.decision_due))
+                                .where(Application.state == State.CONFIRMED)).scalar()
+    days = rules_for(g.tenant)["registration"]["decision_working_days"]
+    return list(unpublished_years(local_today(), days, latest))
+
+
 def _page(values: dict, errors: dict, version: RuleVersion, status: int = 200, form=None):
     national = national_rules()
     current = rules_for(g.tenant)["materials"]
@@ -115,7 +126,7 @@ def _page(values: dict, errors: dict, version: RuleVersion, status: int = 200, f
                   version=version, form=form or RulesForm(formdata=None, based_on=version.number),
                   numbers=settings.NUMBERS, schedules=settings.SCHEDULES, sections=SECTIONS, labels=LABELS,
                   national=national, national_items=national["materials"]["default"], own_items=own,
-                  material_labels=current["labels"], regions=_regions())
+                  material_labels=current["labels"], regions=_regions(), unpublished=_unpublished())
 
 
 @bp.get("/rules")
