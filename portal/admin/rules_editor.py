@@ -35,6 +35,10 @@ LABELS = {
     "scopes.default_max": _l("Scopes a doctor may register (R1)"),
     "scopes.county_level_max": _l("Scopes of a clinician at an institution at or below county level (R1)"),
     "scopes.assistant_max": _l("Scopes an assistant physician may register (R2)"),
+    "scopes.gp_on_top_secondary_and_above": _l("General practice on top of a specialty after transfer training, "
+                                               "at secondary and higher institutions (R1)"),
+    "scopes.gp_on_top_county_level": _l("General practice on top of up to three scopes after transfer training, "
+                                        "at institutions at or below county level (R1)"),
     "registration.valid_years": _l("Years a registration is valid (R3)"),
     "registration.training_months": _l("Months of training required after a lapse (R3)"),
     "registration.contract_default_years": _l("Years at the institution when there is no contract (D14)"),

@@ -84,7 +84,12 @@ SCHEDULES: tuple[Schedule, ...] = (
 )
 
 #: on/off settings
-SWITCHES: tuple[tuple[str, str], ...] = (("institutions", "auto_activation_allowed"),)
+SWITCHES: tuple[tuple[str, str], ...] = (
+    ("institutions", "auto_activation_allowed"),
+    # R1 / F12: where general practice comes on top after transfer training (portal/rules/scopes.py)
+    ("scopes", "gp_on_top_secondary_and_above"),
+    ("scopes", "gp_on_top_county_level"),
+)
 
 #: the materials fields of the form (D16)
 MATERIALS_DEFAULT = "materials.default"
