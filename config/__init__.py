@@ -34,7 +34,8 @@ def _holidays_file() -> dict:
 
 
 def holiday_schedules() -> dict:
-    """China's public holidays and make-up working days by year (L1), as plain data."""
+    """The override of the holiday library (L1): years of China's public holidays and make-up
+    working days, and `provinces.<slug>.<year>` for one province (portal/tenants/holidays.py)."""
     return copy.deepcopy(_holidays_file())
 
 

@@ -24,8 +24,9 @@ from portal.admin.models import Category, Level, Qualification
 from portal.extensions import db
 from portal.institution.models import Institution, InstitutionLevel
 from portal.rules.registration import certificate_number, valid_until
-from portal.rules.workdays import add_working_days, beijing_date, official_calendar
+from portal.rules.workdays import add_working_days, beijing_date
 from portal.tenants import rules_for
+from portal.tenants.holidays import calendar_of
 from portal.tenants.models import Region, Tenant, local_today, utcnow
 from portal.tenants.scope import tenant_context
 from portal.workflow.models import (
@@ -119,7 +120,7 @@ class _Builder:
         #: R3, L1: no rule version on these rows, so the tenant's rules in force (A6)
         self.valid_years = rules["registration"]["valid_years"]
         self.working_days = rules["registration"]["decision_working_days"]
-        self.calendar = official_calendar()
+        self.calendar = calendar_of(tenant_id)
         self._dues: dict[date, date] = {}
         self.app_id, self.mod_id, self.filing_id = _next_id(Application), _next_id(ModificationRequest), \
             _next_id(SiteFiling)

@@ -11,7 +11,8 @@ from flask_migrate import upgrade
 from sqlalchemy import insert, select
 
 from portal.extensions import db
-from portal.rules.workdays import add_working_days, official_calendar
+from portal.rules.workdays import add_working_days
+from portal.tenants.holidays import work_calendar
 from tests.test_migrations import _app, _empty_tables, _keep_logging, _sqlite_url, postgres_url  # noqa: F401
 
 SHORTER = {"registration": {"valid_years": 1, "decision_working_days": 10}}
@@ -74,7 +75,7 @@ def _check_backfill(url: str) -> None:
     finally:
         with app.app_context():
             db.engine.dispose()
-    cal = official_calendar()
+    cal = work_calendar()
     assert got[ids["first"]] == (date(2026, 2, 28), add_working_days(date(2024, 2, 1), 20, cal))
     assert got[ids["change"]] == (date(2026, 2, 28), add_working_days(date(2024, 3, 20), 10, cal))
     assert got[ids["shorter"]] == (date(2026, 6, 3), add_working_days(date(2025, 5, 6), 10, cal))

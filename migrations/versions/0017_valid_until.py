@@ -46,7 +46,8 @@ def downgrade():
 def _backfill():
     from config import national_rules
     from portal.rules.registration import valid_until
-    from portal.rules.workdays import add_working_days, beijing_date, official_calendar
+    from portal.rules.workdays import add_working_days, beijing_date
+    from portal.tenants.holidays import work_calendar
 
     conn = op.get_bind()
     tenant = sa.table("tenant", sa.column("id", sa.Integer), sa.column("rules", sa.JSON))
@@ -65,7 +66,7 @@ def _backfill():
 
     tenants = {row.id: row.rules for row in conn.execute(sa.select(tenant.c.id, tenant.c.rules))}
     versions = {row.id: row.overrides for row in conn.execute(sa.select(version.c.id, version.c.overrides))}
-    calendar = official_calendar()
+    calendar = work_calendar()  # China's, without a province's own days
     statement = (application.update().where(application.c.id == sa.bindparam("row_id"))
                  .values(valid_until=sa.bindparam("until"), decision_due=sa.bindparam("due")))
     last = 0

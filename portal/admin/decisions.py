@@ -16,14 +16,14 @@ from wtforms.validators import AnyOf, DataRequired, Length
 
 from portal import workflow
 from portal.admin import coverage
-from portal.admin.due import SHOW, due_of, show_criterion
+from portal.admin.due import SHOW, due_of, show_criterion, unpublished_years
 from portal.admin.models import CaseStatus, IdentityCase
 from portal.admin.views import PAGE, bp
 from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.inputs import db_id
 from portal.rules.catalogue import scope_name
-from portal.tenants import rules_for_application
+from portal.tenants import rules_for, rules_for_application
 from portal.tenants.models import local_today
 from portal.workflow import commission
 from portal.workflow.commission import refusal_ground_label
@@ -64,7 +64,13 @@ def home():
             db.select(db.func.count()).select_from(
                 coverage.city_filings(current_user).where(Application.city_filed_at.is_(None)).subquery())
         ).scalar()
-    return render("admin/queue.html", apps=apps, dues={a.id: due_of(a, today) for a in apps},
+    dues = {a.id: due_of(a, today) for a in apps}
+    # L1: years without a published holiday schedule that due dates reach (from today, and
+    # those of the items shown), said once above the list
+    days = rules_for(g.tenant)["registration"]["decision_working_days"]
+    unpublished = sorted(set(unpublished_years(today, days, None)).union(
+        *(d.provisional for d in dues.values() if d is not None)))
+    return render("admin/queue.html", apps=apps, dues=dues, unpublished=unpublished,
                   next_after=next_after, show=show, scope_name=scope_name, open_cases=open_cases,
                   filings_waiting=filings_waiting, level=coverage.level_of(current_user))
 

@@ -15,13 +15,15 @@ from config import national_rules
 from portal import workflow
 from portal.accounts import role_required
 from portal.accounts.models import Role
+from portal.admin.due import unpublished_years
 from portal.admin.views import bp
 from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.inputs import db_id
 from portal.rules import settings
 from portal.tenants import current_version, rules_for, rules_with
-from portal.tenants.models import Region, RuleVersion
+from portal.tenants.models import Region, RuleVersion, local_today
+from portal.workflow.models import Application, State
 from portal.workflow.rules import save_rules
 
 admin_only = role_required(Role.ADMIN)
@@ -33,10 +35,15 @@ LABELS = {
     "scopes.default_max": _l("Scopes a doctor may register (R1)"),
     "scopes.county_level_max": _l("Scopes of a clinician at an institution at or below county level (R1)"),
     "scopes.assistant_max": _l("Scopes an assistant physician may register (R2)"),
+    "scopes.gp_on_top_secondary_and_above": _l("General practice on top of a specialty after transfer training, "
+                                               "at secondary and higher institutions (R1)"),
+    "scopes.gp_on_top_county_level": _l("General practice on top of up to three scopes after transfer training, "
+                                        "at institutions at or below county level (R1)"),
     "registration.valid_years": _l("Years a registration is valid (R3)"),
     "registration.training_months": _l("Months of training required after a lapse (R3)"),
     "registration.contract_default_years": _l("Years at the institution when there is no contract (D14)"),
     "registration.decision_working_days": _l("Working days for the commission's decision (L1)"),
+    "registration.certificate_serial_digits": _l("Serial digits of a certificate number (L10)"),
     "codes.otp_minutes": _l("Minutes an SMS or email code is valid"),
     "codes.otp_max_attempts": _l("Wrong tries allowed per code"),
     "codes.otp_sends_per_hour": _l("Codes sent to one phone or address per hour"),
@@ -71,6 +78,8 @@ def problem_message(problem: settings.Problem) -> str:
                               "commas, or leave it empty for no reminders.", n=p["n"], low=p["low"], high=p["high"]),
         "before_code": lambda: _("Each reminder must come before the activation code expires (%(n)s hours).",
                                  n=p["n"]),
+        "serial_digits": lambda: _("Certificates up to serial %(issued)s are already issued: the serial needs "
+                                   "at least %(n)s digits.", issued=p["issued"], n=p["n"]),
         "before_draft": lambda: _("Each reminder must come before the draft expires (%(n)s days).", n=p["n"]),
         "own_too_many": lambda: _("At most %(n)s items of the province's own.", n=p["n"]),
         "own_format": lambda: _("Line %(line)s: write key | 中文名称 | English name.", line=p["line"]),
@@ -104,6 +113,15 @@ def _regions() -> list[Region]:
     return db.session.execute(db.select(Region).order_by(Region.code)).scalars().all()
 
 
+def _unpublished() -> list[int]:
+    """L1: the years without a published holiday schedule that the due dates reach: of an
+    application accepted today, and of the latest one waiting for the commission."""
+    latest = db.session.execute(db.select(db.func.max(Application.decision_due))
+                                .where(Application.state == State.CONFIRMED)).scalar()
+    days = rules_for(g.tenant)["registration"]["decision_working_days"]
+    return list(unpublished_years(local_today(), days, latest))
+
+
 def _page(values: dict, errors: dict, version: RuleVersion, status: int = 200, form=None):
     national = national_rules()
     current = rules_for(g.tenant)["materials"]
@@ -112,7 +130,7 @@ def _page(values: dict, errors: dict, version: RuleVersion, status: int = 200, f
                   version=version, form=form or RulesForm(formdata=None, based_on=version.number),
                   numbers=settings.NUMBERS, schedules=settings.SCHEDULES, sections=SECTIONS, labels=LABELS,
                   national=national, national_items=national["materials"]["default"], own_items=own,
-                  material_labels=current["labels"], regions=_regions())
+                  material_labels=current["labels"], regions=_regions(), unpublished=_unpublished())
 
 
 @bp.get("/rules")
@@ -137,7 +155,8 @@ def rules_save():
     regions = {r.code: r.level for r in _regions()}
     posted = request.form.to_dict(flat=False)
     new, problems = settings.read_settings(posted, national, regions,
-                                           previous_labels=rules_for(g.tenant)["materials"]["labels"])
+                                           previous_labels=rules_for(g.tenant)["materials"]["labels"],
+                                           serial_issued=g.tenant.certificate_serial or 0)
     version = current_version(g.tenant)
     if problems:  # 422, nothing saved; the page keeps everything typed
         values = {name: (posted.get(name, []) if name == settings.MATERIALS_DEFAULT else

@@ -16,7 +16,7 @@ from portal.inputs import db_id
 from portal.institution.models import Institution
 from portal.rules.certificates import Held, conflicting_certificate
 from portal.rules.lapse import training_certificate_error, training_required
-from portal.rules.scopes import assistant_scope_locked, check_scopes
+from portal.rules.scopes import assistant_scope_locked, check_scopes, gp_on_top_offered
 from portal.tenants import rules_for
 from portal.tenants.models import local_today
 from portal.workflow.models import Kind
@@ -112,6 +112,12 @@ class Context:
         # R2: after submission only a change of registration may change an assistant's scope
         return (app is not None and app.kind is Kind.FIRST
                 and assistant_scope_locked(self.qualification.level.value, app.submitted_at is not None))
+
+    def gp_on_top_offered(self) -> bool:
+        """R1/F12: general practice on top after transfer training, where the tenant offers it."""
+        q = self.qualification
+        return gp_on_top_offered(q.level.value, q.category.value, self.institution.level.value, self.rules,
+                                 self.institution.county.level)
 
     def check_scopes(self, chosen: list[str], gp: bool):
         return check_scopes(level=self.qualification.level.value, category=self.qualification.category.value,

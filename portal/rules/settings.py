@@ -10,7 +10,9 @@ Bounds, and where they come from:
   an assistant 1–3;
 - registration: ``valid_years`` may be shortened, never lengthened beyond the national two
   years (R3); training at least six months (R3, L10); the decision within at most the 20
-  working days of the law (L1);
+  working days of the law (L1); the certificate number's serial 4–8 digits (L10: 13–17
+  digits in all around the 15 of the public account), and never fewer than the serials the
+  province has already issued need (a number must not be cut or refused at approval);
 - codes (SEC2): never looser than SEC2 (at most 5 wrong tries per code, 5 sends an hour,
   a 60 s cool-down, a lock after at most 10 failures for at least an hour, activation codes
   of at least 8 characters); code lifetimes: an SMS code 1–10 minutes, an activation code
@@ -63,6 +65,7 @@ NUMBERS: tuple[Number, ...] = (
     Number("registration", "training_months", 6, 24),
     Number("registration", "contract_default_years", 1, 5),
     Number("registration", "decision_working_days", 1, 20),
+    Number("registration", "certificate_serial_digits", 4, 8),
     Number("codes", "otp_minutes", 1, 10),
     Number("codes", "otp_max_attempts", 1, 5),
     Number("codes", "otp_sends_per_hour", 1, 5),
@@ -81,7 +84,12 @@ SCHEDULES: tuple[Schedule, ...] = (
 )
 
 #: on/off settings
-SWITCHES: tuple[tuple[str, str], ...] = (("institutions", "auto_activation_allowed"),)
+SWITCHES: tuple[tuple[str, str], ...] = (
+    ("institutions", "auto_activation_allowed"),
+    # R1 / F12: where general practice comes on top after transfer training (portal/rules/scopes.py)
+    ("scopes", "gp_on_top_secondary_and_above"),
+    ("scopes", "gp_on_top_county_level"),
+)
 
 #: the materials fields of the form (D16)
 MATERIALS_DEFAULT = "materials.default"
@@ -206,14 +214,26 @@ def _read_overrides(posted: dict, known: list[str], regions: dict[str, str], pro
     return out
 
 
+def serial_digits_problem(digits: int | None, serial_issued: int) -> Problem | None:
+    """L10, R6: a layout of ``digits`` serial digits must still hold the next serial of the
+    province (its certificates are numbered one after the other, ``serial_issued`` so far):
+    with fewer digits the next approval could not be given a number."""
+    if digits is None or serial_issued + 1 < 10**digits:
+        return None
+    need = len(str(serial_issued + 1))
+    return Problem("serial_digits", {"n": need, "issued": serial_issued})
+
+
 def read_settings(posted: dict, national: dict, regions: dict[str, str],
-                  previous_labels: dict | None = None) -> tuple[dict, dict[str, Problem]]:
+                  previous_labels: dict | None = None,
+                  serial_issued: int = 0) -> tuple[dict, dict[str, Problem]]:
     """The settings of a posted rules form (``posted``: name -> value or list of values), as
     nested data like ``config/rules.toml``, and the problems found, by field name. With any
     problem the settings are incomplete and must not be saved. ``regions`` maps the tenant's
     six-digit region codes to "city" or "county". An item of the province's own that is new
     (not in ``previous_labels``) joins the province's list; untick it there to keep it for
-    city or county changes only."""
+    city or county changes only. ``serial_issued``: the certificate serials the province has
+    issued so far (:func:`serial_digits_problem`)."""
     problems: dict[str, Problem] = {}
     settings: dict[str, dict] = {}
     for spec in NUMBERS:
@@ -222,6 +242,9 @@ def read_settings(posted: dict, national: dict, regions: dict[str, str],
         settings.setdefault(spec.section, {})[spec.key] = _read_schedule(posted, spec, problems)
     for section, key in SWITCHES:
         settings.setdefault(section, {})[key] = _first(posted, f"{section}.{key}") in ("1", "on", "true", "y")
+    serial = serial_digits_problem(settings["registration"]["certificate_serial_digits"], serial_issued)
+    if serial is not None:
+        problems["registration.certificate_serial_digits"] = serial
     # cross-field: a reminder must come before the thing it reminds of runs out (D20)
     reminders, codes = settings["reminders"], settings["codes"]
     if reminders["activation_hours"] and codes["activation_hours"] and \

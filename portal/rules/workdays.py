@@ -1,9 +1,15 @@
 """Working days in China (L1): the officer decides within 20 working days of accepting an
 application. Saturdays and Sundays are days off, except the make-up working days (调休上班日)
-the State Council publishes each year; the official public holidays are days off. The
-schedules are kept in ``config/holidays.toml``; a year not in it is counted Monday to Friday.
+the State Council publishes each year; the official public holidays are days off.
 
-Pure functions over a ``WorkCalendar``; the day of acceptance is day 0.
+Pure functions over a ``WorkCalendar``, which the caller builds and passes in
+(``portal.tenants.holidays``: the ``holidays`` package's China calendar, with a province's
+override file on top). The day of acceptance is day 0.
+
+A year whose schedule is not published (``WorkCalendar.knows``) is still counted with what
+the calendar holds for it (e.g. the statutory holidays the library derives from the lunar
+calendar), but a due date that crosses it is provisional (``Due.provisional``): the caller
+says so, never silently counting Monday to Friday.
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ class WorkCalendar:
     days_off: frozenset[date] = frozenset()
     #: make-up working days on a Saturday or Sunday
     extra_working_days: frozenset[date] = frozenset()
-    #: the years whose schedule is known
+    #: the years whose schedule is published (the State Council's notice, or a province's
+    #: override): any other year's count is provisional
     years: frozenset[int] = frozenset()
 
     def is_working_day(self, day: date) -> bool:
@@ -91,12 +98,20 @@ def calendar_from(data: dict) -> WorkCalendar:
     return WorkCalendar(frozenset(off), frozenset(work), frozenset(years))
 
 
-@functools.cache
-def official_calendar() -> WorkCalendar:
-    """The State Council schedules kept in config/holidays.toml (read once per process)."""
-    from config import holiday_schedules
+def overlay(base: WorkCalendar, override: WorkCalendar) -> WorkCalendar:
+    """``override`` on top of ``base``: each year ``override`` knows replaces that year of
+    ``base`` whole (its days off and make-up working days), and becomes a known year."""
+    replaced = override.years
+    off = {d for d in base.days_off if d.year not in replaced} | set(override.days_off)
+    work = {d for d in base.extra_working_days if d.year not in replaced} | set(override.extra_working_days)
+    return WorkCalendar(frozenset(off), frozenset(work), base.years | override.years)
 
-    return calendar_from(holiday_schedules())
+
+def unknown_years(first: date, last: date, calendar: WorkCalendar) -> tuple[int, ...]:
+    """The years of ``first`` … ``last`` (either order) whose schedule ``calendar`` does not
+    know: a count across them is provisional."""
+    low, high = min(first, last).year, max(first, last).year
+    return tuple(y for y in range(low, high + 1) if not calendar.knows(y))
 
 
 def add_working_days(start: date, n: int, calendar: WorkCalendar) -> date:
@@ -138,16 +153,22 @@ class Due:
     left: int
     overdue: bool
     soon: bool
+    #: the years the count crosses whose holiday schedule is not published: the due date
+    #: (and the days left) may move once it is (``flask due recount``)
+    provisional: tuple[int, ...] = ()
 
 
 def due(accepted: date, today: date, working_days: int, calendar: WorkCalendar, soon_within: int = 3) -> Due:
     """The due date of a decision accepted on ``accepted``, seen on ``today``: past due after
     the due date; "soon" when at most ``soon_within`` working days are left."""
-    return standing(add_working_days(accepted, working_days, calendar), today, calendar, soon_within)
+    return standing(add_working_days(accepted, working_days, calendar), today, calendar, soon_within, accepted)
 
 
-def standing(on: date, today: date, calendar: WorkCalendar, soon_within: int = 3) -> Due:
-    """Where ``today`` stands against the due date ``on`` (see :func:`due`)."""
+def standing(on: date, today: date, calendar: WorkCalendar, soon_within: int = 3,
+             accepted: date | None = None) -> Due:
+    """Where ``today`` stands against the due date ``on`` (see :func:`due`); provisional when
+    the years from ``accepted`` (or ``today``) to ``on`` are not all known."""
     overdue = today > on
     left = working_days_between(today, on, calendar)
-    return Due(on, left, overdue, not overdue and left <= soon_within)
+    first = min(accepted, today) if accepted is not None else today
+    return Due(on, left, overdue, not overdue and left <= soon_within, unknown_years(first, max(on, today), calendar))

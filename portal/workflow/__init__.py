@@ -16,8 +16,9 @@ from portal.extensions import db
 from portal.notify.services import notify_user
 from portal.rules.materials import materials_for
 from portal.rules.registration import certificate_number, valid_until
-from portal.rules.workdays import add_working_days, beijing_date, official_calendar
+from portal.rules.workdays import add_working_days, beijing_date
 from portal.tenants import current_version, rules_for, rules_for_application
+from portal.tenants.holidays import calendar_of
 from portal.tenants.models import Tenant, utcnow
 from portal.workflow.locks import Decided, WrongState, lock, lock_unless
 from portal.workflow.models import Application, AuditLog, Kind, State
@@ -210,9 +211,9 @@ def reject(app: Application, staff: User, reason: str) -> None:
 def decision_due(app: Application) -> date:
     """L1, A6: the day the commission's decision on ``app`` is due: the working days of the
     rules it was submitted under, from its acceptance (the Beijing date it was confirmed),
-    counted with the holiday library as it is now."""
+    counted with the province's holiday calendar as it is now (portal/tenants/holidays.py)."""
     days = rules_for_application(app)["registration"]["decision_working_days"]
-    return add_working_days(beijing_date(app.confirmed_at), days, official_calendar())
+    return add_working_days(beijing_date(app.confirmed_at), days, calendar_of(app.tenant_id))
 
 
 def required_materials(app: Application, rules: dict | None = None) -> list[str]:

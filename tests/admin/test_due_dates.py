@@ -5,6 +5,7 @@ due, lists the most urgent first and filters both."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import pytest
@@ -57,6 +58,7 @@ def test_L1_due_dates_count_working_days_from_the_beijing_date_of_acceptance(dem
     assert "阿依古丽" in ayi and "Nov 3, 2025" in ayi and "Sep 29, 2025" in ayi and "6 working days left" in ayi
     page = b.page(f"/hubei/admin/applications/{waiting['li']}").get_data(as_text=True)
     assert "Oct 30, 2025" in page and "4 working days left" in page
+    assert "Provisional" not in page and "not published" not in b.page("/hubei/admin/").get_data(as_text=True)
 
 
 def test_L1_close_to_due_and_past_due_are_flagged_and_filtered(demo, waiting, monkeypatch):
@@ -113,3 +115,42 @@ def test_P5_queue_statements_do_not_grow_with_rows(demo, waiting, monkeypatch):
     one_province = statements(demo, province.client, "/hubei/admin/?show=overdue")
     on(monkeypatch, date(2025, 11, 4))
     assert statements(demo, province.client, "/hubei/admin/?show=overdue") == one_province
+
+
+def test_L1_new_year_2027_is_a_day_off_in_a_due_date(demo, monkeypatch):
+    """Accepted Thursday 31 December 2026: counted Monday to Friday the 20th working day was
+    Thursday 28 January 2027; 1 January 2027 is a statutory holiday (the holidays package), so
+    the decision is due Friday 29 January. While the library carries no State Council notice
+    for 2027 the due date says it is provisional."""
+    county = staff_login(demo, "hb-county-staff")
+    li = walk_doctor(demo, "hubei", LI, until="submitted", staff=county, institution="远安")
+    confirm_on(monkeypatch, county, li.app_id, datetime(2026, 12, 31, 2, 0))
+    on(monkeypatch, date(2027, 1, 4))
+    (row,) = rows(officer(demo, "hb-officer"))
+    assert "Jan 29, 2027" in row and "19 working days left" in row
+    from portal.tenants.holidays import library_calendar
+
+    assert ("Provisional: the holiday schedule of 2027 is not published yet." in row) == \
+        (not library_calendar().knows(2027))
+
+
+def test_L1_a_due_date_in_a_year_without_a_published_schedule_is_flagged(demo, monkeypatch):
+    """2031: no State Council notice in the library nor in config/holidays.toml. The officer's
+    queue and the application's page say the due date is provisional; the administrator's
+    rules page and the queue say which year's schedule is missing."""
+    county = staff_login(demo, "hb-county-staff")
+    li = walk_doctor(demo, "hubei", LI, until="submitted", staff=county, institution="远安")
+    confirm_on(monkeypatch, county, li.app_id, datetime(2031, 3, 3, 2, 0))  # Monday 3 March 2031
+    on(monkeypatch, date(2031, 3, 10))
+    b = officer(demo, "hb-officer")
+    (row,) = rows(b)
+    assert "Mar 31, 2031" in row and "Provisional: the holiday schedule of 2031 is not published yet." in row
+    queue = b.page("/hubei/admin/").get_data(as_text=True)
+    assert "The official holiday schedule of 2031 is not published yet" in queue
+    page = b.page(f"/hubei/admin/applications/{li.app_id}").get_data(as_text=True)
+    assert "Provisional: the holiday schedule of 2031 is not published yet." in page
+    admin = staff_login(demo, "hb-admin")  # in Chinese, the default language
+    rules = admin.page("/hubei/admin/rules").get_data(as_text=True)
+    notice = re.search(r'<p class="notice">([^<]*)</p>', rules).group(1)
+    assert "2031年的节假日安排尚未正式公布" in notice
+    assert "flask due recount" in notice

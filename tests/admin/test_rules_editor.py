@@ -95,6 +95,8 @@ def test_another_provinces_administrator_sees_nothing_of_these_rules(demo):
     ("codes.activation_length", "6", "Enter a whole number from 8 to 16."),
     ("registration.decision_working_days", "21", "Enter a whole number from 1 to 20."),  # L1
     ("registration.training_months", "abc", "Enter a whole number from 6 to 24."),
+    ("registration.certificate_serial_digits", "3", "Enter a whole number from 4 to 8."),  # L10
+    ("registration.certificate_serial_digits", "9", "Enter a whole number from 4 to 8."),
     ("reminders.registration_days", "30, 7, x", "Enter up to 5 different whole numbers from 1 to 365"),
     ("reminders.activation_hours", "80", "Each reminder must come before the activation code expires (72 hours)."),
     ("materials.own", "health certificate | 健康证明 | Health certificate",
@@ -231,3 +233,53 @@ def test_rules_read_on_each_request_follow_a_save_made_by_another_process(demo):
     with demo.app_context(), db.engine.begin() as conn:
         conn.execute(Tenant.__table__.update().where(Tenant.__table__.c.slug == "hubei").values(rules={}))
     assert form_of(hubei)["codes.activation_hours"] == ["72"]
+
+
+def test_L10_A6_serial_digits_apply_to_applications_submitted_after_the_change(demo):
+    """L10, R6, A6: the administrator gives the certificate number a 5-digit serial; the next
+    approval of an application submitted after that issues a 13-digit number (level, category,
+    county code, 5-digit serial), while one submitted before keeps the 15-digit layout of its
+    version, even when it is approved later."""
+    from tests.admin.officers import officer
+    from tests.admin.test_rule_version_dates import (
+        approve,
+        certificate_no,
+        confirm,
+        submitted_around_a_rule_change,
+    )
+
+    admin = login(demo, "hb-admin")
+    assert form_of(admin)["registration.certificate_serial_digits"] == ["7"]
+    assert "Serial digits of a certificate number (L10)" in admin.page(RULES).get_data(as_text=True)
+    staff, earlier, later = submitted_around_a_rule_change(demo, registration__certificate_serial_digits="5")
+    assert overrides(demo) == {"registration": {"certificate_serial_digits": 5}}
+    assert "<code>registration.certificate_serial_digits</code>: 7 → 5" in admin.page(RULES).get_data(as_text=True)
+    for walked in (earlier, later):
+        confirm(staff, walked.app_id)
+    b = officer(demo, "hb-officer")
+    approve(b, later.app_id)  # the later one first: the order of approval does not matter
+    approve(b, earlier.app_id)
+    new_no, old_no = certificate_no(demo, later.app_id), certificate_no(demo, earlier.app_id)
+    assert re.fullmatch(r"12420525[0-9]{5}", new_no), new_no  # 阿依古丽, 中医, 远安: 5-digit serial
+    assert re.fullmatch(r"11420525[0-9]{7}", old_no), old_no  # 李明华, 临床: the 7 digits of version 1
+    assert new_no in later.browser.page("/hubei/me").get_data(as_text=True)
+    assert old_no in earlier.browser.page("/hubei/me").get_data(as_text=True)
+
+
+def test_L10_serial_digits_never_below_the_serials_already_issued_said_in_chinese(demo):
+    """R6 safe bounds: with 12,345 certificates issued a 4-digit serial could not number the
+    next one: refused next to the field (422, in the administrator's language), nothing saved."""
+    with demo.app_context(), db.engine.begin() as conn:
+        conn.execute(Tenant.__table__.update().where(Tenant.__table__.c.slug == "hubei")
+                     .values(certificate_serial=12345))
+    b = staff_login(demo, "hb-admin")  # Chinese, the default language
+    values = form_of(b)
+    values["registration.certificate_serial_digits"] = ["4"]
+    with unchanged(demo):
+        r = b.post(RULES, values)
+    assert r.status_code == 422
+    assert "顺序号至12345的证书已发放：顺序号至少需要5位。" in errors_of(r)
+    assert 'id="registration-certificate_serial_digits-err"' in r.get_data(as_text=True)
+    values["registration.certificate_serial_digits"] = ["5"]
+    redirected_to(b.post(RULES, values))
+    assert overrides(demo) == {"registration": {"certificate_serial_digits": 5}}

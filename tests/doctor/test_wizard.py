@@ -219,3 +219,38 @@ def test_D5_after_activation_the_pre_portal_registration_is_in_force_with_every_
     assert "/hubei/me/maintenance" in home and "/hubei/me/application/new/change" in home
     public = walked.browser.client.get("/hubei/verify?no=110420525000123").get_data(as_text=True)
     assert "刘建国" in public
+
+
+def test_R1_F12_where_general_practice_comes_on_top_is_the_provinces_setting(demo):
+    """The administrator stops offering general practice on top at secondary and higher
+    institutions (R6): a doctor of a tertiary hospital no longer sees the transfer-training
+    choice and a specialty + general practice counts as two scopes (422); at a county-level
+    institution it is still offered on top of the three."""
+    from tests.helpers import rules_form, save_rules
+
+    admin = staff_login(demo, "hb-admin")
+    assert rules_form(admin)["scopes.gp_on_top_secondary_and_above"] == ["1"]
+    assert "二级及以上医疗机构：专科医师经全科转岗培训合格后" in admin.page("/hubei/admin/rules").get_data(as_text=True)
+    redirected_to(save_rules(admin, scopes__gp_on_top_secondary_and_above=[]))
+    assert "scopes.gp_on_top_secondary_and_above" not in rules_form(admin)
+
+    walked, _ = activated(demo, LI, institution="第一医院", staff_user="hb-tertiary-staff")
+    b = walked.browser
+    post(b, "hubei", "personal", {"home_address": "湖北省武汉市演示街 1 号"})
+    assert 'name="gp_transfer_training"' not in b.page("/hubei/me/application/practice").get_data(as_text=True)
+    r = post(b, "hubei", "practice", {"scopes": ["internal", "general_practice"], "gp_transfer_training": "y",
+                                      "gp_certificate": photo_file()})
+    assert r.status_code == 422 and 'id="scopes-err"' in r.get_data(as_text=True)
+    step_done(post(b, "hubei", "practice", {"scopes": ["general_practice"]}), "hubei", "history")
+
+
+def test_R1_F12_general_practice_on_top_of_three_at_county_level_by_default(demo):
+    walked, _ = activated(demo, LI)
+    b = walked.browser
+    post(b, "hubei", "personal", {"home_address": "湖北省远安县演示街 1 号"})
+    assert 'name="gp_transfer_training"' in b.page("/hubei/me/application/practice").get_data(as_text=True)
+    r = post(b, "hubei", "practice", {"scopes": ["internal", "surgery", "paediatrics", "general_practice"],
+                                      "gp_transfer_training": "y", "gp_certificate": photo_file()})
+    step_done(r, "hubei", "history")
+    app = draft(demo, "hubei", walked.doctor_id)
+    assert app.scopes == ["internal", "surgery", "paediatrics", "general_practice"] and app.needs_county_approval

@@ -7,7 +7,7 @@ from datetime import date
 from config import national_rules
 from portal.rules.certificates import Held, conflicting_certificate, exam_years_counted
 from portal.rules.lapse import training_certificate_error, training_required
-from portal.rules.scopes import assistant_scope_locked, check_scopes
+from portal.rules.scopes import assistant_scope_locked, check_scopes, gp_on_top_offered
 
 RULES = national_rules()
 
@@ -154,3 +154,41 @@ def test_f17_pre_portal_scope_names_map_to_the_catalogue():
     assert scope_keys_from_names("clinical", "内科专业、全科医学专业") == ["internal", "general_practice"]
     assert scope_keys_from_names("clinical", "内科专业，不存在的专业") == ["internal"]
     assert scope_keys_from_names("tcm", "内科专业") == []
+
+
+# ---- R1 (F12): where general practice comes on top is a tenant setting ---------------------
+
+def with_scopes(**changes) -> dict:
+    return {**RULES, "scopes": {**RULES["scopes"], **changes}}
+
+
+def test_f12_general_practice_on_top_is_offered_by_default_where_the_faq_says():
+    assert RULES["scopes"]["gp_on_top_secondary_and_above"] and RULES["scopes"]["gp_on_top_county_level"]
+    assert gp_on_top_offered("practitioner", "clinical", "secondary", RULES)
+    assert gp_on_top_offered("practitioner", "clinical", "tertiary", RULES)
+    assert gp_on_top_offered("practitioner", "clinical", "county", RULES)
+    assert not gp_on_top_offered("assistant", "clinical", "tertiary", RULES)  # F15: an ordinary scope
+    assert not gp_on_top_offered("practitioner", "tcm", "tertiary", RULES)  # L9: a clinical scope
+
+
+def test_f12_a_province_may_count_general_practice_among_the_county_three():
+    rules = with_scopes(gp_on_top_county_level=False)
+    assert not gp_on_top_offered("practitioner", "clinical", "county", rules)
+    assert gp_on_top_offered("practitioner", "clinical", "tertiary", rules)
+    four = scopes(chosen=["internal", "surgery", "paediatrics", "general_practice"], gp=True, rules=rules)
+    assert "scope_too_many" in four.errors and not four.general_practice_on_top
+    three = scopes(chosen=["internal", "surgery", "general_practice"], gp=True, rules=rules)
+    assert three.errors == () and not three.general_practice_on_top and three.needs_county_approval
+    # the secondary-and-above case is untouched
+    assert scopes(institution_level="tertiary", chosen=["internal", "general_practice"], gp=True,
+                  rules=rules).general_practice_on_top
+
+
+def test_f12_general_practice_on_top_switched_off_above_county_level():
+    rules = with_scopes(gp_on_top_secondary_and_above=False)
+    check = scopes(institution_level="secondary", chosen=["internal", "general_practice"], gp=True, rules=rules)
+    assert "scope_too_many" in check.errors and not check.general_practice_on_top
+    # an institution filed under a city itself is above county level (A1)
+    assert not gp_on_top_offered("practitioner", "clinical", "county", rules, region_level="city")
+    assert scopes(chosen=["internal", "surgery", "paediatrics", "general_practice"], gp=True,
+                  rules=rules).general_practice_on_top

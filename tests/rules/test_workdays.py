@@ -1,9 +1,13 @@
 """Working days (L1): the officer decides within 20 working days of acceptance, counted with
-China's official holidays and make-up working days (config/holidays.toml)."""
+China's official holidays and make-up working days from the ``holidays`` package, a
+province's override (config/holidays.toml) on top; a year whose schedule is not published is
+flagged, never counted Monday to Friday in silence."""
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -14,11 +18,17 @@ from portal.rules.workdays import (
     calendar_from,
     due,
     latest_start,
-    official_calendar,
+    overlay,
+    standing,
+    unknown_years,
     working_days_between,
 )
+from portal.tenants.holidays import library_calendar
 
-CAL = official_calendar()
+#: the calendar built from the holidays package (portal/tenants/holidays.py), as the portal counts
+CAL = library_calendar()
+#: the State Council's notices of 2024–2026, typed in from the notices
+NOTICES = calendar_from(tomllib.loads((Path(__file__).parent / "state_council_2024_2026.toml").read_text("utf-8")))
 N = national_rules()["registration"]["decision_working_days"]
 
 
@@ -47,12 +57,14 @@ def test_make_up_days_on_weekends_are_working_days(day):
     assert day.weekday() >= 5 and CAL.is_working_day(day)
 
 
-def test_every_year_in_the_library_has_its_schedule():
+def test_the_library_agrees_with_the_state_council_notices_day_by_day():
+    """2024–2026: every day's status in the library is the notice's (holidays, the weekdays
+    given off in exchange, the make-up Saturdays and Sundays)."""
     assert all(CAL.knows(y) for y in (2024, 2025, 2026))
-    # the statutory holidays since 2025 add up to 13 weekdays-or-weekend days off a year at
-    # least; a typo in a range would change these counts
-    assert sum(1 for d in CAL.days_off if d.year == 2025) == 1 + 8 + 3 + 5 + 3 + 8
-    assert sum(1 for d in CAL.days_off if d.year == 2026) == 3 + 9 + 3 + 5 + 3 + 3 + 7
+    day = date(2024, 1, 1)
+    while day.year <= 2026:
+        assert CAL.is_working_day(day) == NOTICES.is_working_day(day), day
+        day += timedelta(days=1)
 
 
 def test_L1_accepted_before_national_day_2025():
@@ -82,12 +94,42 @@ def test_acceptance_on_a_holiday_is_day_zero():
     assert add_working_days(date(2025, 10, 3), 0, CAL) == date(2025, 10, 3)
 
 
-def test_a_year_outside_the_library_counts_monday_to_friday():
-    assert not CAL.knows(2030)
-    # Monday 7 January 2030 + 20 working days = four weeks later (2030's 1 January is a
-    # holiday in reality, but the library does not know 2030 and must not crash)
-    assert add_working_days(date(2030, 1, 7), N, CAL) == date(2030, 2, 4)
-    assert add_working_days(date(2029, 12, 31), 1, CAL) == date(2030, 1, 1)
+def test_L1_new_year_2027_is_not_a_working_day():
+    """Counted Monday to Friday, Friday 1 January 2027 was a working day: the library's
+    statutory holidays make it a day off, as the Spring Festival's statutory days (除夕 5
+    February, 初一–初三 6–8 February 2027)."""
+    assert not CAL.is_working_day(date(2027, 1, 1))
+    assert not any(CAL.is_working_day(date(2027, 2, d)) for d in (5, 6, 7, 8))
+    assert add_working_days(date(2026, 12, 31), 1, CAL) == date(2027, 1, 4)
+
+
+def test_L1_a_year_the_library_has_no_notice_for_is_flagged():
+    """2031: the library derives its statutory holidays (1 January, the Spring Festival) but
+    carries no State Council notice, so no make-up working day: the count uses what is known
+    and the due date says it is provisional."""
+    assert not CAL.knows(2031)
+    assert not CAL.is_working_day(date(2031, 1, 1))
+    assert unknown_years(date(2030, 12, 20), date(2031, 1, 20), CAL) == (2030, 2031)
+    far = due(date(2031, 3, 3), date(2031, 3, 3), N, CAL)
+    assert far.provisional == (2031,)
+    assert due(date(2025, 9, 26), date(2025, 10, 24), N, CAL).provisional == ()
+    # the years from acceptance to the due date count, not only today's
+    assert standing(date(2026, 1, 5), date(2025, 12, 1), CAL, accepted=date(2025, 12, 1)).provisional == ()
+    assert standing(date(2031, 1, 5), date(2025, 12, 1), CAL).provisional == (2027, 2028, 2029, 2030, 2031)
+
+
+def test_a_province_override_replaces_the_libraries_year_and_makes_it_known():
+    """config/holidays.toml on top: a year it gives replaces the library's for that year,
+    whole (the days off in exchange and make-up Saturdays of a notice the library does not
+    carry yet); the other years stay the library's."""
+    notice = calendar_from({"2031": {"off": [["2031-01-01", "2031-01-01"], ["2031-01-22", "2031-01-29"]],
+                                     "work": ["2031-01-19", "2031-02-08"]}})
+    cal = overlay(CAL, notice)
+    assert cal.knows(2031) and cal.knows(2026)
+    assert cal.is_working_day(date(2031, 1, 19)) and cal.is_working_day(date(2031, 2, 8))  # Sunday, Saturday
+    assert not cal.is_working_day(date(2031, 1, 29))  # a Wednesday given off in exchange
+    assert not cal.is_working_day(date(2026, 2, 20)) and cal.is_working_day(date(2026, 2, 14))  # 2026: the library's
+    assert due(date(2031, 1, 6), date(2031, 1, 6), N, cal).provisional == ()
 
 
 def test_working_days_between_counts_after_start_up_to_end():
@@ -132,6 +174,7 @@ def _counted_day_by_day(start: date, end: date, calendar: WorkCalendar) -> int:
 
 @pytest.mark.parametrize("calendar", [
     CAL,
+    NOTICES,
     WorkCalendar(),
     # a day both off and worked (calendar_from refuses it; a calendar made by hand may have it)
     WorkCalendar(frozenset({date(2025, 3, 3), date(2025, 3, 8)}), frozenset({date(2025, 3, 8), date(2025, 3, 9)})),
