@@ -44,16 +44,6 @@ def init_app(app) -> None:
         step = setup_step(current_user)
         return redirect_to(url_for(step)) if step else None
 
-    @app.before_request
-    def _remember_language():
-        """The language a user last chose (the ``lang`` cookie of the language switch) is kept
-        on the account: messages to them are written in it, whoever's action sends them."""
-        lang = request.cookies.get("lang")
-        if (lang in LOCALES and request.endpoint != "static" and current_user.is_authenticated
-                and current_user.locale != lang):
-            current_user.locale = lang
-            db.session.commit()
-
     @login_manager.unauthorized_handler
     def unauthorized():
         if g.get("tenant") is None:
@@ -74,7 +64,8 @@ SECOND_FACTOR = (Role.STAFF, Role.OFFICER, Role.ADMIN)
 
 #: what an account in the middle of its first log-in may still open: the steps themselves,
 #: log-out, the language switch, static files and the development SMS gateway (the "phone")
-SETUP_OPEN = {"accounts.first_password", "accounts.enrol_totp", "accounts.logout", "public.set_language", "static",
+SETUP_OPEN = {"accounts.first_password", "accounts.enrol_totp", "accounts.logout", "public.set_language",
+              "public.set_tenant_language", "static",
               "notify.outbox"}
 
 
@@ -121,5 +112,16 @@ def start_session(user: User) -> None:
     session.clear()
     if lang:
         session["lang"] = lang
+    remember_language(user)
     login_user(user)
+
+
+def remember_language(user: User, lang: str | None = None) -> None:
+    """The language the user chose (``lang``, else the language switch's cookie) is kept on
+    the account, at log-in and at each switch: messages to them are written in it, whoever's
+    action sends them (``portal.notify.services``). Without a choice the account keeps its own."""
+    lang = lang or request.cookies.get("lang")
+    if lang in LOCALES and user.locale != lang:
+        user.locale = lang
+        db.session.commit()
 

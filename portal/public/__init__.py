@@ -6,7 +6,7 @@ from flask import Blueprint, g, make_response, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
-from portal.accounts import HOME_BY_ROLE
+from portal.accounts import HOME_BY_ROLE, remember_language
 from portal.extensions import db
 from portal.htmx import render
 from portal.tenants.models import Tenant
@@ -25,6 +25,16 @@ def tenant_home():
     if current_user.is_authenticated:
         return redirect(url_for(HOME_BY_ROLE[current_user.role]))
     return render("public/tenant_home.html", tenant=g.tenant)
+
+
+@bp.get("/<tenant>/lang/<code>")
+def set_tenant_language(code: str):
+    """The switch on a tenant's pages: the choice is also kept on the account of the user
+    logged in there (messages are written in it)."""
+    response = set_language(code)
+    if current_user.is_authenticated:
+        remember_language(current_user, code)
+    return response
 
 
 @bp.get("/lang/<code>")

@@ -79,6 +79,7 @@ def test_A4_L3_refusal_is_final_and_both_are_told(demo, confirmed, ground):
     url = f"/hubei/admin/applications/{confirmed.app_id}"
     page = b.page(url).get_data(as_text=True)
     assert f'value="{ground}"' in page
+    confirmed.browser.page("/hubei/lang/en?next=/hubei/me")  # the doctor reads English; the staff Chinese
     redirected_to(b.post(url + "/refuse", {"ground": ground, "explanation": ""}))
     with in_tenant(demo, "hubei"):
         app = db.session.get(Application, confirmed.app_id)
@@ -89,8 +90,10 @@ def test_A4_L3_refusal_is_final_and_both_are_told(demo, confirmed, ground):
              "certificate_revoked": "certificate was revoked", "failed_assessment": "periodic assessment"}[ground]
     to_doctor = messages_to(demo, LI["phone"])[-1]
     assert "refused" in to_doctor and label in to_doctor
-    to_staff = messages_to(demo, STAFF_EMAIL)[-1]
-    assert "李明华" in to_staff and label in to_staff
+    to_staff = messages_to(demo, STAFF_EMAIL)[-1]  # each in their own language, not the officer's
+    zh_label = {"civil_capacity": "无民事行为能力", "criminal_or_ban": "受刑事处罚",
+                "certificate_revoked": "被吊销医师执业证书", "failed_assessment": "定期考核不合格"}[ground]
+    assert "李明华" in to_staff and zh_label in to_staff and "refused" not in to_staff
     # nothing more can be decided on it
     with unchanged(demo):
         b.page(url)

@@ -261,7 +261,8 @@ def test_I4_batch_approval_reports_an_item_decided_meanwhile(demo, county, brows
     for token in picked:
         assert state_of(demo, token) in ("confirmed", "approved")
     # the item decided meanwhile was decided once: one audit row, one message to the doctor
-    assert sum("confirmed your registration application" in m for m in messages_to(demo, phone_of(demo, meanwhile))) == 1
+    # (in the doctor's language, Chinese by default, whatever the staff member's)
+    assert sum("已确认您的注册申请" in m for m in messages_to(demo, phone_of(demo, meanwhile))) == 1
     if county.htmx:
         assert "<html" not in body
         assert len(re.findall(r'hx-swap-oob="true"', body)) == 5  # every picked row swapped in place

@@ -33,6 +33,23 @@ def _english(b):
     return b
 
 
+def _locale(app, username: str) -> str:
+    with in_tenant(app, "hubei"):
+        return db.session.execute(db.select(User.locale).filter_by(username=username)).scalar_one()
+
+
+def test_the_language_chosen_before_log_in_is_kept_at_log_in(demo):
+    walked = walk_doctor(demo, "hubei", LI, until="verified")
+    assert _locale(demo, "liminghua") == "zh_CN"  # Chinese by default
+    b = walked.browser
+    b.page("/hubei/me")
+    b.post("/hubei/logout")
+    b.page("/lang/en?next=/hubei/login")  # chosen on the log-in page, before logging in
+    b.page("/hubei/login")
+    redirected_to(b.post("/hubei/login", {"username": "liminghua", "password": LI["password"]}))
+    assert _locale(demo, "liminghua") == "en"
+
+
 def test_an_officer_in_english_tells_a_chinese_doctor_in_chinese(demo):
     staff = _english(staff_login(demo, "hb-county-staff"))  # the institution works in English
     walked = walk_doctor(demo, "hubei", LI, until="confirmed", staff=staff, institution="远安")
@@ -51,16 +68,18 @@ def test_an_officer_in_english_tells_a_chinese_doctor_in_chinese(demo):
 def test_a_doctor_who_chose_english_is_told_in_english_by_a_chinese_institution(demo):
     staff = staff_login(demo, "hb-county-staff")  # Chinese, the default
     walked = walk_doctor(demo, "hubei", LI, until="submitted", staff=staff, institution="远安")
-    _english(walked.browser).page("/hubei/me")  # the doctor switched to English
+    r = walked.browser.page("/hubei/lang/en?next=/hubei/me")  # the doctor switches to English
+    assert redirected_to(r).endswith("/hubei/me")
     with in_tenant(demo, "hubei"):
         assert db.session.get(User, walked.doctor_id).locale == "en"
     staff.page("/hubei/institution/approvals")
     redirected_to(staff.post(f"/hubei/institution/approvals/{walked.app_id}/reject", {"reason": "合同期限有误"}))
     returned = _to(demo, LI["phone"])[-1]
     assert "returned your registration application" in returned and "合同期限有误" in returned
-    # ... and back to Chinese: the next message is Chinese again
-    walked.browser.client.set_cookie("lang", "zh_CN")
-    walked.browser.page("/hubei/me")
+    # ... and back to Chinese, from the link on the page
+    page = walked.browser.page("/hubei/me").get_data(as_text=True)
+    assert 'href="/hubei/lang/zh_CN?next=/hubei/me"' in page
+    walked.browser.page("/hubei/lang/zh_CN?next=/hubei/me")
     with in_tenant(demo, "hubei"):
         assert db.session.get(User, walked.doctor_id).locale == "zh_CN"
 
