@@ -24,8 +24,10 @@ from portal.workflow.models import Application
 from tests.conftest import Browser, in_tenant, owner_connection, totp_now
 
 #: every material of the default list (D16): what an officer ticks before approving
-ALL_MATERIALS = ["approval_form_x2", "id_card_original_and_copy", "photos_2inch_x3", "contract_original_and_copy",
-                 "institution_licence_copy", "local_requirements"]
+ALL_MATERIALS = ["approval_form_x2", "id_card_original_and_copy", "qualification_certificate_original_and_copy",
+                 "photos_2inch_x3", "contract_original_and_copy", "institution_licence_copy", "local_requirements"]
+#: the same for a doctor applying with the Notice of Passing alone (D8): the notice in the certificate's place
+NOTICE_MATERIALS = [m.replace("qualification_certificate", "passing_notice") for m in ALL_MATERIALS]
 
 
 def redirected_to(response) -> str:
