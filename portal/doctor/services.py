@@ -9,6 +9,7 @@ from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
 from portal.admin.models import CaseStatus, IdentityCase, PracticeRecord, Qualification
 from portal.extensions import db
+from portal.rules.certificates import exam_years_in_force
 from portal.rules.identity import normalise_real_name
 from portal.workflow import audit
 from portal.workflow import identity as identity_workflow
@@ -144,6 +145,14 @@ def lapsed_or_cancelled(doctor: User, today, among: list[Application] | None = N
     if last.state is State.CANCELLED:
         return last, (last.decided_at.date() if last.decided_at else today)
     return (last, last.valid_until) if last.valid_until < today else None
+
+
+def exam_years(registration: Application | None, today: date) -> tuple[int, int] | None:
+    """R5 (FAQ F7): for an assistant physician's registration in force, the year of this
+    practitioner exam and the years of practice counted toward it (rules.certificates)."""
+    if registration is None or registration.state is not State.APPROVED:
+        return None
+    return exam_years_in_force(registration.level.value, registration.registered_on, registration.valid_until, today)
 
 
 def last_decided(doctor: User, among: list[Application] | None = None) -> Application | None:

@@ -81,8 +81,9 @@ def home():
     if registration is None:
         record = services.find_practice_record(current_user.real_name, current_user.id_number)
     record_years = practice_years(record.registered_on, local_today()) if record else 0
+    exam = services.exam_years(registration, local_today())  # R5: an assistant's years toward the exam
     return render("doctor/home.html", app=app, State=State, record=record, record_years=record_years,
-                  open_app=open_app, registration=registration,
+                  open_app=open_app, registration=registration, exam=exam,
                   # A3: whose officers handle the case, once the contact is proved (D3): until then the
                   # account is not settled (SEC: a duplicate sign-up is closed then), and the page is the
                   # same whatever the ID number typed

@@ -1,0 +1,134 @@
+"""An assistant physician's years (R5) and time at the institution (D14, F14), as the doctor,
+the printed form and the officer show them.
+
+The registrations are put in the database directly, with the dates a test needs (the clock is
+not moved); everything asserted goes through HTTP."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import select
+
+from portal.accounts.models import Role, User
+from portal.accounts.passwords import hash_password
+from portal.admin.models import Level, Qualification
+from portal.extensions import db
+from portal.institution.models import Institution
+from portal.rules.registration import add_years
+from portal.tenants.models import local_today, utcnow
+from portal.workflow.models import Application, Kind, State
+from tests.conftest import Browser, in_tenant
+from tests.helpers import redirected_to
+
+PASSWORD = "Secret-123"
+#: 王芳, assistant physician (执业助理医师 · 临床) in the demo data
+WANG = {"username": "wangfang", "real_name": "王芳", "id_number": "420106199205142348", "phone": "13800138002"}
+#: 李明华, practitioner (执业医师 · 临床)
+LI = {"username": "liminghua", "real_name": "李明华", "id_number": "420525198803121236", "phone": "13800138001"}
+
+
+def doctor(app, person: dict, institution: str = "远安") -> tuple[int, int, int]:
+    """A signed-up, verified and activated doctor: (user id, qualification id, institution id)."""
+    with in_tenant(app, "hubei"):
+        q = db.session.execute(select(Qualification).filter_by(id_number=person["id_number"])
+                               .order_by(Qualification.id)).scalars().first()
+        inst = db.session.execute(select(Institution).filter(Institution.name.contains(institution))).scalar_one()
+        now = utcnow()
+        user = User(username=person["username"], password_hash=hash_password(PASSWORD), role=Role.DOCTOR,
+                    real_name=person["real_name"], id_number=person["id_number"], phone=person["phone"],
+                    email=f"{person['username']}@example.com", phone_verified_at=now, identity_verified=True,
+                    qualification_id=q.id, institution_id=inst.id, institution_named_at=now, activated_at=now)
+        db.session.add(user)
+        db.session.commit()
+        return user.id, q.id, inst.id
+
+
+def application(app, doctor_id: int, qualification_id: int, institution_id: int, *, level: Level = Level.ASSISTANT,
+                state: State = State.APPROVED, registered_on: date | None = None, kind: Kind = Kind.FIRST,
+                contract=(date(2025, 7, 1), date(2028, 6, 30)), previous_id: int | None = None,
+                certificate_no: str | None = None) -> int:
+    with in_tenant(app, "hubei"):
+        q = db.session.get(Qualification, qualification_id)
+        now = utcnow()
+        row = Application(
+            doctor_id=doctor_id, kind=kind, level=level, category=q.category, qualification_id=q.id, state=state,
+            institution_id=institution_id, scopes=["internal"], contract_start=contract[0], contract_end=contract[1],
+            home_address="湖北省演示街 1 号", work_experience="无", rewards_punishments="无", previous_id=previous_id,
+            submitted_at=now if state is not State.DRAFT else None,
+            confirmed_at=now if state in (State.CONFIRMED, State.APPROVED) else None,
+            certificate_no=certificate_no or ("124205250000001" if registered_on else None),
+            registered_on=registered_on, valid_until=add_years(registered_on, 2) if registered_on else None,
+            step="review")
+        db.session.add(row)
+        db.session.commit()
+        return row.id
+
+
+def log_in(app, person: dict, lang: str | None = None) -> Browser:
+    b = Browser(app.test_client())
+    if lang:
+        b.client.set_cookie("lang", lang)
+    b.page("/hubei/login")
+    redirected_to(b.post("/hubei/login", {"username": person["username"], "password": PASSWORD}))
+    return b
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+# ---- R5: the years an assistant's registration counts toward the practitioner exam -----------
+
+def test_R5_registered_by_31_december_counts_that_year_on_home_and_certificate(demo):
+    this_year = local_today().year
+    doctor_id, q_id, inst_id = doctor(demo, WANG)
+    application(demo, doctor_id, q_id, inst_id, registered_on=date(this_year - 1, 12, 31))
+    b = log_in(demo, WANG)
+    for url in ("/hubei/me", "/hubei/me/certificate"):
+        page = text(b.page(url).get_data(as_text=True))
+        assert f"计入{this_year}年执业医师资格考试的执业年限 1年" in page, url
+        assert "助理医师在当年12月31日前注册的，当年计入。" in page
+    en = log_in(demo, WANG, lang="en")
+    page = text(en.page("/hubei/me/certificate").get_data(as_text=True))
+    assert f"Years of practice counted toward the {this_year} practitioner exam 1 year " in page
+
+
+def test_R5_registered_on_1_january_the_year_before_does_not_count(demo):
+    this_year = local_today().year
+    doctor_id, q_id, inst_id = doctor(demo, WANG)
+    application(demo, doctor_id, q_id, inst_id, registered_on=date(this_year, 1, 1))
+    page = text(log_in(demo, WANG).page("/hubei/me").get_data(as_text=True))
+    assert f"计入{this_year}年执业医师资格考试的执业年限 0年" in page
+
+
+def test_R5_not_shown_for_a_practitioner_or_a_lapsed_assistant_registration(demo):
+    doctor_id, q_id, inst_id = doctor(demo, LI)
+    application(demo, doctor_id, q_id, inst_id, level=Level.PRACTITIONER, registered_on=date(2025, 12, 31))
+    b = log_in(demo, LI)
+    assert "执业医师资格考试的执业年限" not in b.page("/hubei/me").get_data(as_text=True)
+    assert "执业医师资格考试的执业年限" not in b.page("/hubei/me/certificate").get_data(as_text=True)
+    wang_id, wq_id, winst = doctor(demo, WANG)
+    application(demo, wang_id, wq_id, winst, registered_on=add_years(local_today(), -3))  # lapsed a year ago
+    b = log_in(demo, WANG)
+    assert "执业医师资格考试的执业年限" not in b.page("/hubei/me").get_data(as_text=True)
+    assert "执业医师资格考试的执业年限" not in b.page("/hubei/me/certificate").get_data(as_text=True)
+
+
+def test_R5_shown_beside_a_change_in_progress(demo):
+    """The registration in force keeps showing the years while a change of it is open (D7)."""
+    this_year = local_today().year
+    doctor_id, q_id, inst_id = doctor(demo, WANG)
+    reg = application(demo, doctor_id, q_id, inst_id, registered_on=date(this_year - 1, 6, 1))
+    application(demo, doctor_id, q_id, inst_id, state=State.SUBMITTED, kind=Kind.CHANGE, previous_id=reg)
+    page = text(log_in(demo, WANG).page("/hubei/me").get_data(as_text=True))
+    assert f"计入{this_year}年执业医师资格考试的执业年限 1年" in page
+
+
+def test_R5_the_public_check_does_not_show_it(demo):
+    """Only the doctor's own pages show it: not a fact of the public register (V1)."""
+    doctor_id, q_id, inst_id = doctor(demo, WANG)
+    application(demo, doctor_id, q_id, inst_id, registered_on=date(2025, 12, 31))
+    public = demo.test_client().get("/hubei/verify?no=124205250000001").get_data(as_text=True)
+    assert "124205250000001" in public and "执业医师资格考试的执业年限" not in public
