@@ -19,6 +19,7 @@ from portal.admin import coverage
 from portal.admin.due import SHOW, due_of, show_criterion
 from portal.admin.models import CaseStatus, IdentityCase
 from portal.admin.views import PAGE, bp
+from portal.doctor import services as doctor_services
 from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.inputs import db_id
@@ -103,6 +104,8 @@ def _page(app: Application, status: int = 200, *, checked=None, error=None, retu
                   materials=workflow.required_materials(app, rules), material_labels=rules["materials"]["labels"],
                   checked=set(app.materials_received or []) if checked is None else checked, form=FlaskForm(),
                   scope_name=scope_name, error=error, due=due_of(app, local_today()),
+                  # D14, F14: an assistant's time at the institution counts from the assistant registration
+                  practice_time=doctor_services.practice_time_of(app, local_today(), rules),
                   decides=coverage.decides(current_user, app), files=coverage.files(current_user, app),
                   return_form=return_form or ReturnForm(formdata=None),
                   refuse_form=refuse_form or RefuseForm(formdata=None))

@@ -11,6 +11,7 @@ from portal.admin.models import CaseStatus, IdentityCase, PracticeRecord, Qualif
 from portal.extensions import db
 from portal.rules.certificates import exam_years_in_force
 from portal.rules.identity import normalise_real_name
+from portal.rules.registration import practice_time
 from portal.workflow import audit
 from portal.workflow import identity as identity_workflow
 from portal.workflow.models import Application, Document, Kind, State
@@ -145,6 +146,26 @@ def lapsed_or_cancelled(doctor: User, today, among: list[Application] | None = N
     if last.state is State.CANCELLED:
         return last, (last.decided_at.date() if last.decided_at else today)
     return (last, last.valid_until) if last.valid_until < today else None
+
+
+#: a registration that succeeded: in force, since changed, or since cancelled (D7, L4)
+REGISTERED = (State.APPROVED, State.SUPERSEDED, State.CANCELLED)
+
+
+def assistant_registered_on(doctor: User, among: list[Application] | None = None) -> date | None:
+    """F14: the day the doctor's assistant physician registration succeeded (the first one), or
+    None when they never held one: an assistant's time at the institution counts from it, and so
+    does theirs once they register as a practitioner (D14)."""
+    return min((a.registered_on for a in (applications_of(doctor) if among is None else among)
+                if a.level.value == "assistant" and a.kind is not Kind.CANCEL and a.state in REGISTERED
+                and a.registered_on is not None), default=None)
+
+
+def practice_time_of(app: Application, today: date, rules: dict, among: list[Application] | None = None):
+    """D14, F10, F14: ``app``'s time at its institution (rules.registration.practice_time)."""
+    return practice_time(level=app.level.value, contract_start=app.contract_start, contract_end=app.contract_end,
+                         today=today, default_years=rules["registration"]["contract_default_years"],
+                         assistant_registered_on=assistant_registered_on(app.doctor, among))
 
 
 def exam_years(registration: Application | None, today: date) -> tuple[int, int] | None:

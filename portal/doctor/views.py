@@ -51,13 +51,15 @@ def signup():
     return render("doctor/signup.html", "form_block", status=status, form=form)
 
 
-def _application_context(app):
+def _application_context(app, among=None):
     if app is None:
         return {}
     ctx = {}
     if app.registered_on:  # R3, A6: valid until the day fixed by the rules it was approved under
         ctx["practice_years"] = practice_years(app.registered_on, local_today())
         ctx["valid_until"] = app.valid_until
+        # D14, F14: the time at the institution (an assistant's counts from the assistant registration)
+        ctx["practice_time"] = services.practice_time_of(app, local_today(), rules_for_application(app), among)
     if app.state in (State.CONFIRMED, State.APPROVED):
         # the institution, its county and city in one query, not three (P6); held here while
         # the materials are worked out (the session keeps only weak references)
@@ -90,7 +92,7 @@ def home():
                   case=(services.open_identity_case(current_user)
                         if current_user.contact_verified and not current_user.identity_verified else None),
                   ended=services.lapsed_or_cancelled(current_user, local_today(), history),
-                  **_application_context(app))
+                  **_application_context(app, history))
 
 
 # ---- D3: phone or email verification -----------------------------------------------------

@@ -16,6 +16,7 @@ from portal.inputs import db_id
 from portal.institution.models import Institution
 from portal.rules.certificates import Held, conflicting_certificate
 from portal.rules.lapse import training_certificate_error, training_required
+from portal.rules.registration import practice_time
 from portal.rules.scopes import assistant_scope_locked, check_scopes
 from portal.tenants import rules_for
 from portal.tenants.models import local_today
@@ -106,6 +107,16 @@ class Context:
         return training_required(qualified_on=self.qualification.obtained_on, applying_on=self.today,
                                  ever_registered=services.ever_registered(self.doctor), suspended_since=stopped,
                                  lapse_years=reg["lapse_years"])
+
+    def practice_time(self):
+        """D14: the time at this institution as the draft stands; F14 for an assistant (or a
+        former assistant): counted from the assistant registration (rules.registration)."""
+        app = self.app
+        return practice_time(level=self.qualification.level.value,
+                             contract_start=app.contract_start if app is not None else None,
+                             contract_end=app.contract_end if app is not None else None, today=self.today,
+                             default_years=self.rules["registration"]["contract_default_years"],
+                             assistant_registered_on=services.assistant_registered_on(self.doctor))
 
     def scope_lock(self) -> bool:
         app = self.app

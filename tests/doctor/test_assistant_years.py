@@ -20,7 +20,7 @@ from portal.rules.registration import add_years
 from portal.tenants.models import local_today, utcnow
 from portal.workflow.models import Application, Kind, State
 from tests.conftest import Browser, in_tenant
-from tests.helpers import redirected_to
+from tests.helpers import redirected_to, staff_login
 
 PASSWORD = "Secret-123"
 #: 王芳, assistant physician (执业助理医师 · 临床) in the demo data
@@ -132,3 +132,80 @@ def test_R5_the_public_check_does_not_show_it(demo):
     application(demo, doctor_id, q_id, inst_id, registered_on=date(2025, 12, 31))
     public = demo.test_client().get("/hubei/verify?no=124205250000001").get_data(as_text=True)
     assert "124205250000001" in public and "执业医师资格考试的执业年限" not in public
+
+
+# ---- D14, F14: an assistant's time at the institution counts from the assistant registration ---
+
+ASSISTANT_REGISTERED = date(2024, 12, 31)
+COUNTED = "(counted from the date of the assistant physician registration)"
+
+
+def test_F14_an_assistants_first_registration_counts_from_its_approval(demo):
+    """Not registered yet: the wizard and the review step say the time counts from the day the
+    registration is approved, and the printed form (once confirmed) says the same."""
+    doctor_id, q_id, inst_id = doctor(demo, WANG)
+    app_id = application(demo, doctor_id, q_id, inst_id, state=State.DRAFT)
+    b = log_in(demo, WANG, lang="en")
+    practice = text(b.page("/hubei/me/application/practice").get_data(as_text=True))
+    assert "your practice time at this institution is counted from the date of your registration: the day it is " \
+           "approved" in practice
+    review = text(b.page("/hubei/me/application/review").get_data(as_text=True))
+    assert f"Practice time at this institution the day this registration is approved – Jun 30, 2028 {COUNTED}" in review
+    with in_tenant(demo, "hubei"):
+        db.session.get(Application, app_id).state = State.CONFIRMED
+        db.session.commit()
+    printed = text(b.page(f"/hubei/me/applications/{app_id}/print").get_data(as_text=True))
+    assert f"the day this registration is approved – June 30, 2028 {COUNTED}" in printed
+    zh = text(log_in(demo, WANG).page(f"/hubei/me/applications/{app_id}/print").get_data(as_text=True))
+    assert "在本机构执业时间 本次注册获准之日 – 2028年6月30日 （自执业助理医师注册之日起计算）" in zh
+
+
+def test_F14_a_registered_assistant_counts_from_the_registration_date(demo):
+    """Home page, print-out and the officer's page of the registration, and the change of it."""
+    doctor_id, q_id, inst_id = doctor(demo, WANG)
+    reg = application(demo, doctor_id, q_id, inst_id, registered_on=ASSISTANT_REGISTERED,
+                      contract=(date(2025, 7, 1), date(2028, 6, 30)))
+    b = log_in(demo, WANG, lang="en")
+    home = text(b.page("/hubei/me").get_data(as_text=True))
+    assert f"Practice time at this institution Dec 31, 2024 – Jun 30, 2028 {COUNTED}" in home
+    printed = text(b.page(f"/hubei/me/applications/{reg}/print").get_data(as_text=True))
+    assert f"December 31, 2024 – June 30, 2028 {COUNTED}" in printed
+    # a change of registration: the wizard and its review count from the same day
+    application(demo, doctor_id, q_id, inst_id, state=State.DRAFT, kind=Kind.CHANGE, previous_id=reg)
+    practice = text(b.page("/hubei/me/application/practice").get_data(as_text=True))
+    assert "As you registered as an assistant physician on Dec 31, 2024, your practice time at this institution " \
+           "is counted from that date." in practice
+    review = text(b.page("/hubei/me/application/review").get_data(as_text=True))
+    assert f"Practice time at this institution Dec 31, 2024 – Jun 30, 2028 {COUNTED}" in review
+
+
+def test_F14_an_assistant_who_becomes_a_practitioner_keeps_the_assistant_date(demo):
+    """王芳 registered as an assistant (since cancelled), then passed the practitioner exam and
+    applied as a practitioner: the officer, the print-out and the review step count her time
+    at the institution from the assistant registration."""
+    doctor_id, q_id, inst_id = doctor(demo, WANG)
+    application(demo, doctor_id, q_id, inst_id, state=State.CANCELLED, registered_on=ASSISTANT_REGISTERED)
+    with in_tenant(demo, "hubei"):
+        practitioner = Qualification(name=WANG["real_name"], id_number=WANG["id_number"], certificate_no="P2026420000009",
+                                     level=Level.PRACTITIONER, category=db.session.get(Qualification, q_id).category,
+                                     obtained_on=date(2026, 9, 1))
+        db.session.add(practitioner)
+        db.session.commit()
+        p_id = practitioner.id
+    first = application(demo, doctor_id, p_id, inst_id, level=Level.PRACTITIONER, state=State.CONFIRMED,
+                        contract=(date(2026, 10, 1), date(2029, 9, 30)))
+    officer = staff_login(demo, "hb-officer")
+    officer.client.set_cookie("lang", "en")
+    page = text(officer.page(f"/hubei/admin/applications/{first}").get_data(as_text=True))
+    assert f"Practice time at this institution Dec 31, 2024 – Sep 30, 2029 {COUNTED}" in page
+    printed = text(log_in(demo, WANG, lang="en").page(f"/hubei/me/applications/{first}/print").get_data(as_text=True))
+    assert f"December 31, 2024 – September 30, 2029 {COUNTED}" in printed
+
+
+def test_F10_a_practitioner_never_an_assistant_counts_the_contract(demo):
+    doctor_id, q_id, inst_id = doctor(demo, LI)
+    first = application(demo, doctor_id, q_id, inst_id, level=Level.PRACTITIONER, state=State.CONFIRMED,
+                        contract=(date(2026, 10, 1), date(2029, 9, 30)))
+    printed = text(log_in(demo, LI, lang="en").page(f"/hubei/me/applications/{first}/print").get_data(as_text=True))
+    assert "Practice time at this institution October 1, 2026 – September 30, 2029 Contract period" in printed
+    assert COUNTED not in printed
