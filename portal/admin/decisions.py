@@ -125,6 +125,15 @@ def application(app_id: int):
     return _page(coverage.application_or_404(current_user, app_id))
 
 
+@bp.get("/applications/<int:app_id>/documents/<which>")
+def application_document(app_id: int, which: str):
+    """A certificate scan of an application the officer sees (R1, R3, L5); 404 otherwise."""
+    doc = doctor_services.certificate_of(coverage.application_or_404(current_user, app_id), which)
+    if doc is None:
+        abort(404)
+    return doctor_services.document_response(doc)
+
+
 @bp.post("/applications/<int:app_id>/approve")
 def approve(app_id: int):
     app = _decidable(app_id)

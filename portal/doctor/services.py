@@ -11,6 +11,7 @@ from portal.admin.models import CaseStatus, IdentityCase, PracticeRecord, Qualif
 from portal.extensions import db
 from portal.rules.certificates import exam_years_in_force
 from portal.rules.identity import normalise_real_name
+from portal.rules.lapse import assessment_required
 from portal.rules.registration import practice_time
 from portal.workflow import audit
 from portal.workflow import identity as identity_workflow
@@ -166,6 +167,40 @@ def practice_time_of(app: Application, today: date, rules: dict, among: list[App
     return practice_time(level=app.level.value, contract_start=app.contract_start, contract_end=app.contract_end,
                          today=today, default_years=rules["registration"]["contract_default_years"],
                          assistant_registered_on=assistant_registered_on(app.doctor, among))
+
+
+def assessment_needed(doctor: User, app: Application | None, among: list[Application] | None = None) -> bool:
+    """L5: a new application after a refusal (rules.lapse.assessment_required): the doctor's
+    earlier applications for a registration, decided, in order (a cancellation is none)."""
+    history = applications_of(doctor) if among is None else among
+    outcomes = ["refused" if a.state is State.REFUSED else "approved"
+                for a in sorted(history, key=lambda a: a.id)
+                if (app is None or a.id != app.id) and a.kind is not Kind.CANCEL
+                and (a.state is State.REFUSED or (a.state in REGISTERED and a.registered_on is not None))]
+    return assessment_required(outcomes)
+
+
+#: the certificate scans an application may carry, by the name in their address: general
+#: practice on top (R1), training after a lapse (R3), assessment after a refusal (L5)
+CERTIFICATES = {"gp": "gp_certificate_id", "training": "training_certificate_id",
+                "assessment": "assessment_certificate_id"}
+
+
+def certificate_of(app: Application, which: str) -> Document | None:
+    """The scan ``which`` (CERTIFICATES) of ``app``, or None."""
+    attr = CERTIFICATES.get(which)
+    doc_id = getattr(app, attr) if attr else None
+    return db.session.get(Document, doc_id) if doc_id is not None else None
+
+
+def document_response(doc: Document):
+    """An uploaded scan as its own response: private, never cached (it is personal data)."""
+    from flask import make_response
+
+    response = make_response(doc.data)
+    response.headers["Content-Type"] = doc.content_type
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def exam_years(registration: Application | None, today: date) -> tuple[int, int] | None:

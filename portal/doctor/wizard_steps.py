@@ -108,6 +108,10 @@ class Context:
                                  ever_registered=services.ever_registered(self.doctor), suspended_since=stopped,
                                  lapse_years=reg["lapse_years"])
 
+    def needs_assessment(self) -> bool:
+        """L5 (art. 19): after a refusal, the certificate of a passed assessment is asked."""
+        return services.assessment_needed(self.doctor, self.app)
+
     def practice_time(self):
         """D14: the time at this institution as the draft stands; F14 for an assistant (or a
         former assistant): counted from the assistant registration (rules.registration)."""
@@ -165,6 +169,8 @@ def _save_qualification(ctx: Context, form) -> bool:
         if key and not form.training_months.errors:
             form.training_months.errors = [TRAINING_MESSAGES[key](min_months)]
         _store_scan(ctx, form.training_certificate, "training_certificate_id", "training_certificate")
+    if ctx.needs_assessment():  # L5: after a refusal, as the R3 certificate is asked
+        _store_scan(ctx, form.assessment_certificate, "assessment_certificate_id", "assessment_certificate")
     return any(f.errors for f in form)
 
 
@@ -298,6 +304,8 @@ def missing(ctx: Context) -> dict[str, list[str]]:
         min_months = ctx.rules["registration"]["training_months"]
         if training_certificate_error(app.training_months, app.training_passed, min_months) or not app.training_certificate_id:
             out.setdefault("qualification", []).append(_("Training certificate"))
+    if ctx.needs_assessment() and not app.assessment_certificate_id:  # L5
+        out.setdefault("qualification", []).append(_("Assessment certificate"))
     check = ctx.check_scopes(list(app.scopes or []), app.gp_transfer_training)
     if check.errors:
         out.setdefault("practice", []).append(_("Practice scopes"))

@@ -9,70 +9,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import select
-
-from portal.accounts.models import Role, User
-from portal.accounts.passwords import hash_password
 from portal.admin.models import Level, Qualification
 from portal.extensions import db
-from portal.institution.models import Institution
 from portal.rules.registration import add_years
-from portal.tenants.models import local_today, utcnow
+from portal.tenants.models import local_today
 from portal.workflow.models import Application, Kind, State
-from tests.conftest import Browser, in_tenant
-from tests.helpers import redirected_to, staff_login
-
-PASSWORD = "Secret-123"
-#: 王芳, assistant physician (执业助理医师 · 临床) in the demo data
-WANG = {"username": "wangfang", "real_name": "王芳", "id_number": "420106199205142348", "phone": "13800138002"}
-#: 李明华, practitioner (执业医师 · 临床)
-LI = {"username": "liminghua", "real_name": "李明华", "id_number": "420525198803121236", "phone": "13800138001"}
-
-
-def doctor(app, person: dict, institution: str = "远安") -> tuple[int, int, int]:
-    """A signed-up, verified and activated doctor: (user id, qualification id, institution id)."""
-    with in_tenant(app, "hubei"):
-        q = db.session.execute(select(Qualification).filter_by(id_number=person["id_number"])
-                               .order_by(Qualification.id)).scalars().first()
-        inst = db.session.execute(select(Institution).filter(Institution.name.contains(institution))).scalar_one()
-        now = utcnow()
-        user = User(username=person["username"], password_hash=hash_password(PASSWORD), role=Role.DOCTOR,
-                    real_name=person["real_name"], id_number=person["id_number"], phone=person["phone"],
-                    email=f"{person['username']}@example.com", phone_verified_at=now, identity_verified=True,
-                    qualification_id=q.id, institution_id=inst.id, institution_named_at=now, activated_at=now)
-        db.session.add(user)
-        db.session.commit()
-        return user.id, q.id, inst.id
-
-
-def application(app, doctor_id: int, qualification_id: int, institution_id: int, *, level: Level = Level.ASSISTANT,
-                state: State = State.APPROVED, registered_on: date | None = None, kind: Kind = Kind.FIRST,
-                contract=(date(2025, 7, 1), date(2028, 6, 30)), previous_id: int | None = None,
-                certificate_no: str | None = None) -> int:
-    with in_tenant(app, "hubei"):
-        q = db.session.get(Qualification, qualification_id)
-        now = utcnow()
-        row = Application(
-            doctor_id=doctor_id, kind=kind, level=level, category=q.category, qualification_id=q.id, state=state,
-            institution_id=institution_id, scopes=["internal"], contract_start=contract[0], contract_end=contract[1],
-            home_address="湖北省演示街 1 号", work_experience="无", rewards_punishments="无", previous_id=previous_id,
-            submitted_at=now if state is not State.DRAFT else None,
-            confirmed_at=now if state in (State.CONFIRMED, State.APPROVED) else None,
-            certificate_no=certificate_no or ("124205250000001" if registered_on else None),
-            registered_on=registered_on, valid_until=add_years(registered_on, 2) if registered_on else None,
-            step="review")
-        db.session.add(row)
-        db.session.commit()
-        return row.id
-
-
-def log_in(app, person: dict, lang: str | None = None) -> Browser:
-    b = Browser(app.test_client())
-    if lang:
-        b.client.set_cookie("lang", lang)
-    b.page("/hubei/login")
-    redirected_to(b.post("/hubei/login", {"username": person["username"], "password": PASSWORD}))
-    return b
+from tests.conftest import in_tenant
+from tests.helpers import ROW_LI, ROW_WANG, doctor_log_in, row_application, row_doctor, staff_login
 
 
 def text(html: str) -> str:
@@ -83,35 +26,35 @@ def text(html: str) -> str:
 
 def test_R5_registered_by_31_december_counts_that_year_on_home_and_certificate(demo):
     this_year = local_today().year
-    doctor_id, q_id, inst_id = doctor(demo, WANG)
-    application(demo, doctor_id, q_id, inst_id, registered_on=date(this_year - 1, 12, 31))
-    b = log_in(demo, WANG)
+    doctor_id, q_id, inst_id = row_doctor(demo, ROW_WANG)
+    row_application(demo, doctor_id, q_id, inst_id, registered_on=date(this_year - 1, 12, 31))
+    b = doctor_log_in(demo, ROW_WANG)
     for url in ("/hubei/me", "/hubei/me/certificate"):
         page = text(b.page(url).get_data(as_text=True))
         assert f"计入{this_year}年执业医师资格考试的执业年限 1年" in page, url
         assert "助理医师在当年12月31日前注册的，当年计入。" in page
-    en = log_in(demo, WANG, lang="en")
+    en = doctor_log_in(demo, ROW_WANG, lang="en")
     page = text(en.page("/hubei/me/certificate").get_data(as_text=True))
     assert f"Years of practice counted toward the {this_year} practitioner exam 1 year " in page
 
 
 def test_R5_registered_on_1_january_the_year_before_does_not_count(demo):
     this_year = local_today().year
-    doctor_id, q_id, inst_id = doctor(demo, WANG)
-    application(demo, doctor_id, q_id, inst_id, registered_on=date(this_year, 1, 1))
-    page = text(log_in(demo, WANG).page("/hubei/me").get_data(as_text=True))
+    doctor_id, q_id, inst_id = row_doctor(demo, ROW_WANG)
+    row_application(demo, doctor_id, q_id, inst_id, registered_on=date(this_year, 1, 1))
+    page = text(doctor_log_in(demo, ROW_WANG).page("/hubei/me").get_data(as_text=True))
     assert f"计入{this_year}年执业医师资格考试的执业年限 0年" in page
 
 
 def test_R5_not_shown_for_a_practitioner_or_a_lapsed_assistant_registration(demo):
-    doctor_id, q_id, inst_id = doctor(demo, LI)
-    application(demo, doctor_id, q_id, inst_id, level=Level.PRACTITIONER, registered_on=date(2025, 12, 31))
-    b = log_in(demo, LI)
+    doctor_id, q_id, inst_id = row_doctor(demo, ROW_LI)
+    row_application(demo, doctor_id, q_id, inst_id, level=Level.PRACTITIONER, registered_on=date(2025, 12, 31))
+    b = doctor_log_in(demo, ROW_LI)
     assert "执业医师资格考试的执业年限" not in b.page("/hubei/me").get_data(as_text=True)
     assert "执业医师资格考试的执业年限" not in b.page("/hubei/me/certificate").get_data(as_text=True)
-    wang_id, wq_id, winst = doctor(demo, WANG)
-    application(demo, wang_id, wq_id, winst, registered_on=add_years(local_today(), -3))  # lapsed a year ago
-    b = log_in(demo, WANG)
+    wang_id, wq_id, winst = row_doctor(demo, ROW_WANG)
+    row_application(demo, wang_id, wq_id, winst, registered_on=add_years(local_today(), -3))  # lapsed a year ago
+    b = doctor_log_in(demo, ROW_WANG)
     assert "执业医师资格考试的执业年限" not in b.page("/hubei/me").get_data(as_text=True)
     assert "执业医师资格考试的执业年限" not in b.page("/hubei/me/certificate").get_data(as_text=True)
 
@@ -119,17 +62,17 @@ def test_R5_not_shown_for_a_practitioner_or_a_lapsed_assistant_registration(demo
 def test_R5_shown_beside_a_change_in_progress(demo):
     """The registration in force keeps showing the years while a change of it is open (D7)."""
     this_year = local_today().year
-    doctor_id, q_id, inst_id = doctor(demo, WANG)
-    reg = application(demo, doctor_id, q_id, inst_id, registered_on=date(this_year - 1, 6, 1))
-    application(demo, doctor_id, q_id, inst_id, state=State.SUBMITTED, kind=Kind.CHANGE, previous_id=reg)
-    page = text(log_in(demo, WANG).page("/hubei/me").get_data(as_text=True))
+    doctor_id, q_id, inst_id = row_doctor(demo, ROW_WANG)
+    reg = row_application(demo, doctor_id, q_id, inst_id, registered_on=date(this_year - 1, 6, 1))
+    row_application(demo, doctor_id, q_id, inst_id, state=State.SUBMITTED, kind=Kind.CHANGE, previous_id=reg)
+    page = text(doctor_log_in(demo, ROW_WANG).page("/hubei/me").get_data(as_text=True))
     assert f"计入{this_year}年执业医师资格考试的执业年限 1年" in page
 
 
 def test_R5_the_public_check_does_not_show_it(demo):
     """Only the doctor's own pages show it: not a fact of the public register (V1)."""
-    doctor_id, q_id, inst_id = doctor(demo, WANG)
-    application(demo, doctor_id, q_id, inst_id, registered_on=date(2025, 12, 31))
+    doctor_id, q_id, inst_id = row_doctor(demo, ROW_WANG)
+    row_application(demo, doctor_id, q_id, inst_id, registered_on=date(2025, 12, 31))
     public = demo.test_client().get("/hubei/verify?no=124205250000001").get_data(as_text=True)
     assert "124205250000001" in public and "执业医师资格考试的执业年限" not in public
 
@@ -143,9 +86,9 @@ COUNTED = "(counted from the date of the assistant physician registration)"
 def test_F14_an_assistants_first_registration_counts_from_its_approval(demo):
     """Not registered yet: the wizard and the review step say the time counts from the day the
     registration is approved, and the printed form (once confirmed) says the same."""
-    doctor_id, q_id, inst_id = doctor(demo, WANG)
-    app_id = application(demo, doctor_id, q_id, inst_id, state=State.DRAFT)
-    b = log_in(demo, WANG, lang="en")
+    doctor_id, q_id, inst_id = row_doctor(demo, ROW_WANG)
+    app_id = row_application(demo, doctor_id, q_id, inst_id, state=State.DRAFT)
+    b = doctor_log_in(demo, ROW_WANG, lang="en")
     practice = text(b.page("/hubei/me/application/practice").get_data(as_text=True))
     assert "your practice time at this institution is counted from the date of your registration: the day it is " \
            "approved" in practice
@@ -156,22 +99,22 @@ def test_F14_an_assistants_first_registration_counts_from_its_approval(demo):
         db.session.commit()
     printed = text(b.page(f"/hubei/me/applications/{app_id}/print").get_data(as_text=True))
     assert f"the day this registration is approved – June 30, 2028 {COUNTED}" in printed
-    zh = text(log_in(demo, WANG).page(f"/hubei/me/applications/{app_id}/print").get_data(as_text=True))
+    zh = text(doctor_log_in(demo, ROW_WANG).page(f"/hubei/me/applications/{app_id}/print").get_data(as_text=True))
     assert "在本机构执业时间 本次注册获准之日 – 2028年6月30日 （自执业助理医师注册之日起计算）" in zh
 
 
 def test_F14_a_registered_assistant_counts_from_the_registration_date(demo):
     """Home page, print-out and the officer's page of the registration, and the change of it."""
-    doctor_id, q_id, inst_id = doctor(demo, WANG)
-    reg = application(demo, doctor_id, q_id, inst_id, registered_on=ASSISTANT_REGISTERED,
+    doctor_id, q_id, inst_id = row_doctor(demo, ROW_WANG)
+    reg = row_application(demo, doctor_id, q_id, inst_id, registered_on=ASSISTANT_REGISTERED,
                       contract=(date(2025, 7, 1), date(2028, 6, 30)))
-    b = log_in(demo, WANG, lang="en")
+    b = doctor_log_in(demo, ROW_WANG, lang="en")
     home = text(b.page("/hubei/me").get_data(as_text=True))
     assert f"Practice time at this institution Dec 31, 2024 – Jun 30, 2028 {COUNTED}" in home
     printed = text(b.page(f"/hubei/me/applications/{reg}/print").get_data(as_text=True))
     assert f"December 31, 2024 – June 30, 2028 {COUNTED}" in printed
     # a change of registration: the wizard and its review count from the same day
-    application(demo, doctor_id, q_id, inst_id, state=State.DRAFT, kind=Kind.CHANGE, previous_id=reg)
+    row_application(demo, doctor_id, q_id, inst_id, state=State.DRAFT, kind=Kind.CHANGE, previous_id=reg)
     practice = text(b.page("/hubei/me/application/practice").get_data(as_text=True))
     assert "As you registered as an assistant physician on Dec 31, 2024, your practice time at this institution " \
            "is counted from that date." in practice
@@ -183,29 +126,29 @@ def test_F14_an_assistant_who_becomes_a_practitioner_keeps_the_assistant_date(de
     """王芳 registered as an assistant (since cancelled), then passed the practitioner exam and
     applied as a practitioner: the officer, the print-out and the review step count her time
     at the institution from the assistant registration."""
-    doctor_id, q_id, inst_id = doctor(demo, WANG)
-    application(demo, doctor_id, q_id, inst_id, state=State.CANCELLED, registered_on=ASSISTANT_REGISTERED)
+    doctor_id, q_id, inst_id = row_doctor(demo, ROW_WANG)
+    row_application(demo, doctor_id, q_id, inst_id, state=State.CANCELLED, registered_on=ASSISTANT_REGISTERED)
     with in_tenant(demo, "hubei"):
-        practitioner = Qualification(name=WANG["real_name"], id_number=WANG["id_number"], certificate_no="P2026420000009",
+        practitioner = Qualification(name=ROW_WANG["real_name"], id_number=ROW_WANG["id_number"], certificate_no="P2026420000009",
                                      level=Level.PRACTITIONER, category=db.session.get(Qualification, q_id).category,
                                      obtained_on=date(2026, 9, 1))
         db.session.add(practitioner)
         db.session.commit()
         p_id = practitioner.id
-    first = application(demo, doctor_id, p_id, inst_id, level=Level.PRACTITIONER, state=State.CONFIRMED,
+    first = row_application(demo, doctor_id, p_id, inst_id, level=Level.PRACTITIONER, state=State.CONFIRMED,
                         contract=(date(2026, 10, 1), date(2029, 9, 30)))
     officer = staff_login(demo, "hb-officer")
     officer.client.set_cookie("lang", "en")
     page = text(officer.page(f"/hubei/admin/applications/{first}").get_data(as_text=True))
     assert f"Practice time at this institution Dec 31, 2024 – Sep 30, 2029 {COUNTED}" in page
-    printed = text(log_in(demo, WANG, lang="en").page(f"/hubei/me/applications/{first}/print").get_data(as_text=True))
+    printed = text(doctor_log_in(demo, ROW_WANG, lang="en").page(f"/hubei/me/applications/{first}/print").get_data(as_text=True))
     assert f"December 31, 2024 – September 30, 2029 {COUNTED}" in printed
 
 
 def test_F10_a_practitioner_never_an_assistant_counts_the_contract(demo):
-    doctor_id, q_id, inst_id = doctor(demo, LI)
-    first = application(demo, doctor_id, q_id, inst_id, level=Level.PRACTITIONER, state=State.CONFIRMED,
+    doctor_id, q_id, inst_id = row_doctor(demo, ROW_LI)
+    first = row_application(demo, doctor_id, q_id, inst_id, level=Level.PRACTITIONER, state=State.CONFIRMED,
                         contract=(date(2026, 10, 1), date(2029, 9, 30)))
-    printed = text(log_in(demo, LI, lang="en").page(f"/hubei/me/applications/{first}/print").get_data(as_text=True))
+    printed = text(doctor_log_in(demo, ROW_LI, lang="en").page(f"/hubei/me/applications/{first}/print").get_data(as_text=True))
     assert "Practice time at this institution October 1, 2026 – September 30, 2029 Contract period" in printed
     assert COUNTED not in printed

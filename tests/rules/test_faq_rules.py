@@ -11,7 +11,7 @@ from portal.rules.certificates import (
     exam_years_counted,
     exam_years_in_force,
 )
-from portal.rules.lapse import training_certificate_error, training_required
+from portal.rules.lapse import assessment_required, training_certificate_error, training_required
 from portal.rules.scopes import assistant_scope_locked, check_scopes
 
 RULES = national_rules()
@@ -174,3 +174,16 @@ def test_f17_pre_portal_scope_names_map_to_the_catalogue():
     assert scope_keys_from_names("clinical", "内科专业、全科医学专业") == ["internal", "general_practice"]
     assert scope_keys_from_names("clinical", "内科专业，不存在的专业") == ["internal"]
     assert scope_keys_from_names("tcm", "内科专业") == []
+
+
+# ---- L5 (Practitioners' Law art. 19): registering again after a refusal ------------------------
+
+def test_l5_a_new_application_after_a_refusal_needs_the_assessment():
+    assert assessment_required(["refused"])
+    assert assessment_required(["approved", "refused"])
+
+
+def test_l5_no_assessment_without_a_refusal_or_once_registered_since():
+    assert not assessment_required([])
+    assert not assessment_required(["approved"])
+    assert not assessment_required(["refused", "approved"])  # registered again since the refusal
