@@ -10,22 +10,29 @@ import io
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from html.parser import HTMLParser
 
 from PIL import Image
 from sqlalchemy import select
 
-from portal.accounts.models import User
+from portal.accounts.models import Role, User
+from portal.accounts.passwords import hash_password
+from portal.admin.models import Level, Qualification
 from portal.demo import DEMO_PASSWORD, demo_totp_secret
 from portal.extensions import db
 from portal.institution.models import Institution
 from portal.notify.models import OutboxMessage
-from portal.workflow.models import Application
+from portal.rules.registration import add_years
+from portal.tenants.models import utcnow
+from portal.workflow.models import Application, Kind, State
 from tests.conftest import Browser, in_tenant, owner_connection, totp_now
 
 #: every material of the default list (D16): what an officer ticks before approving
-ALL_MATERIALS = ["approval_form_x2", "id_card_original_and_copy", "photos_2inch_x3", "contract_original_and_copy",
-                 "institution_licence_copy", "local_requirements"]
+ALL_MATERIALS = ["approval_form_x2", "id_card_original_and_copy", "qualification_certificate_original_and_copy",
+                 "photos_2inch_x3", "contract_original_and_copy", "institution_licence_copy", "local_requirements"]
+#: the same for a doctor applying with the Notice of Passing alone (D8): the notice in the certificate's place
+NOTICE_MATERIALS = [m.replace("qualification_certificate", "passing_notice") for m in ALL_MATERIALS]
 
 
 def redirected_to(response) -> str:
@@ -320,3 +327,59 @@ def save_rules(b: Browser, tenant: str = "hubei", **changes):
     for name, value in changes.items():
         values[name.replace("__", ".")] = value if isinstance(value, list) else [value]
     return b.post(f"/{tenant}/admin/rules", values)
+
+
+# ---- doctors and applications put in the database directly (dates a walk cannot give) --------
+
+ROW_PASSWORD = "Secret-123"
+#: demo doctors as rows (tests that need dates the clock would not give): 王芳, assistant physician (执业助理医师 · 临床) in the demo data
+ROW_WANG = {"username": "wangfang", "real_name": "王芳", "id_number": "420106199205142348", "phone": "13800138002"}
+#: 李明华, practitioner (执业医师 · 临床)
+ROW_LI = {"username": "liminghua", "real_name": "李明华", "id_number": "420525198803121236", "phone": "13800138001"}
+
+
+def row_doctor(app, person: dict, institution: str = "远安") -> tuple[int, int, int]:
+    """A signed-up, verified and activated doctor: (user id, qualification id, institution id)."""
+    with in_tenant(app, "hubei"):
+        q = db.session.execute(select(Qualification).filter_by(id_number=person["id_number"])
+                               .order_by(Qualification.id)).scalars().first()
+        inst = db.session.execute(select(Institution).filter(Institution.name.contains(institution))).scalar_one()
+        now = utcnow()
+        user = User(username=person["username"], password_hash=hash_password(ROW_PASSWORD), role=Role.DOCTOR,
+                    real_name=person["real_name"], id_number=person["id_number"], phone=person["phone"],
+                    email=f"{person['username']}@example.com", phone_verified_at=now, identity_verified=True,
+                    qualification_id=q.id, institution_id=inst.id, institution_named_at=now, activated_at=now)
+        db.session.add(user)
+        db.session.commit()
+        return user.id, q.id, inst.id
+
+
+def row_application(app, doctor_id: int, qualification_id: int, institution_id: int, *, level: Level = Level.ASSISTANT,
+                state: State = State.APPROVED, registered_on: date | None = None, kind: Kind = Kind.FIRST,
+                contract=None, previous_id: int | None = None,
+                certificate_no: str | None = None) -> int:
+    contract = contract or (date(2025, 7, 1), date(2028, 6, 30))
+    with in_tenant(app, "hubei"):
+        q = db.session.get(Qualification, qualification_id)
+        now = utcnow()
+        row = Application(
+            doctor_id=doctor_id, kind=kind, level=level, category=q.category, qualification_id=q.id, state=state,
+            institution_id=institution_id, scopes=["internal"], contract_start=contract[0], contract_end=contract[1],
+            home_address="湖北省演示街 1 号", work_experience="无", rewards_punishments="无", previous_id=previous_id,
+            submitted_at=now if state is not State.DRAFT else None,
+            confirmed_at=now if state in (State.CONFIRMED, State.APPROVED) else None,
+            certificate_no=certificate_no or ("124205250000001" if registered_on else None),
+            registered_on=registered_on, valid_until=add_years(registered_on, 2) if registered_on else None,
+            step="review")
+        db.session.add(row)
+        db.session.commit()
+        return row.id
+
+
+def doctor_log_in(app, person: dict, lang: str | None = None) -> Browser:
+    b = Browser(app.test_client())
+    if lang:
+        b.client.set_cookie("lang", lang)
+    b.page("/hubei/login")
+    redirected_to(b.post("/hubei/login", {"username": person["username"], "password": ROW_PASSWORD}))
+    return b

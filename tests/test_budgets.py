@@ -62,6 +62,8 @@ UNREACHED = {
     "static": "files, measured by the static tests below",
     "doctor.certificate_qr": "an SVG image, not a page",
     "doctor.document": "the doctor's photo, an image",
+    "institution.application_document": "a certificate scan, an image",
+    "admin.application_document": "a certificate scan, an image",
     "accounts.reset_password": "needs a code sent by the forgot-password page (it redirects without one)",
     "doctor.application": "a redirect to the wizard step reached",
     "institution.home": "a redirect to the approval queue",

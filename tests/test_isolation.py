@@ -73,6 +73,7 @@ ARGS: dict[str, list] = {
     "code": ["en"],
     "step": ["personal", "practice", "photo", "review"],
     "kind": ["change"],
+    "which": ["assessment", "gp"],
     "case_id": [Hubei("identity_case")],
     "doc_id": [Hubei("photo")],
     "req_id": [Hubei("modification")],

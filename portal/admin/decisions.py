@@ -19,6 +19,7 @@ from portal.admin import coverage
 from portal.admin.due import SHOW, due_of, show_criterion, unpublished_years
 from portal.admin.models import CaseStatus, IdentityCase
 from portal.admin.views import PAGE, bp
+from portal.doctor import services as doctor_services
 from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.inputs import db_id
@@ -109,6 +110,8 @@ def _page(app: Application, status: int = 200, *, checked=None, error=None, retu
                   materials=workflow.required_materials(app, rules), material_labels=rules["materials"]["labels"],
                   checked=set(app.materials_received or []) if checked is None else checked, form=FlaskForm(),
                   scope_name=scope_name, error=error, due=due_of(app, local_today()),
+                  # D14, F14: an assistant's time at the institution counts from the assistant registration
+                  practice_time=doctor_services.practice_time_of(app, local_today(), rules),
                   decides=coverage.decides(current_user, app), files=coverage.files(current_user, app),
                   return_form=return_form or ReturnForm(formdata=None),
                   refuse_form=refuse_form or RefuseForm(formdata=None))
@@ -126,6 +129,15 @@ def _decidable(app_id: int) -> Application:
 @bp.get("/applications/<int:app_id>")
 def application(app_id: int):
     return _page(coverage.application_or_404(current_user, app_id))
+
+
+@bp.get("/applications/<int:app_id>/documents/<which>")
+def application_document(app_id: int, which: str):
+    """A certificate scan of an application the officer sees (R1, R3, L5); 404 otherwise."""
+    doc = doctor_services.certificate_of(coverage.application_or_404(current_user, app_id), which)
+    if doc is None:
+        abort(404)
+    return doctor_services.document_response(doc)
 
 
 @bp.post("/applications/<int:app_id>/approve")

@@ -12,6 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
+from portal.doctor import services
 from portal.doctor.views import bp, doctor_only
 from portal.extensions import db
 from portal.htmx import redirect_to, render
@@ -64,8 +65,9 @@ def certificate():
     if app is None:
         return _no_registration()
     url = verify_url(app.certificate_no)
-    return render("doctor/certificate.html", app=app, entry=public_entry(app, local_today()), verify_url=url,
-                  qr=qr_svg_inline(url))
+    today = local_today()
+    return render("doctor/certificate.html", app=app, entry=public_entry(app, today), verify_url=url,
+                  qr=qr_svg_inline(url), exam=services.exam_years(app, today))
 
 
 @bp.get("/me/certificate/qr.svg")

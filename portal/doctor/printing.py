@@ -7,10 +7,13 @@ from __future__ import annotations
 from flask import abort, make_response, render_template
 from flask_login import current_user
 
+from portal.doctor import services
 from portal.doctor.views import bp, doctor_only
 from portal.extensions import db
 from portal.rules.catalogue import scope_name
 from portal.rules.idcard import birth_date, sex
+from portal.tenants import rules_for_application
+from portal.tenants.models import local_today
 from portal.workflow.models import Application, State
 
 #: the form is printed after the institution's confirmation (D16), and stays printable after
@@ -59,6 +62,8 @@ def form_facts(app: Application) -> dict:
         "region": "".join(r.name for r in (city, county) if r is not None),
         "scopes": [scope_name(k) for k in _scope_keys(app)],
         "applied_at": app.submitted_at or app.created_at,
+        # D14, F14: an assistant's time here counts from the assistant registration
+        "practice_time": services.practice_time_of(app, local_today(), rules_for_application(app)),
     }
 
 

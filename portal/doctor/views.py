@@ -51,13 +51,15 @@ def signup():
     return render("doctor/signup.html", "form_block", status=status, form=form)
 
 
-def _application_context(app):
+def _application_context(app, among=None):
     if app is None:
         return {}
     ctx = {}
     if app.registered_on:  # R3, A6: valid until the day fixed by the rules it was approved under
         ctx["practice_years"] = practice_years(app.registered_on, local_today())
         ctx["valid_until"] = app.valid_until
+        # D14, F14: the time at the institution (an assistant's counts from the assistant registration)
+        ctx["practice_time"] = services.practice_time_of(app, local_today(), rules_for_application(app), among)
     if app.state in (State.CONFIRMED, State.APPROVED):
         # the institution, its county and city in one query, not three (P6); held here while
         # the materials are worked out (the session keeps only weak references)
@@ -81,15 +83,16 @@ def home():
     if registration is None:
         record = services.find_practice_record(current_user.real_name, current_user.id_number)
     record_years = practice_years(record.registered_on, local_today()) if record else 0
+    exam = services.exam_years(registration, local_today())  # R5: an assistant's years toward the exam
     return render("doctor/home.html", app=app, State=State, record=record, record_years=record_years,
-                  open_app=open_app, registration=registration,
+                  open_app=open_app, registration=registration, exam=exam,
                   # A3: whose officers handle the case, once the contact is proved (D3): until then the
                   # account is not settled (SEC: a duplicate sign-up is closed then), and the page is the
                   # same whatever the ID number typed
                   case=(services.open_identity_case(current_user)
                         if current_user.contact_verified and not current_user.identity_verified else None),
                   ended=services.lapsed_or_cancelled(current_user, local_today(), history),
-                  **_application_context(app))
+                  **_application_context(app, history))
 
 
 # ---- D3: phone or email verification -----------------------------------------------------

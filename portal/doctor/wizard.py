@@ -164,8 +164,5 @@ def document(doc_id: int):
     doc = services.own_document(current_user, doc_id)
     if doc is None:
         abort(404)
-    response = make_response(doc.data)
-    response.headers["Content-Type"] = doc.content_type
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return services.document_response(doc)
 

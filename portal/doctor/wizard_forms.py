@@ -37,6 +37,8 @@ class QualificationForm(FlaskForm):
     training_passed = BooleanField(_l("I passed the assessment at the end of the training"))
     training_certificate = FileField(_l("Scan or photo of the training certificate (JPEG or PNG)"),
                                      render_kw={"accept": "image/jpeg,image/png"})
+    assessment_certificate = FileField(_l("Scan or photo of the assessment certificate (JPEG or PNG)"),
+                                       render_kw={"accept": "image/jpeg,image/png"})
 
 
 class PracticeForm(FlaskForm):

@@ -16,6 +16,7 @@ from portal.inputs import db_id
 from portal.institution.models import Institution
 from portal.rules.certificates import Held, conflicting_certificate
 from portal.rules.lapse import training_certificate_error, training_required
+from portal.rules.registration import practice_time
 from portal.rules.scopes import assistant_scope_locked, check_scopes, gp_on_top_offered
 from portal.tenants import rules_for
 from portal.tenants.models import local_today
@@ -107,6 +108,20 @@ class Context:
                                  ever_registered=services.ever_registered(self.doctor), suspended_since=stopped,
                                  lapse_years=reg["lapse_years"])
 
+    def needs_assessment(self) -> bool:
+        """L5 (art. 19): after a refusal, the certificate of a passed assessment is asked."""
+        return services.assessment_needed(self.doctor, self.app)
+
+    def practice_time(self):
+        """D14: the time at this institution as the draft stands; F14 for an assistant (or a
+        former assistant): counted from the assistant registration (rules.registration)."""
+        app = self.app
+        return practice_time(level=self.qualification.level.value,
+                             contract_start=app.contract_start if app is not None else None,
+                             contract_end=app.contract_end if app is not None else None, today=self.today,
+                             default_years=self.rules["registration"]["contract_default_years"],
+                             assistant_registered_on=services.assistant_registered_on(self.doctor))
+
     def scope_lock(self) -> bool:
         app = self.app
         # R2: after submission only a change of registration may change an assistant's scope
@@ -160,6 +175,8 @@ def _save_qualification(ctx: Context, form) -> bool:
         if key and not form.training_months.errors:
             form.training_months.errors = [TRAINING_MESSAGES[key](min_months)]
         _store_scan(ctx, form.training_certificate, "training_certificate_id", "training_certificate")
+    if ctx.needs_assessment():  # L5: after a refusal, as the R3 certificate is asked
+        _store_scan(ctx, form.assessment_certificate, "assessment_certificate_id", "assessment_certificate")
     return any(f.errors for f in form)
 
 
@@ -293,6 +310,8 @@ def missing(ctx: Context) -> dict[str, list[str]]:
         min_months = ctx.rules["registration"]["training_months"]
         if training_certificate_error(app.training_months, app.training_passed, min_months) or not app.training_certificate_id:
             out.setdefault("qualification", []).append(_("Training certificate"))
+    if ctx.needs_assessment() and not app.assessment_certificate_id:  # L5
+        out.setdefault("qualification", []).append(_("Assessment certificate"))
     check = ctx.check_scopes(list(app.scopes or []), app.gp_transfer_training)
     if check.errors:
         out.setdefault("practice", []).append(_("Practice scopes"))

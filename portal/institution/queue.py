@@ -14,6 +14,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from portal import workflow
+from portal.doctor import services as doctor_services
 from portal.extensions import db
 from portal.htmx import is_partial_request, redirect_to, render
 from portal.institution.forms import BatchForm, RejectForm
@@ -30,7 +31,7 @@ from portal.institution.waiting import (
 )
 from portal.workflow import filings, modifications
 from portal.workflow.conflicts import describe
-from portal.workflow.models import FilingState, ModificationState
+from portal.workflow.models import Application, FilingState, ModificationState, State
 
 TEMPLATE = "institution/queue.html"
 
@@ -155,6 +156,19 @@ def _reject(source: str, row_id: int):
         return _reason_refused(item, form)
     ok, message = decide(item, "reject", form.reason.data)
     return _row(item, message, 200 if ok else 409)
+
+
+@bp.get("/approvals/<int:app_id>/documents/<which>")
+def application_document(app_id: int, which: str):
+    """I6: a certificate scan of an application submitted to this institution (R1, R3, L5);
+    404 for another institution's, a draft, or another tenant's (T3)."""
+    app = db.session.get(Application, app_id)
+    if app is None or app.institution_id != current_user.institution_id or app.state is State.DRAFT:
+        abort(404)
+    doc = doctor_services.certificate_of(app, which)
+    if doc is None:
+        abort(404)
+    return doctor_services.document_response(doc)
 
 
 @bp.post("/approvals/<int:app_id>/confirm")

@@ -32,3 +32,13 @@ def exam_years_counted(registered_on: date, exam_year: int) -> int:
     calendar years from the year of registration: registered on or before 31 December, that
     year counts; on 1 January, it does not."""
     return max(0, exam_year - registered_on.year)
+
+
+def exam_years_in_force(level: str, registered_on: date | None, valid_until: date | None,
+                        today: date) -> tuple[int, int] | None:
+    """R5: what an assistant physician's registration in force counts toward the practitioner
+    exam of this (Beijing) year ``today``: ``(year, years counted)``. None for a practitioner, a
+    registration not yet approved, or one past its valid-until day (R3)."""
+    if level != "assistant" or registered_on is None or valid_until is None or valid_until < today:
+        return None
+    return today.year, exam_years_counted(registered_on, today.year)

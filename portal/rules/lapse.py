@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from portal.rules.registration import add_years
@@ -33,3 +34,15 @@ def training_certificate_error(months: int | None, assessment_passed: bool, min_
     if not assessment_passed:
         return "training_not_passed"
     return None
+
+
+def assessment_required(outcomes: Iterable[str]) -> bool:
+    """L5 (Practitioners' Law art. 19): registering again once a ground of refusal (L3, art. 16)
+    has ended needs a passed assessment. ``outcomes``: the doctor's decided applications for a
+    registration, oldest first, each "approved" or "refused": the assessment is asked while the
+    latest is a refusal (a registration approved since then needed it, or needed none)."""
+    last = None
+    for outcome in outcomes:
+        if outcome in ("approved", "refused"):
+            last = outcome
+    return last == "refused"

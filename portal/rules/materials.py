@@ -11,6 +11,11 @@ circumstances stipulated by the administrative department of health of the city 
 
 Items are keys. The national keys are labelled (and translated) in
 ``templates/_material_label.html``; an item a province adds is labelled by ``labels``.
+
+Two items depend on the application, not on the place (``for_application``): a doctor applying
+with the Notice of Passing alone (D8) brings the notice in place of the paper qualification
+certificate (FAQ introduction: "paper certificate is required"); a doctor applying again after a
+refusal brings the certificate of the passed assessment (L5, Practitioners' Law art. 19).
 """
 
 from __future__ import annotations
@@ -21,6 +26,16 @@ def _keys(value) -> list[str]:
     if not isinstance(value, list | tuple):
         return []
     return [v for v in value if isinstance(v, str) and v]
+
+
+#: D16, FAQ introduction: the paper qualification certificate (医师资格证书), in the national list
+QUALIFICATION_CERTIFICATE = "qualification_certificate_original_and_copy"
+#: D8: what a doctor with the Notice of Passing alone brings in its place (成绩合格通知单)
+PASSING_NOTICE = "passing_notice_original_and_copy"
+#: L5 (art. 19): the passed assessment after a refusal, asked of that application only
+ASSESSMENT_CERTIFICATE = "assessment_certificate_original_and_copy"
+#: the item that stays last when an application adds one (FAQ step 4 (6))
+LOCAL_REQUIREMENTS = "local_requirements"
 
 
 def _apply(items: list[str], override) -> list[str]:
@@ -48,3 +63,17 @@ def materials_for(rules: dict, city_code: str | None, county_code: str | None) -
         if code and isinstance(overrides, dict):
             items = _apply(items, overrides.get(code))
     return items
+
+
+def for_application(items: list[str], *, notice_only: bool, assessment: bool) -> list[str]:
+    """The place's list (``materials_for``) for one application. ``notice_only`` (D8): the
+    Notice of Passing replaces the qualification certificate where the list has it (a province
+    that replaced the list without it asks for neither). ``assessment`` (L5): the certificate of
+    the passed assessment is added, whatever the province's list, before "anything else your city
+    or county requires" when that is listed, else at the end."""
+    out = [PASSING_NOTICE if notice_only and m == QUALIFICATION_CERTIFICATE else m for m in items]
+    out = list(dict.fromkeys(out))
+    if assessment and ASSESSMENT_CERTIFICATE not in out:
+        at = out.index(LOCAL_REQUIREMENTS) if LOCAL_REQUIREMENTS in out else len(out)
+        out.insert(at, ASSESSMENT_CERTIFICATE)
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 
@@ -17,6 +18,35 @@ def contract_period(start: date | None, end: date | None, today: date, default_y
     if start and end:
         return start, end
     return today, add_years(today, default_years)
+
+
+@dataclass(frozen=True)
+class PracticeTime:
+    """D14: the doctor's time at this institution, as the wizard, the review step, the printed
+    Approval Form and the officer show it."""
+
+    #: the first day; None: the day this (assistant) registration is approved, not known yet
+    start: date | None
+    end: date
+    #: "contract" (F10: the contract's dates), "one_year" (F10: no contract) or
+    #: "assistant_registration" (F14: from the date of the assistant registration)
+    basis: str
+
+
+def practice_time(*, level: str, contract_start: date | None, contract_end: date | None, today: date,
+                  default_years: int, assistant_registered_on: date | None) -> PracticeTime:
+    """D14: the time at this institution. F10: the contract's dates when there is a contract,
+    else one year from ``today``. F14 (FAQ item 14, "how to fill in the practice time of
+    assistant doctors in this institution? From the time of registering the certificate of
+    assistant physician"): for an assistant physician it is counted from the date of their
+    assistant registration, and so it stays for one who later registers as a practitioner
+    (``assistant_registered_on``: the day their first assistant registration succeeded). An
+    assistant's first registration has no such date yet: it is the day it is approved
+    (``start`` None). The end is F10's either way: the contract's end, or one year."""
+    start, end = contract_period(contract_start, contract_end, today, default_years)
+    if assistant_registered_on is not None or level == "assistant":
+        return PracticeTime(assistant_registered_on, end, "assistant_registration")
+    return PracticeTime(start, end, "contract" if contract_start and contract_end else "one_year")
 
 
 def practice_years(registered_on: date | None, today: date) -> int:

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _  # written in the recipient's language
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.notify.services import notify_user
-from portal.rules.materials import materials_for
+from portal.rules.materials import for_application, materials_for
 from portal.rules.registration import certificate_number, valid_until
 from portal.rules.workdays import add_working_days, beijing_date
 from portal.tenants import current_version, rules_for, rules_for_application
@@ -228,7 +228,11 @@ def required_materials(app: Application, rules: dict | None = None) -> list[str]
     city = county.parent if county is not None else None
     if county is not None and city is None:  # an institution filed under a city itself
         county, city = None, county
-    return materials_for(rules, city.code if city else None, county.code if county else None)
+    items = materials_for(rules, city.code if city else None, county.code if county else None)
+    # D8: the Notice of Passing in place of the certificate; L5: the assessment after a refusal
+    qualification = app.qualification or app.doctor.qualification
+    return for_application(items, notice_only=bool(qualification is not None and qualification.is_notice),
+                           assessment=app.assessment_certificate_id is not None)
 
 
 def approve(app: Application, officer: User, materials: list[str], tenant: Tenant, today: date) -> None:

@@ -83,6 +83,8 @@ class Application(TenantScoped, db.Model):
     training_months: Mapped[int | None]
     training_passed: Mapped[bool] = mapped_column(Boolean, default=False)
     training_certificate_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    #: L5 (Practitioners' Law art. 19): after a refusal, the certificate of the passed assessment
+    assessment_certificate_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     #: D11: the 2-inch photo
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     #: D7: the registration a change or cancellation applies to
@@ -148,7 +150,7 @@ class Document(TenantScoped, db.Model):
     __tablename__ = "document"
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    #: "photo", "gp_certificate", "training_certificate"
+    #: "photo", "gp_certificate", "training_certificate", "assessment_certificate"
     kind: Mapped[str] = mapped_column(String(30))
     content_type: Mapped[str] = mapped_column(String(40))
     data: Mapped[bytes] = mapped_column(LargeBinary)

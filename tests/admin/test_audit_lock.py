@@ -17,8 +17,8 @@ from tests.conftest import in_tenant, owner_connection
 from tests.helpers import doctor_form, redirected_to, staff_login, walk_doctor
 
 LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
-MATERIALS = ["approval_form_x2", "id_card_original_and_copy", "photos_2inch_x3", "contract_original_and_copy",
-             "institution_licence_copy", "local_requirements"]
+MATERIALS = ["approval_form_x2", "id_card_original_and_copy", "qualification_certificate_original_and_copy",
+             "photos_2inch_x3", "contract_original_and_copy", "institution_licence_copy", "local_requirements"]
 
 
 @pytest.fixture

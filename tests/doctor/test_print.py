@@ -24,7 +24,7 @@ from portal.tenants import rules_for
 from portal.tenants.models import Tenant, local_today, utcnow
 from portal.workflow.models import Application, State
 from tests.conftest import Browser, in_tenant
-from tests.helpers import ALL_MATERIALS, redirected_to, staff_login
+from tests.helpers import ALL_MATERIALS, NOTICE_MATERIALS, redirected_to, staff_login
 
 PASSWORD = "Secret-123"
 YUANAN = "远安县人民医院"  # 宜昌市 (420500) 远安县 (420525)
@@ -37,6 +37,10 @@ LI = {"username": "liminghua", "real_name": "李明华", "id_number": "420525198
 WANG = {"username": "wangfang", "real_name": "王芳", "id_number": "420106199205142348", "phone": "13800138002",
         "email": "wang@example.com", "institution": WUHAN, "home_address": "湖北省武汉市武昌区中北路 7 号",
         "work_experience": "2017-2025 湖北省演示第一医院 内科", "rewards_punishments": "无"}
+#: D8: applies with the Notice of Passing alone (N2026420000004 in the demo data)
+ZHANG = {"username": "zhangxy", "real_name": "张晓燕", "id_number": "420525200103152349", "phone": "13800138004",
+         "email": "zhang@example.com", "institution": YUANAN, "home_address": "湖北省远安县鸣凤镇凤阳路 3 号",
+         "work_experience": "无", "rewards_punishments": "无"}
 
 CITY_OVERRIDE = {"materials": {
     "cities": {"420500": {"add": ["health_certificate"], "remove": ["local_requirements"]}},
@@ -336,3 +340,52 @@ def test_D16_R6_workflow_approve_requires_the_city_list(demo):
         with demo.test_request_context("/hubei/"):  # the notification is worded in the doctor's language
             workflow.approve(application, officer, YICHANG_MATERIALS, tenant, date(2026, 3, 2))
         assert application.state == State.APPROVED
+
+
+# ---- D16: the paper qualification certificate, or the Notice of Passing (D8) ------------------
+
+def test_D16_paper_qualification_certificate_is_listed_for_the_doctor_and_the_officer(demo):
+    """FAQ introduction: "paper certificate is required"."""
+    made = make_application(demo, LI)
+    assert "医师资格证书原件及复印件" in log_in(demo, LI).page("/hubei/me").get_data(as_text=True)
+    officer = staff_login(demo, "hb-officer")
+    assert checklist(officer, made.app_id) == ALL_MATERIALS
+    without = [m for m in ALL_MATERIALS if m != "qualification_certificate_original_and_copy"]
+    officer.page(f"/hubei/admin/applications/{made.app_id}")
+    assert officer.post(f"/hubei/admin/applications/{made.app_id}/approve", {"materials": without}).status_code == 422
+    redirected_to(officer.post(f"/hubei/admin/applications/{made.app_id}/approve", {"materials": ALL_MATERIALS}))
+
+
+def test_D8_D16_a_doctor_with_the_notice_of_passing_brings_the_notice_instead(demo):
+    made = make_application(demo, ZHANG)
+    home = log_in(demo, ZHANG).page("/hubei/me").get_data(as_text=True)
+    assert "医师资格考试成绩合格通知单原件及复印件" in home and "医师资格证书原件及复印件" not in home
+    home_en = log_in(demo, ZHANG, lang="en").page("/hubei/me").get_data(as_text=True)
+    assert "Notice of Passing the physician qualification exam" in home_en
+    assert "Physician qualification certificate" not in home_en
+    officer = staff_login(demo, "hb-officer")
+    assert checklist(officer, made.app_id) == NOTICE_MATERIALS
+    officer.page(f"/hubei/admin/applications/{made.app_id}")
+    # the certificate the doctor does not have yet cannot be ticked in the notice's place
+    assert officer.post(f"/hubei/admin/applications/{made.app_id}/approve", {"materials": ALL_MATERIALS}).status_code == 422
+    redirected_to(officer.post(f"/hubei/admin/applications/{made.app_id}/approve", {"materials": NOTICE_MATERIALS}))
+    with in_tenant(demo, "hubei"):
+        assert db.session.get(Application, made.app_id).materials_received == NOTICE_MATERIALS
+
+
+def test_D16_R6_a_province_list_stored_before_the_certificate_keeps_working(demo):
+    """A province that replaced the list before the certificate joined the national one: its
+    stored list is what its doctors bring (nothing added behind its back, nothing broken), and
+    its rules editor offers the new item, unticked, to add."""
+    before = [m for m in ALL_MATERIALS if m not in ("qualification_certificate_original_and_copy",
+                                                     "local_requirements")]
+    override_rules(demo, {"materials": {"default": before}})
+    li, zhang = make_application(demo, LI), make_application(demo, ZHANG)
+    officer = staff_login(demo, "hb-officer")
+    assert checklist(officer, li.app_id) == before and checklist(officer, zhang.app_id) == before
+    officer.page(f"/hubei/admin/applications/{zhang.app_id}")
+    redirected_to(officer.post(f"/hubei/admin/applications/{zhang.app_id}/approve", {"materials": before}))
+    admin = staff_login(demo, "hb-admin")
+    page = admin.page("/hubei/admin/rules").get_data(as_text=True)
+    box = re.search(r'<input[^>]*value="qualification_certificate_original_and_copy"[^>]*>', page)
+    assert box and "checked" not in box.group(0)

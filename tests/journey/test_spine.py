@@ -116,8 +116,8 @@ def test_whole_journey(demo, browser_mode):
     officer.page(f"/hubei/admin/applications/{app_id}")
     r = officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": ["approval_form_x2"]})
     assert r.status_code == 422
-    materials = ["approval_form_x2", "id_card_original_and_copy", "photos_2inch_x3", "contract_original_and_copy",
-                 "institution_licence_copy", "local_requirements"]
+    materials = ["approval_form_x2", "id_card_original_and_copy", "qualification_certificate_original_and_copy",
+                 "photos_2inch_x3", "contract_original_and_copy", "institution_licence_copy", "local_requirements"]
     r = officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": materials})
     redirected_to(r)
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from config import national_rules
-from portal.rules.certificates import Held, conflicting_certificate, exam_years_counted
-from portal.rules.lapse import training_certificate_error, training_required
+from portal.rules.certificates import (
+    Held,
+    conflicting_certificate,
+    exam_years_counted,
+    exam_years_in_force,
+)
+from portal.rules.lapse import assessment_required, training_certificate_error, training_required
 from portal.rules.scopes import assistant_scope_locked, check_scopes, gp_on_top_offered
 
 RULES = national_rules()
@@ -148,6 +153,21 @@ def test_f7_assistant_registered_on_1_january_does_not_count_the_year_before():
     assert exam_years_counted(date(2026, 1, 1), 2026) == 0
 
 
+def test_r5_assistant_registration_in_force_counts_toward_this_years_exam():
+    """Registered on 31 December 2024: 2024 and 2025 count toward the 2026 exam."""
+    assert exam_years_in_force("assistant", date(2024, 12, 31), date(2026, 12, 31), date(2026, 3, 2)) == (2026, 2)
+    assert exam_years_in_force("assistant", date(2025, 1, 1), date(2027, 1, 1), date(2026, 3, 2)) == (2026, 1)
+    assert exam_years_in_force("assistant", date(2026, 3, 2), date(2028, 3, 2), date(2026, 3, 2)) == (2026, 0)
+
+
+def test_r5_nothing_counted_for_a_practitioner_a_lapsed_or_an_unapproved_registration():
+    assert exam_years_in_force("practitioner", date(2024, 1, 1), date(2026, 12, 31), date(2026, 3, 2)) is None
+    assert exam_years_in_force("assistant", date(2023, 1, 1), date(2025, 1, 1), date(2026, 3, 2)) is None
+    assert exam_years_in_force("assistant", None, None, date(2026, 3, 2)) is None
+    # the valid-until day itself is still in force (R3)
+    assert exam_years_in_force("assistant", date(2024, 3, 2), date(2026, 3, 2), date(2026, 3, 2)) == (2026, 2)
+
+
 def test_f17_pre_portal_scope_names_map_to_the_catalogue():
     from portal.rules.catalogue import scope_keys_from_names
 
@@ -192,3 +212,16 @@ def test_f12_general_practice_on_top_switched_off_above_county_level():
     assert not gp_on_top_offered("practitioner", "clinical", "county", rules, region_level="city")
     assert scopes(chosen=["internal", "surgery", "paediatrics", "general_practice"], gp=True,
                   rules=rules).general_practice_on_top
+
+
+# ---- L5 (Practitioners' Law art. 19): registering again after a refusal ------------------------
+
+def test_l5_a_new_application_after_a_refusal_needs_the_assessment():
+    assert assessment_required(["refused"])
+    assert assessment_required(["approved", "refused"])
+
+
+def test_l5_no_assessment_without_a_refusal_or_once_registered_since():
+    assert not assessment_required([])
+    assert not assessment_required(["approved"])
+    assert not assessment_required(["refused", "approved"])  # registered again since the refusal

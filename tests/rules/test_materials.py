@@ -8,11 +8,14 @@ import copy
 import pytest
 
 from config import national_rules
-from portal.rules.materials import materials_for
+from portal.rules.materials import for_application, materials_for
 
 DEFAULTS = national_rules()
-NATIONAL = ["approval_form_x2", "id_card_original_and_copy", "photos_2inch_x3", "contract_original_and_copy",
-            "institution_licence_copy", "local_requirements"]
+NATIONAL = ["approval_form_x2", "id_card_original_and_copy", "qualification_certificate_original_and_copy",
+            "photos_2inch_x3", "contract_original_and_copy", "institution_licence_copy", "local_requirements"]
+#: the national list before the qualification certificate joined it: a province that replaced the
+#: list then has it stored in its rule versions (A6)
+BEFORE_D16_CERTIFICATE = [m for m in NATIONAL if m != "qualification_certificate_original_and_copy"]
 YICHANG, YUANAN, WUHAN, WUCHANG = "420500", "420525", "420100", "420106"
 
 
@@ -26,7 +29,8 @@ def rules(**materials) -> dict:
 
 def test_D16_step4_national_default_list_in_order():
     """FAQ step 4 (1)–(6): the approval form ×2, ID card, three photos, contract, the
-    institution's licence, anything else the city or county requires."""
+    institution's licence, anything else the city or county requires; and the paper
+    qualification certificate (FAQ introduction: "paper certificate is required")."""
     assert materials_for(DEFAULTS, YICHANG, YUANAN) == NATIONAL
     assert materials_for(DEFAULTS, None, None) == NATIONAL
 
@@ -116,3 +120,46 @@ def test_D16_input_rules_are_not_changed():
     before = copy.deepcopy(r)
     materials_for(r, YICHANG, YUANAN)
     assert r == before
+
+
+# ---- per application: D8 (Notice of Passing), L5 (assessment after a refusal) ----------------
+
+def test_D16_intro_paper_qualification_certificate_is_in_the_national_list():
+    assert "qualification_certificate_original_and_copy" in DEFAULTS["materials"]["default"]
+    assert for_application(NATIONAL, notice_only=False, assessment=False) == NATIONAL
+
+
+def test_D8_notice_of_passing_replaces_the_certificate_in_its_place():
+    items = for_application(NATIONAL, notice_only=True, assessment=False)
+    assert items == [m.replace("qualification_certificate", "passing_notice") for m in NATIONAL]
+    assert "qualification_certificate_original_and_copy" not in items
+
+
+def test_L5_assessment_certificate_comes_before_the_local_requirements():
+    items = for_application(NATIONAL, notice_only=False, assessment=True)
+    assert items == NATIONAL[:-1] + ["assessment_certificate_original_and_copy", "local_requirements"]
+
+
+def test_L5_assessment_certificate_is_added_whatever_the_province_listed():
+    """A province's list without "anything else" still gets it, at the end, once."""
+    items = for_application(["approval_form_x2"], notice_only=True, assessment=True)
+    assert items == ["approval_form_x2", "assessment_certificate_original_and_copy"]
+    again = for_application(items, notice_only=False, assessment=True)
+    assert again == items
+
+
+def test_D16_R6_a_stored_list_from_before_the_certificate_still_works():
+    """A province that replaced the list before the certificate joined the national one keeps
+    its own list (its rule versions are history, A6): nothing added, nothing lost, for a doctor
+    with a certificate or a notice; it may tick the new item in the rules editor."""
+    r = rules(default=BEFORE_D16_CERTIFICATE)
+    items = materials_for(r, YICHANG, YUANAN)
+    assert items == BEFORE_D16_CERTIFICATE
+    assert for_application(items, notice_only=True, assessment=False) == BEFORE_D16_CERTIFICATE
+    assert for_application(items, notice_only=False, assessment=False) == BEFORE_D16_CERTIFICATE
+
+
+def test_D16_for_application_does_not_change_its_input():
+    items = list(NATIONAL)
+    for_application(items, notice_only=True, assessment=True)
+    assert items == NATIONAL

@@ -8,10 +8,12 @@ import pytest
 
 from config import national_rules
 from portal.rules.registration import (
+    PracticeTime,
     add_years,
     certificate_number,
     contract_period,
     in_force_since,
+    practice_time,
     practice_years,
     valid_until,
 )
@@ -148,3 +150,36 @@ def test_R3_I5_in_force_since_is_the_first_registration_date_still_valid(today):
     assert valid_until(since, 2) >= today
     day_before = date.fromordinal(since.toordinal() - 1)
     assert valid_until(day_before, 2) < today
+
+
+# ---- D14: the time at this institution (F10, F14) ------------------------------------------------
+
+def test_f10_contract_dates_when_there_is_a_contract():
+    t = practice_time(level="practitioner", contract_start=date(2025, 7, 1), contract_end=date(2028, 6, 30),
+                      today=date(2026, 3, 2), default_years=1, assistant_registered_on=None)
+    assert t == PracticeTime(date(2025, 7, 1), date(2028, 6, 30), "contract")
+
+
+def test_f10_one_year_without_a_contract():
+    t = practice_time(level="practitioner", contract_start=None, contract_end=None, today=date(2026, 3, 2),
+                      default_years=1, assistant_registered_on=None)
+    assert t == PracticeTime(date(2026, 3, 2), date(2027, 3, 2), "one_year")
+
+
+def test_f14_an_assistant_counts_from_the_assistant_registration():
+    t = practice_time(level="assistant", contract_start=date(2025, 7, 1), contract_end=date(2028, 6, 30),
+                      today=date(2026, 3, 2), default_years=1, assistant_registered_on=date(2024, 12, 31))
+    assert t == PracticeTime(date(2024, 12, 31), date(2028, 6, 30), "assistant_registration")
+
+
+def test_f14_an_assistant_not_registered_yet_counts_from_the_approval():
+    """The start is the day this registration is approved (unknown); the end is F10's."""
+    t = practice_time(level="assistant", contract_start=None, contract_end=None, today=date(2026, 3, 2),
+                      default_years=1, assistant_registered_on=None)
+    assert t == PracticeTime(None, date(2027, 3, 2), "assistant_registration")
+
+
+def test_f14_a_former_assistant_registering_as_practitioner_keeps_the_assistant_date():
+    t = practice_time(level="practitioner", contract_start=date(2026, 10, 1), contract_end=date(2029, 9, 30),
+                      today=date(2026, 9, 1), default_years=1, assistant_registered_on=date(2024, 12, 31))
+    assert t == PracticeTime(date(2024, 12, 31), date(2029, 9, 30), "assistant_registration")
