@@ -21,7 +21,7 @@ from portal.demo import DEMO_PASSWORD
 from tests.browser.test_journey import log_in_with_totp, stays_on_page
 from tests.conftest import Browser
 from tests.helpers import (
-    ALL_MATERIALS,
+    NOTICE_MATERIALS,
     doctor_form,
     fill_wizard,
     redirected_to,
@@ -63,7 +63,7 @@ def registered_doctor(server) -> None:
     redirected_to(staff.post(f"/hubei/institution/approvals/{app_id}/confirm"))
     officer = staff_browser(server, "hb-officer")
     officer.page(f"/hubei/admin/applications/{app_id}")
-    redirected_to(officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": NOTICE_MATERIALS}))  # D8: the notice
 
 
 def test_change_modification_and_public_check(new_context, live_server):
