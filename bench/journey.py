@@ -56,7 +56,7 @@ def start_server(workdir: Path):
     from portal import create_app
     from portal.demo import load_demo
     from portal.extensions import db
-    from portal.institution.models import Institution
+    from portal.registry.institutions import Institution
     from portal.tenants.models import Tenant
     from portal.tenants.scope import tenant_context
 
@@ -79,8 +79,8 @@ def new_doctor(app, n: int) -> dict:
     """A made-up doctor with a qualification record to match (D2)."""
     from stdnum.cn import ric
 
-    from portal.admin.models import Category, Level, Qualification
     from portal.extensions import db
+    from portal.registry.records import Category, Level, Qualification
     from portal.tenants.models import Tenant
     from portal.tenants.scope import tenant_context
 

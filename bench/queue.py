@@ -56,7 +56,7 @@ def waiting_at(inst_id: int) -> int:
 def prepare(app, target: int) -> int:
     from portal.demo import load_demo
     from portal.extensions import db
-    from portal.institution.models import Institution
+    from portal.registry.institutions import Institution
     from portal.scale import WAITING_MIX, load_scale
     from portal.tenants.models import Tenant
     from portal.tenants.scope import tenant_context

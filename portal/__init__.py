@@ -36,14 +36,17 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     web.init_app(app)
 
     from portal import accounts, notify, public
-    from portal.accounts import views as accounts_views
     from portal.admin import views as admin_views
     from portal.doctor import views as doctor_views
     from portal.institution import views as institution_views
+    from portal.signin import views as accounts_views
 
     accounts.init_app(app)
     for module in (public, accounts_views, doctor_views, institution_views, admin_views, notify):
         app.register_blueprint(module.bp)
+    from portal.workflow import reminders
+
+    notify.notify_cli.add_command(reminders.remind_command)  # `flask notify remind` (D20)
     app.cli.add_command(notify.notify_cli)
     from portal.admin.due import due_cli
     from portal.admin.imports import imports_cli

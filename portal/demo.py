@@ -16,9 +16,9 @@ from flask.cli import AppGroup
 
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
-from portal.admin.models import Category, Level, PracticeRecord, Qualification
 from portal.extensions import db
-from portal.institution.models import Institution, InstitutionLevel
+from portal.registry.institutions import Institution, InstitutionLevel
+from portal.registry.records import Category, Level, PracticeRecord, Qualification
 from portal.tenants import create_tenant
 from portal.tenants.models import Region, Tenant
 from portal.tenants.scope import tenant_context

@@ -28,3 +28,11 @@ def redirect_to(url: str):
         response.headers["HX-Redirect"] = url
         return response
     return redirect(url, 303)
+
+
+def private_file(data: bytes, content_type: str):
+    """An uploaded scan as its own response: private, never cached (it is personal data)."""
+    response = make_response(data)
+    response.headers["Content-Type"] = content_type
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

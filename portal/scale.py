@@ -20,14 +20,15 @@ from stdnum.cn import ric
 
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
-from portal.admin.models import Category, Level, Qualification
+from portal.columns import local_today, utcnow
 from portal.extensions import db
-from portal.institution.models import Institution, InstitutionLevel
+from portal.registry.institutions import Institution, InstitutionLevel
+from portal.registry.records import Category, Level, Qualification
 from portal.rules.registration import certificate_number, valid_until
 from portal.rules.workdays import add_working_days, beijing_date
 from portal.tenants import rules_for
 from portal.tenants.holidays import calendar_of
-from portal.tenants.models import Region, Tenant, local_today, utcnow
+from portal.tenants.models import Region, Tenant
 from portal.tenants.scope import tenant_context
 from portal.workflow.models import (
     Application,

@@ -17,8 +17,8 @@ from flask import current_app
 from sqlalchemy import func, text, update
 
 from portal.accounts.models import CodePurpose, OneTimeCode, User
+from portal.columns import utcnow
 from portal.extensions import db
-from portal.tenants.models import utcnow
 
 ACTIVATION_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 

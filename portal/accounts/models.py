@@ -6,11 +6,12 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.columns import enum_column, utcnow
 from portal.extensions import db
-from portal.tenants.models import TenantScoped, utcnow
+from portal.tenants.models import TenantScoped
 
 
 class Role(enum.StrEnum):
@@ -18,10 +19,6 @@ class Role(enum.StrEnum):
     STAFF = "staff"  # institution staff (I2)
     OFFICER = "officer"  # health-commission officer (A1–A5)
     ADMIN = "admin"  # province administrator (A6)
-
-
-def enum_column(enum_cls, length=24):
-    return Enum(enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class User(TenantScoped, UserMixin, db.Model):

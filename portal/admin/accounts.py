@@ -13,9 +13,9 @@ from flask_wtf import FlaskForm
 from portal.accounts.models import Role, User
 from portal.admin.coverage import province_only
 from portal.admin.views import PAGE, bp
+from portal.columns import utcnow
 from portal.extensions import db
 from portal.htmx import redirect_to, render
-from portal.tenants.models import utcnow
 from portal.workflow.accounts import unlock_codes
 
 

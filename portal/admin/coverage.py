@@ -27,10 +27,10 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, or_, select, true
 
 from portal.accounts.models import User
-from portal.admin.models import IdentityCase
 from portal.extensions import db
 from portal.htmx import render
-from portal.institution.models import Institution
+from portal.registry.institutions import Institution
+from portal.registry.records import IdentityCase
 from portal.tenants.models import Region
 from portal.workflow.models import Application, State
 

@@ -17,16 +17,15 @@ from wtforms.validators import AnyOf, DataRequired, Length
 from portal import workflow
 from portal.admin import coverage
 from portal.admin.due import SHOW, due_of, show_criterion, unpublished_years
-from portal.admin.models import CaseStatus, IdentityCase
 from portal.admin.views import PAGE, bp
-from portal.doctor import services as doctor_services
+from portal.columns import local_today
 from portal.extensions import db
-from portal.htmx import redirect_to, render
+from portal.htmx import private_file, redirect_to, render
 from portal.inputs import db_id
+from portal.registry.records import CaseStatus, IdentityCase
 from portal.rules.catalogue import scope_name
 from portal.tenants import rules_for, rules_for_application
-from portal.tenants.models import local_today
-from portal.workflow import commission
+from portal.workflow import commission, history
 from portal.workflow.commission import refusal_ground_label
 from portal.workflow.models import REFUSAL_GROUNDS, Application, Kind, State
 
@@ -111,7 +110,7 @@ def _page(app: Application, status: int = 200, *, checked=None, error=None, retu
                   checked=set(app.materials_received or []) if checked is None else checked, form=FlaskForm(),
                   scope_name=scope_name, error=error, due=due_of(app, local_today()),
                   # D14, F14: an assistant's time at the institution counts from the assistant registration
-                  practice_time=doctor_services.practice_time_of(app, local_today(), rules),
+                  practice_time=history.practice_time_of(app, local_today(), rules),
                   decides=coverage.decides(current_user, app), files=coverage.files(current_user, app),
                   return_form=return_form or ReturnForm(formdata=None),
                   refuse_form=refuse_form or RefuseForm(formdata=None))
@@ -134,10 +133,10 @@ def application(app_id: int):
 @bp.get("/applications/<int:app_id>/documents/<which>")
 def application_document(app_id: int, which: str):
     """A certificate scan of an application the officer sees (R1, R3, L5); 404 otherwise."""
-    doc = doctor_services.certificate_of(coverage.application_or_404(current_user, app_id), which)
+    doc = history.certificate_of(coverage.application_or_404(current_user, app_id), which)
     if doc is None:
         abort(404)
-    return doctor_services.document_response(doc)
+    return private_file(doc.data, doc.content_type)
 
 
 @bp.post("/applications/<int:app_id>/approve")

@@ -16,7 +16,7 @@ from portal.admin.views import PAGE, bp
 from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.inputs import db_id
-from portal.institution.models import Institution
+from portal.registry.institutions import Institution
 from portal.workflow import commission
 from portal.workflow.models import Application
 

@@ -26,13 +26,19 @@ from flask_wtf.file import FileField
 from portal import workflow
 from portal.accounts import role_required
 from portal.accounts.models import Role
-from portal.admin.models import ImportBatch, ImportKind, ImportStatus, PracticeRecord, Qualification
 from portal.admin.views import bp
+from portal.columns import local_today
 from portal.extensions import db
 from portal.htmx import redirect_to, render
+from portal.registry.records import (
+    ImportBatch,
+    ImportKind,
+    ImportStatus,
+    PracticeRecord,
+    Qualification,
+)
 from portal.rules import import_format
 from portal.rules import imports as rules
-from portal.tenants.models import local_today
 from portal.workflow import imports as import_workflow
 from portal.workflow.models import Application
 

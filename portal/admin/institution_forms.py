@@ -11,11 +11,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.admin import coverage
-from portal.doctor.forms import MESSAGES, nfkc, rule
+from portal.columns import local_today
 from portal.extensions import db
-from portal.institution.models import InstitutionLevel
-from portal.rules import identity
-from portal.tenants.models import Region, local_today
+from portal.forms import MESSAGES, mobile_field, nfkc, person_name_field
+from portal.registry.institutions import InstitutionLevel
+from portal.tenants.models import Region
 
 LEVEL_LABELS = {
     InstitutionLevel.COUNTY: _l("At or below county level"),
@@ -46,21 +46,6 @@ def region_label(region: Region) -> str:
     return f"{region.parent.name} {region.name}" if region.parent else region.name
 
 
-def _person_name(label):
-    return StringField(label, validators=[DataRequired(MESSAGES["required"]), Length(max=30),
-                                               rule(identity.real_name_error)],
-                       render_kw={"autocomplete": "off", "maxlength": "30"},
-                       description=_l("The legal name, in Chinese characters."))
-
-
-def _mobile(label):
-    return StringField(label, filters=[nfkc],
-                       validators=[DataRequired(MESSAGES["required"]), Length(max=11, message=MESSAGES["mobile"]),
-                                   rule(identity.mobile_error)],
-                       render_kw={"autocomplete": "off", "inputmode": "tel", "maxlength": "11"},
-                       description=_l("The user name and first password are sent to this number by text message."))
-
-
 def _seen(label):
     return BooleanField(label, validators=[DataRequired(_l("Tick this only once you have seen the document: the "
                                                            "account cannot be created without it."))])
@@ -83,8 +68,8 @@ class ProvisionForm(FlaskForm):
     address = StringField(_l("Address"), filters=[lambda v: v.strip() if isinstance(v, str) else v],
                           validators=[DataRequired(MESSAGES["required"]), Length(max=200)],
                           render_kw={"maxlength": "200"})
-    person_in_charge = _person_name(_l("Person in charge's name"))
-    mobile = _mobile(_l("Person in charge's mobile number"))
+    person_in_charge = person_name_field(_l("Person in charge's name"))
+    mobile = mobile_field(_l("Person in charge's mobile number"))
     licence_seen = _seen(_l("Practice licence seen, original and copy"))
     power_of_attorney_seen = _seen(_l("Power of attorney seen"))
     agent_id_card_seen = _seen(_l("Agent's ID card seen"))
@@ -111,8 +96,3 @@ class ProvisionForm(FlaskForm):
             # R1/F12: "at or below county level" means under a county, whose commission approves extra scopes
             raise ValidationError(_l("An institution filed under the city itself is above county level: choose its "
                                      "level (secondary or tertiary), or the county it belongs to."))
-
-
-class StaffForm(FlaskForm):
-    real_name = _person_name(_l("Name"))
-    mobile = _mobile(_l("Mobile number"))

@@ -19,7 +19,7 @@ from portal.admin.views import PAGE, bp
 from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.inputs import db_id
-from portal.institution.models import Institution, InstitutionCheck, InstitutionLevel
+from portal.registry.institutions import Institution, InstitutionCheck, InstitutionLevel
 from portal.workflow import WrongState, provisioning
 
 

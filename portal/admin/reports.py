@@ -28,10 +28,11 @@ from sqlalchemy.orm import aliased
 from portal.accounts.models import User
 from portal.admin import coverage
 from portal.admin.views import bp
+from portal.columns import local_today
 from portal.extensions import db
 from portal.htmx import render
-from portal.institution.models import Institution
-from portal.tenants.models import Region, local_today
+from portal.registry.institutions import Institution
+from portal.tenants.models import Region
 from portal.workflow.models import Application, AuditLog, State
 
 CHINA = ZoneInfo("Asia/Shanghai")

@@ -17,12 +17,13 @@ from portal.accounts import role_required
 from portal.accounts.models import Role
 from portal.admin.due import unpublished_years
 from portal.admin.views import bp
+from portal.columns import local_today
 from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.inputs import db_id
 from portal.rules import settings
 from portal.tenants import current_version, rules_for, rules_with
-from portal.tenants.models import Region, RuleVersion, local_today
+from portal.tenants.models import Region, RuleVersion
 from portal.workflow.models import Application, State
 from portal.workflow.rules import save_rules
 

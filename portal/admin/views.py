@@ -15,9 +15,9 @@ from wtforms.validators import DataRequired, Length
 from portal.accounts import require_role
 from portal.accounts.models import Role
 from portal.admin import coverage
-from portal.admin.models import CaseStatus, IdentityCase, Qualification
 from portal.extensions import db
 from portal.htmx import redirect_to, render
+from portal.registry.records import CaseStatus, IdentityCase, Qualification
 from portal.workflow import identity as identity_workflow
 
 bp = Blueprint("admin", __name__, url_prefix="/<tenant>/admin")

@@ -12,13 +12,13 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
+from portal.columns import local_today
 from portal.doctor import services
 from portal.doctor.views import bp, doctor_only
 from portal.extensions import db
 from portal.htmx import redirect_to, render
-from portal.public.verify import PUBLIC_STATES, public_entry
-from portal.tenants.models import local_today
 from portal.workflow.models import Application
+from portal.workflow.register import PUBLIC_STATES, public_entry
 
 
 def registration_of(doctor) -> Application | None:

@@ -12,11 +12,11 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from portal import workflow
+from portal.columns import local_today
 from portal.doctor import services
 from portal.doctor.views import bp, doctor_only
 from portal.extensions import db
 from portal.htmx import redirect_to, render
-from portal.tenants.models import local_today
 from portal.workflow.models import CANCEL_GROUNDS, Application, Kind
 from portal.workflow.modifications import pending_of
 

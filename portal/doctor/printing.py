@@ -7,13 +7,13 @@ from __future__ import annotations
 from flask import abort, make_response, render_template
 from flask_login import current_user
 
+from portal.columns import local_today
 from portal.doctor import services
 from portal.doctor.views import bp, doctor_only
 from portal.extensions import db
 from portal.rules.catalogue import scope_name
 from portal.rules.idcard import birth_date, sex
 from portal.tenants import rules_for_application
-from portal.tenants.models import local_today
 from portal.workflow.models import Application, State
 
 #: the form is printed after the institution's confirmation (D16), and stays printable after

@@ -7,14 +7,21 @@ from datetime import date
 
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
-from portal.admin.models import CaseStatus, IdentityCase, PracticeRecord, Qualification
 from portal.extensions import db
+from portal.registry.records import CaseStatus, IdentityCase, PracticeRecord, Qualification
 from portal.rules.certificates import exam_years_in_force
 from portal.rules.identity import normalise_real_name
 from portal.rules.lapse import assessment_required
-from portal.rules.registration import practice_time
 from portal.workflow import audit
 from portal.workflow import identity as identity_workflow
+from portal.workflow.history import (  # noqa: F401 (the doctor's pages read them here too)
+    CERTIFICATES,
+    REGISTERED,
+    applications_of,
+    assistant_registered_on,
+    certificate_of,
+    practice_time_of,
+)
 from portal.workflow.models import Application, Document, Kind, State
 
 
@@ -113,15 +120,6 @@ def open_identity_case(doctor: User) -> IdentityCase | None:
 OPEN = (State.DRAFT, State.SUBMITTED, State.REJECTED, State.RETURNED, State.CONFIRMED)
 
 
-def applications_of(doctor: User) -> list[Application]:
-    """Every application of the doctor, newest first: a handful, read in one statement. The
-    functions below pick from it (``among``, when the caller has read it already: the home
-    page asks them all, P6)."""
-    return list(db.session.execute(
-        db.select(Application).where(Application.doctor_id == doctor.id).order_by(Application.id.desc())
-    ).scalars())
-
-
 def _newest(doctor: User, among: list[Application] | None, test) -> Application | None:
     return next((a for a in (applications_of(doctor) if among is None else among) if test(a)), None)
 
@@ -150,23 +148,6 @@ def lapsed_or_cancelled(doctor: User, today, among: list[Application] | None = N
 
 
 #: a registration that succeeded: in force, since changed, or since cancelled (D7, L4)
-REGISTERED = (State.APPROVED, State.SUPERSEDED, State.CANCELLED)
-
-
-def assistant_registered_on(doctor: User, among: list[Application] | None = None) -> date | None:
-    """F14: the day the doctor's assistant physician registration succeeded (the first one), or
-    None when they never held one: an assistant's time at the institution counts from it, and so
-    does theirs once they register as a practitioner (D14)."""
-    return min((a.registered_on for a in (applications_of(doctor) if among is None else among)
-                if a.level.value == "assistant" and a.kind is not Kind.CANCEL and a.state in REGISTERED
-                and a.registered_on is not None), default=None)
-
-
-def practice_time_of(app: Application, today: date, rules: dict, among: list[Application] | None = None):
-    """D14, F10, F14: ``app``'s time at its institution (rules.registration.practice_time)."""
-    return practice_time(level=app.level.value, contract_start=app.contract_start, contract_end=app.contract_end,
-                         today=today, default_years=rules["registration"]["contract_default_years"],
-                         assistant_registered_on=assistant_registered_on(app.doctor, among))
 
 
 def assessment_needed(doctor: User, app: Application | None, among: list[Application] | None = None) -> bool:
@@ -178,29 +159,6 @@ def assessment_needed(doctor: User, app: Application | None, among: list[Applica
                 if (app is None or a.id != app.id) and a.kind is not Kind.CANCEL
                 and (a.state is State.REFUSED or (a.state in REGISTERED and a.registered_on is not None))]
     return assessment_required(outcomes)
-
-
-#: the certificate scans an application may carry, by the name in their address: general
-#: practice on top (R1), training after a lapse (R3), assessment after a refusal (L5)
-CERTIFICATES = {"gp": "gp_certificate_id", "training": "training_certificate_id",
-                "assessment": "assessment_certificate_id"}
-
-
-def certificate_of(app: Application, which: str) -> Document | None:
-    """The scan ``which`` (CERTIFICATES) of ``app``, or None."""
-    attr = CERTIFICATES.get(which)
-    doc_id = getattr(app, attr) if attr else None
-    return db.session.get(Document, doc_id) if doc_id is not None else None
-
-
-def document_response(doc: Document):
-    """An uploaded scan as its own response: private, never cached (it is personal data)."""
-    from flask import make_response
-
-    response = make_response(doc.data)
-    response.headers["Content-Type"] = doc.content_type
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def exam_years(registration: Application | None, today: date) -> tuple[int, int] | None:

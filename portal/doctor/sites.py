@@ -16,7 +16,7 @@ from portal.doctor.views import bp, doctor_only
 from portal.extensions import db
 from portal.htmx import is_partial_request, redirect_to, render
 from portal.inputs import posted_row
-from portal.institution.models import Institution
+from portal.registry.institutions import Institution
 from portal.workflow import WrongState, filings
 from portal.workflow.models import SiteFiling
 

@@ -9,9 +9,9 @@ from sqlalchemy.orm import joinedload
 
 from portal import workflow
 from portal.accounts import role_required, start_session
-from portal.accounts import services as account_services
 from portal.accounts.codes import CodeError, verify
 from portal.accounts.models import CodePurpose, Role
+from portal.columns import local_today
 from portal.doctor import services
 from portal.doctor.forms import (
     ActivationCodeForm,
@@ -23,10 +23,11 @@ from portal.doctor.forms import (
 from portal.extensions import db, limiter
 from portal.htmx import redirect_to, render
 from portal.inputs import posted_row
-from portal.institution.models import Institution
+from portal.registry.institutions import Institution
 from portal.rules.registration import practice_years
 from portal.tenants import rules_for, rules_for_application
-from portal.tenants.models import Region, local_today
+from portal.tenants.models import Region
+from portal.workflow import codes as account_services
 from portal.workflow.accounts import confirm_contact
 from portal.workflow.models import State
 

@@ -22,7 +22,7 @@ from portal.doctor.wizard_forms import (
 )
 from portal.doctor.wizard_steps import SAVE, Context, institutions_matching, may_apply, missing
 from portal.extensions import db
-from portal.htmx import is_partial_request, redirect_to, render
+from portal.htmx import is_partial_request, private_file, redirect_to, render
 from portal.rules.catalogue import scopes_for
 from portal.rules.registration import contract_period
 from portal.workflow.models import Kind
@@ -164,5 +164,5 @@ def document(doc_id: int):
     doc = services.own_document(current_user, doc_id)
     if doc is None:
         abort(404)
-    return services.document_response(doc)
+    return private_file(doc.data, doc.content_type)
 

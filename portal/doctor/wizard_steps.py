@@ -9,17 +9,17 @@ from flask import g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.columns import local_today
 from portal.doctor import services
 from portal.doctor.photos import PhotoError, process_photo, process_scan
 from portal.extensions import db
 from portal.inputs import db_id
-from portal.institution.models import Institution
+from portal.registry.institutions import Institution
 from portal.rules.certificates import Held, conflicting_certificate
 from portal.rules.lapse import training_certificate_error, training_required
 from portal.rules.registration import practice_time
 from portal.rules.scopes import assistant_scope_locked, check_scopes, gp_on_top_offered
 from portal.tenants import rules_for
-from portal.tenants.models import local_today
 from portal.workflow.models import Kind
 
 

@@ -11,14 +11,14 @@ from sqlalchemy.orm import aliased, joinedload
 
 from portal.accounts.codes import CodeError
 from portal.accounts.models import CodePurpose, OneTimeCode, User
-from portal.accounts.services import send_activation_code
+from portal.columns import utcnow
 from portal.extensions import db
 from portal.htmx import is_partial_request, redirect_to, render
 from portal.inputs import db_id
 from portal.institution.forms import SendActivationForm
 from portal.institution.views import PAGE, _doctor_of_mine, bp
 from portal.rules.activation import code_status, mask_destination
-from portal.tenants.models import utcnow
+from portal.workflow.codes import send_activation_code
 
 
 def _codes(before: int | None):

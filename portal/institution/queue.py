@@ -14,9 +14,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from portal import workflow
-from portal.doctor import services as doctor_services
 from portal.extensions import db
-from portal.htmx import is_partial_request, redirect_to, render
+from portal.htmx import is_partial_request, private_file, redirect_to, render
 from portal.institution.forms import BatchForm, RejectForm
 from portal.institution.views import bp
 from portal.institution.waiting import (
@@ -29,7 +28,7 @@ from portal.institution.waiting import (
     parse_token,
     queue_page,
 )
-from portal.workflow import filings, modifications
+from portal.workflow import filings, history, modifications
 from portal.workflow.conflicts import describe
 from portal.workflow.models import Application, FilingState, ModificationState, State
 
@@ -165,10 +164,10 @@ def application_document(app_id: int, which: str):
     app = db.session.get(Application, app_id)
     if app is None or app.institution_id != current_user.institution_id or app.state is State.DRAFT:
         abort(404)
-    doc = doctor_services.certificate_of(app, which)
+    doc = history.certificate_of(app, which)
     if doc is None:
         abort(404)
-    return doctor_services.document_response(doc)
+    return private_file(doc.data, doc.content_type)
 
 
 @bp.post("/approvals/<int:app_id>/confirm")

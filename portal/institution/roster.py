@@ -25,13 +25,13 @@ from sqlalchemy import tuple_
 from sqlalchemy.orm import contains_eager
 
 from portal.accounts.models import User
+from portal.columns import local_today
 from portal.extensions import db
 from portal.htmx import render
 from portal.inputs import db_id
 from portal.institution.views import bp
 from portal.institution.waiting import like_prefix, name_prefix
 from portal.rules.registration import LONGEST_VALID_YEARS, in_force_since
-from portal.tenants.models import local_today
 from portal.tenants.scope import current_tenant_id, tenant_context
 from portal.workflow.models import Application, Kind, State
 

@@ -13,8 +13,8 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role, User
-from portal.admin.institution_forms import StaffForm
 from portal.extensions import db
+from portal.forms import StaffForm
 from portal.htmx import is_partial_request, redirect_to, render
 from portal.inputs import db_id
 from portal.institution.views import PAGE, bp

@@ -10,11 +10,11 @@ from portal import workflow
 from portal.accounts import require_role
 from portal.accounts.codes import CodeError
 from portal.accounts.models import Role, User
-from portal.accounts.services import send_activation_code
 from portal.extensions import db
 from portal.htmx import is_partial_request, redirect_to, render
 from portal.institution.forms import AutoActivationForm, SendActivationForm
 from portal.tenants import rules_for
+from portal.workflow.codes import send_activation_code
 
 bp = Blueprint("institution", __name__, url_prefix="/<tenant>/institution")
 bp.before_request(require_role(Role.STAFF))

@@ -1,5 +1,7 @@
-"""Notifications: the outbox, its delivery worker, the daily reminders (D20) and, in
-development, the outbox page."""
+"""Notifications: the outbox, its delivery worker and, in development, the outbox page.
+Which reminders are due (D20) is the workflow's knowledge (``portal.workflow.reminders``,
+whose ``remind`` command joins this group in the app factory): this package only queues and
+delivers."""
 
 from __future__ import annotations
 
@@ -44,19 +46,6 @@ def work_command(once: bool, interval: float) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     work(once=once, interval=interval, stop=stop)
-
-
-@notify_cli.command("remind")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Run as if it were this day (YYYY-MM-DD, Beijing date); default: today.")
-def remind_command(today) -> None:
-    """Queue the reminders due today before a registration lapses or a draft or an
-    activation code expires (D20), in every tenant. Run it daily: a second run the same day
-    sends nothing twice."""
-    from portal.notify.reminders import remind_all
-
-    if not remind_all(today.date() if today else None, echo=click.echo):
-        raise click.ClickException("reminders failed in some tenant (see above)")
 
 
 @notify_cli.command("outbox")

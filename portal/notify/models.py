@@ -7,8 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.columns import utcnow
 from portal.extensions import db
-from portal.tenants.models import TenantScoped, utcnow
+from portal.tenants.models import TenantScoped
 
 
 class OutboxMessage(TenantScoped, db.Model):

@@ -9,10 +9,10 @@ from datetime import timedelta
 from flask_babel import LazyString, force_locale
 from flask_mail import Message
 
+from portal.columns import utcnow
 from portal.extensions import db, mail
 from portal.notify.gateways import DeliveryError, sms_gateway
 from portal.notify.models import OutboxMessage
-from portal.tenants.models import utcnow
 from portal.tenants.scope import tenant_context
 
 log = logging.getLogger(__name__)

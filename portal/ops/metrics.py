@@ -37,9 +37,9 @@ def outbox_figures() -> tuple[int, float]:
     """(undelivered messages, age in seconds of the oldest), across tenants."""
     from sqlalchemy import func
 
+    from portal.columns import utcnow
     from portal.extensions import db
     from portal.notify.models import OutboxMessage
-    from portal.tenants.models import utcnow
 
     count, oldest = db.session.execute(
         db.select(func.count(OutboxMessage.id), func.min(OutboxMessage.created_at))

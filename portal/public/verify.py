@@ -4,68 +4,18 @@ or contact details. Lookups are counted per tenant and day, and rate-limited per
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
-from sqlalchemy.orm import joinedload
 
-from portal.admin.models import Category, Level
-from portal.extensions import db, limiter
+from portal.columns import local_today
+from portal.extensions import limiter
 from portal.htmx import is_partial_request, render
 from portal.public import bp
 from portal.public.forms import VerifyForm
 from portal.public.models import count_lookup
-from portal.rules.catalogue import scope_name
-from portal.tenants.models import local_today
 from portal.web import retry_after
-from portal.workflow.models import Application, State
-
-#: states whose registrations the public register lists (L8: approved and cancelled ones)
-PUBLIC_STATES = tuple(s for s in State if s.value in ("approved", "cancelled"))
-
-
-@dataclass(frozen=True)
-class PublicEntry:
-    """What the public register shows of a registration: nothing more (SEC5)."""
-
-    certificate_no: str
-    real_name: str
-    level: Level
-    category: Category
-    scopes: list[str]
-    institution: str
-    #: "registered", "lapsed" or "cancelled"
-    status: str
-    valid_until: date
-
-
-def public_entry(app: Application, today: date) -> PublicEntry:
-    until = app.valid_until  # R3, A6: fixed at approval by the rules it was submitted under
-    if app.state.value == "cancelled":
-        status = "cancelled"
-    else:
-        status = "registered" if today <= until else "lapsed"
-    return PublicEntry(
-        certificate_no=app.certificate_no, real_name=app.doctor.real_name, level=app.level,
-        category=app.category, scopes=[scope_name(k) for k in app.scopes or []],
-        institution=app.institution.name if app.institution else "", status=status, valid_until=until,
-    )
-
-
-def find_registration(certificate_no: str) -> Application | None:
-    """The tenant's latest public registration with this number. An ordinary ORM query: the
-    tenant filter (portal.tenants.scope) limits it to the tenant of the URL (T3)."""
-    return db.session.execute(
-        db.select(Application)
-        .where(Application.certificate_no == certificate_no, Application.state.in_(PUBLIC_STATES),
-               Application.registered_on.is_not(None))
-        .options(joinedload(Application.doctor), joinedload(Application.institution))
-        .order_by(Application.registered_on.desc(), Application.id.desc())
-        .limit(1)
-    ).scalars().first()
+from portal.workflow.register import PublicEntry, find_registration, public_entry
 
 
 def _page(form: VerifyForm, status: int = 200, *, entry: PublicEntry | None = None, asked: bool = False,

@@ -1,5 +1,5 @@
 """Reminders before something runs out (D20): a registration (R3), a draft (D9), an
-activation code (D4). Pure functions; ``portal.notify.reminders`` feeds them from the
+activation code (D4). Pure functions; ``portal.workflow.reminders`` feeds them from the
 database and ``config/rules.toml`` ``[reminders]`` (tenant overrides on top, R6)."""
 
 from __future__ import annotations

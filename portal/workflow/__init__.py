@@ -12,6 +12,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _  # written in the recipient's language
 
 from portal.accounts.models import User
+from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.services import notify_user
 from portal.rules.materials import for_application, materials_for
@@ -19,7 +20,7 @@ from portal.rules.registration import certificate_number, valid_until
 from portal.rules.workdays import add_working_days, beijing_date
 from portal.tenants import current_version, rules_for, rules_for_application
 from portal.tenants.holidays import calendar_of
-from portal.tenants.models import Tenant, utcnow
+from portal.tenants.models import Tenant
 from portal.workflow.locks import Decided, WrongState, lock, lock_unless
 from portal.workflow.models import Application, AuditLog, Kind, State
 
@@ -98,7 +99,7 @@ def _take_over_practice_record(doctor: User, by: User | None) -> None:
     where they are registered; the practice record (Q2) then becomes their registration here,
     with its certificate number and date, so every service (change, maintenance, filing,
     cancellation) works for them."""
-    from portal.admin.models import PracticeRecord
+    from portal.registry.records import PracticeRecord
     from portal.rules.catalogue import scope_keys_from_names
 
     record = db.session.execute(

@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 from portal.accounts.codes import issue, verify
 from portal.accounts.models import CodePurpose, User, mask_email, mask_phone
 from portal.accounts.passwords import hash_password
+from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.services import queue
 from portal.tenants import rules_for
-from portal.tenants.models import Tenant, utcnow
+from portal.tenants.models import Tenant
 from portal.workflow import audit, lock
 
 #: channel -> (purpose of the code, the user's field, its "verified at" field, the masking)

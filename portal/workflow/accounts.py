@@ -10,10 +10,11 @@ from flask_babel import lazy_gettext as _  # written in the recipient's language
 from sqlalchemy import or_
 
 from portal.accounts.models import Role, User
-from portal.admin.models import CaseStatus, IdentityCase
+from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.services import notify_user, queue
-from portal.tenants.models import Tenant, utcnow
+from portal.registry.records import CaseStatus, IdentityCase
+from portal.tenants.models import Tenant
 from portal.workflow import _snapshot, audit, lock, lock_unless
 from portal.workflow.models import AuditLog
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _  # written in the recipient's language
 
 from portal.accounts.models import Role, User
+from portal.columns import utcnow
 from portal.extensions import db
-from portal.institution.models import Institution
 from portal.notify.services import joined, notify_user
-from portal.tenants.models import utcnow
+from portal.registry.institutions import Institution
 from portal.workflow import FIELDS, WrongState, _check, _snapshot, audit, lock
 from portal.workflow.models import REFUSAL_GROUNDS, Application, State
 

@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import Role, User
+from portal.columns import utcnow
 from portal.extensions import db
-from portal.tenants.models import Tenant, utcnow
+from portal.tenants.models import Tenant
 from portal.workflow.locks import Decided
 from portal.workflow.models import AuditLog, FilingState, ModificationState, State
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.accounts.models import User
-from portal.tenants.models import utcnow
+from portal.columns import utcnow
 from portal.workflow.models import RequestOnRegistration
 
 

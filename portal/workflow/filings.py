@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _  # written in the recipient's language
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
-from portal.admin.models import Level
 from portal.extensions import db
 from portal.notify.services import notify_user
+from portal.registry.records import Level
 from portal.workflow import WrongState, audit
 from portal.workflow.decisions import decide
 from portal.workflow.locks import lock, take

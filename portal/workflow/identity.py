@@ -15,12 +15,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _  # written in the recipient's language
 
 from portal.accounts.models import User
-from portal.admin.models import CaseStatus, IdentityCase, Qualification
+from portal.columns import utcnow
 from portal.extensions import db
-from portal.institution.models import Institution
 from portal.notify.services import notify_user
+from portal.registry.institutions import Institution
+from portal.registry.records import CaseStatus, IdentityCase, Qualification
 from portal.rules.idcard import area_code, region_for_area
-from portal.tenants.models import Region, utcnow
+from portal.tenants.models import Region
 from portal.workflow import audit, lock
 
 

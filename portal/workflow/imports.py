@@ -17,7 +17,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
-from portal.admin.models import (
+from portal.columns import utcnow
+from portal.extensions import db
+from portal.registry.records import (
     Category,
     ImportBatch,
     ImportKind,
@@ -26,9 +28,8 @@ from portal.admin.models import (
     PracticeRecord,
     Qualification,
 )
-from portal.extensions import db
 from portal.rules.imports import Preview
-from portal.tenants.models import Tenant, utcnow
+from portal.tenants.models import Tenant
 from portal.tenants.scope import current_tenant_id, tenant_context
 from portal.workflow import WrongState, audit
 from portal.workflow.models import AuditLog

@@ -9,10 +9,10 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from portal.accounts.models import enum_column
-from portal.admin.models import Category, Level
+from portal.columns import enum_column, utcnow
 from portal.extensions import db
-from portal.tenants.models import TenantScoped, utcnow
+from portal.registry.records import Category, Level
+from portal.tenants.models import TenantScoped
 
 
 class Kind(enum.StrEnum):

@@ -17,8 +17,8 @@ from portal.accounts.models import Role, User
 from portal.accounts.passwords import first_password, hash_password
 from portal.accounts.totp import matching_step
 from portal.extensions import db
-from portal.institution.models import Institution, InstitutionCheck, InstitutionLevel
 from portal.notify.services import queue
+from portal.registry.institutions import Institution, InstitutionCheck, InstitutionLevel
 from portal.tenants.models import Tenant
 from portal.workflow import WrongState, audit, lock, lock_unless
 

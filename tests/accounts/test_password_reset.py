@@ -329,7 +329,7 @@ def test_wrong_code_and_unknown_user_name_answer_the_same(demo, doctor, browser_
 
 def test_every_user_name_costs_one_password_hash(demo, doctor, monkeypatch):
     """The same argon2 work whether or not the account exists (the answer's time, SEC1)."""
-    from portal.accounts import services
+    from portal.workflow import codes as services
 
     code_for(demo)
     calls = []

@@ -16,10 +16,10 @@ from portal.accounts.models import CodePurpose, OneTimeCode, Role, User
 from portal.admin.models import Category, Level
 from portal.extensions import db
 from portal.institution.models import Institution
-from portal.notify import reminders
 from portal.notify.models import OutboxMessage, ReminderSent
 from portal.rules.registration import add_years, valid_until
 from portal.tenants.models import Tenant, local_today, utcnow
+from portal.workflow import reminders
 from tests.conftest import in_tenant
 
 #: a fixed Beijing date for the registration tests (dates only, no time of day involved)

@@ -18,10 +18,10 @@ from wtforms.validators import DataRequired, Length
 from portal.accounts import HOME_BY_ROLE, setup_step, start_session
 from portal.accounts.passwords import check_password
 from portal.accounts.totp import grouped, new_secret
-from portal.accounts.views import bp, credential_limit
-from portal.doctor.forms import new_password_fields, nfkc
 from portal.extensions import login_manager
+from portal.forms import new_password_fields, nfkc
 from portal.htmx import redirect_to, render
+from portal.signin.views import bp, credential_limit
 from portal.workflow import provisioning
 
 

@@ -13,10 +13,11 @@ from sqlalchemy import update
 from portal.accounts.codes import CodeError, _digest, check_send_limits, issue, verify
 from portal.accounts.models import CodePurpose, Role, User
 from portal.accounts.passwords import hash_password
+from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.services import queue
 from portal.tenants import rules_for
-from portal.tenants.models import Tenant, utcnow
+from portal.tenants.models import Tenant
 from portal.workflow import audit
 
 

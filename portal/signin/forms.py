@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length
 
-from portal.doctor.forms import new_password_fields, nfkc
+from portal.forms import new_password_fields, nfkc
 
 #: how a password-reset code may travel (D6)
 RESET_CHANNELS = ("sms", "email")

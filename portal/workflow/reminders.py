@@ -21,7 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import click
 from flask import current_app
+from flask.cli import with_appcontext
 from flask_babel import LazyString, force_locale, format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists
@@ -30,6 +32,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from portal import workflow
 from portal.accounts.models import CodePurpose, OneTimeCode, User
+from portal.columns import local_today, utcnow
 from portal.extensions import db
 from portal.notify.models import ReminderSent
 from portal.notify.services import notify_user
@@ -42,7 +45,7 @@ from portal.rules.reminders import (
     schedule_from,
 )
 from portal.tenants import rules_for
-from portal.tenants.models import Tenant, local_today, utcnow
+from portal.tenants.models import Tenant
 from portal.tenants.scope import tenant_context
 from portal.workflow.models import Application, State
 
@@ -278,3 +281,14 @@ def remind_all(today: date | None = None, echo=print) -> bool:
         echo(tally.line(slug))
     return ok
 
+
+@click.command("remind")
+@with_appcontext
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Run as if it were this day (YYYY-MM-DD, Beijing date); default: today.")
+def remind_command(today) -> None:
+    """Queue the reminders due today before a registration lapses or a draft or an
+    activation code expires (D20), in every tenant. Run it daily: a second run the same day
+    sends nothing twice."""
+    if not remind_all(today.date() if today else None, echo=click.echo):
+        raise click.ClickException("reminders failed in some tenant (see above)")

@@ -6,15 +6,16 @@ from flask import Blueprint, current_app, flash, g, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from portal.accounts import HOME_BY_ROLE, SECOND_FACTOR, services, setup_step, start_session
-from portal.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, TotpForm
+from portal.accounts import HOME_BY_ROLE, SECOND_FACTOR, setup_step, start_session
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import check_password
 from portal.accounts.totp import verify_totp
 from portal.accounts.totp_keys import KeysMissing, SecretUnreadable
 from portal.extensions import db, limiter
 from portal.htmx import is_partial_request, redirect_to, render
+from portal.signin.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, TotpForm
 from portal.tenants import rules_for
+from portal.workflow import codes as services
 
 bp = Blueprint("accounts", __name__, url_prefix="/<tenant>")
 
@@ -149,4 +150,4 @@ def reset_password():
 
 
 # the first log-in with a one-time password (I1) lives beside this file
-from portal.accounts import first_login  # noqa: E402,F401
+from portal.signin import first_login  # noqa: E402,F401

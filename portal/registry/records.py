@@ -1,0 +1,122 @@
+"""Reference data (Q1, Q2) and identity cases (A3)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.columns import enum_column, utcnow
+from portal.extensions import db
+from portal.tenants.models import TenantScoped
+
+
+class Level(enum.StrEnum):
+    PRACTITIONER = "practitioner"  # 执业医师
+    ASSISTANT = "assistant"  # 执业助理医师
+
+
+class Category(enum.StrEnum):
+    CLINICAL = "clinical"  # 临床
+    TCM = "tcm"  # 中医
+    DENTAL = "dental"  # 口腔
+    PUBLIC_HEALTH = "public_health"  # 公共卫生
+
+
+class Qualification(TenantScoped, db.Model):
+    """A qualification record (Q1): certificate or Notice of Passing."""
+
+    __tablename__ = "qualification"
+    __table_args__ = (UniqueConstraint("tenant_id", "certificate_no"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    #: certificate number, or the Notice of Passing number (D8)
+    certificate_no: Mapped[str] = mapped_column(String(40))
+    level: Mapped[Level] = mapped_column(enum_column(Level))
+    category: Mapped[Category] = mapped_column(enum_column(Category))
+    #: 乡村全科执业助理医师 (R4)
+    rural_general: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: only the Notice of Passing so far, the certificate not yet issued (D8)
+    is_notice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    obtained_on: Mapped[date]
+    #: R4: cancelled when the doctor registered their other assistant certificate
+    cancelled_on: Mapped[date | None]
+
+
+class PracticeRecord(TenantScoped, db.Model):
+    """A registration made before the portal (Q2)."""
+
+    __tablename__ = "practice_record"
+    __table_args__ = (UniqueConstraint("tenant_id", "certificate_no"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    certificate_no: Mapped[str] = mapped_column(String(40))
+    institution_name: Mapped[str] = mapped_column(String(100))
+    scopes: Mapped[str] = mapped_column(String(200))
+    registered_on: Mapped[date]
+
+
+class CaseStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class IdentityCase(TenantScoped, db.Model):
+    """A sign-up whose name and ID number matched no record (D2, A3)."""
+
+    __tablename__ = "identity_case"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    #: A1/A3: the city or county whose officers handle the case (the province's officers see
+    #: every case): the region of the institution the doctor named (D4), else the one the ID
+    #: number's area code falls to; None: the province's officers only
+    #: (``portal.workflow.identity.region_for``)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
+    status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus), default=CaseStatus.OPEN)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    user = relationship("User")
+    region = relationship("Region")
+
+
+class ImportKind(enum.StrEnum):
+    QUALIFICATIONS = "qualifications"  # Q1
+    PRACTICE_RECORDS = "practice-records"  # Q2
+
+
+class ImportStatus(enum.StrEnum):
+    PENDING = "pending"  # previewed, valid, waiting for the administrator's confirmation
+    IMPORTED = "imported"  # written, in one transaction
+
+
+class ImportBatch(TenantScoped, db.Model):
+    """An uploaded CSV file of reference data (A2), kept between the preview and the
+    confirmation so the confirmation writes exactly what was previewed (checked again then)."""
+
+    __tablename__ = "import_batch"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ImportKind] = mapped_column(enum_column(ImportKind))
+    status: Mapped[ImportStatus] = mapped_column(enum_column(ImportStatus), default=ImportStatus.PENDING)
+    file_name: Mapped[str] = mapped_column(String(200), default="")
+    #: SHA-256 of the decoded text, checked again at confirmation
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    #: the decoded text (UTF-8), whatever the file's encoding was
+    content: Mapped[str] = mapped_column(Text)
+    #: data lines in the file
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    #: at import: records written, and records already there with the same values
+    new_count: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    imported_at: Mapped[datetime | None]
+
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    imported_by = relationship("User", foreign_keys=[imported_by_id])
