@@ -23,19 +23,16 @@ from portal.admin.models import IdentityCase  # imported before portal.workflow 
 from portal.extensions import db
 from portal.tenants.models import Tenant
 from portal.workflow.models import Application
-from tests.conftest import Browser, in_tenant, totp_now
-from tests.helpers import (
+from tests.support.db import in_tenant, snapshot, unchanged
+from tests.support.http import Browser, redirected_to, staff_login, totp_now
+from tests.support.journey import (
     ALL_MATERIALS,
     doctor_form,
     institution_id,
     last_activation_code,
     last_otp,
     name_institution,
-    redirected_to,
     resident_id,
-    snapshot,
-    staff_login,
-    unchanged,
     walk_doctor,
 )
 

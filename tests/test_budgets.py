@@ -26,27 +26,34 @@ from pathlib import Path
 import pytest
 
 from portal.doctor.services import STEPS
-from tests.conftest import Browser, in_tenant
-from tests.helpers import doctor_form, redirected_to, resident_id, sign_up, staff_login, walk_doctor
-from tests.provision_helpers import NEW_PASSWORD, credentials, log_in, provision
-from tests.test_isolation import (
-    _ROUTE_APP,
+from tests.support.browser import RESULTS
+from tests.support.db import in_tenant
+from tests.support.http import Browser, redirected_to, staff_login
+from tests.support.journey import (
+    doctor_form,
+    institution_id,
+    resident_id,
+    sign_up,
+    user_id,
+    walk_doctor,
+)
+from tests.support.provisioning import NEW_PASSWORD, credentials, log_in, provision
+from tests.support.world import (
     ARGS,
     HB_ADDRESS,
     HB_APPLICANT,
     HB_CONFIRMED,
     HB_UNMATCHED,
     HB_WAITING,
+    ROUTE_APP,
     Hubei,
-    _case_of,
-    _empty_all,
-    _fillings,
-    _import_batch,
-    _photo_of,
-    _registered_with_modification,
-    _site_filing,
-    institution_id,
-    user_id,
+    case_of,
+    empty_all,
+    fillings,
+    import_batch,
+    photo_of,
+    registered_with_modification,
+    site_filing,
 )
 
 PAGE_BUDGET = 14_000
@@ -125,7 +132,7 @@ def world(app):
     from portal.extensions import db
     from portal.workflow.models import Application
 
-    _empty_all(app)
+    empty_all(app)
     with app.app_context():
         load_demo()
     with in_tenant(app, "hubei"):  # a qualified doctor who has an application in the making
@@ -144,7 +151,7 @@ def world(app):
     redirected_to(drafting.browser.post("/hubei/me/application/personal", {"home_address": HB_ADDRESS}))
     paper = walk_doctor(app, "hubei", PAPER, until="activated", staff=staff, institution="远安")
     new = sign_up(app, "hubei", HB_UNMATCHED)  # unverified, and an identity case (D2, A3)
-    modification = _registered_with_modification(app, staff)
+    modification = registered_with_modification(app, staff)
     officer = staff_login(app, "hb-officer")
     admin = staff_login(app, "hb-admin")
     # I1: a provisioned institution's person in charge, at the first password, and another one
@@ -164,8 +171,8 @@ def world(app):
         registered_browser = _browser_of(app, registered.doctor_id)
     ids = {"submitted_app": applicant.app_id, "confirmed_app": confirmed.app_id,
            "waiting_doctor": waiting.doctor_id, "applicant": applicant.doctor_id,
-           "photo": _photo_of(app, applicant.app_id), "modification": modification,
-           "identity_case": _case_of(app), "filing": _site_filing(app), "import_batch": _import_batch(app),
+           "photo": photo_of(app, applicant.app_id), "modification": modification,
+           "identity_case": case_of(app), "filing": site_filing(app), "import_batch": import_batch(app),
            "hubei_institution": institution_id(app, "hubei", "远安"),
            "hubei_staff": user_id(app, "hubei", "hb-tertiary-staff"),
            "hubei_person_in_charge": user_id(app, "hubei", "hb-county-staff")}
@@ -177,12 +184,12 @@ def world(app):
                 "first-login": first_login, "enrolling": enrolling}
     yield World(ids, browsers, registered.certificate_no)
     _report()
-    _empty_all(app)
+    empty_all(app)
 
 
 
 def _browser_of(app, doctor_id: int) -> Browser:
-    """The registered doctor of ``_registered_with_modification`` logs in again (that helper
+    """The registered doctor of ``registered_with_modification`` logs in again (that helper
     keeps its browser to itself)."""
     from portal.accounts.models import User
     from portal.extensions import db
@@ -247,7 +254,7 @@ def static_size(client, url: str, encoding: str) -> int:
 # ---- every GET page and its partial --------------------------------------------------------
 
 def _get_cases():
-    for rule in sorted(_ROUTE_APP.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+    for rule in sorted(ROUTE_APP.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
         if "GET" not in rule.methods or rule.endpoint in UNREACHED:
             continue
         names = sorted(rule.arguments - {"tenant"})
@@ -266,7 +273,7 @@ def _fillings_of(rule):
     if names == []:
         return [{}]
     return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(ROUTE_ARGS[n] for n in names))] \
-        if all(n in ROUTE_ARGS for n in names) else _fillings(rule)
+        if all(n in ROUTE_ARGS for n in names) else fillings(rule)
 
 
 @pytest.mark.parametrize(("rule", "endpoint", "values"), list(_get_cases()))
@@ -442,7 +449,6 @@ def _largest(kind: str, n: int) -> list[tuple[str, str, dict]]:
 
 
 def _report() -> None:
-    from tests.browser.conftest import RESULTS
 
     def line(url, role, sizes):
         return f"  {sizes['br']:6} br {sizes['gzip']:6} gzip  {url}  ({role})"

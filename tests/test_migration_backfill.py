@@ -6,15 +6,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
 from sqlalchemy import insert, select
 
 from portal.extensions import db
 from portal.rules.workdays import add_working_days, official_calendar
-from tests.test_migrations import _app, _empty_tables, _keep_logging, _sqlite_url, postgres_url  # noqa: F401
+from tests.support.migrations import migration_app, sqlite_url
 
 SHORTER = {"registration": {"valid_years": 1, "decision_working_days": 10}}
+
+pytestmark = pytest.mark.usefixtures("keep_logging")
 
 
 def _before_0017(app) -> str:
@@ -60,7 +63,7 @@ def _rows(conn) -> dict[str, int]:
 
 
 def _check_backfill(url: str) -> None:
-    app = _app(url)
+    app = migration_app(url)
     try:
         with app.app_context():
             upgrade(revision=_before_0017(app))
@@ -84,7 +87,7 @@ def _check_backfill(url: str) -> None:
 
 
 def test_0017_backfills_each_application_by_its_rule_version_on_sqlite(tmp_path):
-    _check_backfill(_sqlite_url(tmp_path))
+    _check_backfill(sqlite_url(tmp_path))
 
 
 def test_0017_backfills_each_application_by_its_rule_version_on_postgresql(postgres_url):  # noqa: F811

@@ -22,17 +22,12 @@ from portal.public import verify
 from portal.rules.registration import add_years
 from portal.tenants.models import local_today
 from portal.workflow.models import Application
-from tests.admin.officers import AYI, LI, english, officer
-from tests.admin.test_due_dates import confirm_on, on, rows
-from tests.conftest import Browser, in_tenant
-from tests.helpers import (
-    ALL_MATERIALS,
-    redirected_to,
-    save_rules,
-    staff_login,
-    step_done,
-    walk_doctor,
-)
+from tests.support.db import in_tenant
+from tests.support.due_dates import confirm_on, on, rows
+from tests.support.http import Browser, english, redirected_to, staff_login
+from tests.support.journey import ALL_MATERIALS, step_done, walk_doctor
+from tests.support.officers import AYI, LI, officer
+from tests.support.rules_editor import save_rules
 
 ROSTER = "/hubei/institution/roster"
 

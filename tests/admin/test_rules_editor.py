@@ -10,17 +10,10 @@ import pytest
 
 from portal.extensions import db
 from portal.tenants.models import RuleVersion, Tenant
-from tests.conftest import Browser, in_tenant
-from tests.helpers import (
-    ALL_MATERIALS,
-    doctor_form,
-    redirected_to,
-    rules_form,
-    save_rules,
-    staff_login,
-    unchanged,
-    walk_doctor,
-)
+from tests.support.db import in_tenant, unchanged
+from tests.support.http import Browser, redirected_to, staff_login
+from tests.support.journey import ALL_MATERIALS, doctor_form, walk_doctor
+from tests.support.rules_editor import rules_form, save_rules
 
 
 def login(app, username: str, htmx: bool = False):

@@ -22,22 +22,20 @@ import pytest
 
 from portal.demo import DEMO_PASSWORD
 from portal.doctor.services import STEPS
-from tests.browser.conftest import TIMEOUT_MS, _unavailable
-from tests.browser.test_doctor_services import staff_browser
-from tests.browser.test_provisioning import FIRST_PASSWORD, USERNAME
-from tests.conftest import Browser, in_tenant
-from tests.helpers import (
+from tests.support.browser import FIRST_PASSWORD, TIMEOUT_MS, USERNAME, staff_browser, unavailable
+from tests.support.db import in_tenant
+from tests.support.http import Browser, redirected_to
+from tests.support.journey import (
     ALL_MATERIALS,
     doctor_form,
     fill_wizard,
     institution_id,
     last_message,
-    redirected_to,
     resident_id,
     sign_up,
     walk_doctor,
 )
-from tests.test_isolation import _ROUTE_APP, ARGS, Hubei, _import_batch
+from tests.support.world import ARGS, ROUTE_APP, Hubei, import_batch
 
 pytestmark = pytest.mark.browser
 
@@ -147,7 +145,7 @@ def world(live_server):
             "hubei_institution": institution_id(app, "hubei", "远安"),
         }
         certificate_no = db.session.get(Application, registered.app_id).certificate_no
-    ids["import_batch"] = _import_batch(app)  # A2: a file waiting for the administrator's confirmation
+    ids["import_batch"] = import_batch(app)  # A2: a file waiting for the administrator's confirmation
     browsers = {"anonymous": Browser(app.test_client()), "unmatched": unmatched, "waiting": waiting.browser,
                 "drafting": drafting.browser, "applicant": applicant.browser, "registered": b,
                 "settled": settled.browser, "staff": staff, "officer": officer, "admin": staff_browser(live_server, "hb-admin"),
@@ -179,7 +177,7 @@ def _fill(rule: str, values: dict, w: World) -> str:
 
 
 def _cases():
-    for rule in sorted(_ROUTE_APP.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+    for rule in sorted(ROUTE_APP.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
         if "GET" not in rule.methods or rule.endpoint in SKIPPED:
             continue
         names = sorted(rule.arguments - {"tenant"})
@@ -216,7 +214,7 @@ def axe_violations(page) -> list[dict]:
 @pytest.fixture(scope="module")
 def axe_source():
     if not AXE.exists():
-        _unavailable(f"{AXE} is missing: run `npm ci` (axe-core is a devDependency in package.json)")
+        unavailable(f"{AXE} is missing: run `npm ci` (axe-core is a devDependency in package.json)")
     return AXE.read_text(encoding="utf-8")
 
 

@@ -23,8 +23,9 @@ from portal.institution.models import Institution
 from portal.tenants import rules_for
 from portal.tenants.models import Tenant, local_today, utcnow
 from portal.workflow.models import Application, State
-from tests.conftest import Browser, in_tenant
-from tests.helpers import ALL_MATERIALS, redirected_to, staff_login
+from tests.support.db import in_tenant
+from tests.support.http import Browser, redirected_to, staff_login
+from tests.support.journey import ALL_MATERIALS
 
 PASSWORD = "Secret-123"
 YUANAN = "远安县人民医院"  # 宜昌市 (420500) 远安县 (420525)

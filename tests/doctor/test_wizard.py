@@ -12,14 +12,13 @@ from PIL import Image
 from portal.admin.models import Qualification
 from portal.extensions import db
 from portal.workflow.models import Application, Document
-from tests.conftest import in_tenant
-from tests.helpers import (
+from tests.support.db import in_tenant
+from tests.support.http import redirected_to, staff_login
+from tests.support.journey import (
     ALL_MATERIALS,
     doctor_form,
     fill_wizard,
     photo_file,
-    redirected_to,
-    staff_login,
     step_done,
     walk_doctor,
 )

@@ -16,9 +16,10 @@ from portal.extensions import db
 from portal.rules.registration import valid_until
 from portal.tenants.models import local_today
 from portal.workflow.models import Application, Kind, State
-from tests.conftest import in_tenant
-from tests.helpers import institution_id, staff_login, statements, unchanged
-from tests.institution.conftest import COUNTY, ROSTER, TERTIARY, english, load
+from tests.support.db import in_tenant, statements, unchanged
+from tests.support.http import english, staff_login
+from tests.support.institution import COUNTY, ROSTER, TERTIARY, load
+from tests.support.journey import institution_id
 
 YEARS = national_rules()["registration"]["valid_years"]
 ROW = re.compile(r'<tr id="reg-(\d+)">')

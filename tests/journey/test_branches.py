@@ -12,9 +12,10 @@ from portal.institution.models import Institution
 from portal.notify.models import OutboxMessage
 from portal.tenants.models import Tenant
 from portal.workflow.models import Application
-from tests.conftest import Browser, in_tenant, totp_now
-from tests.helpers import fill_wizard
-from tests.journey.test_spine import DOCTOR, redirected_to, staff_login
+from tests.support.db import in_tenant
+from tests.support.http import Browser, redirected_to, staff_login, totp_now
+from tests.support.journey import SPINE_DOCTOR as DOCTOR
+from tests.support.journey import fill_wizard
 
 
 def signed_up_and_verified(app, doctor=DOCTOR, channel="sms") -> Browser:

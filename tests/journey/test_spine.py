@@ -10,12 +10,10 @@ from portal.admin.models import IdentityCase
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.workflow.models import Application, AuditLog
-from tests.conftest import Browser, in_tenant
-from tests.helpers import fill_wizard, last_code, redirected_to, staff_login
-
-DOCTOR = {"real_name": "李明华", "id_number": "420525198803121236", "phone": "13800138001",
-          "email": "li@example.com", "username": "liminghua", "password": "Secret-123",
-          "password_again": "Secret-123"}
+from tests.support.db import in_tenant
+from tests.support.http import Browser, redirected_to, staff_login
+from tests.support.journey import SPINE_DOCTOR as DOCTOR
+from tests.support.journey import fill_wizard, last_code
 
 
 def test_whole_journey(demo, browser_mode):

@@ -20,7 +20,9 @@ from portal.notify import reminders
 from portal.notify.models import OutboxMessage, ReminderSent
 from portal.rules.registration import add_years, valid_until
 from portal.tenants.models import Tenant, local_today, utcnow
-from tests.conftest import in_tenant
+from tests.support.db import in_tenant
+from tests.support.http import staff_login
+from tests.support.journey import doctor_form, walk_doctor
 
 #: a fixed Beijing date for the registration tests (dates only, no time of day involved)
 T = date(2026, 5, 10)
@@ -384,7 +386,6 @@ def test_D20_a_draft_past_its_lifetime_expires(demo):
 
 
 def test_D20_after_a_draft_expired_the_doctor_starts_again(demo):
-    from tests.helpers import doctor_form, staff_login, walk_doctor
 
     staff = staff_login(demo, "hb-county-staff")
     walked = walk_doctor(demo, "hubei", doctor_form("李明华", "420525198803121236", "13800138001", "liminghua"),

@@ -25,8 +25,9 @@ from portal.public.models import VerificationCount
 from portal.rules.registration import valid_until
 from portal.tenants.models import local_today, utcnow
 from portal.workflow.models import Application, State
-from tests.conftest import Browser, in_tenant
-from tests.helpers import ALL_MATERIALS, redirected_to, staff_login
+from tests.support.db import in_tenant
+from tests.support.http import Browser, redirected_to, staff_login
+from tests.support.journey import ALL_MATERIALS
 
 PASSWORD = "Secret-123"
 

@@ -14,9 +14,9 @@ from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.notify.services import deliver_pending
 from portal.tenants.models import utcnow
-from tests.conftest import in_tenant
-from tests.helpers import doctor_form, walk_doctor
-from tests.security import figures
+from tests.support import figures
+from tests.support.db import in_tenant
+from tests.support.journey import doctor_form, walk_doctor
 
 DOCTOR = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 

@@ -14,8 +14,10 @@ try:
     from playwright.sync_api import expect
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
-
-from tests.browser.no_js.steps import (
+from tests.support.browser import log_in_with_totp, photo_bytes
+from tests.support.db import in_tenant
+from tests.support.journey import doctor_form, resident_id
+from tests.support.no_js import (
     COUNTY_HOSPITAL,
     certificate_number,
     decide,
@@ -25,9 +27,6 @@ from tests.browser.no_js.steps import (
     registered,
     wizard_next,
 )
-from tests.browser.test_journey import log_in_with_totp, photo_bytes
-from tests.conftest import in_tenant
-from tests.helpers import doctor_form, resident_id
 
 pytestmark = pytest.mark.browser
 

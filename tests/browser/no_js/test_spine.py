@@ -18,12 +18,11 @@ try:
     from playwright.sync_api import expect
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
-
-from tests.browser.no_js.steps import error_next_to, ids_unique
-from tests.browser.test_doctor_services import staff_browser
-from tests.browser.test_journey import SMS_CODE, photo_bytes, read_outbox
-from tests.conftest import in_tenant
-from tests.helpers import ALL_MATERIALS, doctor_form, redirected_to, resident_id
+from tests.support.browser import SMS_CODE, photo_bytes, read_outbox, staff_browser
+from tests.support.db import in_tenant
+from tests.support.http import redirected_to
+from tests.support.journey import ALL_MATERIALS, doctor_form, resident_id
+from tests.support.no_js import error_next_to, ids_unique
 
 pytestmark = pytest.mark.browser
 

@@ -16,8 +16,9 @@ try:
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     Locator = Page = expect = None
 
-from tests.conftest import in_tenant
-from tests.helpers import ALL_MATERIALS, redirected_to, walk_doctor
+from tests.support.db import in_tenant
+from tests.support.http import redirected_to
+from tests.support.journey import ALL_MATERIALS, walk_doctor
 
 COUNTY_HOSPITAL = "远安县人民医院（演示）"  # county level: up to three scopes (R1)
 TERTIARY = "湖北省演示第一医院"  # secondary and above: one scope
