@@ -8,12 +8,12 @@ from tests.support.security import build_world, empty_all
 
 
 @pytest.fixture(autouse=True)
-def _empty_tables(request, app):
+def _empty_tables(request):
     """Overrides the suite's: a test of the world (built once per module) keeps it; any other
-    test leaves empty tables behind, as everywhere else."""
+    test of the app leaves empty tables behind, as everywhere else."""
     yield
-    if "world" not in request.fixturenames:
-        empty_all(app)
+    if "world" not in request.fixturenames and "app" in request.fixturenames:
+        empty_all(request.getfixturevalue("app"))
 
 
 @pytest.fixture(scope="module")
