@@ -65,8 +65,12 @@ serve: install
 	trap 'kill -TERM $$pids 2>/dev/null; wait $$pids' EXIT INT TERM; \
 	$(BIN)/gunicorn -c config/gunicorn.py app:app
 
+# In parallel (pytest-xdist, one worker per CPU) and in random order (pytest-randomly prints
+# the seed at the top): `make test PYTEST_ARGS=--randomly-seed=N` runs one order again,
+# `make test PYTEST_ARGS="-n 0 -p no:randomly"` one process in file order.
+PYTEST_ARGS ?=
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules portal/static/vendor instance/portal.sqlite3

@@ -6,6 +6,7 @@ owner of that URL, and the app connects as ``portal_test_app``, a role the polic
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 
 from flask import current_app
@@ -62,6 +63,37 @@ def prepare_app_role(owner_url: str) -> str:
     finally:
         engine.dispose()
     return app_role_url(owner_url)
+
+
+def worker_database_url(owner_url: str, worker: str) -> str:
+    """One database per xdist worker on the server of ``owner_url``: its database name with the
+    worker's id appended (``test`` -> ``test_gw0``), created when missing (as the owner, through
+    the database of ``owner_url``), so parallel workers never empty each other's tables."""
+    import psycopg
+    from psycopg import sql
+
+    url = make_url(owner_url)
+    name = f"{url.database}_{worker}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            try:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            except psycopg.errors.DuplicateDatabase:  # another run made it meanwhile
+                pass
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def suite_database_url(sqlite_folder) -> str:
+    """TEST_DATABASE_URL (one database per xdist worker on PostgreSQL), or a SQLite file in
+    ``sqlite_folder`` (a temporary folder of this session, so of this worker)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{sqlite_folder / 'test.sqlite3'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and is_postgresql(url):
+        return worker_database_url(url, worker)
+    return url
 
 
 def owner_engine(app):
