@@ -65,12 +65,14 @@ serve: install
 	trap 'kill -TERM $$pids 2>/dev/null; wait $$pids' EXIT INT TERM; \
 	$(BIN)/gunicorn -c config/gunicorn.py app:app
 
-# In parallel (pytest-xdist, one worker per CPU) and in random order (pytest-randomly prints
-# the seed at the top): `make test PYTEST_ARGS=--randomly-seed=N` runs one order again,
-# `make test PYTEST_ARGS="-n 0 -p no:randomly"` one process in file order.
+# In parallel (pytest-xdist, one worker per CPU) and in random order (pytest-randomly); the
+# seed is printed first, `make test SEED=N` runs that order again, and
+# `make test PYTEST_ARGS="-n 0 -p no:randomly"` runs one process in file order.
+SEED := $(shell $(PY) -c 'import random; print(random.randrange(1, 10**6))')
 PYTEST_ARGS ?=
 test: install
-	$(BIN)/pytest -q -n auto $(PYTEST_ARGS)
+	@echo "Random order seed: $(SEED) (make test SEED=$(SEED) repeats this order)"
+	$(BIN)/pytest -q -n auto --randomly-seed=$(SEED) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules portal/static/vendor instance/portal.sqlite3

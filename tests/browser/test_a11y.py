@@ -22,7 +22,14 @@ import pytest
 
 from portal.demo import DEMO_PASSWORD
 from portal.doctor.services import STEPS
-from tests.support.browser import FIRST_PASSWORD, TIMEOUT_MS, USERNAME, staff_browser, unavailable
+from tests.support.browser import (
+    FIRST_PASSWORD,
+    TIMEOUT_MS,
+    USERNAME,
+    YUANAN,
+    staff_browser,
+    unavailable,
+)
 from tests.support.db import in_tenant
 from tests.support.http import Browser, redirected_to
 from tests.support.journey import (
@@ -99,12 +106,12 @@ def world(live_server):
         _qualify(app, form, f"H20254208{n:05d}")
     staff = staff_browser(live_server, "hb-county-staff")
     officer = staff_browser(live_server, "hb-officer")
-    applicant = walk_doctor(app, "hubei", APPLICANT, until="submitted", staff=staff, institution="远安")
-    drafting = walk_doctor(app, "hubei", DRAFTING, until="activated", staff=staff, institution="远安")
+    applicant = walk_doctor(app, "hubei", APPLICANT, until="submitted", staff=staff, institution=YUANAN)
+    drafting = walk_doctor(app, "hubei", DRAFTING, until="activated", staff=staff, institution=YUANAN)
     fill_wizard(drafting.browser, "hubei")
-    waiting = walk_doctor(app, "hubei", WAITING, until="named", institution="远安")
-    registered = walk_doctor(app, "hubei", REGISTERED, until="confirmed", staff=staff, institution="远安")
-    settled = walk_doctor(app, "hubei", SETTLED, until="confirmed", staff=staff, institution="远安")
+    waiting = walk_doctor(app, "hubei", WAITING, until="named", institution=YUANAN)
+    registered = walk_doctor(app, "hubei", REGISTERED, until="confirmed", staff=staff, institution=YUANAN)
+    settled = walk_doctor(app, "hubei", SETTLED, until="confirmed", staff=staff, institution=YUANAN)
     for walked in (registered, settled):
         officer.page(f"/hubei/admin/applications/{walked.app_id}")
         redirected_to(officer.post(f"/hubei/admin/applications/{walked.app_id}/approve",
@@ -142,7 +149,7 @@ def world(live_server):
                 doctor_id=registered.doctor_id)).scalar_one(),
             "identity_case": db.session.execute(db.select(IdentityCase.id).filter_by(
                 user_id=unmatched_id(app))).scalar_one(),
-            "hubei_institution": institution_id(app, "hubei", "远安"),
+            "hubei_institution": institution_id(app, "hubei", YUANAN),
         }
         certificate_no = db.session.get(Application, registered.app_id).certificate_no
     ids["import_batch"] = import_batch(app)  # A2: a file waiting for the administrator's confirmation

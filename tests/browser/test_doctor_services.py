@@ -17,7 +17,7 @@ try:
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
 
-from tests.support.browser import log_in_with_totp, staff_browser, stays_on_page
+from tests.support.browser import YUANAN, log_in_with_totp, staff_browser, stays_on_page
 from tests.support.http import redirected_to
 from tests.support.journey import ALL_MATERIALS, doctor_form, fill_wizard, walk_doctor
 
@@ -28,7 +28,7 @@ DOCTOR = doctor_form("张晓燕", "420525200103152349", "13700137044", "zhangxy_
 
 def registered_doctor(server) -> None:
     staff = staff_browser(server, "hb-county-staff")
-    walked = walk_doctor(server.app, "hubei", DOCTOR, until="activated", staff=staff, institution="远安")
+    walked = walk_doctor(server.app, "hubei", DOCTOR, until="activated", staff=staff, institution=YUANAN)
     fill_wizard(walked.browser, "hubei", scopes=("internal",), address="湖北省远安县鸣凤镇演示街 9 号")
     walked.browser.page("/hubei/me/application/review")
     redirected_to(walked.browser.post("/hubei/me/application/review", {}))

@@ -27,6 +27,9 @@ CHROMIUM_ARGS = [
 ]
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 TIMEOUT_MS = 20_000  # the longest a page, a response or an element may take
+#: the demo county hospital by its whole name: the browser tests share one live server, where
+#: test_provisioning.py adds another institution of 远安县 (a bare "远安" would find two)
+YUANAN = "远安县人民医院（演示）"
 
 
 def unavailable(reason: str):

@@ -130,7 +130,7 @@ def empty_tables(app) -> None:
     role sees one tenant's rows at a time (SEC9). On PostgreSQL audit_log refuses DELETE (SEC8,
     portal/workflow/audit_guard.py): this transaction alone switches ordinary triggers off with
     ``SET LOCAL session_replication_role = replica``, which only a superuser may do (the owner
-    URL of the suite is ``postgres``); the application never does."""
+    URL of the suite is ``postgres``); the application never does. The sequences start again."""
     with app.app_context():
         db.session.rollback()  # the app's own transaction ends first (its locks)
     with owner_connection(app) as conn:
@@ -138,6 +138,11 @@ def empty_tables(app) -> None:
             conn.execute(text("SET LOCAL session_replication_role = replica"))
         for table in reversed(db.metadata.sorted_tables):
             conn.execute(delete(table))
+        if conn.dialect.name == "postgresql":
+            # ids start again at 1, as SQLite's do once a table is empty: a test sees the same
+            # ids whichever tests ran before it (anything seeded or ordered by id included)
+            conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c "
+                              "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"))
 
 
 @contextmanager
