@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.extensions import db
+from tests.support.clock import NOON
 from tests.support.db import (
     dispose_owner_engines,
     empty_tables,
@@ -71,6 +72,16 @@ def demo(app):
     with app.app_context():
         load_demo()
     return app
+
+
+@pytest.fixture
+def beijing_noon(time_machine):
+    """The clock moved to noon in Beijing on a fixed working day (tests/support/clock.py) and
+    running from there: "today" is known and no test straddles midnight. Ask for it before
+    ``demo`` (or with ``usefixtures``) so the demo data is made on that day too; the test can
+    travel on with the returned ``time_machine``."""
+    time_machine.move_to(NOON, tick=True)
+    return time_machine
 
 
 @pytest.fixture(params=["plain", "htmx"])

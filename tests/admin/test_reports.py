@@ -18,6 +18,9 @@ from tests.support.db import in_tenant, owner_connection
 from tests.support.http import redirected_to, staff_login
 from tests.support.journey import ALL_MATERIALS, doctor_form, walk_doctor
 
+# counts by day and month from today: a known day, at noon
+pytestmark = pytest.mark.usefixtures("beijing_noon")
+
 
 def login(app, username: str, htmx: bool = False):
     """A staff log-in reading the pages in English (the messages asserted are the msgids)."""

@@ -12,6 +12,7 @@ import io
 import re
 from datetime import date, datetime, timedelta
 
+import pytest
 from babel.dates import format_date
 
 from portal.doctor import certificate, changes, views
@@ -28,6 +29,9 @@ from tests.support.http import Browser, english, redirected_to, staff_login
 from tests.support.journey import ALL_MATERIALS, step_done, walk_doctor
 from tests.support.officers import AYI, LI, officer
 from tests.support.rules_editor import save_rules
+
+# valid-until dates counted from today: a known day, at noon
+pytestmark = pytest.mark.usefixtures("beijing_noon")
 
 ROSTER = "/hubei/institution/roster"
 

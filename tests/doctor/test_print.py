@@ -27,6 +27,9 @@ from tests.support.db import in_tenant
 from tests.support.http import Browser, redirected_to, staff_login
 from tests.support.journey import ALL_MATERIALS
 
+# dates printed as today's: a known day, at noon
+pytestmark = pytest.mark.usefixtures("beijing_noon")
+
 PASSWORD = "Secret-123"
 YUANAN = "远安县人民医院"  # 宜昌市 (420500) 远安县 (420525)
 WUHAN = "湖北省演示第一医院"  # 武汉市 (420100) 武昌区 (420106)

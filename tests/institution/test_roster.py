@@ -8,6 +8,7 @@ import csv
 import io
 import re
 
+import pytest
 from sqlalchemy import update
 
 from config import national_rules
@@ -20,6 +21,9 @@ from tests.support.db import in_tenant, statements, unchanged
 from tests.support.http import english, staff_login
 from tests.support.institution import COUNTY, ROSTER, TERTIARY, load
 from tests.support.journey import institution_id
+
+# registrations in force compared with today: a known day, at noon
+pytestmark = pytest.mark.usefixtures("beijing_noon")
 
 YEARS = national_rules()["registration"]["valid_years"]
 ROW = re.compile(r'<tr id="reg-(\d+)">')

@@ -20,9 +20,13 @@ from portal.notify import reminders
 from portal.notify.models import OutboxMessage, ReminderSent
 from portal.rules.registration import add_years, valid_until
 from portal.tenants.models import Tenant, local_today, utcnow
+from tests.support.clock import beijing
 from tests.support.db import in_tenant
 from tests.support.http import staff_login
 from tests.support.journey import doctor_form, walk_doctor
+
+# drafts, activation codes and registrations are compared with today: a known day, at noon
+pytestmark = pytest.mark.usefixtures("beijing_noon")
 
 #: a fixed Beijing date for the registration tests (dates only, no time of day involved)
 T = date(2026, 5, 10)
@@ -346,7 +350,9 @@ def test_D20_today_must_be_a_date(demo):
     assert outbox(demo) == []
 
 
-def test_D20_without_today_it_runs_for_the_beijing_date(demo):
+def test_D20_without_today_it_runs_for_the_beijing_date(beijing_noon, demo):
+    beijing_noon.move_to(beijing(2026, 3, 11, 0, 30))  # 16:30 UTC on 10 March: the dates differ
+    assert local_today() == date(2026, 3, 11)
     d = add_doctor(demo, "hubei", "doc", "13800138001")
     add_registration(demo, d, local_today() + timedelta(days=1))
     result = demo.test_cli_runner().invoke(args=["notify", "remind"])

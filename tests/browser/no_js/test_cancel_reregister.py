@@ -14,6 +14,7 @@ try:
     from playwright.sync_api import expect
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
+from portal.tenants.models import local_today
 from tests.support.browser import log_in_with_totp, photo_bytes
 from tests.support.db import in_tenant
 from tests.support.journey import doctor_form, resident_id
@@ -51,7 +52,7 @@ def _registered_again(doctor, certificate_no: str) -> None:
     expect(doctor.get_by_text("Registered", exact=True)).to_be_visible()
     facts = doctor.locator("dl.facts")
     expect(facts).to_contain_text(certificate_no)  # the same number, in force again (L5)
-    expect(facts).to_contain_text(str(date.today().year))  # registered anew: counted from now (R3)
+    expect(facts).to_contain_text(str(local_today().year))  # registered anew: counted from now (R3)
     expect(doctor.get_by_role("button", name="Change my practice scopes")).to_be_visible()
 
 

@@ -18,6 +18,7 @@ try:
     from playwright.sync_api import expect
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
+from portal.tenants.models import local_today
 from tests.support.browser import SMS_CODE, photo_bytes, read_outbox, staff_browser
 from tests.support.db import in_tenant
 from tests.support.http import redirected_to
@@ -171,7 +172,7 @@ def test_spine_and_maintenance_without_javascript(new_context, live_server, auto
     error_next_to(doctor.get_by_label("Home address as on your ID card"), "This field is required.")
     error_next_to(doctor.get_by_label("Contract end date"), "The contract must end after it starts.")
     ids_unique(doctor)
-    doctor.get_by_label("Contract end date").fill(f"{date.today().year + 3}-06-30")
+    doctor.get_by_label("Contract end date").fill(f"{local_today().year + 3}-06-30")
     doctor.get_by_label("Home address as on your ID card").fill("湖北省武汉市江汉区新址路 8 号")
     doctor.get_by_role("button", name="Send for approval").click()
     doctor.wait_for_url(re.compile(r".*/hubei/me(/maintenance)?$"))
