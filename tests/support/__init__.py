@@ -12,6 +12,7 @@ xdist worker.
   ``rules_editor``: steps of one end or one feature shared by several test modules.
 - ``routes``, ``world``, ``security``: the app's URL map and the worlds the sweeps ask it about.
 - ``browser``, ``no_js``: Playwright steps (Chromium) of the browser tests.
+- ``clock``: Beijing instants to travel to (time-machine; the ``beijing_noon`` fixture).
 - ``migrations``, ``cluster``, ``sms_server``, ``racer``, ``figures``: migrations, servers in
   subprocesses, the SEC figures.
 """
