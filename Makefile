@@ -7,13 +7,25 @@ HTMX_VERSION := $(shell sed -n 's/.*"htmx.org": *"\([0-9.]*\)".*/\1/p' package.j
 HTMX_JS := portal/static/vendor/htmx-$(HTMX_VERSION).min.js
 export FLASK_APP := app.py
 
-.PHONY: run serve test install static translations messages migrate demo clean
+.PHONY: run serve test lint install lock lock-check static translations messages migrate demo clean
 
-$(BIN)/.installed: pyproject.toml
+# Exactly the versions of requirements.lock (every one with its hashes), then the project itself.
+# `make lock` resolves pyproject.toml's dependencies (with the dev extra) again into the lock;
+# `make lock-check` (CI) fails when the lock was not made from pyproject.toml as it is now.
+LOCK := requirements.lock
+$(BIN)/.installed: pyproject.toml $(LOCK)
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+lock: $(BIN)/.installed
+	$(BIN)/pip-compile --quiet --upgrade --generate-hashes --extra dev --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
+	$(PY) .ci/lock.py stamp $(LOCK)
+
+lock-check:
+	@$(PY) .ci/lock.py check $(LOCK)
 
 install: $(BIN)/.installed static translations
 
@@ -65,8 +77,20 @@ serve: install
 	trap 'kill -TERM $$pids 2>/dev/null; wait $$pids' EXIT INT TERM; \
 	$(BIN)/gunicorn -c config/gunicorn.py app:app
 
-test: install
-	$(BIN)/pytest -q
+# In parallel (pytest-xdist, one worker per CPU) and in random order (pytest-randomly); the
+# seed is printed first, `make test SEED=N` runs that order again, and
+# `make test PYTEST_ARGS="-n 0 -p no:randomly"` runs one process in file order.
+SEED := $(shell $(PY) -c 'import random; print(random.randrange(1, 10**6))')
+PYTEST_ARGS ?=
+test: install lock-check
+	@echo "Random order seed: $(SEED) (make test SEED=$(SEED) repeats this order)"
+	$(BIN)/pytest -q -n auto --randomly-seed=$(SEED) $(PYTEST_ARGS)
+
+# ruff, and the layers of docs/architecture.md (.importlinter: ends independent, workflow below
+# them, then accounts, notify and registry, tenants, pure rules), and the lock against pyproject
+lint: install lock-check
+	$(BIN)/ruff check portal tests bench config migrations app.py
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) node_modules portal/static/vendor instance/portal.sqlite3

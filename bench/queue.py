@@ -109,8 +109,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from portal import create_app
-    from tests.conftest import Browser  # noqa: F401  (the CSRF-reading client the tests use)
-    from tests.helpers import staff_login
+    from tests.support.http import (
+        Browser,  # noqa: F401  (the CSRF-reading client the tests use)
+        staff_login,
+    )
 
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": args.url, "RATELIMIT_ENABLED": False})
     total = prepare(app, args.waiting)

@@ -1,5 +1,5 @@
 """``python -m tests.security_report``: run the security tests and write the figures they
-count (tests/security/figures.py) into SECURITY.md, between the markers. No figure is typed
+count (tests/support/figures.py) into SECURITY.md, between the markers. No figure is typed
 by hand: a figure is what this run counted, and the run's outcome is printed with them."""
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support import figures
 
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- figures: start -->", "<!-- figures: end -->"
@@ -28,7 +30,6 @@ class Outcomes:
 
 
 def main(argv: list[str]) -> int:
-    from tests.security import figures
 
     outcomes = Outcomes()
     status = pytest.main(["-q", "-p", "no:cacheprovider", str(ROOT / "tests" / "security"),

@@ -19,6 +19,9 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po, write_po
 
+from tests.support.http import staff_login
+from tests.support.journey import doctor_form, walk_doctor
+
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "portal" / "translations"
 LOCALES = ("zh_CN", "en")
@@ -240,7 +243,6 @@ def test_two_languages_in_turn_keep_their_own_words_dates_and_plurals(demo):
     """P6: the catalogue is bound once per render and formatted dates are remembered per
     process; pages asked in Chinese and English in turn must each stay wholly in their own
     language (messages, plurals with their number, dates)."""
-    from tests.helpers import doctor_form, staff_login, walk_doctor
 
     staff = staff_login(demo, "hb-county-staff")
     walk_doctor(demo, "hubei", doctor_form("李明华", "420525198803121236", "13800138001", "liminghua"),

@@ -17,30 +17,48 @@ endpoints that answer without a log-in; a rule outside the sweep must be on it.
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field
 
 import pytest
 
-from portal import create_app
-from portal.admin.models import Category, Level, Qualification
 from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
+from portal.registry.records import Category, Level, Qualification
 from portal.tenants.models import Tenant
-from tests.conftest import Browser, empty_tables, in_tenant, owner_connection
-from tests.helpers import (
+from tests.support.db import in_tenant, owner_connection
+from tests.support.http import Browser, redirected_to, staff_login
+from tests.support.journey import (
     ALL_MATERIALS,
     Walked,
-    doctor_form,
     institution_id,
-    redirected_to,
-    resident_id,
-    save_rules,
     sign_up,
-    staff_login,
     user_id,
     walk_doctor,
+)
+from tests.support.rules_editor import save_rules
+from tests.support.world import (
+    ARGS,
+    GD_CONFIRMED,
+    GD_DRAFTING,
+    GD_WAITING,
+    HB_ADDRESS,
+    HB_APPLICANT,
+    HB_CONFIRMED,
+    HB_MATERIAL,
+    HB_UNMATCHED,
+    HB_WAITING,
+    HUBEI_MARKERS,
+    ROUTE_APP,
+    UNKNOWN,
+    Hubei,
+    case_of,
+    empty_all,
+    fillings,
+    import_batch,
+    photo_of,
+    registered_with_modification,
+    site_filing,
 )
 
 #: Endpoints that deliberately answer someone who is not logged in (in that tenant) with
@@ -48,6 +66,7 @@ from tests.helpers import (
 PUBLIC = {
     "static", "public.landing", "public.set_language", "public.healthz",  # no tenant
     "public.tenant_home", "accounts.login", "accounts.logout", "doctor.signup",  # per tenant
+    "public.set_tenant_language",  # the switch: kept on the account logged in there, if any
     "accounts.forgot_password", "accounts.reset_password",  # D6: the same answer for any user name
     "public.verify",  # the public register (V1): a lookup finds only the tenant's own certificates
     "ops.readyz",  # readiness, no tenant, nothing personal (issue 7)
@@ -55,70 +74,12 @@ PUBLIC = {
 }
 
 
-@dataclass(frozen=True)
-class Hubei:
-    """An id of a Hubei object, looked up in the world built below."""
-
-    name: str
-
-    def __str__(self) -> str:
-        return f"hubei-{self.name}"
-
-
-#: How each route argument is filled. A route with an argument not listed here fails.
-ARGS: dict[str, list] = {
-    "app_id": [Hubei("submitted_app"), Hubei("confirmed_app")],
-    "doctor_id": [Hubei("waiting_doctor"), Hubei("applicant")],
-    "filename": ["portal.css"],
-    "code": ["en"],
-    "step": ["personal", "practice", "photo", "review"],
-    "kind": ["change"],
-    "which": ["assessment", "gp"],
-    "case_id": [Hubei("identity_case")],
-    "doc_id": [Hubei("photo")],
-    "req_id": [Hubei("modification")],
-    "filing_id": [Hubei("filing")],
-    "institution_id": [Hubei("hubei_institution")],
-    "staff_id": [Hubei("hubei_staff"), Hubei("hubei_person_in_charge")],
-    "dataset": ["qualifications", "practice-records"],
-    "batch_id": [Hubei("import_batch")],
-}
-
 ROLES = ["gd-staff", "gd-officer", "gd-admin", "gd-doctor", "gd-new-doctor", "gd-drafting-doctor", "anonymous"]
 METHODS = ("GET", "POST")
-UNKNOWN = object()
-
-def _case_of(app) -> int:
-    from portal.admin.models import IdentityCase
-
-    with in_tenant(app, "hubei"):
-        return db.session.execute(db.select(IdentityCase.id)).scalars().first()
-
-
-def _photo_of(app, app_id: int) -> int:
-    from portal.workflow.models import Application
-
-    with in_tenant(app, "hubei"):
-        return db.session.get(Application, app_id).photo_id
-
-
-# ---- the route list, from the URL map ----------------------------------------------------
-
-_ROUTE_APP = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
-
-
 def _rules(tenant: bool):
-    for rule in sorted(_ROUTE_APP.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+    for rule in sorted(ROUTE_APP.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
         if ("tenant" in rule.arguments) == tenant:
             yield rule
-
-
-def _fillings(rule):
-    """Every combination of values for the rule's arguments (except the tenant)."""
-    names = sorted(rule.arguments - {"tenant"})
-    if any(n not in ARGS for n in names):
-        return [{n: ARGS.get(n, [UNKNOWN])[0] for n in names}]
-    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(ARGS[n] for n in names))]
 
 
 def _cases(tenant: bool):
@@ -126,7 +87,7 @@ def _cases(tenant: bool):
         for method in METHODS:
             if method not in rule.methods:
                 continue
-            for values in _fillings(rule):
+            for values in fillings(rule):
                 label = ",".join(f"{k}={v if v is not UNKNOWN else '?'}" for k, v in values.items())
                 yield pytest.param(rule.rule, rule.endpoint, method, values,
                                    id=f"{method} {rule.rule}" + (f" [{label}]" if label else ""))
@@ -135,35 +96,6 @@ def _cases(tenant: bool):
 TENANT_CASES = list(_cases(tenant=True))
 OTHER_CASES = list(_cases(tenant=False))
 COVERED = {(rule, endpoint, method) for rule, endpoint, method, _ in (c.values for c in TENANT_CASES + OTHER_CASES)}
-
-# ---- the world: Hubei data, Guangdong users ----------------------------------------------
-
-HB_APPLICANT = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
-HB_CONFIRMED = doctor_form("阿依古丽·买买提", "420111199001016789", "13800138002", "ayiguli")
-HB_WAITING = doctor_form("王芳", "420106199205142348", "13800138003", "wangfang")
-HB_UNMATCHED = doctor_form("赵无名", resident_id("42011119850707123"), "13800138004", "zhaowuming")
-HB_REGISTERED = doctor_form("孙立新", resident_id("42052519850315123"), "13800138005", "sunlixin")
-GD_CONFIRMED = doctor_form("陈志强", "440104198709254569", "13900139001", "chenzhiqiang")
-GD_WAITING = doctor_form("黄丽", "440232199311075670", "13900139002", "huangli")
-GD_DRAFTING = doctor_form("周晓燕", resident_id("44010419950618123"), "13900139003", "zhouxiaoyan")
-HB_ADDRESS = "湖北省远安县鸣凤镇演示街 1 号"
-#: a paper material only Hubei's rules have (A6), saved as a new rule version
-HB_MATERIAL = "湖北演示专用材料"
-
-
-def _masked(id_number: str) -> str:
-    return id_number[:3] + "*" * 11 + id_number[-4:]
-
-
-HUBEI_DOCTORS = (HB_APPLICANT, HB_CONFIRMED, HB_WAITING, HB_UNMATCHED, HB_REGISTERED)
-#: What must never reach a Guangdong user or an anonymous visitor.
-HUBEI_MARKERS = sorted(
-    {d["real_name"] for d in HUBEI_DOCTORS} | {d["id_number"] for d in HUBEI_DOCTORS}
-    | {_masked(d["id_number"]) for d in HUBEI_DOCTORS} | {d["phone"] for d in HUBEI_DOCTORS}
-    | {d["phone"][:3] + "****" + d["phone"][-4:] for d in HUBEI_DOCTORS} | {d["email"] for d in HUBEI_DOCTORS}
-    | {"阿依古丽", "远安县人民医院", "湖北省演示第一医院", "鸣凤镇", HB_MATERIAL}
-)
-
 
 @dataclass
 class World:
@@ -199,64 +131,11 @@ def _production_outbox(app, monkeypatch):
     monkeypatch.setitem(app.config, "DEV_OUTBOX", False)
 
 
-def _empty_all(app):
-    empty_tables(app)
-
-
-def _registered_with_modification(app, hb_staff) -> int:
-    """D17: a Hubei doctor registered by the officer (A4) who asked to modify registered
-    details; returns the id of the request waiting for the institution."""
-    from datetime import date
-
-    from portal.workflow.models import ModificationRequest
-
-    with in_tenant(app, "hubei"):
-        db.session.add(Qualification(name=HB_REGISTERED["real_name"], id_number=HB_REGISTERED["id_number"],
-                                     certificate_no="H2025420000099", level=Level.PRACTITIONER,
-                                     category=Category.CLINICAL, obtained_on=date(2025, 10, 1)))
-        db.session.commit()
-    walked = walk_doctor(app, "hubei", HB_REGISTERED, until="confirmed", staff=hb_staff, institution="远安",
-                         address=HB_ADDRESS)
-    officer = staff_login(app, "hb-officer")
-    officer.page(f"/hubei/admin/applications/{walked.app_id}")
-    redirected_to(officer.post(f"/hubei/admin/applications/{walked.app_id}/approve", {"materials": ALL_MATERIALS}))
-    walked.browser.page("/hubei/me/maintenance")
-    redirected_to(walked.browser.post("/hubei/me/maintenance", {
-        "home_address": "湖北省远安县鸣凤镇演示街 2 号", "work_experience": "无", "rewards_punishments": "无",
-        "contract_end": "2040-12-31"}))
-    # D19: and filed the provincial hospital as an additional practice site
-    walked.browser.page("/hubei/me/sites")
-    redirected_to(walked.browser.post("/hubei/me/sites",
-                                      {"institution_id": str(institution_id(app, "hubei", "湖北省演示第一医院"))}))
-    with in_tenant(app, "hubei"):
-        return db.session.execute(db.select(ModificationRequest.id)).scalar_one()
-
-
-def _import_batch(app) -> int:
-    """A2: a Hubei CSV file waiting for the administrator's confirmation."""
-    from portal.admin.models import ImportBatch, ImportKind
-
-    content = "姓名,身份证号,证书编号,级别,类别,取得日期\n" + f"{HB_UNMATCHED['real_name']},{HB_UNMATCHED['id_number']},H1,执业医师,临床,2020-09-01\n"
-    with in_tenant(app, "hubei"):
-        batch = ImportBatch(kind=ImportKind.QUALIFICATIONS, sha256="0" * 64, content=content, file_name="湖北.csv",
-                            rows=1, created_by_id=user_id(app, "hubei", "hb-officer"))
-        db.session.add(batch)
-        db.session.commit()
-        return batch.id
-
-
-def _site_filing(app) -> int:
-    from portal.workflow.models import SiteFiling
-
-    with in_tenant(app, "hubei"):
-        return db.session.execute(db.select(SiteFiling.id)).scalar_one()
-
-
 @pytest.fixture(scope="module")
 def world(app):
     from portal.demo import load_demo
 
-    _empty_all(app)
+    empty_all(app)
     with app.app_context():
         load_demo()
     hb_staff = staff_login(app, "hb-county-staff")
@@ -266,7 +145,7 @@ def world(app):
                             scope="tcm", address=HB_ADDRESS)
     waiting = walk_doctor(app, "hubei", HB_WAITING, until="named", institution="远安")
     sign_up(app, "hubei", HB_UNMATCHED)  # an identity case (D2, A3)
-    modification = _registered_with_modification(app, hb_staff)
+    modification = registered_with_modification(app, hb_staff)
     # A6: Hubei's administrator saved a rule version of its own
     redirected_to(save_rules(staff_login(app, "hb-admin"), "hubei",
                              materials__own=f"hubei_only | {HB_MATERIAL} | Hubei only"))
@@ -300,9 +179,9 @@ def world(app):
              "hubei_officer": user_id(app, "hubei", "hb-officer"),
              "hubei_staff": user_id(app, "hubei", "hb-tertiary-staff"),
              "hubei_person_in_charge": user_id(app, "hubei", "hb-county-staff"),
-             "photo": _photo_of(app, applicant.app_id), "modification": modification,
-             "identity_case": _case_of(app),
-             "filing": _site_filing(app), "import_batch": _import_batch(app)},
+             "photo": photo_of(app, applicant.app_id), "modification": modification,
+             "identity_case": case_of(app),
+             "filing": site_filing(app), "import_batch": import_batch(app)},
         walked={"gd-doctor": gd_confirmed, "gd-new-doctor": gd_waiting, "gd-drafting-doctor": gd_drafting},
     )
     for role, b, page in [("gd-staff", gd_staff, "/guangdong/institution/activations"),
@@ -318,7 +197,7 @@ def world(app):
                     "reason": "跨省测试", "materials": ALL_MATERIALS, "action": "save",
                     "username": "hb-officer", "password": DEMO_PASSWORD}
     yield w
-    _empty_all(app)
+    empty_all(app)
 
 
 def client_as(app, w: World, role: str):

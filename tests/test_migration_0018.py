@@ -6,17 +6,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
 from portal.extensions import db
-from tests.test_migrations import _app, _empty_tables, _keep_logging, _sqlite_url, postgres_url  # noqa: F401
+from tests.support.migrations import migration_app, sqlite_url, table_as_migrated
 
 NOW = datetime(2026, 1, 5, 8, 0)
 
+pytestmark = pytest.mark.usefixtures("keep_logging")
+
 
 def _insert(conn, table: str, **values) -> int:
-    return conn.execute(db.metadata.tables[table].insert().values(**values)).inserted_primary_key[0]
+    return conn.execute(table_as_migrated(conn, table).insert().values(**values)).inserted_primary_key[0]
 
 
 def _user(conn, tenant_id: int, username: str, id_number: str, institution_id: int | None = None) -> int:
@@ -25,7 +28,7 @@ def _user(conn, tenant_id: int, username: str, id_number: str, institution_id: i
 
 
 def _check_backfill(url: str) -> None:
-    app = _app(url)
+    app = migration_app(url)
     try:
         with app.app_context():
             upgrade(revision="0018")
@@ -68,7 +71,7 @@ def _check_backfill(url: str) -> None:
 
 
 def test_0018_backfills_the_region_of_identity_cases_sqlite(tmp_path):
-    _check_backfill(_sqlite_url(tmp_path))
+    _check_backfill(sqlite_url(tmp_path))
 
 
 def test_0018_backfills_the_region_of_identity_cases_postgresql(postgres_url):  # noqa: F811

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
 from sqlalchemy import insert, select
@@ -13,9 +14,11 @@ from sqlalchemy import insert, select
 from portal.extensions import db
 from portal.rules.workdays import add_working_days
 from portal.tenants.holidays import work_calendar
-from tests.test_migrations import _app, _empty_tables, _keep_logging, _sqlite_url, postgres_url  # noqa: F401
+from tests.support.migrations import migration_app, sqlite_url, table_as_migrated
 
 SHORTER = {"registration": {"valid_years": 1, "decision_working_days": 10}}
+
+pytestmark = pytest.mark.usefixtures("keep_logging")
 
 
 def _before_0017(app) -> str:
@@ -26,10 +29,8 @@ def _before_0017(app) -> str:
 
 def _rows(conn) -> dict[str, int]:
     """A tenant whose rules were shortened in version 2 (its rules now), and its applications."""
-    t = db.metadata.tables
-
     def add(table: str, **values) -> int:
-        return conn.execute(insert(t[table]).values(**values)).inserted_primary_key[0]
+        return conn.execute(insert(table_as_migrated(conn, table)).values(**values)).inserted_primary_key[0]
 
     tenant = add("tenant", slug="hubei", name="湖北省", rules=SHORTER, certificate_serial=0)
     v1 = add("rule_version", tenant_id=tenant, number=1, overrides={}, changes=[])
@@ -61,7 +62,7 @@ def _rows(conn) -> dict[str, int]:
 
 
 def _check_backfill(url: str) -> None:
-    app = _app(url)
+    app = migration_app(url)
     try:
         with app.app_context():
             upgrade(revision=_before_0017(app))
@@ -85,7 +86,7 @@ def _check_backfill(url: str) -> None:
 
 
 def test_0017_backfills_each_application_by_its_rule_version_on_sqlite(tmp_path):
-    _check_backfill(_sqlite_url(tmp_path))
+    _check_backfill(sqlite_url(tmp_path))
 
 
 def test_0017_backfills_each_application_by_its_rule_version_on_postgresql(postgres_url):  # noqa: F811

@@ -7,59 +7,17 @@ the rest of the suite uses is never touched."""
 
 from __future__ import annotations
 
-import logging.config
-import os
-import uuid
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
-from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.extensions import db
+from tests.support.migrations import migration_app, sqlite_url
 
-
-@pytest.fixture(autouse=True)
-def _empty_tables():
-    """Overrides conftest's: these tests use databases of their own, not the suite's."""
-    yield
-
-
-@pytest.fixture(autouse=True)
-def _keep_logging(monkeypatch):
-    """migrations/env.py configures logging from alembic.ini, which would silence the
-    loggers of every later test (``disable_existing_loggers``)."""
-    monkeypatch.setattr(logging.config, "fileConfig", lambda *a, **k: None)
-
-
-def _sqlite_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
-
-
-@pytest.fixture
-def postgres_url():
-    base = os.environ.get("TEST_DATABASE_URL", "")
-    if not base.startswith("postgresql"):
-        pytest.skip("TEST_DATABASE_URL is not a PostgreSQL database")
-    import psycopg
-
-    url = make_url(base)
-    name = f"portal_migrations_test_{uuid.uuid4().hex[:8]}"
-    admin_dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _app(url: str):
-    return create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+pytestmark = pytest.mark.usefixtures("keep_logging")
 
 
 def _drift(app) -> list:
@@ -73,7 +31,7 @@ def _tables(app) -> set[str]:
 
 
 def _check_upgrade_and_downgrade(url: str) -> None:
-    app = _app(url)
+    app = migration_app(url)
     try:
         assert _tables(app) == set(), "the database must start empty"
         with app.app_context():
@@ -93,7 +51,7 @@ def _check_upgrade_and_downgrade(url: str) -> None:
 
 
 def test_upgrade_from_empty_sqlite(tmp_path):
-    _check_upgrade_and_downgrade(_sqlite_url(tmp_path))
+    _check_upgrade_and_downgrade(sqlite_url(tmp_path))
 
 
 def test_upgrade_from_empty_postgresql(postgres_url):
@@ -104,7 +62,7 @@ def test_drift_check_sees_a_model_change(tmp_path):
     """The comparison is not vacuous: a column the migrations lack is reported."""
     from sqlalchemy import Column, MetaData, String
 
-    app = _app(_sqlite_url(tmp_path))
+    app = migration_app(sqlite_url(tmp_path))
     changed = MetaData(naming_convention=db.metadata.naming_convention)
     for table in db.metadata.sorted_tables:
         table.to_metadata(changed)
@@ -131,7 +89,7 @@ def test_migrations_make_the_audit_log_append_only_on_postgresql(postgres_url):
             return set(conn.execute(text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass "
                                          "AND NOT tgisinternal")).scalars())
 
-    app = _app(postgres_url)
+    app = migration_app(postgres_url)
     try:
         with app.app_context():
             upgrade()
@@ -165,7 +123,7 @@ def test_migrations_give_row_level_security_and_the_app_role_works_under_it(app,
     from portal.demo import load_demo
     from portal.tenants.rls import tenant_tables
     from portal.tenants.scope import tenant_context
-    from tests.conftest import owner_connection, prepare_app_role
+    from tests.support.db import owner_connection, prepare_app_role
 
     migrated = create_app("testing", {"SQLALCHEMY_DATABASE_URI": prepare_app_role(postgres_url),
                                       "MIGRATION_DATABASE_URL": postgres_url})

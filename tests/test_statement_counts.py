@@ -16,24 +16,17 @@ from sqlalchemy import insert, select
 
 from portal.doctor.services import STEPS
 from portal.extensions import db
-from tests.conftest import Browser, in_tenant, owner_connection
-from tests.helpers import (
-    doctor_form,
-    fill_wizard,
-    resident_id,
-    sign_up,
-    staff_login,
-    statements,
-    walk_doctor,
-)
-from tests.test_isolation import (
+from tests.support.db import in_tenant, owner_connection, statements
+from tests.support.http import Browser, staff_login
+from tests.support.journey import doctor_form, fill_wizard, resident_id, sign_up, walk_doctor
+from tests.support.world import (
     HB_ADDRESS,
     HB_APPLICANT,
     HB_CONFIRMED,
     HB_UNMATCHED,
     HB_WAITING,
-    _empty_all,
-    _registered_with_modification,
+    empty_all,
+    registered_with_modification,
 )
 
 FEW, MANY = 5, 60
@@ -65,11 +58,11 @@ def _no_verify_limit(app, monkeypatch):
 def world(app):
     from datetime import date
 
-    from portal.admin.models import Category, IdentityCase, Level, Qualification
     from portal.demo import load_demo
+    from portal.registry.records import Category, IdentityCase, Level, Qualification
     from portal.workflow.models import Application
 
-    _empty_all(app)
+    empty_all(app)
     with app.app_context():
         load_demo()
     with in_tenant(app, "hubei"):
@@ -86,7 +79,7 @@ def world(app):
     drafting = walk_doctor(app, "hubei", DRAFTING, until="activated", staff=staff, institution="远安")
     fill_wizard(drafting.browser, "hubei", address=HB_ADDRESS)
     unmatched = sign_up(app, "hubei", HB_UNMATCHED)
-    modification = _registered_with_modification(app, staff)
+    modification = registered_with_modification(app, staff)
     officer = staff_login(app, "hb-officer")
     with in_tenant(app, "hubei"):
         registered = db.session.execute(
@@ -102,7 +95,7 @@ def world(app):
     browsers = {"applicant": applicant.browser, "drafting": drafting.browser, "staff": staff,
                 "officer": officer, "unmatched": unmatched, "anonymous": Browser(app.test_client())}
     yield World(browsers, ids, certificate_no, {})
-    _empty_all(app)
+    empty_all(app)
 
 
 # ---- copies of walked rows ---------------------------------------------------------------------
@@ -150,7 +143,7 @@ def confirmed_application(w: World, n: int) -> None:
 
 
 def identity_case(w: World, n: int) -> None:
-    from portal.admin.models import IdentityCase
+    from portal.registry.records import IdentityCase
 
     copy_row(IdentityCase, w.ids["case"], user_id=copy_doctor(w, "unmatched", n))
 
@@ -175,7 +168,7 @@ def applicant_history(w: World, n: int) -> None:
 
 
 def drafting_history(w: World, n: int) -> None:
-    from portal.admin.models import Qualification
+    from portal.registry.records import Qualification
     from portal.workflow.models import Application, State
 
     with owner_connection() as conn:

@@ -29,9 +29,14 @@ def tenant_home():
 
 @bp.get("/<tenant>/lang/<code>")
 def set_tenant_language(code: str):
-    """The switch on a tenant's pages: the choice is also kept on the account of the user
-    logged in there (messages are written in it)."""
-    response = set_language(code)
+    """The switch on a tenant's pages: back to a page of the same tenant (its home otherwise),
+    and the choice is also kept on the account of the user logged in there (messages to them
+    are written in it)."""
+    home = url_for("public.tenant_home")
+    target = request.args.get("next", "")
+    if not target.startswith(home) or "//" in target or "\\" in target:
+        target = home
+    response = _switched(code, target)
     if current_user.is_authenticated:
         remember_language(current_user, code)
     return response
@@ -42,6 +47,10 @@ def set_language(code: str):
     target = request.args.get("next", "/")
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         target = "/"
+    return _switched(code, target)
+
+
+def _switched(code: str, target: str):
     response = make_response(redirect(target, 303))
     if code in ("zh_CN", "en"):
         response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)

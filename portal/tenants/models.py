@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from portal.columns import local_today, utcnow  # noqa: F401  (local_today: the tests import it here until they move)
+from portal.columns import utcnow
 from portal.extensions import db
 
 

@@ -16,14 +16,14 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import CodePurpose, OneTimeCode, User
-from portal.admin.models import IdentityCase  # noqa: F401  (imported before portal.workflow: import cycle)
+from portal.columns import utcnow
 from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
-from portal.tenants.models import utcnow
 from portal.workflow.models import AuditLog
-from tests.conftest import Browser, in_tenant, totp_now
-from tests.helpers import doctor_form, last_otp, redirected_to, sign_up, snapshot, verify_phone
+from tests.support.db import in_tenant, snapshot
+from tests.support.http import Browser, redirected_to, totp_now
+from tests.support.journey import doctor_form, last_otp, sign_up, verify_phone
 
 DOCTOR = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 #: signed up, phone never verified

@@ -18,9 +18,9 @@ from config import DEV_TOTP_ENCRYPTION_KEY
 from portal import create_app
 from portal.demo import DEMO_PASSWORD, demo_totp_secret
 from portal.extensions import db
-from tests.conftest import Browser, owner_connection, totp_now
-from tests.helpers import redirected_to, staff_login
-from tests.provision_helpers import credentials, first_log_in, log_in_with_totp, provision
+from tests.support.db import owner_connection
+from tests.support.http import Browser, redirected_to, staff_login, totp_now
+from tests.support.provisioning import credentials, first_log_in, log_in_with_totp, provision
 
 BASE32 = re.compile(r"[A-Z2-7]{32}")  # a secret as pyotp makes them (32 characters); a shorter run can occur in any token by chance
 DEMO_STAFF = ("hb-county-staff", "hb-tertiary-staff", "hb-officer", "hb-city-officer", "hb-county-officer", "hb-admin")

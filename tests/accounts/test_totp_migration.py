@@ -5,6 +5,7 @@ database of its own."""
 
 from __future__ import annotations
 
+import pytest
 from cryptography.fernet import Fernet
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
@@ -12,9 +13,11 @@ from sqlalchemy import inspect, text
 from config import DEV_TOTP_ENCRYPTION_KEY
 from portal.demo import demo_totp_secret, load_demo
 from portal.extensions import db
-from tests.test_migrations import _app, _keep_logging, _sqlite_url, postgres_url  # noqa: F401
+from tests.support.migrations import migration_app, sqlite_url
 
 DEMO_STAFF = ("hb-county-staff", "hb-officer", "hb-admin", "gd-county-staff", "gd-officer", "gd-admin")
+
+pytestmark = pytest.mark.usefixtures("keep_logging")
 
 
 def _column(app) -> dict[str, str]:
@@ -32,7 +35,7 @@ def _width(app) -> int:
 
 
 def _check(url: str) -> None:
-    app = _app(url)
+    app = migration_app(url)
     try:
         with app.app_context():
             upgrade()
@@ -63,7 +66,7 @@ def _check(url: str) -> None:
 
 
 def test_0016_encrypts_and_decrypts_on_sqlite(tmp_path):
-    _check(_sqlite_url(tmp_path))
+    _check(sqlite_url(tmp_path))
 
 
 def test_0016_encrypts_and_decrypts_on_postgresql(postgres_url):  # noqa: F811

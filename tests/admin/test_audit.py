@@ -9,12 +9,13 @@ from datetime import timedelta
 import pytest
 
 from portal import create_app
+from portal.columns import local_today
 from portal.extensions import db
-from portal.tenants.models import local_today
 from portal.workflow import audit
 from portal.workflow.models import AuditLog
-from tests.conftest import in_tenant
-from tests.helpers import doctor_form, staff_login, unchanged, walk_doctor
+from tests.support.db import in_tenant, unchanged
+from tests.support.http import staff_login
+from tests.support.journey import doctor_form, walk_doctor
 
 AUDIT = "/hubei/admin/audit"
 LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")

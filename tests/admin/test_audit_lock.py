@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.workflow.models import Application, AuditLog
-from tests.conftest import in_tenant, owner_connection
-from tests.helpers import doctor_form, redirected_to, staff_login, walk_doctor
+from tests.support.db import in_tenant, owner_connection
+from tests.support.http import redirected_to, staff_login
+from tests.support.journey import doctor_form, walk_doctor
 
 LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 MATERIALS = ["approval_form_x2", "id_card_original_and_copy", "qualification_certificate_original_and_copy",

@@ -13,23 +13,22 @@ import re
 import pytest
 
 from portal.extensions import db
-from portal.institution.models import Institution, InstitutionLevel
+from portal.registry.institutions import Institution, InstitutionLevel
 from portal.tenants.models import Region
 from portal.workflow.models import Application
-from tests.admin.officers import LI, officer
-from tests.conftest import in_tenant
-from tests.helpers import (
+from tests.support.db import in_tenant, unchanged
+from tests.support.http import english, redirected_to
+from tests.support.journey import (
     ALL_MATERIALS,
     activate_by_code,
     fill_wizard,
     institution_id,
     name_institution,
-    redirected_to,
     sign_up,
-    unchanged,
     verify_phone,
 )
-from tests.provision_helpers import county_id, credentials, english, first_log_in, provision_form
+from tests.support.officers import LI, officer
+from tests.support.provisioning import county_id, credentials, first_log_in, provision_form
 
 CITY_HOSPITAL = "宜昌市第一人民医院（测试）"
 

@@ -9,17 +9,10 @@ import pytest
 
 from portal.extensions import db
 from portal.workflow.models import Application, AuditLog
-from tests.admin.officers import LI, confirmed_at_yuanan, english, officer, state_of
-from tests.conftest import in_tenant
-from tests.helpers import (
-    ALL_MATERIALS,
-    messages_to,
-    redirected_to,
-    staff_login,
-    step_done,
-    unchanged,
-    walk_doctor,
-)
+from tests.support.db import in_tenant, unchanged
+from tests.support.http import english, redirected_to, staff_login
+from tests.support.journey import ALL_MATERIALS, messages_to, step_done, walk_doctor
+from tests.support.officers import LI, confirmed_at_yuanan, officer, state_of
 
 STAFF_EMAIL = "hb-county-staff@example.invalid"
 

@@ -10,23 +10,18 @@ from datetime import date, datetime
 
 import pytest
 
-from portal import workflow
 from portal.admin import decisions
-from tests.admin.officers import AYI, LI, officer
-from tests.helpers import redirected_to, staff_login, statements, walk_doctor
+from tests.support.db import statements
+from tests.support.due_dates import confirm_on, on, rows
+from tests.support.http import staff_login
+from tests.support.journey import walk_doctor
+from tests.support.officers import AYI, LI, officer
 
 # Friday 26 September 2025, 10:00 in Beijing: due Thursday 30 October 2025 (across National Day)
 LI_CONFIRMED = datetime(2025, 9, 26, 2, 0)
 # Sunday 28 September 2025, 16:30 UTC = Monday 29 September, 00:30 in Beijing: accepted on the
 # 29th (a Beijing date), so due Monday 3 November 2025, not Friday 31 October
 AYI_CONFIRMED = datetime(2025, 9, 28, 16, 30)
-
-
-def confirm_on(monkeypatch, staff, app_id: int, when: datetime) -> None:
-    monkeypatch.setattr(workflow, "utcnow", lambda: when)
-    staff.page("/hubei/institution/approvals")
-    redirected_to(staff.post(f"/hubei/institution/approvals/{app_id}/confirm"))
-    monkeypatch.undo()
 
 
 @pytest.fixture
@@ -38,16 +33,6 @@ def waiting(demo, monkeypatch):
     confirm_on(monkeypatch, tertiary, ayi.app_id, AYI_CONFIRMED)
     confirm_on(monkeypatch, county, li.app_id, LI_CONFIRMED)
     return {"li": li.app_id, "ayi": ayi.app_id}
-
-
-def rows(b, url: str = "/hubei/admin/") -> list[str]:
-    page = b.page(url).get_data(as_text=True)
-    body = page[page.index("<tbody>"):page.index("</tbody>")]
-    return body.split("<tr>")[1:]
-
-
-def on(monkeypatch, today: date) -> None:
-    monkeypatch.setattr(decisions, "local_today", lambda: today)
 
 
 def test_L1_due_dates_count_working_days_from_the_beijing_date_of_acceptance(demo, waiting, monkeypatch):

@@ -4,11 +4,12 @@ after checking documents, or closes the case with a reason; the doctor is told."
 from __future__ import annotations
 
 from portal.accounts.models import User
-from portal.admin.models import IdentityCase
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
-from tests.conftest import Browser, in_tenant
-from tests.helpers import doctor_form, redirected_to, sign_up, snapshot, staff_login
+from portal.registry.records import IdentityCase
+from tests.support.db import in_tenant, snapshot
+from tests.support.http import Browser, redirected_to, staff_login
+from tests.support.journey import doctor_form, sign_up
 
 # 王芳 typed her name with a wrong character: no record matched at sign-up
 TYPO = doctor_form("王方", "420106199205142348", "13800138031", "wangfang")

@@ -9,22 +9,21 @@ from __future__ import annotations
 import pytest
 
 from portal.accounts.models import User
-from portal.admin.models import IdentityCase
 from portal.extensions import db
+from portal.registry.records import IdentityCase
 from portal.workflow.models import AuditLog
-from tests.admin.officers import officer
-from tests.conftest import in_tenant
-from tests.helpers import (
+from tests.support.db import in_tenant, unchanged
+from tests.support.http import redirected_to
+from tests.support.journey import (
     doctor_form,
     institution_id,
     messages_to,
     name_institution,
-    redirected_to,
     resident_id,
     sign_up,
-    unchanged,
     verify_phone,
 )
+from tests.support.officers import officer
 
 #: no record matches any of these sign-ups (D2); the area codes say where each case falls
 UNMATCHED = {

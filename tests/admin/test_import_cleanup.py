@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from portal.admin.models import ImportBatch
+from portal.columns import utcnow
 from portal.extensions import db
-from portal.tenants.models import utcnow
+from portal.registry.records import ImportBatch
 from portal.workflow.models import AuditLog
-from tests.admin.test_imports import LINES_Q, admin_login, confirm, csv_of, qualifications, upload
-from tests.conftest import in_tenant
-from tests.helpers import redirected_to, resident_id, unchanged
+from tests.support.db import in_tenant, unchanged
+from tests.support.http import redirected_to
+from tests.support.imports import LINES_Q, admin_login, confirm, csv_of, qualifications, upload
+from tests.support.journey import resident_id
 
 EXPIRED = "This preview has expired: a checked file waits 24 hours for its confirmation, then it is deleted."
 OTHER_Q = [f"郑新,{resident_id('42052519870101123')},H2019420000201,执业医师,临床,否,否,2019-09-01"]

@@ -9,7 +9,10 @@ import pytest
 
 from portal.extensions import db
 from portal.workflow.models import Application, AuditLog
-from tests.admin.officers import (
+from tests.support.db import in_tenant, unchanged
+from tests.support.http import redirected_to
+from tests.support.journey import ALL_MATERIALS, messages_to
+from tests.support.officers import (
     add_yiling,
     confirmed_at_wuchang,
     confirmed_at_yiling,
@@ -17,8 +20,6 @@ from tests.admin.officers import (
     officer,
     state_of,
 )
-from tests.conftest import in_tenant
-from tests.helpers import ALL_MATERIALS, messages_to, redirected_to, unchanged
 
 
 @pytest.fixture

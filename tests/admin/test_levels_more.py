@@ -17,20 +17,20 @@ import pytest
 
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
+from portal.columns import utcnow
 from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
-from portal.institution.models import Institution, InstitutionLevel
-from portal.tenants.models import Region, utcnow
-from tests.admin.officers import (
+from portal.registry.institutions import Institution, InstitutionLevel
+from portal.tenants.models import Region
+from tests.support.db import in_tenant, unchanged
+from tests.support.officers import (
     add_yiling,
     confirmed_at_wuchang,
     confirmed_at_yiling,
     confirmed_at_yuanan,
     officer,
 )
-from tests.conftest import in_tenant
-from tests.helpers import unchanged
-from tests.provision_helpers import county_id, provision, provision_form
+from tests.support.provisioning import county_id, provision, provision_form
 
 YUANAN, YILING, WUCHANG = "远安县人民医院（演示）", "夷陵区人民医院（测试）", "湖北省演示第一医院"
 CITY_FILED = "宜昌市直属演示医院（测试）"

@@ -9,17 +9,18 @@ from datetime import timedelta
 import pytest
 
 from portal.accounts.models import User
+from portal.columns import local_today
 from portal.extensions import db
-from portal.institution.models import Institution, InstitutionCheck
-from portal.tenants.models import Region, local_today
+from portal.registry.institutions import Institution, InstitutionCheck
+from portal.tenants.models import Region
 from portal.workflow.models import AuditLog
-from tests.conftest import Browser, in_tenant, totp_now
-from tests.helpers import messages_to, redirected_to, staff_login, statements, unchanged
-from tests.provision_helpers import (
+from tests.support.db import in_tenant, statements, unchanged
+from tests.support.http import Browser, english, redirected_to, staff_login, totp_now
+from tests.support.journey import messages_to
+from tests.support.provisioning import (
     NEW_PASSWORD,
     SECRET,
     credentials,
-    english,
     first_log_in,
     log_in,
     log_in_with_totp,

@@ -10,12 +10,16 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import text
 
+from portal.columns import local_today
 from portal.extensions import db
-from portal.institution.models import Institution
-from portal.tenants.models import local_today
+from portal.registry.institutions import Institution
 from portal.workflow.models import Application, AuditLog
-from tests.conftest import in_tenant, owner_connection
-from tests.helpers import ALL_MATERIALS, doctor_form, redirected_to, staff_login, walk_doctor
+from tests.support.db import in_tenant, owner_connection
+from tests.support.http import redirected_to, staff_login
+from tests.support.journey import ALL_MATERIALS, doctor_form, walk_doctor
+
+# counts by day and month from today: a known day, at noon
+pytestmark = pytest.mark.usefixtures("beijing_noon")
 
 
 def login(app, username: str, htmx: bool = False):

@@ -12,56 +12,33 @@ import io
 import re
 from datetime import date, datetime, timedelta
 
+import pytest
 from babel.dates import format_date
 
+from portal.columns import local_today
 from portal.doctor import certificate, changes, views
 from portal.extensions import db
 from portal.institution import roster
 from portal.notify.models import OutboxMessage
 from portal.public import verify
 from portal.rules.registration import add_years
-from portal.tenants.models import local_today
 from portal.workflow.models import Application
-from tests.admin.officers import AYI, LI, english, officer
-from tests.admin.test_due_dates import confirm_on, on, rows
-from tests.conftest import Browser, in_tenant
-from tests.helpers import (
-    ALL_MATERIALS,
-    redirected_to,
-    save_rules,
-    staff_login,
-    step_done,
-    walk_doctor,
+from tests.support.db import in_tenant
+from tests.support.due_dates import confirm_on, on, rows
+from tests.support.http import Browser, english, redirected_to, staff_login
+from tests.support.journey import step_done, walk_doctor
+from tests.support.officers import LI, officer
+from tests.support.rule_versions import (
+    approve,
+    certificate_no,
+    confirm,
+    submitted_around_a_rule_change,
 )
 
+# valid-until dates counted from today: a known day, at noon
+pytestmark = pytest.mark.usefixtures("beijing_noon")
+
 ROSTER = "/hubei/institution/roster"
-
-
-def submitted_around_a_rule_change(demo, **change):
-    """李明华 submits, the administrator saves ``change``, 阿依古丽 submits; both at 远安,
-    whose staff confirms them after the change."""
-    staff = staff_login(demo, "hb-county-staff")
-    earlier = walk_doctor(demo, "hubei", LI, until="submitted", staff=staff, institution="远安")
-    redirected_to(save_rules(english(staff_login(demo, "hb-admin")), "hubei", **change))
-    later = walk_doctor(demo, "hubei", AYI, until="submitted", staff=staff, institution="远安", scope="tcm")
-    english(earlier.browser)
-    english(later.browser)
-    return staff, earlier, later
-
-
-def approve(b: Browser, app_id: int) -> None:
-    b.page(f"/hubei/admin/applications/{app_id}")
-    redirected_to(b.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": ALL_MATERIALS}))
-
-
-def confirm(staff: Browser, app_id: int) -> None:
-    staff.page("/hubei/institution/approvals")
-    redirected_to(staff.post(f"/hubei/institution/approvals/{app_id}/confirm"))
-
-
-def certificate_no(demo, app_id: int) -> str:
-    with in_tenant(demo, "hubei"):
-        return db.session.get(Application, app_id).certificate_no
 
 
 def long(day: date) -> str:
@@ -144,14 +121,14 @@ def test_A6_R3_a_registration_keeps_the_validity_of_the_rules_it_was_submitted_u
     assert redirected_to(later.browser.post("/hubei/me/application/new/reregister", {})).endswith(
         "/hubei/me/application/qualification")
 
-    # D20: each is reminded 30 days before its own valid-until day
+    # D20: each is reminded 30 days before its own valid-until day, in the language each chose
     texts = remind(demo, one_year - timedelta(days=30))
     assert list(texts) == [later.doctor_id]
-    assert [(new_no in m, format_date(one_year, "long", locale="zh_CN") in m) for m in texts[later.doctor_id]] \
+    assert [(new_no in m, format_date(one_year, "long", locale="en") in m) for m in texts[later.doctor_id]] \
         == [(True, True)]
     texts = remind(demo, two_years - timedelta(days=30))
     assert list(texts) == [earlier.doctor_id]
-    assert [(old_no in m, format_date(two_years, "long", locale="zh_CN") in m) for m in texts[earlier.doctor_id]] \
+    assert [(old_no in m, format_date(two_years, "long", locale="en") in m) for m in texts[earlier.doctor_id]] \
         == [(True, True)]
 
 

@@ -10,17 +10,17 @@ import pytest
 
 from portal.extensions import db
 from portal.tenants.models import RuleVersion, Tenant
-from tests.conftest import Browser, in_tenant
-from tests.helpers import (
-    ALL_MATERIALS,
-    doctor_form,
-    redirected_to,
-    rules_form,
-    save_rules,
-    staff_login,
-    unchanged,
-    walk_doctor,
+from tests.support.db import in_tenant, unchanged
+from tests.support.http import Browser, redirected_to, staff_login
+from tests.support.journey import ALL_MATERIALS, doctor_form, walk_doctor
+from tests.support.officers import officer
+from tests.support.rule_versions import (
+    approve,
+    certificate_no,
+    confirm,
+    submitted_around_a_rule_change,
 )
+from tests.support.rules_editor import rules_form, save_rules
 
 
 def login(app, username: str, htmx: bool = False):
@@ -240,14 +240,6 @@ def test_L10_A6_serial_digits_apply_to_applications_submitted_after_the_change(d
     approval of an application submitted after that issues a 13-digit number (level, category,
     county code, 5-digit serial), while one submitted before keeps the 15-digit layout of its
     version, even when it is approved later."""
-    from tests.admin.officers import officer
-    from tests.admin.test_rule_version_dates import (
-        approve,
-        certificate_no,
-        confirm,
-        submitted_around_a_rule_change,
-    )
-
     admin = login(demo, "hb-admin")
     assert form_of(admin)["registration.certificate_serial_digits"] == ["7"]
     assert "Serial digits of a certificate number (L10)" in admin.page(RULES).get_data(as_text=True)

@@ -9,51 +9,10 @@ from __future__ import annotations
 
 import os
 import threading
-import time
-from pathlib import Path
 
-import pyotp
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-RESULTS = Path(__file__).resolve().parents[2] / "test-results"
-TIMEOUT_MS = 20_000  # the longest a page, a response or an element may take
-
-
-def _unavailable(reason: str):
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        pytest.fail(f"REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-class Server:
-    """The portal on http://127.0.0.1:<port>, with a few helpers for the test."""
-
-    def __init__(self, app, url: str):
-        self.app = app
-        self.url = url
-        self._totp_steps: dict[str, int] = {}
-
-    def totp_code(self, username: str) -> str:
-        """A current authenticator code for a demo account. The portal accepts each time step
-        once per user (replay protection), so when this session already used the current
-        step, wait (on the clock, polled) for the next one, as a person would."""
-        from portal.demo import demo_totp_secret
-
-        totp = pyotp.TOTP(demo_totp_secret(username))
-        last = self._totp_steps.get(username, -1)
-        deadline = time.monotonic() + totp.interval + 5
-        while int(time.time() // totp.interval) <= last:
-            if time.monotonic() > deadline:
-                raise AssertionError("the TOTP time step did not advance")
-            time.sleep(0.2)
-        step = int(time.time() // totp.interval)
-        self._totp_steps[username] = step
-        return totp.at(step * totp.interval)
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, RESULTS, TIMEOUT_MS, Server, unavailable
 
 
 @pytest.fixture(scope="session")
@@ -89,11 +48,11 @@ def live_server(tmp_path_factory):
 def chromium():
     """One Chromium for the session (Debian's, never a downloaded one)."""
     if not os.path.exists(CHROMIUM):
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("the playwright package is not installed (make install)")
+        unavailable("the playwright package is not installed (make install)")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

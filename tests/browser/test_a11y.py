@@ -22,22 +22,27 @@ import pytest
 
 from portal.demo import DEMO_PASSWORD
 from portal.doctor.services import STEPS
-from tests.browser.conftest import TIMEOUT_MS, _unavailable
-from tests.browser.test_doctor_services import staff_browser
-from tests.browser.test_provisioning import FIRST_PASSWORD, USERNAME
-from tests.conftest import Browser, in_tenant
-from tests.helpers import (
+from tests.support.browser import (
+    FIRST_PASSWORD,
+    TIMEOUT_MS,
+    USERNAME,
+    YUANAN,
+    staff_browser,
+    unavailable,
+)
+from tests.support.db import in_tenant
+from tests.support.http import Browser, redirected_to
+from tests.support.journey import (
     ALL_MATERIALS,
     doctor_form,
     fill_wizard,
     institution_id,
     last_message,
-    redirected_to,
     resident_id,
     sign_up,
     walk_doctor,
 )
-from tests.test_isolation import _ROUTE_APP, ARGS, Hubei, _import_batch
+from tests.support.world import ARGS, ROUTE_APP, Hubei, import_batch
 
 pytestmark = pytest.mark.browser
 
@@ -80,8 +85,8 @@ class World:
 
 
 def _qualify(app, form: dict, certificate_no: str) -> None:
-    from portal.admin.models import Category, Level, Qualification
     from portal.extensions import db
+    from portal.registry.records import Category, Level, Qualification
 
     with in_tenant(app, "hubei"):
         db.session.add(Qualification(name=form["real_name"], id_number=form["id_number"], certificate_no=certificate_no,
@@ -92,8 +97,8 @@ def _qualify(app, form: dict, certificate_no: str) -> None:
 
 @pytest.fixture(scope="module")
 def world(live_server):
-    from portal.admin.models import IdentityCase
     from portal.extensions import db
+    from portal.registry.records import IdentityCase
     from portal.workflow.models import Application, ModificationRequest, SiteFiling
 
     app = live_server.app
@@ -101,12 +106,12 @@ def world(live_server):
         _qualify(app, form, f"H20254208{n:05d}")
     staff = staff_browser(live_server, "hb-county-staff")
     officer = staff_browser(live_server, "hb-officer")
-    applicant = walk_doctor(app, "hubei", APPLICANT, until="submitted", staff=staff, institution="远安")
-    drafting = walk_doctor(app, "hubei", DRAFTING, until="activated", staff=staff, institution="远安")
+    applicant = walk_doctor(app, "hubei", APPLICANT, until="submitted", staff=staff, institution=YUANAN)
+    drafting = walk_doctor(app, "hubei", DRAFTING, until="activated", staff=staff, institution=YUANAN)
     fill_wizard(drafting.browser, "hubei")
-    waiting = walk_doctor(app, "hubei", WAITING, until="named", institution="远安")
-    registered = walk_doctor(app, "hubei", REGISTERED, until="confirmed", staff=staff, institution="远安")
-    settled = walk_doctor(app, "hubei", SETTLED, until="confirmed", staff=staff, institution="远安")
+    waiting = walk_doctor(app, "hubei", WAITING, until="named", institution=YUANAN)
+    registered = walk_doctor(app, "hubei", REGISTERED, until="confirmed", staff=staff, institution=YUANAN)
+    settled = walk_doctor(app, "hubei", SETTLED, until="confirmed", staff=staff, institution=YUANAN)
     for walked in (registered, settled):
         officer.page(f"/hubei/admin/applications/{walked.app_id}")
         redirected_to(officer.post(f"/hubei/admin/applications/{walked.app_id}/approve",
@@ -144,10 +149,10 @@ def world(live_server):
                 doctor_id=registered.doctor_id)).scalar_one(),
             "identity_case": db.session.execute(db.select(IdentityCase.id).filter_by(
                 user_id=unmatched_id(app))).scalar_one(),
-            "hubei_institution": institution_id(app, "hubei", "远安"),
+            "hubei_institution": institution_id(app, "hubei", YUANAN),
         }
         certificate_no = db.session.get(Application, registered.app_id).certificate_no
-    ids["import_batch"] = _import_batch(app)  # A2: a file waiting for the administrator's confirmation
+    ids["import_batch"] = import_batch(app)  # A2: a file waiting for the administrator's confirmation
     browsers = {"anonymous": Browser(app.test_client()), "unmatched": unmatched, "waiting": waiting.browser,
                 "drafting": drafting.browser, "applicant": applicant.browser, "registered": b,
                 "settled": settled.browser, "staff": staff, "officer": officer, "admin": staff_browser(live_server, "hb-admin"),
@@ -179,7 +184,7 @@ def _fill(rule: str, values: dict, w: World) -> str:
 
 
 def _cases():
-    for rule in sorted(_ROUTE_APP.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+    for rule in sorted(ROUTE_APP.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
         if "GET" not in rule.methods or rule.endpoint in SKIPPED:
             continue
         names = sorted(rule.arguments - {"tenant"})
@@ -216,7 +221,7 @@ def axe_violations(page) -> list[dict]:
 @pytest.fixture(scope="module")
 def axe_source():
     if not AXE.exists():
-        _unavailable(f"{AXE} is missing: run `npm ci` (axe-core is a devDependency in package.json)")
+        unavailable(f"{AXE} is missing: run `npm ci` (axe-core is a devDependency in package.json)")
     return AXE.read_text(encoding="utf-8")
 
 

@@ -17,44 +17,24 @@ try:
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
 
-from portal.demo import DEMO_PASSWORD
-from tests.browser.test_journey import log_in_with_totp, stays_on_page
-from tests.conftest import Browser
-from tests.helpers import (
-    NOTICE_MATERIALS,
-    doctor_form,
-    fill_wizard,
-    redirected_to,
-    tenant_of,
-    walk_doctor,
-)
+from tests.support.browser import YUANAN, log_in_with_totp, staff_browser, stays_on_page
+from tests.support.http import redirected_to
+from tests.support.journey import NOTICE_MATERIALS, doctor_form, fill_wizard, walk_doctor
 
 pytestmark = pytest.mark.browser
 
 DOCTOR = doctor_form("张晓燕", "420525200103152349", "13700137044", "zhangxy_browser")
 
 
-def staff_browser(server, username: str) -> Browser:
-    """A test-client log-in that takes its authenticator code from the server's own clock
-    keeper, so the browser's later log-ins never reuse a time step."""
-    tenant = tenant_of(username)
-    b = Browser(server.app.test_client())
-    b.page(f"/{tenant}/login")
-    redirected_to(b.post(f"/{tenant}/login", {"username": username, "password": DEMO_PASSWORD}))
-    b.page(f"/{tenant}/login/totp")
-    redirected_to(b.post(f"/{tenant}/login/totp", {"code": server.totp_code(username)}))
-    return b
-
-
 def registered_doctor(server) -> None:
     staff = staff_browser(server, "hb-county-staff")
-    walked = walk_doctor(server.app, "hubei", DOCTOR, until="activated", staff=staff, institution="远安")
+    walked = walk_doctor(server.app, "hubei", DOCTOR, until="activated", staff=staff, institution=YUANAN)
     fill_wizard(walked.browser, "hubei", scopes=("internal",), address="湖北省远安县鸣凤镇演示街 9 号")
     walked.browser.page("/hubei/me/application/review")
     redirected_to(walked.browser.post("/hubei/me/application/review", {}))
     from portal.extensions import db
     from portal.workflow.models import Application
-    from tests.conftest import in_tenant
+    from tests.support.db import in_tenant
 
     with in_tenant(server.app, "hubei"):
         app_id = db.session.execute(

@@ -18,14 +18,19 @@ try:
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     Page = expect = None
 
-from portal.demo import DEMO_PASSWORD
-from tests.browser.conftest import RESULTS
+from tests.support.browser import (
+    ACTIVATION_CODE,
+    RESULTS,
+    SMS_CODE,
+    log_in_with_totp,
+    photo_bytes,
+    read_outbox,
+    stays_on_page,
+)
 
 pytestmark = pytest.mark.browser
 
 INSTITUTION = "远安县人民医院（演示）"
-ACTIVATION_CODE = re.compile(r"[:：]\s*([ABCDEFGHJKMNPQRSTUVWXYZ23456789]{10})(?![A-Z0-9])")
-SMS_CODE = re.compile(r"#(\d{6})\s*$")
 
 
 @dataclass(frozen=True)
@@ -45,46 +50,6 @@ DOCTORS = {
                    "ayiguli_nojs", "中医专业"),
 }
 PASSWORD = "Browser-pass-1"
-
-
-def read_outbox(page: Page, phone: str, pattern: re.Pattern) -> str:
-    """Open the development SMS gateway and read the newest code sent to ``phone``."""
-    page.goto("/hubei/dev/outbox")
-    expect(page.get_by_role("heading", name="Development outbox")).to_be_visible()
-    for item in page.get_by_role("listitem").filter(has_text=phone).all():  # newest first
-        match = pattern.search(item.locator("pre").inner_text())
-        if match:
-            return match.group(1)
-    raise AssertionError(f"no message to {phone} matching {pattern.pattern} in the outbox")
-
-
-def log_in_with_totp(page: Page, server, username: str, path: str) -> None:
-    """Open a protected page, log in with the password and an authenticator code, land there."""
-    page.goto(path)
-    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
-    page.get_by_label("User name", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Authenticator code")).to_be_visible()
-    page.get_by_label("6-digit code from your authenticator app").fill(server.totp_code(username))
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(re.compile(re.escape(path) + r"\??$"))  # the log-in's next= may end in "?"
-
-
-def photo_bytes() -> bytes:
-    import io
-
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (600, 800), "teal").save(out, "JPEG")
-    return out.getvalue()
-
-
-def stays_on_page(page: Page):
-    """Mark the window; the mark survives an in-page (htmx) update but not a navigation."""
-    page.evaluate("() => { window.__journeyMark = 'still here' }")
-    return lambda: page.evaluate("() => window.__journeyMark") == "still here"
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js-on", "js-off"])

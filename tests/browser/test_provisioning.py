@@ -8,7 +8,6 @@ The UI is in English (cookie ``lang=en``): elements are found by their English l
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,16 +19,22 @@ try:
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     Page = expect = None
 
+from portal.columns import local_today
 from portal.extensions import db
-from portal.tenants.models import local_today
 from portal.workflow.models import Application, State
-from tests.browser.conftest import RESULTS
-from tests.browser.test_journey import log_in_with_totp, read_outbox, stays_on_page
-from tests.conftest import in_tenant
-from tests.helpers import (
+from tests.support.browser import (
+    FIRST_PASSWORD,
+    RESULTS,
+    USERNAME,
+    log_in_with_totp,
+    read_outbox,
+    stays_on_page,
+)
+from tests.support.db import in_tenant
+from tests.support.http import redirected_to
+from tests.support.journey import (
     doctor_form,
     last_activation_code,
-    redirected_to,
     resident_id,
     submit_application,
     walk_doctor,
@@ -37,8 +42,7 @@ from tests.helpers import (
 
 pytestmark = pytest.mark.browser
 
-USERNAME = re.compile(r"(jg[0-9]{4}-[0-9]{2})(?![0-9])")
-FIRST_PASSWORD = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4})(?![A-Za-z0-9-])")
+
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ RUNS = {
 
 def qualified(app, run: Run) -> list[dict]:
     """The sign-up forms of the run's three doctors, each in the qualification registry (Q1)."""
-    from portal.admin.models import Category, Level, Qualification
+    from portal.registry.records import Category, Level, Qualification
 
     forms = []
     with in_tenant(app, "hubei"):

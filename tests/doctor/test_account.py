@@ -10,8 +10,9 @@ from portal.accounts.models import User
 from portal.accounts.passwords import check_password
 from portal.extensions import db
 from portal.workflow.models import AuditLog
-from tests.conftest import Browser, in_tenant
-from tests.helpers import doctor_form, last_otp, messages_to, redirected_to, snapshot, walk_doctor
+from tests.support.db import in_tenant, snapshot
+from tests.support.http import Browser, redirected_to
+from tests.support.journey import doctor_form, last_otp, messages_to, walk_doctor
 
 LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 ACCOUNT = "/hubei/me/account"

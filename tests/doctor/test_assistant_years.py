@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from portal.admin.models import Level, Qualification
+from portal.columns import local_today
 from portal.extensions import db
+from portal.registry.records import Level, Qualification
 from portal.rules.registration import add_years
-from portal.tenants.models import local_today
 from portal.workflow.models import Application, Kind, State
-from tests.conftest import in_tenant
-from tests.helpers import ROW_LI, ROW_WANG, doctor_log_in, row_application, row_doctor, staff_login
+from tests.support.db import in_tenant
+from tests.support.http import staff_login
+from tests.support.journey import ROW_LI, ROW_WANG, doctor_log_in, row_application, row_doctor
 
 
 def text(html: str) -> str:

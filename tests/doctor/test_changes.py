@@ -7,15 +7,9 @@ import re
 
 from portal.extensions import db
 from portal.workflow.models import Application
-from tests.conftest import in_tenant
-from tests.helpers import (
-    ALL_MATERIALS,
-    doctor_form,
-    redirected_to,
-    staff_login,
-    step_done,
-    walk_doctor,
-)
+from tests.support.db import in_tenant
+from tests.support.http import redirected_to, staff_login
+from tests.support.journey import ALL_MATERIALS, doctor_form, photo_file, step_done, walk_doctor
 
 LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 
@@ -146,8 +140,6 @@ def test_R3_L5_re_registration_after_a_lapse_asks_for_training_and_keeps_the_num
     more than two years without practice, re-registration needs the training certificate (L5)."""
     from datetime import date
 
-    from tests.helpers import photo_file
-
     walked, staff, officer = registered(demo)
     b = walked.browser
     cert = rows(demo)[0][3]
@@ -271,7 +263,7 @@ def test_L6_an_assistant_moves_only_within_the_county(demo):
 def test_L2_change_of_category_with_a_qualification_of_that_category(demo):
     from datetime import date
 
-    from portal.admin.models import Category, Level, Qualification
+    from portal.registry.records import Category, Level, Qualification
 
     walked, staff, officer = registered(demo)
     with in_tenant(demo, "hubei"):

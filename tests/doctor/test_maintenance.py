@@ -10,20 +10,11 @@ from datetime import timedelta
 
 import pytest
 
-from portal.admin.models import IdentityCase  # noqa: F401  imported before portal.workflow (import cycle)
 from portal.extensions import db
 from portal.workflow.models import Application, AuditLog, ModificationRequest
-from tests.conftest import Browser, in_tenant
-from tests.helpers import (
-    ALL_MATERIALS,
-    doctor_form,
-    messages_to,
-    redirected_to,
-    staff_login,
-    statements,
-    unchanged,
-    walk_doctor,
-)
+from tests.support.db import in_tenant, statements, unchanged
+from tests.support.http import Browser, redirected_to, staff_login
+from tests.support.journey import ALL_MATERIALS, doctor_form, messages_to, walk_doctor
 
 LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 OLD_ADDRESS = "演示省演示县演示街 1 号"

@@ -17,14 +17,19 @@ from sqlalchemy import select
 from portal import workflow
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
-from portal.admin.models import Qualification
+from portal.columns import local_today, utcnow
 from portal.extensions import db
-from portal.institution.models import Institution
+from portal.registry.institutions import Institution
+from portal.registry.records import Qualification
 from portal.tenants import rules_for
-from portal.tenants.models import Tenant, local_today, utcnow
+from portal.tenants.models import Tenant
 from portal.workflow.models import Application, State
-from tests.conftest import Browser, in_tenant
-from tests.helpers import ALL_MATERIALS, NOTICE_MATERIALS, redirected_to, staff_login
+from tests.support.db import in_tenant
+from tests.support.http import Browser, redirected_to, staff_login
+from tests.support.journey import ALL_MATERIALS, NOTICE_MATERIALS
+
+# dates printed as today's: a known day, at noon
+pytestmark = pytest.mark.usefixtures("beijing_noon")
 
 PASSWORD = "Secret-123"
 YUANAN = "远安县人民医院"  # 宜昌市 (420500) 远安县 (420525)

@@ -9,19 +9,18 @@ from __future__ import annotations
 import io
 import re
 
-from portal.admin.models import Level
 from portal.extensions import db
+from portal.registry.records import Level
 from portal.workflow.models import Application, State
-from tests.conftest import in_tenant
-from tests.helpers import (
+from tests.support.db import in_tenant
+from tests.support.http import redirected_to, staff_login
+from tests.support.journey import (
     ALL_MATERIALS,
     ROW_LI,
     doctor_log_in,
     photo_file,
-    redirected_to,
     row_application,
     row_doctor,
-    staff_login,
     step_done,
 )
 

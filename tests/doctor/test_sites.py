@@ -10,21 +10,18 @@ from datetime import date
 
 import pytest
 
-from portal.admin.models import Category, IdentityCase, Level, Qualification  # noqa: F401  (import cycle)
 from portal.extensions import db
-from portal.institution.models import Institution, InstitutionLevel
+from portal.registry.institutions import Institution, InstitutionLevel
+from portal.registry.records import Category, Level, Qualification
 from portal.workflow.models import AuditLog, SiteFiling
-from tests.conftest import Browser, in_tenant
-from tests.helpers import (
+from tests.support.db import in_tenant, statements, unchanged
+from tests.support.http import Browser, redirected_to, staff_login
+from tests.support.journey import (
     ALL_MATERIALS,
     doctor_form,
     institution_id,
     messages_to,
-    redirected_to,
     resident_id,
-    staff_login,
-    statements,
-    unchanged,
     walk_doctor,
 )
 

@@ -9,17 +9,16 @@ import re
 import pytest
 from PIL import Image
 
-from portal.admin.models import Qualification
 from portal.extensions import db
+from portal.registry.records import Qualification
 from portal.workflow.models import Application, Document
-from tests.conftest import in_tenant
-from tests.helpers import (
+from tests.support.db import in_tenant
+from tests.support.http import redirected_to, staff_login
+from tests.support.journey import (
     ALL_MATERIALS,
     doctor_form,
     fill_wizard,
     photo_file,
-    redirected_to,
-    staff_login,
     step_done,
     walk_doctor,
 )
@@ -226,7 +225,7 @@ def test_R1_F12_where_general_practice_comes_on_top_is_the_provinces_setting(dem
     institutions (R6): a doctor of a tertiary hospital no longer sees the transfer-training
     choice and a specialty + general practice counts as two scopes (422); at a county-level
     institution it is still offered on top of the three."""
-    from tests.helpers import rules_form, save_rules
+    from tests.support.rules_editor import rules_form, save_rules
 
     admin = staff_login(demo, "hb-admin")
     assert rules_form(admin)["scopes.gp_on_top_secondary_and_above"] == ["1"]

@@ -7,17 +7,9 @@ import re
 
 from portal.extensions import db
 from portal.tenants.models import Tenant
-from tests.conftest import in_tenant
-from tests.helpers import (
-    doctor_form,
-    last_activation_code,
-    messages_to,
-    redirected_to,
-    staff_login,
-    unchanged,
-    walk_doctor,
-)
-from tests.provision_helpers import english
+from tests.support.db import in_tenant, unchanged
+from tests.support.http import english, redirected_to, staff_login
+from tests.support.journey import doctor_form, last_activation_code, messages_to, walk_doctor
 
 DOCTOR = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 

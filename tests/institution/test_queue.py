@@ -16,17 +16,10 @@ from sqlalchemy import event, update
 from portal.extensions import db
 from portal.scale import WAITING_MIX
 from portal.workflow.models import Application, FilingState, ModificationRequest, SiteFiling
-from tests.conftest import Browser, in_tenant, owner_connection
-from tests.helpers import messages_to, redirected_to, staff_login, statements, unchanged
-from tests.institution.conftest import (
-    QUEUE,
-    TERTIARY,
-    english,
-    items,
-    load,
-    older_link,
-    waiting,
-)
+from tests.support.db import in_tenant, owner_connection, statements, unchanged
+from tests.support.http import Browser, english, redirected_to, staff_login
+from tests.support.institution import QUEUE, TERTIARY, items, load, older_link, waiting
+from tests.support.journey import messages_to
 
 EVERY_KIND = {"waiting_first": 3, "waiting_change": 2, "waiting_cancel": 2, "waiting_reregister": 2,
               "waiting_modification": 2}

@@ -8,17 +8,22 @@ import csv
 import io
 import re
 
+import pytest
 from sqlalchemy import update
 
 from config import national_rules
 from portal.accounts.models import User
+from portal.columns import local_today
 from portal.extensions import db
 from portal.rules.registration import valid_until
-from portal.tenants.models import local_today
 from portal.workflow.models import Application, Kind, State
-from tests.conftest import in_tenant
-from tests.helpers import institution_id, staff_login, statements, unchanged
-from tests.institution.conftest import COUNTY, ROSTER, TERTIARY, english, load
+from tests.support.db import in_tenant, statements, unchanged
+from tests.support.http import english, staff_login
+from tests.support.institution import COUNTY, ROSTER, TERTIARY, load
+from tests.support.journey import institution_id
+
+# registrations in force compared with today: a known day, at noon
+pytestmark = pytest.mark.usefixtures("beijing_noon")
 
 YEARS = national_rules()["registration"]["valid_years"]
 ROW = re.compile(r'<tr id="reg-(\d+)">')

@@ -7,12 +7,12 @@ import pytest
 
 from portal.accounts.models import User
 from portal.extensions import db
-from tests.conftest import Browser, in_tenant
-from tests.helpers import messages_to, redirected_to, staff_login, unchanged, user_id
-from tests.provision_helpers import (
+from tests.support.db import in_tenant, unchanged
+from tests.support.http import Browser, english, redirected_to, staff_login
+from tests.support.journey import messages_to, user_id
+from tests.support.provisioning import (
     NEW_PASSWORD,
     credentials,
-    english,
     first_log_in,
     log_in,
     log_in_with_totp,

@@ -8,13 +8,14 @@ import re
 from portal.accounts.models import User
 from portal.demo import DEMO_PASSWORD, demo_totp_secret
 from portal.extensions import db
-from portal.institution.models import Institution
 from portal.notify.models import OutboxMessage
+from portal.registry.institutions import Institution
 from portal.tenants.models import Tenant
 from portal.workflow.models import Application
-from tests.conftest import Browser, in_tenant, totp_now
-from tests.helpers import fill_wizard
-from tests.journey.test_spine import DOCTOR, redirected_to, staff_login
+from tests.support.db import in_tenant
+from tests.support.http import Browser, redirected_to, staff_login, totp_now
+from tests.support.journey import SPINE_DOCTOR as DOCTOR
+from tests.support.journey import fill_wizard
 
 
 def signed_up_and_verified(app, doctor=DOCTOR, channel="sms") -> Browser:

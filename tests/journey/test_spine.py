@@ -6,16 +6,14 @@ from __future__ import annotations
 import re
 
 from portal.accounts.models import User
-from portal.admin.models import IdentityCase
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
+from portal.registry.records import IdentityCase
 from portal.workflow.models import Application, AuditLog
-from tests.conftest import Browser, in_tenant
-from tests.helpers import fill_wizard, last_code, redirected_to, staff_login
-
-DOCTOR = {"real_name": "李明华", "id_number": "420525198803121236", "phone": "13800138001",
-          "email": "li@example.com", "username": "liminghua", "password": "Secret-123",
-          "password_again": "Secret-123"}
+from tests.support.db import in_tenant
+from tests.support.http import Browser, redirected_to, staff_login
+from tests.support.journey import SPINE_DOCTOR as DOCTOR
+from tests.support.journey import fill_wizard, last_code
 
 
 def test_whole_journey(demo, browser_mode):
@@ -47,7 +45,7 @@ def test_whole_journey(demo, browser_mode):
     r = doc.get("/hubei/me/activate?q=远安")
     assert "远安县人民医院" in r.get_data(as_text=True)
     with in_tenant(app, "hubei"):
-        from portal.institution.models import Institution
+        from portal.registry.institutions import Institution
         county = db.session.execute(db.select(Institution).filter(Institution.name.contains("远安"))).scalar_one()
         county_id = county.id
     doc.page("/hubei/me/activate")

@@ -8,15 +8,9 @@ from datetime import date, timedelta
 from portal.accounts.models import Role, User
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
-from tests.conftest import in_tenant
-from tests.helpers import (
-    ALL_MATERIALS,
-    doctor_form,
-    last_activation_code,
-    redirected_to,
-    staff_login,
-    walk_doctor,
-)
+from tests.support.db import in_tenant
+from tests.support.http import redirected_to, staff_login
+from tests.support.journey import ALL_MATERIALS, doctor_form, last_activation_code, walk_doctor
 
 LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 
@@ -96,8 +90,8 @@ def test_an_activation_code_from_english_staff_reaches_a_chinese_doctor_in_chine
 
 def test_reminders_are_written_in_each_doctors_language(demo):
     """D20 from the command line (no request, no UI language): each doctor's own."""
-    from portal.institution.models import Institution
-    from portal.tenants.models import utcnow
+    from portal.columns import utcnow
+    from portal.registry.institutions import Institution
     from portal.workflow.models import Application, State
 
     today = date(2026, 5, 10)

@@ -13,14 +13,21 @@ from babel.dates import format_date
 from sqlalchemy import func
 
 from portal.accounts.models import CodePurpose, OneTimeCode, Role, User
-from portal.admin.models import Category, Level
+from portal.columns import local_today, utcnow
 from portal.extensions import db
-from portal.institution.models import Institution
 from portal.notify.models import OutboxMessage, ReminderSent
+from portal.registry.institutions import Institution
+from portal.registry.records import Category, Level
 from portal.rules.registration import add_years, valid_until
-from portal.tenants.models import Tenant, local_today, utcnow
+from portal.tenants.models import Tenant
 from portal.workflow import reminders
-from tests.conftest import in_tenant
+from tests.support.clock import beijing
+from tests.support.db import in_tenant
+from tests.support.http import staff_login
+from tests.support.journey import doctor_form, walk_doctor
+
+# drafts, activation codes and registrations are compared with today: a known day, at noon
+pytestmark = pytest.mark.usefixtures("beijing_noon")
 
 #: a fixed Beijing date for the registration tests (dates only, no time of day involved)
 T = date(2026, 5, 10)
@@ -344,7 +351,9 @@ def test_D20_today_must_be_a_date(demo):
     assert outbox(demo) == []
 
 
-def test_D20_without_today_it_runs_for_the_beijing_date(demo):
+def test_D20_without_today_it_runs_for_the_beijing_date(beijing_noon, demo):
+    beijing_noon.move_to(beijing(2026, 3, 11, 0, 30))  # 16:30 UTC on 10 March: the dates differ
+    assert local_today() == date(2026, 3, 11)
     d = add_doctor(demo, "hubei", "doc", "13800138001")
     add_registration(demo, d, local_today() + timedelta(days=1))
     result = demo.test_cli_runner().invoke(args=["notify", "remind"])
@@ -384,7 +393,6 @@ def test_D20_a_draft_past_its_lifetime_expires(demo):
 
 
 def test_D20_after_a_draft_expired_the_doctor_starts_again(demo):
-    from tests.helpers import doctor_form, staff_login, walk_doctor
 
     staff = staff_login(demo, "hb-county-staff")
     walked = walk_doctor(demo, "hubei", doctor_form("李明华", "420525198803121236", "13800138001", "liminghua"),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ops.sms_server import SmsServer
+from tests.support.sms_server import SmsServer
 
 
 @pytest.fixture

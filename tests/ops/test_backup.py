@@ -19,8 +19,9 @@ from sqlalchemy.engine import make_url
 from portal import create_app
 from portal.extensions import db
 from portal.tenants.rls import tenant_tables
-from tests.conftest import Browser, app_role_url
-from tests.helpers import doctor_form, redirected_to, staff_login, walk_doctor
+from tests.support.db import app_role_url
+from tests.support.http import Browser, redirected_to, staff_login
+from tests.support.journey import doctor_form, walk_doctor
 
 LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 

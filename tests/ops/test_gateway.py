@@ -8,12 +8,13 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.notify.services import deliver_pending, queue
-from portal.tenants.models import utcnow
-from tests.conftest import Browser, in_tenant
-from tests.helpers import doctor_form, resident_id, sign_up
+from tests.support.db import in_tenant
+from tests.support.http import Browser
+from tests.support.journey import doctor_form, resident_id, sign_up
 
 FORM = doctor_form("测试医生", resident_id("42052519900101123"), "13912345678", "gatewaydoc")
 

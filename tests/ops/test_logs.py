@@ -14,8 +14,9 @@ import pytest
 from portal.demo import DEMO_PASSWORD
 from portal.notify.services import deliver_pending, queue
 from portal.ops.logs import json_handler, redact
-from tests.conftest import Browser, in_tenant
-from tests.helpers import doctor_form, messages_to, staff_login, walk_doctor
+from tests.support.db import in_tenant
+from tests.support.http import Browser, staff_login
+from tests.support.journey import doctor_form, messages_to, walk_doctor
 
 FORM = doctor_form("李明华", "420525198803121236", "13912340777", "logdoctor", "log.doctor@example.com")
 

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import text
 
 from portal import create_app
+from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.notify.services import deliver_pending, queue
 from portal.ops.health import migration_heads
-from portal.tenants.models import utcnow
-from tests.conftest import in_tenant, owner_connection
-from tests.helpers import doctor_form, resident_id, sign_up
+from tests.support.db import in_tenant, owner_connection
+from tests.support.journey import doctor_form, resident_id, sign_up
 
 
 @pytest.fixture

@@ -22,10 +22,18 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import prepare_app_role
-from tests.helpers import doctor_form, resident_id
-from tests.ops.cluster import Client, base_env, free_port, gunicorn, run_flask, wait_until, worker
-from tests.ops.sms_server import SmsServer
+from tests.support.cluster import (
+    Client,
+    base_env,
+    free_port,
+    gunicorn,
+    run_flask,
+    wait_until,
+    worker,
+)
+from tests.support.db import prepare_app_role
+from tests.support.journey import doctor_form, resident_id
+from tests.support.sms_server import SmsServer
 
 REDIS = "redis://127.0.0.1:6379/14"
 

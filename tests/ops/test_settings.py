@@ -15,8 +15,8 @@ from config import DEV_TOTP_ENCRYPTION_KEY
 from portal import create_app
 from portal.extensions import db
 from portal.ops.settings import SettingsError
-from tests.conftest import Browser
-from tests.ops.cluster import ROOT, base_env
+from tests.support.cluster import ROOT, base_env
+from tests.support.http import Browser, staff_login
 
 GOOD = {
     "SECRET_KEY": secrets.token_hex(32),
@@ -134,7 +134,6 @@ def test_without_a_trusted_proxy_a_forged_header_does_not_escape_the_limit(demo,
 
 def test_rotating_the_secret_key_keeps_sessions_signed_with_the_old_one(demo):
     """docs/operations.md: the new SECRET_KEY with the old one in SECRET_KEY_FALLBACKS."""
-    from tests.helpers import staff_login
 
     url = demo.config["SQLALCHEMY_DATABASE_URI"]
     staff = staff_login(demo, "hb-county-staff")

@@ -10,8 +10,8 @@ import time
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.notify.services import queue
-from tests.conftest import in_tenant
-from tests.ops.cluster import base_env, worker
+from tests.support.cluster import base_env, worker
+from tests.support.db import in_tenant
 
 
 def test_sigterm_finishes_the_message_in_hand_and_exits(demo, sms_server, tmp_path):

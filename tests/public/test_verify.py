@@ -18,15 +18,19 @@ from babel.dates import format_date
 
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
-from portal.admin.models import Category, Level
+from portal.columns import local_today, utcnow
 from portal.extensions import db, limiter
-from portal.institution.models import Institution
 from portal.public.models import VerificationCount
+from portal.registry.institutions import Institution
+from portal.registry.records import Category, Level
 from portal.rules.registration import valid_until
-from portal.tenants.models import local_today, utcnow
 from portal.workflow.models import Application, State
-from tests.conftest import Browser, in_tenant
-from tests.helpers import ALL_MATERIALS, redirected_to, staff_login
+from tests.support.db import in_tenant
+from tests.support.http import Browser, redirected_to, staff_login
+from tests.support.journey import ALL_MATERIALS
+
+# registrations dated from today (Beijing): a known day, at noon
+pytestmark = pytest.mark.usefixtures("beijing_noon")
 
 PASSWORD = "Secret-123"
 
@@ -103,7 +107,7 @@ def _fresh_limits():
 def hubei_doctor(demo):
     return add_doctor(demo, "hubei", username="liminghua", real_name="李明华", id_number="420525198803121236",
                       phone="13800138001", institution="远安", certificate_no=HB_NO,
-                      registered_on=date.today() - timedelta(days=30), scopes=("internal", "general_practice"))
+                      registered_on=local_today() - timedelta(days=30), scopes=("internal", "general_practice"))
 
 
 @pytest.fixture
@@ -243,7 +247,7 @@ def test_only_approved_registrations_are_public(demo, state):
 def test_a_lapsed_registration_says_so(demo):
     add_doctor(demo, "hubei", username="wangfang", real_name="王芳", id_number="420106199205142348",
                phone="13800138003", institution="远安", certificate_no="124205250000002",
-               registered_on=date.today() - timedelta(days=3 * 365), level=Level.ASSISTANT)
+               registered_on=local_today() - timedelta(days=3 * 365), level=Level.ASSISTANT)
     r = english(demo.test_client()).get("/hubei/verify?no=124205250000002")
     assert r.status_code == 200
     page = text(r)

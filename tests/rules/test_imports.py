@@ -25,7 +25,7 @@ from portal.rules.imports import (
     parse,
     validate,
 )
-from tests.helpers import resident_id
+from tests.support.journey import resident_id
 
 TODAY = date(2026, 11, 25)
 ID1 = resident_id("42052519850101123")

@@ -3,7 +3,7 @@ doctor, cannot together exceed 5 wrong tries per code nor 5 sends per hour (nor 
 cool-down); nor can two accounts that share one phone number; a new code does not reset the
 consecutive failures; 10 in a row lock code entry, and an officer unlocks it from the admin
 end (audited, the doctor told). The send races are forced into their worst interleaving
-(tests/security/racer.py), so a missing lock fails them every time."""
+(tests/support/racer.py), so a missing lock fails them every time."""
 
 from __future__ import annotations
 
@@ -19,19 +19,13 @@ from pathlib import Path
 from sqlalchemy import func, update
 
 from portal.accounts.models import CodePurpose, OneTimeCode, User
+from portal.columns import utcnow
 from portal.extensions import db
-from portal.tenants.models import utcnow
 from portal.workflow.models import AuditLog
-from tests.conftest import in_tenant
-from tests.helpers import (
-    doctor_form,
-    last_otp,
-    messages_to,
-    redirected_to,
-    staff_login,
-    walk_doctor,
-)
-from tests.security import figures
+from tests.support import figures
+from tests.support.db import in_tenant
+from tests.support.http import redirected_to, staff_login
+from tests.support.journey import doctor_form, last_otp, messages_to, walk_doctor
 
 DOCTOR = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,12 +35,12 @@ def race(app, b, url: str, data: dict, each: int, processes: int = 2, *, forced:
     """``processes`` app processes post ``data`` to ``url`` ``each`` times at the same moment,
     as the user of ``b`` (or each as the user of its own browser, ``b`` a list). ``forced``:
     on their first send they wait for each other after counting the sends and before writing
-    the code (tests/security/racer.py), so a missing lock is caught every time, not by luck."""
+    the code (tests/support/racer.py), so a missing lock is caught every time, not by luck."""
     browsers = b if isinstance(b, list) else [b] * processes
     start = time.time() + 4  # each process first builds its app
     with tempfile.TemporaryDirectory(prefix="race-") as barrier:
         procs = [subprocess.Popen(
-            [sys.executable, "-m", "tests.security.racer", app.config["SQLALCHEMY_DATABASE_URI"],
+            [sys.executable, "-m", "tests.support.racer", app.config["SQLALCHEMY_DATABASE_URI"],
              browser.client.get_cookie("session").value, browser.token, url, json.dumps(data), str(each), str(start),
              *((barrier, str(i), str(len(browsers))) if forced else ())],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ})

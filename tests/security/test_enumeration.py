@@ -10,12 +10,12 @@ import pytest
 
 from portal.accounts.models import User
 from portal.extensions import db
-from tests.conftest import Browser, in_tenant
-from tests.helpers import (
+from tests.support.db import in_tenant
+from tests.support.http import Browser, redirected_to
+from tests.support.journey import (
     doctor_form,
     last_otp,
     messages_to,
-    redirected_to,
     resident_id,
     sign_up,
     verify_phone,

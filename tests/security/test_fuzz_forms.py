@@ -16,9 +16,9 @@ from flask_wtf import FlaskForm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import snapshot
-from tests.security import figures
-from tests.security.conftest import DOCTORS, ROUTE_APP, routes, urls
+from tests.support import figures
+from tests.support.db import snapshot
+from tests.support.security import DOCTORS, ROUTE_APP, routes, urls
 
 HOSTILE = [
     "", " ", "0", "-1", "1", "2", "99999999999999999999999999", "1e309", "NaN", "None", "null", "true", "[]", "{}",

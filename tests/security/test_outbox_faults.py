@@ -10,13 +10,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.notify.services import deliver_pending
-from portal.tenants.models import utcnow
-from tests.conftest import in_tenant
-from tests.helpers import doctor_form, walk_doctor
-from tests.security import figures
+from tests.support import figures
+from tests.support.db import in_tenant
+from tests.support.journey import doctor_form, walk_doctor
 
 DOCTOR = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 

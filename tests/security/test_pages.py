@@ -18,11 +18,11 @@ from markupsafe import escape
 
 from portal import create_app
 from portal.accounts.models import User
-from portal.admin.models import PracticeRecord, Qualification
 from portal.extensions import db
-from tests.conftest import owner_connection
-from tests.security import figures
-from tests.security.conftest import PAYLOADS, ROLES, routes, urls
+from portal.registry.records import PracticeRecord, Qualification
+from tests.support import figures
+from tests.support.db import owner_connection
+from tests.support.security import PAYLOADS, ROLES, routes, urls
 
 #: where a whole ID number may be shown: the officer comparing documents (A3, A4), and the
 #: doctor's own application form to print (D16), which the health commission needs on paper

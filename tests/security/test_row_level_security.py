@@ -3,7 +3,7 @@ the ORM filter: the app connects as a role that owns no table, is not a superuse
 BYPASSRLS; every tenant table has ROW LEVEL SECURITY enabled and forced with the
 ``tenant_isolation`` policy; the tenant is set per transaction (portal/tenants/rls.py).
 
-The suite's app connects as ``portal_test_app`` (tests/conftest.py); the owner's connection
+The suite's app connects as ``portal_test_app`` (tests/support/db.py); the owner's connection
 (``owner_connection``) is the ground truth each test compares with, so that no test passes for
 want of rows. PostgreSQL only: SQLite has no row-level security."""
 
@@ -19,14 +19,14 @@ from sqlalchemy.orm import Session
 
 from portal import create_app
 from portal.extensions import db
-from portal.institution.models import Institution
+from portal.registry.institutions import Institution
 from portal.tenants import scope
 from portal.tenants.models import Region, Tenant
 from portal.tenants.rls import POLICY, tenant_tables
 from portal.tenants.scope import all_tenants, tenant_context
-from tests.conftest import in_tenant, owner_connection
-from tests.helpers import doctor_form, sign_up, verify_phone
-from tests.security import figures
+from tests.support import figures
+from tests.support.db import in_tenant, owner_connection
+from tests.support.journey import doctor_form, sign_up, verify_phone
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),

@@ -11,16 +11,9 @@ import pytest
 from flask.sessions import SecureCookieSessionInterface
 
 from portal.demo import DEMO_PASSWORD, demo_totp_secret
-from tests.conftest import Browser, totp_now
-from tests.helpers import (
-    ALL_MATERIALS,
-    doctor_form,
-    messages_to,
-    redirected_to,
-    staff_login,
-    walk_doctor,
-)
-from tests.security import figures
+from tests.support import figures
+from tests.support.http import Browser, redirected_to, staff_login, totp_now
+from tests.support.journey import ALL_MATERIALS, doctor_form, messages_to, walk_doctor
 
 DOCTOR = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 

@@ -10,15 +10,10 @@ import zipfile
 import pytest
 from PIL import Image
 
-from tests.helpers import (
-    doctor_form,
-    photo_file,
-    redirected_to,
-    staff_login,
-    unchanged,
-    walk_doctor,
-)
-from tests.security import figures
+from tests.support import figures
+from tests.support.db import unchanged
+from tests.support.http import redirected_to, staff_login
+from tests.support.journey import doctor_form, photo_file, walk_doctor
 
 DOCTOR = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 

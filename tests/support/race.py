@@ -28,7 +28,7 @@ HOLD = 2.0
 
 def twin(browser):
     """The same user in a second tab: a new client with the first one's cookies and form token."""
-    from tests.conftest import Browser
+    from tests.support.http import Browser
 
     other = Browser(browser.client.application.test_client(), htmx=browser.htmx)
     for name in ("session", "lang"):

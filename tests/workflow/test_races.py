@@ -10,23 +10,22 @@ import re
 
 import pytest
 
-from portal.admin.models import IdentityCase
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
+from portal.registry.records import IdentityCase
 from portal.tenants.models import Tenant
 from portal.workflow.models import Application, AuditLog, ModificationRequest, SiteFiling
-from tests.conftest import in_tenant
-from tests.helpers import (
+from tests.support import figures
+from tests.support.db import in_tenant
+from tests.support.http import redirected_to, staff_login
+from tests.support.journey import (
     ALL_MATERIALS,
     doctor_form,
     fill_wizard,
     institution_id,
-    redirected_to,
     sign_up,
-    staff_login,
     walk_doctor,
 )
-from tests.security import figures
 from tests.support.race import race, twin
 
 LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")  # 远安县人民医院

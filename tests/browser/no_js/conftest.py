@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_doctor_services import staff_browser
+from tests.support.browser import staff_browser
 
 
 @pytest.fixture(scope="session")

@@ -14,16 +14,9 @@ try:
     from playwright.sync_api import expect
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
-
-from tests.browser.no_js.steps import (
-    doctor_logs_in,
-    error_next_to,
-    ids_unique,
-    qualify,
-    read_outbox_to,
-)
-from tests.browser.test_journey import SMS_CODE
-from tests.helpers import doctor_form, resident_id, walk_doctor
+from tests.support.browser import SMS_CODE
+from tests.support.journey import doctor_form, resident_id, walk_doctor
+from tests.support.no_js import doctor_logs_in, error_next_to, ids_unique, qualify, read_outbox_to
 
 pytestmark = pytest.mark.browser
 

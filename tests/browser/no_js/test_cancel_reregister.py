@@ -14,8 +14,11 @@ try:
     from playwright.sync_api import expect
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
-
-from tests.browser.no_js.steps import (
+from portal.columns import local_today
+from tests.support.browser import log_in_with_totp, photo_bytes
+from tests.support.db import in_tenant
+from tests.support.journey import doctor_form, resident_id
+from tests.support.no_js import (
     COUNTY_HOSPITAL,
     certificate_number,
     decide,
@@ -25,9 +28,6 @@ from tests.browser.no_js.steps import (
     registered,
     wizard_next,
 )
-from tests.browser.test_journey import log_in_with_totp, photo_bytes
-from tests.conftest import in_tenant
-from tests.helpers import doctor_form, resident_id
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,7 @@ def _registered_again(doctor, certificate_no: str) -> None:
     expect(doctor.get_by_text("Registered", exact=True)).to_be_visible()
     facts = doctor.locator("dl.facts")
     expect(facts).to_contain_text(certificate_no)  # the same number, in force again (L5)
-    expect(facts).to_contain_text(str(date.today().year))  # registered anew: counted from now (R3)
+    expect(facts).to_contain_text(str(local_today().year))  # registered anew: counted from now (R3)
     expect(doctor.get_by_role("button", name="Change my practice scopes")).to_be_visible()
 
 

@@ -15,8 +15,10 @@ try:
     from playwright.sync_api import expect
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
-
-from tests.browser.no_js.steps import (
+from tests.support.browser import log_in_with_totp
+from tests.support.http import redirected_to
+from tests.support.journey import ALL_MATERIALS, doctor_form, resident_id
+from tests.support.no_js import (
     COUNTY_HOSPITAL,
     TERTIARY,
     certificate_number,
@@ -29,8 +31,6 @@ from tests.browser.no_js.steps import (
     registered,
     wizard_next,
 )
-from tests.browser.test_journey import log_in_with_totp
-from tests.helpers import ALL_MATERIALS, doctor_form, redirected_to, resident_id
 
 pytestmark = pytest.mark.browser
 

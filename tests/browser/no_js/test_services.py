@@ -14,8 +14,10 @@ try:
     from playwright.sync_api import expect
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
-
-from tests.browser.no_js.steps import (
+from tests.support.db import in_tenant
+from tests.support.http import redirected_to
+from tests.support.journey import ALL_MATERIALS, doctor_form, resident_id
+from tests.support.no_js import (
     COUNTY_HOSPITAL,
     TERTIARY,
     certificate_number,
@@ -23,8 +25,6 @@ from tests.browser.no_js.steps import (
     ids_unique,
     registered,
 )
-from tests.conftest import in_tenant
-from tests.helpers import ALL_MATERIALS, doctor_form, redirected_to, resident_id
 
 pytestmark = pytest.mark.browser
 

@@ -18,12 +18,12 @@ try:
     from playwright.sync_api import expect
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
-
-from tests.browser.no_js.steps import error_next_to, ids_unique
-from tests.browser.test_doctor_services import staff_browser
-from tests.browser.test_journey import SMS_CODE, photo_bytes, read_outbox
-from tests.conftest import in_tenant
-from tests.helpers import ALL_MATERIALS, doctor_form, redirected_to, resident_id
+from portal.columns import local_today
+from tests.support.browser import SMS_CODE, photo_bytes, read_outbox, staff_browser
+from tests.support.db import in_tenant
+from tests.support.http import redirected_to
+from tests.support.journey import ALL_MATERIALS, doctor_form, resident_id
+from tests.support.no_js import error_next_to, ids_unique
 
 pytestmark = pytest.mark.browser
 
@@ -32,8 +32,8 @@ DOCTOR = doctor_form("沈静", resident_id("42010619860707123"), "13600136107", 
 
 
 def _qualified(app) -> None:
-    from portal.admin.models import Category, Level, Qualification
     from portal.extensions import db
+    from portal.registry.records import Category, Level, Qualification
 
     with in_tenant(app, "hubei"):
         db.session.add(Qualification(name=DOCTOR["real_name"], id_number=DOCTOR["id_number"],
@@ -172,7 +172,7 @@ def test_spine_and_maintenance_without_javascript(new_context, live_server, auto
     error_next_to(doctor.get_by_label("Home address as on your ID card"), "This field is required.")
     error_next_to(doctor.get_by_label("Contract end date"), "The contract must end after it starts.")
     ids_unique(doctor)
-    doctor.get_by_label("Contract end date").fill(f"{date.today().year + 3}-06-30")
+    doctor.get_by_label("Contract end date").fill(f"{local_today().year + 3}-06-30")
     doctor.get_by_label("Home address as on your ID card").fill("湖北省武汉市江汉区新址路 8 号")
     doctor.get_by_role("button", name="Send for approval").click()
     doctor.wait_for_url(re.compile(r".*/hubei/me(/maintenance)?$"))

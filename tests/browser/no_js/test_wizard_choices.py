@@ -13,17 +13,17 @@ try:
     from playwright.sync_api import expect
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
-
-from tests.browser.no_js.steps import (
+from tests.support.browser import photo_bytes
+from tests.support.db import in_tenant
+from tests.support.http import redirected_to
+from tests.support.journey import doctor_form, walk_doctor
+from tests.support.no_js import (
     doctor_logs_in,
     error_next_to,
     ids_unique,
     latest_application,
     wizard_next,
 )
-from tests.browser.test_journey import photo_bytes
-from tests.conftest import in_tenant
-from tests.helpers import doctor_form, redirected_to, walk_doctor
 
 pytestmark = pytest.mark.browser
 
@@ -33,8 +33,8 @@ KEPT, CANCELLED = "H2025440000002", "H2024440000003"  # the rural general assist
 
 
 def test_R4_one_of_two_certificates_without_javascript(new_context, live_server, desk):
-    from portal.admin.models import Qualification
     from portal.extensions import db
+    from portal.registry.records import Qualification
 
     walk_doctor(live_server.app, "guangdong", HUANG, until="activated", staff=desk("gd-county-staff"),
                 institution="乳源瑶族自治县人民医院")

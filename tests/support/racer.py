@@ -1,6 +1,6 @@
 """One process of a race (SEC2 across processes): its own app on the shared database posts
 the same form ``count`` times as one logged-in user, from ``start`` (a wall-clock time), and
-prints the status codes as JSON. Run by tests/security/test_code_limits.py.
+prints the status codes as JSON. Run by tests/security/test_code_limits.py as ``python -m tests.support.racer``.
 
 With a ``barrier`` folder the race is not left to chance. The processes first wait for each
 other (every app built); then each one, on its first send, stops after counting the sends to

@@ -16,8 +16,9 @@ try:
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     Locator = Page = expect = None
 
-from tests.conftest import in_tenant
-from tests.helpers import ALL_MATERIALS, redirected_to, walk_doctor
+from tests.support.db import in_tenant
+from tests.support.http import redirected_to
+from tests.support.journey import ALL_MATERIALS, walk_doctor
 
 COUNTY_HOSPITAL = "远安县人民医院（演示）"  # county level: up to three scopes (R1)
 TERTIARY = "湖北省演示第一医院"  # secondary and above: one scope
@@ -26,8 +27,8 @@ TERTIARY = "湖北省演示第一医院"  # secondary and above: one scope
 def qualify(app, form: dict, certificate_no: str, category: str = "clinical",
             obtained_on: date = date(2025, 10, 1)) -> None:
     """The doctor's qualification record (Q1), as the administrator's import would leave it."""
-    from portal.admin.models import Category, Level, Qualification
     from portal.extensions import db
+    from portal.registry.records import Category, Level, Qualification
 
     with in_tenant(app, "hubei"):
         db.session.add(Qualification(name=form["real_name"], id_number=form["id_number"], certificate_no=certificate_no,

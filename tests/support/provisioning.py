@@ -5,22 +5,18 @@ from __future__ import annotations
 
 import re
 
+from portal.columns import local_today
 from portal.extensions import db
-from portal.tenants.models import Region, local_today
-from tests.conftest import Browser, in_tenant, totp_now
-from tests.helpers import messages_to, redirected_to
+from portal.tenants.models import Region
+from tests.support.db import in_tenant
+from tests.support.http import Browser, english, redirected_to, totp_now
+from tests.support.journey import messages_to
 
 #: the user name and the first password in the SMS, whatever the language of the text
 USERNAME = re.compile(r"(?<![A-Za-z0-9])(jg[0-9]{4}-[0-9]{2})(?![0-9])")
 PASSWORD = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4})(?![A-Za-z0-9-])")
 SECRET = re.compile(r'id="totp-secret">([A-Z2-7 ]+)<')
 NEW_PASSWORD = "Own-pass-2026"
-
-
-def english(b: Browser) -> Browser:
-    """Messages are checked in English (the msgids), whatever the catalogues say."""
-    b.client.set_cookie("lang", "en")
-    return b
 
 
 def county_id(app, code: str = "420525", tenant: str = "hubei") -> int:

@@ -1,5 +1,5 @@
-"""Steps of the journey shared by the test modules: log-ins, codes read off the outbox, and a
-walk that takes a demo doctor from sign-up up to a submitted or confirmed application.
+"""A doctor's journey: codes read off the outbox, and a walk that takes a made-up doctor from
+sign-up up to a submitted or confirmed application.
 
 Everything goes through HTTP, as a browser would; the database is only read (to learn ids
 and the codes the outbox would have delivered)."""
@@ -8,25 +8,23 @@ from __future__ import annotations
 
 import io
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from html.parser import HTMLParser
 
 from PIL import Image
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
-from portal.admin.models import Level, Qualification
-from portal.demo import DEMO_PASSWORD, demo_totp_secret
+from portal.columns import utcnow
 from portal.extensions import db
-from portal.institution.models import Institution
 from portal.notify.models import OutboxMessage
+from portal.registry.institutions import Institution
+from portal.registry.records import Level, Qualification
 from portal.rules.registration import add_years
-from portal.tenants.models import utcnow
 from portal.workflow.models import Application, Kind, State
-from tests.conftest import Browser, in_tenant, owner_connection, totp_now
+from tests.support.db import in_tenant
+from tests.support.http import Browser, redirected_to
 
 #: every material of the default list (D16): what an officer ticks before approving
 ALL_MATERIALS = ["approval_form_x2", "id_card_original_and_copy", "qualification_certificate_original_and_copy",
@@ -35,17 +33,10 @@ ALL_MATERIALS = ["approval_form_x2", "id_card_original_and_copy", "qualification
 NOTICE_MATERIALS = [m.replace("qualification_certificate", "passing_notice") for m in ALL_MATERIALS]
 
 
-def redirected_to(response) -> str:
-    """Where the server sent the user: a 303 for a plain post, HX-Redirect for htmx."""
-    if response.status_code == 204:
-        return response.headers["HX-Redirect"]
-    errors = re.findall(r'class="err"[^>]*>([^<]*)', response.get_data(as_text=True))
-    assert response.status_code in (302, 303), (response.status_code, errors)
-    return response.headers["Location"]
-
-
-def tenant_of(username: str) -> str:
-    return "guangdong" if username.startswith("gd-") else "hubei"
+#: the spine's doctor (tests/journey/)
+SPINE_DOCTOR = {"real_name": "李明华", "id_number": "420525198803121236", "phone": "13800138001",
+                "email": "li@example.com", "username": "liminghua", "password": "Secret-123",
+                "password_again": "Secret-123"}
 
 
 def last_message(app, recipient: str, tenant: str = "hubei") -> str:
@@ -72,22 +63,6 @@ def last_otp(app, recipient: str, tenant: str = "hubei") -> str:
 def last_activation_code(app, recipient: str, tenant: str = "hubei") -> str:
     """The activation code of the latest message to ``recipient`` (D4)."""
     return re.search(r"[:：]\s*([A-Z2-9]{8,})", last_message(app, recipient, tenant)).group(1)
-
-
-def staff_login(app, username: str, htmx: bool = False, tenant: str | None = None) -> Browser:
-    """Password, then TOTP (SEC3), for a demo staff or officer account."""
-    tenant = tenant or tenant_of(username)
-    b = Browser(app.test_client(), htmx=htmx)
-    b.page(f"/{tenant}/login")
-    r = b.post(f"/{tenant}/login", {"username": username, "password": DEMO_PASSWORD})
-    assert f"/{tenant}/login/totp" in redirected_to(r)
-    b.page(f"/{tenant}/login/totp")
-    secret = demo_totp_secret(username)
-    r = b.post(f"/{tenant}/login/totp", {"code": totp_now(secret)})
-    if r.status_code == 422:  # this time step was already used by an earlier log-in: take the next one
-        r = b.post(f"/{tenant}/login/totp", {"code": totp_now(secret, 30)})
-    redirected_to(r)
-    return b
 
 
 def doctor_form(real_name: str, id_number: str, phone: str, username: str, email: str | None = None) -> dict:
@@ -227,17 +202,6 @@ def walk_doctor(app, tenant: str, form: dict, *, until: str, staff: Browser | No
     return walked
 
 
-def snapshot(app) -> dict[str, list[tuple]]:
-    """Every row of every table, across tenants (read as the tables' owner, outside the ORM
-    tenant filter and row-level security): two snapshots are equal when a request changed nothing."""
-    out = {}
-    with app.app_context(), owner_connection(app) as conn:
-        for table in db.metadata.sorted_tables:
-            rows = conn.execute(table.select().order_by(*table.primary_key.columns)).all()
-            out[table.name] = [tuple(row) for row in rows]
-    return out
-
-
 def resident_id(first17: str) -> str:
     """An 18-character resident ID number with the right check digit (GB 11643)."""
     from stdnum.cn import ric
@@ -246,87 +210,11 @@ def resident_id(first17: str) -> str:
     return first17 + ric.calc_check_digit(first17 + "0")
 
 
-def statements(app, client, url: str) -> int:
-    """How many SQL statements a GET of ``url`` runs (P5: a fixed number, whatever the rows)."""
-    from sqlalchemy import event
-
-    count = 0
-
-    def counter(*args):
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
-    return count
-
-
-@contextmanager
-def unchanged(app):
-    """Every row of every table is the same after the block as before it (SEC6)."""
-    before = snapshot(app)
-    yield
-    after = snapshot(app)
-    changed = [t for t in before if before[t] != after[t]]
-    assert not changed, f"tables changed: {changed}"
-
-
 def messages_to(app, recipient: str, tenant: str = "hubei") -> list[str]:
     """The bodies of every message queued for ``recipient``, oldest first."""
     with in_tenant(app, tenant):
         return [m.body for m in db.session.execute(
             db.select(OutboxMessage).filter_by(recipient=recipient).order_by(OutboxMessage.id)).scalars()]
-
-
-class _FormReader(HTMLParser):
-    """The values a browser would post from the rules form, as the page shows them."""
-
-    def __init__(self):
-        super().__init__()
-        self.values: dict[str, list[str]] = {}
-        self._textarea = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "input" and a.get("name") and a.get("name") != "csrf_token":
-            if a.get("type") == "checkbox":
-                if "checked" in a:
-                    self.values.setdefault(a["name"], []).append(a.get("value", "on"))
-            else:
-                self.values.setdefault(a["name"], []).append(a.get("value") or "")
-        elif tag == "textarea":
-            self._textarea = a["name"]
-            self.values[self._textarea] = [""]
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.values[self._textarea][0] += data
-
-    def handle_endtag(self, tag):
-        if tag == "textarea":
-            self._textarea = None
-
-
-def rules_form(b: Browser, tenant: str = "hubei") -> dict[str, list[str]]:
-    """What a browser would post from the rules editor (A6), as the page shows it."""
-    page = b.page(f"/{tenant}/admin/rules")
-    assert page.status_code == 200
-    reader = _FormReader()
-    reader.feed(page.get_data(as_text=True))
-    return reader.values
-
-
-def save_rules(b: Browser, tenant: str = "hubei", **changes):
-    """Post the rules editor as shown, with ``changes`` (field names with '__' for '.')."""
-    values = rules_form(b, tenant)
-    for name, value in changes.items():
-        values[name.replace("__", ".")] = value if isinstance(value, list) else [value]
-    return b.post(f"/{tenant}/admin/rules", values)
 
 
 # ---- doctors and applications put in the database directly (dates a walk cannot give) --------

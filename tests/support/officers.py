@@ -7,31 +7,20 @@ from datetime import timedelta
 
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
-from portal.admin.models import Category, Level, Qualification
+from portal.columns import local_today
 from portal.demo import DEMO_PASSWORD, demo_totp_secret
 from portal.extensions import db
-from portal.institution.models import Institution, InstitutionLevel
-from portal.tenants.models import Region, local_today
+from portal.registry.institutions import Institution, InstitutionLevel
+from portal.registry.records import Category, Level, Qualification
+from portal.tenants.models import Region
 from portal.workflow.models import Application
-from tests.conftest import Browser, in_tenant
-from tests.helpers import (
-    Walked,
-    doctor_form,
-    fill_wizard,
-    redirected_to,
-    resident_id,
-    staff_login,
-    walk_doctor,
-)
+from tests.support.db import in_tenant
+from tests.support.http import Browser, english, redirected_to, staff_login
+from tests.support.journey import Walked, doctor_form, fill_wizard, resident_id, walk_doctor
 
 LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")  # 远安县, 宜昌市
 AYI = doctor_form("阿依古丽·买买提", "420111199001016789", "13800138002", "ayiguli")  # 武昌区, 武汉市
 ZHOU = doctor_form("周一鸣", resident_id("42050619900101123"), "13800138003", "zhouyiming")  # 夷陵区, 宜昌市
-
-
-def english(b: Browser) -> Browser:
-    b.client.set_cookie("lang", "en")
-    return b
 
 
 def officer(app, username: str, htmx: bool = False) -> Browser:
