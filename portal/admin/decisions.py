@@ -14,7 +14,6 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
-from portal import workflow
 from portal.admin import coverage
 from portal.admin.due import SHOW, due_of, show_criterion, unpublished_years
 from portal.admin.views import PAGE, bp
@@ -25,7 +24,7 @@ from portal.inputs import db_id
 from portal.registry.records import CaseStatus, IdentityCase
 from portal.rules.catalogue import scope_name
 from portal.tenants import rules_for, rules_for_application
-from portal.workflow import commission, history
+from portal.workflow import applications, commission, history
 from portal.workflow.commission import refusal_ground_label
 from portal.workflow.models import REFUSAL_GROUNDS, Application, Kind, State
 
@@ -106,7 +105,7 @@ class RefuseForm(FlaskForm):
 def _page(app: Application, status: int = 200, *, checked=None, error=None, return_form=None, refuse_form=None):
     rules = rules_for_application(app)  # A6: the version it was submitted under
     return render("admin/application.html", "decision_block", status=status, app=app,
-                  materials=workflow.required_materials(app, rules), material_labels=rules["materials"]["labels"],
+                  materials=applications.required_materials(app, rules), material_labels=rules["materials"]["labels"],
                   checked=set(app.materials_received or []) if checked is None else checked, form=FlaskForm(),
                   scope_name=scope_name, error=error, due=due_of(app, local_today()),
                   # D14, F14: an assistant's time at the institution counts from the assistant registration
@@ -144,13 +143,13 @@ def approve(app_id: int):
     app = _decidable(app_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    materials = workflow.required_materials(app, rules_for_application(app))
+    materials = applications.required_materials(app, rules_for_application(app))
     received = set(request.form.getlist("materials"))
     ticked = [m for m in materials if m in received]  # each once, in the list's order
     if app.state is State.CONFIRMED and len(ticked) < len(materials):
         return _page(app, 422, checked=set(ticked),
                      error=_("Tick every paper material you received before approving."))
-    workflow.approve(app, current_user, ticked, g.tenant, local_today())
+    commission.approve(app, current_user, ticked, g.tenant, local_today())
     if app.kind is Kind.FIRST:
         flash(_("Approved. Certificate number %(no)s was issued.", no=app.certificate_no))
     elif app.kind is Kind.CHANGE:

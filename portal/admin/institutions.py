@@ -20,7 +20,8 @@ from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.inputs import db_id
 from portal.registry.institutions import Institution, InstitutionCheck, InstitutionLevel
-from portal.workflow import WrongState, provisioning
+from portal.workflow import provisioning
+from portal.workflow.locks import WrongState
 
 
 @bp.get("/institutions")

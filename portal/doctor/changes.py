@@ -11,12 +11,12 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
-from portal import workflow
 from portal.columns import local_today
 from portal.doctor import services
 from portal.doctor.views import bp, doctor_only
 from portal.extensions import db
 from portal.htmx import redirect_to, render
+from portal.workflow import applications as transitions
 from portal.workflow.models import CANCEL_GROUNDS, Application, Kind
 from portal.workflow.modifications import pending_of
 
@@ -94,7 +94,7 @@ def cancellation():
         if not returned:  # a cancellation returned by the institution is corrected, not started again
             app = services.start_change(current_user, registration, Kind.CANCEL)
         app.cancel_ground, app.cancel_note = form.cancel_ground.data, form.cancel_note.data.strip()
-        workflow.submit(app, current_user)
+        transitions.submit(app, current_user)
         flash(_("Your application for cancellation was submitted. Your institution will confirm it."))
         return redirect_to(url_for("doctor.home"))
     if "csrf_token" in form.errors:

@@ -16,8 +16,8 @@ from portal.doctor.forms import MESSAGES
 from portal.doctor.views import bp, doctor_only
 from portal.doctor.wizard_forms import HistoryForm, PersonalForm
 from portal.htmx import is_partial_request, redirect_to, render
-from portal.workflow import WrongState
 from portal.workflow import modifications as mods
+from portal.workflow.locks import WrongState
 
 
 class MaintenanceForm(PersonalForm, HistoryForm):

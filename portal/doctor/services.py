@@ -12,8 +12,8 @@ from portal.registry.records import CaseStatus, IdentityCase, PracticeRecord, Qu
 from portal.rules.certificates import exam_years_in_force
 from portal.rules.identity import normalise_real_name
 from portal.rules.lapse import assessment_required
-from portal.workflow import audit
 from portal.workflow import identity as identity_workflow
+from portal.workflow.audit import audit
 from portal.workflow.history import (  # noqa: F401 (the doctor's pages read them here too)
     CERTIFICATES,
     REGISTERED,

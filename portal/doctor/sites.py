@@ -17,7 +17,8 @@ from portal.extensions import db
 from portal.htmx import is_partial_request, redirect_to, render
 from portal.inputs import posted_row
 from portal.registry.institutions import Institution
-from portal.workflow import WrongState, filings
+from portal.workflow import filings
+from portal.workflow.locks import WrongState
 from portal.workflow.models import SiteFiling
 
 SEARCH_LIMIT = 20

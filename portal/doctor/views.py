@@ -27,6 +27,7 @@ from portal.registry.institutions import Institution
 from portal.rules.registration import practice_years
 from portal.tenants import rules_for, rules_for_application
 from portal.tenants.models import Region
+from portal.workflow import activation, applications
 from portal.workflow import codes as account_services
 from portal.workflow.accounts import confirm_contact
 from portal.workflow.models import State
@@ -67,7 +68,7 @@ def _application_context(app, among=None):
         institution = db.session.get(Institution, app.institution_id, options=[
             joinedload(Institution.county).joinedload(Region.parent)]) if app.institution_id is not None else None
         rules = rules_for_application(app)  # A6: the paper materials of the version it was submitted under
-        ctx.update(materials=workflow.required_materials(app, rules), material_labels=rules["materials"]["labels"])
+        ctx.update(materials=applications.required_materials(app, rules), material_labels=rules["materials"]["labels"])
         del institution
     return ctx
 
@@ -190,7 +191,7 @@ def choose_institution():
     form = ChooseInstitutionForm()
     institution = posted_row(Institution, form.institution_id.data, form.validate_on_submit())
     try:
-        auto = workflow.name_institution(current_user, institution, g.tenant)
+        auto = activation.name_institution(current_user, institution, g.tenant)
     except workflow.WrongState:
         return redirect_to(url_for("doctor.home"))
     if auto:
@@ -211,7 +212,7 @@ def enter_activation_code():
         except CodeError as err:
             form.code.errors.append(err.message())
         else:
-            workflow.activate(current_user, None, "code")
+            activation.activate(current_user, None, "code")
             flash(_("Your account is activated."))
             return redirect_to(url_for("doctor.home"))
     return render("doctor/activate.html", "code_block", status=422, q="", found=[],

@@ -8,7 +8,6 @@ from flask import abort, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import workflow
 from portal.doctor import services
 from portal.doctor.services import STEPS
 from portal.doctor.views import bp, doctor_only
@@ -25,6 +24,7 @@ from portal.extensions import db
 from portal.htmx import is_partial_request, private_file, redirect_to, render
 from portal.rules.catalogue import scopes_for
 from portal.rules.registration import contract_period
+from portal.workflow import applications
 from portal.workflow.models import Kind
 
 FORMS = {"personal": PersonalForm, "qualification": QualificationForm, "practice": PracticeForm,
@@ -153,7 +153,7 @@ def _submit(ctx: Context, form):
     if app.contract_start is None or app.contract_end is None:  # D14: no contract → one year
         app.contract_start, app.contract_end = contract_period(
             None, None, ctx.today, ctx.rules["registration"]["contract_default_years"])
-    workflow.submit(app, current_user)
+    applications.submit(app, current_user)
     flash(_("Your application was submitted. Your institution will confirm it."))
     return redirect_to(url_for("doctor.home"))
 

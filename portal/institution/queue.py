@@ -28,7 +28,7 @@ from portal.institution.waiting import (
     parse_token,
     queue_page,
 )
-from portal.workflow import filings, history, modifications
+from portal.workflow import applications, filings, history, modifications
 from portal.workflow.conflicts import describe
 from portal.workflow.models import Application, FilingState, ModificationState, State
 
@@ -95,7 +95,7 @@ def decide(item: Item, action: str, reason: str = "") -> tuple[bool, str]:
     approve = action == "approve"
     try:
         if item.source == "a":
-            workflow.confirm(row, staff) if approve else workflow.reject(row, staff, reason)
+            applications.confirm(row, staff) if approve else applications.reject(row, staff, reason)
         elif item.source == "m":
             (modifications.approve_modification(row, staff) if approve
              else modifications.reject_modification(row, staff, reason))

@@ -18,7 +18,8 @@ from portal.forms import StaffForm
 from portal.htmx import is_partial_request, redirect_to, render
 from portal.inputs import db_id
 from portal.institution.views import PAGE, bp
-from portal.workflow import WrongState, provisioning
+from portal.workflow import provisioning
+from portal.workflow.locks import WrongState
 
 
 def person_in_charge_only(view):

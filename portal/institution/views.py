@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, g, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import workflow
 from portal.accounts import require_role
 from portal.accounts.codes import CodeError
 from portal.accounts.models import Role, User
@@ -14,6 +13,7 @@ from portal.extensions import db
 from portal.htmx import is_partial_request, redirect_to, render
 from portal.institution.forms import AutoActivationForm, SendActivationForm
 from portal.tenants import rules_for
+from portal.workflow import activation
 from portal.workflow.codes import send_activation_code
 
 bp = Blueprint("institution", __name__, url_prefix="/<tenant>/institution")
@@ -84,7 +84,7 @@ def auto_activation():
     if not rules_for(g.tenant)["institutions"]["auto_activation_allowed"]:
         abort(403)
     inst = current_user.institution
-    workflow.set_auto_activation(inst, bool(form.enabled.data), current_user, _waiting_doctors())
+    activation.set_auto_activation(inst, bool(form.enabled.data), current_user, _waiting_doctors())
     flash(_("Automatic activation is on.") if inst.auto_activation else _("Automatic activation is off."))
     return redirect_to(url_for("institution.activations"))
 

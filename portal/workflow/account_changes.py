@@ -16,7 +16,8 @@ from portal.extensions import db
 from portal.notify.services import queue
 from portal.tenants import rules_for
 from portal.tenants.models import Tenant
-from portal.workflow import audit, lock
+from portal.workflow.audit import audit
+from portal.workflow.locks import lock
 
 #: channel -> (purpose of the code, the user's field, its "verified at" field, the masking)
 CONTACTS = {

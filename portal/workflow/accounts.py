@@ -15,7 +15,8 @@ from portal.extensions import db
 from portal.notify.services import notify_user, queue
 from portal.registry.records import CaseStatus, IdentityCase
 from portal.tenants.models import Tenant
-from portal.workflow import _snapshot, audit, lock, lock_unless
+from portal.workflow.audit import audit, snapshot
+from portal.workflow.locks import lock, lock_unless
 from portal.workflow.models import AuditLog
 
 
@@ -56,10 +57,10 @@ def confirm_contact(doctor: User, channel: str, tenant: Tenant) -> Confirmed:
     if holder is None:
         first = not doctor.contact_verified
         field = "phone_verified_at" if channel == "sms" else "email_verified_at"
-        before = _snapshot(doctor, (field,))
+        before = snapshot(doctor, (field,))
         setattr(doctor, field, utcnow())
         audit("user", doctor.id, f"verify_{'phone' if channel == 'sms' else 'email'}", doctor, before,
-              _snapshot(doctor, (field,)))
+              snapshot(doctor, (field,)))
         db.session.commit()
         return Confirmed(username_wanted=_wanted_username(doctor) if first else None)
     before = {"disabled": doctor.disabled, "session_version": doctor.session_version}
@@ -89,9 +90,9 @@ def unlock_codes(doctor: User, officer: User, tenant: Tenant) -> None:
     """SEC2: an officer ends the lock that 10 wrong codes in a row put on code log-in."""
     lock_unless(doctor, lambda d: d.role is not Role.DOCTOR or not (d.code_locked_until or d.code_failures),
                 "code log-in is not locked")
-    before = _snapshot(doctor, ("code_failures", "code_locked_until"))
+    before = snapshot(doctor, ("code_failures", "code_locked_until"))
     doctor.code_failures, doctor.code_locked_until = 0, None
-    audit("user", doctor.id, "unlock_codes", officer, before, _snapshot(doctor, ("code_failures", "code_locked_until")))
+    audit("user", doctor.id, "unlock_codes", officer, before, snapshot(doctor, ("code_failures", "code_locked_until")))
     notify_user(doctor, _("[%(tenant)s physician registration] The health commission unlocked code entry for your "
                           "account. You can ask for a new code.", tenant=tenant.name),
                 subject=_("Code entry unlocked"))

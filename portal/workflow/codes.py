@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.notify.services import queue
 from portal.tenants import rules_for
 from portal.tenants.models import Tenant
-from portal.workflow import audit
+from portal.workflow.audit import audit
 
 
 def send_contact_code(user: User, channel: str, tenant: Tenant, host: str) -> int:

@@ -1,9 +1,12 @@
-"""The commission's other decisions on a confirmed application (A4): return it to the doctor
-for correction, or refuse it on a ground of L3; and the city's filing of a county's approval
-of several scopes (A5, F12). Like every workflow function: the change, the audit row and the
-notifications in ONE transaction."""
+"""The commission's decisions on a confirmed application (A4): approve it (a certificate number
+issued only by the approval that wins, A9), return it to the doctor for correction, or refuse
+it on a ground of L3; the city's filing of a county's approval of several scopes (A5, F12);
+the due dates counted again (L1). Like every workflow function: the change, the audit row and
+the notifications in ONE transaction."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from flask_babel import lazy_gettext as _  # written in the recipient's language
 
@@ -12,8 +15,78 @@ from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.services import joined, notify_user
 from portal.registry.institutions import Institution
-from portal.workflow import FIELDS, WrongState, _check, _snapshot, audit, lock
-from portal.workflow.models import REFUSAL_GROUNDS, Application, State
+from portal.rules.registration import certificate_number, valid_until
+from portal.tenants import rules_for_application
+from portal.tenants.models import Tenant
+from portal.workflow.applications import FIELDS, _check, decision_due, required_materials
+from portal.workflow.audit import audit, snapshot
+from portal.workflow.locks import WrongState, lock
+from portal.workflow.models import REFUSAL_GROUNDS, Application, Kind, State
+
+
+def approve(app: Application, officer: User, materials: list[str], tenant: Tenant, today: date) -> None:
+    before = _check(app, "approve")
+    rules = rules_for_application(app)  # A6: the rules it was submitted under
+    required = required_materials(app, rules)
+    missing = [m for m in required if m not in materials]
+    if missing:
+        raise ValueError("paper materials missing: " + ", ".join(missing))
+    if app.kind is Kind.FIRST:
+        # the serial is taken with a row-level UPDATE so two officers never get the same number
+        tenant.certificate_serial = Tenant.certificate_serial + 1
+        db.session.flush()
+        db.session.refresh(tenant, ["certificate_serial"])
+        app.certificate_no = certificate_number(
+            app.level.value, app.category.value, app.institution.county.code, tenant.certificate_serial,
+            rules["registration"]["certificate_serial_digits"],
+        )
+        app.registered_on = today
+        # R3, A6: valid for the years of the rules it was submitted under
+        app.valid_until = valid_until(today, rules["registration"]["valid_years"])
+    else:  # D7: a change keeps the certificate and the date practice years count from (R5)
+        previous = app.previous
+        allowed = (State.APPROVED, State.CANCELLED) if app.kind is Kind.REREGISTER else (State.APPROVED,)
+        if previous is None:
+            raise WrongState("no registration to change")
+        lock(previous, *allowed)  # changed or cancelled meanwhile: Decided
+        app.certificate_no = previous.certificate_no
+        # a change keeps the date practice years count from; a re-registration starts anew (R3)
+        app.registered_on = {Kind.CHANGE: previous.registered_on, Kind.REREGISTER: today}.get(app.kind)
+        # ... and so its validity (R3): a change keeps the registration's valid-until day; a
+        # re-registration is valid for the years of the rules it was submitted under (A6)
+        app.valid_until = {Kind.CHANGE: previous.valid_until,
+                           Kind.REREGISTER: valid_until(today, rules["registration"]["valid_years"])}.get(app.kind)
+        if app.kind is Kind.CHANGE and app.institution_id != previous.institution_id:
+            doctor = app.doctor  # L2: moved to another institution, which becomes the main one
+            audit("user", doctor.id, "main_institution", officer, {"institution_id": doctor.institution_id},
+                  {"institution_id": app.institution_id}, f"by application {app.id}")
+            doctor.institution_id = app.institution_id
+        if previous.state is State.APPROVED:  # a cancelled one stays cancelled
+            previous_before = snapshot(previous, FIELDS)
+            previous.state = State.CANCELLED if app.kind is Kind.CANCEL else State.SUPERSEDED
+            previous.decided_at = utcnow()
+            audit("application", previous.id, previous.state.value, officer, previous_before,
+                  snapshot(previous, FIELDS), f"by application {app.id}")
+    app.state = State.APPROVED
+    if app.cancels_qualification is not None:  # R4: the other certificate is cancelled
+        app.cancels_qualification.cancelled_on = today
+        audit("qualification", app.cancels_qualification.id, "cancel", officer, {"cancelled_on": None},
+              {"cancelled_on": today.isoformat()}, f"R4: application {app.id}")
+    app.materials_received = list(materials)
+    app.decided_at = utcnow()
+    audit("application", app.id, "approve", officer, before, snapshot(app, FIELDS))
+    if app.kind is Kind.CANCEL:
+        message = _("Your practice registration %(no)s is cancelled.", no=app.certificate_no)
+    elif app.kind is Kind.CHANGE:
+        message = _("The change of your practice registration %(no)s is approved.", no=app.certificate_no)
+    elif app.kind is Kind.REREGISTER:
+        message = _("Your re-registration is approved: registration %(no)s is in force again.", no=app.certificate_no)
+    else:
+        message = _("Your practice registration is approved. Certificate number: %(no)s.", no=app.certificate_no)
+    notify_user(app.doctor, message, subject=_("Registration approved"))
+    if app.needs_county_approval:  # A5/F12: the county's approval is filed with the city
+        tell_city_officers(app)
+    db.session.commit()
 
 
 def refusal_ground_label(key: str) -> str:
@@ -37,7 +110,7 @@ def return_for_correction(app: Application, officer: User, reason: str) -> None:
     app.state = State.RETURNED
     app.reject_reason = reason
     app.materials_received = []
-    audit("application", app.id, "return", officer, before, _snapshot(app, FIELDS), reason)
+    audit("application", app.id, "return", officer, before, snapshot(app, FIELDS), reason)
     notify_user(app.doctor, _("The health commission returned your registration application for correction. "
                               "Reason: %(reason)s", reason=reason),
                 subject=_("Application returned by the health commission"))
@@ -57,7 +130,7 @@ def refuse(app: Application, officer: User, ground: str, explanation: str) -> No
     app.refusal_ground = ground
     app.reject_reason = explanation
     app.decided_at = utcnow()
-    audit("application", app.id, "refuse", officer, before, _snapshot(app, FIELDS), explanation)
+    audit("application", app.id, "refuse", officer, before, snapshot(app, FIELDS), explanation)
     reasons = joined(refusal_ground_label(ground), f" {explanation}" if explanation else "")
     notify_user(app.doctor, _("Your registration application is refused (Practitioners' Law art. 16). Ground: "
                               "%(reasons)s", reasons=reasons), subject=_("Registration refused"))
@@ -99,8 +172,6 @@ def recount_decision_dues() -> int:
     join config/holidays.toml once the State Council publishes them, and until then that year
     counts Monday to Friday, so a due date counted before may move. Run once the file changed
     (``flask due recount``). Returns how many moved; one transaction, an audit row each (A8)."""
-    from portal.workflow import decision_due
-
     moved = 0
     for app in db.session.execute(db.select(Application).where(Application.state == State.CONFIRMED)).scalars():
         due = decision_due(app)

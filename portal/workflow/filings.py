@@ -17,9 +17,9 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.notify.services import notify_user
 from portal.registry.records import Level
-from portal.workflow import WrongState, audit
+from portal.workflow.audit import audit
 from portal.workflow.decisions import decide
-from portal.workflow.locks import lock, take
+from portal.workflow.locks import WrongState, lock, take
 from portal.workflow.models import Application, FilingState, Kind, SiteFiling, State
 
 #: filings that hold a site: a second filing of the same site is refused meanwhile

@@ -22,7 +22,8 @@ from portal.registry.institutions import Institution
 from portal.registry.records import CaseStatus, IdentityCase, Qualification
 from portal.rules.idcard import area_code, region_for_area
 from portal.tenants.models import Region
-from portal.workflow import audit, lock
+from portal.workflow.audit import audit
+from portal.workflow.locks import lock
 
 
 def region_for(doctor: User) -> int | None:
@@ -48,7 +49,7 @@ def open_case(doctor: User, note: str) -> IdentityCase:
 
 def follow_institution(doctor: User) -> None:
     """D4: the doctor named their main practice institution: their open case moves to its
-    region. Part of the caller's transaction (``workflow.name_institution``)."""
+    region. Part of the caller's transaction (``activation.name_institution``)."""
     region_id = region_for(doctor)
     for case in db.session.execute(
             db.select(IdentityCase).filter_by(user_id=doctor.id, status=CaseStatus.OPEN)).scalars():

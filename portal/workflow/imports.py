@@ -31,7 +31,8 @@ from portal.registry.records import (
 from portal.rules.imports import Preview
 from portal.tenants.models import Tenant
 from portal.tenants.scope import current_tenant_id, tenant_context
-from portal.workflow import WrongState, audit
+from portal.workflow.audit import audit
+from portal.workflow.locks import WrongState
 from portal.workflow.models import AuditLog
 
 #: how long a checked file waits for its confirmation before it is deleted

@@ -18,9 +18,9 @@ from flask_babel import lazy_gettext as _l
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.notify.services import notify_user
-from portal.workflow import WrongState, audit
+from portal.workflow.audit import audit
 from portal.workflow.decisions import decide
-from portal.workflow.locks import lock, take
+from portal.workflow.locks import WrongState, lock, take
 from portal.workflow.models import Application, ModificationRequest, ModificationState, State
 
 #: the registered details a doctor may modify, in the order they are shown

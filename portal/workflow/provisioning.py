@@ -20,7 +20,8 @@ from portal.extensions import db
 from portal.notify.services import queue
 from portal.registry.institutions import Institution, InstitutionCheck, InstitutionLevel
 from portal.tenants.models import Tenant
-from portal.workflow import WrongState, audit, lock, lock_unless
+from portal.workflow.audit import audit
+from portal.workflow.locks import WrongState, lock, lock_unless
 
 
 class DuplicateLicence(Exception):

@@ -30,7 +30,6 @@ from sqlalchemy import exists
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
-from portal import workflow
 from portal.accounts.models import CodePurpose, OneTimeCode, User
 from portal.columns import local_today, utcnow
 from portal.extensions import db
@@ -47,6 +46,7 @@ from portal.rules.reminders import (
 from portal.tenants import rules_for
 from portal.tenants.models import Tenant
 from portal.tenants.scope import tenant_context
+from portal.workflow import applications
 from portal.workflow.models import Application, State
 
 REGISTRATION = "registration"
@@ -249,7 +249,7 @@ def remind_tenant(tenant: Tenant, today: date, now: datetime) -> Tally:
     rules = rules_for(tenant)
     tally = Tally()
     # drafts past their lifetime expire first (their last reminder went out before)
-    tally.expired = workflow.expire_drafts(now - draft_lifetime(rules["reminders"]["draft_expires_days"]))
+    tally.expired = applications.expire_drafts(now - draft_lifetime(rules["reminders"]["draft_expires_days"]))
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
         due = [*registrations_due(tenant, rules, today), *drafts_due(tenant, rules, now),
                *activation_codes_due(tenant, rules, now)]

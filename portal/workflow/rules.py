@@ -10,7 +10,8 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.tenants import current_version
 from portal.tenants.models import RuleVersion, Tenant
-from portal.workflow import WrongState, audit
+from portal.workflow.audit import audit
+from portal.workflow.locks import WrongState
 
 
 def save_rules(tenant: Tenant, admin: User, overrides: dict, changes: list, based_on: int) -> RuleVersion:

@@ -11,7 +11,7 @@ import pytest
 from portal import create_app
 from portal.columns import local_today
 from portal.extensions import db
-from portal.workflow import audit
+from portal.workflow.audit import audit
 from portal.workflow.models import AuditLog
 from tests.support.db import in_tenant, unchanged
 from tests.support.http import staff_login

@@ -203,13 +203,13 @@ def test_L1_due_dates_are_counted_again_when_the_holiday_library_changes(demo, m
     """A due date is fixed at acceptance with the holidays known then; once a year's schedule
     joins config/holidays.toml (or a newer holidays package), ``flask due recount`` counts the
     waiting ones again."""
-    from portal import workflow
     from portal.rules.workdays import WorkCalendar
+    from portal.workflow import applications
 
     staff = staff_login(demo, "hb-county-staff")
     walked = walk_doctor(demo, "hubei", LI, until="submitted", staff=staff, institution="远安")
     with monkeypatch.context() as m:  # 2025's holidays not known yet: Monday to Friday
-        m.setattr(workflow, "calendar_of", lambda tenant_id: WorkCalendar())
+        m.setattr(applications, "calendar_of", lambda tenant_id: WorkCalendar())
         confirm_on(monkeypatch, staff, walked.app_id, ACCEPTED)
     b = officer(demo, "hb-officer")
     on(monkeypatch, date(2025, 10, 27))

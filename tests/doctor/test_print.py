@@ -3,7 +3,7 @@ Approval Form for Medical Practice Registration, two copies, with no blank to fi
 
 The applications are put in the database directly (the application form is being rebuilt
 into the D9 wizard); everything a test asserts goes through HTTP, as a doctor or an officer
-would see it, except the last check of what ``workflow.approve`` itself requires."""
+would see it, except the last check of what ``commission.approve`` itself requires."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal import workflow
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
 from portal.columns import local_today, utcnow
@@ -23,6 +22,7 @@ from portal.registry.institutions import Institution
 from portal.registry.records import Qualification
 from portal.tenants import rules_for
 from portal.tenants.models import Tenant
+from portal.workflow import applications, commission
 from portal.workflow.models import Application, State
 from tests.support.db import in_tenant
 from tests.support.http import Browser, redirected_to, staff_login
@@ -336,14 +336,14 @@ def test_D16_R6_workflow_approve_requires_the_city_list(demo):
     with in_tenant(demo, "hubei") as tenant:
         application = db.session.get(Application, made.app_id)
         officer = db.session.execute(select(User).filter_by(username="hb-officer")).scalar_one()
-        assert workflow.required_materials(application, rules_for(tenant)) == YICHANG_MATERIALS
+        assert applications.required_materials(application, rules_for(tenant)) == YICHANG_MATERIALS
         with pytest.raises(ValueError, match="health_certificate"):
-            workflow.approve(application, officer, ALL_MATERIALS, tenant, date(2026, 3, 2))
+            commission.approve(application, officer, ALL_MATERIALS, tenant, date(2026, 3, 2))
         db.session.rollback()
         application = db.session.get(Application, made.app_id)
         assert application.state == State.CONFIRMED and application.certificate_no is None
         with demo.test_request_context("/hubei/"):  # the notification is worded in the doctor's language
-            workflow.approve(application, officer, YICHANG_MATERIALS, tenant, date(2026, 3, 2))
+            commission.approve(application, officer, YICHANG_MATERIALS, tenant, date(2026, 3, 2))
         assert application.state == State.APPROVED
 
 

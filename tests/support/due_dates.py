@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from portal import workflow
 from portal.admin import decisions
+from portal.workflow import applications
 from tests.support.http import redirected_to
 
 
 def confirm_on(monkeypatch, staff, app_id: int, when: datetime) -> None:
-    monkeypatch.setattr(workflow, "utcnow", lambda: when)
+    monkeypatch.setattr(applications, "utcnow", lambda: when)
     staff.page("/hubei/institution/approvals")
     redirected_to(staff.post(f"/hubei/institution/approvals/{app_id}/confirm"))
     monkeypatch.undo()
