@@ -12,8 +12,8 @@ from flask_login import current_user
 from portal.accounts import start_session
 from portal.accounts.codes import CodeError
 from portal.accounts.passwords import check_password
+from portal.doctor import bp
 from portal.doctor.forms import ChangeEmailForm, ChangePasswordForm, ChangePhoneForm, CodeForm
-from portal.doctor.views import bp, doctor_only
 from portal.extensions import limiter
 from portal.htmx import redirect_to, render
 from portal.workflow import account_changes
@@ -45,13 +45,11 @@ def _channel() -> str:
 
 
 @bp.get("/me/account")
-@doctor_only
 def account():
     return _page()
 
 
 @bp.post("/me/account/password")
-@doctor_only
 @_credential_limit
 def change_password():
     form = ChangePasswordForm()
@@ -65,7 +63,6 @@ def change_password():
 
 
 @bp.post("/me/account/contact")
-@doctor_only
 @_credential_limit
 def request_contact_change():
     channel = _channel()
@@ -90,7 +87,6 @@ def request_contact_change():
 
 
 @bp.post("/me/account/contact/confirm")
-@doctor_only
 def confirm_contact_change():
     channel = _channel()
     block = "phone_block" if channel == "sms" else "email_block"

@@ -12,8 +12,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from portal.columns import local_today
-from portal.doctor import services
-from portal.doctor.views import bp, doctor_only
+from portal.doctor import bp, services
 from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.workflow import applications as transitions
@@ -50,7 +49,6 @@ def _registration_without_open_application():
 
 
 @bp.post("/me/application/new/<kind>")
-@doctor_only
 def start_application(kind: str):
     """D7: a change of registration starts from the registration in force; a re-registration
     (R3, L5) from the registration that lapsed or was cancelled; both in the wizard."""
@@ -81,7 +79,6 @@ def registration_in_force(registration) -> int | None:
 
 
 @bp.route("/me/cancellation", methods=["GET", "POST"])
-@doctor_only
 def cancellation():
     registration = services.current_registration(current_user)
     app = services.open_application(current_user)
@@ -104,7 +101,6 @@ def cancellation():
 
 
 @bp.get("/me/applications")
-@doctor_only
 def applications():
     """Every application of the doctor with its stage, dates and reasons (status page)."""
     apps = db.session.execute(

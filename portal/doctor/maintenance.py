@@ -11,9 +11,8 @@ from flask_login import current_user
 from wtforms import DateField
 from wtforms.validators import DataRequired, ValidationError
 
-from portal.doctor import services
+from portal.doctor import bp, services
 from portal.doctor.forms import MESSAGES
-from portal.doctor.views import bp, doctor_only
 from portal.doctor.wizard_forms import HistoryForm, PersonalForm
 from portal.htmx import is_partial_request, redirect_to, render
 from portal.workflow import modifications as mods
@@ -49,7 +48,6 @@ def _page(registration, form, status: int = 200, notice: str = "", sent: str = "
 
 
 @bp.route("/me/maintenance", methods=["GET", "POST"])
-@doctor_only
 def maintenance():
     registration = services.current_registration(current_user)
     if registration is None:

@@ -8,8 +8,7 @@ from flask import abort, make_response, render_template
 from flask_login import current_user
 
 from portal.columns import local_today
-from portal.doctor import services
-from portal.doctor.views import bp, doctor_only
+from portal.doctor import bp, services
 from portal.extensions import db
 from portal.rules.catalogue import scope_name
 from portal.rules.idcard import birth_date, sex
@@ -68,7 +67,6 @@ def form_facts(app: Application) -> dict:
 
 
 @bp.get("/me/applications/<int:app_id>/print")
-@doctor_only
 def print_form(app_id: int):
     app = _printable(app_id)
     html = render_template("doctor/print.html", app=app, copies=range(1, COPIES + 1), total=COPIES,

@@ -11,8 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import DataRequired
 
-from portal.doctor import services
-from portal.doctor.views import bp, doctor_only
+from portal.doctor import bp, services
 from portal.extensions import db
 from portal.htmx import is_partial_request, redirect_to, render
 from portal.inputs import posted_row
@@ -72,7 +71,6 @@ def _done(registration, message: str):
 
 
 @bp.get("/me/sites")
-@doctor_only
 def sites():
     registration = _registration_or_home()
     if registration is None:
@@ -81,7 +79,6 @@ def sites():
 
 
 @bp.post("/me/sites")
-@doctor_only
 def file_site():
     registration = _registration_or_home()
     if registration is None:
@@ -100,7 +97,6 @@ def file_site():
 
 
 @bp.post("/me/sites/<int:filing_id>/withdraw")
-@doctor_only
 def withdraw_site(filing_id: int):
     filing = db.session.get(SiteFiling, filing_id)
     if filing is None or filing.doctor_id != current_user.id:

@@ -8,9 +8,8 @@ from flask import abort, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.doctor import services
+from portal.doctor import bp, services
 from portal.doctor.services import STEPS
-from portal.doctor.views import bp, doctor_only
 from portal.doctor.wizard_forms import (
     HistoryForm,
     PersonalForm,
@@ -72,7 +71,6 @@ def _editable_application():
 
 
 @bp.get("/me/application")
-@doctor_only
 def application():
     if not may_apply():
         return redirect_to(url_for("doctor.home"))
@@ -84,7 +82,6 @@ def application():
 
 
 @bp.route("/me/application/<step>", methods=["GET", "POST"])
-@doctor_only
 def application_step(step: str):
     if step not in STEPS:
         abort(404)
@@ -159,7 +156,6 @@ def _submit(ctx: Context, form):
 
 
 @bp.get("/me/documents/<int:doc_id>")
-@doctor_only
 def document(doc_id: int):
     doc = services.own_document(current_user, doc_id)
     if doc is None:
