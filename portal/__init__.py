@@ -35,13 +35,11 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     tenants.init_app(app)
     web.init_app(app)
 
-    from portal import accounts, doctor, notify, public
-    from portal.admin import views as admin_views
-    from portal.institution import views as institution_views
+    from portal import accounts, admin, doctor, institution, notify, public
     from portal.signin import views as accounts_views
 
     accounts.init_app(app)
-    for module in (public, accounts_views, doctor, institution_views, admin_views, notify):
+    for module in (public, accounts_views, doctor, institution, admin, notify):
         app.register_blueprint(module.bp)
     from portal.workflow import reminders
 

@@ -11,8 +11,9 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from portal.accounts.models import Role, User
+from portal.admin import bp
 from portal.admin.coverage import province_only
-from portal.admin.views import PAGE, bp
+from portal.admin.views import PAGE
 from portal.columns import utcnow
 from portal.extensions import db
 from portal.htmx import redirect_to, render

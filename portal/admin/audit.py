@@ -14,9 +14,9 @@ from flask import request
 from flask_babel import gettext as _
 
 from portal.accounts.models import User
+from portal.admin import bp
 from portal.admin.coverage import province_only
 from portal.admin.reports import beijing_midnight, parse_date
-from portal.admin.views import bp
 from portal.extensions import db
 from portal.htmx import render
 from portal.inputs import db_id

@@ -14,9 +14,9 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
-from portal.admin import coverage
+from portal.admin import bp, coverage
 from portal.admin.due import SHOW, due_of, show_criterion, unpublished_years
-from portal.admin.views import PAGE, bp
+from portal.admin.views import PAGE
 from portal.columns import local_today
 from portal.extensions import db
 from portal.htmx import private_file, redirect_to, render

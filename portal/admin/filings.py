@@ -11,8 +11,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 
-from portal.admin import coverage
-from portal.admin.views import PAGE, bp
+from portal.admin import bp, coverage
+from portal.admin.views import PAGE
 from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.inputs import db_id

@@ -26,7 +26,7 @@ from flask_wtf.file import FileField
 from portal import workflow
 from portal.accounts import role_required
 from portal.accounts.models import Role
-from portal.admin.views import bp
+from portal.admin import bp
 from portal.columns import local_today
 from portal.extensions import db
 from portal.htmx import redirect_to, render

@@ -13,9 +13,9 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Role, User
-from portal.admin import coverage
+from portal.admin import bp, coverage
 from portal.admin.institution_forms import LEVEL_LABELS, ProvisionForm
-from portal.admin.views import PAGE, bp
+from portal.admin.views import PAGE
 from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.inputs import db_id

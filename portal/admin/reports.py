@@ -26,8 +26,7 @@ from sqlalchemy import and_, case, func
 from sqlalchemy.orm import aliased
 
 from portal.accounts.models import User
-from portal.admin import coverage
-from portal.admin.views import bp
+from portal.admin import bp, coverage
 from portal.columns import local_today
 from portal.extensions import db
 from portal.htmx import render

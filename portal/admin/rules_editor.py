@@ -15,8 +15,8 @@ from config import national_rules
 from portal import workflow
 from portal.accounts import role_required
 from portal.accounts.models import Role
+from portal.admin import bp
 from portal.admin.due import unpublished_years
-from portal.admin.views import bp
 from portal.columns import local_today
 from portal.extensions import db
 from portal.htmx import redirect_to, render

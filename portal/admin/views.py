@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, url_for
+from flask import abort, flash, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,16 +12,11 @@ from sqlalchemy.orm import joinedload
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.accounts import require_role
-from portal.accounts.models import Role
-from portal.admin import coverage
+from portal.admin import bp, coverage
 from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.registry.records import CaseStatus, IdentityCase, Qualification
 from portal.workflow import identity as identity_workflow
-
-bp = Blueprint("admin", __name__, url_prefix="/<tenant>/admin")
-bp.before_request(require_role(Role.OFFICER, Role.ADMIN))
 
 
 @bp.context_processor
@@ -107,18 +102,3 @@ def close_identity_case(case_id: int):
     identity_workflow.close_case(case, current_user, form.reason.data)
     flash(_("The case is closed and the doctor was told the reason."))
     return redirect_to(url_for("admin.identity_cases"))
-
-
-# beside this file, with their routes on this blueprint: the officer's queue and decisions (A4), the
-# city filings (A5), locked code entry (SEC2), institutions (I1, A1), imports (A2), the rules editor
-# (A6), reports (A7), the audit log (A8)
-from portal.admin import (  # noqa: E402,F401
-    accounts,
-    audit,
-    decisions,
-    filings,
-    imports,
-    institutions,
-    reports,
-    rules_editor,
-)

@@ -15,8 +15,9 @@ from portal.columns import utcnow
 from portal.extensions import db
 from portal.htmx import is_partial_request, redirect_to, render
 from portal.inputs import db_id
+from portal.institution import bp
 from portal.institution.forms import SendActivationForm
-from portal.institution.views import PAGE, _doctor_of_mine, bp
+from portal.institution.views import PAGE, _doctor_of_mine
 from portal.rules.activation import code_status, mask_destination
 from portal.workflow.codes import send_activation_code
 

@@ -16,8 +16,8 @@ from flask_wtf import FlaskForm
 from portal import workflow
 from portal.extensions import db
 from portal.htmx import is_partial_request, private_file, redirect_to, render
+from portal.institution import bp
 from portal.institution.forms import BatchForm, RejectForm
-from portal.institution.views import bp
 from portal.institution.waiting import (
     KINDS,
     MAX_BATCH,

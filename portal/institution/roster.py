@@ -29,7 +29,7 @@ from portal.columns import local_today
 from portal.extensions import db
 from portal.htmx import render
 from portal.inputs import db_id
-from portal.institution.views import bp
+from portal.institution import bp
 from portal.institution.waiting import like_prefix, name_prefix
 from portal.rules.registration import LONGEST_VALID_YEARS, in_force_since
 from portal.tenants.scope import current_tenant_id, tenant_context

@@ -17,7 +17,8 @@ from portal.extensions import db
 from portal.forms import StaffForm
 from portal.htmx import is_partial_request, redirect_to, render
 from portal.inputs import db_id
-from portal.institution.views import PAGE, bp
+from portal.institution import bp
+from portal.institution.views import PAGE
 from portal.workflow import provisioning
 from portal.workflow.locks import WrongState
 

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, url_for
+from flask import abort, flash, g, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.accounts import require_role
 from portal.accounts.codes import CodeError
 from portal.accounts.models import Role, User
 from portal.extensions import db
 from portal.htmx import is_partial_request, redirect_to, render
+from portal.institution import bp
 from portal.institution.forms import AutoActivationForm, SendActivationForm
 from portal.tenants import rules_for
 from portal.workflow import activation
 from portal.workflow.codes import send_activation_code
-
-bp = Blueprint("institution", __name__, url_prefix="/<tenant>/institution")
-bp.before_request(require_role(Role.STAFF))
 
 PAGE = 50
 
@@ -88,7 +85,3 @@ def auto_activation():
     flash(_("Automatic activation is on.") if inst.auto_activation else _("Automatic activation is off."))
     return redirect_to(url_for("institution.activations"))
 
-
-# the queue (I4), the roster (I5), the staff page (I2) and the activation codes sent (I3) live beside
-# this file, with their routes on this blueprint
-from portal.institution import activation_codes, queue, roster, staff  # noqa: E402,F401
