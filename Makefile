@@ -89,7 +89,7 @@ test: install lock-check
 # ruff, and the layers of docs/architecture.md (.importlinter: ends independent, workflow below
 # them, then accounts, notify and registry, tenants, pure rules), and the lock against pyproject
 lint: install lock-check
-	$(BIN)/ruff check portal tests bench config migrations app.py
+	$(BIN)/ruff check portal devdata tests bench config migrations app.py
 	$(BIN)/lint-imports
 
 clean:

@@ -53,8 +53,8 @@ TIMEOUT_MS = 180_000
 def start_server(workdir: Path):
     from werkzeug.serving import make_server
 
+    from devdata.demo import load_demo
     from portal import create_app
-    from portal.demo import load_demo
     from portal.extensions import db
     from portal.registry.institutions import Institution
     from portal.tenants.models import Tenant

@@ -105,7 +105,7 @@ def fork_as_gunicorn() -> None:
 
 def pages(app, data: dict) -> list[tuple[str, Browser, str, str, dict | None, dict, int]]:
     """(label, browser, method, path, form, headers, expected status) of each main page."""
-    from portal.demo import demo_totp_secret
+    from devdata.demo import demo_totp_secret
 
     home = Browser(app).login(data["registered"][0])
     drafting = Browser(app).login(data["drafting"][0])

@@ -54,10 +54,10 @@ def waiting_at(inst_id: int) -> int:
 
 
 def prepare(app, target: int) -> int:
-    from portal.demo import load_demo
+    from devdata.demo import load_demo
+    from devdata.scale import WAITING_MIX, load_scale
     from portal.extensions import db
     from portal.registry.institutions import Institution
-    from portal.scale import WAITING_MIX, load_scale
     from portal.tenants.models import Tenant
     from portal.tenants.scope import tenant_context
 

@@ -276,7 +276,7 @@ def main() -> None:
     portal, port = gunicorn("bench.wsgi:app", env, workdir / "portal.log")
     bare, bare_port = gunicorn("bench.bare:app", env, workdir / "bare.log")
     try:
-        from portal.demo import demo_totp_secret
+        from devdata.demo import demo_totp_secret
 
         home = [Session(port).login(u) for u in data["registered"][:args.concurrency]]
         drafting = [Session(port).login(u) for u in data["drafting"][:args.concurrency]]

@@ -51,8 +51,9 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     app.cli.add_command(due_cli)
     app.cli.add_command(imports_cli)
 
-    from portal import demo
+    if name != "production":  # development data (devdata/), which production never imports
+        from devdata import demo
 
-    app.cli.add_command(demo.demo_cli)
-    app.cli.add_command(demo.dev_cli)
+        app.cli.add_command(demo.demo_cli)
+        app.cli.add_command(demo.dev_cli)
     return app

@@ -67,7 +67,7 @@ def _empty_tables(request):
 
 @pytest.fixture
 def demo(app):
-    from portal.demo import load_demo
+    from devdata.demo import load_demo
 
     with app.app_context():
         load_demo()

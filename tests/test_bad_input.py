@@ -228,7 +228,7 @@ def password_step(app, username="hb-officer") -> Browser:
 @pytest.mark.parametrize("code", ["", "000000", "12345", "1234567", "abcdef", LONG], ids=[
     "empty", "wrong", "five digits", "seven digits", "letters", "long"])
 def test_SEC3_totp_refuses_bad_codes(demo, code):
-    from portal.demo import demo_totp_secret
+    from devdata.demo import demo_totp_secret
 
     if code == "000000" and totp_now(demo_totp_secret("hb-officer")) == code:
         code = "000001"
@@ -240,7 +240,7 @@ def test_SEC3_totp_refuses_bad_codes(demo, code):
 
 
 def test_SEC3_totp_replayed_code_is_refused(demo):
-    from portal.demo import demo_totp_secret
+    from devdata.demo import demo_totp_secret
 
     code = totp_now(demo_totp_secret("hb-officer"))
     first = password_step(demo)
@@ -252,7 +252,7 @@ def test_SEC3_totp_replayed_code_is_refused(demo):
 
 
 def test_totp_without_csrf_or_password_step(demo):
-    from portal.demo import demo_totp_secret
+    from devdata.demo import demo_totp_secret
 
     b = password_step(demo)
     with unchanged(demo):

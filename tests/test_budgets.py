@@ -129,7 +129,7 @@ def _no_verify_limit(app, monkeypatch):
 def world(app):
     from datetime import date
 
-    from portal.demo import DEMO_PASSWORD, load_demo
+    from devdata.demo import DEMO_PASSWORD, load_demo
     from portal.extensions import db
     from portal.registry.records import Category, Level, Qualification
     from portal.workflow.models import Application

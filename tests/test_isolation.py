@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from portal.demo import DEMO_PASSWORD
+from devdata.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.registry.records import Category, Level, Qualification
 from portal.tenants.models import Tenant
@@ -133,7 +133,7 @@ def _production_outbox(app, monkeypatch):
 
 @pytest.fixture(scope="module")
 def world(app):
-    from portal.demo import load_demo
+    from devdata.demo import load_demo
 
     empty_all(app)
     with app.app_context():

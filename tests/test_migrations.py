@@ -120,7 +120,7 @@ def test_migrations_give_row_level_security_and_the_app_role_works_under_it(app,
     ``downgrade`` to 0014 removes the policies."""
     from sqlalchemy import create_engine, text
 
-    from portal.demo import load_demo
+    from devdata.demo import load_demo
     from portal.tenants.rls import tenant_tables
     from portal.tenants.scope import tenant_context
     from tests.support.db import owner_connection, prepare_app_role

@@ -58,7 +58,7 @@ def _no_verify_limit(app, monkeypatch):
 def world(app):
     from datetime import date
 
-    from portal.demo import load_demo
+    from devdata.demo import load_demo
     from portal.registry.records import Category, IdentityCase, Level, Qualification
     from portal.workflow.models import Application
 

@@ -15,9 +15,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from devdata.demo import DEMO_PASSWORD
 from portal.accounts.models import CodePurpose, OneTimeCode, User
 from portal.columns import utcnow
-from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.workflow.models import AuditLog
@@ -295,7 +295,7 @@ def test_staff_still_need_their_authenticator_after_a_reset(demo):
     b.page(LOGIN)
     r = b.post(LOGIN, {"username": "hb-county-staff", "password": NEW_PASSWORD})
     assert redirected_to(r).startswith("/hubei/login/totp")
-    from portal.demo import demo_totp_secret
+    from devdata.demo import demo_totp_secret
 
     b.page("/hubei/login/totp")
     r = b.post("/hubei/login/totp", {"code": totp_now(demo_totp_secret("hb-county-staff"))})

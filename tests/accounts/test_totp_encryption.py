@@ -15,8 +15,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from config import DEV_TOTP_ENCRYPTION_KEY
+from devdata.demo import DEMO_PASSWORD, demo_totp_secret
 from portal import create_app
-from portal.demo import DEMO_PASSWORD, demo_totp_secret
 from portal.extensions import db
 from tests.support.db import owner_connection
 from tests.support.http import Browser, redirected_to, staff_login, totp_now

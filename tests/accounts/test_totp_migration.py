@@ -11,7 +11,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from config import DEV_TOTP_ENCRYPTION_KEY
-from portal.demo import demo_totp_secret, load_demo
+from devdata.demo import demo_totp_secret, load_demo
 from portal.extensions import db
 from tests.support.migrations import migration_app, sqlite_url
 

@@ -142,9 +142,9 @@ def test_A5_the_county_approval_is_filed_with_the_city(demo, multi):
 
 def test_A5_another_citys_officer_does_not_see_the_filing(demo, multi):
     """A 武汉市 officer (created here) sees neither the application nor its filing."""
+    from devdata.demo import DEMO_PASSWORD, demo_totp_secret
     from portal.accounts.models import Role, User
     from portal.accounts.passwords import hash_password
-    from portal.demo import DEMO_PASSWORD, demo_totp_secret
     from portal.tenants.models import Region
 
     with in_tenant(demo, "hubei"):

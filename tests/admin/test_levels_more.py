@@ -15,10 +15,10 @@ from urllib.parse import quote
 
 import pytest
 
+from devdata.demo import DEMO_PASSWORD
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
 from portal.columns import utcnow
-from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.registry.institutions import Institution, InstitutionLevel
 from portal.tenants.models import Region

@@ -21,8 +21,8 @@ def live_server(tmp_path_factory):
     database file: the suite-wide ``app`` fixture and its table-emptying do not touch it."""
     from werkzeug.serving import make_server
 
+    from devdata.demo import load_demo
     from portal import create_app
-    from portal.demo import load_demo
     from portal.extensions import db
 
     path = tmp_path_factory.mktemp("browser-db") / "browser.sqlite3"

@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from portal.demo import DEMO_PASSWORD
+from devdata.demo import DEMO_PASSWORD
 from portal.doctor.services import STEPS
 from tests.support.browser import (
     FIRST_PASSWORD,

@@ -2,7 +2,7 @@
 first, filtered by kind, searched by name, decided one by one or as a selected batch (JS off:
 plain posts; JS on: htmx partials), keyset paged so a page costs the same whatever the
 queue's length. Through HTTP as the staff would use it; the waiting items are synthetic
-doctors from ``portal.scale`` (the ``flask demo load --doctors`` loader)."""
+doctors from ``devdata.scale`` (the ``flask demo load --doctors`` loader)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import re
 import pytest
 from sqlalchemy import event, update
 
+from devdata.scale import WAITING_MIX
 from portal.extensions import db
-from portal.scale import WAITING_MIX
 from portal.workflow.models import Application, FilingState, ModificationRequest, SiteFiling
 from tests.support.db import in_tenant, owner_connection, statements, unchanged
 from tests.support.http import Browser, english, redirected_to, staff_login

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
+from devdata.demo import DEMO_PASSWORD, demo_totp_secret
 from portal.accounts.models import User
-from portal.demo import DEMO_PASSWORD, demo_totp_secret
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.registry.institutions import Institution

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from portal.demo import DEMO_PASSWORD
+from devdata.demo import DEMO_PASSWORD
 from portal.notify.services import deliver_pending, queue
 from portal.ops.logs import json_handler, redact
 from tests.support.db import in_tenant

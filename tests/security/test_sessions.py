@@ -10,7 +10,7 @@ import re
 import pytest
 from flask.sessions import SecureCookieSessionInterface
 
-from portal.demo import DEMO_PASSWORD, demo_totp_secret
+from devdata.demo import DEMO_PASSWORD, demo_totp_secret
 from tests.support import figures
 from tests.support.http import Browser, redirected_to, staff_login, totp_now
 from tests.support.journey import ALL_MATERIALS, doctor_form, messages_to, walk_doctor

@@ -17,7 +17,7 @@ try:
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     Page = expect = None
 
-from portal.demo import DEMO_PASSWORD
+from devdata.demo import DEMO_PASSWORD
 from tests.support.http import Browser, redirected_to, tenant_of
 
 CHROMIUM = "/usr/bin/chromium"
@@ -50,7 +50,7 @@ class Server:
         """A current authenticator code for a demo account. The portal accepts each time step
         once per user (replay protection), so when this session already used the current
         step, wait (on the clock, polled) for the next one, as a person would."""
-        from portal.demo import demo_totp_secret
+        from devdata.demo import demo_totp_secret
 
         totp = pyotp.TOTP(demo_totp_secret(username))
         last = self._totp_steps.get(username, -1)

@@ -9,7 +9,7 @@ import time
 
 import pyotp
 
-from portal.demo import DEMO_PASSWORD, demo_totp_secret
+from devdata.demo import DEMO_PASSWORD, demo_totp_secret
 
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 

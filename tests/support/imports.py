@@ -6,9 +6,9 @@ from __future__ import annotations
 import io
 import re
 
+from devdata.demo import DEMO_PASSWORD, demo_totp_secret
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
-from portal.demo import DEMO_PASSWORD, demo_totp_secret
 from portal.extensions import db
 from portal.registry.records import Qualification
 from tests.support.db import in_tenant

@@ -1,5 +1,5 @@
 """The institution end's steps: its queue and roster pages, staff of the county hospital (远安)
-and of the tertiary hospital, and synthetic doctors in numbers (``portal.scale``, the loader
+and of the tertiary hospital, and synthetic doctors in numbers (``devdata.scale``, the loader
 behind ``flask demo load --doctors N``)."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from __future__ import annotations
 import html
 import re
 
+from devdata.scale import load_scale
 from portal.extensions import db
-from portal.scale import load_scale
 from portal.workflow.models import (
     Application,
     FilingState,

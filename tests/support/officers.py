@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from devdata.demo import DEMO_PASSWORD, demo_totp_secret
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
 from portal.columns import local_today
-from portal.demo import DEMO_PASSWORD, demo_totp_secret
 from portal.extensions import db
 from portal.registry.institutions import Institution, InstitutionLevel
 from portal.registry.records import Category, Level, Qualification

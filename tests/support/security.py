@@ -79,7 +79,7 @@ def _first(app, model, **where) -> int:
 
 
 def build_world(app) -> World:
-    from portal.demo import load_demo
+    from devdata.demo import load_demo
     from portal.registry.records import IdentityCase
     from portal.workflow.models import Application, Kind, ModificationRequest, SiteFiling
 

@@ -160,7 +160,7 @@ def load_command(doctors: int | None, slug: str) -> None:
     port = current_app.config.get("PORT") or __import__("os").environ.get("PORT", "5000")
     click.echo("Demo data is loaded." + "\n".join(lines).replace("{port}", str(port)))
     if doctors:
-        from portal.scale import load_scale
+        from devdata.scale import load_scale
 
         try:
             made = load_scale(slug, doctors)
