@@ -17,7 +17,8 @@ from portal import i18n
 from portal.extensions import babel, compress, db, talisman
 from portal.htmx import is_partial_request, render
 from portal.i18n import LOCALES
-from portal.workflow.conflicts import describe, state_label
+from portal.labels import level_label, state_label
+from portal.workflow.conflicts import describe
 from portal.workflow.locks import Decided, WrongState
 
 CSP = {
@@ -152,7 +153,8 @@ def init_app(app: Flask) -> None:
     def _tenant():
         return {"tenant": g.get("tenant")}
 
-    app.add_template_global(state_label)  # one label per state, in Python (portal/workflow/conflicts.py)
+    app.add_template_global(state_label)  # one label per value, in Python (portal/labels.py)
+    app.add_template_global(level_label)
 
     @app.template_global()
     def current_locale() -> str:

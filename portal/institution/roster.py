@@ -31,6 +31,7 @@ from portal.htmx import render
 from portal.inputs import db_id
 from portal.institution import bp
 from portal.institution.waiting import like_prefix, name_prefix
+from portal.labels import LEVEL_LABELS
 from portal.rules.registration import LONGEST_VALID_YEARS, in_force_since
 from portal.tenants.scope import current_tenant_id, tenant_context
 from portal.workflow.models import Application, Kind, State
@@ -39,8 +40,8 @@ PAGE = 50
 #: rows per statement while the CSV streams
 CHUNK = 1000
 
-LEVELS = {"practitioner": _l("Practising physician (执业医师)"),
-          "assistant": _l("Practising assistant physician (执业助理医师)")}
+#: the level labels by value (the one map, portal/labels.py)
+LEVELS = {level.value: label for level, label in LEVEL_LABELS.items()}
 CATEGORIES = {"clinical": _l("Clinical (临床)"), "tcm": _l("Traditional Chinese medicine (中医)"),
               "dental": _l("Dental (口腔)"), "public_health": _l("Public health (公共卫生)")}
 
