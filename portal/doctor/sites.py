@@ -17,6 +17,7 @@ from portal.htmx import is_partial_request, redirect_to, render
 from portal.inputs import posted_row
 from portal.registry.institutions import Institution
 from portal.workflow import filings
+from portal.workflow.conflicts import said
 from portal.workflow.locks import WrongState
 from portal.workflow.models import SiteFiling
 
@@ -108,7 +109,8 @@ def withdraw_site(filing_id: int):
         return redirect_to(url_for("doctor.home"))
     try:
         filings.withdraw_filing(filing, current_user)
-    except WrongState:
-        db.session.rollback()
-        return _page(registration, status=409, notice=_refusal("not_active"))
+    except WrongState as err:
+        db.session.rollback()  # A9: "此多机构备案已于 10:42 由…确认", then what it means here
+        return _page(registration, status=409, notice=" ".join(filter(None, (said(err, current_user),
+                                                                           _refusal("not_active")))))
     return _done(registration, _("The filing of %(name)s was withdrawn.", name=filing.institution.name))

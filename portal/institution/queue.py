@@ -29,7 +29,7 @@ from portal.institution.waiting import (
     queue_page,
 )
 from portal.workflow import applications, filings, history, modifications
-from portal.workflow.conflicts import describe
+from portal.workflow.conflicts import said
 from portal.workflow.models import Application, FilingState, ModificationState, State
 
 TEMPLATE = "institution/queue.html"
@@ -103,8 +103,7 @@ def decide(item: Item, action: str, reason: str = "") -> tuple[bool, str]:
             filings.confirm_filing(row, staff) if approve else filings.reject_filing(row, staff, reason)
     except workflow.WrongState as err:
         db.session.rollback()  # A9: said by whom and when, then what it means here
-        said = describe(err, staff).message if isinstance(err, workflow.Decided) else ""
-        return False, " ".join(filter(None, (said, _refused(item, action))))
+        return False, " ".join(filter(None, (said(err, staff), _refused(item, action))))
     if not approve:
         return True, _("Rejected. The doctor was notified with your reason.")
     if item.source == "m":

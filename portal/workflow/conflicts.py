@@ -123,6 +123,12 @@ def _when(at) -> str:
     return format_datetime(moment, "HH:mm" if same_day else "yyyy-MM-dd HH:mm")
 
 
+def said(err: Exception, viewer: User | None) -> str:
+    """What happened, for a page that says it in its own place (empty when ``err`` is not a
+    lost race or the log says nothing)."""
+    return describe(err, viewer).message if isinstance(err, Decided) else ""
+
+
 def describe(err: Decided, viewer: User | None) -> Conflict:
     """The conflict ``err`` as its loser reads it, from the last audit row on the item."""
     row = db.session.execute(

@@ -309,3 +309,20 @@ def test_A9_identity_case_link_x_close(demo):
     assert re.search(rf"此身份核查已于 {HHMM} 由您{verb}。", loser.get_data(as_text=True))
     assert "当前状态：已关闭" in loser.get_data(as_text=True)
     _note(demo, "identity case: link × close", f"{won} only", loser, since)
+
+
+def test_A9_a_doctor_withdrawing_a_filing_rejected_meanwhile_is_told_by_whom(demo):
+    """Not a race, a stale page: the site rejected the filing after the doctor's page loaded."""
+    walked = _registered(demo)
+    doctor = walked.browser
+    doctor.page("/hubei/me/sites")
+    doctor.post("/hubei/me/sites", {"institution_id": str(institution_id(demo, "hubei", "湖北省演示第一医院"))})
+    filing_id = _last_id(demo, SiteFiling)
+    doctor.page("/hubei/me/sites")
+    site = staff_login(demo, "hb-tertiary-staff")
+    site.page("/hubei/institution/approvals")
+    site.post(f"/hubei/institution/filings/{filing_id}/reject", {"reason": "不在本院执业"})
+    r = doctor.post(f"/hubei/me/sites/{filing_id}/withdraw")
+    assert r.status_code == 409
+    assert re.search(rf"此多机构备案已于 {HHMM} 由湖北省演示第一医院退回。", r.get_data(as_text=True))
+    assert _audit(demo, "site_filing", filing_id, "withdraw") == []
