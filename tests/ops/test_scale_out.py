@@ -109,8 +109,10 @@ def test_two_app_servers_two_workers_every_sms_exactly_once(own_database, tmp_pa
             PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
         )
         (tmp_path / "metrics").mkdir()
-        for command in (("db", "upgrade"), ("demo", "load")):
-            done = run_flask(env, *command)
+        # the demo data is development data (devdata/): production does not offer `flask demo`, so
+        # it is loaded under the development settings, into the same database with the same keys
+        for command, config in ((("db", "upgrade"), "production"), (("demo", "load"), "development")):
+            done = run_flask({**env, "PORTAL_CONFIG": config}, *command)
             assert done.returncode == 0, done.stderr[-2000:]
         engine = create_engine(own_database.replace("postgresql://", "postgresql+psycopg://", 1))
         with engine.begin() as conn:  # Guangdong: no resend cool-down, so the hourly cap is what stops
