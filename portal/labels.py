@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from portal.registry.records import Level
-from portal.workflow.conflicts import state_label
+from portal.registry.records import CaseStatus, Level
+from portal.workflow.models import FilingState, ModificationState, State
 
 #: D12, F3: the qualification level as the register names it
 LEVEL_LABELS = {
@@ -23,4 +23,36 @@ def level_label(level) -> str:
         return str(level)
 
 
-__all__ = ["LEVEL_LABELS", "level_label", "state_label"]
+#: every state an item can be in, as the pages name it (one map per enum)
+STATE_LABELS = {
+    State.DRAFT: _l("Draft"),
+    State.SUBMITTED: _l("Waiting for the institution"),
+    State.REJECTED: _l("Returned by the institution"),
+    State.CONFIRMED: _l("Waiting for the health commission"),
+    State.APPROVED: _l("Approved"),
+    State.SUPERSEDED: _l("Replaced by a later change"),
+    State.CANCELLED: _l("Cancelled"),
+    State.EXPIRED: _l("Expired: the draft was not submitted in time"),
+    State.RETURNED: _l("Returned by the health commission for correction"),
+    State.REFUSED: _l("Refused by the health commission"),
+}
+REQUEST_LABELS = {
+    ModificationState.PENDING: _l("Waiting for the institution"),
+    ModificationState.APPROVED: _l("Approved"),
+    ModificationState.REJECTED: _l("Rejected by the institution"),
+    FilingState.CONFIRMED: _l("Confirmed by the institution"),
+    FilingState.WITHDRAWN: _l("Withdrawn by the doctor"),
+}
+CASE_LABELS = {CaseStatus.OPEN: _l("Case open"), CaseStatus.CLOSED: _l("Case closed")}
+
+
+#: the label of every other item's state by its value (requests on a registration, cases)
+_OTHER_STATES = {getattr(key, "value", key): label for key, label in {**REQUEST_LABELS, **CASE_LABELS}.items()}
+
+
+def state_label(state) -> str:
+    """The label of any item's state (an application's, a request's, a case's)."""
+    if isinstance(state, State):
+        return str(STATE_LABELS[state])
+    value = getattr(state, "value", state)
+    return str(_OTHER_STATES.get(value, value))

@@ -22,7 +22,9 @@ import functools
 import holidays
 
 from config import holiday_schedules
+from portal.extensions import db
 from portal.rules.workdays import WorkCalendar, calendar_from, overlay
+from portal.tenants.models import Tenant
 
 #: the years the library's calendar is built for (a due date outside them is provisional anyway)
 LIBRARY_YEARS = range(2001, 2051)
@@ -52,8 +54,5 @@ def work_calendar(slug: str | None = None) -> WorkCalendar:
 
 def calendar_of(tenant_id: int) -> WorkCalendar:
     """The calendar of the province with this id (its row is usually in the session already)."""
-    from portal.extensions import db
-    from portal.tenants.models import Tenant
-
     tenant = db.session.get(Tenant, tenant_id)
     return work_calendar(tenant.slug if tenant is not None else None)

@@ -17,6 +17,7 @@ from portal.notify.services import queue
 from portal.tenants import rules_for
 from portal.tenants.models import Tenant
 from portal.workflow.audit import audit
+from portal.workflow.codes import queue_verification_code
 from portal.workflow.locks import lock
 
 #: channel -> (purpose of the code, the user's field, its "verified at" field, the masking)
@@ -47,16 +48,7 @@ def request_contact_change(user: User, channel: str, new_value: str, tenant: Ten
     purpose, field, _verified, mask = CONTACTS[channel]
     rules = rules_for(tenant)["codes"]
     issued = issue(user, purpose, channel, new_value, rules)
-    minutes = rules["otp_minutes"]
-    if channel == "sms":
-        body = _("[%(tenant)s physician registration] Your verification code is %(code)s, valid for %(n)s minutes. "
-                 "Do not tell anyone.", tenant=tenant.name, code=issued.code, n=minutes)
-        body += f"\n\n@{host.split(':')[0]} #{issued.code}"
-        queue("sms", new_value, body, user_id=user.id)
-    else:
-        queue("email", new_value, _("Your verification code is %(code)s, valid for %(n)s minutes.",
-                                    code=issued.code, n=minutes),
-              subject=_("Your verification code"), user_id=user.id)
+    queue_verification_code(user, channel, new_value, issued.code, rules["otp_minutes"], tenant, host)
     audit("user", user.id, f"request_{field}_change", user, {field: mask(getattr(user, field))},
           {field: mask(new_value)})
     db.session.commit()

@@ -28,19 +28,23 @@ def send_contact_code(user: User, channel: str, tenant: Tenant, host: str) -> in
     destination = user.phone if channel == "sms" else user.email
     purpose = CodePurpose.VERIFY_PHONE if channel == "sms" else CodePurpose.VERIFY_EMAIL
     issued = issue(user, purpose, channel, destination, rules)
-    minutes = rules["otp_minutes"]
-    if channel == "sms":
-        body = _("[%(tenant)s physician registration] Your verification code is %(code)s, valid for %(n)s minutes. "
-                 "Do not tell anyone.", tenant=tenant.name, code=issued.code, n=minutes)
-        # D3: the origin-bound line lets the phone offer the code in the form
-        body += f"\n\n@{host.split(':')[0]} #{issued.code}"
-        queue("sms", destination, body, user_id=user.id)
-    else:
-        queue("email", destination, _("Your verification code is %(code)s, valid for %(n)s minutes.",
-                                      code=issued.code, n=minutes),
-              subject=_("Your verification code"), user_id=user.id)
+    queue_verification_code(user, channel, destination, issued.code, rules["otp_minutes"], tenant, host)
     db.session.commit()
     return rules["otp_resend_seconds"]
+
+
+def queue_verification_code(user: User, channel: str, destination: str, code: str, minutes: int, tenant: Tenant,
+                            host: str) -> None:
+    """The message carrying a verification code (D3) to ``destination``, in the caller's
+    transaction. By SMS it ends with the origin-bound line, so the phone offers the code."""
+    if channel == "sms":
+        body = _("[%(tenant)s physician registration] Your verification code is %(code)s, valid for %(n)s minutes. "
+                 "Do not tell anyone.", tenant=tenant.name, code=code, n=minutes)
+        queue("sms", destination, f"{body}\n\n@{host.split(':')[0]} #{code}", user_id=user.id)
+    else:
+        queue("email", destination, _("Your verification code is %(code)s, valid for %(n)s minutes.",
+                                      code=code, n=minutes),
+              subject=_("Your verification code"), user_id=user.id)
 
 
 def send_activation_code(doctor: User, staff: User, channel: str, tenant: Tenant) -> str:

@@ -10,16 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC
 
-from flask_babel import format_datetime, get_timezone
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import Role, User
-from portal.columns import utcnow
+from portal.columns import local_today
 from portal.extensions import db
+from portal.labels import state_label
+from portal.rules.workdays import beijing_date
 from portal.tenants.models import Tenant
 from portal.workflow.locks import Decided
-from portal.workflow.models import AuditLog, FilingState, ModificationState, State
+from portal.workflow.models import AuditLog
 
 #: the item, as the sentence names it
 WHAT = {
@@ -60,41 +62,6 @@ DONE = {
     "verify_email": _l("verified"),
 }
 
-#: every state an item can be in, as the pages name it (one map per enum)
-STATE_LABELS = {
-    State.DRAFT: _l("Draft"),
-    State.SUBMITTED: _l("Waiting for the institution"),
-    State.REJECTED: _l("Returned by the institution"),
-    State.CONFIRMED: _l("Waiting for the health commission"),
-    State.APPROVED: _l("Approved"),
-    State.SUPERSEDED: _l("Replaced by a later change"),
-    State.CANCELLED: _l("Cancelled"),
-    State.EXPIRED: _l("Expired: the draft was not submitted in time"),
-    State.RETURNED: _l("Returned by the health commission for correction"),
-    State.REFUSED: _l("Refused by the health commission"),
-}
-REQUEST_LABELS = {
-    ModificationState.PENDING: _l("Waiting for the institution"),
-    ModificationState.APPROVED: _l("Approved"),
-    ModificationState.REJECTED: _l("Rejected by the institution"),
-    FilingState.CONFIRMED: _l("Confirmed by the institution"),
-    FilingState.WITHDRAWN: _l("Withdrawn by the doctor"),
-}
-CASE_LABELS = {"open": _l("Case open"), "closed": _l("Case closed")}
-
-
-def state_label(state) -> str:
-    """The label of any item's state (an application's, a request's, a case's)."""
-    if isinstance(state, State):
-        return str(STATE_LABELS[state])
-    value = getattr(state, "value", state)
-    for labels in (REQUEST_LABELS, CASE_LABELS):
-        for key, label in labels.items():
-            if getattr(key, "value", key) == value:
-                return str(label)
-    return str(value)
-
-
 @dataclass
 class Conflict:
     #: the sentence: what happened, by whom, when (empty when the log says nothing)
@@ -118,9 +85,9 @@ def office(actor: User | None, viewer: User | None) -> str:
 
 
 def _when(at) -> str:
-    moment = at.replace(tzinfo=UTC)
-    same_day = moment.astimezone(get_timezone()).date() == utcnow().replace(tzinfo=UTC).astimezone(get_timezone()).date()
-    return format_datetime(moment, "HH:mm" if same_day else "yyyy-MM-dd HH:mm")
+    """The time of ``at`` (naive UTC), with its date unless it is today in Beijing."""
+    today = beijing_date(at) == local_today()
+    return format_datetime(at.replace(tzinfo=UTC), "HH:mm" if today else "yyyy-MM-dd HH:mm")
 
 
 def said(err: Exception, viewer: User | None) -> str:

@@ -45,7 +45,7 @@ class Decided(WrongState):
     def __init__(self, obj, message: str = ""):
         self.entity = ENTITIES.get(obj.__tablename__, obj.__tablename__)
         self.entity_id = obj.id
-        self.state = getattr(obj, "state", None) if hasattr(obj, "state") else getattr(obj, "status", None)
+        self.state = getattr(obj, "state", getattr(obj, "status", None))
         super().__init__(message or f"{self.entity} {self.entity_id} is {self.state}")
 
 

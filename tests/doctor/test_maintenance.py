@@ -13,7 +13,7 @@ import pytest
 from portal.extensions import db
 from portal.workflow.models import Application, AuditLog, ModificationRequest
 from tests.support.db import in_tenant, statements, unchanged
-from tests.support.http import Browser, redirected_to, staff_login
+from tests.support.http import Browser, english, redirected_to, staff_login
 from tests.support.journey import ALL_MATERIALS, doctor_form, messages_to, walk_doctor
 
 LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
@@ -23,13 +23,6 @@ NEW_EXPERIENCE = "2012-2026 远安县人民医院 内科"
 NEW_REWARDS = "2024 年 县优秀医师"
 PAGE = "/hubei/me/maintenance"
 QUEUE = "/hubei/institution/approvals"
-
-
-def english(b: Browser) -> Browser:
-    """The user chooses English with the page's switch: their pages, and the messages sent to
-    them, are in English from now on."""
-    b.page("/hubei/lang/en?next=/hubei/")
-    return b
 
 
 def registered(app, htmx: bool = False):

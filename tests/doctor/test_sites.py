@@ -15,7 +15,7 @@ from portal.registry.institutions import Institution, InstitutionLevel
 from portal.registry.records import Category, Level, Qualification
 from portal.workflow.models import AuditLog, SiteFiling
 from tests.support.db import in_tenant, statements, unchanged
-from tests.support.http import Browser, redirected_to, staff_login
+from tests.support.http import Browser, english, redirected_to, staff_login
 from tests.support.journey import (
     ALL_MATERIALS,
     doctor_form,
@@ -32,13 +32,6 @@ PAGE = "/hubei/me/sites"
 QUEUE = "/hubei/institution/approvals"
 MAIN = "远安县人民医院（演示）"
 SITE = "湖北省演示第一医院"
-
-
-def english(b: Browser) -> Browser:
-    """The user chooses English with the page's switch: their pages, and the messages sent to
-    them, are in English from now on."""
-    b.page("/hubei/lang/en?next=/hubei/")
-    return b
 
 
 def approve(app, app_id: int) -> None:
