@@ -86,10 +86,11 @@ test: install lock-check
 	@echo "Random order seed: $(SEED) (make test SEED=$(SEED) repeats this order)"
 	$(BIN)/pytest -q -n auto --randomly-seed=$(SEED) $(PYTEST_ARGS)
 
-# ruff, and the layers of docs/architecture.md (.importlinter: ends independent, workflow below
+# ruff (lint, and the formatter's check: `ruff format .` fixes it), and the layers of docs/architecture.md (.importlinter: ends independent, workflow below
 # them, then accounts, notify and registry, tenants, pure rules), and the lock against pyproject
 lint: install lock-check
-	$(BIN)/ruff check portal devdata tests bench config migrations app.py
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
 clean:

@@ -25,7 +25,9 @@ def digest(pyproject: Path = ROOT / "pyproject.toml") -> str:
     lists = {
         "requires-python": project.get("requires-python", ""),
         "dependencies": sorted(project.get("dependencies", [])),
-        "optional-dependencies": {k: sorted(v) for k, v in project.get("optional-dependencies", {}).items()},
+        "optional-dependencies": {
+            k: sorted(v) for k, v in project.get("optional-dependencies", {}).items()
+        },
     }
     return hashlib.sha256(json.dumps(lists, sort_keys=True).encode()).hexdigest()
 
@@ -41,8 +43,10 @@ def check(lock: Path) -> int:
         return 1
     found = LINE.search(lock.read_text(encoding="utf-8"))
     if not found or found.group(1) != digest():
-        print(f"{lock.name} does not match pyproject.toml's dependencies: run `make lock` and commit it",
-              file=sys.stderr)
+        print(
+            f"{lock.name} does not match pyproject.toml's dependencies: run `make lock` and commit it",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

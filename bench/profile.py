@@ -47,12 +47,21 @@ class Browser:
         self.client = app.test_client()
         self.token = ""
 
-    def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None):
+    def request(
+        self, method: str, path: str, form: dict | None = None, headers: dict | None = None
+    ):
         ip = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
-        sent = {"X-Forwarded-For": ip, "X-Forwarded-Proto": "https", "Accept-Language": "zh-CN",
-                "Referer": f"https://{HOST}{path}", **(headers or {})}
+        sent = {
+            "X-Forwarded-For": ip,
+            "X-Forwarded-Proto": "https",
+            "Accept-Language": "zh-CN",
+            "Referer": f"https://{HOST}{path}",
+            **(headers or {}),
+        }
         data = {"csrf_token": self.token, **form} if form is not None else None
-        response = self.client.open(path, method=method, data=data, headers=sent, base_url=f"https://{HOST}")
+        response = self.client.open(
+            path, method=method, data=data, headers=sent, base_url=f"https://{HOST}"
+        )
         text = response.get_data(as_text=True)
         match = CSRF.search(text)
         if match:
@@ -61,7 +70,9 @@ class Browser:
 
     def login(self, username: str, totp_secret: str | None = None) -> Browser:
         self.request("GET", "/hubei/login")
-        response, _ = self.request("POST", "/hubei/login", {"username": username, "password": PASSWORD})
+        response, _ = self.request(
+            "POST", "/hubei/login", {"username": username, "password": PASSWORD}
+        )
         if response.status_code not in (302, 303):
             raise SystemExit(f"log-in of {username} answered {response.status_code}")
         if totp_secret:
@@ -69,7 +80,9 @@ class Browser:
 
             self.request("GET", "/hubei/login/totp")
             for at in (time.time(), time.time() + 30):  # a time step is single-use per user (SEC3)
-                response, _ = self.request("POST", "/hubei/login/totp", {"code": pyotp.TOTP(totp_secret).at(at)})
+                response, _ = self.request(
+                    "POST", "/hubei/login/totp", {"code": pyotp.TOTP(totp_secret).at(at)}
+                )
                 if response.status_code in (302, 303):
                     break
             else:
@@ -80,9 +93,17 @@ class Browser:
 def build_app(url: str):
     from portal import create_app
 
-    app = create_app("production", {"REFUSE_UNSAFE_SETTINGS": False, "SQLALCHEMY_DATABASE_URI": url,
-                                    "SECRET_KEY": secrets.token_hex(32), "TRUSTED_PROXIES": 1, "SMS_GATEWAY": "dev",
-                                    "RATELIMIT_ENABLED": False})
+    app = create_app(
+        "production",
+        {
+            "REFUSE_UNSAFE_SETTINGS": False,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": secrets.token_hex(32),
+            "TRUSTED_PROXIES": 1,
+            "SMS_GATEWAY": "dev",
+            "RATELIMIT_ENABLED": False,
+        },
+    )
     # the JSON request lines are written as in production, to a sink instead of the terminal
     for handler in logging.getLogger().handlers:
         if isinstance(handler, logging.StreamHandler):
@@ -95,8 +116,9 @@ def fork_as_gunicorn() -> None:
     hook, if any), so that this process is in the state of a worker."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("gunicorn_settings", Path(__file__).resolve().parents[1]
-                                                  / "config" / "gunicorn.py")
+    spec = importlib.util.spec_from_file_location(
+        "gunicorn_settings", Path(__file__).resolve().parents[1] / "config" / "gunicorn.py"
+    )
     settings = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(settings)
     if hasattr(settings, "pre_fork"):
@@ -122,7 +144,15 @@ def pages(app, data: dict) -> list[tuple[str, Browser, str, str, dict | None, di
     autosave = {"action": "autosave", "home_address": "湖北省武汉市江岸区解放大道 1 号"}
     return [
         ("home", home, "GET", "/hubei/me", None, {}, 200),
-        ("autosave", drafting, "POST", "/hubei/me/application/personal", autosave, {"HX-Request": "true"}, 204),
+        (
+            "autosave",
+            drafting,
+            "POST",
+            "/hubei/me/application/personal",
+            autosave,
+            {"HX-Request": "true"},
+            204,
+        ),
         ("queue1", staff, "GET", QUEUE, None, {}, 200),
         ("queue100", staff, "GET", far, None, {}, 200),
         ("officer", officer, "GET", "/hubei/admin/", None, {}, 200),
@@ -130,12 +160,20 @@ def pages(app, data: dict) -> list[tuple[str, Browser, str, str, dict | None, di
     ]
 
 
-LABELS = {"bare": "bare Flask page (bench/bare.py)", "home": "doctor home /hubei/me", "autosave": "wizard autosave (POST)", "queue1": "institution queue, page 1",
-          "queue100": "institution queue, page 100", "officer": "officer queue /hubei/admin/",
-          "verify": "public verification"}
+LABELS = {
+    "bare": "bare Flask page (bench/bare.py)",
+    "home": "doctor home /hubei/me",
+    "autosave": "wizard autosave (POST)",
+    "queue1": "institution queue, page 1",
+    "queue100": "institution queue, page 100",
+    "officer": "officer queue /hubei/admin/",
+    "verify": "public verification",
+}
 
 
-def run(browser: Browser, method: str, path: str, form, headers: dict, expect: int, repeat: int) -> tuple[float, float]:
+def run(
+    browser: Browser, method: str, path: str, form, headers: dict, expect: int, repeat: int
+) -> tuple[float, float]:
     """(CPU ms, wall ms) per request: the least of five rounds of ``repeat // 5`` (other work
     on a shared machine only ever adds time, so the quietest round is the truest)."""
     for _ in range(5):
@@ -148,7 +186,9 @@ def run(browser: Browser, method: str, path: str, form, headers: dict, expect: i
         cpu, wall = time.process_time(), time.perf_counter()
         for _ in range(n):
             browser.request(method, path, form, headers)
-        rounds.append(((time.process_time() - cpu) * 1000 / n, (time.perf_counter() - wall) * 1000 / n))
+        rounds.append(
+            ((time.process_time() - cpu) * 1000 / n, (time.perf_counter() - wall) * 1000 / n)
+        )
     return min(rounds)
 
 
@@ -181,7 +221,9 @@ def plan(app, statement: str, parameters) -> list[str]:
     with app.app_context(), db.engine.connect() as conn:
         raw = conn.connection.driver_connection.cursor()
         postgres = db.engine.dialect.name == "postgresql"
-        raw.execute(("EXPLAIN ANALYZE " if postgres else "EXPLAIN QUERY PLAN ") + statement, parameters)
+        raw.execute(
+            ("EXPLAIN ANALYZE " if postgres else "EXPLAIN QUERY PLAN ") + statement, parameters
+        )
         rows = raw.fetchall()
         conn.rollback()
     return [row[0] if postgres else row[-1] for row in rows]
@@ -189,20 +231,36 @@ def plan(app, statement: str, parameters) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", help="SQLAlchemy database URL (default: a new temporary SQLite file)")
-    parser.add_argument("--doctors", type=int, default=5000, help="synthetic doctors (loaded when fewer)")
-    parser.add_argument("--waiting", type=int, default=6000, help="items waiting for the institution queue")
+    parser.add_argument(
+        "--url", help="SQLAlchemy database URL (default: a new temporary SQLite file)"
+    )
+    parser.add_argument(
+        "--doctors", type=int, default=5000, help="synthetic doctors (loaded when fewer)"
+    )
+    parser.add_argument(
+        "--waiting", type=int, default=6000, help="items waiting for the institution queue"
+    )
     parser.add_argument("--repeat", type=int, default=210, help="requests per page (five rounds)")
     parser.add_argument("--top", type=int, default=25, help="functions listed per page")
-    parser.add_argument("--page", action="append", choices=sorted(LABELS), help="only this page (repeatable)")
+    parser.add_argument(
+        "--page", action="append", choices=sorted(LABELS), help="only this page (repeatable)"
+    )
     parser.add_argument("--sort", default="tottime", choices=("tottime", "cumulative"))
     parser.add_argument("--no-profile", action="store_true", help="CPU figures only")
-    parser.add_argument("--sql", action="store_true", help="also print the SQL statements of one request per page")
-    parser.add_argument("--explain", action="store_true", help="with --sql: each SELECT's plan (EXPLAIN ANALYZE on "
-                                                                "PostgreSQL, EXPLAIN QUERY PLAN on SQLite)")
+    parser.add_argument(
+        "--sql", action="store_true", help="also print the SQL statements of one request per page"
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="with --sql: each SELECT's plan (EXPLAIN ANALYZE on "
+        "PostgreSQL, EXPLAIN QUERY PLAN on SQLite)",
+    )
     args = parser.parse_args()
 
-    url = args.url or f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-profile-')) / 'bench.sqlite3'}"
+    url = (
+        args.url or f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-profile-')) / 'bench.sqlite3'}"
+    )
     print(f"machine: {machine()}; database: {url.split(':')[0]}", flush=True)
     data = prepare(url, args.doctors, args.waiting)
     app = build_app(url)
@@ -210,7 +268,11 @@ def main() -> None:
     chosen = [p for p in pages(app, data) if not args.page or p[0] in args.page]
     from bench.bare import app as bare_app
 
-    home_bytes = len(chosen[0][1].request("GET", "/hubei/me")[0].get_data()) if chosen[0][0] == "home" else 3200
+    home_bytes = (
+        len(chosen[0][1].request("GET", "/hubei/me")[0].get_data())
+        if chosen[0][0] == "home"
+        else 3200
+    )
     bare = ("bare", Browser(bare_app), "GET", f"/bare?bytes={home_bytes}", None, {}, 200)
     figures = []
     for name, browser, method, path, form, headers, expect in [bare, *chosen]:
@@ -221,12 +283,16 @@ def main() -> None:
     print(f"\n{'page':<30}{'bytes':>8}{'CPU ms':>9}{'wall ms':>9}{'vs bare':>9}")
     for name, size, cpu, wall in figures:
         print(f"{LABELS[name]:<30}{size:>8,}{cpu:>9.2f}{wall:>9.2f}{base / cpu:>9.0%}")
-    print("(CPU ms: in-process, test client included; vs bare: the bare page's CPU per request over "
-          "the page's, the in-process analogue of bench/server.py's throughput ratio)")
+    print(
+        "(CPU ms: in-process, test client included; vs bare: the bare page's CPU per request over "
+        "the page's, the in-process analogue of bench/server.py's throughput ratio)"
+    )
     if args.sql:
         for name, browser, method, path, form, headers, _ in chosen:
             print(f"\n==== SQL of one request: {LABELS[name]}")
-            sent = statements(app, lambda b=browser, m=method, p=path, f=form, h=headers: b.request(m, p, f, h))
+            sent = statements(
+                app, lambda b=browser, m=method, p=path, f=form, h=headers: b.request(m, p, f, h)
+            )
             for statement, parameters in sent:
                 print("  " + " ".join(statement.split())[:400])
                 if args.explain and statement.lstrip().upper().startswith("SELECT"):

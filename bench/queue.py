@@ -45,10 +45,15 @@ def waiting_at(inst_id: int) -> int:
     )
 
     count = 0
-    for model, state in ((Application, State.SUBMITTED), (ModificationRequest, ModificationState.PENDING),
-                         (SiteFiling, FilingState.PENDING)):
+    for model, state in (
+        (Application, State.SUBMITTED),
+        (ModificationRequest, ModificationState.PENDING),
+        (SiteFiling, FilingState.PENDING),
+    ):
         count += db.session.execute(
-            db.select(db.func.count()).select_from(model).where(model.institution_id == inst_id, model.state == state)
+            db.select(db.func.count())
+            .select_from(model)
+            .where(model.institution_id == inst_id, model.state == state)
         ).scalar()
     return count
 
@@ -67,13 +72,17 @@ def prepare(app, target: int) -> int:
         tenant = db.session.execute(db.select(Tenant).filter_by(slug="hubei")).scalar_one()
         with tenant_context(tenant.id):
             inst = db.session.execute(
-                db.select(Institution).filter_by(name="远安县人民医院（演示）")).scalar_one()
+                db.select(Institution).filter_by(name="远安县人民医院（演示）")
+            ).scalar_one()
             have = waiting_at(inst.id)
             if have < target:
                 print(f"loading {target - have:,} waiting items (have {have:,}) ...", flush=True)
                 made = load_scale("hubei", target - have, at=inst.id, mix=WAITING_MIX)
-                print(f"  loaded in {made['seconds']} s: {made['application']:,} applications, "
-                      f"{made['modification_request']:,} modification requests", flush=True)
+                print(
+                    f"  loaded in {made['seconds']} s: {made['application']:,} applications, "
+                    f"{made['modification_request']:,} modification requests",
+                    flush=True,
+                )
             return waiting_at(inst.id)
 
 
@@ -102,9 +111,15 @@ def timed(client, url: str, repeat: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", required=True, help="SQLAlchemy database URL (tables created when missing)")
-    parser.add_argument("--waiting", type=int, default=100_000, help="items waiting for the institution")
-    parser.add_argument("--page", type=int, default=100, help="the far page to compare with the first")
+    parser.add_argument(
+        "--url", required=True, help="SQLAlchemy database URL (tables created when missing)"
+    )
+    parser.add_argument(
+        "--waiting", type=int, default=100_000, help="items waiting for the institution"
+    )
+    parser.add_argument(
+        "--page", type=int, default=100, help="the far page to compare with the first"
+    )
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per page")
     args = parser.parse_args()
 
@@ -116,12 +131,18 @@ def main() -> None:
 
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": args.url, "RATELIMIT_ENABLED": False})
     total = prepare(app, args.waiting)
-    print(f"{total:,} items wait for 远安县人民医院（演示） on {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}")
+    print(
+        f"{total:,} items wait for 远安县人民医院（演示） on {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}"
+    )
     staff = staff_login(app, "hb-county-staff")
     staff.client.set_cookie("lang", "en")
     print(f"{'queue':<28}{'page 1 (ms)':>12}{f'page {args.page} (ms)':>15}{'ratio':>8}")
-    for label, first in (("every kind", QUEUE), ("first registrations", QUEUE + "?kind=first"),
-                         ("modifications", QUEUE + "?kind=modification"), ("name begins with 王", QUEUE + "?q=王")):
+    for label, first in (
+        ("every kind", QUEUE),
+        ("first registrations", QUEUE + "?kind=first"),
+        ("modifications", QUEUE + "?kind=modification"),
+        ("name begins with 王", QUEUE + "?q=王"),
+    ):
         far = page_url(staff, first, args.page)
         one = timed(staff.client, first, args.repeat)
         if far is None:

@@ -48,10 +48,16 @@ QUEUE = "/hubei/institution/approvals"
 
 # ---------------------------------------------------------------- data
 
+
 def flask_cli(url: str, *args: str) -> None:
     env = {**os.environ, "PORTAL_CONFIG": "development", "DATABASE_URL": url}
-    done = subprocess.run([sys.executable, "-m", "flask", "--app", "app.py", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode:
         raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stderr[-3000:]}")
     if args[0] == "demo":
@@ -68,8 +74,12 @@ def prepare(url: str, doctors: int, waiting: int) -> dict:
     with app.app_context():
         from portal.accounts.models import User
 
-        have = db.session.execute(db.select(db.func.count()).select_from(User).where(User.username.like("syn%"))
-                                  .execution_options(all_tenants=True)).scalar()
+        have = db.session.execute(
+            db.select(db.func.count())
+            .select_from(User)
+            .where(User.username.like("syn%"))
+            .execution_options(all_tenants=True)
+        ).scalar()
     if have < doctors:
         print(f"loading {doctors - have:,} synthetic doctors (have {have:,}) ...", flush=True)
         started = time.perf_counter()
@@ -86,23 +96,41 @@ def prepare(url: str, doctors: int, waiting: int) -> dict:
 
         tid = db.session.execute(db.select(Tenant.id).filter_by(slug="hubei")).scalar_one()
         with tenant_context(tid):
+
             def doctors_with(state: State, limit: int) -> list[str]:
-                return list(db.session.execute(
-                    db.select(User.username).join(Application, Application.doctor_id == User.id)
-                    .where(Application.state == state, Application.kind == Kind.FIRST, User.username.like("syn%"))
-                    .order_by(Application.id).limit(limit)).scalars())
+                return list(
+                    db.session.execute(
+                        db.select(User.username)
+                        .join(Application, Application.doctor_id == User.id)
+                        .where(
+                            Application.state == state,
+                            Application.kind == Kind.FIRST,
+                            User.username.like("syn%"),
+                        )
+                        .order_by(Application.id)
+                        .limit(limit)
+                    ).scalars()
+                )
 
             certificate = db.session.execute(
-                db.select(Application.certificate_no).where(Application.state == State.APPROVED,
-                                                            Application.certificate_no.is_not(None))
-                .order_by(Application.id.desc()).limit(1)).scalar_one()
-            return {"registered": doctors_with(State.APPROVED, 16), "drafting": doctors_with(State.DRAFT, 16),
-                    "certificate": certificate, "waiting": at_yuanan,
-                    "doctors": db.session.execute(db.select(db.func.count()).select_from(User)
-                                                  .where(User.username.like("syn%"))).scalar()}
+                db.select(Application.certificate_no)
+                .where(Application.state == State.APPROVED, Application.certificate_no.is_not(None))
+                .order_by(Application.id.desc())
+                .limit(1)
+            ).scalar_one()
+            return {
+                "registered": doctors_with(State.APPROVED, 16),
+                "drafting": doctors_with(State.DRAFT, 16),
+                "certificate": certificate,
+                "waiting": at_yuanan,
+                "doctors": db.session.execute(
+                    db.select(db.func.count()).select_from(User).where(User.username.like("syn%"))
+                ).scalar(),
+            }
 
 
 # ---------------------------------------------------------------- servers
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -113,8 +141,13 @@ def free_port() -> int:
 def gunicorn(module: str, env: dict, log: Path) -> tuple[subprocess.Popen, int]:
     port = free_port()
     out = open(log, "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", module], cwd=ROOT,
-                            env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}, stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", module],
+        cwd=ROOT,
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -139,6 +172,7 @@ def stop(proc: subprocess.Popen) -> None:
 
 # ---------------------------------------------------------------- a browser behind the proxy
 
+
 def proxy_headers() -> dict:
     ip = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
     return {"Host": HOST, "X-Forwarded-For": ip, "X-Forwarded-Proto": "https"}
@@ -151,11 +185,22 @@ class Session:
         self.port, self.cookies, self.token = port, {}, ""
 
     def cookie_header(self) -> dict:
-        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+        return (
+            {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+            if self.cookies
+            else {}
+        )
 
-    def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None):
+    def request(
+        self, method: str, path: str, form: dict | None = None, headers: dict | None = None
+    ):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        sent = {**proxy_headers(), "Referer": f"https://{HOST}{path}", **self.cookie_header(), **(headers or {})}
+        sent = {
+            **proxy_headers(),
+            "Referer": f"https://{HOST}{path}",
+            **self.cookie_header(),
+            **(headers or {}),
+        }
         body = None
         if form is not None:
             body = urllib.parse.urlencode({"csrf_token": self.token, **form})
@@ -176,7 +221,9 @@ class Session:
 
     def login(self, username: str, totp_secret: str | None = None) -> Session:
         self.request("GET", "/hubei/login")
-        status, headers, _ = self.request("POST", "/hubei/login", {"username": username, "password": PASSWORD})
+        status, headers, _ = self.request(
+            "POST", "/hubei/login", {"username": username, "password": PASSWORD}
+        )
         if status not in (302, 303):
             raise SystemExit(f"log-in of {username} answered {status}")
         if totp_secret:
@@ -184,7 +231,9 @@ class Session:
 
             self.request("GET", "/hubei/login/totp")
             for at in (time.time(), time.time() + 30):  # a time step is single-use per user (SEC3)
-                status, _, _ = self.request("POST", "/hubei/login/totp", {"code": pyotp.TOTP(totp_secret).at(at)})
+                status, _, _ = self.request(
+                    "POST", "/hubei/login/totp", {"code": pyotp.TOTP(totp_secret).at(at)}
+                )
                 if status in (302, 303):
                     break
             else:
@@ -193,6 +242,7 @@ class Session:
 
 
 # ---------------------------------------------------------------- the load generator
+
 
 def _hammer(job: tuple) -> tuple[list[float], int, int]:
     """One connection for ``seconds``: latencies (s), responses not as expected, bytes of the last."""
@@ -218,21 +268,45 @@ def _hammer(job: tuple) -> tuple[list[float], int, int]:
     return latencies, bad, size
 
 
-def measure(pool, port: int, concurrency: int, seconds: float, method: str, path: str,
-            headers: list[dict], body: list[str | None], expect: int) -> dict:
-    jobs = [(port, method, path, body[i % len(body)], headers[i % len(headers)], expect, seconds)
-            for i in range(concurrency)]
+def measure(
+    pool,
+    port: int,
+    concurrency: int,
+    seconds: float,
+    method: str,
+    path: str,
+    headers: list[dict],
+    body: list[str | None],
+    expect: int,
+) -> dict:
+    jobs = [
+        (port, method, path, body[i % len(body)], headers[i % len(headers)], expect, seconds)
+        for i in range(concurrency)
+    ]
     pool.map(_hammer, [(*job[:-1], min(1.0, seconds)) for job in jobs])  # warm-up
     results = pool.map(_hammer, jobs)
     latencies = sorted(t for lat, _, _ in results for t in lat)
     if not latencies:
-        return {"rps": 0.0, "p50": 0.0, "p95": 0.0, "bad": sum(b for _, b, _ in results), "bytes": 0, "n": 0}
-    return {"rps": len(latencies) / seconds, "p50": statistics.median(latencies) * 1000,
-            "p95": latencies[int(len(latencies) * 0.95) - 1] * 1000, "bad": sum(b for _, b, _ in results),
-            "bytes": results[0][2], "n": len(latencies)}
+        return {
+            "rps": 0.0,
+            "p50": 0.0,
+            "p95": 0.0,
+            "bad": sum(b for _, b, _ in results),
+            "bytes": 0,
+            "n": 0,
+        }
+    return {
+        "rps": len(latencies) / seconds,
+        "p50": statistics.median(latencies) * 1000,
+        "p95": latencies[int(len(latencies) * 0.95) - 1] * 1000,
+        "bad": sum(b for _, b, _ in results),
+        "bytes": results[0][2],
+        "n": len(latencies),
+    }
 
 
 # ---------------------------------------------------------------- main
+
 
 def machine() -> str:
     model = "unknown CPU"
@@ -248,11 +322,20 @@ def machine() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", help="SQLAlchemy database URL (default: a new temporary SQLite file)")
-    parser.add_argument("--doctors", type=int, help="synthetic doctors (default 300,000 on PostgreSQL, "
-                                                     "20,000 on SQLite)")
-    parser.add_argument("--waiting", type=int, default=6000, help="items waiting for the institution queue "
-                                                                  "(100 pages need 5,000)")
+    parser.add_argument(
+        "--url", help="SQLAlchemy database URL (default: a new temporary SQLite file)"
+    )
+    parser.add_argument(
+        "--doctors",
+        type=int,
+        help="synthetic doctors (default 300,000 on PostgreSQL, 20,000 on SQLite)",
+    )
+    parser.add_argument(
+        "--waiting",
+        type=int,
+        default=6000,
+        help="items waiting for the institution queue (100 pages need 5,000)",
+    )
     parser.add_argument("--duration", type=float, default=10, help="seconds of load per page")
     parser.add_argument("--concurrency", type=int, default=8, help="connections at once")
     args = parser.parse_args()
@@ -263,23 +346,35 @@ def main() -> None:
     doctors = args.doctors or (300_000 if dialect == "postgresql" else 20_000)
     print(f"machine: {machine()}; database: {dialect}", flush=True)
     data = prepare(url, doctors, args.waiting)
-    print(f"data: {data['doctors']:,} synthetic doctors in hubei, {data['waiting']:,} items wait for "
-          f"远安县人民医院（演示）", flush=True)
+    print(
+        f"data: {data['doctors']:,} synthetic doctors in hubei, {data['waiting']:,} items wait for "
+        f"远安县人民医院（演示）",
+        flush=True,
+    )
 
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PORTAL_", "FLASK_", "GUNICORN_", "PROMETHEUS_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PORTAL_", "FLASK_", "GUNICORN_", "PROMETHEUS_"))
+    }
     from config import DEV_TOTP_ENCRYPTION_KEY
 
     # the demo accounts' TOTP secrets were encrypted by `flask demo load` in development, with its key
-    env.update(PORTAL_CONFIG="production", DATABASE_URL=url, SECRET_KEY=secrets.token_hex(32), TRUSTED_PROXIES="1",
-               SMS_GATEWAY="dev", TOTP_ENCRYPTION_KEYS=DEV_TOTP_ENCRYPTION_KEY)
+    env.update(
+        PORTAL_CONFIG="production",
+        DATABASE_URL=url,
+        SECRET_KEY=secrets.token_hex(32),
+        TRUSTED_PROXIES="1",
+        SMS_GATEWAY="dev",
+        TOTP_ENCRYPTION_KEYS=DEV_TOTP_ENCRYPTION_KEY,
+    )
     portal, port = gunicorn("bench.wsgi:app", env, workdir / "portal.log")
     bare, bare_port = gunicorn("bench.bare:app", env, workdir / "bare.log")
     try:
         from devdata.demo import demo_totp_secret
 
-        home = [Session(port).login(u) for u in data["registered"][:args.concurrency]]
-        drafting = [Session(port).login(u) for u in data["drafting"][:args.concurrency]]
+        home = [Session(port).login(u) for u in data["registered"][: args.concurrency]]
+        drafting = [Session(port).login(u) for u in data["drafting"][: args.concurrency]]
         for s in drafting:
             s.request("GET", "/hubei/me/application/personal")
         staff = Session(port).login("hb-county-staff", demo_totp_secret("hb-county-staff"))
@@ -298,43 +393,103 @@ def main() -> None:
         pages = [
             ("bare Flask page", bare_port, "GET", f"/bare?bytes={size}", [{}], [None], 200),
             ("doctor home /hubei/me", port, "GET", "/hubei/me", cookies(home), [None], 200),
-            ("wizard autosave (POST)", port, "POST", "/hubei/me/application/personal",
-             [{**h, "Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true",
-               "Referer": f"https://{HOST}/hubei/me/application/personal"} for h in cookies(drafting)],
-             [urllib.parse.urlencode({"csrf_token": s.token, "action": "autosave",
-                                      "home_address": f"湖北省武汉市江岸区解放大道 {i} 号"})
-              for i, s in enumerate(drafting)], 204),
+            (
+                "wizard autosave (POST)",
+                port,
+                "POST",
+                "/hubei/me/application/personal",
+                [
+                    {
+                        **h,
+                        "Content-Type": "application/x-www-form-urlencoded",
+                        "HX-Request": "true",
+                        "Referer": f"https://{HOST}/hubei/me/application/personal",
+                    }
+                    for h in cookies(drafting)
+                ],
+                [
+                    urllib.parse.urlencode(
+                        {
+                            "csrf_token": s.token,
+                            "action": "autosave",
+                            "home_address": f"湖北省武汉市江岸区解放大道 {i} 号",
+                        }
+                    )
+                    for i, s in enumerate(drafting)
+                ],
+                204,
+            ),
             ("institution queue, page 1", port, "GET", QUEUE, cookies([staff]), [None], 200),
             ("institution queue, page 100", port, "GET", far, cookies([staff]), [None], 200),
-            ("officer queue /hubei/admin/", port, "GET", "/hubei/admin/", cookies([officer]), [None], 200),
-            ("public verification", port, "GET", f"/hubei/verify?no={data['certificate']}", [{}], [None], 200),
+            (
+                "officer queue /hubei/admin/",
+                port,
+                "GET",
+                "/hubei/admin/",
+                cookies([officer]),
+                [None],
+                200,
+            ),
+            (
+                "public verification",
+                port,
+                "GET",
+                f"/hubei/verify?no={data['certificate']}",
+                [{}],
+                [None],
+                200,
+            ),
         ]
         rows = []
         with multiprocessing.get_context("fork").Pool(args.concurrency) as pool:
             for label, p, method, path, headers, body, expect in pages:
                 print(f"  {label} ...", flush=True)
-                rows.append((label, measure(pool, p, args.concurrency, args.duration, method, path, headers, body,
-                                            expect)))
+                rows.append(
+                    (
+                        label,
+                        measure(
+                            pool,
+                            p,
+                            args.concurrency,
+                            args.duration,
+                            method,
+                            path,
+                            headers,
+                            body,
+                            expect,
+                        ),
+                    )
+                )
     finally:
         stop(portal)
         stop(bare)
 
     base = rows[0][1]["rps"] or 1
-    print(f"\n{dialect}, {data['doctors']:,} doctors, {args.concurrency} connections, {args.duration:g} s per page, "
-          f"gunicorn {os.environ.get('WEB_CONCURRENCY') or (os.cpu_count() or 1) * 2 + 1} sync workers")
-    print(f"{'page':<30}{'bytes':>8}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'vs bare':>9}{'errors':>8}")
+    print(
+        f"\n{dialect}, {data['doctors']:,} doctors, {args.concurrency} connections, {args.duration:g} s per page, "
+        f"gunicorn {os.environ.get('WEB_CONCURRENCY') or (os.cpu_count() or 1) * 2 + 1} sync workers"
+    )
+    print(
+        f"{'page':<30}{'bytes':>8}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'vs bare':>9}{'errors':>8}"
+    )
     for label, r in rows:
-        print(f"{label:<30}{r['bytes']:>8,}{r['rps']:>9.1f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
-              f"{r['rps'] / base:>8.0%}{r['bad']:>8}")
+        print(
+            f"{label:<30}{r['bytes']:>8,}{r['rps']:>9.1f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
+            f"{r['rps'] / base:>8.0%}{r['bad']:>8}"
+        )
     print("\ntargets:")
     for label, r in rows[1:]:
         ratio = r["rps"] / base
-        print(f"  {label}: {ratio:.0%} of the bare page's throughput (target ≥ 50 %) — "
-              f"{'reached' if ratio >= 0.5 else 'NOT reached'}")
+        print(
+            f"  {label}: {ratio:.0%} of the bare page's throughput (target ≥ 50 %) — "
+            f"{'reached' if ratio >= 0.5 else 'NOT reached'}"
+        )
     first, hundredth = rows[3][1], rows[4][1]
     latency = hundredth["p50"] / first["p50"] if first["p50"] else float("inf")
-    print(f"  queue page 100 against page 1 (p50 latency): {latency:.2f}× (target ≤ 1.5×) — "
-          f"{'reached' if latency <= 1.5 else 'NOT reached'}")
+    print(
+        f"  queue page 100 against page 1 (p50 latency): {latency:.2f}× (target ≤ 1.5×) — "
+        f"{'reached' if latency <= 1.5 else 'NOT reached'}"
+    )
     print(f"\nserver logs: {workdir}")
 
 

@@ -64,7 +64,9 @@ DEV_SECRET_KEY = "dev-only-not-secret"
 #: the development key for TOTP secrets (SEC3): derived from nothing secret, the same on every
 #: checkout, so `make run`, the demo accounts and the test suite's subprocesses agree on it;
 #: production refuses to start with it (portal/ops/settings.py)
-DEV_TOTP_ENCRYPTION_KEY = base64.urlsafe_b64encode(hashlib.sha256(b"dev-only-not-secret:totp").digest()).decode()
+DEV_TOTP_ENCRYPTION_KEY = base64.urlsafe_b64encode(
+    hashlib.sha256(b"dev-only-not-secret:totp").digest()
+).decode()
 
 
 class Default:
@@ -130,8 +132,12 @@ class Default:
     #: streams no gzip, leaving a browser without brotli the uncompressed file)
     COMPRESS_ALGORITHM_STREAMING = ["br", "gzip"]
     COMPRESS_MIMETYPES = [
-        "text/html", "text/css", "text/plain", "application/javascript",
-        "text/javascript", "application/json",
+        "text/html",
+        "text/css",
+        "text/plain",
+        "application/javascript",
+        "text/javascript",
+        "application/json",
     ]
     COMPRESS_MIN_SIZE = 256
     #: brotli quality 4 (Flask-Compress's default, said here so a library upgrade cannot raise

@@ -25,7 +25,12 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
 
     redact.init_app(app)
     extensions.db.init_app(app)
-    extensions.migrate.init_app(app, extensions.db, directory=os.path.join(app.root_path, "..", "migrations"), render_as_batch=True)
+    extensions.migrate.init_app(
+        app,
+        extensions.db,
+        directory=os.path.join(app.root_path, "..", "migrations"),
+        render_as_batch=True,
+    )
     extensions.csrf.init_app(app)
     extensions.mail.init_app(app)
     extensions.htmx.init_app(app)

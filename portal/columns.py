@@ -22,4 +22,6 @@ def local_today() -> date:
 
 def enum_column(enum_cls, length=24):
     """An enum stored as its values in a VARCHAR (the same on SQLite and PostgreSQL)."""
-    return Enum(enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+    return Enum(
+        enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )

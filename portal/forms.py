@@ -16,8 +16,10 @@ from portal.rules import identity
 MESSAGES = {
     "required": _l("This field is required."),
     "name_length": _l("Enter your full legal name (2 to 30 characters)."),
-    "name_chars": _l("Enter your legal name in Chinese characters, as on your ID card (a middle dot · is allowed). "
-                     "This is not your user name: no letters or digits."),
+    "name_chars": _l(
+        "Enter your legal name in Chinese characters, as on your ID card (a middle dot · is allowed). "
+        "This is not your user name: no letters or digits."
+    ),
     "id_length": _l("A resident ID number has 18 characters."),
     "id_checksum": _l("This ID number is not valid: check every digit (the last one may be X)."),
     "id_birth_date": _l("The birth date in this ID number is not a real date."),
@@ -47,30 +49,52 @@ def rule(check):
 def new_password_fields(label, again_label) -> tuple[PasswordField, PasswordField]:
     """A new password and its repetition, with the password rules (D1, D6)."""
     return (
-        PasswordField(label, validators=[DataRequired(MESSAGES["required"]),
-                                         Length(max=128, message=MESSAGES["password_length"]),
-                                         rule(identity.password_error)],
-                      render_kw={"autocomplete": "new-password", "maxlength": "128"},
-                      description=_l("At least 8 characters, with letters and digits or symbols.")),
-        PasswordField(again_label, validators=[DataRequired(MESSAGES["required"]),
-                                               EqualTo("password", _l("The two passwords differ."))],
-                      render_kw={"autocomplete": "new-password", "maxlength": "128"}),
+        PasswordField(
+            label,
+            validators=[
+                DataRequired(MESSAGES["required"]),
+                Length(max=128, message=MESSAGES["password_length"]),
+                rule(identity.password_error),
+            ],
+            render_kw={"autocomplete": "new-password", "maxlength": "128"},
+            description=_l("At least 8 characters, with letters and digits or symbols."),
+        ),
+        PasswordField(
+            again_label,
+            validators=[
+                DataRequired(MESSAGES["required"]),
+                EqualTo("password", _l("The two passwords differ.")),
+            ],
+            render_kw={"autocomplete": "new-password", "maxlength": "128"},
+        ),
     )
 
 
 def person_name_field(label):
-    return StringField(label, validators=[DataRequired(MESSAGES["required"]), Length(max=30),
-                                               rule(identity.real_name_error)],
-                       render_kw={"autocomplete": "off", "maxlength": "30"},
-                       description=_l("The legal name, in Chinese characters."))
+    return StringField(
+        label,
+        validators=[
+            DataRequired(MESSAGES["required"]),
+            Length(max=30),
+            rule(identity.real_name_error),
+        ],
+        render_kw={"autocomplete": "off", "maxlength": "30"},
+        description=_l("The legal name, in Chinese characters."),
+    )
 
 
 def mobile_field(label):
-    return StringField(label, filters=[nfkc],
-                       validators=[DataRequired(MESSAGES["required"]), Length(max=11, message=MESSAGES["mobile"]),
-                                   rule(identity.mobile_error)],
-                       render_kw={"autocomplete": "off", "inputmode": "tel", "maxlength": "11"},
-                       description=_l("The user name and first password are sent to this number by text message."))
+    return StringField(
+        label,
+        filters=[nfkc],
+        validators=[
+            DataRequired(MESSAGES["required"]),
+            Length(max=11, message=MESSAGES["mobile"]),
+            rule(identity.mobile_error),
+        ],
+        render_kw={"autocomplete": "off", "inputmode": "tel", "maxlength": "11"},
+        description=_l("The user name and first password are sent to this number by text message."),
+    )
 
 
 class StaffForm(FlaskForm):

@@ -45,8 +45,11 @@ def bound_gettext(translations=None) -> dict:
     @pass_context
     def ngettext(__context, __singular: str, __plural: str, __num: int, **variables) -> str:
         variables.setdefault("num", __num)
-        return _formatted(catalogue().ungettext(__singular, __plural, __num), __context.eval_ctx.autoescape,
-                          variables)
+        return _formatted(
+            catalogue().ungettext(__singular, __plural, __num),
+            __context.eval_ctx.autoescape,
+            variables,
+        )
 
     return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
@@ -68,7 +71,15 @@ def _cached(formatter, value, format=None, rebase=True, where: tuple | None = No
     if value is None:  # "now"
         return formatter(value, format, rebase)
     try:
-        key = (formatter, value, type(value), getattr(value, "tzinfo", None), format, rebase, *(where or _where()))
+        key = (
+            formatter,
+            value,
+            type(value),
+            getattr(value, "tzinfo", None),
+            format,
+            rebase,
+            *(where or _where()),
+        )
         return _DATES[key]
     except TypeError:  # not hashable
         return formatter(value, format, rebase)

@@ -24,7 +24,13 @@ class IdConverter(IntegerConverter):
     """``<int:...>`` in every route: non-negative and at most ``MAX_ID``, else 404."""
 
     def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=MAX_ID if max is None else max, signed=signed)
+        super().__init__(
+            map,
+            fixed_digits=fixed_digits,
+            min=min,
+            max=MAX_ID if max is None else max,
+            signed=signed,
+        )
 
 
 def db_id(value) -> int:
@@ -50,7 +56,11 @@ def init_app(app: Flask) -> None:
         for values in (request.args, request.form, request.files):
             for key, value in values.items(multi=True):
                 # a multipart part whose name the parser could not read comes with key None
-                if not isinstance(key, str) or "\x00" in key or (isinstance(value, str) and "\x00" in value):
+                if (
+                    not isinstance(key, str)
+                    or "\x00" in key
+                    or (isinstance(value, str) and "\x00" in value)
+                ):
                     abort(400)
 
     # first of all, before the CSRF check (which reads every form key as a string)
@@ -67,8 +77,11 @@ def _file_field_names() -> frozenset[str]:
     while todo:
         cls = todo.pop()
         todo.extend(cls.__subclasses__())
-        names.update(k for k, v in vars(cls).items()
-                     if issubclass(getattr(v, "field_class", type(None)), FileField | MultipleFileField))
+        names.update(
+            k
+            for k, v in vars(cls).items()
+            if issubclass(getattr(v, "field_class", type(None)), FileField | MultipleFileField)
+        )
     return frozenset(names)
 
 

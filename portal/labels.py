@@ -47,7 +47,9 @@ CASE_LABELS = {CaseStatus.OPEN: _l("Case open"), CaseStatus.CLOSED: _l("Case clo
 
 
 #: the label of every other item's state by its value (requests on a registration, cases)
-_OTHER_STATES = {getattr(key, "value", key): label for key, label in {**REQUEST_LABELS, **CASE_LABELS}.items()}
+_OTHER_STATES = {
+    getattr(key, "value", key): label for key, label in {**REQUEST_LABELS, **CASE_LABELS}.items()
+}
 
 
 def state_label(state) -> str:

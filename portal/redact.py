@@ -18,8 +18,10 @@ class _NoRows(logging.Filter):
 
 def init_app(app: Flask) -> None:
     """Before the database extension reads its engine options."""
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
-                                               "hide_parameters": True}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+        "hide_parameters": True,
+    }
     engine_log = logging.getLogger("sqlalchemy.engine.Engine")
     if not any(isinstance(f, _NoRows) for f in engine_log.filters):
         engine_log.addFilter(_NoRows())

@@ -33,8 +33,18 @@ CSP = {
 }
 
 #: browser features no page of the portal uses, switched off for every page (SEC8)
-PERMISSIONS_POLICY = {feature: "()" for feature in (
-    "browsing-topics", "camera", "microphone", "geolocation", "payment", "usb", "interest-cohort")}
+PERMISSIONS_POLICY = {
+    feature: "()"
+    for feature in (
+        "browsing-topics",
+        "camera",
+        "microphone",
+        "geolocation",
+        "payment",
+        "usb",
+        "interest-cohort",
+    )
+}
 
 
 def retry_after(exc) -> int:
@@ -75,7 +85,9 @@ def hashed_name(filename: str, digest: str) -> str:
 
 
 def _htmx_file(static: Path) -> str | None:
-    found = sorted((static / "vendor").glob("htmx-*.min.js")) if (static / "vendor").is_dir() else []
+    found = (
+        sorted((static / "vendor").glob("htmx-*.min.js")) if (static / "vendor").is_dir() else []
+    )
     return found[-1].relative_to(static).as_posix() if found else None
 
 
@@ -105,7 +117,9 @@ def _compress(response):
 
 def init_app(app: Flask) -> None:
     app.after_request(_compress)  # first registered, so it runs after every other hook
-    babel.init_app(app, locale_selector=_babel_locale, default_translation_directories="translations")
+    babel.init_app(
+        app, locale_selector=_babel_locale, default_translation_directories="translations"
+    )
     i18n.init_app(app)
     talisman.init_app(
         app,
@@ -165,7 +179,9 @@ def init_app(app: Flask) -> None:
         # pages of a logged-in user, and answers to a form post (which may echo an ID
         # number typed in), are never kept in a cache or the browser history (SEC5)
         # (the method first: after a post's commit, asking the user would load it again)
-        if response.mimetype == "text/html" and (request.method == "POST" or current_user.is_authenticated):
+        if response.mimetype == "text/html" and (
+            request.method == "POST" or current_user.is_authenticated
+        ):
             response.headers["Cache-Control"] = "no-store"
         if response.mimetype == "text/html":  # a page and its htmx partial share a URL (P1)
             response.vary.add("HX-Request")
@@ -181,7 +197,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc):
-        return _error_page(400, _("The form has expired or was not sent from this site. Please reload the page and try again."))
+        return _error_page(
+            400,
+            _(
+                "The form has expired or was not sent from this site. Please reload the page and try again."
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -208,13 +229,24 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, Decided):
             conflict = describe(exc, current_user if current_user.is_authenticated else None)
             message, state = conflict.message, conflict.state
-        return _error_page(409, message or _("This item has changed meanwhile. Please reload the page."),
-                           detail=_("Current status: %(state)s", state=state) if state else "")
+        return _error_page(
+            409,
+            message or _("This item has changed meanwhile. Please reload the page."),
+            detail=_("Current status: %(state)s", state=state) if state else "",
+        )
 
     def _error_page(status: int, message: str, detail: str = ""):
-        response = render("error.html", "content", status=status, message=message, detail=detail,
-                          tenant=g.get("tenant"))
-        if is_partial_request():  # htmx: the message takes the page's main area, not the form's place
+        response = render(
+            "error.html",
+            "content",
+            status=status,
+            message=message,
+            detail=detail,
+            tenant=g.get("tenant"),
+        )
+        if (
+            is_partial_request()
+        ):  # htmx: the message takes the page's main area, not the form's place
             response.headers["HX-Retarget"] = "#main"
             response.headers["HX-Reswap"] = "innerHTML"
         return response

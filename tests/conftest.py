@@ -52,7 +52,10 @@ def _quick_hashes():
     from argon2 import PasswordHasher
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("portal.accounts.passwords._hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        mp.setattr(
+            "portal.accounts.passwords._hasher",
+            PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
+        )
         yield
 
 
@@ -115,4 +118,3 @@ def postgres_url():
     finally:
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-

@@ -32,18 +32,45 @@ class Outcomes:
 def main(argv: list[str]) -> int:
 
     outcomes = Outcomes()
-    status = pytest.main(["-q", "-p", "no:cacheprovider", str(ROOT / "tests" / "security"),
-                          *(str(ROOT / path) for path in ALSO), *argv], plugins=[outcomes])
+    status = pytest.main(
+        [
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(ROOT / "tests" / "security"),
+            *(str(ROOT / path) for path in ALSO),
+            *argv,
+        ],
+        plugins=[outcomes],
+    )
     lines = [f"| {name} | {n} |" for name, n in sorted(figures.COUNTS.items())]
-    table = "\n".join(["| figure | count |", "|---|---|", *lines,
-                       f"| tests passed | {outcomes.passed} |", f"| tests failed | {outcomes.failed} |"])
+    table = "\n".join(
+        [
+            "| figure | count |",
+            "|---|---|",
+            *lines,
+            f"| tests passed | {outcomes.passed} |",
+            f"| tests failed | {outcomes.failed} |",
+        ]
+    )
     path = ROOT / "SECURITY.md"
     text = path.read_text(encoding="utf-8")
-    text = re.sub(re.escape(START) + ".*?" + re.escape(END), f"{START}\n{table}\n{END}", text, flags=re.S)
-    races = "\n".join(["| interleaving forced | outcome | the other request | messages queued |", "|---|---|---|---|",
-                       *(f"| {' | '.join(row)} |" for row in sorted(figures.RACES))])
-    text = re.sub(re.escape(RACES_START) + ".*?" + re.escape(RACES_END), f"{RACES_START}\n{races}\n{RACES_END}",
-                  text, flags=re.S)
+    text = re.sub(
+        re.escape(START) + ".*?" + re.escape(END), f"{START}\n{table}\n{END}", text, flags=re.S
+    )
+    races = "\n".join(
+        [
+            "| interleaving forced | outcome | the other request | messages queued |",
+            "|---|---|---|---|",
+            *(f"| {' | '.join(row)} |" for row in sorted(figures.RACES)),
+        ]
+    )
+    text = re.sub(
+        re.escape(RACES_START) + ".*?" + re.escape(RACES_END),
+        f"{RACES_START}\n{races}\n{RACES_END}",
+        text,
+        flags=re.S,
+    )
     path.write_text(text, encoding="utf-8")
     print(table)
     return int(status)

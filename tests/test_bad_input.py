@@ -46,7 +46,9 @@ MONTH_13 = resident_id("42052519881312123")
 
 def errors(response) -> dict[str, str]:
     """Field id -> its error text, as shown next to the field."""
-    return dict(re.findall(r'<p class="err" id="([^"]+)-err">([^<]*)</p>', response.get_data(as_text=True)))
+    return dict(
+        re.findall(r'<p class="err" id="([^"]+)-err">([^<]*)</p>', response.get_data(as_text=True))
+    )
 
 
 def english(b: Browser) -> Browser:
@@ -92,6 +94,7 @@ def no_csrf(b: Browser, url: str, data: dict):
 
 # ---- sign-up (D1) ---------------------------------------------------------------------------
 
+
 def signup_page(app) -> Browser:
     b = english(Browser(app.test_client()))
     b.page("/hubei/signup")
@@ -106,20 +109,32 @@ SIGNUP_CASES = {
     "phone too long": ({"phone": "1" * 10_000}, "phone", "mobile number"),
     "email too long": ({"email": LONG + "@example.com"}, "email", "email"),
     "user name too long": ({"username": "a" * 10_000}, "username", "4 to 32"),
-    "password too long": ({"password": LONG + "1", "password_again": LONG + "1"}, "password", "8 to 128"),
+    "password too long": (
+        {"password": LONG + "1", "password_again": LONG + "1"},
+        "password",
+        "8 to 128",
+    ),
     "letters in the real name": ({"real_name": "Li Minghua"}, "real_name", "Chinese characters"),
     "a letter among the characters": ({"real_name": "李明华a"}, "real_name", "Chinese characters"),
     "digits in the real name": ({"real_name": "李明华2"}, "real_name", "Chinese characters"),
     "wrong ID check digit": ({"id_number": "420525198803121235"}, "id_number", "check every digit"),
     "letter inside the ID": ({"id_number": "4205251988031212X6"}, "id_number", "17 digits"),
     "ID birth month 13": ({"id_number": MONTH_13}, "id_number", "birth date"),
-    "ID birth date 30 February": ({"id_number": resident_id("42052519880230123")}, "id_number", "birth date"),
+    "ID birth date 30 February": (
+        {"id_number": resident_id("42052519880230123")},
+        "id_number",
+        "birth date",
+    ),
     "landline, not a mobile": ({"phone": "02787654321"}, "phone", "mobile number"),
     "10-digit phone": ({"phone": "1380013800"}, "phone", "mobile number"),
     "not an email": ({"email": "li.example.com"}, "email", "email"),
     "user name in Chinese": ({"username": "李明华"}, "username", "4 to 32"),
     "user name starting with a digit": ({"username": "1liming"}, "username", "4 to 32"),
-    "password digits only": ({"password": "12345678", "password_again": "12345678"}, "password", "letters"),
+    "password digits only": (
+        {"password": "12345678", "password_again": "12345678"},
+        "password",
+        "letters",
+    ),
     "passwords differ": ({"password_again": "Secret-124"}, "password_again", "differ"),
 }
 
@@ -152,23 +167,39 @@ def test_D1_area_code_missing_from_stdnum_is_accepted(demo):
     assert redirected_to(r).endswith("/hubei/me")
     user = doctor_row(demo, "zhaowuming")
     assert user.id_number.startswith("420525")
-    with in_tenant(demo, "hubei"):  # no qualification record: unverified, with an identity case (D2)
+    with in_tenant(
+        demo, "hubei"
+    ):  # no qualification record: unverified, with an identity case (D2)
         assert db.session.execute(select(IdentityCase.user_id)).scalar_one() == user.id
 
 
 def test_D1_full_width_digits_from_a_phone_keyboard_are_read_as_digits(demo):
     """A Chinese input method may type ４２０… and １３８…: stored as ASCII, matched to the record."""
     b = signup_page(demo)
-    r = b.post("/hubei/signup", {**DOCTOR, "id_number": "４２０５２５１９８８０３１２１２３６",
-                                 "phone": "１３８００１３８００１", "username": "fullwidth"})
+    r = b.post(
+        "/hubei/signup",
+        {
+            **DOCTOR,
+            "id_number": "４２０５２５１９８８０３１２１２３６",
+            "phone": "１３８００１３８００１",
+            "username": "fullwidth",
+        },
+    )
     assert redirected_to(r).endswith("/hubei/me")
     user = doctor_row(demo, "fullwidth")
-    assert user.id_number == "420525198803121236" and user.phone == "13800138001" and user.identity_verified
+    assert (
+        user.id_number == "420525198803121236"
+        and user.phone == "13800138001"
+        and user.identity_verified
+    )
 
 
 def test_D1_middle_dot_name_is_accepted(demo):
     b = signup_page(demo)
-    r = b.post("/hubei/signup", doctor_form("阿依古丽·买买提", "420111199001016789", "13800138002", "ayiguli"))
+    r = b.post(
+        "/hubei/signup",
+        doctor_form("阿依古丽·买买提", "420111199001016789", "13800138002", "ayiguli"),
+    )
     assert redirected_to(r).endswith("/hubei/me")
     assert doctor_row(demo, "ayiguli").identity_verified  # matched the qualification record (D2)
 
@@ -185,20 +216,27 @@ def test_nul_character_is_refused(demo, field):
     """PostgreSQL cannot store NUL: it is refused at the door instead of failing as a 500."""
     b = signup_page(demo)
     with unchanged(demo):
-        r = b.post("/hubei/signup", {**DOCTOR, field: DOCTOR[field][:3] + "\x00" + DOCTOR[field][3:]})
+        r = b.post(
+            "/hubei/signup", {**DOCTOR, field: DOCTOR[field][:3] + "\x00" + DOCTOR[field][3:]}
+        )
     assert r.status_code == 400
 
 
 # ---- log-in and TOTP (SEC1, SEC3) -----------------------------------------------------------
 
-@pytest.mark.parametrize("fields", [
-    {"username": "", "password": ""},
-    {"username": LONG, "password": "Demo-pass-2026"},
-    {"username": "hb-officer", "password": LONG},
-    {"username": "hb-officer", "password": "wrong-password-1"},
-    {"username": "nobody-here", "password": "Demo-pass-2026"},
-    {"username": "hb-officer\x00", "password": "Demo-pass-2026"},
-], ids=["empty", "long user name", "long password", "wrong password", "unknown user", "NUL"])
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"username": "", "password": ""},
+        {"username": LONG, "password": "Demo-pass-2026"},
+        {"username": "hb-officer", "password": LONG},
+        {"username": "hb-officer", "password": "wrong-password-1"},
+        {"username": "nobody-here", "password": "Demo-pass-2026"},
+        {"username": "hb-officer\x00", "password": "Demo-pass-2026"},
+    ],
+    ids=["empty", "long user name", "long password", "wrong password", "unknown user", "NUL"],
+)
 def test_login_refuses_bad_input(demo, fields):
     b = english(Browser(demo.test_client()))
     b.page("/hubei/login")
@@ -220,13 +258,18 @@ def test_login_without_csrf_token(demo):
 def password_step(app, username="hb-officer") -> Browser:
     b = english(Browser(app.test_client()))
     b.page("/hubei/login")
-    assert "/login/totp" in redirected_to(b.post("/hubei/login", {"username": username, "password": "Demo-pass-2026"}))
+    assert "/login/totp" in redirected_to(
+        b.post("/hubei/login", {"username": username, "password": "Demo-pass-2026"})
+    )
     b.page("/hubei/login/totp")
     return b
 
 
-@pytest.mark.parametrize("code", ["", "000000", "12345", "1234567", "abcdef", LONG], ids=[
-    "empty", "wrong", "five digits", "seven digits", "letters", "long"])
+@pytest.mark.parametrize(
+    "code",
+    ["", "000000", "12345", "1234567", "abcdef", LONG],
+    ids=["empty", "wrong", "five digits", "seven digits", "letters", "long"],
+)
 def test_SEC3_totp_refuses_bad_codes(demo, code):
     from devdata.demo import demo_totp_secret
 
@@ -267,6 +310,7 @@ def test_totp_without_csrf_or_password_step(demo):
 
 # ---- phone verification (D3) ----------------------------------------------------------------
 
+
 @pytest.fixture
 def signed_up(demo):
     b = english(Browser(demo.test_client()))
@@ -286,9 +330,16 @@ def check_code(b: Browser, code: str, channel="sms"):
     return b.post(f"/hubei/me/verify/check?channel={channel}", {"channel": channel, "code": code})
 
 
-@pytest.mark.parametrize("data", [
-    {"channel": ""}, {"channel": "fax"}, {"channel": LONG}, {},
-], ids=["empty channel", "unknown channel", "long channel", "no channel"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"channel": ""},
+        {"channel": "fax"},
+        {"channel": LONG},
+        {},
+    ],
+    ids=["empty channel", "unknown channel", "long channel", "no channel"],
+)
 def test_verify_send_refuses_bad_channel(demo, signed_up, data):
     with unchanged(demo):
         r = signed_up.post("/hubei/me/verify/send", data)
@@ -311,7 +362,11 @@ def test_verify_check_refuses_malformed_code_without_counting_it(demo, signed_up
 def test_verify_check_without_csrf(demo, signed_up):
     send_code(signed_up)
     with unchanged(demo):
-        r = no_csrf(signed_up, "/hubei/me/verify/check", {"channel": "sms", "code": last_otp(demo, DOCTOR["phone"])})
+        r = no_csrf(
+            signed_up,
+            "/hubei/me/verify/check",
+            {"channel": "sms", "code": last_otp(demo, DOCTOR["phone"])},
+        )
     assert 400 <= r.status_code < 500
     assert doctor_row(demo).phone_verified_at is None
 
@@ -358,6 +413,7 @@ def test_SEC2_older_code_stops_working_when_a_new_one_is_sent(demo, signed_up):
 
 
 # ---- SEC2: the limits -----------------------------------------------------------------------
+
 
 def test_SEC2_resend_cool_down(demo, signed_up):
     assert send_code(signed_up).status_code == 200
@@ -443,6 +499,7 @@ def test_SEC2_code_lifetime_and_shape(demo, signed_up):
 
 # ---- activation (D4) ------------------------------------------------------------------------
 
+
 @pytest.fixture
 def hb_staff(demo):
     return english(staff_login(demo, "hb-county-staff"))
@@ -474,11 +531,23 @@ def test_D4_choose_unknown_institution_or_without_csrf(demo):
     walked = walk_doctor(demo, "hubei", DOCTOR, until="verified")
     walked.browser.page("/hubei/me/activate")
     with unchanged(demo):
-        assert walked.browser.post("/hubei/me/activate/institution", {"institution_id": "999999"}).status_code == 404
-        assert no_csrf(walked.browser, "/hubei/me/activate/institution", {"institution_id": "1"}).status_code == 400
+        assert (
+            walked.browser.post(
+                "/hubei/me/activate/institution", {"institution_id": "999999"}
+            ).status_code
+            == 404
+        )
+        assert (
+            no_csrf(
+                walked.browser, "/hubei/me/activate/institution", {"institution_id": "1"}
+            ).status_code
+            == 400
+        )
 
 
-@pytest.mark.parametrize("code", ["", LONG, "ABCDEFGHJK", "abc\x00"], ids=["empty", "long", "wrong", "NUL"])
+@pytest.mark.parametrize(
+    "code", ["", LONG, "ABCDEFGHJK", "abc\x00"], ids=["empty", "long", "wrong", "NUL"]
+)
 def test_D4_bad_activation_code(demo, hb_staff, waiting, code):
     send_activation(hb_staff, waiting.doctor_id)
     waiting.browser.page("/hubei/me/activate")
@@ -534,19 +603,29 @@ def test_SEC2_activation_code_shape(demo, hb_staff, waiting):
 
 # ---- institution: activation queue (I3) -----------------------------------------------------
 
+
 def test_I3_send_activation_bad_requests(demo, hb_staff, waiting):
     tertiary = english(staff_login(demo, "hb-tertiary-staff"))
     hb_staff.page("/hubei/institution/activations")
     with unchanged(demo):
-        assert no_csrf(hb_staff, f"/hubei/institution/activations/{waiting.doctor_id}/send",
-                       {"channel": "sms"}).status_code == 400
+        assert (
+            no_csrf(
+                hb_staff,
+                f"/hubei/institution/activations/{waiting.doctor_id}/send",
+                {"channel": "sms"},
+            ).status_code
+            == 400
+        )
         for channel in ("fax", LONG):
             assert send_activation(hb_staff, waiting.doctor_id, channel).status_code == 400
         for doctor_id in (999999, 2**31, 10**30):  # unknown, and past any id column
             assert send_activation(hb_staff, doctor_id).status_code == 404
         # a doctor who named the other institution is not in this queue
         assert send_activation(tertiary, waiting.doctor_id).status_code == 404
-        assert no_csrf(hb_staff, "/hubei/institution/activations/auto", {"enabled": "y"}).status_code == 400
+        assert (
+            no_csrf(hb_staff, "/hubei/institution/activations/auto", {"enabled": "y"}).status_code
+            == 400
+        )
 
 
 def test_SEC2_activation_send_cool_down(demo, hb_staff, waiting):
@@ -565,19 +644,27 @@ def test_SEC2_activation_send_cool_down(demo, hb_staff, waiting):
 def test_I3_send_to_an_activated_doctor_sends_nothing(demo, hb_staff, waiting):
     send_activation(hb_staff, waiting.doctor_id)
     waiting.browser.page("/hubei/me/activate")
-    redirected_to(waiting.browser.post("/hubei/me/activate/code",
-                                       {"code": last_activation_code(demo, DOCTOR["phone"])}))
+    redirected_to(
+        waiting.browser.post(
+            "/hubei/me/activate/code", {"code": last_activation_code(demo, DOCTOR["phone"])}
+        )
+    )
     shift_codes(demo, seconds=61)
     with unchanged(demo):
         redirected_to(send_activation(hb_staff, waiting.doctor_id))
-    assert "already activated" in hb_staff.page("/hubei/institution/activations").get_data(as_text=True)
+    assert "already activated" in hb_staff.page("/hubei/institution/activations").get_data(
+        as_text=True
+    )
 
 
 # ---- the application wizard (D9–D15) --------------------------------------------------------
 
+
 @pytest.fixture
 def activated(demo, hb_staff):
-    walked = walk_doctor(demo, "hubei", DOCTOR, until="activated", staff=hb_staff, institution="远安")
+    walked = walk_doctor(
+        demo, "hubei", DOCTOR, until="activated", staff=hb_staff, institution="远安"
+    )
     english(walked.browser)
     return walked
 
@@ -587,25 +674,51 @@ def post_step(walked, step: str, fields: dict):
     return walked.browser.post(f"/hubei/me/application/{step}", fields)
 
 
-GOOD = {"personal": {"home_address": "湖北省远安县演示街 1 号"},
-        "practice": {"scopes": ["internal"], "contract_start": "", "contract_end": ""},
-        "history": {"work_experience": "无", "rewards_punishments": "无"}}
+GOOD = {
+    "personal": {"home_address": "湖北省远安县演示街 1 号"},
+    "practice": {"scopes": ["internal"], "contract_start": "", "contract_end": ""},
+    "history": {"work_experience": "无", "rewards_punishments": "无"},
+}
 
 STEP_CASES = {
     # case: (step, fields changed, field with the error)
     "long address": ("personal", {"home_address": LONG_CJK}, "home_address"),
     "empty address": ("personal", {"home_address": ""}, "home_address"),
     "long work experience": ("history", {"work_experience": LONG_CJK}, "work_experience"),
-    "long rewards and punishments": ("history", {"rewards_punishments": LONG_CJK}, "rewards_punishments"),
+    "long rewards and punishments": (
+        "history",
+        {"rewards_punishments": LONG_CJK},
+        "rewards_punishments",
+    ),
     "empty work experience": ("history", {"work_experience": ""}, "work_experience"),
-    "empty rewards and punishments (D9: 无, not empty)": ("history", {"rewards_punishments": " "}, "rewards_punishments"),
+    "empty rewards and punishments (D9: 无, not empty)": (
+        "history",
+        {"rewards_punishments": " "},
+        "rewards_punishments",
+    ),
     "no scope": ("practice", {"scopes": []}, "scopes"),
     "scope of another category (L9)": ("practice", {"scopes": ["tcm"]}, "scopes"),
     "unknown scope": ("practice", {"scopes": [LONG]}, "scopes"),
-    "four scopes at county level (R1)": ("practice", {"scopes": ["internal", "surgery", "paediatrics", "emergency"]}, "scopes"),
-    "impossible date": ("practice", {"contract_start": "2024-13-45", "contract_end": "2025-01-01"}, "contract_start"),
-    "date not a date": ("practice", {"contract_start": LONG, "contract_end": "2025-01-01"}, "contract_start"),
-    "contract ends before it starts": ("practice", {"contract_start": "2025-01-01", "contract_end": "2024-01-01"}, "contract_end"),
+    "four scopes at county level (R1)": (
+        "practice",
+        {"scopes": ["internal", "surgery", "paediatrics", "emergency"]},
+        "scopes",
+    ),
+    "impossible date": (
+        "practice",
+        {"contract_start": "2024-13-45", "contract_end": "2025-01-01"},
+        "contract_start",
+    ),
+    "date not a date": (
+        "practice",
+        {"contract_start": LONG, "contract_end": "2025-01-01"},
+        "contract_start",
+    ),
+    "contract ends before it starts": (
+        "practice",
+        {"contract_start": "2025-01-01", "contract_end": "2024-01-01"},
+        "contract_end",
+    ),
     "one contract date only (D14)": ("practice", {"contract_start": "2025-01-01"}, "contract_end"),
 }
 
@@ -620,8 +733,14 @@ def test_D9_wizard_refuses_bad_fields(demo, activated, case):
 
 
 BAD_PHOTOS = {
-    "GIF behind a .jpg name": (lambda: (io.BytesIO(b"GIF89a" + b"\0" * 64), "me.jpg", "image/jpeg"), "broken"),
-    "text behind a .png name": (lambda: (io.BytesIO(b"<script>alert(1)</script>"), "me.png", "image/png"), "readable"),
+    "GIF behind a .jpg name": (
+        lambda: (io.BytesIO(b"GIF89a" + b"\0" * 64), "me.jpg", "image/jpeg"),
+        "broken",
+    ),
+    "text behind a .png name": (
+        lambda: (io.BytesIO(b"<script>alert(1)</script>"), "me.png", "image/png"),
+        "readable",
+    ),
     "truncated JPEG": (lambda: (io.BytesIO(_jpeg()[:400]), "me.jpg", "image/jpeg"), "readable"),
     "decompression bomb": (lambda: (io.BytesIO(_bomb()), "me.png", "image/png"), "too many pixels"),
     "too small": (lambda: (io.BytesIO(_jpeg((80, 100))), "me.jpg", "image/jpeg"), "too small"),
@@ -649,7 +768,9 @@ def test_D11_photo_checked_by_content(demo, activated, case):
         r = post_step(activated, "photo", {"action": "upload", "photo": make()})
     assert r.status_code == 422
     shown = errors(r)
-    assert "photo" in shown and (message.lower() in shown["photo"].lower() or case.startswith("GIF")), shown
+    assert "photo" in shown and (
+        message.lower() in shown["photo"].lower() or case.startswith("GIF")
+    ), shown
 
 
 def test_D11_someone_elses_or_a_made_up_photo_cannot_be_used(demo, activated):
@@ -680,10 +801,14 @@ def test_D9_unknown_step_is_404(demo, activated):
 
 
 def test_D7_submitted_application_cannot_be_edited(demo, hb_staff):
-    walked = walk_doctor(demo, "hubei", DOCTOR, until="submitted", staff=hb_staff, institution="远安")
+    walked = walk_doctor(
+        demo, "hubei", DOCTOR, until="submitted", staff=hb_staff, institution="远安"
+    )
     with unchanged(demo):
         for step in ("personal", "practice", "review"):
-            r = walked.browser.post(f"/hubei/me/application/{step}", {**GOOD.get(step, {}), "home_address": "别处"})
+            r = walked.browser.post(
+                f"/hubei/me/application/{step}", {**GOOD.get(step, {}), "home_address": "别处"}
+            )
             assert redirected_to(r).endswith("/hubei/me")
 
 
@@ -697,9 +822,12 @@ def test_application_before_activation_is_refused(demo):
 
 # ---- institution: approval queue (I4) -------------------------------------------------------
 
+
 @pytest.fixture
 def submitted(demo, hb_staff):
-    walked = walk_doctor(demo, "hubei", DOCTOR, until="submitted", staff=hb_staff, institution="远安")
+    walked = walk_doctor(
+        demo, "hubei", DOCTOR, until="submitted", staff=hb_staff, institution="远安"
+    )
     hb_staff.page("/hubei/institution/approvals")
     return walked
 
@@ -711,9 +839,20 @@ def app_state(app, app_id: int) -> str:
 
 def test_I4_confirm_and_reject_without_csrf(demo, hb_staff, submitted):
     with unchanged(demo):
-        assert no_csrf(hb_staff, f"/hubei/institution/approvals/{submitted.app_id}/confirm", {}).status_code == 400
-        assert no_csrf(hb_staff, f"/hubei/institution/approvals/{submitted.app_id}/reject",
-                       {"reason": "材料不全"}).status_code == 400
+        assert (
+            no_csrf(
+                hb_staff, f"/hubei/institution/approvals/{submitted.app_id}/confirm", {}
+            ).status_code
+            == 400
+        )
+        assert (
+            no_csrf(
+                hb_staff,
+                f"/hubei/institution/approvals/{submitted.app_id}/reject",
+                {"reason": "材料不全"},
+            ).status_code
+            == 400
+        )
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
@@ -721,7 +860,9 @@ def test_I4_confirm_and_reject_without_csrf(demo, hb_staff, submitted):
 def test_I4_reject_needs_a_sensible_reason(demo, hb_staff, submitted, reason, htmx):
     hb_staff.htmx = htmx
     with unchanged(demo):
-        r = hb_staff.post(f"/hubei/institution/approvals/{submitted.app_id}/reject", {"reason": reason})
+        r = hb_staff.post(
+            f"/hubei/institution/approvals/{submitted.app_id}/reject", {"reason": reason}
+        )
     # a 422 either way: the item (htmx) or the whole queue (plain form, P1) with the message next
     # to this item's reason field, tied to it (P7)
     assert r.status_code == 422
@@ -744,7 +885,9 @@ def test_I4_confirm_an_already_confirmed_application(demo, hb_staff, submitted, 
         # A9: a 409 with what happened, by whom and when, plain (the queue page) or htmx (the item)
         assert r.status_code == 409 and "no longer waiting" in r.get_data(as_text=True)
         assert ("<html" in r.get_data(as_text=True)) is not htmx
-        r = hb_staff.post(f"/hubei/institution/approvals/{submitted.app_id}/reject", {"reason": "晚了"})
+        r = hb_staff.post(
+            f"/hubei/institution/approvals/{submitted.app_id}/reject", {"reason": "晚了"}
+        )
         assert r.status_code == 409
 
 
@@ -756,11 +899,14 @@ def test_I4_unknown_draft_and_huge_ids(demo, hb_staff, activated):
     with unchanged(demo):
         for app_id in (draft_id, 999999, 2**31, 10**30):
             for action in ("confirm", "reject"):
-                r = hb_staff.post(f"/hubei/institution/approvals/{app_id}/{action}", {"reason": "x"})
+                r = hb_staff.post(
+                    f"/hubei/institution/approvals/{app_id}/{action}", {"reason": "x"}
+                )
                 assert r.status_code == 404, (app_id, action)
 
 
 # ---- the officer (A4) -----------------------------------------------------------------------
+
 
 @pytest.fixture
 def officer(demo):
@@ -774,7 +920,9 @@ def approve(officer: Browser, app_id: int, materials=ALL_MATERIALS):
 
 def serial(app) -> int:
     with app.app_context():
-        return db.session.execute(select(Tenant.certificate_serial).filter_by(slug="hubei")).scalar_one()
+        return db.session.execute(
+            select(Tenant.certificate_serial).filter_by(slug="hubei")
+        ).scalar_one()
 
 
 def test_A4_approve_a_submitted_not_confirmed_application(demo, submitted, officer):
@@ -782,7 +930,9 @@ def test_A4_approve_a_submitted_not_confirmed_application(demo, submitted, offic
     is refused with 409 and no certificate number is used."""
     officer.page("/hubei/admin/")
     with unchanged(demo):
-        r = officer.post(f"/hubei/admin/applications/{submitted.app_id}/approve", {"materials": ALL_MATERIALS})
+        r = officer.post(
+            f"/hubei/admin/applications/{submitted.app_id}/approve", {"materials": ALL_MATERIALS}
+        )
     assert r.status_code == 409
     assert app_state(demo, submitted.app_id) == "submitted" and serial(demo) == 0
 
@@ -793,12 +943,17 @@ def test_A4_approve_twice(demo, hb_staff, submitted, officer):
     assert serial(demo) == 1
     with unchanged(demo):
         officer.page("/hubei/admin/")
-        r = officer.post(f"/hubei/admin/applications/{submitted.app_id}/approve", {"materials": ALL_MATERIALS})
+        r = officer.post(
+            f"/hubei/admin/applications/{submitted.app_id}/approve", {"materials": ALL_MATERIALS}
+        )
     assert r.status_code == 409 and serial(demo) == 1
 
 
-@pytest.mark.parametrize("materials", [[], ALL_MATERIALS[:-1], ["bogus"] * 6, [LONG]],
-                         ids=["none", "one missing", "bogus", "long"])
+@pytest.mark.parametrize(
+    "materials",
+    [[], ALL_MATERIALS[:-1], ["bogus"] * 6, [LONG]],
+    ids=["none", "one missing", "bogus", "long"],
+)
 def test_A4_approve_needs_every_material(demo, hb_staff, submitted, officer, materials):
     redirected_to(hb_staff.post(f"/hubei/institution/approvals/{submitted.app_id}/confirm"))
     with unchanged(demo):
@@ -810,12 +965,22 @@ def test_A4_approve_without_csrf_and_bad_ids(demo, hb_staff, submitted, officer)
     redirected_to(hb_staff.post(f"/hubei/institution/approvals/{submitted.app_id}/confirm"))
     officer.page("/hubei/admin/")
     with unchanged(demo):
-        assert no_csrf(officer, f"/hubei/admin/applications/{submitted.app_id}/approve",
-                       {"materials": ALL_MATERIALS}).status_code == 400
+        assert (
+            no_csrf(
+                officer,
+                f"/hubei/admin/applications/{submitted.app_id}/approve",
+                {"materials": ALL_MATERIALS},
+            ).status_code
+            == 400
+        )
         for app_id in (999999, 2**31, 10**30):
             assert officer.page(f"/hubei/admin/applications/{app_id}").status_code == 404
-            assert officer.post(f"/hubei/admin/applications/{app_id}/approve",
-                                {"materials": ALL_MATERIALS}).status_code == 404
+            assert (
+                officer.post(
+                    f"/hubei/admin/applications/{app_id}/approve", {"materials": ALL_MATERIALS}
+                ).status_code
+                == 404
+            )
 
 
 @pytest.mark.parametrize("before", ["abc", "-1", "0", "9" * 40, "2147483648"])
@@ -832,6 +997,7 @@ def test_nul_in_query_string(demo, waiting):
 
 
 # ---- name_institution is a step of the walk: keep the helper honest --------------------------
+
 
 def test_name_institution_twice_after_activation_changes_nothing(demo, hb_staff, activated):
     with unchanged(demo):

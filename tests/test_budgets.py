@@ -85,9 +85,22 @@ UNREACHED = {
 #: every wizard step, not only the isolation sweep's sample of them
 ROUTE_ARGS = {**ARGS, "step": list(STEPS)}
 
-ROLES = ("anonymous", "new-doctor", "waiting-doctor", "drafting-doctor", "applicant", "confirmed-doctor",
-         "registered-doctor", "paper-doctor", "staff", "officer", "admin", "half-logged-in", "first-login",
-         "enrolling")
+ROLES = (
+    "anonymous",
+    "new-doctor",
+    "waiting-doctor",
+    "drafting-doctor",
+    "applicant",
+    "confirmed-doctor",
+    "registered-doctor",
+    "paper-doctor",
+    "staff",
+    "officer",
+    "admin",
+    "half-logged-in",
+    "first-login",
+    "enrolling",
+)
 
 #: registered on paper before the portal (D5), activated by that institution: a registration in
 #: force with nothing pending (cancellation, changes)
@@ -138,19 +151,45 @@ def world(app):
     with app.app_context():
         load_demo()
     with in_tenant(app, "hubei"):  # a qualified doctor who has an application in the making
-        db.session.add(Qualification(name=DRAFTING["real_name"], id_number=DRAFTING["id_number"],
-                                     certificate_no="H2019420000077", level=Level.PRACTITIONER,
-                                     category=Category.CLINICAL, obtained_on=date(2019, 9, 1)))
+        db.session.add(
+            Qualification(
+                name=DRAFTING["real_name"],
+                id_number=DRAFTING["id_number"],
+                certificate_no="H2019420000077",
+                level=Level.PRACTITIONER,
+                category=Category.CLINICAL,
+                obtained_on=date(2019, 9, 1),
+            )
+        )
         db.session.commit()
     staff = staff_login(app, "hb-county-staff")
-    applicant = walk_doctor(app, "hubei", HB_APPLICANT, until="submitted", staff=staff, institution="远安",
-                            address=HB_ADDRESS)
-    confirmed = walk_doctor(app, "hubei", HB_CONFIRMED, until="confirmed", staff=staff, institution="远安",
-                            scope="tcm", address=HB_ADDRESS)
+    applicant = walk_doctor(
+        app,
+        "hubei",
+        HB_APPLICANT,
+        until="submitted",
+        staff=staff,
+        institution="远安",
+        address=HB_ADDRESS,
+    )
+    confirmed = walk_doctor(
+        app,
+        "hubei",
+        HB_CONFIRMED,
+        until="confirmed",
+        staff=staff,
+        institution="远安",
+        scope="tcm",
+        address=HB_ADDRESS,
+    )
     waiting = walk_doctor(app, "hubei", HB_WAITING, until="named", institution="远安")
-    drafting = walk_doctor(app, "hubei", DRAFTING, until="activated", staff=staff, institution="远安")
+    drafting = walk_doctor(
+        app, "hubei", DRAFTING, until="activated", staff=staff, institution="远安"
+    )
     drafting.browser.page("/hubei/me/application/personal")
-    redirected_to(drafting.browser.post("/hubei/me/application/personal", {"home_address": HB_ADDRESS}))
+    redirected_to(
+        drafting.browser.post("/hubei/me/application/personal", {"home_address": HB_ADDRESS})
+    )
     paper = walk_doctor(app, "hubei", PAPER, until="activated", staff=staff, institution="远安")
     new = sign_up(app, "hubei", HB_UNMATCHED)  # unverified, and an identity case (D2, A3)
     modification = registered_with_modification(app, staff)
@@ -158,36 +197,76 @@ def world(app):
     admin = staff_login(app, "hb-admin")
     # I1: a provisioned institution's person in charge, at the first password, and another one
     # who chose a password and is at the authenticator step
-    first_login, _ = log_in(app, *credentials(app, provision(app, officer, name="鸣凤镇卫生院（演示）")["mobile"]))
-    enrolling, _ = log_in(app, *credentials(app, provision(app, officer, name="旧县镇卫生院（演示）",
-                                                                 licence_no="PDY42052500078",
-                                                                 mobile="13700137002")["mobile"]))
+    first_login, _ = log_in(
+        app, *credentials(app, provision(app, officer, name="鸣凤镇卫生院（演示）")["mobile"])
+    )
+    enrolling, _ = log_in(
+        app,
+        *credentials(
+            app,
+            provision(
+                app,
+                officer,
+                name="旧县镇卫生院（演示）",
+                licence_no="PDY42052500078",
+                mobile="13700137002",
+            )["mobile"],
+        ),
+    )
     enrolling.page("/hubei/first-login/password")
-    redirected_to(enrolling.post("/hubei/first-login/password", {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD}))
+    redirected_to(
+        enrolling.post(
+            "/hubei/first-login/password",
+            {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD},
+        )
+    )
     half = Browser(app.test_client())  # password given, authenticator code not yet
     half.page("/hubei/login")
-    redirected_to(half.post("/hubei/login", {"username": "hb-tertiary-staff", "password": DEMO_PASSWORD}))
+    redirected_to(
+        half.post("/hubei/login", {"username": "hb-tertiary-staff", "password": DEMO_PASSWORD})
+    )
     with in_tenant(app, "hubei"):
-        registered = db.session.execute(db.select(Application).filter(Application.certificate_no.is_not(None))
-                                        ).scalars().first()
+        registered = (
+            db.session.execute(
+                db.select(Application).filter(Application.certificate_no.is_not(None))
+            )
+            .scalars()
+            .first()
+        )
         registered_browser = _browser_of(app, registered.doctor_id)
-    ids = {"submitted_app": applicant.app_id, "confirmed_app": confirmed.app_id,
-           "waiting_doctor": waiting.doctor_id, "applicant": applicant.doctor_id,
-           "photo": photo_of(app, applicant.app_id), "modification": modification,
-           "identity_case": case_of(app), "filing": site_filing(app), "import_batch": import_batch(app),
-           "hubei_institution": institution_id(app, "hubei", "远安"),
-           "hubei_staff": user_id(app, "hubei", "hb-tertiary-staff"),
-           "hubei_person_in_charge": user_id(app, "hubei", "hb-county-staff")}
-    browsers = {"anonymous": Browser(app.test_client()), "new-doctor": new, "waiting-doctor": waiting.browser,
-                "drafting-doctor": drafting.browser, "applicant": applicant.browser,
-                "confirmed-doctor": confirmed.browser, "registered-doctor": registered_browser,
-                "paper-doctor": paper.browser,
-                "staff": staff, "officer": officer, "admin": admin, "half-logged-in": half,
-                "first-login": first_login, "enrolling": enrolling}
+    ids = {
+        "submitted_app": applicant.app_id,
+        "confirmed_app": confirmed.app_id,
+        "waiting_doctor": waiting.doctor_id,
+        "applicant": applicant.doctor_id,
+        "photo": photo_of(app, applicant.app_id),
+        "modification": modification,
+        "identity_case": case_of(app),
+        "filing": site_filing(app),
+        "import_batch": import_batch(app),
+        "hubei_institution": institution_id(app, "hubei", "远安"),
+        "hubei_staff": user_id(app, "hubei", "hb-tertiary-staff"),
+        "hubei_person_in_charge": user_id(app, "hubei", "hb-county-staff"),
+    }
+    browsers = {
+        "anonymous": Browser(app.test_client()),
+        "new-doctor": new,
+        "waiting-doctor": waiting.browser,
+        "drafting-doctor": drafting.browser,
+        "applicant": applicant.browser,
+        "confirmed-doctor": confirmed.browser,
+        "registered-doctor": registered_browser,
+        "paper-doctor": paper.browser,
+        "staff": staff,
+        "officer": officer,
+        "admin": admin,
+        "half-logged-in": half,
+        "first-login": first_login,
+        "enrolling": enrolling,
+    }
     yield World(ids, browsers, registered.certificate_no)
     _report()
     empty_all(app)
-
 
 
 def _browser_of(app, doctor_id: int) -> Browser:
@@ -230,14 +309,24 @@ def decoded(r, body: bytes) -> str:
     import brotli
 
     encoding = r.headers.get("Content-Encoding")
-    raw = brotli.decompress(body) if encoding == "br" else gzip.decompress(body) if encoding == "gzip" else body
+    raw = (
+        brotli.decompress(body)
+        if encoding == "br"
+        else gzip.decompress(body)
+        if encoding == "gzip"
+        else body
+    )
     return raw.decode()
 
 
 def check_encoding(r, body: bytes, asked: str, where: str) -> None:
     if len(body) >= 256 or r.headers.get("Content-Encoding"):
-        assert r.headers.get("Content-Encoding") == asked, f"{where}: asked for {asked}, got {r.headers.get('Content-Encoding')}"
-    assert "accept-encoding" in r.headers.get("Vary", "").lower(), f"{where}: no Vary: Accept-Encoding"
+        assert r.headers.get("Content-Encoding") == asked, (
+            f"{where}: asked for {asked}, got {r.headers.get('Content-Encoding')}"
+        )
+    assert "accept-encoding" in r.headers.get("Vary", "").lower(), (
+        f"{where}: no Vary: Accept-Encoding"
+    )
 
 
 STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"]+)"')
@@ -255,6 +344,7 @@ def static_size(client, url: str, encoding: str) -> int:
 
 # ---- every GET page and its partial --------------------------------------------------------
 
+
 def _get_cases():
     for rule in sorted(ROUTE_APP.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
         if "GET" not in rule.methods or rule.endpoint in UNREACHED:
@@ -265,7 +355,9 @@ def _get_cases():
             continue
         for values in _fillings_of(rule):
             label = ",".join(f"{k}={v}" for k, v in values.items())
-            yield pytest.param(rule.rule, rule.endpoint, values, id=rule.rule + (f" [{label}]" if label else ""))
+            yield pytest.param(
+                rule.rule, rule.endpoint, values, id=rule.rule + (f" [{label}]" if label else "")
+            )
 
 
 def _fillings_of(rule):
@@ -274,8 +366,14 @@ def _fillings_of(rule):
     names = sorted(rule.arguments - {"tenant"})
     if names == []:
         return [{}]
-    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(ROUTE_ARGS[n] for n in names))] \
-        if all(n in ROUTE_ARGS for n in names) else fillings(rule)
+    return (
+        [
+            dict(zip(names, combo, strict=True))
+            for combo in itertools.product(*(ROUTE_ARGS[n] for n in names))
+        ]
+        if all(n in ROUTE_ARGS for n in names)
+        else fillings(rule)
+    )
 
 
 @pytest.mark.parametrize(("rule", "endpoint", "values"), list(_get_cases()))
@@ -292,7 +390,9 @@ def test_page_and_partial_fit_the_budget(app, world, rule, endpoint, values):
                 break
             where = f"{role} GET {url} ({encoding})"
             check_encoding(r, body, encoding, where)
-            assert "hx-request" in r.headers.get("Vary", "").lower(), f"{where}: no Vary: HX-Request"
+            assert "hx-request" in r.headers.get("Vary", "").lower(), (
+                f"{where}: no Vary: HX-Request"
+            )
             html = decoded(r, body)
             css = sum(static_size(b.client, href, encoding) for href in STYLESHEET.findall(html))
             sizes[encoding] = len(body) + css
@@ -311,7 +411,9 @@ def test_page_and_partial_fit_the_budget(app, world, rule, endpoint, values):
             if "<html" in decoded(r, body):
                 continue  # no partial for this URL: the page, measured above
             partial_sizes[encoding] = len(body)
-            assert len(body) <= PARTIAL_BUDGET, f"{role} htmx GET {url} ({encoding}): partial of {len(body)} bytes"
+            assert len(body) <= PARTIAL_BUDGET, (
+                f"{role} htmx GET {url} ({encoding}): partial of {len(body)} bytes"
+            )
         if partial_sizes:
             MEASURED.append(Measured(url, role, "partial", partial_sizes))
 
@@ -323,27 +425,59 @@ POSTS = [
     # or the next step of the wizard
     ("anonymous", "/hubei/signup", "/hubei/signup", {"real_name": "", "id_number": "123"}),
     ("anonymous", "/hubei/login", "/hubei/login", {"username": "nobody", "password": "wrong"}),
-    ("new-doctor", "/hubei/me/verify", "/hubei/me/verify/check", {"channel": "sms", "code": "000000"}),
+    (
+        "new-doctor",
+        "/hubei/me/verify",
+        "/hubei/me/verify/check",
+        {"channel": "sms", "code": "000000"},
+    ),
     ("waiting-doctor", "/hubei/me/activate", "/hubei/me/activate/code", {"code": "ABCDEFGHJK"}),
-    ("drafting-doctor", "/hubei/me/application/personal", "/hubei/me/application/personal", {"home_address": ""}),
-    ("drafting-doctor", "/hubei/me/application/qualification", "/hubei/me/application/qualification", {}),
-    ("drafting-doctor", "/hubei/me/application/practice", "/hubei/me/application/practice",
-     {"scopes": ["internal"], "contract_start": "", "contract_end": ""}),
-    ("drafting-doctor", "/hubei/me/application/history", "/hubei/me/application/history",
-     {"work_experience": "2012-2024 演示医院 内科", "rewards_punishments": ""}),
-    ("drafting-doctor", "/hubei/me/application/history", "/hubei/me/application/history",
-     {"work_experience": "2012-2024 演示医院 内科", "rewards_punishments": "无"}),
+    (
+        "drafting-doctor",
+        "/hubei/me/application/personal",
+        "/hubei/me/application/personal",
+        {"home_address": ""},
+    ),
+    (
+        "drafting-doctor",
+        "/hubei/me/application/qualification",
+        "/hubei/me/application/qualification",
+        {},
+    ),
+    (
+        "drafting-doctor",
+        "/hubei/me/application/practice",
+        "/hubei/me/application/practice",
+        {"scopes": ["internal"], "contract_start": "", "contract_end": ""},
+    ),
+    (
+        "drafting-doctor",
+        "/hubei/me/application/history",
+        "/hubei/me/application/history",
+        {"work_experience": "2012-2024 演示医院 内科", "rewards_punishments": ""},
+    ),
+    (
+        "drafting-doctor",
+        "/hubei/me/application/history",
+        "/hubei/me/application/history",
+        {"work_experience": "2012-2024 演示医院 内科", "rewards_punishments": "无"},
+    ),
     ("registered-doctor", "/hubei/me/maintenance", "/hubei/me/maintenance", {"home_address": ""}),
 ]
 
 
-@pytest.mark.parametrize(("role", "page", "url", "form"), POSTS, ids=[f"{p[0]} POST {p[2]}" for p in POSTS])
+@pytest.mark.parametrize(
+    ("role", "page", "url", "form"), POSTS, ids=[f"{p[0]} POST {p[2]}" for p in POSTS]
+)
 def test_htmx_form_answers_fit_the_partial_budget(app, world, role, page, url, form):
     b = world.browsers[role]
     b.page(page)
     for encoding in ENCODINGS:
-        r = b.client.post(url, data={**form, "csrf_token": b.token},
-                          headers={"HX-Request": "true", "Accept-Encoding": encoding})
+        r = b.client.post(
+            url,
+            data={**form, "csrf_token": b.token},
+            headers={"HX-Request": "true", "Accept-Encoding": encoding},
+        )
         body = r.get_data()
         r.close()
         where = f"{role} htmx POST {url} ({encoding}) -> {r.status_code}"
@@ -368,12 +502,17 @@ def assert_errors_tied_and_announced(html: str, where: str) -> None:
     for tag in fields:
         described = re.search(r'aria-describedby="([^"]+)"', tag)
         assert described, f"{where}: {tag} has no aria-describedby"
-        assert any(re.search(rf'<p class="err" id="{re.escape(i)}">[^<]+', html) for i in described.group(1).split()), \
-            f"{where}: {tag} names no error message"
-    assert re.search(r'role="alert"|aria-live="(polite|assertive)"', html), f"{where}: nothing announces the errors"
+        assert any(
+            re.search(rf'<p class="err" id="{re.escape(i)}">[^<]+', html)
+            for i in described.group(1).split()
+        ), f"{where}: {tag} names no error message"
+    assert re.search(r'role="alert"|aria-live="(polite|assertive)"', html), (
+        f"{where}: nothing announces the errors"
+    )
 
 
 # ---- static files ----------------------------------------------------------------------------
+
 
 def test_static_files_have_hashed_names_and_a_year_of_cache(app, world):
     b = world.browsers["drafting-doctor"]
@@ -383,7 +522,9 @@ def test_static_files_have_hashed_names_and_a_year_of_cache(app, world):
     if app.config.get("HTMX_JS"):
         assert any("htmx" in u for u in urls)
     for url in urls:
-        assert re.fullmatch(r"/static/[\w./-]+\.[0-9a-f]{10}\.(css|js)", url), f"{url}: no content hash in the name"
+        assert re.fullmatch(r"/static/[\w./-]+\.[0-9a-f]{10}\.(css|js)", url), (
+            f"{url}: no content hash in the name"
+        )
         for encoding in ENCODINGS:
             r = b.client.get(url, headers={"Accept-Encoding": encoding})
             body = r.get_data()
@@ -413,8 +554,10 @@ def test_all_javascript_fits_the_budget(app, world):
 
     b = world.browsers["anonymous"]
     with app.test_request_context():
-        scripts = {url_for("static", filename=os.path.relpath(p, app.static_folder))
-                   for p in glob.glob(os.path.join(app.static_folder, "**", "*.js"), recursive=True)}
+        scripts = {
+            url_for("static", filename=os.path.relpath(p, app.static_folder))
+            for p in glob.glob(os.path.join(app.static_folder, "**", "*.js"), recursive=True)
+        }
     assert any(s.endswith("print.js") for s in scripts)
     for encoding in ENCODINGS:
         total = sum(static_size(b.client, url, encoding) for url in scripts)
@@ -422,11 +565,14 @@ def test_all_javascript_fits_the_budget(app, world):
 
 
 def test_uncompressed_when_not_asked(app, world):
-    r = world.browsers["anonymous"].client.get("/hubei/signup", headers={"Accept-Encoding": "identity"})
+    r = world.browsers["anonymous"].client.get(
+        "/hubei/signup", headers={"Accept-Encoding": "identity"}
+    )
     assert r.status_code == 200 and "Content-Encoding" not in r.headers
 
 
 # ---- coverage and the report -------------------------------------------------------------------
+
 
 def test_every_get_page_is_measured(app, world):
     """Every GET endpoint is opened by some role of the world (so the sweep above measures it)
@@ -440,13 +586,19 @@ def test_every_get_page_is_measured(app, world):
             continue
         url = fill(rule, values, world)
         for role in ROLES:
-            r, _body = get(world.browsers[role], url, "identity", q="人民医院", no=world.certificate_no)
+            r, _body = get(
+                world.browsers[role], url, "identity", q="人民医院", no=world.certificate_no
+            )
             if r.status_code == 200 and r.mimetype == "text/html":
                 reached.add(endpoint)
                 break
     missing = get_endpoints - reached - set(UNREACHED)
-    assert not missing, f"no role of the world opened these pages: {sorted(missing)} (reach them or list them in UNREACHED)"
-    assert set(UNREACHED) <= get_endpoints, f"UNREACHED lists endpoints that are gone: {set(UNREACHED) - get_endpoints}"
+    assert not missing, (
+        f"no role of the world opened these pages: {sorted(missing)} (reach them or list them in UNREACHED)"
+    )
+    assert set(UNREACHED) <= get_endpoints, (
+        f"UNREACHED lists endpoints that are gone: {set(UNREACHED) - get_endpoints}"
+    )
 
 
 def _largest(kind: str, n: int) -> list[tuple[str, str, dict]]:
@@ -499,6 +651,11 @@ for encoding in ("br", "gzip"):
     print(name, encoding, r.status_code, r.headers.get("Content-Encoding"))
 """
     for name in ("development", "production"):
-        out = subprocess.run([sys.executable, "-c", script, name], capture_output=True, text=True, check=True,
-                             cwd=Path(__file__).resolve().parents[1]).stdout.split("\n")
+        out = subprocess.run(
+            [sys.executable, "-c", script, name],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parents[1],
+        ).stdout.split("\n")
         assert out[:2] == [f"{name} br 200 br", f"{name} gzip 200 gzip"], out

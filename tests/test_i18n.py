@@ -245,16 +245,29 @@ def test_two_languages_in_turn_keep_their_own_words_dates_and_plurals(demo):
     language (messages, plurals with their number, dates)."""
 
     staff = staff_login(demo, "hb-county-staff")
-    walk_doctor(demo, "hubei", doctor_form("李明华", "420525198803121236", "13800138001", "liminghua"),
-                until="confirmed", staff=staff, institution="远安")
+    walk_doctor(
+        demo,
+        "hubei",
+        doctor_form("李明华", "420525198803121236", "13800138001", "liminghua"),
+        until="confirmed",
+        staff=staff,
+        institution="远安",
+    )
     officer = staff_login(demo, "hb-officer")
-    chinese_date, english_date = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日"), re.compile(r"[A-Z][a-z]{2} \d{1,2}, \d{4}")
+    chinese_date, english_date = (
+        re.compile(r"\d{4}年\d{1,2}月\d{1,2}日"),
+        re.compile(r"[A-Z][a-z]{2} \d{1,2}, \d{4}"),
+    )
     for lang in ("zh_CN", "en", "zh_CN", "en"):
         officer.client.set_cookie("lang", lang)
         html = page(officer.client, "/hubei/admin/")
         assert "李明华" in html
         if lang == "en":
-            assert '<html lang="en">' in html and "working days left" in html and "个工作日" not in html
+            assert (
+                '<html lang="en">' in html
+                and "working days left" in html
+                and "个工作日" not in html
+            )
             assert english_date.search(html) and not chinese_date.search(html)
         else:
             assert '<html lang="zh-CN">' in html and re.search(r"剩余 \d+ 个工作日", html)

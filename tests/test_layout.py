@@ -26,8 +26,10 @@ def imported_modules(path: Path, root: Path) -> list[tuple[int, str]]:
             else:
                 module = node.module or ""
             # ``from tests import x`` imports the module tests.x
-            out += [(node.lineno, f"{module}.{alias.name}" if module in ("tests", SUPPORT) else module)
-                    for alias in node.names]
+            out += [
+                (node.lineno, f"{module}.{alias.name}" if module in ("tests", SUPPORT) else module)
+                for alias in node.names
+            ]
     return out
 
 
@@ -35,13 +37,17 @@ def violations(root: Path = TESTS) -> list[str]:
     found = []
     for path in sorted(root.rglob("*.py")):
         for line, module in imported_modules(path, root):
-            if (module == "tests" or module.startswith("tests.")) and not module.startswith(SUPPORT + "."):
+            if (module == "tests" or module.startswith("tests.")) and not module.startswith(
+                SUPPORT + "."
+            ):
                 found.append(f"{path.relative_to(root.parent)}:{line} imports {module}")
     return found
 
 
 def test_tests_import_only_the_support_package():
-    assert violations() == [], "move the shared helper into tests/support/:\n" + "\n".join(violations())
+    assert violations() == [], "move the shared helper into tests/support/:\n" + "\n".join(
+        violations()
+    )
 
 
 def test_the_check_sees_an_import_of_a_test_module(tmp_path):
@@ -50,8 +56,14 @@ def test_the_check_sees_an_import_of_a_test_module(tmp_path):
     package = tmp_path / "tests"
     (package / "support").mkdir(parents=True)
     (package / "support" / "http.py").write_text("from tests.support.db import in_tenant\n")
-    (package / "test_a.py").write_text("from tests.support.http import Browser\nfrom tests.test_b import helper\n")
+    (package / "test_a.py").write_text(
+        "from tests.support.http import Browser\nfrom tests.test_b import helper\n"
+    )
     (package / "test_c.py").write_text("from . import conftest\nimport tests.test_b\n")
     (package / "test_d.py").write_text("from tests.conftest import in_tenant\n")
-    assert violations(package) == ["tests/test_a.py:2 imports tests.test_b", "tests/test_c.py:1 imports tests.conftest",
-                     "tests/test_c.py:2 imports tests.test_b", "tests/test_d.py:1 imports tests.conftest"]
+    assert violations(package) == [
+        "tests/test_a.py:2 imports tests.test_b",
+        "tests/test_c.py:1 imports tests.conftest",
+        "tests/test_c.py:2 imports tests.test_b",
+        "tests/test_d.py:1 imports tests.conftest",
+    ]

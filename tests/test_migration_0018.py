@@ -19,12 +19,26 @@ pytestmark = pytest.mark.usefixtures("keep_logging")
 
 
 def _insert(conn, table: str, **values) -> int:
-    return conn.execute(table_as_migrated(conn, table).insert().values(**values)).inserted_primary_key[0]
+    return conn.execute(
+        table_as_migrated(conn, table).insert().values(**values)
+    ).inserted_primary_key[0]
 
 
-def _user(conn, tenant_id: int, username: str, id_number: str, institution_id: int | None = None) -> int:
-    return _insert(conn, "user_account", tenant_id=tenant_id, username=username, password_hash="x", role="doctor",
-                   real_name="测试", id_number=id_number, institution_id=institution_id, created_at=NOW)
+def _user(
+    conn, tenant_id: int, username: str, id_number: str, institution_id: int | None = None
+) -> int:
+    return _insert(
+        conn,
+        "user_account",
+        tenant_id=tenant_id,
+        username=username,
+        password_hash="x",
+        role="doctor",
+        real_name="测试",
+        id_number=id_number,
+        institution_id=institution_id,
+        created_at=NOW,
+    )
 
 
 def _check_backfill(url: str) -> None:
@@ -36,33 +50,70 @@ def _check_backfill(url: str) -> None:
             with db.engine.begin() as conn:
                 hubei = _insert(conn, "tenant", slug="hubei", name="湖北省", created_at=NOW)
                 other = _insert(conn, "tenant", slug="hunan", name="湖南省", created_at=NOW)
-                yichang = _insert(conn, "region", tenant_id=hubei, code="420500", name="宜昌市", level="city")
-                yuanan = _insert(conn, "region", tenant_id=hubei, code="420525", name="远安县", level="county",
-                                 parent_id=yichang)
-                wuhan = _insert(conn, "region", tenant_id=hubei, code="420100", name="武汉市", level="city")
-                wuchang = _insert(conn, "region", tenant_id=hubei, code="420106", name="武昌区", level="county",
-                                  parent_id=wuhan)
+                yichang = _insert(
+                    conn, "region", tenant_id=hubei, code="420500", name="宜昌市", level="city"
+                )
+                yuanan = _insert(
+                    conn,
+                    "region",
+                    tenant_id=hubei,
+                    code="420525",
+                    name="远安县",
+                    level="county",
+                    parent_id=yichang,
+                )
+                wuhan = _insert(
+                    conn, "region", tenant_id=hubei, code="420100", name="武汉市", level="city"
+                )
+                wuchang = _insert(
+                    conn,
+                    "region",
+                    tenant_id=hubei,
+                    code="420106",
+                    name="武昌区",
+                    level="county",
+                    parent_id=wuhan,
+                )
                 # the same code in another tenant must not be picked
                 _insert(conn, "region", tenant_id=other, code="420525", name="别处", level="county")
-                hospital = _insert(conn, "institution", tenant_id=hubei, name="武昌医院", licence_no="L1",
-                                   level="tertiary", county_id=wuchang, created_at=NOW)
+                hospital = _insert(
+                    conn,
+                    "institution",
+                    tenant_id=hubei,
+                    name="武昌医院",
+                    licence_no="L1",
+                    level="tertiary",
+                    county_id=wuchang,
+                    created_at=NOW,
+                )
                 users = {
                     "county": _user(conn, hubei, "a", "420525199001011230"),  # 远安县
-                    "city": _user(conn, hubei, "b", "420506199001011230"),  # 夷陵区, unlisted: 宜昌市
+                    "city": _user(
+                        conn, hubei, "b", "420506199001011230"
+                    ),  # 夷陵区, unlisted: 宜昌市
                     "none": _user(conn, hubei, "c", "110101199001011230"),  # 北京: the province
-                    "named": _user(conn, hubei, "d", "420525199001011231", hospital),  # named a 武昌区 hospital
+                    "named": _user(
+                        conn, hubei, "d", "420525199001011231", hospital
+                    ),  # named a 武昌区 hospital
                 }
                 cases = {}
                 for key, user_id in users.items():
-                    cases[key] = conn.execute(text(
-                        "INSERT INTO identity_case (tenant_id, user_id, status, opened_at, note) "
-                        "VALUES (:t, :u, 'open', :now, '') RETURNING id"), {"t": hubei, "u": user_id, "now": NOW}
+                    cases[key] = conn.execute(
+                        text(
+                            "INSERT INTO identity_case (tenant_id, user_id, status, opened_at, note) "
+                            "VALUES (:t, :u, 'open', :now, '') RETURNING id"
+                        ),
+                        {"t": hubei, "u": user_id, "now": NOW},
                     ).scalar_one()
             upgrade(revision="0018")
             with db.engine.connect() as conn:
                 found = dict(conn.execute(text("SELECT id, region_id FROM identity_case")).all())
             assert {key: found[case_id] for key, case_id in cases.items()} == {
-                "county": yuanan, "city": yichang, "none": None, "named": wuchang}
+                "county": yuanan,
+                "city": yichang,
+                "none": None,
+                "named": wuchang,
+            }
             downgrade(revision="0018-1")
             upgrade()
     finally:

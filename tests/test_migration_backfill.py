@@ -29,34 +29,79 @@ def _before_0017(app) -> str:
 
 def _rows(conn) -> dict[str, int]:
     """A tenant whose rules were shortened in version 2 (its rules now), and its applications."""
+
     def add(table: str, **values) -> int:
-        return conn.execute(insert(table_as_migrated(conn, table)).values(**values)).inserted_primary_key[0]
+        return conn.execute(
+            insert(table_as_migrated(conn, table)).values(**values)
+        ).inserted_primary_key[0]
 
     tenant = add("tenant", slug="hubei", name="湖北省", rules=SHORTER, certificate_serial=0)
     v1 = add("rule_version", tenant_id=tenant, number=1, overrides={}, changes=[])
     v2 = add("rule_version", tenant_id=tenant, number=2, overrides=SHORTER, changes=[])
     county = add("region", tenant_id=tenant, code="420525", name="远安县", level="county")
-    inst = add("institution", tenant_id=tenant, name="远安县人民医院", licence_no="L1", level="county",
-               county_id=county)
-    doctor = add("user_account", tenant_id=tenant, username="li", password_hash="-", role="doctor",
-                 real_name="李明华", institution_id=inst)
+    inst = add(
+        "institution",
+        tenant_id=tenant,
+        name="远安县人民医院",
+        licence_no="L1",
+        level="county",
+        county_id=county,
+    )
+    doctor = add(
+        "user_account",
+        tenant_id=tenant,
+        username="li",
+        password_hash="-",
+        role="doctor",
+        real_name="李明华",
+        institution_id=inst,
+    )
 
     def application(kind: str, state: str, version: int | None, **values) -> int:
-        return add("application", tenant_id=tenant, doctor_id=doctor, kind=kind, state=state, level="practitioner",
-                   category="clinical", institution_id=inst, scopes=["internal"], rule_version_id=version, **values)
+        return add(
+            "application",
+            tenant_id=tenant,
+            doctor_id=doctor,
+            kind=kind,
+            state=state,
+            level="practitioner",
+            category="clinical",
+            institution_id=inst,
+            scopes=["internal"],
+            rule_version_id=version,
+            **values,
+        )
 
-    first = application("first", "superseded", v1, registered_on=date(2024, 2, 29),
-                        confirmed_at=datetime(2024, 2, 1, 2, 0))
+    first = application(
+        "first",
+        "superseded",
+        v1,
+        registered_on=date(2024, 2, 29),
+        confirmed_at=datetime(2024, 2, 1, 2, 0),
+    )
     return {
         "first": first,
         # submitted under the shorter rules, it changes a registration of the longer ones
-        "change": application("change", "approved", v2, previous_id=first, registered_on=date(2024, 2, 29),
-                              confirmed_at=datetime(2024, 3, 20, 2, 0)),
-        "shorter": application("first", "approved", v2, registered_on=date(2025, 6, 3),
-                               confirmed_at=datetime(2025, 5, 6, 2, 0)),
+        "change": application(
+            "change",
+            "approved",
+            v2,
+            previous_id=first,
+            registered_on=date(2024, 2, 29),
+            confirmed_at=datetime(2024, 3, 20, 2, 0),
+        ),
+        "shorter": application(
+            "first",
+            "approved",
+            v2,
+            registered_on=date(2025, 6, 3),
+            confirmed_at=datetime(2025, 5, 6, 2, 0),
+        ),
         # no version (a registration taken over from a practice record): the tenant's rules
         "taken_over": application("first", "approved", None, registered_on=date(2025, 6, 3)),
-        "confirmed": application("first", "confirmed", v1, confirmed_at=datetime(2025, 9, 26, 2, 0)),
+        "confirmed": application(
+            "first", "confirmed", v1, confirmed_at=datetime(2025, 9, 26, 2, 0)
+        ),
         "draft": application("first", "draft", None),
     }
 
@@ -71,8 +116,12 @@ def _check_backfill(url: str) -> None:
             upgrade()
             table = db.metadata.tables["application"]
             with db.engine.connect() as conn:
-                got = {row.id: (row.valid_until, row.decision_due)
-                       for row in conn.execute(select(table.c.id, table.c.valid_until, table.c.decision_due))}
+                got = {
+                    row.id: (row.valid_until, row.decision_due)
+                    for row in conn.execute(
+                        select(table.c.id, table.c.valid_until, table.c.decision_due)
+                    )
+                }
     finally:
         with app.app_context():
             db.engine.dispose()
@@ -81,7 +130,10 @@ def _check_backfill(url: str) -> None:
     assert got[ids["change"]] == (date(2026, 2, 28), add_working_days(date(2024, 3, 20), 10, cal))
     assert got[ids["shorter"]] == (date(2026, 6, 3), add_working_days(date(2025, 5, 6), 10, cal))
     assert got[ids["taken_over"]] == (date(2026, 6, 3), None)
-    assert got[ids["confirmed"]] == (None, date(2025, 10, 30))  # 20 working days across National Day
+    assert got[ids["confirmed"]] == (
+        None,
+        date(2025, 10, 30),
+    )  # 20 working days across National Day
     assert got[ids["draft"]] == (None, None)
 
 

@@ -86,15 +86,25 @@ def test_migrations_make_the_audit_log_append_only_on_postgresql(postgres_url):
 
     def triggers(app) -> set[str]:
         with app.app_context(), db.engine.connect() as conn:
-            return set(conn.execute(text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass "
-                                         "AND NOT tgisinternal")).scalars())
+            return set(
+                conn.execute(
+                    text(
+                        "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass "
+                        "AND NOT tgisinternal"
+                    )
+                ).scalars()
+            )
 
     app = migration_app(postgres_url)
     try:
         with app.app_context():
             upgrade()
         assert triggers(app) == {"audit_log_no_update_delete", "audit_log_no_truncate"}
-        with app.app_context(), db.engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
+        with (
+            app.app_context(),
+            db.engine.connect() as conn,
+            pytest.raises(DBAPIError, match="append-only"),
+        ):
             conn.execute(text("TRUNCATE audit_log"))
         with app.app_context():
             downgrade(revision="0012")
@@ -107,10 +117,16 @@ def test_migrations_make_the_audit_log_append_only_on_postgresql(postgres_url):
 def _policies(conn) -> dict[str, tuple]:
     from sqlalchemy import text
 
-    return {t: (cmd, qual, check, force) for t, cmd, qual, check, force in conn.execute(text(
-        "SELECT p.tablename, p.cmd, p.qual, p.with_check, c.relforcerowsecurity FROM pg_policies p "
-        "JOIN pg_class c ON c.relname = p.tablename AND c.relnamespace = current_schema()::regnamespace "
-        "WHERE p.schemaname = current_schema() AND p.policyname = 'tenant_isolation'"))}
+    return {
+        t: (cmd, qual, check, force)
+        for t, cmd, qual, check, force in conn.execute(
+            text(
+                "SELECT p.tablename, p.cmd, p.qual, p.with_check, c.relforcerowsecurity FROM pg_policies p "
+                "JOIN pg_class c ON c.relname = p.tablename AND c.relnamespace = current_schema()::regnamespace "
+                "WHERE p.schemaname = current_schema() AND p.policyname = 'tenant_isolation'"
+            )
+        )
+    }
 
 
 def test_migrations_give_row_level_security_and_the_app_role_works_under_it(app, postgres_url):
@@ -125,8 +141,13 @@ def test_migrations_give_row_level_security_and_the_app_role_works_under_it(app,
     from portal.tenants.scope import tenant_context
     from tests.support.db import owner_connection, prepare_app_role
 
-    migrated = create_app("testing", {"SQLALCHEMY_DATABASE_URI": prepare_app_role(postgres_url),
-                                      "MIGRATION_DATABASE_URL": postgres_url})
+    migrated = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": prepare_app_role(postgres_url),
+            "MIGRATION_DATABASE_URL": postgres_url,
+        },
+    )
     owner = create_engine(postgres_url)
     try:
         with migrated.app_context():
@@ -140,9 +161,13 @@ def test_migrations_give_row_level_security_and_the_app_role_works_under_it(app,
             load_demo()  # as the application's role, under row-level security
             db.session.commit()
             hubei = db.session.execute(text("SELECT id FROM tenant WHERE slug = 'hubei'")).scalar()
-            assert db.session.execute(text("SELECT count(*) FROM region")).scalar() == 0  # no tenant set
+            assert (
+                db.session.execute(text("SELECT count(*) FROM region")).scalar() == 0
+            )  # no tenant set
             with tenant_context(hubei):
-                assert db.session.execute(text("SELECT DISTINCT tenant_id FROM region")).scalars().all() == [hubei]
+                assert db.session.execute(
+                    text("SELECT DISTINCT tenant_id FROM region")
+                ).scalars().all() == [hubei]
         ready = migrated.test_client().get("/readyz").get_json()["checks"]
         assert ready["migrations"]["ok"] and ready["row_security"] == {"ok": True, "enforced": True}
         with migrated.app_context():
@@ -151,7 +176,10 @@ def test_migrations_give_row_level_security_and_the_app_role_works_under_it(app,
             downgrade(revision="0014")
         with owner.connect() as conn:
             assert _policies(conn) == {}
-            assert conn.execute(text("SELECT count(*) FROM pg_class WHERE relrowsecurity")).scalar() == 0
+            assert (
+                conn.execute(text("SELECT count(*) FROM pg_class WHERE relrowsecurity")).scalar()
+                == 0
+            )
     finally:
         owner.dispose()
         with migrated.app_context():

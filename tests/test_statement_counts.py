@@ -66,39 +66,80 @@ def world(app):
     with app.app_context():
         load_demo()
     with in_tenant(app, "hubei"):
-        db.session.add(Qualification(name=DRAFTING["real_name"], id_number=DRAFTING["id_number"],
-                                     certificate_no="H2019420000077", level=Level.PRACTITIONER,
-                                     category=Category.CLINICAL, obtained_on=date(2025, 10, 1)))
+        db.session.add(
+            Qualification(
+                name=DRAFTING["real_name"],
+                id_number=DRAFTING["id_number"],
+                certificate_no="H2019420000077",
+                level=Level.PRACTITIONER,
+                category=Category.CLINICAL,
+                obtained_on=date(2025, 10, 1),
+            )
+        )
         db.session.commit()
     staff = staff_login(app, "hb-county-staff")
-    applicant = walk_doctor(app, "hubei", HB_APPLICANT, until="submitted", staff=staff, institution="远安",
-                            address=HB_ADDRESS)
-    confirmed = walk_doctor(app, "hubei", HB_CONFIRMED, until="confirmed", staff=staff, institution="远安",
-                            scope="tcm", address=HB_ADDRESS)
+    applicant = walk_doctor(
+        app,
+        "hubei",
+        HB_APPLICANT,
+        until="submitted",
+        staff=staff,
+        institution="远安",
+        address=HB_ADDRESS,
+    )
+    confirmed = walk_doctor(
+        app,
+        "hubei",
+        HB_CONFIRMED,
+        until="confirmed",
+        staff=staff,
+        institution="远安",
+        scope="tcm",
+        address=HB_ADDRESS,
+    )
     waiting = walk_doctor(app, "hubei", HB_WAITING, until="named", institution="远安")
-    drafting = walk_doctor(app, "hubei", DRAFTING, until="activated", staff=staff, institution="远安")
+    drafting = walk_doctor(
+        app, "hubei", DRAFTING, until="activated", staff=staff, institution="远安"
+    )
     fill_wizard(drafting.browser, "hubei", address=HB_ADDRESS)
     unmatched = sign_up(app, "hubei", HB_UNMATCHED)
     modification = registered_with_modification(app, staff)
     officer = staff_login(app, "hb-officer")
     with in_tenant(app, "hubei"):
-        registered = db.session.execute(
-            select(Application).filter(Application.certificate_no.is_not(None))).scalars().first()
+        registered = (
+            db.session.execute(select(Application).filter(Application.certificate_no.is_not(None)))
+            .scalars()
+            .first()
+        )
         case = db.session.execute(select(IdentityCase)).scalars().first()
-        ids = {"applicant": applicant.doctor_id, "submitted_app": applicant.app_id,
-               "confirmed": confirmed.doctor_id, "confirmed_app": confirmed.app_id,
-               "waiting": waiting.doctor_id, "drafting": drafting.doctor_id,
-               "unmatched": case.user_id, "case": case.id,
-               "registered": registered.doctor_id, "registered_app": registered.id,
-               "modification": modification}
+        ids = {
+            "applicant": applicant.doctor_id,
+            "submitted_app": applicant.app_id,
+            "confirmed": confirmed.doctor_id,
+            "confirmed_app": confirmed.app_id,
+            "waiting": waiting.doctor_id,
+            "drafting": drafting.doctor_id,
+            "unmatched": case.user_id,
+            "case": case.id,
+            "registered": registered.doctor_id,
+            "registered_app": registered.id,
+            "modification": modification,
+        }
         certificate_no = registered.certificate_no
-    browsers = {"applicant": applicant.browser, "drafting": drafting.browser, "staff": staff,
-                "officer": officer, "unmatched": unmatched, "anonymous": Browser(app.test_client())}
+    browsers = {
+        "applicant": applicant.browser,
+        "drafting": drafting.browser,
+        "staff": staff,
+        "officer": officer,
+        "unmatched": unmatched,
+        "anonymous": Browser(app.test_client()),
+    }
     yield World(browsers, ids, certificate_no, {})
     empty_all(app)
 
 
 # ---- copies of walked rows ---------------------------------------------------------------------
+
 
 def copy_row(model, row_id: int, **changes) -> int:
     """A copy of one row (read and written as the tables' owner, outside the ORM and
@@ -114,8 +155,13 @@ def copy_row(model, row_id: int, **changes) -> int:
 def copy_doctor(w: World, key: str, n: int) -> int:
     from portal.accounts.models import User
 
-    return copy_row(User, w.ids[key], username=f"copy{n}_{key}", phone=f"139{n:08d}",
-                    email=f"copy{n}.{key}@example.com")
+    return copy_row(
+        User,
+        w.ids[key],
+        username=f"copy{n}_{key}",
+        phone=f"139{n:08d}",
+        email=f"copy{n}.{key}@example.com",
+    )
 
 
 def waiting_doctor(w: World, n: int) -> None:
@@ -156,8 +202,12 @@ def same_name_record(w: World, n: int) -> None:
 def registration(w: World, n: int) -> None:
     from portal.workflow.models import Application
 
-    copy_row(Application, w.ids["registered_app"], doctor_id=copy_doctor(w, "registered", n),
-             certificate_no=f"1104205250{n:05d}")
+    copy_row(
+        Application,
+        w.ids["registered_app"],
+        doctor_id=copy_doctor(w, "registered", n),
+        certificate_no=f"1104205250{n:05d}",
+    )
 
 
 def applicant_history(w: World, n: int) -> None:
@@ -172,10 +222,24 @@ def drafting_history(w: World, n: int) -> None:
     from portal.workflow.models import Application, State
 
     with owner_connection() as conn:
-        app_id = conn.execute(select(Application.__table__.c.id).where(
-            Application.__table__.c.doctor_id == w.ids["drafting"])).scalars().first()
-        qualification = conn.execute(select(Qualification.__table__.c.id).where(
-            Qualification.__table__.c.id_number == DRAFTING["id_number"])).scalars().first()
+        app_id = (
+            conn.execute(
+                select(Application.__table__.c.id).where(
+                    Application.__table__.c.doctor_id == w.ids["drafting"]
+                )
+            )
+            .scalars()
+            .first()
+        )
+        qualification = (
+            conn.execute(
+                select(Qualification.__table__.c.id).where(
+                    Qualification.__table__.c.id_number == DRAFTING["id_number"]
+                )
+            )
+            .scalars()
+            .first()
+        )
     copy_row(Application, app_id, state=State.EXPIRED.value)
     copy_row(Qualification, qualification, certificate_no=f"H2019420{n:06d}")
 
@@ -183,11 +247,19 @@ def drafting_history(w: World, n: int) -> None:
 PAGES: list[tuple[str, str, str, Callable]] = [
     ("doctor home", "applicant", "/hubei/me", applicant_history),
     ("status page", "applicant", "/hubei/me/applications", applicant_history),
-    *[(f"wizard {step}", "drafting", f"/hubei/me/application/{step}", drafting_history) for step in STEPS],
+    *[
+        (f"wizard {step}", "drafting", f"/hubei/me/application/{step}", drafting_history)
+        for step in STEPS
+    ],
     ("institution activations", "staff", "/hubei/institution/activations", waiting_doctor),
     ("institution approvals", "staff", "/hubei/institution/approvals", institution_queue),
     ("officer queue", "officer", "/hubei/admin/", confirmed_application),
-    ("officer application", "officer", "/hubei/admin/applications/{confirmed_app}", confirmed_application),
+    (
+        "officer application",
+        "officer",
+        "/hubei/admin/applications/{confirmed_app}",
+        confirmed_application,
+    ),
     ("identity cases", "officer", "/hubei/admin/identity-cases", identity_case),
     ("identity case", "officer", "/hubei/admin/identity-cases/{case}", same_name_record),
     ("public verify", "anonymous", "/hubei/verify?no={certificate_no}", registration),

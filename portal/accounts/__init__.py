@@ -31,7 +31,12 @@ def init_app(app) -> None:
         if tenant is None or tenant.id != tenant_id:
             return None
         user = db.session.get(User, user_id)
-        if user is None or user.tenant_id != tenant_id or user.session_version != version or user.disabled:
+        if (
+            user is None
+            or user.tenant_id != tenant_id
+            or user.session_version != version
+            or user.disabled
+        ):
             return None
         return user
 
@@ -39,7 +44,11 @@ def init_app(app) -> None:
     def _finish_first_log_in():
         """I1: an account signed in with a first password reaches nothing but the steps that
         replace it and enrol TOTP (and log-out), whatever page it asks for."""
-        if request.endpoint is None or request.endpoint in SETUP_OPEN or not current_user.is_authenticated:
+        if (
+            request.endpoint is None
+            or request.endpoint in SETUP_OPEN
+            or not current_user.is_authenticated
+        ):
             return None
         step = setup_step(current_user)
         return redirect_to(url_for(step)) if step else None
@@ -48,7 +57,12 @@ def init_app(app) -> None:
     def unauthorized():
         if g.get("tenant") is None:
             abort(404)
-        return redirect_to(url_for("accounts.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
+        return redirect_to(
+            url_for(
+                "accounts.login",
+                next=request.full_path.rstrip("?") if request.method == "GET" else None,
+            )
+        )
 
 
 HOME_BY_ROLE = {
@@ -64,9 +78,15 @@ SECOND_FACTOR = (Role.STAFF, Role.OFFICER, Role.ADMIN)
 
 #: what an account in the middle of its first log-in may still open: the steps themselves,
 #: log-out, the language switch, static files and the development SMS gateway (the "phone")
-SETUP_OPEN = {"accounts.first_password", "accounts.enrol_totp", "accounts.logout", "public.set_language",
-              "public.set_tenant_language", "static",
-              "notify.outbox"}
+SETUP_OPEN = {
+    "accounts.first_password",
+    "accounts.enrol_totp",
+    "accounts.logout",
+    "public.set_language",
+    "public.set_tenant_language",
+    "static",
+    "notify.outbox",
+}
 
 
 def setup_step(user: User) -> str | None:
@@ -124,4 +144,3 @@ def remember_language(user: User, lang: str | None = None) -> None:
     if lang in LOCALES and user.locale != lang:
         user.locale = lang
         db.session.commit()
-

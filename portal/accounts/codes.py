@@ -37,9 +37,14 @@ class CodeError(Exception):
         err = self
         return {
             "cooldown": _("Please wait %(n)s seconds before asking for another code.", n=err.wait),
-            "hourly_limit": _("Too many codes were sent to this number in the last hour. Please try again later."),
-            "locked": _("Too many wrong codes in a row. Code entry is locked for %(n)s minutes, or until the health "
-                        "commission unlocks it.", n=max(1, err.wait // 60)),
+            "hourly_limit": _(
+                "Too many codes were sent to this number in the last hour. Please try again later."
+            ),
+            "locked": _(
+                "Too many wrong codes in a row. Code entry is locked for %(n)s minutes, or until the health "
+                "commission unlocks it.",
+                n=max(1, err.wait // 60),
+            ),
             "expired": _("This code has expired or was never sent. Ask for a new code."),
             "too_many_tries": _("Too many wrong tries for this code. Ask for a new code."),
             "wrong": _("The code is wrong. Check it and try again."),
@@ -63,8 +68,10 @@ def _one_sender_at_a_time(destination: str) -> None:
     counts what the other sent: the cool-down and the hourly cap hold across processes. (On
     SQLite writers are serialised by the database lock; production runs on PostgreSQL.)"""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                           {"key": f"code-send:{destination}"})
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"code-send:{destination}"},
+        )
 
 
 def check_send_limits(destination: str, purpose: CodePurpose, rules: dict) -> None:
@@ -82,36 +89,51 @@ def check_send_limits(destination: str, purpose: CodePurpose, rules: dict) -> No
             raise CodeError("cooldown", wait)
     sent = db.session.execute(
         db.select(func.count(OneTimeCode.id)).where(
-            OneTimeCode.destination == destination, OneTimeCode.created_at > now - timedelta(hours=1)
+            OneTimeCode.destination == destination,
+            OneTimeCode.created_at > now - timedelta(hours=1),
         )
     ).scalar()
     if sent >= rules["otp_sends_per_hour"]:
         raise CodeError("hourly_limit")
 
 
-def issue(user: User, purpose: CodePurpose, channel: str, destination: str, rules: dict, *, issued_by=None) -> Issued:
+def issue(
+    user: User, purpose: CodePurpose, channel: str, destination: str, rules: dict, *, issued_by=None
+) -> Issued:
     """Create a code for ``user`` (the caller queues the message and commits)."""
     # the user's row is written first: its lock (a row lock on PostgreSQL, the database's
     # write lock on SQLite) makes two processes sending at once count one after the other,
     # so neither misses the other's code in the limits below
-    db.session.execute(update(User).where(User.id == user.id).values(code_failures=User.code_failures))
+    db.session.execute(
+        update(User).where(User.id == user.id).values(code_failures=User.code_failures)
+    )
     check_send_limits(destination, purpose, rules)
     now = utcnow()
     # an older code of the same purpose stops working when a new one is sent
     db.session.execute(
         update(OneTimeCode)
-        .where(OneTimeCode.user_id == user.id, OneTimeCode.purpose == purpose, OneTimeCode.used_at.is_(None))
+        .where(
+            OneTimeCode.user_id == user.id,
+            OneTimeCode.purpose == purpose,
+            OneTimeCode.used_at.is_(None),
+        )
         .values(expires_at=now)
     )
     if purpose is CodePurpose.ACTIVATION:
-        code = "".join(secrets.choice(ACTIVATION_ALPHABET) for _ in range(rules["activation_length"]))
+        code = "".join(
+            secrets.choice(ACTIVATION_ALPHABET) for _ in range(rules["activation_length"])
+        )
         lifetime = timedelta(hours=rules["activation_hours"])
     else:
         code = f"{secrets.randbelow(10 ** rules['otp_digits']):0{rules['otp_digits']}d}"
         lifetime = timedelta(minutes=rules["otp_minutes"])
     row = OneTimeCode(
-        user_id=user.id, purpose=purpose, channel=channel, destination=destination,
-        code_hash=_digest(user.id, purpose.value, code), expires_at=now + lifetime,
+        user_id=user.id,
+        purpose=purpose,
+        channel=channel,
+        destination=destination,
+        code_hash=_digest(user.id, purpose.value, code),
+        expires_at=now + lifetime,
         issued_by_id=issued_by.id if issued_by else None,
     )
     db.session.add(row)
@@ -126,7 +148,11 @@ def verify(user: User, purpose: CodePurpose, entered: str, rules: dict) -> OneTi
         raise CodeError("locked", int((user.code_locked_until - now).total_seconds()))
     row = db.session.execute(
         db.select(OneTimeCode)
-        .where(OneTimeCode.user_id == user.id, OneTimeCode.purpose == purpose, OneTimeCode.used_at.is_(None))
+        .where(
+            OneTimeCode.user_id == user.id,
+            OneTimeCode.purpose == purpose,
+            OneTimeCode.used_at.is_(None),
+        )
         .order_by(OneTimeCode.id.desc())
         .limit(1)
     ).scalar_one_or_none()
@@ -136,8 +162,11 @@ def verify(user: User, purpose: CodePurpose, entered: str, rules: dict) -> OneTi
     if hmac.compare_digest(row.code_hash, _digest(user.id, purpose.value, entered)):
         taken = db.session.execute(
             update(OneTimeCode)
-            .where(OneTimeCode.id == row.id, OneTimeCode.used_at.is_(None),
-                   OneTimeCode.attempts < rules["otp_max_attempts"])
+            .where(
+                OneTimeCode.id == row.id,
+                OneTimeCode.used_at.is_(None),
+                OneTimeCode.attempts < rules["otp_max_attempts"],
+            )
             .values(used_at=now)
         ).rowcount
         if taken == 1:

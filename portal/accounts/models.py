@@ -26,7 +26,12 @@ class User(TenantScoped, UserMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("tenant_id", "username"),
         #: I4/I5 search by name prefix (LIKE 'x%'): pattern ops on PostgreSQL serve it whatever the collation
-        Index("ix_user_account_real_name", "tenant_id", "real_name", postgresql_ops={"real_name": "varchar_pattern_ops"}),
+        Index(
+            "ix_user_account_real_name",
+            "tenant_id",
+            "real_name",
+            postgresql_ops={"real_name": "varchar_pattern_ops"},
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     #: log-in name (D1: not the real name)
@@ -91,7 +96,9 @@ class User(TenantScoped, UserMixin, db.Model):
         totp_keys.SecretUnreadable when none of the keys opens it. Never log it."""
         from portal.accounts.totp_keys import decrypt
 
-        return decrypt(self.totp_secret_encrypted) if self.totp_secret_encrypted is not None else None
+        return (
+            decrypt(self.totp_secret_encrypted) if self.totp_secret_encrypted is not None else None
+        )
 
     @totp_secret.setter
     def totp_secret(self, secret: str | None) -> None:
@@ -132,7 +139,9 @@ class CodePurpose(enum.StrEnum):
     VERIFY_EMAIL = "verify_email"
     ACTIVATION = "activation"
     RESET_PASSWORD = "reset_password"  # D6
-    CHANGE_PHONE = "change_phone"  # SEC1: a new mobile number, proved before it replaces the old one
+    CHANGE_PHONE = (
+        "change_phone"  # SEC1: a new mobile number, proved before it replaces the old one
+    )
     CHANGE_EMAIL = "change_email"  # SEC1: likewise a new email address
 
 

@@ -31,4 +31,4 @@ def first_password() -> str:
     while True:
         chars = [secrets.choice(_FIRST_PASSWORD_ALPHABET) for _ in range(12)]
         if any(c.isdigit() for c in chars) and any(c.isalpha() for c in chars):
-            return "-".join("".join(chars[i:i + 4]) for i in (0, 4, 8))
+            return "-".join("".join(chars[i : i + 4]) for i in (0, 4, 8))

@@ -37,7 +37,9 @@ def verify_totp(user: User, code: str, now: float | None = None) -> bool:
     if step is None:
         return False
     claimed = db.session.execute(
-        update(User).where(User.id == user.id, User.totp_last_step < step).values(totp_last_step=step)
+        update(User)
+        .where(User.id == user.id, User.totp_last_step < step)
+        .values(totp_last_step=step)
     ).rowcount
     db.session.commit()
     return claimed == 1
@@ -45,4 +47,4 @@ def verify_totp(user: User, code: str, now: float | None = None) -> bool:
 
 def grouped(secret: str, size: int = 4) -> str:
     """The secret in groups of four, for reading it out and typing it in (I1)."""
-    return " ".join(secret[i:i + size] for i in range(0, len(secret), size))
+    return " ".join(secret[i : i + size] for i in range(0, len(secret), size))

@@ -15,7 +15,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 SETTING = "TOTP_ENCRYPTION_KEYS"
-GENERATE = "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+GENERATE = (
+    "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +47,10 @@ def key_problems(value) -> list[str]:
             Fernet(key)
         except (ValueError, TypeError):
             where = f"key {i} of {len(keys)}" if len(keys) > 1 else "the key"
-            problems.append(f"{SETTING}: {where} is not a Fernet key (32 random bytes in URL-safe base64); "
-                            f"generate one with `{GENERATE}`")
+            problems.append(
+                f"{SETTING}: {where} is not a Fernet key (32 random bytes in URL-safe base64); "
+                f"generate one with `{GENERATE}`"
+            )
     return problems
 
 
@@ -72,7 +76,9 @@ def decrypt(token: str) -> str:
     try:
         return _box()[1].decrypt(token.encode()).decode()
     except InvalidToken:
-        raise SecretUnreadable(f"a stored TOTP secret is not readable with the keys of {SETTING}") from None
+        raise SecretUnreadable(
+            f"a stored TOTP secret is not readable with the keys of {SETTING}"
+        ) from None
 
 
 @dataclass
@@ -100,7 +106,9 @@ def rotate_all(batch: int = 500) -> Rotation:
         rows = db.session.execute(
             db.select(User.id, User.totp_secret_encrypted)
             .where(User.totp_secret_encrypted.is_not(None), User.id > after)
-            .order_by(User.id).limit(batch).execution_options(all_tenants=True)
+            .order_by(User.id)
+            .limit(batch)
+            .execution_options(all_tenants=True)
         ).all()
         if not rows:
             return done
@@ -119,8 +127,10 @@ def rotate_all(batch: int = 500) -> Rotation:
                 done.unreadable.append(user_id)
                 continue
             done.rotated += db.session.execute(
-                update(User).where(User.id == user_id, User.totp_secret_encrypted == token)
-                .values(totp_secret_encrypted=new).execution_options(all_tenants=True)
+                update(User)
+                .where(User.id == user_id, User.totp_secret_encrypted == token)
+                .values(totp_secret_encrypted=new)
+                .execution_options(all_tenants=True)
             ).rowcount
         db.session.commit()
 
@@ -137,13 +147,18 @@ def rotate_key_command() -> None:
         done = rotate_all()
     except KeysMissing as err:
         raise click.ClickException(str(err)) from None
-    click.echo(f"re-encrypted {done.rotated} TOTP secret(s) under the first key; "
-               f"{done.current} already were")
+    click.echo(
+        f"re-encrypted {done.rotated} TOTP secret(s) under the first key; "
+        f"{done.current} already were"
+    )
     if done.unreadable:
-        ids = ", ".join(str(i) for i in done.unreadable[:20]) + (" …" if len(done.unreadable) > 20 else "")
+        ids = ", ".join(str(i) for i in done.unreadable[:20]) + (
+            " …" if len(done.unreadable) > 20 else ""
+        )
         raise click.ClickException(
             f"{len(done.unreadable)} secret(s) opened with none of the keys (user ids {ids}): keep the key "
-            f"they were encrypted with in {SETTING}, or enrol those accounts again (reset their credentials)")
+            f"they were encrypted with in {SETTING}, or enrol those accounts again (reset their credentials)"
+        )
 
 
 def init_app(app: Flask) -> None:

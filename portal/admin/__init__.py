@@ -1,7 +1,8 @@
 """The health-commission end (卫生行政部门端): final approval (A4), identity cases (A3).
 
 One blueprint for the whole end, guarded once: every page is for officers and the province's
-administrator (log-in first, then the role). The route modules beside this file attach their views to ``bp`` when imported at
+administrator (log-in first, then the role). The route modules beside this file attach their
+views to ``bp`` when imported at
 the end of this file."""
 
 from flask import Blueprint

@@ -23,10 +23,16 @@ from portal.workflow.accounts import unlock_codes
 @bp.get("/accounts/locked")
 @province_only
 def locked_accounts():
-    doctors = db.session.execute(
-        db.select(User).where(User.role == Role.DOCTOR, User.code_locked_until > utcnow())
-        .order_by(User.code_locked_until.desc()).limit(PAGE)
-    ).scalars().all()
+    doctors = (
+        db.session.execute(
+            db.select(User)
+            .where(User.role == Role.DOCTOR, User.code_locked_until > utcnow())
+            .order_by(User.code_locked_until.desc())
+            .limit(PAGE)
+        )
+        .scalars()
+        .all()
+    )
     return render("admin/locked_accounts.html", doctors=doctors, form=FlaskForm())
 
 
@@ -39,6 +45,10 @@ def unlock_account(doctor_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
     unlock_codes(doctor, current_user, g.tenant)
-    flash(_("Code entry is unlocked for %(name)s, who was told by text message.", name=doctor.real_name))
+    flash(
+        _(
+            "Code entry is unlocked for %(name)s, who was told by text message.",
+            name=doctor.real_name,
+        )
+    )
     return redirect_to(url_for("admin.locked_accounts"))
-

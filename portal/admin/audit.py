@@ -25,11 +25,40 @@ from portal.workflow.models import AuditLog
 PAGE = 50
 
 #: the kinds of records and of changes the workflow writes (suggestions; any text is searched)
-ENTITIES = ("application", "user", "institution", "identity_case", "qualification", "modification", "site_filing",
-            "tenant")
-ACTIONS = ("submit", "confirm", "reject", "approve", "superseded", "cancelled", "expire", "modify", "sign_up",
-           "verify_phone", "verify_email", "name_institution", "activate", "send_activation_code",
-           "auto_activation", "link", "close", "link_qualification", "request", "file", "withdraw", "rules")
+ENTITIES = (
+    "application",
+    "user",
+    "institution",
+    "identity_case",
+    "qualification",
+    "modification",
+    "site_filing",
+    "tenant",
+)
+ACTIONS = (
+    "submit",
+    "confirm",
+    "reject",
+    "approve",
+    "superseded",
+    "cancelled",
+    "expire",
+    "modify",
+    "sign_up",
+    "verify_phone",
+    "verify_email",
+    "name_institution",
+    "activate",
+    "send_activation_code",
+    "auto_activation",
+    "link",
+    "close",
+    "link_qualification",
+    "request",
+    "file",
+    "withdraw",
+    "rules",
+)
 
 #: an 18-character resident ID number inside any text (17 digits and a digit or X)
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])([0-9]{3})[0-9]{11}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
@@ -62,11 +91,16 @@ def changed_values(row: AuditLog) -> list[tuple[str, object, object]]:
 
 
 def _filters(args) -> tuple[dict, dict, list]:
-    typed = {k: args.get(k, "").strip()[:40] for k in ("actor", "entity", "entity_id", "action", "from", "to")}
+    typed = {
+        k: args.get(k, "").strip()[:40]
+        for k in ("actor", "entity", "entity_id", "action", "from", "to")
+    }
     errors: dict[str, str] = {}
     where = []
     if typed["actor"]:
-        actor_id = db.session.execute(db.select(User.id).filter_by(username=typed["actor"])).scalar_one_or_none()
+        actor_id = db.session.execute(
+            db.select(User.id).filter_by(username=typed["actor"])
+        ).scalar_one_or_none()
         if actor_id is None:
             errors["actor"] = _("No user of this province has this user name.")
         where.append(AuditLog.actor_id == actor_id)
@@ -101,14 +135,31 @@ def audit():
     rows, next_before = [], None
     if not errors:
         before = request.args.get("before", type=db_id)
-        stmt = (db.select(AuditLog, User.username).outerjoin(User, AuditLog.actor_id == User.id)
-                .where(*where).order_by(AuditLog.id.desc()).limit(PAGE + 1))
+        stmt = (
+            db.select(AuditLog, User.username)
+            .outerjoin(User, AuditLog.actor_id == User.id)
+            .where(*where)
+            .order_by(AuditLog.id.desc())
+            .limit(PAGE + 1)
+        )
         if before:
             stmt = stmt.where(AuditLog.id < before)
         rows = db.session.execute(stmt).all()
         next_before = rows[PAGE - 1][0].id if len(rows) > PAGE else None
         rows = rows[:PAGE]
     query = {k: v for k, v in typed.items() if v}
-    return render("admin/audit.html", "results_block", status=422 if errors else 200, rows=rows, typed=typed,
-                  errors=errors, next_before=next_before, query=query, changed_values=changed_values, mask=mask, show=show,
-                  entities=ENTITIES, actions=ACTIONS)
+    return render(
+        "admin/audit.html",
+        "results_block",
+        status=422 if errors else 200,
+        rows=rows,
+        typed=typed,
+        errors=errors,
+        next_before=next_before,
+        query=query,
+        changed_values=changed_values,
+        mask=mask,
+        show=show,
+        entities=ENTITIES,
+        actions=ACTIONS,
+    )

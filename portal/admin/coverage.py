@@ -60,8 +60,13 @@ def province_only(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not is_province(current_user):
-            return render("error.html", "content", status=403, tenant=g.tenant,
-                          message=_("This page is for the province's officers and administrators only."))
+            return render(
+                "error.html",
+                "content",
+                status=403,
+                tenant=g.tenant,
+                message=_("This page is for the province's officers and administrators only."),
+            )
         return view(*args, **kwargs)
 
     return wrapped
@@ -75,7 +80,9 @@ def covered_regions(officer: User):
         return None
     if level == COUNTY:
         return select(Region.id).where(Region.id == officer.region_id)
-    return select(Region.id).where(or_(Region.id == officer.region_id, Region.parent_id == officer.region_id))
+    return select(Region.id).where(
+        or_(Region.id == officer.region_id, Region.parent_id == officer.region_id)
+    )
 
 
 def institution_covered(officer: User) -> ColumnElement[bool]:
@@ -137,8 +144,12 @@ def files(officer: User, app: Application) -> bool:
     """A5/F12: whether this officer records the city filing of a county approval: an officer of
     the city of the institution's county."""
     county = app.institution.county if app.institution is not None else None
-    return (level_of(officer) == CITY and county is not None and county.parent_id == officer.region_id
-            and app.needs_county_approval)
+    return (
+        level_of(officer) == CITY
+        and county is not None
+        and county.parent_id == officer.region_id
+        and app.needs_county_approval
+    )
 
 
 def application_or_404(officer: User, app_id: int) -> Application:
@@ -172,5 +183,8 @@ FILED_STATES = (State.APPROVED, State.SUPERSEDED, State.CANCELLED)
 def city_filings(officer: User):
     """A5: the county approvals of several scopes that the officer covers (a select on
     ``Application``; the caller orders and pages it)."""
-    return select(Application).where(Application.needs_county_approval.is_(True),
-                                     Application.state.in_(FILED_STATES), covered(officer))
+    return select(Application).where(
+        Application.needs_county_approval.is_(True),
+        Application.state.in_(FILED_STATES),
+        covered(officer),
+    )

@@ -40,59 +40,100 @@ def home():
     # the most urgent first: by the due date each application got at acceptance (L1, A6)
     stmt = (
         db.select(Application)
-        .where(Application.state == State.CONFIRMED, coverage.covered(current_user), show_criterion(show, today))
+        .where(
+            Application.state == State.CONFIRMED,
+            coverage.covered(current_user),
+            show_criterion(show, today),
+        )
         .options(joinedload(Application.doctor), joinedload(Application.institution))
-        .order_by(Application.decision_due, Application.confirmed_at, Application.id).limit(PAGE + 1)
+        .order_by(Application.decision_due, Application.confirmed_at, Application.id)
+        .limit(PAGE + 1)
     )
     if after:
         cursor = db.session.execute(
-            db.select(Application.decision_due, Application.confirmed_at).where(Application.id == after)).first()
+            db.select(Application.decision_due, Application.confirmed_at).where(
+                Application.id == after
+            )
+        ).first()
         if cursor is not None and None not in cursor:
-            stmt = stmt.where(tuple_(Application.decision_due, Application.confirmed_at, Application.id)
-                              > tuple_(*cursor, after))
+            stmt = stmt.where(
+                tuple_(Application.decision_due, Application.confirmed_at, Application.id)
+                > tuple_(*cursor, after)
+            )
     rows = db.session.execute(stmt).scalars().all()
     next_after = rows[PAGE - 1].id if len(rows) > PAGE else None
     apps = rows[:PAGE]
     open_cases = db.session.execute(
-        db.select(db.func.count(IdentityCase.id)).where(IdentityCase.status == CaseStatus.OPEN,
-                                                      coverage.case_covered(current_user))
+        db.select(db.func.count(IdentityCase.id)).where(
+            IdentityCase.status == CaseStatus.OPEN, coverage.case_covered(current_user)
+        )
     ).scalar()
     filings_waiting = None
     if coverage.level_of(current_user) == coverage.CITY:
         filings_waiting = db.session.execute(
             db.select(db.func.count()).select_from(
-                coverage.city_filings(current_user).where(Application.city_filed_at.is_(None)).subquery())
+                coverage.city_filings(current_user)
+                .where(Application.city_filed_at.is_(None))
+                .subquery()
+            )
         ).scalar()
     dues = {a.id: due_of(a, today) for a in apps}
     # L1: years without a published holiday schedule that due dates reach (from today, and
     # those of the items shown), said once above the list
     days = rules_for(g.tenant)["registration"]["decision_working_days"]
-    unpublished = sorted(set(unpublished_years(today, days, None)).union(
-        *(d.provisional for d in dues.values() if d is not None)))
-    return render("admin/queue.html", apps=apps, dues=dues, unpublished=unpublished,
-                  next_after=next_after, show=show, scope_name=scope_name, open_cases=open_cases,
-                  filings_waiting=filings_waiting, level=coverage.level_of(current_user))
+    unpublished = sorted(
+        set(unpublished_years(today, days, None)).union(
+            *(d.provisional for d in dues.values() if d is not None)
+        )
+    )
+    return render(
+        "admin/queue.html",
+        apps=apps,
+        dues=dues,
+        unpublished=unpublished,
+        next_after=next_after,
+        show=show,
+        scope_name=scope_name,
+        open_cases=open_cases,
+        filings_waiting=filings_waiting,
+        level=coverage.level_of(current_user),
+    )
 
 
 # ---- one application ---------------------------------------------------------------------------
 
+
 class ReturnForm(FlaskForm):
-    reason = TextAreaField(_l("What the doctor must correct"),
-                           validators=[DataRequired(_l("Say what must be corrected: the doctor will see it.")),
-                                       Length(max=1000)], render_kw={"maxlength": "1000", "rows": "3"})
+    reason = TextAreaField(
+        _l("What the doctor must correct"),
+        validators=[
+            DataRequired(_l("Say what must be corrected: the doctor will see it.")),
+            Length(max=1000),
+        ],
+        render_kw={"maxlength": "1000", "rows": "3"},
+    )
 
 
 class RefuseForm(FlaskForm):
-    ground = SelectField(_l("Ground for refusal (Practitioners' Law art. 16)"),
-                         validators=[DataRequired(_l("Choose the ground.")),
-                                     AnyOf(REFUSAL_GROUNDS, message=_l("Choose the ground."))])
-    explanation = TextAreaField(_l("Reasons given in the written notice"), validators=[Length(max=1000)],
-                                render_kw={"maxlength": "1000", "rows": "3"},
-                                description=_l("Required for other legal grounds: name the law and the facts."))
+    ground = SelectField(
+        _l("Ground for refusal (Practitioners' Law art. 16)"),
+        validators=[
+            DataRequired(_l("Choose the ground.")),
+            AnyOf(REFUSAL_GROUNDS, message=_l("Choose the ground.")),
+        ],
+    )
+    explanation = TextAreaField(
+        _l("Reasons given in the written notice"),
+        validators=[Length(max=1000)],
+        render_kw={"maxlength": "1000", "rows": "3"},
+        description=_l("Required for other legal grounds: name the law and the facts."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.ground.choices = [("", _("Choose…"))] + [(k, refusal_ground_label(k)) for k in REFUSAL_GROUNDS]
+        self.ground.choices = [("", _("Choose…"))] + [
+            (k, refusal_ground_label(k)) for k in REFUSAL_GROUNDS
+        ]
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -102,17 +143,35 @@ class RefuseForm(FlaskForm):
         return ok
 
 
-def _page(app: Application, status: int = 200, *, checked=None, error=None, return_form=None, refuse_form=None):
+def _page(
+    app: Application,
+    status: int = 200,
+    *,
+    checked=None,
+    error=None,
+    return_form=None,
+    refuse_form=None,
+):
     rules = rules_for_application(app)  # A6: the version it was submitted under
-    return render("admin/application.html", "decision_block", status=status, app=app,
-                  materials=applications.required_materials(app, rules), material_labels=rules["materials"]["labels"],
-                  checked=set(app.materials_received or []) if checked is None else checked, form=FlaskForm(),
-                  scope_name=scope_name, error=error, due=due_of(app, local_today()),
-                  # D14, F14: an assistant's time at the institution counts from the assistant registration
-                  practice_time=history.practice_time_of(app, local_today(), rules),
-                  decides=coverage.decides(current_user, app), files=coverage.files(current_user, app),
-                  return_form=return_form or ReturnForm(formdata=None),
-                  refuse_form=refuse_form or RefuseForm(formdata=None))
+    return render(
+        "admin/application.html",
+        "decision_block",
+        status=status,
+        app=app,
+        materials=applications.required_materials(app, rules),
+        material_labels=rules["materials"]["labels"],
+        checked=set(app.materials_received or []) if checked is None else checked,
+        form=FlaskForm(),
+        scope_name=scope_name,
+        error=error,
+        due=due_of(app, local_today()),
+        # D14, F14: an assistant's time at the institution counts from the assistant registration
+        practice_time=history.practice_time_of(app, local_today(), rules),
+        decides=coverage.decides(current_user, app),
+        files=coverage.files(current_user, app),
+        return_form=return_form or ReturnForm(formdata=None),
+        refuse_form=refuse_form or RefuseForm(formdata=None),
+    )
 
 
 def _decidable(app_id: int) -> Application:
@@ -147,8 +206,12 @@ def approve(app_id: int):
     received = set(request.form.getlist("materials"))
     ticked = [m for m in materials if m in received]  # each once, in the list's order
     if app.state is State.CONFIRMED and len(ticked) < len(materials):
-        return _page(app, 422, checked=set(ticked),
-                     error=_("Tick every paper material you received before approving."))
+        return _page(
+            app,
+            422,
+            checked=set(ticked),
+            error=_("Tick every paper material you received before approving."),
+        )
     commission.approve(app, current_user, ticked, g.tenant, local_today())
     if app.kind is Kind.FIRST:
         flash(_("Approved. Certificate number %(no)s was issued.", no=app.certificate_no))

@@ -30,17 +30,30 @@ def filings():
     before = request.args.get("before", type=db_id)
     stmt = (
         coverage.city_filings(current_user)
-        .where(Application.city_filed_at.is_(None) if show == "waiting" else Application.city_filed_at.is_not(None))
-        .options(joinedload(Application.doctor),
-                 joinedload(Application.institution).joinedload(Institution.county))
-        .order_by(Application.id.desc()).limit(PAGE + 1)
+        .where(
+            Application.city_filed_at.is_(None)
+            if show == "waiting"
+            else Application.city_filed_at.is_not(None)
+        )
+        .options(
+            joinedload(Application.doctor),
+            joinedload(Application.institution).joinedload(Institution.county),
+        )
+        .order_by(Application.id.desc())
+        .limit(PAGE + 1)
     )
     if before:
         stmt = stmt.where(Application.id < before)
     rows = db.session.execute(stmt).scalars().all()
     next_before = rows[PAGE - 1].id if len(rows) > PAGE else None
-    return render("admin/filings.html", apps=rows[:PAGE], show=show, next_before=next_before, form=FlaskForm(),
-                  city=coverage.level_of(current_user) == coverage.CITY)
+    return render(
+        "admin/filings.html",
+        apps=rows[:PAGE],
+        show=show,
+        next_before=next_before,
+        form=FlaskForm(),
+        city=coverage.level_of(current_user) == coverage.CITY,
+    )
 
 
 @bp.post("/filings/<int:app_id>/record")
@@ -51,5 +64,10 @@ def record_filing(app_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
     commission.file_with_city(app, current_user)
-    flash(_("The county's approval for %(doctor)s is filed with the city.", doctor=app.doctor.real_name))
+    flash(
+        _(
+            "The county's approval for %(doctor)s is filed with the city.",
+            doctor=app.doctor.real_name,
+        )
+    )
     return redirect_to(url_for("admin.filings"))

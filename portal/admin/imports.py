@@ -52,13 +52,23 @@ CHUNK = 500
 
 FILE_MESSAGES = {
     "empty": _l("The file is empty."),
-    "too_big": _l("The file is larger than %(mb)d MB. Split it into smaller files and import them one by one."),
-    "utf16": _l("The file is saved as UTF-16 (“Unicode text”). Save it as “CSV UTF-8” and upload it again."),
-    "encoding": _l("The file is neither UTF-8 nor GBK text. Save it as CSV (UTF-8) and upload it again."),
-    "not_text": _l("This is not a CSV text file: it contains binary data. In the spreadsheet, choose “Save as” "
-                   "and the CSV format."),
+    "too_big": _l(
+        "The file is larger than %(mb)d MB. Split it into smaller files and import them one by one."
+    ),
+    "utf16": _l(
+        "The file is saved as UTF-16 (“Unicode text”). Save it as “CSV UTF-8” and upload it again."
+    ),
+    "encoding": _l(
+        "The file is neither UTF-8 nor GBK text. Save it as CSV (UTF-8) and upload it again."
+    ),
+    "not_text": _l(
+        "This is not a CSV text file: it contains binary data. In the spreadsheet, choose “Save as” "
+        "and the CSV format."
+    ),
     "duplicate_column": _l("The column “%(column)s” appears twice in the first line."),
-    "missing_columns": _l("The first line must name the columns, as in the template. Missing: %(columns)s."),
+    "missing_columns": _l(
+        "The first line must name the columns, as in the template. Missing: %(columns)s."
+    ),
     "no_rows": _l("The file names the columns but has no records."),
     "csv": _l("The file cannot be read as CSV near line %(line)d (check the quotation marks)."),
 }
@@ -67,8 +77,10 @@ LINE_MESSAGES = {
     "required": _l("This value is missing."),
     "line_width": _l("The line has %(found)d values, the first line names %(expected)d columns."),
     "name_length": _l("A legal name has 2 to 30 characters."),
-    "name_chars": _l("A legal name is written in Chinese characters (a middle dot · is allowed), no letters or "
-                     "digits."),
+    "name_chars": _l(
+        "A legal name is written in Chinese characters (a middle dot · is allowed), no letters or "
+        "digits."
+    ),
     "id_length": _l("A resident ID number has 18 characters."),
     "id_format": _l("A resident ID number is 17 digits followed by a digit or X."),
     "id_checksum": _l("This ID number is not valid: its check digit does not match."),
@@ -77,19 +89,31 @@ LINE_MESSAGES = {
     "level": _l("Write 执业医师 or 执业助理医师 (practitioner or assistant)."),
     "category": _l("Write 临床, 中医, 口腔 or 公共卫生 (clinical, tcm, dental or public_health)."),
     "flag": _l("Write 是 or 否 (yes or no), or leave it empty for 否."),
-    "rural_practitioner": _l("Only an assistant qualification can be a rural general one (乡村全科)."),
+    "rural_practitioner": _l(
+        "Only an assistant qualification can be a rural general one (乡村全科)."
+    ),
     "date": _l("Write the date as 2024-09-01."),
     "date_future": _l("This date is in the future."),
     "date_before_birth": _l("This date is before the birth date in the ID number."),
     "too_long": _l("At most %(max)d characters."),
-    "scope_unknown": _l("Not in the practice-scope catalogue: %(names)s. Separate scopes with 、 or ;."),
-    "scope_mixed": _l("These scopes belong to different categories; one registration has one category."),
-    "scope_category": _l("Not a scope of the category of this doctor's qualification records: %(names)s."),
+    "scope_unknown": _l(
+        "Not in the practice-scope catalogue: %(names)s. Separate scopes with 、 or ;."
+    ),
+    "scope_mixed": _l(
+        "These scopes belong to different categories; one registration has one category."
+    ),
+    "scope_category": _l(
+        "Not a scope of the category of this doctor's qualification records: %(names)s."
+    ),
     "duplicate": _l("This certificate number is already on line %(line)d."),
     "id_other_name_in_file": _l("This ID number is on line %(line)d with another name."),
-    "id_other_name_in_records": _l("The records of this province have this ID number with another name."),
-    "conflict": _l("This certificate number is already recorded with other values (%(fields)s). The import "
-                   "does not overwrite records: correct the line, or remove it."),
+    "id_other_name_in_records": _l(
+        "The records of this province have this ID number with another name."
+    ),
+    "conflict": _l(
+        "This certificate number is already recorded with other values (%(fields)s). The import "
+        "does not overwrite records: correct the line, or remove it."
+    ),
     "portal_number": _l("This number belongs to a registration issued on the portal."),
 }
 
@@ -116,8 +140,11 @@ def _pending_hours() -> int:
 
 def _expired_message() -> str:
     hours = _pending_hours()
-    return _("This preview has expired: a checked file waits %(hours)d hours for its confirmation, then it is "
-             "deleted. Upload the file again. Nothing was written.", hours=hours)
+    return _(
+        "This preview has expired: a checked file waits %(hours)d hours for its confirmation, then it is "
+        "deleted. Upload the file again. Nothing was written.",
+        hours=hours,
+    )
 
 
 class _Purged(Exception):
@@ -127,7 +154,9 @@ class _Purged(Exception):
 def _batch(batch_id: int) -> ImportBatch:
     batch = db.session.get(ImportBatch, batch_id)  # another tenant's finds nothing (T3)
     if batch is None:
-        if import_workflow.was_purged(batch_id):  # this tenant's audit log: another tenant's is 404 too
+        if import_workflow.was_purged(
+            batch_id
+        ):  # this tenant's audit log: another tenant's is 404 too
             raise _Purged
         abort(404)
     return batch
@@ -140,10 +169,11 @@ def _purged(_exc):
 
 # ---- what the tenant holds, for one file -----------------------------------------------------
 
+
 def _chunks(values):
     values = sorted(values)
     for i in range(0, len(values), CHUNK):
-        yield values[i:i + CHUNK]
+        yield values[i : i + CHUNK]
 
 
 def _plain(value):
@@ -161,17 +191,25 @@ def holdings(kind: ImportKind, records: list[rules.Record]) -> rules.Holdings:
         for row in db.session.execute(db.select(*columns).where(model.certificate_no.in_(chunk))):
             held.existing[row[0]] = {f: _plain(v) for f, v in zip(fields, row[1:], strict=True)}
         if kind is ImportKind.PRACTICE_RECORDS:
-            held.portal_numbers |= set(db.session.execute(
-                db.select(Application.certificate_no).where(Application.certificate_no.in_(chunk))).scalars())
+            held.portal_numbers |= set(
+                db.session.execute(
+                    db.select(Application.certificate_no).where(
+                        Application.certificate_no.in_(chunk)
+                    )
+                ).scalars()
+            )
     for chunk in _chunks({r.values["id_number"] for r in records}):
         for other in (Qualification, PracticeRecord):
             for name, id_number in db.session.execute(
-                    db.select(other.name, other.id_number).where(other.id_number.in_(chunk)).distinct()):
+                db.select(other.name, other.id_number).where(other.id_number.in_(chunk)).distinct()
+            ):
                 held.names_by_id.setdefault(id_number, set()).add(name)
         if kind is ImportKind.PRACTICE_RECORDS:
             for name, id_number, category in db.session.execute(
-                    db.select(Qualification.name, Qualification.id_number, Qualification.category)
-                    .where(Qualification.id_number.in_(chunk), Qualification.cancelled_on.is_(None))):
+                db.select(
+                    Qualification.name, Qualification.id_number, Qualification.category
+                ).where(Qualification.id_number.in_(chunk), Qualification.cancelled_on.is_(None))
+            ):
                 held.categories.setdefault((name, id_number), set()).add(category.value)
     return held
 
@@ -185,6 +223,7 @@ def preview_of(kind: ImportKind, text: str) -> rules.Preview:
 
 
 # ---- wording --------------------------------------------------------------------------------
+
 
 def _column_label(preview: rules.Preview, key: str | None) -> str:
     if key is None:
@@ -211,22 +250,52 @@ def file_message(exc: rules.ImportFileError) -> str:
 
 # ---- pages ----------------------------------------------------------------------------------
 
+
 def _index(status: int = 200, errors: dict | None = None, note: str | None = None):
-    batches = db.session.execute(
-        db.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(10)
-    ).scalars().all()
-    return render("admin/imports.html", status=status, kinds=list(ImportKind), titles=TITLES, columns=import_format.COLUMNS,
-                  form=UploadForm(formdata=None), errors=errors or {}, batches=batches, note=note,
-                  expired=import_workflow.expired,
-                  pending_hours=_pending_hours(), max_mb=import_format.MAX_BYTES // (1024 * 1024))
+    batches = (
+        db.session.execute(db.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(10))
+        .scalars()
+        .all()
+    )
+    return render(
+        "admin/imports.html",
+        status=status,
+        kinds=list(ImportKind),
+        titles=TITLES,
+        columns=import_format.COLUMNS,
+        form=UploadForm(formdata=None),
+        errors=errors or {},
+        batches=batches,
+        note=note,
+        expired=import_workflow.expired,
+        pending_hours=_pending_hours(),
+        max_mb=import_format.MAX_BYTES // (1024 * 1024),
+    )
 
 
-def _preview_page(kind: ImportKind, preview: rules.Preview | None, batch: ImportBatch | None = None,
-                  status: int = 200, file_name: str = "", note: str | None = None):
-    return render("admin/import_preview.html", status=status, kind=kind, title=TITLES[kind], preview=preview,
-                  batch=batch, report=report(preview) if preview else [], sample=preview.new[:SAMPLE] if preview else [],
-                  fields=rules.FIELDS[kind.value], label=lambda key: _column_label(preview, key),
-                  file_name=batch.file_name if batch else file_name, note=note, form=FlaskForm())
+def _preview_page(
+    kind: ImportKind,
+    preview: rules.Preview | None,
+    batch: ImportBatch | None = None,
+    status: int = 200,
+    file_name: str = "",
+    note: str | None = None,
+):
+    return render(
+        "admin/import_preview.html",
+        status=status,
+        kind=kind,
+        title=TITLES[kind],
+        preview=preview,
+        batch=batch,
+        report=report(preview) if preview else [],
+        sample=preview.new[:SAMPLE] if preview else [],
+        fields=rules.FIELDS[kind.value],
+        label=lambda key: _column_label(preview, key),
+        file_name=batch.file_name if batch else file_name,
+        note=note,
+        form=FlaskForm(),
+    )
 
 
 @bp.get("/imports")
@@ -263,7 +332,9 @@ def upload_import(dataset: str):
         preview = preview_of(kind, text)
     except rules.ImportFileError as exc:
         return _index(413 if exc.key == "too_big" else 422, {kind: file_message(exc)})
-    if not preview.valid:  # nothing is kept: the administrator corrects the file and uploads it again
+    if (
+        not preview.valid
+    ):  # nothing is kept: the administrator corrects the file and uploads it again
         return _preview_page(kind, preview, status=422, file_name=upload.filename)
     if not preview.new:  # the same file again: nothing to write, and nothing is written
         return _preview_page(kind, preview, file_name=upload.filename)
@@ -298,17 +369,32 @@ def confirm_import(batch_id: int):
     if not form.validate_on_submit():
         abort(400)
     if batch.status is not ImportStatus.PENDING:
-        return _preview_page(batch.kind, None, batch, status=409,
-                             note=_("This file was already imported: nothing was written again."))
+        return _preview_page(
+            batch.kind,
+            None,
+            batch,
+            status=409,
+            note=_("This file was already imported: nothing was written again."),
+        )
     if import_workflow.expired(batch):
         return _preview_page(batch.kind, None, batch, status=410, note=_expired_message())
     if request.form.get("sha256") != batch.sha256:  # the page confirmed was not this file's preview
-        return _preview_page(batch.kind, None, batch, status=409,
-                             note=_("This is not the file you previewed. Reload the page. Nothing was written."))
+        return _preview_page(
+            batch.kind,
+            None,
+            batch,
+            status=409,
+            note=_("This is not the file you previewed. Reload the page. Nothing was written."),
+        )
     preview, error = _checked_again(batch)
     if preview is None or not preview.valid:
-        return _preview_page(batch.kind, preview, batch, status=409,
-                             note=error or _("The records changed since the preview. Nothing was written."))
+        return _preview_page(
+            batch.kind,
+            preview,
+            batch,
+            status=409,
+            note=error or _("The records changed since the preview. Nothing was written."),
+        )
     try:
         import_workflow.import_batch(batch, current_user, preview)
     except import_workflow.Expired:  # purged by another request meanwhile
@@ -316,10 +402,20 @@ def confirm_import(batch_id: int):
         return _index(410, note=_expired_message())
     except workflow.WrongState:
         db.session.rollback()
-        return _preview_page(batch.kind, None, _batch(batch_id), status=409,
-                             note=_("The records changed meanwhile. Nothing was written."))
-    flash(_("Imported: %(new)d new records; %(unchanged)d were already recorded.",
-            new=batch.new_count, unchanged=batch.unchanged_count))
+        return _preview_page(
+            batch.kind,
+            None,
+            _batch(batch_id),
+            status=409,
+            note=_("The records changed meanwhile. Nothing was written."),
+        )
+    flash(
+        _(
+            "Imported: %(new)d new records; %(unchanged)d were already recorded.",
+            new=batch.new_count,
+            unchanged=batch.unchanged_count,
+        )
+    )
     return redirect_to(url_for("admin.import_batch", batch_id=batch.id))
 
 

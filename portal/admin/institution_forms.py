@@ -47,36 +47,65 @@ def region_label(region: Region) -> str:
 
 
 def _seen(label):
-    return BooleanField(label, validators=[DataRequired(_l("Tick this only once you have seen the document: the "
-                                                           "account cannot be created without it."))])
+    return BooleanField(
+        label,
+        validators=[
+            DataRequired(
+                _l(
+                    "Tick this only once you have seen the document: the "
+                    "account cannot be created without it."
+                )
+            )
+        ],
+    )
 
 
 class ProvisionForm(FlaskForm):
-    name = StringField(_l("Institution name"), filters=[lambda v: v.strip() if isinstance(v, str) else v],
-                       validators=[DataRequired(MESSAGES["required"]), Length(max=100)],
-                       render_kw={"maxlength": "100"})
-    licence_no = StringField(_l("Practice licence registration number"), filters=[nfkc],
-                             validators=[DataRequired(MESSAGES["required"]), Length(max=40)],
-                             render_kw={"maxlength": "40", "autocapitalize": "characters"},
-                             description=_l("As on the practice licence (医疗机构执业许可证登记号)."))
-    level = SelectField(_l("Level"), choices=[SelectChoice(k.value, v) for k, v in LEVEL_LABELS.items()],
-                        validators=[DataRequired(MESSAGES["required"])])
-    county_id = SelectField(_l("County, or the city itself"), coerce=int, validate_choice=False,
-                            validators=[DataRequired(MESSAGES["required"])],
-                            description=_l("An institution of the city under no county (a city hospital) is filed "
-                                           "under the city itself; it is above county level."))
-    address = StringField(_l("Address"), filters=[lambda v: v.strip() if isinstance(v, str) else v],
-                          validators=[DataRequired(MESSAGES["required"]), Length(max=200)],
-                          render_kw={"maxlength": "200"})
+    name = StringField(
+        _l("Institution name"),
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[DataRequired(MESSAGES["required"]), Length(max=100)],
+        render_kw={"maxlength": "100"},
+    )
+    licence_no = StringField(
+        _l("Practice licence registration number"),
+        filters=[nfkc],
+        validators=[DataRequired(MESSAGES["required"]), Length(max=40)],
+        render_kw={"maxlength": "40", "autocapitalize": "characters"},
+        description=_l("As on the practice licence (医疗机构执业许可证登记号)."),
+    )
+    level = SelectField(
+        _l("Level"),
+        choices=[SelectChoice(k.value, v) for k, v in LEVEL_LABELS.items()],
+        validators=[DataRequired(MESSAGES["required"])],
+    )
+    county_id = SelectField(
+        _l("County, or the city itself"),
+        coerce=int,
+        validate_choice=False,
+        validators=[DataRequired(MESSAGES["required"])],
+        description=_l(
+            "An institution of the city under no county (a city hospital) is filed "
+            "under the city itself; it is above county level."
+        ),
+    )
+    address = StringField(
+        _l("Address"),
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[DataRequired(MESSAGES["required"]), Length(max=200)],
+        render_kw={"maxlength": "200"},
+    )
     person_in_charge = person_name_field(_l("Person in charge's name"))
     mobile = mobile_field(_l("Person in charge's mobile number"))
     licence_seen = _seen(_l("Practice licence seen, original and copy"))
     power_of_attorney_seen = _seen(_l("Power of attorney seen"))
     agent_id_card_seen = _seen(_l("Agent's ID card seen"))
-    checked_by = StringField(_l("Checked on site by (officer's name)"),
-                             filters=[lambda v: v.strip() if isinstance(v, str) else v],
-                             validators=[DataRequired(MESSAGES["required"]), Length(max=40)],
-                             render_kw={"maxlength": "40"})
+    checked_by = StringField(
+        _l("Checked on site by (officer's name)"),
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[DataRequired(MESSAGES["required"]), Length(max=40)],
+        render_kw={"maxlength": "40"},
+    )
     checked_on = DateField(_l("Date of the check"), validators=[DataRequired(MESSAGES["required"])])
 
     def __init__(self, *args, officer, **kwargs):
@@ -91,8 +120,14 @@ class ProvisionForm(FlaskForm):
 
     def validate_county_id(self, field):
         if field.data not in {int(c.value) for c in self.county_id.choices}:
-            raise ValidationError(_l("Choose one of the places listed: your region covers only these."))
+            raise ValidationError(
+                _l("Choose one of the places listed: your region covers only these.")
+            )
         if field.data in self.cities and self.level.data == InstitutionLevel.COUNTY.value:
             # R1/F12: "at or below county level" means under a county, whose commission approves extra scopes
-            raise ValidationError(_l("An institution filed under the city itself is above county level: choose its "
-                                     "level (secondary or tertiary), or the county it belongs to."))
+            raise ValidationError(
+                _l(
+                    "An institution filed under the city itself is above county level: choose its "
+                    "level (secondary or tertiary), or the county it belongs to."
+                )
+            )

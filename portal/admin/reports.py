@@ -88,7 +88,9 @@ def read_range(args) -> tuple[Range, dict[str, str], dict[str, str]]:
 def _counted(r: Range, viewer: User):
     """The applications a table counts: submitted in the range, in the viewer's region."""
     lo, hi = r.bounds()
-    return and_(Application.submitted_at >= lo, Application.submitted_at < hi, coverage.covered(viewer))
+    return and_(
+        Application.submitted_at >= lo, Application.submitted_at < hi, coverage.covered(viewer)
+    )
 
 
 APPROVED = case((Application.state == State.APPROVED, 1), else_=0)
@@ -96,24 +98,30 @@ APPROVED = case((Application.state == State.APPROVED, 1), else_=0)
 
 # ---- the tables: one function each -------------------------------------------------------
 
+
 def by_status(r: Range, viewer: User) -> list[tuple]:
     rows = db.session.execute(
-        db.select(Application.state, func.count(Application.id)).where(_counted(r, viewer))
-        .group_by(Application.state).order_by(Application.state)
+        db.select(Application.state, func.count(Application.id))
+        .where(_counted(r, viewer))
+        .group_by(Application.state)
+        .order_by(Application.state)
     ).all()
     return [(state, n) for state, n in rows]
 
 
 def by_institution(r: Range, viewer: User) -> list[tuple]:
     county = aliased(Region)
-    return [tuple(row) for row in db.session.execute(
-        db.select(Institution.name, county.name, func.count(Application.id), func.sum(APPROVED))
-        .join(Institution, Application.institution_id == Institution.id)
-        .join(county, Institution.county_id == county.id)
-        .where(_counted(r, viewer))
-        .group_by(Institution.id, Institution.name, county.name)
-        .order_by(func.count(Application.id).desc(), Institution.name)
-    ).all()]
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            db.select(Institution.name, county.name, func.count(Application.id), func.sum(APPROVED))
+            .join(Institution, Application.institution_id == Institution.id)
+            .join(county, Institution.county_id == county.id)
+            .where(_counted(r, viewer))
+            .group_by(Institution.id, Institution.name, county.name)
+            .order_by(func.count(Application.id).desc(), Institution.name)
+        ).all()
+    ]
 
 
 def by_county(r: Range, viewer: User) -> list[tuple]:
@@ -122,7 +130,14 @@ def by_county(r: Range, viewer: User) -> list[tuple]:
     before the city's counties; its county is None."""
     county, city = aliased(Region), aliased(Region)
     rows = db.session.execute(
-        db.select(city.name, county.name, county.level, county.code, func.count(Application.id), func.sum(APPROVED))
+        db.select(
+            city.name,
+            county.name,
+            county.level,
+            county.code,
+            func.count(Application.id),
+            func.sum(APPROVED),
+        )
         .join(Institution, Application.institution_id == Institution.id)
         .join(county, Institution.county_id == county.id)
         .outerjoin(city, county.parent_id == city.id)
@@ -130,8 +145,10 @@ def by_county(r: Range, viewer: User) -> list[tuple]:
         .group_by(county.id, county.code, county.name, county.level, city.name)
         .order_by(county.code)
     ).all()
-    return [(name, None, code, n, k) if level == "city" else (city_name, name, code, n, k)
-            for city_name, name, level, code, n, k in rows]
+    return [
+        (name, None, code, n, k) if level == "city" else (city_name, name, code, n, k)
+        for city_name, name, level, code, n, k in rows
+    ]
 
 
 def _summary(durations: list[float]) -> tuple[int, float | None, float | None]:
@@ -151,8 +168,14 @@ def processing_times(r: Range, viewer: User) -> list[tuple]:
     approved = aliased(AuditLog)
     rows = db.session.execute(
         db.select(Application.submitted_at, Application.confirmed_at, approved.at)
-        .outerjoin(approved, and_(approved.entity == "application", approved.entity_id == Application.id,
-                                  approved.action == "approve"))
+        .outerjoin(
+            approved,
+            and_(
+                approved.entity == "application",
+                approved.entity_id == Application.id,
+                approved.action == "approve",
+            ),
+        )
         .where(_counted(r, viewer), Application.confirmed_at.is_not(None))
     ).all()
     confirm = [(c - s).total_seconds() for s, c, _a in rows if c >= s]
@@ -162,15 +185,21 @@ def processing_times(r: Range, viewer: User) -> list[tuple]:
 
 # ---- the page and the CSV files ------------------------------------------------------------
 
-STAGES = {"confirm": _l("Submitted → confirmed by the institution"),
-          "approve": _l("Confirmed → approved by the commission")}
+STAGES = {
+    "confirm": _l("Submitted → confirmed by the institution"),
+    "approve": _l("Confirmed → approved by the commission"),
+}
 
 
 def _state_label(state) -> str:
     return {
-        "submitted": _("Waiting for the institution"), "rejected": _("Returned by the institution"),
-        "confirmed": _("Waiting for the commission"), "approved": _("Approved"),
-        "superseded": _("Replaced by a change"), "cancelled": _("Cancelled"), "expired": _("Expired"),
+        "submitted": _("Waiting for the institution"),
+        "rejected": _("Returned by the institution"),
+        "confirmed": _("Waiting for the commission"),
+        "approved": _("Approved"),
+        "superseded": _("Replaced by a change"),
+        "cancelled": _("Cancelled"),
+        "expired": _("Expired"),
         "draft": _("Draft"),
     }.get(getattr(state, "value", state), str(state))
 
@@ -178,29 +207,55 @@ def _state_label(state) -> str:
 def _tables(r: Range, viewer: User) -> dict[str, tuple[list[str], list[tuple]]]:
     """Every table: its column headings and rows of plain values."""
     return {
-        "status": ([_("Status"), _("Applications")], [(_state_label(s), n) for s, n in by_status(r, viewer)]),
-        "institution": ([_("Institution"), _("County or city"), _("Applications"), _("Approved")],
-                        [(a, b, n, int(k or 0)) for a, b, n, k in by_institution(r, viewer)]),
-        "county": ([_("City"), _("County"), _("Code"), _("Applications"), _("Approved")],
-                   [(a or "", _("(the city itself)") if b is None else b, c, n, int(k or 0))
-                    for a, b, c, n, k in by_county(r, viewer)]),
-        "times": ([_("Stage"), _("Applications"), _("Median (days)"), _("90th percentile (days)")],
-                  [(str(STAGES[s]), n, "" if m is None else m, "" if p is None else p)
-                   for s, n, m, p in processing_times(r, viewer)]),
+        "status": (
+            [_("Status"), _("Applications")],
+            [(_state_label(s), n) for s, n in by_status(r, viewer)],
+        ),
+        "institution": (
+            [_("Institution"), _("County or city"), _("Applications"), _("Approved")],
+            [(a, b, n, int(k or 0)) for a, b, n, k in by_institution(r, viewer)],
+        ),
+        "county": (
+            [_("City"), _("County"), _("Code"), _("Applications"), _("Approved")],
+            [
+                (a or "", _("(the city itself)") if b is None else b, c, n, int(k or 0))
+                for a, b, c, n, k in by_county(r, viewer)
+            ],
+        ),
+        "times": (
+            [_("Stage"), _("Applications"), _("Median (days)"), _("90th percentile (days)")],
+            [
+                (str(STAGES[s]), n, "" if m is None else m, "" if p is None else p)
+                for s, n, m, p in processing_times(r, viewer)
+            ],
+        ),
     }
 
 
-TITLES = {"status": _l("Applications by status"), "institution": _l("Applications by institution"),
-          "county": _l("Applications by county"), "times": _l("Processing times")}
+TITLES = {
+    "status": _l("Applications by status"),
+    "institution": _l("Applications by institution"),
+    "county": _l("Applications by county"),
+    "times": _l("Processing times"),
+}
 
 
 @bp.get("/reports")
 def reports():
     r, typed, errors = read_range(request.args)
     tables = _tables(r, current_user) if not errors else {}
-    return render("admin/reports.html", "report_block", status=422 if errors else 200, tables=tables,
-                  titles=TITLES, typed=typed, errors=errors, range=r, csv_url=csv_url,
-                  region=coverage.region_name(current_user))
+    return render(
+        "admin/reports.html",
+        "report_block",
+        status=422 if errors else 200,
+        tables=tables,
+        titles=TITLES,
+        typed=typed,
+        errors=errors,
+        range=r,
+        csv_url=csv_url,
+        region=coverage.region_name(current_user),
+    )
 
 
 #: a cell a spreadsheet would read as a formula (CSV injection)

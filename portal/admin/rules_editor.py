@@ -34,15 +34,23 @@ HISTORY_PAGE = 20
 #: what each setting is called on the page (and in the list of changes)
 LABELS = {
     "scopes.default_max": _l("Scopes a doctor may register (R1)"),
-    "scopes.county_level_max": _l("Scopes of a clinician at an institution at or below county level (R1)"),
+    "scopes.county_level_max": _l(
+        "Scopes of a clinician at an institution at or below county level (R1)"
+    ),
     "scopes.assistant_max": _l("Scopes an assistant physician may register (R2)"),
-    "scopes.gp_on_top_secondary_and_above": _l("General practice on top of a specialty after transfer training, "
-                                               "at secondary and higher institutions (R1)"),
-    "scopes.gp_on_top_county_level": _l("General practice on top of up to three scopes after transfer training, "
-                                        "at institutions at or below county level (R1)"),
+    "scopes.gp_on_top_secondary_and_above": _l(
+        "General practice on top of a specialty after transfer training, "
+        "at secondary and higher institutions (R1)"
+    ),
+    "scopes.gp_on_top_county_level": _l(
+        "General practice on top of up to three scopes after transfer training, "
+        "at institutions at or below county level (R1)"
+    ),
     "registration.valid_years": _l("Years a registration is valid (R3)"),
     "registration.training_months": _l("Months of training required after a lapse (R3)"),
-    "registration.contract_default_years": _l("Years at the institution when there is no contract (D14)"),
+    "registration.contract_default_years": _l(
+        "Years at the institution when there is no contract (D14)"
+    ),
     "registration.decision_working_days": _l("Working days for the commission's decision (L1)"),
     "registration.certificate_serial_digits": _l("Serial digits of a certificate number (L10)"),
     "codes.otp_minutes": _l("Minutes an SMS or email code is valid"),
@@ -57,7 +65,9 @@ LABELS = {
     "reminders.registration_days": _l("Reminders before a registration lapses (days before)"),
     "reminders.draft_days": _l("Reminders before a draft expires (days before)"),
     "reminders.activation_hours": _l("Reminders before an activation code expires (hours before)"),
-    "institutions.auto_activation_allowed": _l("Institutions may activate doctors automatically (D4)"),
+    "institutions.auto_activation_allowed": _l(
+        "Institutions may activate doctors automatically (D4)"
+    ),
     "materials.default": _l("Paper materials every applicant brings (D16)"),
     "materials.own": _l("The province's own paper materials"),
     "materials.overrides": _l("Changes by city or county"),
@@ -74,32 +84,65 @@ SECTIONS = (
 def problem_message(problem: settings.Problem) -> str:
     p = problem.params
     return {
-        "number": lambda: _("Enter a whole number from %(low)s to %(high)s.", low=p["low"], high=p["high"]),
-        "schedule": lambda: _("Enter up to %(n)s different whole numbers from %(low)s to %(high)s, separated by "
-                              "commas, or leave it empty for no reminders.", n=p["n"], low=p["low"], high=p["high"]),
-        "before_code": lambda: _("Each reminder must come before the activation code expires (%(n)s hours).",
-                                 n=p["n"]),
-        "serial_digits": lambda: _("Certificates up to serial %(issued)s are already issued: the serial needs "
-                                   "at least %(n)s digits.", issued=p["issued"], n=p["n"]),
-        "before_draft": lambda: _("Each reminder must come before the draft expires (%(n)s days).", n=p["n"]),
+        "number": lambda: _(
+            "Enter a whole number from %(low)s to %(high)s.", low=p["low"], high=p["high"]
+        ),
+        "schedule": lambda: _(
+            "Enter up to %(n)s different whole numbers from %(low)s to %(high)s, separated by "
+            "commas, or leave it empty for no reminders.",
+            n=p["n"],
+            low=p["low"],
+            high=p["high"],
+        ),
+        "before_code": lambda: _(
+            "Each reminder must come before the activation code expires (%(n)s hours).", n=p["n"]
+        ),
+        "serial_digits": lambda: _(
+            "Certificates up to serial %(issued)s are already issued: the serial needs "
+            "at least %(n)s digits.",
+            issued=p["issued"],
+            n=p["n"],
+        ),
+        "before_draft": lambda: _(
+            "Each reminder must come before the draft expires (%(n)s days).", n=p["n"]
+        ),
         "own_too_many": lambda: _("At most %(n)s items of the province's own.", n=p["n"]),
-        "own_format": lambda: _("Line %(line)s: write key | 中文名称 | English name.", line=p["line"]),
-        "own_key": lambda: _("Line %(line)s: the key takes 2 to 40 lower-case letters, digits or _, starting "
-                             "with a letter.", line=p["line"]),
-        "own_national": lambda: _("Line %(line)s: %(key)s is a national item already.", line=p["line"],
-                                  key=p["key"]),
-        "own_twice": lambda: _("Line %(line)s: %(key)s is listed twice.", line=p["line"], key=p["key"]),
-        "own_label": lambda: _("Line %(line)s: a name takes at most %(n)s characters.", line=p["line"], n=p["n"]),
+        "own_format": lambda: _(
+            "Line %(line)s: write key | 中文名称 | English name.", line=p["line"]
+        ),
+        "own_key": lambda: _(
+            "Line %(line)s: the key takes 2 to 40 lower-case letters, digits or _, starting "
+            "with a letter.",
+            line=p["line"],
+        ),
+        "own_national": lambda: _(
+            "Line %(line)s: %(key)s is a national item already.", line=p["line"], key=p["key"]
+        ),
+        "own_twice": lambda: _(
+            "Line %(line)s: %(key)s is listed twice.", line=p["line"], key=p["key"]
+        ),
+        "own_label": lambda: _(
+            "Line %(line)s: a name takes at most %(n)s characters.", line=p["line"], n=p["n"]
+        ),
         "unknown_item": lambda: _("%(key)s is not a known paper material.", key=p["key"]),
         "no_items": lambda: _("Keep at least one paper material in the list."),
         "override_too_many": lambda: _("At most %(n)s lines.", n=p["n"]),
-        "override_format": lambda: _("Line %(line)s: write a six-digit region code, a colon, then +key to add "
-                                     "an item or -key to remove one.", line=p["line"]),
-        "override_region": lambda: _("Line %(line)s: %(code)s is not a city or county of this province.",
-                                     line=p["line"], code=p["code"]),
-        "override_item": lambda: _("Line %(line)s: %(key)s is not a known paper material.", line=p["line"],
-                                   key=p["key"]),
-        "override_twice": lambda: _("Line %(line)s: %(code)s is listed twice.", line=p["line"], code=p["code"]),
+        "override_format": lambda: _(
+            "Line %(line)s: write a six-digit region code, a colon, then +key to add "
+            "an item or -key to remove one.",
+            line=p["line"],
+        ),
+        "override_region": lambda: _(
+            "Line %(line)s: %(code)s is not a city or county of this province.",
+            line=p["line"],
+            code=p["code"],
+        ),
+        "override_item": lambda: _(
+            "Line %(line)s: %(key)s is not a known paper material.", line=p["line"], key=p["key"]
+        ),
+        "override_twice": lambda: _(
+            "Line %(line)s: %(code)s is listed twice.", line=p["line"], code=p["code"]
+        ),
     }[problem.key]()
 
 
@@ -117,8 +160,9 @@ def _regions() -> list[Region]:
 def _unpublished() -> list[int]:
     """L1: the years without a published holiday schedule that the due dates reach: of an
     application accepted today, and of the latest one waiting for the commission."""
-    latest = db.session.execute(db.select(db.func.max(Application.decision_due))
-                                .where(Application.state == State.CONFIRMED)).scalar()
+    latest = db.session.execute(
+        db.select(db.func.max(Application.decision_due)).where(Application.state == State.CONFIRMED)
+    ).scalar()
     days = rules_for(g.tenant)["registration"]["decision_working_days"]
     return list(unpublished_years(local_today(), days, latest))
 
@@ -127,11 +171,25 @@ def _page(values: dict, errors: dict, version: RuleVersion, status: int = 200, f
     national = national_rules()
     current = rules_for(g.tenant)["materials"]
     own = [k for k in current["labels"] if k not in national["materials"]["default"]]
-    return render("admin/rules.html", "form_block", status=status, values=values, errors=errors,
-                  version=version, form=form or RulesForm(formdata=None, based_on=version.number),
-                  numbers=settings.NUMBERS, schedules=settings.SCHEDULES, sections=SECTIONS, labels=LABELS,
-                  national=national, national_items=national["materials"]["default"], own_items=own,
-                  material_labels=current["labels"], regions=_regions(), unpublished=_unpublished())
+    return render(
+        "admin/rules.html",
+        "form_block",
+        status=status,
+        values=values,
+        errors=errors,
+        version=version,
+        form=form or RulesForm(formdata=None, based_on=version.number),
+        numbers=settings.NUMBERS,
+        schedules=settings.SCHEDULES,
+        sections=SECTIONS,
+        labels=LABELS,
+        national=national,
+        national_items=national["materials"]["default"],
+        own_items=own,
+        material_labels=current["labels"],
+        regions=_regions(),
+        unpublished=_unpublished(),
+    )
 
 
 @bp.get("/rules")
@@ -155,13 +213,23 @@ def rules_save():
     national = national_rules()
     regions = {r.code: r.level for r in _regions()}
     posted = request.form.to_dict(flat=False)
-    new, problems = settings.read_settings(posted, national, regions,
-                                           previous_labels=rules_for(g.tenant)["materials"]["labels"],
-                                           serial_issued=g.tenant.certificate_serial or 0)
+    new, problems = settings.read_settings(
+        posted,
+        national,
+        regions,
+        previous_labels=rules_for(g.tenant)["materials"]["labels"],
+        serial_issued=g.tenant.certificate_serial or 0,
+    )
     version = current_version(g.tenant)
     if problems:  # 422, nothing saved; the page keeps everything typed
-        values = {name: (posted.get(name, []) if name == settings.MATERIALS_DEFAULT else
-                         (posted.get(name) or [""])[0]) for name in settings.form_values(rules_for(g.tenant))}
+        values = {
+            name: (
+                posted.get(name, [])
+                if name == settings.MATERIALS_DEFAULT
+                else (posted.get(name) or [""])[0]
+            )
+            for name in settings.form_values(rules_for(g.tenant))
+        }
         for section, key in settings.SWITCHES:
             values[f"{section}.{key}"] = bool(posted.get(f"{section}.{key}"))
         errors = {name: problem_message(p) for name, p in problems.items()}
@@ -175,11 +243,20 @@ def rules_save():
         saved = save_rules(g.tenant, current_user, overrides, changes, based_on)
     except workflow.WrongState:
         version = current_version(g.tenant)
-        errors = {"based_on": _("Someone else saved the rules meanwhile (now version %(n)s). Open the editor "
-                                "again to see their change, then make yours.", n=version.number)}
+        errors = {
+            "based_on": _(
+                "Someone else saved the rules meanwhile (now version %(n)s). Open the editor "
+                "again to see their change, then make yours.",
+                n=version.number,
+            )
+        }
         return _page(settings.form_values(rules_for(g.tenant)), errors, version, status=409)
-    flash(_("The rules are saved as version %(n)s. They apply to applications submitted from now on.",
-            n=saved.number))
+    flash(
+        _(
+            "The rules are saved as version %(n)s. They apply to applications submitted from now on.",
+            n=saved.number,
+        )
+    )
     return redirect_to(url_for("admin.rules"))
 
 
@@ -192,5 +269,9 @@ def rules_history():
         stmt = stmt.where(RuleVersion.number < before)
     rows = db.session.execute(stmt.options(db.joinedload(RuleVersion.created_by))).scalars().all()
     next_before = rows[HISTORY_PAGE - 1].number if len(rows) > HISTORY_PAGE else None
-    return render("admin/rules_history.html", versions=rows[:HISTORY_PAGE], next_before=next_before,
-                  labels=LABELS)
+    return render(
+        "admin/rules_history.html",
+        versions=rows[:HISTORY_PAGE],
+        next_before=next_before,
+        labels=LABELS,
+    )

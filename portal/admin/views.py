@@ -25,29 +25,41 @@ def _levels():
     (A1), so the nav offers the province's pages (audit log, locked code entry) only to them."""
     return {"province_level": lambda: coverage.is_province(current_user)}
 
+
 PAGE = 50
 
 
 @bp.get("/identity-cases")
 def identity_cases():
-    cases = db.session.execute(
-        db.select(IdentityCase).where(IdentityCase.status == CaseStatus.OPEN, coverage.case_covered(current_user))
-        .options(joinedload(IdentityCase.user), joinedload(IdentityCase.region))
-        .order_by(IdentityCase.id.desc()).limit(PAGE)
-    ).scalars().all()
+    cases = (
+        db.session.execute(
+            db.select(IdentityCase)
+            .where(IdentityCase.status == CaseStatus.OPEN, coverage.case_covered(current_user))
+            .options(joinedload(IdentityCase.user), joinedload(IdentityCase.region))
+            .order_by(IdentityCase.id.desc())
+            .limit(PAGE)
+        )
+        .scalars()
+        .all()
+    )
     return render("admin/identity_cases.html", cases=cases)
 
 
 # ---- A3: identity cases --------------------------------------------------------------------
 
+
 class LinkForm(FlaskForm):
-    certificate_no = StringField(_l("Certificate or notice number of the matching record"),
-                                 validators=[DataRequired(_l("Enter the certificate number.")), Length(max=40)])
+    certificate_no = StringField(
+        _l("Certificate or notice number of the matching record"),
+        validators=[DataRequired(_l("Enter the certificate number.")), Length(max=40)],
+    )
 
 
 class CloseForm(FlaskForm):
-    reason = StringField(_l("Reason for closing"),
-                         validators=[DataRequired(_l("Give the reason: the doctor will see it.")), Length(max=500)])
+    reason = StringField(
+        _l("Reason for closing"),
+        validators=[DataRequired(_l("Give the reason: the doctor will see it.")), Length(max=500)],
+    )
 
 
 def _open_case(case_id: int) -> IdentityCase:
@@ -57,14 +69,31 @@ def _open_case(case_id: int) -> IdentityCase:
 
 def _case_page(case: IdentityCase, status: int = 200, link_form=None, close_form=None):
     # records with the same ID number or the same name: what the officer compares with the documents
-    candidates = db.session.execute(
-        db.select(Qualification).where(db.or_(Qualification.id_number == case.user.id_number,
-                                              Qualification.name == case.user.real_name),
-                                       Qualification.cancelled_on.is_(None))
-        .order_by(Qualification.id).limit(20)
-    ).scalars().all()
-    return render("admin/identity_case.html", "decision_block", status=status, case=case, candidates=candidates,
-                  link_form=link_form or LinkForm(formdata=None), close_form=close_form or CloseForm(formdata=None))
+    candidates = (
+        db.session.execute(
+            db.select(Qualification)
+            .where(
+                db.or_(
+                    Qualification.id_number == case.user.id_number,
+                    Qualification.name == case.user.real_name,
+                ),
+                Qualification.cancelled_on.is_(None),
+            )
+            .order_by(Qualification.id)
+            .limit(20)
+        )
+        .scalars()
+        .all()
+    )
+    return render(
+        "admin/identity_case.html",
+        "decision_block",
+        status=status,
+        case=case,
+        candidates=candidates,
+        link_form=link_form or LinkForm(formdata=None),
+        close_form=close_form or CloseForm(formdata=None),
+    )
 
 
 @bp.get("/identity-cases/<int:case_id>")
@@ -81,13 +110,19 @@ def link_identity_case(case_id: int):
             abort(400)
         return _case_page(case, 422, link_form=form)
     record = db.session.execute(
-        db.select(Qualification).filter_by(certificate_no=form.certificate_no.data.strip(), cancelled_on=None)
+        db.select(Qualification).filter_by(
+            certificate_no=form.certificate_no.data.strip(), cancelled_on=None
+        )
     ).scalar_one_or_none()
     if record is None:
-        form.certificate_no.errors.append(_("No qualification record of this province has this number."))
+        form.certificate_no.errors.append(
+            _("No qualification record of this province has this number.")
+        )
         return _case_page(case, 422, link_form=form)
     identity_workflow.link_record(case, current_user, record)
-    flash(_("The account is linked to %(no)s and the doctor was notified.", no=record.certificate_no))
+    flash(
+        _("The account is linked to %(no)s and the doctor was notified.", no=record.certificate_no)
+    )
     return redirect_to(url_for("admin.identity_cases"))
 
 

@@ -19,12 +19,20 @@ from portal.htmx import redirect_to, render
 from portal.workflow import account_changes
 
 TEMPLATE = "doctor/account.html"
-_credential_limit = limiter.limit(lambda: current_app.config["CREDENTIAL_RATE_LIMIT"], methods=["POST"])
+_credential_limit = limiter.limit(
+    lambda: current_app.config["CREDENTIAL_RATE_LIMIT"], methods=["POST"]
+)
 
 
 def _page(status: int = 200, block: str | None = None, **forms):
-    context = {"password_form": ChangePasswordForm(formdata=None), "phone_form": ChangePhoneForm(formdata=None),
-               "email_form": ChangeEmailForm(formdata=None), "code_form": None, "pending": None, "wait": None}
+    context = {
+        "password_form": ChangePasswordForm(formdata=None),
+        "phone_form": ChangePhoneForm(formdata=None),
+        "email_form": ChangeEmailForm(formdata=None),
+        "code_form": None,
+        "pending": None,
+        "wait": None,
+    }
     context.update(forms)
     return render(TEMPLATE, block, status=status, **context)
 
@@ -56,7 +64,9 @@ def change_password():
     if form.validate_on_submit() and _password_ok(form):
         user = current_user._get_current_object()
         account_changes.change_password(user, form.password.data, g.tenant)
-        start_session(user)  # this device stays logged in with the new session version; the others are out
+        start_session(
+            user
+        )  # this device stays logged in with the new session version; the others are out
         flash(_("Your password was changed. You were logged out on your other devices."))
         return redirect_to(url_for("doctor.account"))
     return _page(422, "password_block", password_form=form)
@@ -75,11 +85,16 @@ def request_contact_change():
     current = current_user.phone if channel == "sms" else current_user.email
     if new_value == current:
         field = form.phone if channel == "sms" else form.email
-        field.errors = [_("This is already your mobile number.") if channel == "sms"
-                        else _("This is already your email address.")]
+        field.errors = [
+            _("This is already your mobile number.")
+            if channel == "sms"
+            else _("This is already your email address.")
+        ]
         return _page(422, block, **forms)
     try:
-        wait = account_changes.request_contact_change(current_user, channel, new_value, g.tenant, request.host)
+        wait = account_changes.request_contact_change(
+            current_user, channel, new_value, g.tenant, request.host
+        )
     except CodeError as err:
         (form.phone if channel == "sms" else form.email).errors = [err.message()]
         return _page(429, block, **forms)
@@ -97,6 +112,10 @@ def confirm_contact_change():
         except CodeError as err:
             form.code.errors.append(err.message())
         else:
-            flash(_("Your mobile number was changed.") if channel == "sms" else _("Your email address was changed."))
+            flash(
+                _("Your mobile number was changed.")
+                if channel == "sms"
+                else _("Your email address was changed.")
+            )
             return redirect_to(url_for("doctor.account"))
     return _page(422, block, code_form=form, pending=channel)

@@ -33,17 +33,26 @@ def ground_label(key: str) -> str:
 
 
 class CancellationForm(FlaskForm):
-    cancel_ground = SelectField(_l("Ground for cancellation (Practitioners' Law art. 17)"),
-                         validators=[DataRequired(_l("Choose the ground.")), AnyOf(CANCEL_GROUNDS)])
-    cancel_note = TextAreaField(_l("Explanation"), validators=[DataRequired(_l("Explain briefly.")), Length(max=1000)],
-                         render_kw={"maxlength": "1000", "rows": "3"})
+    cancel_ground = SelectField(
+        _l("Ground for cancellation (Practitioners' Law art. 17)"),
+        validators=[DataRequired(_l("Choose the ground.")), AnyOf(CANCEL_GROUNDS)],
+    )
+    cancel_note = TextAreaField(
+        _l("Explanation"),
+        validators=[DataRequired(_l("Explain briefly.")), Length(max=1000)],
+        render_kw={"maxlength": "1000", "rows": "3"},
+    )
 
 
 def _registration_without_open_application():
     """The registration in force when nothing else is open: no application in progress and no
     modification request waiting (D7: one at a time)."""
     registration = services.current_registration(current_user)
-    if registration is None or services.open_application(current_user) is not None or pending_of(current_user):
+    if (
+        registration is None
+        or services.open_application(current_user) is not None
+        or pending_of(current_user)
+    ):
         return None
     return registration
 
@@ -86,24 +95,42 @@ def cancellation():
     if registration is None or (app is not None and not returned) or pending_of(current_user):
         return redirect_to(url_for("doctor.home"))
     form = CancellationForm(obj=app if returned else None)
-    form.cancel_ground.choices = [("", _("Choose…"))] + [(k, ground_label(k)) for k in CANCEL_GROUNDS if k != "death"]
+    form.cancel_ground.choices = [("", _("Choose…"))] + [
+        (k, ground_label(k)) for k in CANCEL_GROUNDS if k != "death"
+    ]
     if form.validate_on_submit():
-        if not returned:  # a cancellation returned by the institution is corrected, not started again
+        if (
+            not returned
+        ):  # a cancellation returned by the institution is corrected, not started again
             app = services.start_change(current_user, registration, Kind.CANCEL)
         app.cancel_ground, app.cancel_note = form.cancel_ground.data, form.cancel_note.data.strip()
         transitions.submit(app, current_user)
-        flash(_("Your application for cancellation was submitted. Your institution will confirm it."))
+        flash(
+            _("Your application for cancellation was submitted. Your institution will confirm it.")
+        )
         return redirect_to(url_for("doctor.home"))
     if "csrf_token" in form.errors:
         abort(400)
-    return render("doctor/cancellation.html", "form_block", status=422 if form.errors else 200, form=form,
-                  registration=registration)
+    return render(
+        "doctor/cancellation.html",
+        "form_block",
+        status=422 if form.errors else 200,
+        form=form,
+        registration=registration,
+    )
 
 
 @bp.get("/me/applications")
 def applications():
     """Every application of the doctor with its stage, dates and reasons (status page)."""
-    apps = db.session.execute(
-        db.select(Application).filter_by(doctor_id=current_user.id).order_by(Application.id.desc()).limit(50)
-    ).scalars().all()
+    apps = (
+        db.session.execute(
+            db.select(Application)
+            .filter_by(doctor_id=current_user.id)
+            .order_by(Application.id.desc())
+            .limit(50)
+        )
+        .scalars()
+        .all()
+    )
     return render("doctor/applications.html", apps=apps)

@@ -14,31 +14,50 @@ from portal.rules import identity
 class SignupForm(FlaskForm):
     real_name = StringField(
         _l("Real name (as on your ID card)"),
-        validators=[DataRequired(MESSAGES["required"]), Length(max=30), rule(identity.real_name_error)],
+        validators=[
+            DataRequired(MESSAGES["required"]),
+            Length(max=30),
+            rule(identity.real_name_error),
+        ],
         render_kw={"autocomplete": "name", "maxlength": "30"},
         description=_l("Chinese characters only. This is not your user name."),
     )
     id_number = StringField(
         _l("Resident ID number"),
         filters=[nfkc],
-        validators=[DataRequired(MESSAGES["required"]), Length(max=18, message=MESSAGES["id_length"]),
-                    rule(identity.id_number_error)],
+        validators=[
+            DataRequired(MESSAGES["required"]),
+            Length(max=18, message=MESSAGES["id_length"]),
+            rule(identity.id_number_error),
+        ],
         render_kw={"autocomplete": "off", "maxlength": "18", "autocapitalize": "characters"},
     )
     phone = StringField(
         _l("Mobile number"),
         filters=[nfkc],
-        validators=[DataRequired(MESSAGES["required"]), Length(max=11, message=MESSAGES["mobile"]), rule(identity.mobile_error)],
+        validators=[
+            DataRequired(MESSAGES["required"]),
+            Length(max=11, message=MESSAGES["mobile"]),
+            rule(identity.mobile_error),
+        ],
         render_kw={"autocomplete": "tel-national", "inputmode": "tel", "maxlength": "11"},
     )
     email = StringField(
         _l("Email"),
-        validators=[DataRequired(MESSAGES["required"]), Length(max=254, message=MESSAGES["email"]), rule(identity.email_error)],
+        validators=[
+            DataRequired(MESSAGES["required"]),
+            Length(max=254, message=MESSAGES["email"]),
+            rule(identity.email_error),
+        ],
         render_kw={"autocomplete": "email", "inputmode": "email", "maxlength": "254"},
     )
     username = StringField(
         _l("User name (for logging in)"),
-        validators=[DataRequired(MESSAGES["required"]), Length(max=32, message=MESSAGES["username"]), rule(identity.username_error)],
+        validators=[
+            DataRequired(MESSAGES["required"]),
+            Length(max=32, message=MESSAGES["username"]),
+            rule(identity.username_error),
+        ],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "maxlength": "32"},
     )
     password, password_again = new_password_fields(_l("Password"), _l("Password again"))
@@ -62,7 +81,11 @@ class ActivationCodeForm(FlaskForm):
         _l("Activation code"),
         filters=[nfkc],
         validators=[DataRequired(_l("Enter the activation code.")), Length(max=20)],
-        render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters", "maxlength": "20"},
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "characters",
+            "maxlength": "20",
+        },
     )
 
 
@@ -75,11 +98,16 @@ NONE_HINT = _l("Required. Write 无 (none) if there is nothing to declare.")
 
 # ---- SEC1: the Account page ------------------------------------------------------------------
 
+
 def _current_password(field_id: str = "current_password"):
     """The current password, typed again. The Account page holds three such forms: each field has
     its own id, so every label and error message names its own field (P7)."""
-    return PasswordField(_l("Current password"), validators=[DataRequired(MESSAGES["required"]), Length(max=128)],
-                         id=field_id, render_kw={"autocomplete": "current-password", "maxlength": "128"})
+    return PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(MESSAGES["required"]), Length(max=128)],
+        id=field_id,
+        render_kw={"autocomplete": "current-password", "maxlength": "128"},
+    )
 
 
 class ChangePasswordForm(FlaskForm):
@@ -92,8 +120,11 @@ class ChangePhoneForm(FlaskForm):
     phone = StringField(
         _l("New mobile number"),
         filters=[nfkc],
-        validators=[DataRequired(MESSAGES["required"]), Length(max=11, message=MESSAGES["mobile"]),
-                    rule(identity.mobile_error)],
+        validators=[
+            DataRequired(MESSAGES["required"]),
+            Length(max=11, message=MESSAGES["mobile"]),
+            rule(identity.mobile_error),
+        ],
         render_kw={"autocomplete": "tel-national", "inputmode": "tel", "maxlength": "11"},
     )
 
@@ -103,7 +134,10 @@ class ChangeEmailForm(FlaskForm):
     email = StringField(
         _l("New email address"),
         filters=[nfkc],
-        validators=[DataRequired(MESSAGES["required"]), Length(max=254, message=MESSAGES["email"]),
-                    rule(identity.email_error)],
+        validators=[
+            DataRequired(MESSAGES["required"]),
+            Length(max=254, message=MESSAGES["email"]),
+            rule(identity.email_error),
+        ],
         render_kw={"autocomplete": "email", "inputmode": "email", "maxlength": "254"},
     )

@@ -22,7 +22,9 @@ from portal.workflow.locks import WrongState
 class MaintenanceForm(PersonalForm, HistoryForm):
     """The modifiable details, each validated as in the wizard (D9, D10, D14)."""
 
-    contract_end = DateField(_l("Contract end date"), validators=[DataRequired(MESSAGES["required"])])
+    contract_end = DateField(
+        _l("Contract end date"), validators=[DataRequired(MESSAGES["required"])]
+    )
 
     def __init__(self, *args, contract_start=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,15 +38,28 @@ class MaintenanceForm(PersonalForm, HistoryForm):
 def _refusal(key: str) -> str:
     return {
         "pending": _("A modification request is already waiting for your institution."),
-        "open_application": _("You have an application in progress: information can be modified once it is decided."),
-        "not_registered": _("Information maintenance is available once your registration is approved."),
+        "open_application": _(
+            "You have an application in progress: information can be modified once it is decided."
+        ),
+        "not_registered": _(
+            "Information maintenance is available once your registration is approved."
+        ),
     }.get(key, _("Information maintenance is available once your registration is approved."))
 
 
 def _page(registration, form, status: int = 200, notice: str = "", sent: str = ""):
-    return render("doctor/maintenance.html", "maintenance_block", status=status, registration=registration,
-                  pending=mods.pending_of(current_user), last=mods.last_decided_of(current_user), form=form,
-                  labels=mods.LABELS, notice=notice, sent=sent)
+    return render(
+        "doctor/maintenance.html",
+        "maintenance_block",
+        status=status,
+        registration=registration,
+        pending=mods.pending_of(current_user),
+        last=mods.last_decided_of(current_user),
+        form=form,
+        labels=mods.LABELS,
+        notice=notice,
+        sent=sent,
+    )
 
 
 @bp.route("/me/maintenance", methods=["GET", "POST"])
@@ -56,8 +71,11 @@ def maintenance():
     if request.method == "GET":
         form = None
         if mods.pending_of(current_user) is None:  # not offered again until the institution decides
-            form = MaintenanceForm(formdata=None, contract_start=registration.contract_start,
-                                   data={name: getattr(registration, name) for name in mods.EDITABLE})
+            form = MaintenanceForm(
+                formdata=None,
+                contract_start=registration.contract_start,
+                data={name: getattr(registration, name) for name in mods.EDITABLE},
+            )
         return _page(registration, form)
 
     form = MaintenanceForm(contract_start=registration.contract_start)
@@ -70,7 +88,9 @@ def maintenance():
     try:
         mods.request_modification(registration, current_user, changes)
     except mods.NothingChanged:
-        return _page(registration, form, status=422, notice=_("Nothing was changed: edit a detail first."))
+        return _page(
+            registration, form, status=422, notice=_("Nothing was changed: edit a detail first.")
+        )
     except WrongState as err:
         return _page(registration, None, status=409, notice=_refusal(str(err)))
     sent = _("Your request was sent to %(name)s for approval.", name=registration.institution.name)

@@ -43,8 +43,19 @@ class Processed:
 
 #: what marks a file as also being something else (markup, script, archive, executable)
 #: (not "<?xml": the XMP metadata of real phone photos may hold it)
-FOREIGN = (b"<script", b"<html", b"<body", b"<svg", b"<iframe", b"<?php", b"<!doctype", b"javascript:",
-           b"pk\x03\x04", b"pk\x05\x06", b"mz\x90\x00")
+FOREIGN = (
+    b"<script",
+    b"<html",
+    b"<body",
+    b"<svg",
+    b"<iframe",
+    b"<?php",
+    b"<!doctype",
+    b"javascript:",
+    b"pk\x03\x04",
+    b"pk\x05\x06",
+    b"mz\x90\x00",
+)
 
 
 def _trailing(raw: bytes, fmt: str) -> bool:
@@ -95,7 +106,9 @@ def _jpeg(image: Image.Image, quality: int) -> Processed:
         background.paste(rgba, mask=rgba.getchannel("A"))
         image = background
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=quality, optimize=True, progressive=True)  # no exif= : metadata gone
+    image.save(
+        out, "JPEG", quality=quality, optimize=True, progressive=True
+    )  # no exif= : metadata gone
     return Processed(out.getvalue(), image.width, image.height)
 
 
@@ -104,7 +117,9 @@ def process_photo(raw: bytes) -> Processed:
     image = _open(raw)
     if image.width < 150 or image.height < 200:
         raise PhotoError("too_small")
-    return _jpeg(ImageOps.fit(image, PHOTO_SIZE, Image.Resampling.LANCZOS, centering=(0.5, 0.4)), 82)
+    return _jpeg(
+        ImageOps.fit(image, PHOTO_SIZE, Image.Resampling.LANCZOS, centering=(0.5, 0.4)), 82
+    )
 
 
 def process_scan(raw: bytes) -> Processed:

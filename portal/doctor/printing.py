@@ -69,8 +69,9 @@ def form_facts(app: Application) -> dict:
 @bp.get("/me/applications/<int:app_id>/print")
 def print_form(app_id: int):
     app = _printable(app_id)
-    html = render_template("doctor/print.html", app=app, copies=range(1, COPIES + 1), total=COPIES,
-                           **form_facts(app))
+    html = render_template(
+        "doctor/print.html", app=app, copies=range(1, COPIES + 1), total=COPIES, **form_facts(app)
+    )
     response = make_response(html)
     # the doctor's own printout shows the ID number in full: never kept in any cache (SEC5)
     response.headers["Cache-Control"] = "no-store"

@@ -27,7 +27,10 @@ from portal.workflow.models import Application, Document, Kind, State
 
 def find_qualification(name: str, id_number: str) -> Qualification | None:
     return db.session.execute(
-        db.select(Qualification).filter_by(name=name, id_number=id_number).order_by(Qualification.obtained_on.desc()).limit(1)
+        db.select(Qualification)
+        .filter_by(name=name, id_number=id_number)
+        .order_by(Qualification.obtained_on.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
@@ -52,13 +55,22 @@ def free_username(wanted: str) -> str:
 def _unconfirmed_again(username: str, real_name: str, id_number: str, phone: str) -> User | None:
     """The same person's own earlier sign-up, never confirmed (they left before the code)."""
     user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
-    if (user is not None and user.role is Role.DOCTOR and not user.disabled and not user.contact_verified
-            and user.real_name == real_name and user.id_number == id_number and user.phone == phone):
+    if (
+        user is not None
+        and user.role is Role.DOCTOR
+        and not user.disabled
+        and not user.contact_verified
+        and user.real_name == real_name
+        and user.id_number == id_number
+        and user.phone == phone
+    ):
         return user
     return None
 
 
-def sign_up(*, real_name: str, id_number: str, phone: str, email: str, username: str, password: str) -> User:
+def sign_up(
+    *, real_name: str, id_number: str, phone: str, email: str, username: str, password: str
+) -> User:
     """Create the doctor's account; match it against Q1/Q2 or open an identity case (D2).
 
     No account enumeration (SEC): whatever the user name and ID number, a well-formed sign-up
@@ -93,9 +105,15 @@ def sign_up(*, real_name: str, id_number: str, phone: str, email: str, username:
     qualification = find_qualification(real_name, id_number)
     record = None if qualification else find_practice_record(real_name, id_number)
     user = User(
-        username=given, password_hash=password_hash, role=Role.DOCTOR,
-        real_name=real_name, id_number=id_number, phone=phone, email=email.strip().lower(),
-        identity_verified=bool(qualification or record), qualification=qualification,
+        username=given,
+        password_hash=password_hash,
+        role=Role.DOCTOR,
+        real_name=real_name,
+        id_number=id_number,
+        phone=phone,
+        email=email.strip().lower(),
+        identity_verified=bool(qualification or record),
+        qualification=qualification,
     )
     db.session.add(user)
     db.session.flush()
@@ -112,7 +130,9 @@ def sign_up(*, real_name: str, id_number: str, phone: str, email: str, username:
 def open_identity_case(doctor: User) -> IdentityCase | None:
     """The doctor's open identity case (D2, A3), if any: its region says whose officers handle it."""
     return db.session.execute(
-        db.select(IdentityCase).filter_by(user_id=doctor.id, status=CaseStatus.OPEN).order_by(IdentityCase.id.desc())
+        db.select(IdentityCase)
+        .filter_by(user_id=doctor.id, status=CaseStatus.OPEN)
+        .order_by(IdentityCase.id.desc())
         .limit(1)
     ).scalar_one_or_none()
 
@@ -129,17 +149,28 @@ def open_application(doctor: User, among: list[Application] | None = None) -> Ap
     return _newest(doctor, among, lambda a: a.state in OPEN)
 
 
-def current_registration(doctor: User, among: list[Application] | None = None) -> Application | None:
+def current_registration(
+    doctor: User, among: list[Application] | None = None
+) -> Application | None:
     """The registration in force: the latest approved first registration or change (D18)."""
     return _newest(doctor, among, lambda a: a.state is State.APPROVED and a.kind is not Kind.CANCEL)
 
 
-def lapsed_or_cancelled(doctor: User, today, among: list[Application] | None = None) -> tuple[Application, date] | None:
+def lapsed_or_cancelled(
+    doctor: User, today, among: list[Application] | None = None
+) -> tuple[Application, date] | None:
     """R3/L5: the last registration when it has lapsed or was cancelled, with the day practice
     under it stopped; None while a registration is in force. A registration lapses after its
     valid-until day, fixed at approval by the rules it was submitted under (A6)."""
-    last = _newest(doctor, among, lambda a: a.kind is not Kind.CANCEL and a.registered_on is not None
-                   and a.state in (State.APPROVED, State.CANCELLED))
+    last = _newest(
+        doctor,
+        among,
+        lambda a: (
+            a.kind is not Kind.CANCEL
+            and a.registered_on is not None
+            and a.state in (State.APPROVED, State.CANCELLED)
+        ),
+    )
     if last is None:
         return None
     if last.state is State.CANCELLED:
@@ -150,14 +181,19 @@ def lapsed_or_cancelled(doctor: User, today, among: list[Application] | None = N
 #: a registration that succeeded: in force, since changed, or since cancelled (D7, L4)
 
 
-def assessment_needed(doctor: User, app: Application | None, among: list[Application] | None = None) -> bool:
+def assessment_needed(
+    doctor: User, app: Application | None, among: list[Application] | None = None
+) -> bool:
     """L5: a new application after a refusal (rules.lapse.assessment_required): the doctor's
     earlier applications for a registration, decided, in order (a cancellation is none)."""
     history = applications_of(doctor) if among is None else among
-    outcomes = ["refused" if a.state is State.REFUSED else "approved"
-                for a in sorted(history, key=lambda a: a.id)
-                if (app is None or a.id != app.id) and a.kind is not Kind.CANCEL
-                and (a.state is State.REFUSED or (a.state in REGISTERED and a.registered_on is not None))]
+    outcomes = [
+        "refused" if a.state is State.REFUSED else "approved"
+        for a in sorted(history, key=lambda a: a.id)
+        if (app is None or a.id != app.id)
+        and a.kind is not Kind.CANCEL
+        and (a.state is State.REFUSED or (a.state in REGISTERED and a.registered_on is not None))
+    ]
     return assessment_required(outcomes)
 
 
@@ -166,7 +202,9 @@ def exam_years(registration: Application | None, today: date) -> tuple[int, int]
     practitioner exam and the years of practice counted toward it (rules.certificates)."""
     if registration is None or registration.state is not State.APPROVED:
         return None
-    return exam_years_in_force(registration.level.value, registration.registered_on, registration.valid_until, today)
+    return exam_years_in_force(
+        registration.level.value, registration.registered_on, registration.valid_until, today
+    )
 
 
 def last_decided(doctor: User, among: list[Application] | None = None) -> Application | None:
@@ -177,13 +215,30 @@ def last_decided(doctor: User, among: list[Application] | None = None) -> Applic
 def start_change(doctor: User, registration: Application, kind: Kind) -> Application:
     """D7: a change of registration starts as a copy of the registration in force, at the
     practice step; a cancellation carries only what identifies the registration."""
-    app = Application(doctor_id=doctor.id, kind=kind, previous_id=registration.id, state=State.DRAFT,
-                      level=registration.level, category=registration.category,
-                      qualification_id=registration.qualification_id, institution_id=registration.institution_id,
-                      scopes=[], step="practice")
+    app = Application(
+        doctor_id=doctor.id,
+        kind=kind,
+        previous_id=registration.id,
+        state=State.DRAFT,
+        level=registration.level,
+        category=registration.category,
+        qualification_id=registration.qualification_id,
+        institution_id=registration.institution_id,
+        scopes=[],
+        step="practice",
+    )
     if kind in (Kind.CHANGE, Kind.REREGISTER):
-        for name in ("scopes", "gp_transfer_training", "gp_certificate_id", "contract_start", "contract_end",
-                     "home_address", "work_experience", "rewards_punishments", "photo_id"):
+        for name in (
+            "scopes",
+            "gp_transfer_training",
+            "gp_certificate_id",
+            "contract_start",
+            "contract_end",
+            "home_address",
+            "work_experience",
+            "rewards_punishments",
+            "photo_id",
+        ):
             setattr(app, name, getattr(registration, name))
     db.session.add(app)
     db.session.flush()
@@ -201,27 +256,41 @@ STEPS = ("personal", "qualification", "practice", "history", "photo", "review")
 
 def qualifications_of(doctor: User) -> list[Qualification]:
     """Every live qualification record of this doctor (R4: there may be two)."""
-    return list(db.session.execute(
-        db.select(Qualification)
-        .filter_by(name=doctor.real_name, id_number=doctor.id_number, cancelled_on=None)
-        .order_by(Qualification.obtained_on, Qualification.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            db.select(Qualification)
+            .filter_by(name=doctor.real_name, id_number=doctor.id_number, cancelled_on=None)
+            .order_by(Qualification.obtained_on, Qualification.id)
+        ).scalars()
+    )
 
 
 def ever_registered(doctor: User) -> bool:
     approved = db.session.execute(
         db.select(Application.id).filter_by(doctor_id=doctor.id, state=State.APPROVED).limit(1)
     ).first()
-    return approved is not None or find_practice_record(doctor.real_name, doctor.id_number) is not None
+    return (
+        approved is not None or find_practice_record(doctor.real_name, doctor.id_number) is not None
+    )
 
 
 def registered_qualification(app: Application, doctor: User) -> Qualification:
-    return app.qualification if app is not None and app.qualification is not None else doctor.qualification
+    return (
+        app.qualification
+        if app is not None and app.qualification is not None
+        else doctor.qualification
+    )
 
 
 def store_document(doctor: User, kind: str, processed) -> Document:
-    doc = Document(owner_id=doctor.id, kind=kind, content_type=processed.content_type, data=processed.data,
-                   width=processed.width, height=processed.height)
+    doc = Document(
+        owner_id=doctor.id,
+        kind=kind,
+        content_type=processed.content_type,
+        data=processed.data,
+        width=processed.width,
+        height=processed.height,
+    )
     db.session.add(doc)
     db.session.flush()
     return doc
@@ -236,8 +305,15 @@ def own_document(doctor: User, doc_id: int, kind: str | None = None) -> Document
 
 def new_draft(doctor: User) -> Application:
     q = doctor.qualification
-    app = Application(doctor_id=doctor.id, level=q.level, category=q.category, qualification_id=q.id,
-                      institution_id=doctor.institution_id, state=State.DRAFT, scopes=[])
+    app = Application(
+        doctor_id=doctor.id,
+        level=q.level,
+        category=q.category,
+        qualification_id=q.id,
+        institution_id=doctor.institution_id,
+        state=State.DRAFT,
+        scopes=[],
+    )
     db.session.add(app)
     db.session.flush()
     return app

@@ -30,10 +30,14 @@ class FileSiteForm(FlaskForm):
 
 def _refusal(key: str) -> str:
     return {
-        "main_institution": _("This is your main institution: it cannot be filed as an additional site."),
+        "main_institution": _(
+            "This is your main institution: it cannot be filed as an additional site."
+        ),
         "already_filed": _("This institution is already filed as one of your practice sites."),
-        "outside_region": _("This institution is outside your place of practice: an assistant physician practises "
-                            "in the county of the main institution."),
+        "outside_region": _(
+            "This institution is outside your place of practice: an assistant physician practises "
+            "in the county of the main institution."
+        ),
         "not_registered": _("Practice sites can be filed once your registration is approved."),
         "not_active": _("Not changed: this filing is no longer in force."),
     }.get(key, _("Practice sites can be filed once your registration is approved."))
@@ -42,19 +46,45 @@ def _refusal(key: str) -> str:
 def _search(q: str) -> list[Institution]:
     if not q:
         return []
-    return db.session.execute(
-        db.select(Institution).where(Institution.name.contains(q, autoescape=True))
-        .order_by(Institution.name).limit(SEARCH_LIMIT)
-    ).scalars().all()
+    return (
+        db.session.execute(
+            db.select(Institution)
+            .where(Institution.name.contains(q, autoescape=True))
+            .order_by(Institution.name)
+            .limit(SEARCH_LIMIT)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def _page(registration, q: str = "", status: int = 200, notice: str = "", done: str = ""):
     mine = filings.filings_of(current_user)
     active = {f.institution_id for f in mine if f.state in filings.ACTIVE}
-    found = [(inst, "main" if inst.id == registration.institution_id else "filed" if inst.id in active
-              else "" if filings.in_region(registration, inst) else "outside") for inst in _search(q)]
-    return render("doctor/sites.html", "sites_block", status=status, registration=registration, filings=mine,
-                  q=q, found=found, notice=notice, done=done)
+    found = [
+        (
+            inst,
+            "main"
+            if inst.id == registration.institution_id
+            else "filed"
+            if inst.id in active
+            else ""
+            if filings.in_region(registration, inst)
+            else "outside",
+        )
+        for inst in _search(q)
+    ]
+    return render(
+        "doctor/sites.html",
+        "sites_block",
+        status=status,
+        registration=registration,
+        filings=mine,
+        q=q,
+        found=found,
+        notice=notice,
+        done=done,
+    )
 
 
 def _registration_or_home():
@@ -94,7 +124,9 @@ def file_site():
     except WrongState as err:
         db.session.rollback()
         return _page(registration, status=409, notice=_refusal(str(err)))
-    return _done(registration, _("%(name)s was asked to confirm your filing.", name=institution.name))
+    return _done(
+        registration, _("%(name)s was asked to confirm your filing.", name=institution.name)
+    )
 
 
 @bp.post("/me/sites/<int:filing_id>/withdraw")
@@ -111,6 +143,11 @@ def withdraw_site(filing_id: int):
         filings.withdraw_filing(filing, current_user)
     except WrongState as err:
         db.session.rollback()  # A9: "此多机构备案已于 10:42 由…确认", then what it means here
-        return _page(registration, status=409, notice=" ".join(filter(None, (said(err, current_user),
-                                                                           _refusal("not_active")))))
-    return _done(registration, _("The filing of %(name)s was withdrawn.", name=filing.institution.name))
+        return _page(
+            registration,
+            status=409,
+            notice=" ".join(filter(None, (said(err, current_user), _refusal("not_active")))),
+        )
+    return _done(
+        registration, _("The filing of %(name)s was withdrawn.", name=filing.institution.name)
+    )

@@ -40,8 +40,12 @@ def signup():
     if form.validate_on_submit():
         # the same answer whether or not the user name or ID number exists (services.sign_up)
         user = services.sign_up(
-            real_name=form.real_name.data, id_number=form.id_number.data, phone=form.phone.data,
-            email=form.email.data, username=form.username.data, password=form.password.data,
+            real_name=form.real_name.data,
+            id_number=form.id_number.data,
+            phone=form.phone.data,
+            email=form.email.data,
+            username=form.username.data,
+            password=form.password.data,
         )
         start_session(user)
         return redirect_to(url_for("doctor.home"))
@@ -57,14 +61,28 @@ def _application_context(app, among=None):
         ctx["practice_years"] = practice_years(app.registered_on, local_today())
         ctx["valid_until"] = app.valid_until
         # D14, F14: the time at the institution (an assistant's counts from the assistant registration)
-        ctx["practice_time"] = services.practice_time_of(app, local_today(), rules_for_application(app), among)
+        ctx["practice_time"] = services.practice_time_of(
+            app, local_today(), rules_for_application(app), among
+        )
     if app.state in (State.CONFIRMED, State.APPROVED):
         # the institution, its county and city in one query, not three (P6); held here while
         # the materials are worked out (the session keeps only weak references)
-        institution = db.session.get(Institution, app.institution_id, options=[
-            joinedload(Institution.county).joinedload(Region.parent)]) if app.institution_id is not None else None
-        rules = rules_for_application(app)  # A6: the paper materials of the version it was submitted under
-        ctx.update(materials=applications.required_materials(app, rules), material_labels=rules["materials"]["labels"])
+        institution = (
+            db.session.get(
+                Institution,
+                app.institution_id,
+                options=[joinedload(Institution.county).joinedload(Region.parent)],
+            )
+            if app.institution_id is not None
+            else None
+        )
+        rules = rules_for_application(
+            app
+        )  # A6: the paper materials of the version it was submitted under
+        ctx.update(
+            materials=applications.required_materials(app, rules),
+            material_labels=rules["materials"]["labels"],
+        )
         del institution
     return ctx
 
@@ -80,19 +98,33 @@ def home():
     if registration is None:
         record = services.find_practice_record(current_user.real_name, current_user.id_number)
     record_years = practice_years(record.registered_on, local_today()) if record else 0
-    exam = services.exam_years(registration, local_today())  # R5: an assistant's years toward the exam
-    return render("doctor/home.html", app=app, State=State, record=record, record_years=record_years,
-                  open_app=open_app, registration=registration, exam=exam,
-                  # A3: whose officers handle the case, once the contact is proved (D3): until then the
-                  # account is not settled (SEC: a duplicate sign-up is closed then), and the page is the
-                  # same whatever the ID number typed
-                  case=(services.open_identity_case(current_user)
-                        if current_user.contact_verified and not current_user.identity_verified else None),
-                  ended=services.lapsed_or_cancelled(current_user, local_today(), history),
-                  **_application_context(app, history))
+    exam = services.exam_years(
+        registration, local_today()
+    )  # R5: an assistant's years toward the exam
+    return render(
+        "doctor/home.html",
+        app=app,
+        State=State,
+        record=record,
+        record_years=record_years,
+        open_app=open_app,
+        registration=registration,
+        exam=exam,
+        # A3: whose officers handle the case, once the contact is proved (D3): until then the
+        # account is not settled (SEC: a duplicate sign-up is closed then), and the page is the
+        # same whatever the ID number typed
+        case=(
+            services.open_identity_case(current_user)
+            if current_user.contact_verified and not current_user.identity_verified
+            else None
+        ),
+        ended=services.lapsed_or_cancelled(current_user, local_today(), history),
+        **_application_context(app, history),
+    )
 
 
 # ---- D3: phone or email verification -----------------------------------------------------
+
 
 def _channel() -> str:
     return "email" if request.values.get("channel") == "email" else "sms"
@@ -102,7 +134,13 @@ def _channel() -> str:
 def verify_contact():
     if current_user.contact_verified:
         return redirect_to(url_for("doctor.home"))
-    return render("doctor/verify.html", channel=_channel(), send_form=SendCodeForm(), form=CodeForm(), sent=False)
+    return render(
+        "doctor/verify.html",
+        channel=_channel(),
+        send_form=SendCodeForm(),
+        form=CodeForm(),
+        sent=False,
+    )
 
 
 @bp.post("/me/verify/send")
@@ -116,10 +154,24 @@ def send_contact_code():
         wait = account_services.send_contact_code(current_user, channel, g.tenant, request.host)
     except CodeError as err:
         code_form.code.errors = [err.message()]  # an unvalidated field has a tuple
-        return render("doctor/verify.html", "code_block", status=429, channel=channel, send_form=form,
-                      form=code_form, sent=False)
-    return render("doctor/verify.html", "code_block", channel=channel, send_form=form, form=code_form, sent=True,
-                  wait=wait)
+        return render(
+            "doctor/verify.html",
+            "code_block",
+            status=429,
+            channel=channel,
+            send_form=form,
+            form=code_form,
+            sent=False,
+        )
+    return render(
+        "doctor/verify.html",
+        "code_block",
+        channel=channel,
+        send_form=form,
+        form=code_form,
+        sent=True,
+        wait=wait,
+    )
 
 
 @bp.post("/me/verify/check")
@@ -137,20 +189,44 @@ def check_contact_code():
             if confirmed.duplicate:
                 logout_user()
                 session.clear()
-                flash(_("An account with this ID number already exists. We have told its owner, on their verified "
-                        "phone or email, its user name and how to reset the password. If it is yours, log in; otherwise "
-                        "contact the health commission (%(phone)s).", phone=g.tenant.contact_phone))
+                flash(
+                    _(
+                        "An account with this ID number already exists. We have told its owner, on their "
+                        "verified phone or email, its user name and how to reset the password. "
+                        "If it is yours, log in; otherwise "
+                        "contact the health commission (%(phone)s).",
+                        phone=g.tenant.contact_phone,
+                    )
+                )
                 return redirect_to(url_for("accounts.login"))
-            flash(_("Your mobile number is verified.") if channel == "sms" else _("Your email address is verified."))
+            flash(
+                _("Your mobile number is verified.")
+                if channel == "sms"
+                else _("Your email address is verified.")
+            )
             if confirmed.username_wanted:
-                flash(_("The user name %(wanted)s was already taken, so your user name is %(name)s. Log in with it "
-                        "from now on.", wanted=confirmed.username_wanted, name=current_user.username))
+                flash(
+                    _(
+                        "The user name %(wanted)s was already taken, so your user name is %(name)s. Log in with it "
+                        "from now on.",
+                        wanted=confirmed.username_wanted,
+                        name=current_user.username,
+                    )
+                )
             return redirect_to(url_for("doctor.activate"))
-    return render("doctor/verify.html", "code_block", status=422, channel=channel, send_form=SendCodeForm(),
-                  form=form, sent=True)
+    return render(
+        "doctor/verify.html",
+        "code_block",
+        status=422,
+        channel=channel,
+        send_form=SendCodeForm(),
+        form=form,
+        sent=True,
+    )
 
 
 # ---- D4: activation ------------------------------------------------------------------------
+
 
 def _needs_verified_contact():
     if not current_user.contact_verified:
@@ -167,11 +243,24 @@ def activate():
     q = request.args.get("q", "").strip()[:50]
     found = []
     if q:
-        found = db.session.execute(
-            db.select(Institution).where(Institution.name.contains(q, autoescape=True)).order_by(Institution.name).limit(20)
-        ).scalars().all()
-    return render("doctor/activate.html", "search_block", q=q, found=found, choose_form=ChooseInstitutionForm(),
-                  form=ActivationCodeForm())
+        found = (
+            db.session.execute(
+                db.select(Institution)
+                .where(Institution.name.contains(q, autoescape=True))
+                .order_by(Institution.name)
+                .limit(20)
+            )
+            .scalars()
+            .all()
+        )
+    return render(
+        "doctor/activate.html",
+        "search_block",
+        q=q,
+        found=found,
+        choose_form=ChooseInstitutionForm(),
+        form=ActivationCodeForm(),
+    )
 
 
 @bp.post("/me/activate/institution")
@@ -185,7 +274,12 @@ def choose_institution():
     except workflow.WrongState:
         return redirect_to(url_for("doctor.home"))
     if auto:
-        flash(_("%(name)s activates accounts automatically: your account is active.", name=institution.name))
+        flash(
+            _(
+                "%(name)s activates accounts automatically: your account is active.",
+                name=institution.name,
+            )
+        )
         return redirect_to(url_for("doctor.home"))
     return redirect_to(url_for("doctor.activate"))
 
@@ -197,13 +291,21 @@ def enter_activation_code():
         return redirect_to(url_for("doctor.home"))
     if form.validate_on_submit():
         try:
-            verify(current_user, CodePurpose.ACTIVATION, form.code.data, rules_for(g.tenant)["codes"])
+            verify(
+                current_user, CodePurpose.ACTIVATION, form.code.data, rules_for(g.tenant)["codes"]
+            )
         except CodeError as err:
             form.code.errors.append(err.message())
         else:
             activation.activate(current_user, None, "code")
             flash(_("Your account is activated."))
             return redirect_to(url_for("doctor.home"))
-    return render("doctor/activate.html", "code_block", status=422, q="", found=[],
-                  choose_form=ChooseInstitutionForm(), form=form)
-
+    return render(
+        "doctor/activate.html",
+        "code_block",
+        status=422,
+        q="",
+        found=[],
+        choose_form=ChooseInstitutionForm(),
+        form=form,
+    )

@@ -26,8 +26,14 @@ from portal.rules.registration import contract_period
 from portal.workflow import applications
 from portal.workflow.models import Kind
 
-FORMS = {"personal": PersonalForm, "qualification": QualificationForm, "practice": PracticeForm,
-         "history": HistoryForm, "photo": PhotoForm, "review": SubmitForm}
+FORMS = {
+    "personal": PersonalForm,
+    "qualification": QualificationForm,
+    "practice": PracticeForm,
+    "history": HistoryForm,
+    "photo": PhotoForm,
+    "review": SubmitForm,
+}
 
 
 def _form(step: str, ctx: Context, formdata=None):
@@ -57,16 +63,34 @@ def _form(step: str, ctx: Context, formdata=None):
 
 def _page(step: str, ctx: Context, form, status: int = 200, **extra):
     done = STEPS.index(ctx.app.step) if ctx.app is not None and ctx.app.step in STEPS else 0
-    return render("doctor/wizard.html", "step_block", status=status, step=step, steps=STEPS, done=done, form=form,
-                  app=ctx.app, ctx=ctx, missing=extra.pop("missing", {}), **extra)
+    return render(
+        "doctor/wizard.html",
+        "step_block",
+        status=status,
+        step=step,
+        steps=STEPS,
+        done=done,
+        form=form,
+        app=ctx.app,
+        ctx=ctx,
+        missing=extra.pop("missing", {}),
+        **extra,
+    )
 
 
 def _editable_application():
     app = services.open_application(current_user)
-    if app is not None and app.state not in services.EDITABLE or app is not None and app.kind is Kind.CANCEL:
+    if (
+        app is not None
+        and app.state not in services.EDITABLE
+        or app is not None
+        and app.kind is Kind.CANCEL
+    ):
         return None, redirect_to(url_for("doctor.home"))
     if app is None and services.current_registration(current_user) is not None:
-        return None, redirect_to(url_for("doctor.home"))  # registered: a change starts from the home page
+        return None, redirect_to(
+            url_for("doctor.home")
+        )  # registered: a change starts from the home page
     return app, None
 
 
@@ -92,9 +116,19 @@ def application_step(step: str):
         return leave
     ctx = Context(app)
     if request.method == "GET":
-        found = institutions_matching(request.args.get("q", "").strip()[:50]) if step == "practice" else []
-        return _page(step, ctx, _form(step, ctx), missing=missing(ctx) if step == "review" else {}, found=found,
-                     q_text=request.args.get("q", "")[:50])
+        found = (
+            institutions_matching(request.args.get("q", "").strip()[:50])
+            if step == "practice"
+            else []
+        )
+        return _page(
+            step,
+            ctx,
+            _form(step, ctx),
+            missing=missing(ctx) if step == "review" else {},
+            found=found,
+            q_text=request.args.get("q", "")[:50],
+        )
     form = _form(step, ctx, request.form if not request.files else request.form | request.files)
     form.validate()
     if "csrf_token" in form.errors:
@@ -108,7 +142,9 @@ def application_step(step: str):
     if action == "autosave":  # htmx, while typing: keep what is valid, say nothing
         db.session.commit()
         return make_response("", 204)
-    if action == "search" and step == "practice":  # L2: institutions to move to; what is valid is kept
+    if (
+        action == "search" and step == "practice"
+    ):  # L2: institutions to move to; what is valid is kept
         db.session.commit()
         q = request.form.get("q", "").strip()[:50]
         if is_partial_request():
@@ -126,7 +162,12 @@ def application_step(step: str):
     db.session.commit()
     target = url_for("doctor.application_step", step=following)
     if is_partial_request():  # htmx: the next step comes in this same round trip (P4)
-        response = _page(following, ctx, _form(following, ctx), missing=missing(ctx) if following == "review" else {})
+        response = _page(
+            following,
+            ctx,
+            _form(following, ctx),
+            missing=missing(ctx) if following == "review" else {},
+        )
         response.headers["HX-Push-Url"] = target
         return response
     return redirect_to(target)
@@ -137,7 +178,12 @@ def _move_offered(ctx: Context) -> dict:
     picked to move to; otherwise correcting the scopes would post without it and the move would
     be dropped while the page named the new institution (plain forms keep no state, P1)."""
     app, chosen = ctx.app, ctx.institution
-    if app is None or app.kind is not Kind.CHANGE or chosen is None or chosen.id == app.institution_id:
+    if (
+        app is None
+        or app.kind is not Kind.CHANGE
+        or chosen is None
+        or chosen.id == app.institution_id
+    ):
         return {}
     return {"found": [chosen], "moving_to": chosen.id}
 
@@ -149,7 +195,8 @@ def _submit(ctx: Context, form):
         return _page("review", ctx, form, status=422, missing=lacking)
     if app.contract_start is None or app.contract_end is None:  # D14: no contract → one year
         app.contract_start, app.contract_end = contract_period(
-            None, None, ctx.today, ctx.rules["registration"]["contract_default_years"])
+            None, None, ctx.today, ctx.rules["registration"]["contract_default_years"]
+        )
     applications.submit(app, current_user)
     flash(_("Your application was submitted. Your institution will confirm it."))
     return redirect_to(url_for("doctor.home"))
@@ -161,4 +208,3 @@ def document(doc_id: int):
     if doc is None:
         abort(404)
     return private_file(doc.data, doc.content_type)
-

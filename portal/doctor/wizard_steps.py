@@ -31,8 +31,10 @@ def photo_message(key: str) -> str:
         "too_many_pixels": _("The image has too many pixels."),
         "broken": _("This file is not a readable JPEG or PNG image."),
         "too_small": _("The photo is too small: at least 150 × 200 pixels."),
-        "polyglot": _("This file holds something besides the image. Save the image again as a plain JPEG or PNG "
-                      "(e.g. take a screenshot of it) and upload that."),
+        "polyglot": _(
+            "This file holds something besides the image. Save the image again as a plain JPEG or PNG "
+            "(e.g. take a screenshot of it) and upload that."
+        ),
     }[key]
 
 
@@ -52,7 +54,12 @@ TRAINING_MESSAGES = {
 
 def may_apply() -> bool:
     u = current_user
-    return u.identity_verified and u.qualification is not None and u.contact_verified and u.activated_at is not None
+    return (
+        u.identity_verified
+        and u.qualification is not None
+        and u.contact_verified
+        and u.activated_at is not None
+    )
 
 
 class Context:
@@ -81,7 +88,11 @@ class Context:
     def institution(self) -> Institution:
         # a change of registration may move to another institution (L2); otherwise the main one
         app = self._given
-        return app.institution if app is not None and app.institution is not None else self.doctor.institution
+        return (
+            app.institution
+            if app is not None and app.institution is not None
+            else self.doctor.institution
+        )
 
     def held(self) -> list[Held]:
         return [Held(str(q.id), q.level.value, q.rural_general) for q in self.qualifications]
@@ -101,12 +112,18 @@ class Context:
     def needs_training(self) -> bool:
         reg = self.rules["registration"]
         stopped = None
-        if self.app is not None and self.app.kind is Kind.REREGISTER:  # L5: practice stopped when it ended
+        if (
+            self.app is not None and self.app.kind is Kind.REREGISTER
+        ):  # L5: practice stopped when it ended
             ended = services.lapsed_or_cancelled(self.doctor, self.today)
             stopped = ended[1] if ended else None
-        return training_required(qualified_on=self.qualification.obtained_on, applying_on=self.today,
-                                 ever_registered=services.ever_registered(self.doctor), suspended_since=stopped,
-                                 lapse_years=reg["lapse_years"])
+        return training_required(
+            qualified_on=self.qualification.obtained_on,
+            applying_on=self.today,
+            ever_registered=services.ever_registered(self.doctor),
+            suspended_since=stopped,
+            lapse_years=reg["lapse_years"],
+        )
 
     def needs_assessment(self) -> bool:
         """L5 (art. 19): after a refusal, the certificate of a passed assessment is asked."""
@@ -116,31 +133,49 @@ class Context:
         """D14: the time at this institution as the draft stands; F14 for an assistant (or a
         former assistant): counted from the assistant registration (rules.registration)."""
         app = self.app
-        return practice_time(level=self.qualification.level.value,
-                             contract_start=app.contract_start if app is not None else None,
-                             contract_end=app.contract_end if app is not None else None, today=self.today,
-                             default_years=self.rules["registration"]["contract_default_years"],
-                             assistant_registered_on=services.assistant_registered_on(self.doctor))
+        return practice_time(
+            level=self.qualification.level.value,
+            contract_start=app.contract_start if app is not None else None,
+            contract_end=app.contract_end if app is not None else None,
+            today=self.today,
+            default_years=self.rules["registration"]["contract_default_years"],
+            assistant_registered_on=services.assistant_registered_on(self.doctor),
+        )
 
     def scope_lock(self) -> bool:
         app = self.app
         # R2: after submission only a change of registration may change an assistant's scope
-        return (app is not None and app.kind is Kind.FIRST
-                and assistant_scope_locked(self.qualification.level.value, app.submitted_at is not None))
+        return (
+            app is not None
+            and app.kind is Kind.FIRST
+            and assistant_scope_locked(self.qualification.level.value, app.submitted_at is not None)
+        )
 
     def gp_on_top_offered(self) -> bool:
         """R1/F12: general practice on top after transfer training, where the tenant offers it."""
         q = self.qualification
-        return gp_on_top_offered(q.level.value, q.category.value, self.institution.level.value, self.rules,
-                                 self.institution.county.level)
+        return gp_on_top_offered(
+            q.level.value,
+            q.category.value,
+            self.institution.level.value,
+            self.rules,
+            self.institution.county.level,
+        )
 
     def check_scopes(self, chosen: list[str], gp: bool):
-        return check_scopes(level=self.qualification.level.value, category=self.qualification.category.value,
-                            institution_level=self.institution.level.value, chosen=chosen, rules=self.rules,
-                            gp_transfer_training=gp, region_level=self.institution.county.level)
+        return check_scopes(
+            level=self.qualification.level.value,
+            category=self.qualification.category.value,
+            institution_level=self.institution.level.value,
+            chosen=chosen,
+            rules=self.rules,
+            gp_transfer_training=gp,
+            region_level=self.institution.county.level,
+        )
 
 
 # ---- saving each step: write what is valid, return whether anything was wrong --------------
+
 
 def _save_personal(ctx: Context, form) -> bool:
     if not form.home_address.errors:
@@ -163,7 +198,9 @@ def _save_qualification(ctx: Context, form) -> bool:
             app.cancels_qualification_id = other.id
         else:
             app.cancels_qualification_id = None
-            form.confirm_cancel.errors = [_("Confirm that certificate %(no)s will be cancelled.", no=other.certificate_no)]
+            form.confirm_cancel.errors = [
+                _("Confirm that certificate %(no)s will be cancelled.", no=other.certificate_no)
+            ]
     else:
         app.cancels_qualification_id = None
     if ctx.needs_training():  # R3
@@ -174,9 +211,13 @@ def _save_qualification(ctx: Context, form) -> bool:
         key = training_certificate_error(app.training_months, app.training_passed, min_months)
         if key and not form.training_months.errors:
             form.training_months.errors = [TRAINING_MESSAGES[key](min_months)]
-        _store_scan(ctx, form.training_certificate, "training_certificate_id", "training_certificate")
+        _store_scan(
+            ctx, form.training_certificate, "training_certificate_id", "training_certificate"
+        )
     if ctx.needs_assessment():  # L5: after a refusal, as the R3 certificate is asked
-        _store_scan(ctx, form.assessment_certificate, "assessment_certificate_id", "assessment_certificate")
+        _store_scan(
+            ctx, form.assessment_certificate, "assessment_certificate_id", "assessment_certificate"
+        )
     return any(f.errors for f in form)
 
 
@@ -200,16 +241,24 @@ def _moving_to(ctx: Context, form) -> bool:
     if ctx.app.kind is not Kind.CHANGE or not raw:
         return False
     try:
-        chosen = db.session.get(Institution, db_id(raw))  # the tenant filter: another province's is None
+        chosen = db.session.get(
+            Institution, db_id(raw)
+        )  # the tenant filter: another province's is None
     except ValueError:
         chosen = None
     if chosen is None:
         form.scopes.errors = [_("Choose an institution from the search results.")]
         return True
-    home_county = ctx.app.previous.institution.county_id if ctx.app.previous else ctx.institution.county_id
+    home_county = (
+        ctx.app.previous.institution.county_id if ctx.app.previous else ctx.institution.county_id
+    )
     if ctx.app.level.value == "assistant" and chosen.county_id != home_county:
-        form.scopes.errors = [_("An assistant physician practises within one county: choose an institution of "
-                                "the county of your registration.")]
+        form.scopes.errors = [
+            _(
+                "An assistant physician practises within one county: choose an institution of "
+                "the county of your registration."
+            )
+        ]
         return True
     ctx.app.institution_id, ctx.institution = chosen.id, chosen
     return False
@@ -218,9 +267,16 @@ def _moving_to(ctx: Context, form) -> bool:
 def institutions_matching(q: str) -> list[Institution]:
     if not q:
         return []
-    return db.session.execute(
-        db.select(Institution).where(Institution.name.contains(q, autoescape=True)).order_by(Institution.name).limit(20)
-    ).scalars().all()
+    return (
+        db.session.execute(
+            db.select(Institution)
+            .where(Institution.name.contains(q, autoescape=True))
+            .order_by(Institution.name)
+            .limit(20)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def _save_practice(ctx: Context, form) -> bool:
@@ -289,11 +345,17 @@ def _save_photo(ctx: Context, form) -> bool:
     return False
 
 
-SAVE = {"personal": _save_personal, "qualification": _save_qualification, "practice": _save_practice,
-        "history": _save_history, "photo": _save_photo}
+SAVE = {
+    "personal": _save_personal,
+    "qualification": _save_qualification,
+    "practice": _save_practice,
+    "history": _save_history,
+    "photo": _save_photo,
+}
 
 
 # ---- review and submit -------------------------------------------------------------------------
+
 
 def missing(ctx: Context) -> dict[str, list[str]]:
     """What still keeps the draft from being submitted, by step."""
@@ -308,7 +370,10 @@ def missing(ctx: Context) -> dict[str, list[str]]:
         out.setdefault("qualification", []).append(_("Confirm which certificate is cancelled"))
     if ctx.needs_training():
         min_months = ctx.rules["registration"]["training_months"]
-        if training_certificate_error(app.training_months, app.training_passed, min_months) or not app.training_certificate_id:
+        if (
+            training_certificate_error(app.training_months, app.training_passed, min_months)
+            or not app.training_certificate_id
+        ):
             out.setdefault("qualification", []).append(_("Training certificate"))
     if ctx.needs_assessment() and not app.assessment_certificate_id:  # L5
         out.setdefault("qualification", []).append(_("Assessment certificate"))

@@ -25,11 +25,17 @@ from portal.workflow.codes import send_activation_code
 def _codes(before: int | None):
     """The codes staff of this institution sent, newest first, a page at a time (keyset)."""
     issuer = aliased(User)
-    stmt = (db.select(OneTimeCode)
-            .join(issuer, OneTimeCode.issued_by_id == issuer.id)
-            .where(OneTimeCode.purpose == CodePurpose.ACTIVATION, issuer.institution_id == current_user.institution_id)
-            .options(joinedload(OneTimeCode.user))
-            .order_by(OneTimeCode.id.desc()).limit(PAGE + 1))
+    stmt = (
+        db.select(OneTimeCode)
+        .join(issuer, OneTimeCode.issued_by_id == issuer.id)
+        .where(
+            OneTimeCode.purpose == CodePurpose.ACTIVATION,
+            issuer.institution_id == current_user.institution_id,
+        )
+        .options(joinedload(OneTimeCode.user))
+        .order_by(OneTimeCode.id.desc())
+        .limit(PAGE + 1)
+    )
     if before:
         stmt = stmt.where(OneTimeCode.id < before)
     rows = db.session.execute(stmt).scalars().all()
@@ -38,10 +44,19 @@ def _codes(before: int | None):
 
 def _view(c: OneTimeCode, now, latest: bool) -> dict:
     doctor = c.user
-    return {"id": c.id, "doctor": doctor, "to": mask_destination(c.destination), "channel": c.channel,
-            "sent_at": c.created_at, "expires_at": c.expires_at, "status": code_status(c.used_at, c.expires_at, now),
-            # "send again" on the newest code of a doctor who is still waiting for this institution
-            "resend": latest and doctor.activated_at is None and doctor.institution_id == current_user.institution_id}
+    return {
+        "id": c.id,
+        "doctor": doctor,
+        "to": mask_destination(c.destination),
+        "channel": c.channel,
+        "sent_at": c.created_at,
+        "expires_at": c.expires_at,
+        "status": code_status(c.used_at, c.expires_at, now),
+        # "send again" on the newest code of a doctor who is still waiting for this institution
+        "resend": latest
+        and doctor.activated_at is None
+        and doctor.institution_id == current_user.institution_id,
+    }
 
 
 def _page(status: int = 200, message: str = ""):
@@ -50,8 +65,13 @@ def _page(status: int = 200, message: str = ""):
     for c in rows:
         views.append(_view(c, now, c.user_id not in seen))
         seen.add(c.user_id)
-    return render("institution/activation_codes.html", status=status, codes=views, next_before=next_before,
-                  message=message)
+    return render(
+        "institution/activation_codes.html",
+        status=status,
+        codes=views,
+        next_before=next_before,
+        message=message,
+    )
 
 
 @bp.get("/activations/codes")
@@ -75,10 +95,18 @@ def resend_activation_code(doctor_id: int):
             db.session.rollback()
             message, status = err.message(), 429
         else:
-            message = _("A new activation code was sent to %(to)s. The earlier one no longer works.", to=to)
+            message = _(
+                "A new activation code was sent to %(to)s. The earlier one no longer works.", to=to
+            )
     if is_partial_request():
-        return render("institution/activation_codes.html", "resend_result", status=status, message=message,
-                      doctor=doctor, failed=status != 200)
+        return render(
+            "institution/activation_codes.html",
+            "resend_result",
+            status=status,
+            message=message,
+            doctor=doctor,
+            failed=status != 200,
+        )
     if status != 200:
         return _page(status, message)
     flash(message)

@@ -13,14 +13,19 @@ class AutoActivationForm(FlaskForm):
 
 
 class RejectForm(FlaskForm):
-    reason = StringField(_l("Reason for rejecting"),
-                         validators=[DataRequired(_l("Give the reason: the doctor will see it.")), Length(max=500)],
-                         render_kw={"maxlength": "500"})
+    reason = StringField(
+        _l("Reason for rejecting"),
+        validators=[DataRequired(_l("Give the reason: the doctor will see it.")), Length(max=500)],
+        render_kw={"maxlength": "500"},
+    )
 
 
 class BatchForm(FlaskForm):
     """I4: one decision for every selected item (the items are the page's checkboxes)."""
 
     action = HiddenField(validators=[AnyOf(("approve", "reject"))])
-    reason = StringField(_l("Reason, when you reject the selected items"), validators=[Length(max=500)],
-                         render_kw={"maxlength": "500"})
+    reason = StringField(
+        _l("Reason, when you reject the selected items"),
+        validators=[Length(max=500)],
+        render_kw={"maxlength": "500"},
+    )

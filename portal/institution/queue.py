@@ -50,17 +50,41 @@ def _filters(values) -> dict:
     return {"kind": kind if kind in KINDS else "", "q": name_prefix(values.get("q"))}
 
 
-def _page(status: int = 200, block: str | None = "queue", outcomes=None, batch_form=None, refused: Item | None = None,
-          form=None, **filters):
+def _page(
+    status: int = 200,
+    block: str | None = "queue",
+    outcomes=None,
+    batch_form=None,
+    refused: Item | None = None,
+    form=None,
+    **filters,
+):
     filters = filters or _filters(request.args)
     cursor = parse_cursor(request.args.get("before")) if request.method == "GET" else None
-    items, next_cursor = queue_page(current_user.institution_id, filters["kind"] or None, filters["q"], cursor)
+    items, next_cursor = queue_page(
+        current_user.institution_id, filters["kind"] or None, filters["q"], cursor
+    )
     if refused is not None and refused.token not in {it.token for it in items}:
-        items = [refused, *items]  # the item whose rejection was refused stays in view, with its error
-    return render(TEMPLATE, block, status=status, items=items, next_cursor=next_cursor, paged=cursor is not None,
-                  kinds=KINDS, filters=filters, results={}, form=form or RejectForm(formdata=None),
-                  batch_form=batch_form or BatchForm(formdata=None), outcomes=outcomes,
-                  labels=modifications.LABELS, refused=refused.token if refused is not None else "")
+        items = [
+            refused,
+            *items,
+        ]  # the item whose rejection was refused stays in view, with its error
+    return render(
+        TEMPLATE,
+        block,
+        status=status,
+        items=items,
+        next_cursor=next_cursor,
+        paged=cursor is not None,
+        kinds=KINDS,
+        filters=filters,
+        results={},
+        form=form or RejectForm(formdata=None),
+        batch_form=batch_form or BatchForm(formdata=None),
+        outcomes=outcomes,
+        labels=modifications.LABELS,
+        refused=refused.token if refused is not None else "",
+    )
 
 
 @bp.get("/approvals")
@@ -72,20 +96,29 @@ def approvals():
 
 # ---- deciding one item -------------------------------------------------------------------------
 
+
 def _refused(item: Item, action: str) -> str:
     """Why the workflow refused: the item changed meanwhile (its state read again)."""
     state = item.row.state
     if item.source == "a":
         return _("Not changed: this application is no longer waiting for you.")
     if item.source == "m":
-        if state is ModificationState.PENDING and action == "approve":  # the registration changed meanwhile (D7)
-            return _("Not changed: the registration was changed meanwhile. Reject this request; the doctor can "
-                     "ask again.")
+        if (
+            state is ModificationState.PENDING and action == "approve"
+        ):  # the registration changed meanwhile (D7)
+            return _(
+                "Not changed: the registration was changed meanwhile. Reject this request; the doctor can "
+                "ask again."
+            )
         return _("Not changed: this request is no longer waiting for your approval.")
     if state is FilingState.WITHDRAWN:
         return _("Not changed: the doctor withdrew this filing meanwhile.")
-    if state is FilingState.PENDING and action == "approve":  # the registration was cancelled meanwhile
-        return _("Not changed: the doctor's registration is no longer in force. Reject this filing.")
+    if (
+        state is FilingState.PENDING and action == "approve"
+    ):  # the registration was cancelled meanwhile
+        return _(
+            "Not changed: the doctor's registration is no longer in force. Reject this filing."
+        )
     return _("Not changed: this filing is no longer waiting for you.")
 
 
@@ -97,10 +130,15 @@ def decide(item: Item, action: str, reason: str = "") -> tuple[bool, str]:
         if item.source == "a":
             applications.confirm(row, staff) if approve else applications.reject(row, staff, reason)
         elif item.source == "m":
-            (modifications.approve_modification(row, staff) if approve
-             else modifications.reject_modification(row, staff, reason))
+            (
+                modifications.approve_modification(row, staff)
+                if approve
+                else modifications.reject_modification(row, staff, reason)
+            )
         else:
-            filings.confirm_filing(row, staff) if approve else filings.reject_filing(row, staff, reason)
+            filings.confirm_filing(row, staff) if approve else filings.reject_filing(
+                row, staff, reason
+            )
     except workflow.WrongState as err:
         db.session.rollback()  # A9: said by whom and when, then what it means here
         return False, " ".join(filter(None, (said(err, staff), _refused(item, action))))
@@ -120,8 +158,17 @@ def _item_of_mine(source: str, row_id: int) -> Item:
 
 def _row(item: Item, message: str, status: int = 200, form=None):
     if is_partial_request():
-        return render(TEMPLATE, "item", status=status, it=item, form=form or RejectForm(formdata=None),
-                      results={item.token: message}, labels=modifications.LABELS, kinds=KINDS, refused="")
+        return render(
+            TEMPLATE,
+            "item",
+            status=status,
+            it=item,
+            form=form or RejectForm(formdata=None),
+            results={item.token: message},
+            labels=modifications.LABELS,
+            kinds=KINDS,
+            refused="",
+        )
     flash(message)
     if status != 200:  # a race lost (A9): the queue as it is now, with the 409
         return _page(status)
@@ -132,8 +179,17 @@ def _reason_refused(item: Item, form):
     """A rejection without a fit reason (4xx, nothing changed): the message next to the item's
     reason field, the text typed kept, in the item (htmx) or on the whole queue page (plain form)."""
     if is_partial_request():
-        return render(TEMPLATE, "item", status=422, it=item, form=form, results={}, labels=modifications.LABELS,
-                      kinds=KINDS, refused=item.token)
+        return render(
+            TEMPLATE,
+            "item",
+            status=422,
+            it=item,
+            form=form,
+            results={},
+            labels=modifications.LABELS,
+            kinds=KINDS,
+            refused=item.token,
+        )
     return _page(422, None, refused=item, form=form)
 
 
@@ -201,12 +257,23 @@ def reject_filing(filing_id: int):
 
 # ---- deciding a selected batch -----------------------------------------------------------------
 
+
 def _batch_error(form: BatchForm, message: str | None = None):
     if message:
         form.form_errors.append(message)
     if is_partial_request():
-        return render(TEMPLATE, "batch_answer", status=422, batch_form=form, outcomes=None, results={},
-                      form=RejectForm(formdata=None), labels=modifications.LABELS, decided=[], kinds=KINDS)
+        return render(
+            TEMPLATE,
+            "batch_answer",
+            status=422,
+            batch_form=form,
+            outcomes=None,
+            results={},
+            form=RejectForm(formdata=None),
+            labels=modifications.LABELS,
+            decided=[],
+            kinds=KINDS,
+        )
     return _page(422, None, batch_form=form, **_filters(request.form))
 
 
@@ -240,7 +307,15 @@ def batch():
         outcomes.append(Outcome(token, item, ok, message))
     if is_partial_request():
         decided = [o.item for o in outcomes if o.item is not None]
-        return render(TEMPLATE, "batch_answer", batch_form=BatchForm(formdata=None), outcomes=outcomes,
-                      decided=decided, results={o.token: o.message for o in outcomes}, kinds=KINDS,
-                      form=RejectForm(formdata=None), labels=modifications.LABELS)
+        return render(
+            TEMPLATE,
+            "batch_answer",
+            batch_form=BatchForm(formdata=None),
+            outcomes=outcomes,
+            decided=decided,
+            results={o.token: o.message for o in outcomes},
+            kinds=KINDS,
+            form=RejectForm(formdata=None),
+            labels=modifications.LABELS,
+        )
     return _page(200, None, outcomes=outcomes, **_filters(request.form))

@@ -42,8 +42,12 @@ CHUNK = 1000
 
 #: the level labels by value (the one map, portal/labels.py)
 LEVELS = {level.value: label for level, label in LEVEL_LABELS.items()}
-CATEGORIES = {"clinical": _l("Clinical (临床)"), "tcm": _l("Traditional Chinese medicine (中医)"),
-              "dental": _l("Dental (口腔)"), "public_health": _l("Public health (公共卫生)")}
+CATEGORIES = {
+    "clinical": _l("Clinical (临床)"),
+    "tcm": _l("Traditional Chinese medicine (中医)"),
+    "dental": _l("Dental (口腔)"),
+    "public_health": _l("Public health (公共卫生)"),
+}
 
 _CURSOR = re.compile(r"([0-9]{8})-([0-9]{1,10})")
 
@@ -59,7 +63,9 @@ def parse_cursor(raw: str | None) -> tuple[date, int] | None:
         return None
 
 
-def _statement(institution_id: int, name: str, today: date, cursor: tuple[date, int] | None, limit: int):
+def _statement(
+    institution_id: int, name: str, today: date, cursor: tuple[date, int] | None, limit: int
+):
     # in force: valid-until not passed. No rule version is longer than LONGEST_VALID_YEARS, so
     # nothing registered before ``since`` is in force: the index on the registration date
     # (ix_application_roster) is read from the newest down to that day only
@@ -67,9 +73,13 @@ def _statement(institution_id: int, name: str, today: date, cursor: tuple[date, 
     stmt = (
         db.select(Application)
         .join(User, User.id == Application.doctor_id)
-        .where(Application.institution_id == institution_id, Application.state == State.APPROVED,
-               Application.kind != Kind.CANCEL, Application.registered_on >= since,
-               Application.valid_until >= today)
+        .where(
+            Application.institution_id == institution_id,
+            Application.state == State.APPROVED,
+            Application.kind != Kind.CANCEL,
+            Application.registered_on >= since,
+            Application.valid_until >= today,
+        )
         .options(contains_eager(Application.doctor))
         .order_by(Application.registered_on.desc(), Application.id.desc())
         .limit(limit)
@@ -84,7 +94,11 @@ def _statement(institution_id: int, name: str, today: date, cursor: tuple[date, 
 def _chunks(institution_id: int, name: str, today: date, size: int, cursor=None):
     """The roster from ``cursor`` on, one list of at most ``size`` rows per statement."""
     while True:
-        rows = db.session.execute(_statement(institution_id, name, today, cursor, size)).scalars().all()
+        rows = (
+            db.session.execute(_statement(institution_id, name, today, cursor, size))
+            .scalars()
+            .all()
+        )
         if rows:
             yield rows
         if len(rows) < size:
@@ -100,14 +114,26 @@ def _chunks(institution_id: int, name: str, today: date, size: int, cursor=None)
 def roster():
     name = name_prefix(request.args.get("q"))
     cursor = parse_cursor(request.args.get("before"))
-    rows = db.session.execute(
-        _statement(current_user.institution_id, name, local_today(), cursor, PAGE + 1)).scalars().all()
+    rows = (
+        db.session.execute(
+            _statement(current_user.institution_id, name, local_today(), cursor, PAGE + 1)
+        )
+        .scalars()
+        .all()
+    )
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     next_cursor = f"{rows[-1].registered_on:%Y%m%d}-{rows[-1].id}" if more else None
-    response = render("institution/roster.html", "roster", rows=rows, q=name, next_cursor=next_cursor,
-                      paged=cursor is not None,
-                      levels=LEVELS, categories=CATEGORIES)
+    response = render(
+        "institution/roster.html",
+        "roster",
+        rows=rows,
+        q=name,
+        next_cursor=next_cursor,
+        paged=cursor is not None,
+        levels=LEVELS,
+        categories=CATEGORIES,
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -123,8 +149,16 @@ def roster_csv():
     name = name_prefix(request.args.get("q"))
     today = local_today()
     institution_id, tenant_id = current_user.institution_id, current_tenant_id()
-    header = [_("Name"), _("ID number (masked)"), _("Qualification level"), _("Category"), _("Practice scope"),
-              _("Certificate number"), _("Registered on"), _("Valid until")]
+    header = [
+        _("Name"),
+        _("ID number (masked)"),
+        _("Qualification level"),
+        _("Category"),
+        _("Practice scope"),
+        _("Certificate number"),
+        _("Registered on"),
+        _("Valid until"),
+    ]
 
     def lines():
         with tenant_context(tenant_id):
@@ -136,14 +170,29 @@ def roster_csv():
                 buffer.seek(0)
                 buffer.truncate()
                 for app in rows:
-                    writer.writerow([csv_cell(v) for v in (
-                        app.doctor.real_name, app.doctor.masked_id_number, LEVELS[app.level.value],
-                        CATEGORIES[app.category.value], app.scope_label, app.certificate_no,
-                        format_date(app.registered_on, "yyyy-MM-dd"),
-                        format_date(app.valid_until, "yyyy-MM-dd"))])
+                    writer.writerow(
+                        [
+                            csv_cell(v)
+                            for v in (
+                                app.doctor.real_name,
+                                app.doctor.masked_id_number,
+                                LEVELS[app.level.value],
+                                CATEGORIES[app.category.value],
+                                app.scope_label,
+                                app.certificate_no,
+                                format_date(app.registered_on, "yyyy-MM-dd"),
+                                format_date(app.valid_until, "yyyy-MM-dd"),
+                            )
+                        ]
+                    )
                 yield buffer.getvalue()
 
     filename = f"roster-{today:%Y%m%d}.csv"
-    return Response(stream_with_context(lines()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        stream_with_context(lines()),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -29,17 +29,27 @@ def person_in_charge_only(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_person_in_charge:
-            return render("error.html", "content", status=403, tenant=g.tenant,
-                          message=_("Only the person in charge of the institution manages its staff accounts."))
+            return render(
+                "error.html",
+                "content",
+                status=403,
+                tenant=g.tenant,
+                message=_(
+                    "Only the person in charge of the institution manages its staff accounts."
+                ),
+            )
         return view(*args, **kwargs)
 
     return wrapped
 
 
 def _staff_rows(before: int | None):
-    stmt = (db.select(User)
-            .where(User.institution_id == current_user.institution_id, User.role == Role.STAFF)
-            .order_by(User.id).limit(PAGE + 1))
+    stmt = (
+        db.select(User)
+        .where(User.institution_id == current_user.institution_id, User.role == Role.STAFF)
+        .order_by(User.id)
+        .limit(PAGE + 1)
+    )
     if before:
         stmt = stmt.where(User.id > before)
     rows = db.session.execute(stmt).scalars().all()
@@ -48,8 +58,15 @@ def _staff_rows(before: int | None):
 
 def _page(form: StaffForm, status: int = 200):
     rows, next_after = _staff_rows(request.args.get("after", type=db_id))
-    return render("institution/staff.html", "add_block", status=status, staff=rows, next_after=next_after,
-                  form=form, done={})
+    return render(
+        "institution/staff.html",
+        "add_block",
+        status=status,
+        staff=rows,
+        next_after=next_after,
+        form=form,
+        done={},
+    )
 
 
 @bp.get("/staff")
@@ -68,23 +85,40 @@ def add_staff():
         return _page(form, 422)
     for _attempt in range(3):
         try:
-            user = provisioning.add_staff(current_user.institution, current_user, form.real_name.data,
-                                          form.mobile.data, g.tenant)
+            user = provisioning.add_staff(
+                current_user.institution,
+                current_user,
+                form.real_name.data,
+                form.mobile.data,
+                g.tenant,
+            )
             break
         except IntegrityError:  # a colleague's new account took the same user name meanwhile
             db.session.rollback()
     else:
-        form.real_name.errors.append(_("Another staff account was being created at the same moment. "
-                                       "Please try again."))
+        form.real_name.errors.append(
+            _("Another staff account was being created at the same moment. Please try again.")
+        )
         return _page(form, 409)
-    flash(_("Staff account %(user)s was created for %(name)s. The user name and a first password were sent by text "
-            "message to %(phone)s.", user=user.username, name=user.real_name, phone=user.masked_phone))
+    flash(
+        _(
+            "Staff account %(user)s was created for %(name)s. The user name and a first password were sent by text "
+            "message to %(phone)s.",
+            user=user.username,
+            name=user.real_name,
+            phone=user.masked_phone,
+        )
+    )
     return redirect_to(url_for("institution.staff"))
 
 
 def _staff_of_mine(staff_id: int) -> User:
     user = db.session.get(User, staff_id)  # another tenant's id finds nothing (T3)
-    if user is None or user.role != Role.STAFF or user.institution_id != current_user.institution_id:
+    if (
+        user is None
+        or user.role != Role.STAFF
+        or user.institution_id != current_user.institution_id
+    ):
         abort(404)
     return user
 
@@ -100,13 +134,27 @@ def _set_disabled(staff_id: int, disabled: bool):
         message, status = _("You cannot disable your own account."), 422
     except WrongState:
         db.session.rollback()
-        message, status = (_("This account is already disabled.") if disabled
-                           else _("This account is already enabled.")), 409
+        message, status = (
+            (
+                _("This account is already disabled.")
+                if disabled
+                else _("This account is already enabled.")
+            ),
+            409,
+        )
     else:
-        message = (_("%(user)s is disabled: the account cannot log in and its open sessions have ended.",
-                     user=user.username) if disabled else _("%(user)s can log in again.", user=user.username))
+        message = (
+            _(
+                "%(user)s is disabled: the account cannot log in and its open sessions have ended.",
+                user=user.username,
+            )
+            if disabled
+            else _("%(user)s can log in again.", user=user.username)
+        )
     if is_partial_request():
-        return render("institution/staff.html", "staff_row", status=status, u=user, done={user.id: message})
+        return render(
+            "institution/staff.html", "staff_row", status=status, u=user, done={user.id: message}
+        )
     flash(message)
     if status != 200:
         return _page(StaffForm(formdata=None), status)

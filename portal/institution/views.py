@@ -25,26 +25,43 @@ def home():
 
 
 def _waiting_doctors():
-    return db.session.execute(
-        db.select(User)
-        .where(User.role == Role.DOCTOR, User.institution_id == current_user.institution_id,
-               User.activated_at.is_(None))
-        .order_by(User.institution_named_at.desc(), User.id.desc())
-        .limit(PAGE)
-    ).scalars().all()
+    return (
+        db.session.execute(
+            db.select(User)
+            .where(
+                User.role == Role.DOCTOR,
+                User.institution_id == current_user.institution_id,
+                User.activated_at.is_(None),
+            )
+            .order_by(User.institution_named_at.desc(), User.id.desc())
+            .limit(PAGE)
+        )
+        .scalars()
+        .all()
+    )
 
 
 @bp.get("/activations")
 def activations():
     inst = current_user.institution
-    return render("institution/activations.html", doctors=_waiting_doctors(), institution=inst,
-                  send_form=SendActivationForm(), auto_form=AutoActivationForm(enabled=inst.auto_activation),
-                  auto_allowed=rules_for(g.tenant)["institutions"]["auto_activation_allowed"], sent={})
+    return render(
+        "institution/activations.html",
+        doctors=_waiting_doctors(),
+        institution=inst,
+        send_form=SendActivationForm(),
+        auto_form=AutoActivationForm(enabled=inst.auto_activation),
+        auto_allowed=rules_for(g.tenant)["institutions"]["auto_activation_allowed"],
+        sent={},
+    )
 
 
 def _doctor_of_mine(doctor_id: int) -> User:
     doctor = db.session.get(User, doctor_id)
-    if doctor is None or doctor.role != Role.DOCTOR or doctor.institution_id != current_user.institution_id:
+    if (
+        doctor is None
+        or doctor.role != Role.DOCTOR
+        or doctor.institution_id != current_user.institution_id
+    ):
         abort(404)
     return doctor
 
@@ -67,8 +84,14 @@ def send_activation(doctor_id: int):
         else:
             message = _("Activation code sent to %(to)s.", to=to)
     if is_partial_request():
-        return render("institution/activations.html", "doctor_row", status=status, d=doctor,
-                      send_form=SendActivationForm(), sent={doctor.id: message})
+        return render(
+            "institution/activations.html",
+            "doctor_row",
+            status=status,
+            d=doctor,
+            send_form=SendActivationForm(),
+            sent={doctor.id: message},
+        )
     flash(message)
     return redirect_to(url_for("institution.activations"))
 
@@ -82,6 +105,9 @@ def auto_activation():
         abort(403)
     inst = current_user.institution
     activation.set_auto_activation(inst, bool(form.enabled.data), current_user, _waiting_doctors())
-    flash(_("Automatic activation is on.") if inst.auto_activation else _("Automatic activation is off."))
+    flash(
+        _("Automatic activation is on.")
+        if inst.auto_activation
+        else _("Automatic activation is off.")
+    )
     return redirect_to(url_for("institution.activations"))
-

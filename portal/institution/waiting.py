@@ -59,6 +59,7 @@ _TOKEN = re.compile(r"([amf])-([0-9]{1,10})")
 
 # ---- the cursor and the item tokens -------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Cursor:
     """Where a page ended: the last item's time, source and id."""
@@ -77,7 +78,11 @@ def parse_cursor(raw: str | None) -> Cursor | None:
     if not match:
         return None
     try:
-        return Cursor(datetime.strptime(match.group(1), "%Y%m%d%H%M%S%f"), match.group(2), db_id(match.group(3)))
+        return Cursor(
+            datetime.strptime(match.group(1), "%Y%m%d%H%M%S%f"),
+            match.group(2),
+            db_id(match.group(3)),
+        )
     except ValueError:
         return None
 
@@ -104,6 +109,7 @@ def like_prefix(text: str) -> str:
 
 
 # ---- one item of the queue ---------------------------------------------------------------------
+
 
 @dataclass
 class Item:
@@ -133,7 +139,11 @@ class Item:
     @property
     def kind(self) -> str:
         """The filter's word for it: an application's kind, "modification" or "filing"."""
-        return self.row.kind.value if self.source == "a" else {"m": "modification", "f": "filing"}[self.source]
+        return (
+            self.row.kind.value
+            if self.source == "a"
+            else {"m": "modification", "f": "filing"}[self.source]
+        )
 
     @property
     def doctor(self) -> User:
@@ -141,11 +151,14 @@ class Item:
 
     @property
     def pending(self) -> bool:
-        waiting = {"a": State.SUBMITTED, "m": ModificationState.PENDING, "f": FilingState.PENDING}[self.source]
+        waiting = {"a": State.SUBMITTED, "m": ModificationState.PENDING, "f": FilingState.PENDING}[
+            self.source
+        ]
         return self.row.state is waiting
 
 
 # ---- reading the queue -------------------------------------------------------------------------
+
 
 def _after(time_col, id_col, source: str, cursor: Cursor | None):
     """Rows of ``source`` after ``cursor`` in the order (time, rank, id) descending."""
@@ -161,7 +174,11 @@ def _filtered(source: str, institution_id: int, kind: str | None, name: str, cur
     """The rows of ``source`` waiting for the institution after ``cursor`` (not yet ordered)."""
     model = MODELS[source]
     time_col = model.submitted_at if source == "a" else model.created_at
-    stmt = db.select(model).join(User, User.id == model.doctor_id).where(model.institution_id == institution_id)
+    stmt = (
+        db.select(model)
+        .join(User, User.id == model.doctor_id)
+        .where(model.institution_id == institution_id)
+    )
     if source == "a":
         stmt = stmt.where(model.state == State.SUBMITTED)
         if kind in {k.value for k in Kind}:
@@ -178,13 +195,18 @@ def _filtered(source: str, institution_id: int, kind: str | None, name: str, cur
     return stmt, time_col
 
 
-def _keys(source: str, institution_id: int, kind: str | None, name: str, cursor: Cursor | None, limit: int):
+def _keys(
+    source: str, institution_id: int, kind: str | None, name: str, cursor: Cursor | None, limit: int
+):
     """The order keys ``(time, rank, id)`` of the first ``limit`` rows of ``source``: columns
     only, on the same index (P5)."""
     model = MODELS[source]
     stmt, time_col = _filtered(source, institution_id, kind, name, cursor)
-    rows = db.session.execute(stmt.with_only_columns(time_col, model.id)
-                              .order_by(time_col.desc(), model.id.desc()).limit(limit))
+    rows = db.session.execute(
+        stmt.with_only_columns(time_col, model.id)
+        .order_by(time_col.desc(), model.id.desc())
+        .limit(limit)
+    )
     return [(at, RANK[source], row_id) for at, row_id in rows]
 
 
@@ -192,8 +214,12 @@ def _rows(source: str, ids: list[int]) -> dict[int, Application | ModificationRe
     """The rows of ``source`` with these ids (by primary key), with what the page shows of
     them, by id. One decided since its key was read is shown as it is now (not pending)."""
     model = MODELS[source]
-    stmt = (db.select(model).join(User, User.id == model.doctor_id).where(model.id.in_(ids))
-            .options(contains_eager(model.doctor)))
+    stmt = (
+        db.select(model)
+        .join(User, User.id == model.doctor_id)
+        .where(model.id.in_(ids))
+        .options(contains_eager(model.doctor))
+    )
     if source == "a":
         stmt = stmt.options(joinedload(Application.previous))
     elif source == "m":
@@ -211,8 +237,13 @@ def sources_for(kind: str | None) -> tuple[str, ...]:
     return ("a",) if kind in KINDS else ("a", "m", "f")
 
 
-def queue_page(institution_id: int, kind: str | None = None, name: str = "", cursor: Cursor | None = None,
-               size: int = PAGE) -> tuple[list[Item], Cursor | None]:
+def queue_page(
+    institution_id: int,
+    kind: str | None = None,
+    name: str = "",
+    cursor: Cursor | None = None,
+    size: int = PAGE,
+) -> tuple[list[Item], Cursor | None]:
     """One page of what waits for the institution, newest first, and the cursor of the next
     page (None on the last). Two statements per table, whatever the queue's length: the
     order keys of each table's first ``size + 1`` rows, merged, then by primary key only the
@@ -221,15 +252,23 @@ def queue_page(institution_id: int, kind: str | None = None, name: str = "", cur
     kind = kind if kind in KINDS else None
     keys = []
     for source in sources_for(kind):
-        keys += [(*key, source) for key in _keys(source, institution_id, kind, name, cursor, size + 1)]
+        keys += [
+            (*key, source) for key in _keys(source, institution_id, kind, name, cursor, size + 1)
+        ]
     keys.sort(reverse=True)
     more = len(keys) > size
     keys = keys[:size]
     # every table asked again, even with none of its rows on the page: the same statements
     # whatever the queue holds (P5)
-    rows = {source: _rows(source, [row_id for _at, _rank, row_id, s in keys if s == source])
-            for source in sources_for(kind)}
-    items = [Item(source, rows[source][row_id]) for _at, _rank, row_id, source in keys if row_id in rows[source]]
+    rows = {
+        source: _rows(source, [row_id for _at, _rank, row_id, s in keys if s == source])
+        for source in sources_for(kind)
+    }
+    items = [
+        Item(source, rows[source][row_id])
+        for _at, _rank, row_id, source in keys
+        if row_id in rows[source]
+    ]
     return items, (Cursor(keys[-1][0], keys[-1][3], keys[-1][2]) if more and keys else None)
 
 

@@ -22,10 +22,14 @@ def outbox():
     """The development SMS gateway: what would have been sent (only when DEV_OUTBOX)."""
     if not current_app.config.get("DEV_OUTBOX"):
         abort(404)
-    messages = db.session.execute(
-        db.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(30)
-    ).scalars().all()
-    response = current_app.make_response(render("notify/outbox.html", messages=messages, tenant=g.tenant))
+    messages = (
+        db.session.execute(db.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(30))
+        .scalars()
+        .all()
+    )
+    response = current_app.make_response(
+        render("notify/outbox.html", messages=messages, tenant=g.tenant)
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -35,7 +39,9 @@ notify_cli = AppGroup("notify", help="Deliver and inspect notifications.")
 
 @notify_cli.command("work")
 @click.option("--once", is_flag=True, help="Deliver what is due and exit.")
-@click.option("--interval", default=1.0, show_default=True, help="Seconds between looks at the outbox.")
+@click.option(
+    "--interval", default=1.0, show_default=True, help="Seconds between looks at the outbox."
+)
 def work_command(once: bool, interval: float) -> None:
     """Deliver queued SMS and email with retries (SEC7). Several may run at once on
     PostgreSQL; SIGTERM or Ctrl-C finishes the message in hand, then exits."""
@@ -53,9 +59,13 @@ def work_command(once: bool, interval: float) -> None:
 def outbox_command(limit: int) -> None:
     """Print the latest messages (the development SMS gateway)."""
     rows = db.session.execute(
-        db.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit).execution_options(all_tenants=True)
+        db.select(OutboxMessage)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+        .execution_options(all_tenants=True)
     ).scalars()
     for m in rows:
         state = "sent" if m.sent_at else f"pending ({m.attempts} tries)"
-        click.echo(f"#{m.id} {m.created_at:%H:%M:%S} {m.channel} → {m.recipient} [{state}]\n    {m.body}")
-
+        click.echo(
+            f"#{m.id} {m.created_at:%H:%M:%S} {m.channel} → {m.recipient} [{state}]\n    {m.body}"
+        )

@@ -36,21 +36,43 @@ class HttpSmsGateway:
     connection is a DeliveryError naming only the status (a provider's answer may repeat
     the phone number, which must not reach a log)."""
 
-    def __init__(self, url: str, user: str = "", password: str = "", template: str = "", timeout: float = 10.0):
+    def __init__(
+        self,
+        url: str,
+        user: str = "",
+        password: str = "",
+        template: str = "",
+        timeout: float = 10.0,
+    ):
         if not url:
             raise DeliveryError("SMS_GATEWAY_URL is not set")
         self.url, self.template, self.timeout = url, template, timeout
-        self.auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode() if user or password else ""
+        self.auth = (
+            "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+            if user or password
+            else ""
+        )
 
     @classmethod
     def from_config(cls, config) -> HttpSmsGateway:
-        return cls(config.get("SMS_GATEWAY_URL", ""), config.get("SMS_GATEWAY_USER", ""),
-                   config.get("SMS_GATEWAY_PASSWORD", ""), config.get("SMS_GATEWAY_TEMPLATE", ""),
-                   float(config.get("SMS_GATEWAY_TIMEOUT", 10.0)))
+        return cls(
+            config.get("SMS_GATEWAY_URL", ""),
+            config.get("SMS_GATEWAY_USER", ""),
+            config.get("SMS_GATEWAY_PASSWORD", ""),
+            config.get("SMS_GATEWAY_TEMPLATE", ""),
+            float(config.get("SMS_GATEWAY_TIMEOUT", 10.0)),
+        )
 
     def send(self, recipient: str, body: str, key: str) -> None:
-        payload = json.dumps({"to": recipient, "template": self.template, "params": {"content": body},
-                              "idempotency_key": key}, ensure_ascii=False).encode()
+        payload = json.dumps(
+            {
+                "to": recipient,
+                "template": self.template,
+                "params": {"content": body},
+                "idempotency_key": key,
+            },
+            ensure_ascii=False,
+        ).encode()
         headers = {"Content-Type": "application/json; charset=utf-8", "Idempotency-Key": key}
         if self.auth:
             headers["Authorization"] = self.auth

@@ -38,11 +38,18 @@ def _written(text, locale: str | None) -> str:
         return str(text)
 
 
-def queue(channel: str, recipient: str, body, *, subject="", user_id=None, locale: str | None = None) -> OutboxMessage:
+def queue(
+    channel: str, recipient: str, body, *, subject="", user_id=None, locale: str | None = None
+) -> OutboxMessage:
     """Add a message to the outbox, written in ``locale`` (the language of the user it is for,
     ``User.locale``). The caller commits it with the change that caused it."""
-    msg = OutboxMessage(channel=channel, recipient=recipient, body=_written(body, locale),
-                        subject=_written(subject, locale), user_id=user_id)
+    msg = OutboxMessage(
+        channel=channel,
+        recipient=recipient,
+        body=_written(body, locale),
+        subject=_written(subject, locale),
+        user_id=user_id,
+    )
     db.session.add(msg)
     return msg
 
@@ -54,7 +61,13 @@ def notify_user(user, body, *, subject="", sms: bool = True, email: bool = True)
     if sms and user.phone:
         queue("sms", user.phone, text, user_id=user.id)
     if email and user.email:
-        queue("email", user.email, text, subject=_written(subject, user.locale) or text[:60], user_id=user.id)
+        queue(
+            "email",
+            user.email,
+            text,
+            subject=_written(subject, user.locale) or text[:60],
+            user_id=user.id,
+        )
 
 
 def deliver(msg: OutboxMessage) -> None:
@@ -62,8 +75,14 @@ def deliver(msg: OutboxMessage) -> None:
     if msg.channel == "sms":
         sms_gateway().send(msg.recipient, msg.body, key=f"outbox-{msg.id}")
     elif msg.channel == "email":
-        mail.send(Message(subject=msg.subject, recipients=[msg.recipient], body=msg.body,
-                          extra_headers={"X-Outbox-Id": str(msg.id)}))
+        mail.send(
+            Message(
+                subject=msg.subject,
+                recipients=[msg.recipient],
+                body=msg.body,
+                extra_headers={"X-Outbox-Id": str(msg.id)},
+            )
+        )
     else:
         raise DeliveryError(f"unknown channel {msg.channel!r}")
 
@@ -108,8 +127,13 @@ def _deliver_claimed(msg: OutboxMessage) -> bool:
         # the id and our own words only: never the recipient or the body, nor a mail
         # server's answer, which may repeat the address (SEC5)
         reason = str(exc) if isinstance(exc, DeliveryError) else type(exc).__name__
-        log.warning("outbox message %s not delivered (attempt %s): %s", msg.id, msg.attempts, reason,
-                    extra={"outbox_id": msg.id, "channel": msg.channel})
+        log.warning(
+            "outbox message %s not delivered (attempt %s): %s",
+            msg.id,
+            msg.attempts,
+            reason,
+            extra={"outbox_id": msg.id, "channel": msg.channel},
+        )
         MESSAGES_FAILED.labels(msg.channel).inc()
         sent = False
     else:

@@ -38,7 +38,9 @@ def _migrations() -> dict:
     with db.engine.connect() as conn:
         # Alembic's own table, read as `flask db current` does (without its log lines)
         if inspect(conn).has_table("alembic_version"):
-            current = tuple(sorted(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()))
+            current = tuple(
+                sorted(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+            )
         else:
             current = ()
     head = migration_heads()
@@ -50,7 +52,12 @@ def _outbox() -> dict:
 
     backlog, age = outbox_figures()
     limit = current_app.config["READY_OUTBOX_MAX_AGE"]
-    return {"ok": age <= limit, "backlog": backlog, "oldest_seconds": round(age), "max_seconds": limit}
+    return {
+        "ok": age <= limit,
+        "backlog": backlog,
+        "oldest_seconds": round(age),
+        "max_seconds": limit,
+    }
 
 
 def _row_security() -> dict:
@@ -61,10 +68,19 @@ def _row_security() -> dict:
     from portal.tenants.rls import role_problems
 
     problems = role_problems(db.session)
-    return {"ok": not problems, "enforced": not problems, **({"role": problems} if problems else {})}
+    return {
+        "ok": not problems,
+        "enforced": not problems,
+        **({"role": problems} if problems else {}),
+    }
 
 
-CHECKS = {"database": _database, "migrations": _migrations, "outbox": _outbox, "row_security": _row_security}
+CHECKS = {
+    "database": _database,
+    "migrations": _migrations,
+    "outbox": _outbox,
+    "row_security": _row_security,
+}
 
 
 def readyz():

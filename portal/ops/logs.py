@@ -64,7 +64,9 @@ class ContextFilter(logging.Filter):
             record.request_id = g.get("request_id")
             # loaded values only: reading an expired attribute would query the database from
             # inside a log call (SQLAlchemy's own DEBUG lines come through here mid-query)
-            record.tenant = _loaded(g.get("tenant"), "slug") or (request.view_args or {}).get("tenant")
+            record.tenant = _loaded(g.get("tenant"), "slug") or (request.view_args or {}).get(
+                "tenant"
+            )
             # Flask-Login's, only when the request loaded it; not ``is_authenticated``, which reads
             # ``disabled`` (a lazy load once a commit expired the user); an anonymous user has no id
             user = g.get("_login_user")
@@ -131,12 +133,16 @@ def init_app(app: Flask) -> None:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         started = g.get("request_started")
         access_log.info(
-            "request", extra={
+            "request",
+            extra={
                 "method": request.method,
                 "path": request.path,  # never the query string
                 "endpoint": request.endpoint,
                 "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1)
+                if started
+                else None,
                 "remote_addr": request.remote_addr,
-            })
+            },
+        )
         return response

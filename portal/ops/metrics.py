@@ -26,11 +26,17 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 
 REQUEST_SECONDS = Histogram(
-    "portal_request_duration_seconds", "Time to answer a request, per endpoint",
-    ["endpoint", "method"], buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    "portal_request_duration_seconds",
+    "Time to answer a request, per endpoint",
+    ["endpoint", "method"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-MESSAGES_SENT = Counter("portal_messages_sent", "Messages (codes, notices) handed to the gateway", ["channel"])
-MESSAGES_FAILED = Counter("portal_messages_failed", "Delivery attempts the gateway refused or missed", ["channel"])
+MESSAGES_SENT = Counter(
+    "portal_messages_sent", "Messages (codes, notices) handed to the gateway", ["channel"]
+)
+MESSAGES_FAILED = Counter(
+    "portal_messages_failed", "Delivery attempts the gateway refused or missed", ["channel"]
+)
 
 
 def outbox_figures() -> tuple[int, float]:
@@ -57,7 +63,9 @@ class OutboxCollector:
         count, age = outbox_figures()
         backlog = GaugeMetricFamily("portal_outbox_backlog", "Messages waiting in the outbox")
         backlog.add_metric([], count)
-        oldest = GaugeMetricFamily("portal_outbox_oldest_seconds", "Age of the oldest undelivered message")
+        oldest = GaugeMetricFamily(
+            "portal_outbox_oldest_seconds", "Age of the oldest undelivered message"
+        )
         oldest.add_metric([], age)
         return [backlog, oldest]
 
@@ -71,7 +79,9 @@ def _allowed() -> bool:
         client = ipaddress.ip_address(request.remote_addr or "")
     except ValueError:
         return False
-    networks = [n.strip() for n in current_app.config.get("METRICS_ALLOW", "").split(",") if n.strip()]
+    networks = [
+        n.strip() for n in current_app.config.get("METRICS_ALLOW", "").split(",") if n.strip()
+    ]
     return any(client in ipaddress.ip_network(n, strict=False) for n in networks)
 
 
@@ -114,5 +124,7 @@ def init_app(app: Flask) -> None:
         started = g.get("metrics_started")
         if started is not None:
             # the endpoint's name, never the path: a bounded set of labels, no ids in them
-            REQUEST_SECONDS.labels(request.endpoint or "none", _method()).observe(time.perf_counter() - started)
+            REQUEST_SECONDS.labels(request.endpoint or "none", _method()).observe(
+                time.perf_counter() - started
+            )
         return response

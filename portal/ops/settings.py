@@ -21,26 +21,34 @@ def production_problems(config: dict) -> list[str]:
     problems = []
     secret = config.get("SECRET_KEY") or ""
     if not secret or secret == DEV_SECRET_KEY:
-        problems.append("SECRET_KEY is not set: generate one with "
-                        "`python -c 'import secrets; print(secrets.token_hex(32))'`")
+        problems.append(
+            "SECRET_KEY is not set: generate one with "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`"
+        )
     elif len(secret) < MIN_SECRET_LENGTH:
         problems.append(f"SECRET_KEY is too short: at least {MIN_SECRET_LENGTH} random characters")
     problems += _totp_key_problems(config)
     if config.get("DEBUG") or get_debug_flag():
         problems.append("DEBUG is on (FLASK_DEBUG): unset it; the debugger runs code for anyone")
     if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
-        problems.append("DATABASE_URL is not set or is SQLite: production runs on PostgreSQL "
-                        "(e.g. postgresql+psycopg://portal@db.internal/portal)")
+        problems.append(
+            "DATABASE_URL is not set or is SQLite: production runs on PostgreSQL "
+            "(e.g. postgresql+psycopg://portal@db.internal/portal)"
+        )
     if config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory"):
-        problems.append("REDIS_URL is not set: rate limits must be shared by every process "
-                        "(e.g. redis://127.0.0.1:6379/0)")
+        problems.append(
+            "REDIS_URL is not set: rate limits must be shared by every process "
+            "(e.g. redis://127.0.0.1:6379/0)"
+        )
     gateway = config.get("SMS_GATEWAY")
     if gateway == "http":
         if not config.get("SMS_GATEWAY_URL"):
             problems.append("SMS_GATEWAY_URL is not set (the SMS provider's HTTP endpoint)")
     else:
-        problems.append(f"SMS_GATEWAY is {gateway!r}: production sends SMS through the HTTP gateway "
-                        "(SMS_GATEWAY=http and SMS_GATEWAY_URL)")
+        problems.append(
+            f"SMS_GATEWAY is {gateway!r}: production sends SMS through the HTTP gateway "
+            "(SMS_GATEWAY=http and SMS_GATEWAY_URL)"
+        )
     if config.get("DEV_OUTBOX"):
         problems.append("DEV_OUTBOX is on: the development outbox page would show every code")
     return problems
@@ -54,11 +62,15 @@ def _totp_key_problems(config: dict) -> list[str]:
 
     keys = parse_keys(config.get("TOTP_ENCRYPTION_KEYS"))
     if not keys:
-        return [f"TOTP_ENCRYPTION_KEYS is not set: the staff's TOTP secrets are encrypted with it; generate a key "
-                f"with `{GENERATE}`"]
+        return [
+            f"TOTP_ENCRYPTION_KEYS is not set: the staff's TOTP secrets are encrypted with it; generate a key "
+            f"with `{GENERATE}`"
+        ]
     if DEV_TOTP_ENCRYPTION_KEY in keys:
-        return ["TOTP_ENCRYPTION_KEYS holds the development key, which is public: generate a key of your own "
-                "(docs/operations.md, rotating secrets)"]
+        return [
+            "TOTP_ENCRYPTION_KEYS holds the development key, which is public: generate a key of your own "
+            "(docs/operations.md, rotating secrets)"
+        ]
     return key_problems(keys)
 
 
@@ -66,7 +78,10 @@ def check(app: Flask) -> None:
     """Raise SettingsError when the production app is misconfigured. Only a test, passing
     ``REFUSE_UNSAFE_SETTINGS=False`` to create_app, builds a production app on other settings
     (to compare headers or bytes); the environment cannot switch the check off."""
-    if app.config.get("CONFIG_NAME") != "production" or app.config.get("REFUSE_UNSAFE_SETTINGS") is False:
+    if (
+        app.config.get("CONFIG_NAME") != "production"
+        or app.config.get("REFUSE_UNSAFE_SETTINGS") is False
+    ):
         return
     problems = production_problems(app.config)
     if problems:

@@ -37,7 +37,13 @@ class VerifyForm(FlaskForm):
         _l("Certificate number"),
         filters=[digits_only],
         validators=[DataRequired(_l("This field is required.")), certificate_number],
-        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": str(MAX_DIGITS + 10)},
-        description=_l("The number on the practice certificate (执业证书编码), or scan the QR code of the "
-                       "doctor's electronic certificate."),
+        render_kw={
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "maxlength": str(MAX_DIGITS + 10),
+        },
+        description=_l(
+            "The number on the practice certificate (执业证书编码), or scan the QR code of the "
+            "doctor's electronic certificate."
+        ),
     )

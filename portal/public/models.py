@@ -30,7 +30,8 @@ def count_lookup(day: date) -> None:
     for _attempt in range(2):
         # an ORM UPDATE: the tenant filter (portal.tenants.scope) limits it to this tenant
         done = db.session.execute(
-            update(VerificationCount).where(VerificationCount.day == day)
+            update(VerificationCount)
+            .where(VerificationCount.day == day)
             .values(lookups=VerificationCount.lookups + 1)
             .execution_options(synchronize_session=False)
         )

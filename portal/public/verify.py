@@ -18,10 +18,23 @@ from portal.web import retry_after
 from portal.workflow.register import PublicEntry, find_registration, public_entry
 
 
-def _page(form: VerifyForm, status: int = 200, *, entry: PublicEntry | None = None, asked: bool = False,
-          message: str = ""):
-    response = render("public/verify.html", "verify_block", status=status, form=form, entry=entry, asked=asked,
-                      message=message)
+def _page(
+    form: VerifyForm,
+    status: int = 200,
+    *,
+    entry: PublicEntry | None = None,
+    asked: bool = False,
+    message: str = "",
+):
+    response = render(
+        "public/verify.html",
+        "verify_block",
+        status=status,
+        form=form,
+        entry=entry,
+        asked=asked,
+        message=message,
+    )
     # each check is counted and a registration's status can change: caches ask again
     response.headers.setdefault("Cache-Control", "no-cache")
     return response
@@ -41,9 +54,18 @@ def _too_many(exc: RateLimitExceeded):
     """Over the limit (L8): the same page, with the form and a message instead of an answer
     (also as the htmx partial), with Retry-After."""
     if request.endpoint != "public.verify":
-        return render("error.html", status=429, message=_("Too many requests. Please wait a moment and try again."))
-    response = _page(VerifyForm(formdata=None), 429, message=_(
-        "You have checked many certificates in a short time. Please wait a few minutes and try again."))
+        return render(
+            "error.html",
+            status=429,
+            message=_("Too many requests. Please wait a moment and try again."),
+        )
+    response = _page(
+        VerifyForm(formdata=None),
+        429,
+        message=_(
+            "You have checked many certificates in a short time. Please wait a few minutes and try again."
+        ),
+    )
     response.headers["Retry-After"] = str(retry_after(exc))
     return response
 

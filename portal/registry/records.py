@@ -102,7 +102,9 @@ class ImportBatch(TenantScoped, db.Model):
     __tablename__ = "import_batch"
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ImportKind] = mapped_column(enum_column(ImportKind))
-    status: Mapped[ImportStatus] = mapped_column(enum_column(ImportStatus), default=ImportStatus.PENDING)
+    status: Mapped[ImportStatus] = mapped_column(
+        enum_column(ImportStatus), default=ImportStatus.PENDING
+    )
     file_name: Mapped[str] = mapped_column(String(200), default="")
     #: SHA-256 of the decoded text, checked again at confirmation
     sha256: Mapped[str] = mapped_column(String(64), index=True)

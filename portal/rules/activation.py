@@ -15,7 +15,7 @@ def mask_destination(value: str) -> str:
 
 
 def code_status(used_at: datetime | None, expires_at: datetime, now: datetime) -> str:
-    """"used", "expired" (its lifetime ended, or a newer code replaced it) or "waiting"."""
+    """ "used", "expired" (its lifetime ended, or a newer code replaced it) or "waiting"."""
     if used_at is not None:
         return "used"
     return "expired" if expires_at <= now else "waiting"

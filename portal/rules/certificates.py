@@ -22,7 +22,11 @@ def conflicting_certificate(held: list[Held], chosen_key: str) -> Held | None:
     if chosen is None or chosen.level != "assistant":
         return None
     for other in held:
-        if other.key != chosen.key and other.level == "assistant" and other.rural_general != chosen.rural_general:
+        if (
+            other.key != chosen.key
+            and other.level == "assistant"
+            and other.rural_general != chosen.rural_general
+        ):
             return other
     return None
 
@@ -34,8 +38,9 @@ def exam_years_counted(registered_on: date, exam_year: int) -> int:
     return max(0, exam_year - registered_on.year)
 
 
-def exam_years_in_force(level: str, registered_on: date | None, valid_until: date | None,
-                        today: date) -> tuple[int, int] | None:
+def exam_years_in_force(
+    level: str, registered_on: date | None, valid_until: date | None, today: date
+) -> tuple[int, int] | None:
     """R5: what an assistant physician's registration in force counts toward the practitioner
     exam of this (Beijing) year ``today``: ``(year, years counted)``. None for a practitioner, a
     registration not yet approved, or one past its valid-until day (R3)."""

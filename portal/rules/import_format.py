@@ -31,28 +31,75 @@ class Column:
 
 
 _NAME = Column("name", "姓名", "name", ("真实姓名",))
-_ID = Column("id_number", "身份证号", "id_number", ("身份证号码", "公民身份号码", "身份证", "id number", "id no"))
+_ID = Column(
+    "id_number",
+    "身份证号",
+    "id_number",
+    ("身份证号码", "公民身份号码", "身份证", "id number", "id no"),
+)
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
     QUALIFICATIONS: (
-        _NAME, _ID,
-        Column("certificate_no", "证书编号", "certificate_no",
-               ("证书号", "资格证书编号", "证书或通知书编号", "通知书编号", "certificate number", "certificate")),
+        _NAME,
+        _ID,
+        Column(
+            "certificate_no",
+            "证书编号",
+            "certificate_no",
+            (
+                "证书号",
+                "资格证书编号",
+                "证书或通知书编号",
+                "通知书编号",
+                "certificate number",
+                "certificate",
+            ),
+        ),
         Column("level", "级别", "level", ("医师级别", "资格级别")),
         Column("category", "类别", "category", ("执业类别", "资格类别")),
-        Column("rural_general", "乡村全科", "rural_general",
-               ("乡村全科执业助理医师", "rural general", "rural"), required=False),
-        Column("is_notice", "仅通知书", "is_notice", ("通知书", "notice only", "notice"), required=False),
-        Column("obtained_on", "取得日期", "obtained_on", ("取得时间", "取得资格日期", "date obtained", "obtained")),
+        Column(
+            "rural_general",
+            "乡村全科",
+            "rural_general",
+            ("乡村全科执业助理医师", "rural general", "rural"),
+            required=False,
+        ),
+        Column(
+            "is_notice",
+            "仅通知书",
+            "is_notice",
+            ("通知书", "notice only", "notice"),
+            required=False,
+        ),
+        Column(
+            "obtained_on",
+            "取得日期",
+            "obtained_on",
+            ("取得时间", "取得资格日期", "date obtained", "obtained"),
+        ),
     ),
     PRACTICE_RECORDS: (
-        _NAME, _ID,
-        Column("certificate_no", "证书编号", "certificate_no",
-               ("证书号", "执业证书编号", "注册证书编号", "certificate number", "certificate")),
-        Column("institution_name", "执业机构", "institution",
-               ("执业机构名称", "机构名称", "主要执业机构", "institution name")),
+        _NAME,
+        _ID,
+        Column(
+            "certificate_no",
+            "证书编号",
+            "certificate_no",
+            ("证书号", "执业证书编号", "注册证书编号", "certificate number", "certificate"),
+        ),
+        Column(
+            "institution_name",
+            "执业机构",
+            "institution",
+            ("执业机构名称", "机构名称", "主要执业机构", "institution name"),
+        ),
         Column("scopes", "执业范围", "scopes", ("scope",)),
-        Column("registered_on", "注册日期", "registered_on", ("注册时间", "registration date", "date registered")),
+        Column(
+            "registered_on",
+            "注册日期",
+            "registered_on",
+            ("注册时间", "registration date", "date registered"),
+        ),
     ),
 }
 
@@ -62,11 +109,26 @@ MAX_CERTIFICATE = {QUALIFICATIONS: 40, PRACTICE_RECORDS: 20}
 MAX_INSTITUTION = 100
 MAX_SCOPES = 200
 
-LEVELS = {"执业医师": "practitioner", "医师": "practitioner", "practitioner": "practitioner",
-          "执业助理医师": "assistant", "助理医师": "assistant", "assistant": "assistant"}
-CATEGORIES = {"临床": "clinical", "clinical": "clinical", "中医": "tcm", "tcm": "tcm",
-              "traditional chinese medicine": "tcm", "口腔": "dental", "dental": "dental",
-              "公共卫生": "public_health", "public health": "public_health", "public_health": "public_health"}
+LEVELS = {
+    "执业医师": "practitioner",
+    "医师": "practitioner",
+    "practitioner": "practitioner",
+    "执业助理医师": "assistant",
+    "助理医师": "assistant",
+    "assistant": "assistant",
+}
+CATEGORIES = {
+    "临床": "clinical",
+    "clinical": "clinical",
+    "中医": "tcm",
+    "tcm": "tcm",
+    "traditional chinese medicine": "tcm",
+    "口腔": "dental",
+    "dental": "dental",
+    "公共卫生": "public_health",
+    "public health": "public_health",
+    "public_health": "public_health",
+}
 YES = {"是", "y", "yes", "true", "1", "√", "✓"}
 NO = {"否", "n", "no", "false", "0", ""}
 SCOPE_SEPARATORS = re.compile(r"[、;；,，]")
@@ -84,6 +146,7 @@ def template(kind: str) -> bytes:
 
 
 # ---- the values a column may hold ----------------------------------------------------------------
+
 
 def parse_date(value: str) -> date | None:
     """2024-09-01, 2024/9/1, 2024.9.1, 2024年9月1日 or 20240901; None when it is no date."""

@@ -95,6 +95,7 @@ class Preview:
 
 # ---- 1. decoding ------------------------------------------------------------------------------
 
+
 def decode(raw: bytes) -> str:
     """The file's text: UTF-8 (a BOM is dropped) or else GB18030/GBK. Refuses an empty file,
     one over ``fmt.MAX_BYTES``, one in neither encoding and one with binary content."""
@@ -119,6 +120,7 @@ def decode(raw: bytes) -> str:
 
 
 # ---- 2. parsing -------------------------------------------------------------------------------
+
 
 def _normal_header(text: str) -> str:
     return re.sub(r"[\s_\-]+", " ", text.replace("\ufeff", "").strip().lower()).strip()
@@ -171,8 +173,12 @@ def parse(text: str, kind: str) -> Parsed:
             if not any(cell.strip() for cell in cells):
                 continue  # a blank line (Excel leaves some at the end)
             if len(cells) > width and any(c.strip() for c in cells[width:]):
-                problems.append(Problem(start, None, "line_width", {"found": len(cells), "expected": width}))
-            rows.append((start, {key: (cells[i] if i < len(cells) else "") for key, i in positions.items()}))
+                problems.append(
+                    Problem(start, None, "line_width", {"found": len(cells), "expected": width})
+                )
+            rows.append(
+                (start, {key: (cells[i] if i < len(cells) else "") for key, i in positions.items()})
+            )
     except csv.Error:
         raise ImportFileError("csv", line=reader.line_num) from None
     if not rows:
@@ -181,6 +187,7 @@ def parse(text: str, kind: str) -> Parsed:
 
 
 # ---- 3. validation ----------------------------------------------------------------------------
+
 
 def _required(line, key, raw, errs) -> str | None:
     value = raw.strip()
@@ -223,10 +230,14 @@ def _common(kind: str, line: int, raw: dict[str, str], errs: list[Problem]) -> d
             errs.append(Problem(line, "id_number", error))
         else:
             out["id_number"] = id_number.upper()
-    number = _required(line, "certificate_no", unicodedata.normalize("NFKC", raw["certificate_no"]), errs)
+    number = _required(
+        line, "certificate_no", unicodedata.normalize("NFKC", raw["certificate_no"]), errs
+    )
     if number is not None:
         if not fmt.CERTIFICATE_PATTERN.fullmatch(number) or len(number) > fmt.MAX_CERTIFICATE[kind]:
-            errs.append(Problem(line, "certificate_no", "certificate", {"max": fmt.MAX_CERTIFICATE[kind]}))
+            errs.append(
+                Problem(line, "certificate_no", "certificate", {"max": fmt.MAX_CERTIFICATE[kind]})
+            )
         else:
             out["certificate_no"] = number.upper()
     return out
@@ -280,7 +291,9 @@ def _practice_record(line: int, raw: dict[str, str], today: date, errs: list[Pro
             errs.append(Problem(line, "scopes", "too_long", {"max": fmt.MAX_SCOPES}))
         else:
             out["scopes"] = "、".join(names)
-    out["registered_on"] = _check_date(line, "registered_on", raw["registered_on"], today, born, errs)
+    out["registered_on"] = _check_date(
+        line, "registered_on", raw["registered_on"], today, born, errs
+    )
     return out
 
 
@@ -301,7 +314,9 @@ def validate(parsed: Parsed, today: date) -> tuple[list[Record], list[Problem]]:
         number = values.get("certificate_no")
         if number is not None:
             if number in first_line_of:
-                errs.append(Problem(line, "certificate_no", "duplicate", {"line": first_line_of[number]}))
+                errs.append(
+                    Problem(line, "certificate_no", "duplicate", {"line": first_line_of[number]})
+                )
             else:
                 first_line_of[number] = line
         if "id_number" in values and "name" in values:
@@ -318,7 +333,15 @@ def validate(parsed: Parsed, today: date) -> tuple[list[Record], list[Problem]]:
 
 #: the fields a record is compared on (what the import writes)
 FIELDS = {
-    fmt.QUALIFICATIONS: ("name", "id_number", "level", "category", "rural_general", "is_notice", "obtained_on"),
+    fmt.QUALIFICATIONS: (
+        "name",
+        "id_number",
+        "level",
+        "category",
+        "rural_general",
+        "is_notice",
+        "obtained_on",
+    ),
     fmt.PRACTICE_RECORDS: ("name", "id_number", "institution_name", "scopes", "registered_on"),
 }
 
@@ -337,7 +360,9 @@ class Holdings:
     portal_numbers: set[str] = field(default_factory=set)
 
 
-def compare(parsed: Parsed, records: list[Record], problems: list[Problem], held: Holdings) -> Preview:
+def compare(
+    parsed: Parsed, records: list[Record], problems: list[Problem], held: Holdings
+) -> Preview:
     """New, unchanged or in conflict with what the tenant holds."""
     problems = list(problems)
     new, unchanged = [], 0
@@ -350,10 +375,15 @@ def compare(parsed: Parsed, records: list[Record], problems: list[Problem], held
             errs.append(Problem(record.line, "name", "id_other_name_in_records"))
         if parsed.kind == fmt.PRACTICE_RECORDS:
             cats = held.categories.get((v["name"], v["id_number"]))
-            outside = [n for n in fmt.scope_names(v["scopes"])
-                       if cats and not any(n in {name for _, name in SCOPES[c]} for c in cats)]
+            outside = [
+                n
+                for n in fmt.scope_names(v["scopes"])
+                if cats and not any(n in {name for _, name in SCOPES[c]} for c in cats)
+            ]
             if outside:
-                errs.append(Problem(record.line, "scopes", "scope_category", {"names": "、".join(outside)}))
+                errs.append(
+                    Problem(record.line, "scopes", "scope_category", {"names": "、".join(outside)})
+                )
         old = held.existing.get(v["certificate_no"])
         if old is not None:
             differ = [f for f in fields if old.get(f) != v[f]]
@@ -369,5 +399,6 @@ def compare(parsed: Parsed, records: list[Record], problems: list[Problem], held
         else:
             new.append(record)
     problems.sort(key=lambda p: p.line)
-    return Preview(parsed.kind, parsed.headers, parsed.ignored, len(parsed.rows), new, unchanged, problems)
-
+    return Preview(
+        parsed.kind, parsed.headers, parsed.ignored, len(parsed.rows), new, unchanged, problems
+    )

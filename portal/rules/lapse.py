@@ -25,7 +25,9 @@ def training_required(
     return False
 
 
-def training_certificate_error(months: int | None, assessment_passed: bool, min_months: int) -> str | None:
+def training_certificate_error(
+    months: int | None, assessment_passed: bool, min_months: int
+) -> str | None:
     """R3 / L10: at least ``min_months`` (six by default) of training, with the assessment passed."""
     if months is None:
         return "training_missing"

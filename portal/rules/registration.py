@@ -13,7 +13,9 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def contract_period(start: date | None, end: date | None, today: date, default_years: int) -> tuple[date, date]:
+def contract_period(
+    start: date | None, end: date | None, today: date, default_years: int
+) -> tuple[date, date]:
     """D14 / F10: the contract dates when there is a contract, else one year from today."""
     if start and end:
         return start, end
@@ -33,8 +35,15 @@ class PracticeTime:
     basis: str
 
 
-def practice_time(*, level: str, contract_start: date | None, contract_end: date | None, today: date,
-                  default_years: int, assistant_registered_on: date | None) -> PracticeTime:
+def practice_time(
+    *,
+    level: str,
+    contract_start: date | None,
+    contract_end: date | None,
+    today: date,
+    default_years: int,
+    assistant_registered_on: date | None,
+) -> PracticeTime:
     """D14: the time at this institution. F10: the contract's dates when there is a contract,
     else one year from ``today``. F14 (FAQ item 14, "how to fill in the practice time of
     assistant doctors in this institution? From the time of registering the certificate of
@@ -85,7 +94,9 @@ LEVEL_DIGIT = {"practitioner": "1", "assistant": "2"}
 CATEGORY_DIGIT = {"clinical": "1", "tcm": "2", "dental": "3", "public_health": "4"}
 
 
-def certificate_number(level: str, category: str, county_code: str, serial: int, serial_digits: int) -> str:
+def certificate_number(
+    level: str, category: str, county_code: str, serial: int, serial_digits: int
+) -> str:
     """L10: level digit, category digit, six-digit region code (the county's; the city's for an
     institution filed under the city itself, A1), serial (15 digits by default)."""
     if serial >= 10**serial_digits:

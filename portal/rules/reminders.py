@@ -51,14 +51,17 @@ def due_reminder(
     each (kind, subject, entry) sent and sends an entry at most once.
     """
     timed = isinstance(deadline, datetime)
-    if timed != isinstance(now, datetime) or (since is not None and timed != isinstance(since, datetime)):
+    if timed != isinstance(now, datetime) or (
+        since is not None and timed != isinstance(since, datetime)
+    ):
         raise TypeError("deadline, now and since must all be dates or all be datetimes")
     if not timed and unit % DAY:
         raise ValueError("a schedule before a date counts whole days")
     if (now >= deadline) if timed else (now > deadline):
         return None
     due = [
-        n for n in schedule
+        n
+        for n in schedule
         if n > 0 and deadline - n * unit <= now and (since is None or deadline - n * unit > since)
     ]
     return min(due) if due else None
@@ -68,7 +71,9 @@ def draft_lifetime(expires_days: int) -> timedelta:
     """D9/D20: how long a draft lasts (``[reminders] draft_expires_days``); a setting that is
     not a whole number of days ≥ 1 is refused rather than guessed at."""
     if isinstance(expires_days, bool) or not isinstance(expires_days, int) or expires_days < 1:
-        raise ValueError(f"draft_expires_days must be a whole number of days >= 1, not {expires_days!r}")
+        raise ValueError(
+            f"draft_expires_days must be a whole number of days >= 1, not {expires_days!r}"
+        )
     return expires_days * DAY
 
 

@@ -27,8 +27,9 @@ def county_level(institution_level: str, region_level: str = "county") -> bool:
     return institution_level == "county" and region_level == "county"
 
 
-def gp_on_top_offered(level: str, category: str, institution_level: str, rules: dict,
-                      region_level: str = "county") -> bool:
+def gp_on_top_offered(
+    level: str, category: str, institution_level: str, rules: dict, region_level: str = "county"
+) -> bool:
     """R1 / F12: may general practice (全科医学专业) be added on top of this doctor's scopes,
     not counted toward the limit, once they passed general-practice transfer training?
 
@@ -66,7 +67,9 @@ def gp_on_top_offered(level: str, category: str, institution_level: str, rules: 
     return bool(scopes.get("gp_on_top_secondary_and_above", True))
 
 
-def scope_limit(level: str, category: str, institution_level: str, rules: dict, region_level: str = "county") -> int:
+def scope_limit(
+    level: str, category: str, institution_level: str, rules: dict, region_level: str = "county"
+) -> int:
     """R2: an assistant's count is the tenant setting (default 1). R1: a clinician at an
     institution at or below county level may hold up to three scopes; everyone else one."""
     scopes = rules["scopes"]
@@ -117,7 +120,11 @@ def check_scopes(
         on_top = True
     if len(counted) > limit:
         errors.append("scope_too_many")
-    county_approval = level == "practitioner" and county_level(institution_level, region_level) and len(counted) > 1
+    county_approval = (
+        level == "practitioner"
+        and county_level(institution_level, region_level)
+        and len(counted) > 1
+    )
     return ScopeCheck(
         errors=tuple(errors),
         needs_county_approval=county_approval and not errors,

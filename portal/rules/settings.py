@@ -136,9 +136,14 @@ def _read_schedule(posted: dict, spec: Schedule, problems: dict) -> list[int] | 
     text = _first(posted, spec.name).replace("，", ",").replace("、", ",")
     parts = [p for p in (x.strip() for x in text.split(",")) if p]
     values = [_whole(p) for p in parts]
-    if (len(parts) > spec.max_items or any(v is None or not spec.low <= v <= spec.high for v in values)
-            or len(set(values)) != len(values)):
-        problems[spec.name] = Problem("schedule", {"low": spec.low, "high": spec.high, "n": spec.max_items})
+    if (
+        len(parts) > spec.max_items
+        or any(v is None or not spec.low <= v <= spec.high for v in values)
+        or len(set(values)) != len(values)
+    ):
+        problems[spec.name] = Problem(
+            "schedule", {"low": spec.low, "high": spec.high, "n": spec.max_items}
+        )
         return None
     return sorted(values, reverse=True)  # type: ignore[arg-type]
 
@@ -199,7 +204,9 @@ def _read_overrides(posted: dict, known: list[str], regions: dict[str, str], pro
         for token in rest.replace("，", " ").replace(",", " ").split():
             sign, key = token[0], token[1:]
             if sign not in "+-" or key not in known:
-                problems[MATERIALS_OVERRIDES] = Problem("override_item", {"line": n, "key": token.lstrip("+-")})
+                problems[MATERIALS_OVERRIDES] = Problem(
+                    "override_item", {"line": n, "key": token.lstrip("+-")}
+                )
                 return None
             target = add if sign == "+" else remove
             if key not in target:
@@ -224,9 +231,13 @@ def serial_digits_problem(digits: int | None, serial_issued: int) -> Problem | N
     return Problem("serial_digits", {"n": need, "issued": serial_issued})
 
 
-def read_settings(posted: dict, national: dict, regions: dict[str, str],
-                  previous_labels: dict | None = None,
-                  serial_issued: int = 0) -> tuple[dict, dict[str, Problem]]:
+def read_settings(
+    posted: dict,
+    national: dict,
+    regions: dict[str, str],
+    previous_labels: dict | None = None,
+    serial_issued: int = 0,
+) -> tuple[dict, dict[str, Problem]]:
     """The settings of a posted rules form (``posted``: name -> value or list of values), as
     nested data like ``config/rules.toml``, and the problems found, by field name. With any
     problem the settings are incomplete and must not be saved. ``regions`` maps the tenant's
@@ -241,18 +252,35 @@ def read_settings(posted: dict, national: dict, regions: dict[str, str],
     for spec in SCHEDULES:
         settings.setdefault(spec.section, {})[spec.key] = _read_schedule(posted, spec, problems)
     for section, key in SWITCHES:
-        settings.setdefault(section, {})[key] = _first(posted, f"{section}.{key}") in ("1", "on", "true", "y")
-    serial = serial_digits_problem(settings["registration"]["certificate_serial_digits"], serial_issued)
+        settings.setdefault(section, {})[key] = _first(posted, f"{section}.{key}") in (
+            "1",
+            "on",
+            "true",
+            "y",
+        )
+    serial = serial_digits_problem(
+        settings["registration"]["certificate_serial_digits"], serial_issued
+    )
     if serial is not None:
         problems["registration.certificate_serial_digits"] = serial
     # cross-field: a reminder must come before the thing it reminds of runs out (D20)
     reminders, codes = settings["reminders"], settings["codes"]
-    if reminders["activation_hours"] and codes["activation_hours"] and \
-            max(reminders["activation_hours"]) >= codes["activation_hours"]:
-        problems["reminders.activation_hours"] = Problem("before_code", {"n": codes["activation_hours"]})
-    if reminders["draft_days"] and reminders["draft_expires_days"] and \
-            max(reminders["draft_days"]) >= reminders["draft_expires_days"]:
-        problems["reminders.draft_days"] = Problem("before_draft", {"n": reminders["draft_expires_days"]})
+    if (
+        reminders["activation_hours"]
+        and codes["activation_hours"]
+        and max(reminders["activation_hours"]) >= codes["activation_hours"]
+    ):
+        problems["reminders.activation_hours"] = Problem(
+            "before_code", {"n": codes["activation_hours"]}
+        )
+    if (
+        reminders["draft_days"]
+        and reminders["draft_expires_days"]
+        and max(reminders["draft_days"]) >= reminders["draft_expires_days"]
+    ):
+        problems["reminders.draft_days"] = Problem(
+            "before_draft", {"n": reminders["draft_expires_days"]}
+        )
 
     national_keys = list(dict.fromkeys(national["materials"]["default"]))
     labels = _read_own_items(posted, national_keys, problems)
@@ -266,14 +294,21 @@ def read_settings(posted: dict, national: dict, regions: dict[str, str],
     elif not chosen:
         problems[MATERIALS_DEFAULT] = Problem("no_items")
     overrides = _read_overrides(posted, known, regions, problems) if labels is not None else None
-    settings["materials"] = {"default": [k for k in known if k in chosen], "labels": labels or {},
-                             **(overrides or {"cities": {}, "counties": {}})}
+    settings["materials"] = {
+        "default": [k for k in known if k in chosen],
+        "labels": labels or {},
+        **(overrides or {"cities": {}, "counties": {}}),
+    }
     return settings, problems
 
 
 #: (section, key) of every setting the editor owns; anything else in Tenant.rules is kept
-EDITED = ([(s.section, s.key) for s in NUMBERS] + [(s.section, s.key) for s in SCHEDULES] + list(SWITCHES)
-          + [("materials", k) for k in ("default", "labels", "cities", "counties")])
+EDITED = (
+    [(s.section, s.key) for s in NUMBERS]
+    + [(s.section, s.key) for s in SCHEDULES]
+    + list(SWITCHES)
+    + [("materials", k) for k in ("default", "labels", "cities", "counties")]
+)
 
 
 def overrides_from(settings: dict, national: dict, previous: dict) -> dict:
@@ -301,7 +336,11 @@ def diff(old_rules: dict, new_rules: dict) -> list[list]:
     """What changed between two merged rule sets: ``[dotted key, old, new]`` for each value
     that differs (None where a key is absent on one side), in key order."""
     old, new = _flatten(old_rules), _flatten(new_rules)
-    return [[key, old.get(key), new.get(key)] for key in sorted(old.keys() | new.keys()) if old.get(key) != new.get(key)]
+    return [
+        [key, old.get(key), new.get(key)]
+        for key in sorted(old.keys() | new.keys())
+        if old.get(key) != new.get(key)
+    ]
 
 
 def form_values(rules: dict) -> dict:
@@ -318,12 +357,16 @@ def form_values(rules: dict) -> dict:
     labels = materials.get("labels") or {}
     values[MATERIALS_OWN] = "\n".join(
         f"{key} | {(label or {}).get('zh_CN', '')} | {(label or {}).get('en', '')}"
-        for key, label in labels.items() if isinstance(label, dict))
+        for key, label in labels.items()
+        if isinstance(label, dict)
+    )
     lines = []
     for level in ("cities", "counties"):
         for code, entry in (materials.get(level) or {}).items():
             entry = entry if isinstance(entry, dict) else {}
-            tokens = [f"+{k}" for k in entry.get("add") or []] + [f"-{k}" for k in entry.get("remove") or []]
+            tokens = [f"+{k}" for k in entry.get("add") or []] + [
+                f"-{k}" for k in entry.get("remove") or []
+            ]
             lines.append(f"{code}: {' '.join(tokens)}")
     values[MATERIALS_OVERRIDES] = "\n".join(lines)
     return values

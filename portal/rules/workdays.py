@@ -55,7 +55,9 @@ class WorkCalendar:
         """The days whose status differs from the plain Monday-to-Friday week, in order, and
         what each changes: -1 a weekday off, +1 a weekend day worked."""
         changes = {d: 1 for d in self.extra_working_days if d.weekday() >= 5}
-        changes.update({d: -1 for d in self.days_off if d.weekday() < 5 and d not in self.extra_working_days})
+        changes.update(
+            {d: -1 for d in self.days_off if d.weekday() < 5 and d not in self.extra_working_days}
+        )
         days = sorted(changes)
         return days, [changes[d] for d in days]
 
@@ -103,7 +105,9 @@ def overlay(base: WorkCalendar, override: WorkCalendar) -> WorkCalendar:
     ``base`` whole (its days off and make-up working days), and becomes a known year."""
     replaced = override.years
     off = {d for d in base.days_off if d.year not in replaced} | set(override.days_off)
-    work = {d for d in base.extra_working_days if d.year not in replaced} | set(override.extra_working_days)
+    work = {d for d in base.extra_working_days if d.year not in replaced} | set(
+        override.extra_working_days
+    )
     return WorkCalendar(frozenset(off), frozenset(work), base.years | override.years)
 
 
@@ -158,17 +162,32 @@ class Due:
     provisional: tuple[int, ...] = ()
 
 
-def due(accepted: date, today: date, working_days: int, calendar: WorkCalendar, soon_within: int = 3) -> Due:
+def due(
+    accepted: date, today: date, working_days: int, calendar: WorkCalendar, soon_within: int = 3
+) -> Due:
     """The due date of a decision accepted on ``accepted``, seen on ``today``: past due after
     the due date; "soon" when at most ``soon_within`` working days are left."""
-    return standing(add_working_days(accepted, working_days, calendar), today, calendar, soon_within, accepted)
+    return standing(
+        add_working_days(accepted, working_days, calendar), today, calendar, soon_within, accepted
+    )
 
 
-def standing(on: date, today: date, calendar: WorkCalendar, soon_within: int = 3,
-             accepted: date | None = None) -> Due:
+def standing(
+    on: date,
+    today: date,
+    calendar: WorkCalendar,
+    soon_within: int = 3,
+    accepted: date | None = None,
+) -> Due:
     """Where ``today`` stands against the due date ``on`` (see :func:`due`); provisional when
     the years from ``accepted`` (or ``today``) to ``on`` are not all known."""
     overdue = today > on
     left = working_days_between(today, on, calendar)
     first = min(accepted, today) if accepted is not None else today
-    return Due(on, left, overdue, not overdue and left <= soon_within, unknown_years(first, max(on, today), calendar))
+    return Due(
+        on,
+        left,
+        overdue,
+        not overdue and left <= soon_within,
+        unknown_years(first, max(on, today), calendar),
+    )

@@ -30,9 +30,12 @@ class FirstPasswordForm(FlaskForm):
 
 
 class EnrolTotpForm(FlaskForm):
-    code = StringField(_l("6-digit code from your authenticator app"), filters=[nfkc],
-                       validators=[DataRequired(_l("Enter the code.")), Length(max=10)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "6"})
+    code = StringField(
+        _l("6-digit code from your authenticator app"),
+        filters=[nfkc],
+        validators=[DataRequired(_l("Enter the code.")), Length(max=10)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "6"},
+    )
 
 
 def _not_here(step: str):
@@ -54,7 +57,9 @@ def first_password():
     form = FirstPasswordForm()
     if form.validate_on_submit():
         if check_password(user.password_hash, form.password.data):
-            form.password.errors.append(_("Choose a password of your own, not the first password you were sent."))
+            form.password.errors.append(
+                _("Choose a password of your own, not the first password you were sent.")
+            )
         else:
             provisioning.choose_password(user, form.password.data)
             start_session(user)  # a new session; every other one ended with the old password
@@ -75,8 +80,14 @@ def _pending_secret(user) -> str:
 
 
 def _qr_svg(uri: str) -> Markup:
-    svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff", svgclass="qr", lineclass=None,
-                                                title=_("QR code: scan it with your authenticator app"))
+    svg = segno.make(uri, error="m").svg_inline(
+        scale=4,
+        dark="#000",
+        light="#fff",
+        svgclass="qr",
+        lineclass=None,
+        title=_("QR code: scan it with your authenticator app"),
+    )
     return Markup(svg.replace("<svg ", '<svg role="img" ', 1))
 
 
@@ -92,13 +103,29 @@ def enrol_totp():
     if form.validate_on_submit():
         if provisioning.enrol_totp(user, secret, form.code.data):
             session.pop("totp_enrol", None)
-            flash(_("Your authenticator app is set up. From now on, log in with your password and a code from it."))
+            flash(
+                _(
+                    "Your authenticator app is set up. From now on, log in with your password and a code from it."
+                )
+            )
             return redirect_to(url_for(HOME_BY_ROLE[user.role]))
-        form.code.errors.append(_("This code does not match. Check that the app shows this account, then enter the "
-                                  "code it shows now."))
+        form.code.errors.append(
+            _(
+                "This code does not match. Check that the app shows this account, then enter the "
+                "code it shows now."
+            )
+        )
     status = 422 if form.errors or any(f.errors for f in form) else 200
-    uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=f"{g.tenant.name} 医师电子化注册")
-    response = render("accounts/enrol_totp.html", "form_block", status=status, form=form, qr=_qr_svg(uri),
-                      secret_text=grouped(secret))
+    uri = pyotp.TOTP(secret).provisioning_uri(
+        name=user.username, issuer_name=f"{g.tenant.name} 医师电子化注册"
+    )
+    response = render(
+        "accounts/enrol_totp.html",
+        "form_block",
+        status=status,
+        form=form,
+        qr=_qr_svg(uri),
+        secret_text=grouped(secret),
+    )
     response.headers["Cache-Control"] = "no-store"  # the secret is on the page
     return response

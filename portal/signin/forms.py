@@ -12,22 +12,33 @@ RESET_CHANNELS = ("sms", "email")
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("User name"), validators=[DataRequired(_l("Enter your user name.")), Length(max=40)],
-                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=128)],
-                             render_kw={"autocomplete": "current-password"})
+    username = StringField(
+        _l("User name"),
+        validators=[DataRequired(_l("Enter your user name.")), Length(max=40)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class TotpForm(FlaskForm):
-    code = StringField(_l("6-digit code from your authenticator app"),
-                       validators=[DataRequired(_l("Enter the code.")), Length(max=10)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "6"})
+    code = StringField(
+        _l("6-digit code from your authenticator app"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=10)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "6"},
+    )
 
 
 def _username_field():
-    return StringField(_l("User name"), filters=[nfkc],
-                       validators=[DataRequired(_l("Enter your user name.")), Length(max=40)],
-                       render_kw={"autocomplete": "username", "autocapitalize": "none", "maxlength": "40"})
+    return StringField(
+        _l("User name"),
+        filters=[nfkc],
+        validators=[DataRequired(_l("Enter your user name.")), Length(max=40)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "maxlength": "40"},
+    )
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -52,5 +63,8 @@ class ResetPasswordForm(FlaskForm):
 
     def explain_lock(self, rules: dict) -> None:
         """The same hint for everyone (a lock is never announced: it would tell that the account exists)."""
-        self.code.description = _l("After %(n)s wrong codes in a row, code entry is locked for %(m)s minutes.",
-                                   n=rules["otp_lock_after_failures"], m=rules["otp_lock_minutes"])
+        self.code.description = _l(
+            "After %(n)s wrong codes in a row, code entry is locked for %(m)s minutes.",
+            n=rules["otp_lock_after_failures"],
+            m=rules["otp_lock_minutes"],
+        )

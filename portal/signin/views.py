@@ -21,7 +21,10 @@ bp = Blueprint("accounts", __name__, url_prefix="/<tenant>")
 
 #: guessing passwords, TOTP codes or reset codes from one address is slowed down per client IP;
 #: the per-account limits of SEC2 hold on top of this
-credential_limit = limiter.limit(lambda: current_app.config["CREDENTIAL_RATE_LIMIT"], methods=["POST"])
+credential_limit = limiter.limit(
+    lambda: current_app.config["CREDENTIAL_RATE_LIMIT"], methods=["POST"]
+)
+
 
 def _safe_next(default: str) -> str:
     from flask import request
@@ -47,15 +50,21 @@ def login():
         # a doctor's account whose phone or email was never confirmed cannot log in by password:
         # else logging in with the user name typed at sign-up would tell whether it was taken
         # (doctor.services.sign_up); its owner signs up again with the same details
-        if (check_password(user.password_hash if user else None, form.password.data) and user and not user.disabled
-                and (user.role is not Role.DOCTOR or user.contact_verified)):
+        if (
+            check_password(user.password_hash if user else None, form.password.data)
+            and user
+            and not user.disabled
+            and (user.role is not Role.DOCTOR or user.contact_verified)
+        ):
             if user.role in SECOND_FACTOR and user.totp_enrolled:
                 session["pending_2fa"] = f"{g.tenant.id}:{user.id}:{user.session_version}"
                 return redirect_to(url_for("accounts.totp", next=_safe_next("") or None))
             start_session(user)
             # I1: a first password (no TOTP yet) leads only to the first-log-in steps
             step = setup_step(user)
-            return redirect_to(url_for(step) if step else _safe_next(url_for(HOME_BY_ROLE[user.role])))
+            return redirect_to(
+                url_for(step) if step else _safe_next(url_for(HOME_BY_ROLE[user.role]))
+            )
         form.password.errors.append(_("The user name or password is wrong."))
         return render("accounts/login.html", "form_block", status=422, form=form)
     status = 422 if form.errors else 200
@@ -83,7 +92,9 @@ def totp():
         if accepted:
             start_session(user)
             return redirect_to(_safe_next(url_for(HOME_BY_ROLE[user.role])))
-        form.code.errors.append(_("The code is wrong or was already used. Wait for the next code and try again."))
+        form.code.errors.append(
+            _("The code is wrong or was already used. Wait for the next code and try again.")
+        )
     status = 422 if form.errors else 200
     return render("accounts/totp.html", "form_block", status=status, form=form)
 
@@ -92,10 +103,15 @@ def _secret_unreadable(user: User, form: TotpForm):
     """The server's keys do not open this account's secret (a key dropped too early, or the
     wrong TOTP_ENCRYPTION_KEYS): no log-in, a 503 that says so in the user's language, and a
     log line that tells the operator which setting to check (neither secret nor key in it)."""
-    current_app.logger.error("TOTP secret of user %s cannot be decrypted: check TOTP_ENCRYPTION_KEYS "
-                             "(docs/operations.md)", user.id)
-    message = _("Your code cannot be checked at the moment because of a problem on the portal's side. Please try "
-                "again later or contact the health commission.")
+    current_app.logger.error(
+        "TOTP secret of user %s cannot be decrypted: check TOTP_ENCRYPTION_KEYS "
+        "(docs/operations.md)",
+        user.id,
+    )
+    message = _(
+        "Your code cannot be checked at the moment because of a problem on the portal's side. Please try "
+        "again later or contact the health commission."
+    )
     if is_partial_request():  # htmx swaps no 5xx answer: the page is loaded again, with the message
         flash(message)
         response = render("accounts/totp.html", "form_block", status=503, form=form)
@@ -115,6 +131,7 @@ def logout():
 # ---- D6: password reset --------------------------------------------------------------------
 # Every answer is the same whether or not the user name exists (see accounts.services).
 
+
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @credential_limit
 def forgot_password():
@@ -122,9 +139,16 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(form.username.data, form.channel.data, g.tenant)
         session["reset_username"] = form.username.data  # what was typed: the same for any name
-        flash(_("If an account with this user name has a verified mobile number, a code was sent to it by text "
-                "message.") if form.channel.data == "sms" else
-              _("If an account with this user name has a verified email address, a code was sent to it."))
+        flash(
+            _(
+                "If an account with this user name has a verified mobile number, a code was sent to it by text "
+                "message."
+            )
+            if form.channel.data == "sms"
+            else _(
+                "If an account with this user name has a verified email address, a code was sent to it."
+            )
+        )
         return redirect_to(url_for("accounts.reset_password"))
     status = 422 if form.errors else 200
     return render("accounts/forgot.html", "form_block", status=status, form=form)
@@ -137,13 +161,19 @@ def reset_password():
     form.explain_lock(rules_for(g.tenant)["codes"])
     if form.validate_on_submit():
         try:
-            services.reset_password(form.username.data, form.code.data, form.password.data, g.tenant)
+            services.reset_password(
+                form.username.data, form.code.data, form.password.data, g.tenant
+            )
         except services.ResetRefused:
             form.code.errors.append(_("The code is wrong or has expired."))
         else:
             session.pop("reset_username", None)
-            flash(_("Your password was changed and every session of your account has ended. Log in with your new "
-                    "password."))
+            flash(
+                _(
+                    "Your password was changed and every session of your account has ended. Log in with your new "
+                    "password."
+                )
+            )
             return redirect_to(url_for("accounts.login"))
     status = 422 if form.errors or any(f.errors for f in form) else 200
     return render("accounts/reset.html", "form_block", status=status, form=form)

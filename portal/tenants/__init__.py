@@ -74,11 +74,15 @@ def current_version(tenant: Tenant) -> RuleVersion:
     """The tenant's rule version in force (the latest saved). A tenant without any yet (made
     before versions existed) gets version 1: its rules as they are."""
     version = db.session.execute(
-        db.select(RuleVersion).where(RuleVersion.tenant_id == tenant.id)
-        .order_by(RuleVersion.number.desc()).limit(1)
+        db.select(RuleVersion)
+        .where(RuleVersion.tenant_id == tenant.id)
+        .order_by(RuleVersion.number.desc())
+        .limit(1)
     ).scalar_one_or_none()
     if version is None:
-        version = RuleVersion(tenant_id=tenant.id, number=1, overrides=copy.deepcopy(tenant.rules or {}), changes=[])
+        version = RuleVersion(
+            tenant_id=tenant.id, number=1, overrides=copy.deepcopy(tenant.rules or {}), changes=[]
+        )
         db.session.add(version)
         db.session.flush()
     return version
@@ -123,7 +127,16 @@ def init_app(app: Flask) -> None:
 
 
 #: first path segments the portal itself uses: a tenant there would be shadowed
-RESERVED_SLUGS = {"static", "lang", "healthz", "readyz", "metrics", "verify", "favicon.ico", "robots.txt"}
+RESERVED_SLUGS = {
+    "static",
+    "lang",
+    "healthz",
+    "readyz",
+    "metrics",
+    "verify",
+    "favicon.ico",
+    "robots.txt",
+}
 
 tenants_cli = AppGroup("tenants", help="Create and list tenants (provinces).")
 

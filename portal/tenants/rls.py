@@ -44,8 +44,10 @@ from portal.tenants.scope import crossing_tenants, current_tenant_id
 
 POLICY = "tenant_isolation"
 #: the policy's condition, for reading and for writing (USING and WITH CHECK)
-CONDITION = ("tenant_id = nullif(current_setting('app.tenant_id', true), '')::integer "
-             "OR current_setting('app.all_tenants', true) = 'on'")
+CONDITION = (
+    "tenant_id = nullif(current_setting('app.tenant_id', true), '')::integer "
+    "OR current_setting('app.all_tenants', true) = 'on'"
+)
 SET = "SELECT set_config('app.tenant_id', %s, true), set_config('app.all_tenants', %s, true)"
 
 #: ``conn.info`` key: (tenant, all_tenants) as the current transaction carries them
@@ -112,7 +114,10 @@ def _carry_tenant(conn, cursor, statement, parameters, context, executemany) -> 
         return  # no transaction to carry anything: such a connection sees no tenant's rows
     options = context.execution_options if context is not None else conn.get_execution_options()
     tid = current_tenant_id()
-    wanted = ("" if tid is None else str(tid), "on" if options.get("all_tenants") or crossing_tenants() else "")
+    wanted = (
+        "" if tid is None else str(tid),
+        "on" if options.get("all_tenants") or crossing_tenants() else "",
+    )
     if conn.info.get(_CARRIED) == wanted:
         return
     with dbapi.cursor() as setter:

@@ -77,11 +77,15 @@ def _limit_to_tenant(state: ORMExecuteState) -> None:
     tid = _current.get()
     if tid is None:
         state.statement = state.statement.options(
-            with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id.is_(None), include_aliases=True)
+            with_loader_criteria(
+                TenantScoped, lambda cls: cls.tenant_id.is_(None), include_aliases=True
+            )
         )
     else:
         state.statement = state.statement.options(
-            with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tid, include_aliases=True)
+            with_loader_criteria(
+                TenantScoped, lambda cls: cls.tenant_id == tid, include_aliases=True
+            )
         )
 
 
@@ -96,7 +100,11 @@ def _stamp_tenant(session: Session, flush_context, instances) -> None:
                 raise TenantMismatch(f"no tenant set while adding {type(obj).__name__}")
             obj.tenant_id = tid
         elif tid is not None and obj.tenant_id != tid:
-            raise TenantMismatch(f"{type(obj).__name__} of tenant {obj.tenant_id} added in tenant {tid}")
+            raise TenantMismatch(
+                f"{type(obj).__name__} of tenant {obj.tenant_id} added in tenant {tid}"
+            )
     for obj in session.dirty:
         if isinstance(obj, TenantScoped) and tid is not None and obj.tenant_id != tid:
-            raise TenantMismatch(f"{type(obj).__name__} of tenant {obj.tenant_id} changed in tenant {tid}")
+            raise TenantMismatch(
+                f"{type(obj).__name__} of tenant {obj.tenant_id} changed in tenant {tid}"
+            )

@@ -34,23 +34,42 @@ def change_password(user: User, password: str, tenant: Tenant) -> None:
     before = {"session_version": user.session_version}
     user.password_hash = hash_password(password)
     user.session_version += 1
-    audit("user", user.id, "change_password", user, before, {"session_version": user.session_version})
-    _tell(user, _("[%(tenant)s physician registration] The password of your account %(user)s was changed. If you "
-                  "did not do this, contact the health commission (%(phone)s) at once.",
-                  tenant=tenant.name, user=user.username, phone=tenant.contact_phone),
-          _("Your password was changed"))
+    audit(
+        "user", user.id, "change_password", user, before, {"session_version": user.session_version}
+    )
+    _tell(
+        user,
+        _(
+            "[%(tenant)s physician registration] The password of your account %(user)s was changed. If you "
+            "did not do this, contact the health commission (%(phone)s) at once.",
+            tenant=tenant.name,
+            user=user.username,
+            phone=tenant.contact_phone,
+        ),
+        _("Your password was changed"),
+    )
     db.session.commit()
 
 
-def request_contact_change(user: User, channel: str, new_value: str, tenant: Tenant, host: str) -> int:
+def request_contact_change(
+    user: User, channel: str, new_value: str, tenant: Tenant, host: str
+) -> int:
     """Send a code to the NEW number or address. Returns the seconds before another may be asked
     for; raises CodeError when a send limit refuses it. Nothing of the account changes yet."""
     purpose, field, _verified, mask = CONTACTS[channel]
     rules = rules_for(tenant)["codes"]
     issued = issue(user, purpose, channel, new_value, rules)
-    queue_verification_code(user, channel, new_value, issued.code, rules["otp_minutes"], tenant, host)
-    audit("user", user.id, f"request_{field}_change", user, {field: mask(getattr(user, field))},
-          {field: mask(new_value)})
+    queue_verification_code(
+        user, channel, new_value, issued.code, rules["otp_minutes"], tenant, host
+    )
+    audit(
+        "user",
+        user.id,
+        f"request_{field}_change",
+        user,
+        {field: mask(getattr(user, field))},
+        {field: mask(new_value)},
+    )
     db.session.commit()
     return rules["otp_resend_seconds"]
 
@@ -63,15 +82,29 @@ def confirm_contact_change(user: User, channel: str, code: str, tenant: Tenant) 
     old = getattr(user, field)
     setattr(user, field, row.destination)
     setattr(user, verified, utcnow())
-    audit("user", user.id, f"change_{field}", user, {field: mask(old)}, {field: mask(row.destination)})
+    audit(
+        "user", user.id, f"change_{field}", user, {field: mask(old)}, {field: mask(row.destination)}
+    )
     if old:
-        body = (_("[%(tenant)s physician registration] The mobile number of your account %(user)s was changed to "
-                  "%(new)s. If you did not do this, contact the health commission (%(phone)s) at once.",
-                  tenant=tenant.name, user=user.username, new=mask(row.destination), phone=tenant.contact_phone)
-                if channel == "sms" else
-                _("[%(tenant)s physician registration] The email address of your account %(user)s was changed to "
-                  "%(new)s. If you did not do this, contact the health commission (%(phone)s) at once.",
-                  tenant=tenant.name, user=user.username, new=mask(row.destination), phone=tenant.contact_phone))
+        body = (
+            _(
+                "[%(tenant)s physician registration] The mobile number of your account %(user)s was changed to "
+                "%(new)s. If you did not do this, contact the health commission (%(phone)s) at once.",
+                tenant=tenant.name,
+                user=user.username,
+                new=mask(row.destination),
+                phone=tenant.contact_phone,
+            )
+            if channel == "sms"
+            else _(
+                "[%(tenant)s physician registration] The email address of your account %(user)s was changed to "
+                "%(new)s. If you did not do this, contact the health commission (%(phone)s) at once.",
+                tenant=tenant.name,
+                user=user.username,
+                new=mask(row.destination),
+                phone=tenant.contact_phone,
+            )
+        )
         queue(channel, old, body, subject=_("Your contact details were changed"), user_id=user.id)
     db.session.commit()
     return row.destination

@@ -33,10 +33,16 @@ class Confirmed:
 def _confirmed_holder(doctor: User) -> User | None:
     """Another live doctor's account with the same ID number, whose owner proved a contact."""
     return db.session.execute(
-        db.select(User).where(User.id != doctor.id, User.role == Role.DOCTOR, User.id_number == doctor.id_number,
-                              User.disabled.is_(False),
-                              or_(User.phone_verified_at.is_not(None), User.email_verified_at.is_not(None)))
-        .order_by(User.id).limit(1)
+        db.select(User)
+        .where(
+            User.id != doctor.id,
+            User.role == Role.DOCTOR,
+            User.id_number == doctor.id_number,
+            User.disabled.is_(False),
+            or_(User.phone_verified_at.is_not(None), User.email_verified_at.is_not(None)),
+        )
+        .order_by(User.id)
+        .limit(1)
     ).scalar_one_or_none()
 
 
@@ -44,7 +50,9 @@ def _wanted_username(doctor: User) -> str | None:
     rows = db.session.execute(
         db.select(AuditLog.after).filter_by(entity="user", entity_id=doctor.id, action="sign_up")
     ).scalars()
-    return next((row["username_wanted"] for row in rows if row and row.get("username_wanted")), None)
+    return next(
+        (row["username_wanted"] for row in rows if row and row.get("username_wanted")), None
+    )
 
 
 def confirm_contact(doctor: User, channel: str, tenant: Tenant) -> Confirmed:
@@ -59,24 +67,55 @@ def confirm_contact(doctor: User, channel: str, tenant: Tenant) -> Confirmed:
         field = "phone_verified_at" if channel == "sms" else "email_verified_at"
         before = snapshot(doctor, (field,))
         setattr(doctor, field, utcnow())
-        audit("user", doctor.id, f"verify_{'phone' if channel == 'sms' else 'email'}", doctor, before,
-              snapshot(doctor, (field,)))
+        audit(
+            "user",
+            doctor.id,
+            f"verify_{'phone' if channel == 'sms' else 'email'}",
+            doctor,
+            before,
+            snapshot(doctor, (field,)),
+        )
         db.session.commit()
         return Confirmed(username_wanted=_wanted_username(doctor) if first else None)
     before = {"disabled": doctor.disabled, "session_version": doctor.session_version}
     doctor.disabled = True
     doctor.session_version += 1
-    audit("user", doctor.id, "close_duplicate_sign_up", doctor, before,
-          {"disabled": True, "session_version": doctor.session_version}, f"ID number held by user {holder.id}")
+    audit(
+        "user",
+        doctor.id,
+        "close_duplicate_sign_up",
+        doctor,
+        before,
+        {"disabled": True, "session_version": doctor.session_version},
+        f"ID number held by user {holder.id}",
+    )
     for case in db.session.execute(
-            db.select(IdentityCase).filter_by(user_id=doctor.id, status=CaseStatus.OPEN)).scalars():
-        case.status, case.closed_at, case.note = CaseStatus.CLOSED, utcnow(), "duplicate sign-up closed"
-        audit("identity_case", case.id, "close", doctor, {"status": "open"}, {"status": "closed"}, case.note)
+        db.select(IdentityCase).filter_by(user_id=doctor.id, status=CaseStatus.OPEN)
+    ).scalars():
+        case.status, case.closed_at, case.note = (
+            CaseStatus.CLOSED,
+            utcnow(),
+            "duplicate sign-up closed",
+        )
+        audit(
+            "identity_case",
+            case.id,
+            "close",
+            doctor,
+            {"status": "open"},
+            {"status": "closed"},
+            case.note,
+        )
     proved = doctor.masked_phone if channel == "sms" else doctor.email
-    body = _("[%(tenant)s physician registration] Someone who holds %(contact)s tried to sign up with your ID "
-             "number. Your account already exists: its user name is %(user)s. If it was you, log in, or reset your "
-             "password on the log-in page. If it was not you, contact the health commission (%(phone)s).",
-             tenant=tenant.name, contact=proved, user=holder.username, phone=tenant.contact_phone)
+    body = _(
+        "[%(tenant)s physician registration] Someone who holds %(contact)s tried to sign up with your ID "
+        "number. Your account already exists: its user name is %(user)s. If it was you, log in, or reset your "
+        "password on the log-in page. If it was not you, contact the health commission (%(phone)s).",
+        tenant=tenant.name,
+        contact=proved,
+        user=holder.username,
+        phone=tenant.contact_phone,
+    )
     subject = _("Someone tried to sign up with your ID number")
     if holder.phone and holder.phone_verified_at:
         queue("sms", holder.phone, body, user_id=holder.id, locale=holder.locale)
@@ -88,12 +127,28 @@ def confirm_contact(doctor: User, channel: str, tenant: Tenant) -> Confirmed:
 
 def unlock_codes(doctor: User, officer: User, tenant: Tenant) -> None:
     """SEC2: an officer ends the lock that 10 wrong codes in a row put on code log-in."""
-    lock_unless(doctor, lambda d: d.role is not Role.DOCTOR or not (d.code_locked_until or d.code_failures),
-                "code log-in is not locked")
+    lock_unless(
+        doctor,
+        lambda d: d.role is not Role.DOCTOR or not (d.code_locked_until or d.code_failures),
+        "code log-in is not locked",
+    )
     before = snapshot(doctor, ("code_failures", "code_locked_until"))
     doctor.code_failures, doctor.code_locked_until = 0, None
-    audit("user", doctor.id, "unlock_codes", officer, before, snapshot(doctor, ("code_failures", "code_locked_until")))
-    notify_user(doctor, _("[%(tenant)s physician registration] The health commission unlocked code entry for your "
-                          "account. You can ask for a new code.", tenant=tenant.name),
-                subject=_("Code entry unlocked"))
+    audit(
+        "user",
+        doctor.id,
+        "unlock_codes",
+        officer,
+        before,
+        snapshot(doctor, ("code_failures", "code_locked_until")),
+    )
+    notify_user(
+        doctor,
+        _(
+            "[%(tenant)s physician registration] The health commission unlocked code entry for your "
+            "account. You can ask for a new code.",
+            tenant=tenant.name,
+        ),
+        subject=_("Code entry unlocked"),
+    )
     db.session.commit()

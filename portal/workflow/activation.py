@@ -29,10 +29,14 @@ def name_institution(doctor: User, institution, tenant: Tenant) -> bool:
     before = snapshot(doctor, ("institution_id",))
     doctor.institution_id = institution.id
     doctor.institution_named_at = utcnow()
-    audit("user", doctor.id, "name_institution", doctor, before, snapshot(doctor, ("institution_id",)))
+    audit(
+        "user", doctor.id, "name_institution", doctor, before, snapshot(doctor, ("institution_id",))
+    )
     if not doctor.identity_verified:  # A3: an open identity case moves to the institution's region
         follow_institution(doctor)
-    auto = institution.auto_activation and rules_for(tenant)["institutions"]["auto_activation_allowed"]
+    auto = (
+        institution.auto_activation and rules_for(tenant)["institutions"]["auto_activation_allowed"]
+    )
     if auto:
         _activate(doctor, None, "auto")
     db.session.commit()
@@ -57,7 +61,14 @@ def set_auto_activation(institution, enabled: bool, staff: User, waiting: list[U
     lock(institution)
     before = {"auto_activation": institution.auto_activation}
     institution.auto_activation = enabled
-    audit("institution", institution.id, "auto_activation", staff, before, {"auto_activation": enabled})
+    audit(
+        "institution",
+        institution.id,
+        "auto_activation",
+        staff,
+        before,
+        {"auto_activation": enabled},
+    )
     if enabled:
         for doctor in waiting:
             lock(doctor)
@@ -68,7 +79,15 @@ def set_auto_activation(institution, enabled: bool, staff: User, waiting: list[U
 
 def _activate(doctor: User, by: User | None, how: str) -> None:
     doctor.activated_at = utcnow()
-    audit("user", doctor.id, "activate", by or doctor, {"activated_at": None}, snapshot(doctor, ("activated_at",)), how)
+    audit(
+        "user",
+        doctor.id,
+        "activate",
+        by or doctor,
+        {"activated_at": None},
+        snapshot(doctor, ("activated_at",)),
+        how,
+    )
     _take_over_practice_record(doctor, by)
 
 
@@ -78,25 +97,50 @@ def _take_over_practice_record(doctor: User, by: User | None) -> None:
     with its certificate number and date, so every service (change, maintenance, filing,
     cancellation) works for them."""
     record = db.session.execute(
-        db.select(PracticeRecord).filter_by(name=doctor.real_name, id_number=doctor.id_number).limit(1)
+        db.select(PracticeRecord)
+        .filter_by(name=doctor.real_name, id_number=doctor.id_number)
+        .limit(1)
     ).scalar_one_or_none()
     q = doctor.qualification
     if record is None or q is None or doctor.institution_id is None:
         return
-    if db.session.execute(db.select(Application.id).filter_by(certificate_no=record.certificate_no)).first():
+    if db.session.execute(
+        db.select(Application.id).filter_by(certificate_no=record.certificate_no)
+    ).first():
         return
-    app = Application(doctor_id=doctor.id, kind=Kind.FIRST, state=State.APPROVED, level=q.level,
-                      category=q.category, qualification_id=q.id, institution_id=doctor.institution_id,
-                      scopes=scope_keys_from_names(q.category.value, record.scopes),
-                      certificate_no=record.certificate_no, registered_on=record.registered_on,
-                      step="review", decided_at=utcnow())
+    app = Application(
+        doctor_id=doctor.id,
+        kind=Kind.FIRST,
+        state=State.APPROVED,
+        level=q.level,
+        category=q.category,
+        qualification_id=q.id,
+        institution_id=doctor.institution_id,
+        scopes=scope_keys_from_names(q.category.value, record.scopes),
+        certificate_no=record.certificate_no,
+        registered_on=record.registered_on,
+        step="review",
+        decided_at=utcnow(),
+    )
     # R3: valid by the rules in force when it becomes a registration here (it was never
     # submitted under any version of this portal's rules)
     years = rules_for(db.session.get(Tenant, doctor.tenant_id))["registration"]["valid_years"]
     app.valid_until = valid_until(record.registered_on, years)
     db.session.add(app)
     db.session.flush()
-    audit("application", app.id, "take_over_practice_record", by or doctor, {}, snapshot(app, FIELDS),
-          f"practice record {record.certificate_no}")
-    notify_user(doctor, _("Your account on the physician registration portal is activated. You can now apply for registration."),
-                subject=_("Account activated"))
+    audit(
+        "application",
+        app.id,
+        "take_over_practice_record",
+        by or doctor,
+        {},
+        snapshot(app, FIELDS),
+        f"practice record {record.certificate_no}",
+    )
+    notify_user(
+        doctor,
+        _(
+            "Your account on the physician registration portal is activated. You can now apply for registration."
+        ),
+        subject=_("Account activated"),
+    )

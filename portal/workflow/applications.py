@@ -23,8 +23,19 @@ from portal.workflow.audit import audit, snapshot
 from portal.workflow.locks import WrongState, lock
 from portal.workflow.models import Application, Kind, State
 
-FIELDS = ("state", "institution_id", "scopes", "contract_start", "contract_end", "reject_reason",
-          "certificate_no", "registered_on", "valid_until", "decision_due", "refusal_ground")
+FIELDS = (
+    "state",
+    "institution_id",
+    "scopes",
+    "contract_start",
+    "contract_end",
+    "reject_reason",
+    "certificate_no",
+    "registered_on",
+    "valid_until",
+    "decision_due",
+    "refusal_ground",
+)
 
 #: action -> states it may start from
 ALLOWED = {
@@ -48,9 +59,15 @@ def _check(app: Application, action: str) -> dict:
 def expire_drafts(started_before) -> int:
     """D20: drafts started before ``started_before`` expire (the doctor was reminded first).
     Returns how many; one transaction with an audit row each."""
-    drafts = db.session.execute(
-        db.select(Application).where(Application.state == State.DRAFT, Application.created_at <= started_before)
-    ).scalars().all()
+    drafts = (
+        db.session.execute(
+            db.select(Application).where(
+                Application.state == State.DRAFT, Application.created_at <= started_before
+            )
+        )
+        .scalars()
+        .all()
+    )
     expired = 0
     for app in drafts:
         try:
@@ -59,7 +76,15 @@ def expire_drafts(started_before) -> int:
             continue
         expired += 1
         app.state = State.EXPIRED
-        audit("application", app.id, "expire", None, before, snapshot(app, FIELDS), "draft lifetime passed")
+        audit(
+            "application",
+            app.id,
+            "expire",
+            None,
+            before,
+            snapshot(app, FIELDS),
+            "draft lifetime passed",
+        )
     db.session.commit()
     return expired
 
@@ -72,8 +97,15 @@ def submit(app: Application, doctor: User) -> None:
     # A6: judged from now on by the rules in force at this submission
     app.rule_version = current_version(db.session.get(Tenant, app.tenant_id))
     audit("application", app.id, "submit", doctor, before, snapshot(app, FIELDS))
-    notify_user(doctor, _("Your registration application was submitted to %(name)s for confirmation.",
-                          name=app.institution.name), subject=_("Application submitted"), email=False)
+    notify_user(
+        doctor,
+        _(
+            "Your registration application was submitted to %(name)s for confirmation.",
+            name=app.institution.name,
+        ),
+        subject=_("Application submitted"),
+        email=False,
+    )
     db.session.commit()
 
 
@@ -83,9 +115,15 @@ def confirm(app: Application, staff: User) -> None:
     app.confirmed_at = utcnow()
     app.decision_due = decision_due(app)
     audit("application", app.id, "confirm", staff, before, snapshot(app, FIELDS))
-    notify_user(app.doctor, _("%(name)s confirmed your registration application. Please bring the paper materials "
-                              "to the health commission.", name=app.institution.name),
-                subject=_("Application confirmed by your institution"))
+    notify_user(
+        app.doctor,
+        _(
+            "%(name)s confirmed your registration application. Please bring the paper materials "
+            "to the health commission.",
+            name=app.institution.name,
+        ),
+        subject=_("Application confirmed by your institution"),
+    )
     db.session.commit()
 
 
@@ -97,9 +135,15 @@ def reject(app: Application, staff: User, reason: str) -> None:
     app.state = State.REJECTED
     app.reject_reason = reason
     audit("application", app.id, "reject", staff, before, snapshot(app, FIELDS), reason)
-    notify_user(app.doctor, _("%(name)s returned your registration application. Reason: %(reason)s",
-                              name=app.institution.name, reason=reason),
-                subject=_("Application returned by your institution"))
+    notify_user(
+        app.doctor,
+        _(
+            "%(name)s returned your registration application. Reason: %(reason)s",
+            name=app.institution.name,
+            reason=reason,
+        ),
+        subject=_("Application returned by your institution"),
+    )
     db.session.commit()
 
 
@@ -126,5 +170,8 @@ def required_materials(app: Application, rules: dict | None = None) -> list[str]
     items = materials_for(rules, city.code if city else None, county.code if county else None)
     # D8: the Notice of Passing in place of the certificate; L5: the assessment after a refusal
     qualification = app.qualification or app.doctor.qualification
-    return for_application(items, notice_only=bool(qualification is not None and qualification.is_notice),
-                           assessment=app.assessment_certificate_id is not None)
+    return for_application(
+        items,
+        notice_only=bool(qualification is not None and qualification.is_notice),
+        assessment=app.assessment_certificate_id is not None,
+    )

@@ -42,4 +42,8 @@ def install(table) -> None:
     """Create the function and triggers after ``create_all`` creates ``audit_log`` (PostgreSQL;
     DDL formats its text with ``%``, hence the doubling)."""
     for statement in STATEMENTS:
-        event.listen(table, "after_create", DDL(statement.replace("%", "%%")).execute_if(dialect="postgresql"))
+        event.listen(
+            table,
+            "after_create",
+            DDL(statement.replace("%", "%%")).execute_if(dialect="postgresql"),
+        )

@@ -28,23 +28,35 @@ def send_contact_code(user: User, channel: str, tenant: Tenant, host: str) -> in
     destination = user.phone if channel == "sms" else user.email
     purpose = CodePurpose.VERIFY_PHONE if channel == "sms" else CodePurpose.VERIFY_EMAIL
     issued = issue(user, purpose, channel, destination, rules)
-    queue_verification_code(user, channel, destination, issued.code, rules["otp_minutes"], tenant, host)
+    queue_verification_code(
+        user, channel, destination, issued.code, rules["otp_minutes"], tenant, host
+    )
     db.session.commit()
     return rules["otp_resend_seconds"]
 
 
-def queue_verification_code(user: User, channel: str, destination: str, code: str, minutes: int, tenant: Tenant,
-                            host: str) -> None:
+def queue_verification_code(
+    user: User, channel: str, destination: str, code: str, minutes: int, tenant: Tenant, host: str
+) -> None:
     """The message carrying a verification code (D3) to ``destination``, in the caller's
     transaction. By SMS it ends with the origin-bound line, so the phone offers the code."""
     if channel == "sms":
-        body = _("[%(tenant)s physician registration] Your verification code is %(code)s, valid for %(n)s minutes. "
-                 "Do not tell anyone.", tenant=tenant.name, code=code, n=minutes)
+        body = _(
+            "[%(tenant)s physician registration] Your verification code is %(code)s, valid for %(n)s minutes. "
+            "Do not tell anyone.",
+            tenant=tenant.name,
+            code=code,
+            n=minutes,
+        )
         queue("sms", destination, f"{body}\n\n@{host.split(':')[0]} #{code}", user_id=user.id)
     else:
-        queue("email", destination, _("Your verification code is %(code)s, valid for %(n)s minutes.",
-                                      code=code, n=minutes),
-              subject=_("Your verification code"), user_id=user.id)
+        queue(
+            "email",
+            destination,
+            _("Your verification code is %(code)s, valid for %(n)s minutes.", code=code, n=minutes),
+            subject=_("Your verification code"),
+            user_id=user.id,
+        )
 
 
 def send_activation_code(doctor: User, staff: User, channel: str, tenant: Tenant) -> str:
@@ -53,10 +65,22 @@ def send_activation_code(doctor: User, staff: User, channel: str, tenant: Tenant
     rules = rules_for(tenant)["codes"]
     destination = doctor.email if channel == "email" else doctor.phone
     issued = issue(doctor, CodePurpose.ACTIVATION, channel, destination, rules, issued_by=staff)
-    body = _l("[%(tenant)s physician registration] %(inst)s sent you an activation code: %(code)s. It is valid "
-              "for %(n)s hours. Enter it on the portal and press \"Activate my account\".",
-              tenant=tenant.name, inst=staff.institution.name, code=issued.code, n=rules["activation_hours"])
-    queue(channel, destination, body, subject=_l("Your activation code"), user_id=doctor.id, locale=doctor.locale)
+    body = _l(
+        "[%(tenant)s physician registration] %(inst)s sent you an activation code: %(code)s. It is valid "
+        'for %(n)s hours. Enter it on the portal and press "Activate my account".',
+        tenant=tenant.name,
+        inst=staff.institution.name,
+        code=issued.code,
+        n=rules["activation_hours"],
+    )
+    queue(
+        channel,
+        destination,
+        body,
+        subject=_l("Your activation code"),
+        user_id=doctor.id,
+        locale=doctor.locale,
+    )
     audit("user", doctor.id, "send_activation_code", staff, {}, {"channel": channel})
     db.session.commit()
     return doctor.masked_phone if channel == "sms" else doctor.email
@@ -81,7 +105,9 @@ class ResetRefused(Exception):
 
 def find_user(username: str) -> User | None:
     """The tenant's user with this log-in name (the tenant filter applies)."""
-    return db.session.execute(db.select(User).filter_by(username=username.strip())).scalar_one_or_none()
+    return db.session.execute(
+        db.select(User).filter_by(username=username.strip())
+    ).scalar_one_or_none()
 
 
 def reset_destination(user: User | None, channel: str) -> str | None:
@@ -93,7 +119,11 @@ def reset_destination(user: User | None, channel: str) -> str | None:
     (they still need their TOTP code at log-in afterwards, SEC3)."""
     if user is None or user.disabled:
         return None
-    value, verified_at = (user.phone, user.phone_verified_at) if channel == "sms" else (user.email, user.email_verified_at)
+    value, verified_at = (
+        (user.phone, user.phone_verified_at)
+        if channel == "sms"
+        else (user.email, user.email_verified_at)
+    )
     if not value or (user.role is Role.DOCTOR and verified_at is None):
         return None
     return value
@@ -106,7 +136,7 @@ def _stand_in_send(rules: dict) -> None:
     except CodeError:
         pass
     digits = rules["otp_digits"]
-    _digest(0, CodePurpose.RESET_PASSWORD.value, f"{secrets.randbelow(10 ** digits):0{digits}d}")
+    _digest(0, CodePurpose.RESET_PASSWORD.value, f"{secrets.randbelow(10**digits):0{digits}d}")
     db.session.execute(update(User).where(User.id == -1).values(code_failures=User.code_failures))
     db.session.commit()
 
@@ -129,14 +159,23 @@ def request_password_reset(username: str, channel: str, tenant: Tenant) -> None:
     if user.code_locked_until and user.code_locked_until > now:
         # a code would be refused: say why, to the owner only (the row still counts for the limits)
         minutes = max(1, int((user.code_locked_until - now).total_seconds()) // 60)
-        body = _("[%(tenant)s physician registration] Someone asked to reset your password, but too many wrong "
-                 "codes were entered in a row: code entry is locked for %(n)s more minutes. Try again later, or "
-                 "contact the health commission (%(phone)s).", tenant=tenant.name, n=minutes, phone=tenant.contact_phone)
+        body = _(
+            "[%(tenant)s physician registration] Someone asked to reset your password, but too many wrong "
+            "codes were entered in a row: code entry is locked for %(n)s more minutes. Try again later, or "
+            "contact the health commission (%(phone)s).",
+            tenant=tenant.name,
+            n=minutes,
+            phone=tenant.contact_phone,
+        )
         subject = _("Password reset: code entry locked")
     else:
-        body = _("[%(tenant)s physician registration] Your password reset code is %(code)s, valid for %(n)s minutes. "
-                 "If you did not ask for it, ignore this message and do not tell anyone the code.",
-                 tenant=tenant.name, code=issued.code, n=rules["otp_minutes"])
+        body = _(
+            "[%(tenant)s physician registration] Your password reset code is %(code)s, valid for %(n)s minutes. "
+            "If you did not ask for it, ignore this message and do not tell anyone the code.",
+            tenant=tenant.name,
+            code=issued.code,
+            n=rules["otp_minutes"],
+        )
         if channel == "sms":
             # D3: the origin-bound line, with the configured host and never the request's Host
             # header (anyone can ask for a reset code, with any Host header)
@@ -150,7 +189,9 @@ def request_password_reset(username: str, channel: str, tenant: Tenant) -> None:
 def _stand_in_verify() -> None:
     """What ``verify`` does for a wrong code, on no row."""
     db.session.execute(db.select(User.code_locked_until).where(User.id == -1)).first()
-    db.session.execute(update(User).where(User.id == -1).values(code_failures=User.code_failures + 1))
+    db.session.execute(
+        update(User).where(User.id == -1).values(code_failures=User.code_failures + 1)
+    )
     db.session.commit()
 
 
@@ -172,14 +213,26 @@ def reset_password(username: str, code: str, password: str, tenant: Tenant) -> U
     before = {"session_version": user.session_version}
     user.password_hash = new_hash
     user.session_version += 1  # every open session of the account ends (and a pending TOTP step)
-    audit("user", user.id, "reset_password", user, before,
-          {"session_version": user.session_version, "channel": used.channel})
-    body = _("[%(tenant)s physician registration] The password of your account %(user)s was changed. If you did "
-             "not do this, contact the health commission (%(phone)s) at once.",
-             tenant=tenant.name, user=user.username, phone=tenant.contact_phone)
+    audit(
+        "user",
+        user.id,
+        "reset_password",
+        user,
+        before,
+        {"session_version": user.session_version, "channel": used.channel},
+    )
+    body = _(
+        "[%(tenant)s physician registration] The password of your account %(user)s was changed. If you did "
+        "not do this, contact the health commission (%(phone)s) at once.",
+        tenant=tenant.name,
+        user=user.username,
+        phone=tenant.contact_phone,
+    )
     for channel in ("sms", "email"):
         destination = reset_destination(user, channel)
         if destination:
-            queue(channel, destination, body, subject=_("Your password was changed"), user_id=user.id)
+            queue(
+                channel, destination, body, subject=_("Your password was changed"), user_id=user.id
+            )
     db.session.commit()
     return user

@@ -24,7 +24,9 @@ from portal.workflow.locks import WrongState, lock
 from portal.workflow.models import REFUSAL_GROUNDS, Application, Kind, State
 
 
-def approve(app: Application, officer: User, materials: list[str], tenant: Tenant, today: date) -> None:
+def approve(
+    app: Application, officer: User, materials: list[str], tenant: Tenant, today: date
+) -> None:
     before = _check(app, "approve")
     rules = rules_for_application(app)  # A6: the rules it was submitted under
     required = required_materials(app, rules)
@@ -37,7 +39,10 @@ def approve(app: Application, officer: User, materials: list[str], tenant: Tenan
         db.session.flush()
         db.session.refresh(tenant, ["certificate_serial"])
         app.certificate_no = certificate_number(
-            app.level.value, app.category.value, app.institution.county.code, tenant.certificate_serial,
+            app.level.value,
+            app.category.value,
+            app.institution.county.code,
+            tenant.certificate_serial,
             rules["registration"]["certificate_serial_digits"],
         )
         app.registered_on = today
@@ -45,44 +50,79 @@ def approve(app: Application, officer: User, materials: list[str], tenant: Tenan
         app.valid_until = valid_until(today, rules["registration"]["valid_years"])
     else:  # D7: a change keeps the certificate and the date practice years count from (R5)
         previous = app.previous
-        allowed = (State.APPROVED, State.CANCELLED) if app.kind is Kind.REREGISTER else (State.APPROVED,)
+        allowed = (
+            (State.APPROVED, State.CANCELLED) if app.kind is Kind.REREGISTER else (State.APPROVED,)
+        )
         if previous is None:
             raise WrongState("no registration to change")
         lock(previous, *allowed)  # changed or cancelled meanwhile: Decided
         app.certificate_no = previous.certificate_no
         # a change keeps the date practice years count from; a re-registration starts anew (R3)
-        app.registered_on = {Kind.CHANGE: previous.registered_on, Kind.REREGISTER: today}.get(app.kind)
+        app.registered_on = {Kind.CHANGE: previous.registered_on, Kind.REREGISTER: today}.get(
+            app.kind
+        )
         # ... and so its validity (R3): a change keeps the registration's valid-until day; a
         # re-registration is valid for the years of the rules it was submitted under (A6)
-        app.valid_until = {Kind.CHANGE: previous.valid_until,
-                           Kind.REREGISTER: valid_until(today, rules["registration"]["valid_years"])}.get(app.kind)
+        app.valid_until = {
+            Kind.CHANGE: previous.valid_until,
+            Kind.REREGISTER: valid_until(today, rules["registration"]["valid_years"]),
+        }.get(app.kind)
         if app.kind is Kind.CHANGE and app.institution_id != previous.institution_id:
             doctor = app.doctor  # L2: moved to another institution, which becomes the main one
-            audit("user", doctor.id, "main_institution", officer, {"institution_id": doctor.institution_id},
-                  {"institution_id": app.institution_id}, f"by application {app.id}")
+            audit(
+                "user",
+                doctor.id,
+                "main_institution",
+                officer,
+                {"institution_id": doctor.institution_id},
+                {"institution_id": app.institution_id},
+                f"by application {app.id}",
+            )
             doctor.institution_id = app.institution_id
         if previous.state is State.APPROVED:  # a cancelled one stays cancelled
             previous_before = snapshot(previous, FIELDS)
             previous.state = State.CANCELLED if app.kind is Kind.CANCEL else State.SUPERSEDED
             previous.decided_at = utcnow()
-            audit("application", previous.id, previous.state.value, officer, previous_before,
-                  snapshot(previous, FIELDS), f"by application {app.id}")
+            audit(
+                "application",
+                previous.id,
+                previous.state.value,
+                officer,
+                previous_before,
+                snapshot(previous, FIELDS),
+                f"by application {app.id}",
+            )
     app.state = State.APPROVED
     if app.cancels_qualification is not None:  # R4: the other certificate is cancelled
         app.cancels_qualification.cancelled_on = today
-        audit("qualification", app.cancels_qualification.id, "cancel", officer, {"cancelled_on": None},
-              {"cancelled_on": today.isoformat()}, f"R4: application {app.id}")
+        audit(
+            "qualification",
+            app.cancels_qualification.id,
+            "cancel",
+            officer,
+            {"cancelled_on": None},
+            {"cancelled_on": today.isoformat()},
+            f"R4: application {app.id}",
+        )
     app.materials_received = list(materials)
     app.decided_at = utcnow()
     audit("application", app.id, "approve", officer, before, snapshot(app, FIELDS))
     if app.kind is Kind.CANCEL:
         message = _("Your practice registration %(no)s is cancelled.", no=app.certificate_no)
     elif app.kind is Kind.CHANGE:
-        message = _("The change of your practice registration %(no)s is approved.", no=app.certificate_no)
+        message = _(
+            "The change of your practice registration %(no)s is approved.", no=app.certificate_no
+        )
     elif app.kind is Kind.REREGISTER:
-        message = _("Your re-registration is approved: registration %(no)s is in force again.", no=app.certificate_no)
+        message = _(
+            "Your re-registration is approved: registration %(no)s is in force again.",
+            no=app.certificate_no,
+        )
     else:
-        message = _("Your practice registration is approved. Certificate number: %(no)s.", no=app.certificate_no)
+        message = _(
+            "Your practice registration is approved. Certificate number: %(no)s.",
+            no=app.certificate_no,
+        )
     notify_user(app.doctor, message, subject=_("Registration approved"))
     if app.needs_county_approval:  # A5/F12: the county's approval is filed with the city
         tell_city_officers(app)
@@ -93,9 +133,15 @@ def refusal_ground_label(key: str) -> str:
     """L3 (Practitioners' Law art. 16), as the written notice and the pages name it."""
     return {
         "civil_capacity": _("No or limited civil capacity"),
-        "criminal_or_ban": _("Less than two years since a criminal sentence ended, or a practice ban still running"),
-        "certificate_revoked": _("Less than two years since the practising certificate was revoked"),
-        "failed_assessment": _("Less than one year since cancellation for failing the periodic assessment"),
+        "criminal_or_ban": _(
+            "Less than two years since a criminal sentence ended, or a practice ban still running"
+        ),
+        "certificate_revoked": _(
+            "Less than two years since the practising certificate was revoked"
+        ),
+        "failed_assessment": _(
+            "Less than one year since cancellation for failing the periodic assessment"
+        ),
         "other": _("Other legal grounds"),
     }[key]
 
@@ -111,9 +157,15 @@ def return_for_correction(app: Application, officer: User, reason: str) -> None:
     app.reject_reason = reason
     app.materials_received = []
     audit("application", app.id, "return", officer, before, snapshot(app, FIELDS), reason)
-    notify_user(app.doctor, _("The health commission returned your registration application for correction. "
-                              "Reason: %(reason)s", reason=reason),
-                subject=_("Application returned by the health commission"))
+    notify_user(
+        app.doctor,
+        _(
+            "The health commission returned your registration application for correction. "
+            "Reason: %(reason)s",
+            reason=reason,
+        ),
+        subject=_("Application returned by the health commission"),
+    )
     db.session.commit()
 
 
@@ -132,22 +184,43 @@ def refuse(app: Application, officer: User, ground: str, explanation: str) -> No
     app.decided_at = utcnow()
     audit("application", app.id, "refuse", officer, before, snapshot(app, FIELDS), explanation)
     reasons = joined(refusal_ground_label(ground), f" {explanation}" if explanation else "")
-    notify_user(app.doctor, _("Your registration application is refused (Practitioners' Law art. 16). Ground: "
-                              "%(reasons)s", reasons=reasons), subject=_("Registration refused"))
+    notify_user(
+        app.doctor,
+        _(
+            "Your registration application is refused (Practitioners' Law art. 16). Ground: "
+            "%(reasons)s",
+            reasons=reasons,
+        ),
+        subject=_("Registration refused"),
+    )
     for staff in _institution_staff(app.institution):
-        notify_user(staff, _("The registration application of %(doctor)s is refused (Practitioners' Law art. 16). "
-                             "Ground: %(reasons)s", doctor=app.doctor.real_name, reasons=reasons),
-                    subject=_("Registration refused"))
+        notify_user(
+            staff,
+            _(
+                "The registration application of %(doctor)s is refused (Practitioners' Law art. 16). "
+                "Ground: %(reasons)s",
+                doctor=app.doctor.real_name,
+                reasons=reasons,
+            ),
+            subject=_("Registration refused"),
+        )
     db.session.commit()
 
 
 def _institution_staff(institution: Institution | None) -> list[User]:
     if institution is None:
         return []
-    return list(db.session.execute(
-        db.select(User).where(User.institution_id == institution.id, User.role == Role.STAFF,
-                              User.disabled.is_(False)).order_by(User.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            db.select(User)
+            .where(
+                User.institution_id == institution.id,
+                User.role == Role.STAFF,
+                User.disabled.is_(False),
+            )
+            .order_by(User.id)
+        ).scalars()
+    )
 
 
 def tell_city_officers(app: Application) -> None:
@@ -157,13 +230,24 @@ def tell_city_officers(app: Application) -> None:
     if county is None or county.parent_id is None:
         return
     officers = db.session.execute(
-        db.select(User).where(User.role == Role.OFFICER, User.region_id == county.parent_id,
-                              User.disabled.is_(False)).order_by(User.id)
+        db.select(User)
+        .where(
+            User.role == Role.OFFICER, User.region_id == county.parent_id, User.disabled.is_(False)
+        )
+        .order_by(User.id)
     ).scalars()
     for officer in officers:
-        notify_user(officer, _("%(county)s approved several practice scopes for %(doctor)s: the filing waits for "
-                               "your city.", county=county.name, doctor=app.doctor.real_name),
-                    subject=_("A county approval to file"), sms=False)
+        notify_user(
+            officer,
+            _(
+                "%(county)s approved several practice scopes for %(doctor)s: the filing waits for "
+                "your city.",
+                county=county.name,
+                doctor=app.doctor.real_name,
+            ),
+            subject=_("A county approval to file"),
+            sms=False,
+        )
 
 
 def recount_decision_dues() -> int:
@@ -173,11 +257,20 @@ def recount_decision_dues() -> int:
     counts Monday to Friday, so a due date counted before may move. Run once the file changed
     (``flask due recount``). Returns how many moved; one transaction, an audit row each (A8)."""
     moved = 0
-    for app in db.session.execute(db.select(Application).where(Application.state == State.CONFIRMED)).scalars():
+    for app in db.session.execute(
+        db.select(Application).where(Application.state == State.CONFIRMED)
+    ).scalars():
         due = decision_due(app)
         if due != app.decision_due:
-            audit("application", app.id, "recount_due", None, {"decision_due": _iso(app.decision_due)},
-                  {"decision_due": due.isoformat()}, "holiday schedule updated (L1)")
+            audit(
+                "application",
+                app.id,
+                "recount_due",
+                None,
+                {"decision_due": _iso(app.decision_due)},
+                {"decision_due": due.isoformat()},
+                "holiday schedule updated (L1)",
+            )
             app.decision_due = due
             moved += 1
     db.session.commit()
@@ -191,12 +284,22 @@ def _iso(day) -> str | None:
 def file_with_city(app: Application, officer: User) -> None:
     """A5/F12: a city officer records the filing of the county's approval."""
     lock(app)
-    if not app.needs_county_approval or app.state not in (State.APPROVED, State.SUPERSEDED, State.CANCELLED):
+    if not app.needs_county_approval or app.state not in (
+        State.APPROVED,
+        State.SUPERSEDED,
+        State.CANCELLED,
+    ):
         raise WrongState("not a county approval")
     if app.city_filed_at is not None:
         raise WrongState("already filed")
     app.city_filed_at = utcnow()
     app.city_filed_by_id = officer.id
-    audit("application", app.id, "city_filing", officer, {"city_filed_at": None},
-          {"city_filed_at": app.city_filed_at.isoformat()})
+    audit(
+        "application",
+        app.id,
+        "city_filing",
+        officer,
+        {"city_filed_at": None},
+        {"city_filed_at": app.city_filed_at.isoformat()},
+    )
     db.session.commit()

@@ -62,6 +62,7 @@ DONE = {
     "verify_email": _l("verified"),
 }
 
+
 @dataclass
 class Conflict:
     #: the sentence: what happened, by whom, when (empty when the log says nothing)
@@ -77,7 +78,11 @@ def office(actor: User | None, viewer: User | None) -> str:
     if viewer is not None and actor.id == viewer.id:
         return _("you")
     if actor.role in (Role.OFFICER, Role.ADMIN):
-        region = actor.region.name if actor.region is not None else db.session.get(Tenant, actor.tenant_id).name
+        region = (
+            actor.region.name
+            if actor.region is not None
+            else db.session.get(Tenant, actor.tenant_id).name
+        )
         return _("the health commission of %(region)s", region=region)
     if actor.role is Role.STAFF and actor.institution is not None:
         return actor.institution.name
@@ -99,14 +104,20 @@ def said(err: Exception, viewer: User | None) -> str:
 def describe(err: Decided, viewer: User | None) -> Conflict:
     """The conflict ``err`` as its loser reads it, from the last audit row on the item."""
     row = db.session.execute(
-        db.select(AuditLog).where(AuditLog.entity == err.entity, AuditLog.entity_id == err.entity_id)
-        .order_by(AuditLog.id.desc()).limit(1)
+        db.select(AuditLog)
+        .where(AuditLog.entity == err.entity, AuditLog.entity_id == err.entity_id)
+        .order_by(AuditLog.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
     state = state_label(err.state) if err.state is not None else ""
     if row is None:
         return Conflict("", state)
     actor = db.session.get(User, row.actor_id) if row.actor_id is not None else None
-    message = _("This %(what)s was %(done)s by %(who)s at %(when)s.",
-                what=WHAT.get(err.entity, _("item")), done=DONE.get(row.action, _("changed")),
-                who=office(actor, viewer), when=_when(row.at))
+    message = _(
+        "This %(what)s was %(done)s by %(who)s at %(when)s.",
+        what=WHAT.get(err.entity, _("item")),
+        done=DONE.get(row.action, _("changed")),
+        who=office(actor, viewer),
+        when=_when(row.at),
+    )
     return Conflict(message, state)

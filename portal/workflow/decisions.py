@@ -8,7 +8,9 @@ from portal.workflow.models import RequestOnRegistration
 
 
 def decide(row: RequestOnRegistration, by: User, state) -> dict:
-    """Record the decision on a row the caller locked (``portal.workflow.locks.lock``); returns the state before, for the audit row."""
+    """Record the decision on a row the caller locked (``portal.workflow.locks.lock``).
+
+    Returns the state before, for the audit row."""
     before = {"state": row.state.value}
     row.state, row.decided_at, row.decided_by_id = state, utcnow(), by.id
     return before

@@ -37,28 +37,51 @@ class Refused(ValueError):
 
 # ---- look-ups --------------------------------------------------------------------------------
 
+
 def filings_of(doctor: User) -> list[SiteFiling]:
     """The doctor's filings, newest first, with their institutions."""
-    return db.session.execute(
-        db.select(SiteFiling).where(SiteFiling.doctor_id == doctor.id)
-        .options(joinedload(SiteFiling.institution))
-        .order_by(SiteFiling.id.desc())
-    ).scalars().all()
+    return (
+        db.session.execute(
+            db.select(SiteFiling)
+            .where(SiteFiling.doctor_id == doctor.id)
+            .options(joinedload(SiteFiling.institution))
+            .order_by(SiteFiling.id.desc())
+        )
+        .scalars()
+        .all()
+    )
 
 
 def _active_filing(doctor: User, institution_id: int) -> SiteFiling | None:
-    return db.session.execute(
-        db.select(SiteFiling).where(SiteFiling.doctor_id == doctor.id, SiteFiling.institution_id == institution_id,
-                                    SiteFiling.state.in_(ACTIVE)).limit(1)
-    ).scalars().first()
+    return (
+        db.session.execute(
+            db.select(SiteFiling)
+            .where(
+                SiteFiling.doctor_id == doctor.id,
+                SiteFiling.institution_id == institution_id,
+                SiteFiling.state.in_(ACTIVE),
+            )
+            .limit(1)
+        )
+        .scalars()
+        .first()
+    )
 
 
 def _registered(doctor_id: int) -> bool:
     """The doctor has a registration in force (an approved first registration or change)."""
-    return db.session.execute(
-        db.select(Application.id).where(Application.doctor_id == doctor_id, Application.state == State.APPROVED,
-                                        Application.kind != Kind.CANCEL).limit(1)
-    ).first() is not None
+    return (
+        db.session.execute(
+            db.select(Application.id)
+            .where(
+                Application.doctor_id == doctor_id,
+                Application.state == State.APPROVED,
+                Application.kind != Kind.CANCEL,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def in_region(registration: Application, institution) -> bool:
@@ -73,6 +96,7 @@ def in_region(registration: Application, institution) -> bool:
 
 
 # ---- transitions -------------------------------------------------------------------------
+
 
 def file_site(registration: Application, doctor: User, institution) -> SiteFiling:
     """The doctor files ``institution`` as an additional practice site of ``registration``.
@@ -91,15 +115,36 @@ def file_site(registration: Application, doctor: User, institution) -> SiteFilin
         raise Refused("already_filed")
     if not in_region(registration, institution):
         raise Refused("outside_region")
-    filing = SiteFiling(doctor_id=doctor.id, application_id=registration.id, institution_id=institution.id,
-                        state=FilingState.PENDING)
+    filing = SiteFiling(
+        doctor_id=doctor.id,
+        application_id=registration.id,
+        institution_id=institution.id,
+        state=FilingState.PENDING,
+    )
     db.session.add(filing)
     db.session.flush()
-    audit("site_filing", filing.id, "file", doctor, {}, {"state": filing.state.value, "application_id": registration.id,
-                                                         "institution_id": institution.id})
-    notify_user(doctor, _("Your filing of %(name)s as an additional practice site was sent to that institution for "
-                          "confirmation.", name=institution.name),
-                subject=_("Practice site filing sent"), email=False)
+    audit(
+        "site_filing",
+        filing.id,
+        "file",
+        doctor,
+        {},
+        {
+            "state": filing.state.value,
+            "application_id": registration.id,
+            "institution_id": institution.id,
+        },
+    )
+    notify_user(
+        doctor,
+        _(
+            "Your filing of %(name)s as an additional practice site was sent to that institution for "
+            "confirmation.",
+            name=institution.name,
+        ),
+        subject=_("Practice site filing sent"),
+        email=False,
+    )
     db.session.commit()
     return filing
 
@@ -111,9 +156,14 @@ def confirm_filing(filing: SiteFiling, staff: User) -> None:
         raise WrongState("not_registered")
     before = decide(filing, staff, FilingState.CONFIRMED)
     audit("site_filing", filing.id, "confirm", staff, before, {"state": filing.state.value})
-    notify_user(filing.doctor, _("%(name)s confirmed your filing: it is now one of your practice sites.",
-                                 name=filing.institution.name),
-                subject=_("Practice site confirmed"))
+    notify_user(
+        filing.doctor,
+        _(
+            "%(name)s confirmed your filing: it is now one of your practice sites.",
+            name=filing.institution.name,
+        ),
+        subject=_("Practice site confirmed"),
+    )
     db.session.commit()
 
 
@@ -125,10 +175,24 @@ def reject_filing(filing: SiteFiling, staff: User, reason: str) -> None:
     lock(filing, FilingState.PENDING)
     before = decide(filing, staff, FilingState.REJECTED)
     filing.reason = reason
-    audit("site_filing", filing.id, "reject", staff, before, {"state": filing.state.value, "reason": reason}, reason)
-    notify_user(filing.doctor, _("%(name)s rejected your filing as an additional practice site. Reason: %(reason)s",
-                                 name=filing.institution.name, reason=reason),
-                subject=_("Practice site rejected"))
+    audit(
+        "site_filing",
+        filing.id,
+        "reject",
+        staff,
+        before,
+        {"state": filing.state.value, "reason": reason},
+        reason,
+    )
+    notify_user(
+        filing.doctor,
+        _(
+            "%(name)s rejected your filing as an additional practice site. Reason: %(reason)s",
+            name=filing.institution.name,
+            reason=reason,
+        ),
+        subject=_("Practice site rejected"),
+    )
     db.session.commit()
 
 
@@ -140,7 +204,13 @@ def withdraw_filing(filing: SiteFiling, doctor: User) -> None:
     lock(filing, *ACTIVE)
     before = decide(filing, doctor, FilingState.WITHDRAWN)
     audit("site_filing", filing.id, "withdraw", doctor, before, {"state": filing.state.value})
-    notify_user(doctor, _("You withdrew the filing of %(name)s as an additional practice site.",
-                          name=filing.institution.name),
-                subject=_("Practice site withdrawn"), email=False)
+    notify_user(
+        doctor,
+        _(
+            "You withdrew the filing of %(name)s as an additional practice site.",
+            name=filing.institution.name,
+        ),
+        subject=_("Practice site withdrawn"),
+        email=False,
+    )
     db.session.commit()

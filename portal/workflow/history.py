@@ -19,31 +19,53 @@ def applications_of(doctor: User) -> list[Application]:
     """Every application of the doctor, newest first: a handful, read in one statement. The
     functions below pick from it (``among``, when the caller has read it already: the home
     page asks them all, P6)."""
-    return list(db.session.execute(
-        db.select(Application).where(Application.doctor_id == doctor.id).order_by(Application.id.desc())
-    ).scalars())
+    return list(
+        db.session.execute(
+            db.select(Application)
+            .where(Application.doctor_id == doctor.id)
+            .order_by(Application.id.desc())
+        ).scalars()
+    )
 
 
 def assistant_registered_on(doctor: User, among: list[Application] | None = None) -> date | None:
     """F14: the day the doctor's assistant physician registration succeeded (the first one), or
     None when they never held one: an assistant's time at the institution counts from it, and so
     does theirs once they register as a practitioner (D14)."""
-    return min((a.registered_on for a in (applications_of(doctor) if among is None else among)
-                if a.level.value == "assistant" and a.kind is not Kind.CANCEL and a.state in REGISTERED
-                and a.registered_on is not None), default=None)
+    return min(
+        (
+            a.registered_on
+            for a in (applications_of(doctor) if among is None else among)
+            if a.level.value == "assistant"
+            and a.kind is not Kind.CANCEL
+            and a.state in REGISTERED
+            and a.registered_on is not None
+        ),
+        default=None,
+    )
 
 
-def practice_time_of(app: Application, today: date, rules: dict, among: list[Application] | None = None):
+def practice_time_of(
+    app: Application, today: date, rules: dict, among: list[Application] | None = None
+):
     """D14, F10, F14: ``app``'s time at its institution (rules.registration.practice_time)."""
-    return practice_time(level=app.level.value, contract_start=app.contract_start, contract_end=app.contract_end,
-                         today=today, default_years=rules["registration"]["contract_default_years"],
-                         assistant_registered_on=assistant_registered_on(app.doctor, among))
+    return practice_time(
+        level=app.level.value,
+        contract_start=app.contract_start,
+        contract_end=app.contract_end,
+        today=today,
+        default_years=rules["registration"]["contract_default_years"],
+        assistant_registered_on=assistant_registered_on(app.doctor, among),
+    )
 
 
 #: the certificate scans an application may carry, by the name in their address: general
 #: practice on top (R1), training after a lapse (R3), assessment after a refusal (L5)
-CERTIFICATES = {"gp": "gp_certificate_id", "training": "training_certificate_id",
-                "assessment": "assessment_certificate_id"}
+CERTIFICATES = {
+    "gp": "gp_certificate_id",
+    "training": "training_certificate_id",
+    "assessment": "assessment_certificate_id",
+}
 
 
 def certificate_of(app: Application, which: str) -> Document | None:

@@ -34,8 +34,14 @@ def region_for(doctor: User) -> int | None:
         area = area_code(doctor.id_number or "")
     except ValueError:
         return None
-    regions = {code: (rid, level) for rid, code, level in db.session.execute(
-        db.select(Region.id, Region.code, Region.level).where(Region.code.in_({area, area[:4] + "00"})))}
+    regions = {
+        code: (rid, level)
+        for rid, code, level in db.session.execute(
+            db.select(Region.id, Region.code, Region.level).where(
+                Region.code.in_({area, area[:4] + "00"})
+            )
+        )
+    }
     code = region_for_area(area, {c: level for c, (_rid, level) in regions.items()})
     return regions[code][0] if code else None
 
@@ -52,10 +58,18 @@ def follow_institution(doctor: User) -> None:
     region. Part of the caller's transaction (``activation.name_institution``)."""
     region_id = region_for(doctor)
     for case in db.session.execute(
-            db.select(IdentityCase).filter_by(user_id=doctor.id, status=CaseStatus.OPEN)).scalars():
+        db.select(IdentityCase).filter_by(user_id=doctor.id, status=CaseStatus.OPEN)
+    ).scalars():
         if case.region_id != region_id:
-            audit("identity_case", case.id, "move", doctor, {"region_id": case.region_id}, {"region_id": region_id},
-                  f"institution {doctor.institution_id} named")
+            audit(
+                "identity_case",
+                case.id,
+                "move",
+                doctor,
+                {"region_id": case.region_id},
+                {"region_id": region_id},
+                f"institution {doctor.institution_id} named",
+            )
             case.region_id = region_id
 
 
@@ -70,14 +84,32 @@ def link_record(case: IdentityCase, officer: User, record: Qualification) -> Non
     """The documents match this qualification record: the account is verified against it."""
     doctor = case.user
     before = _close(case, officer, f"linked to {record.certificate_no}")
-    user_before = {"identity_verified": doctor.identity_verified, "qualification_id": doctor.qualification_id}
+    user_before = {
+        "identity_verified": doctor.identity_verified,
+        "qualification_id": doctor.qualification_id,
+    }
     doctor.identity_verified, doctor.qualification_id = True, record.id
-    audit("user", doctor.id, "link_qualification", officer, user_before,
-          {"identity_verified": True, "qualification_id": record.id}, f"identity case {case.id}")
-    audit("identity_case", case.id, "link", officer, before, {"status": case.status.value}, case.note)
-    notify_user(doctor, _("Your identity was verified by the health commission: your account is linked to "
-                          "qualification %(no)s. You can now continue on the portal.", no=record.certificate_no),
-                subject=_("Identity verified"))
+    audit(
+        "user",
+        doctor.id,
+        "link_qualification",
+        officer,
+        user_before,
+        {"identity_verified": True, "qualification_id": record.id},
+        f"identity case {case.id}",
+    )
+    audit(
+        "identity_case", case.id, "link", officer, before, {"status": case.status.value}, case.note
+    )
+    notify_user(
+        doctor,
+        _(
+            "Your identity was verified by the health commission: your account is linked to "
+            "qualification %(no)s. You can now continue on the portal.",
+            no=record.certificate_no,
+        ),
+        subject=_("Identity verified"),
+    )
     db.session.commit()
 
 
@@ -88,6 +120,12 @@ def close_case(case: IdentityCase, officer: User, reason: str) -> None:
         raise ValueError("a reason is required")
     before = _close(case, officer, reason)
     audit("identity_case", case.id, "close", officer, before, {"status": case.status.value}, reason)
-    notify_user(case.user, _("The health commission closed the check of your identity. Reason: %(reason)s",
-                             reason=reason), subject=_("Identity check closed"))
+    notify_user(
+        case.user,
+        _(
+            "The health commission closed the check of your identity. Reason: %(reason)s",
+            reason=reason,
+        ),
+        subject=_("Identity check closed"),
+    )
     db.session.commit()

@@ -64,8 +64,15 @@ def purge_expired(now: datetime | None = None) -> int:
         .execution_options(synchronize_session=False)
     ).all()
     for batch_id, kind, file_name, created_at in gone:
-        audit("import", batch_id, "expire", None, {"status": ImportStatus.PENDING.value},
-              {"status": "deleted", "kind": kind.value, "created_at": created_at.isoformat()}, file_name)
+        audit(
+            "import",
+            batch_id,
+            "expire",
+            None,
+            {"status": ImportStatus.PENDING.value},
+            {"status": "deleted", "kind": kind.value, "created_at": created_at.isoformat()},
+            file_name,
+        )
     db.session.commit()
     return len(gone)
 
@@ -74,7 +81,9 @@ def purge_all(now: datetime | None = None, echo=print) -> int:
     """``purge_expired`` in every tenant in turn, each in its own transaction; one line each.
     Returns how many batches were deleted in all."""
     total = 0
-    for tenant_id, slug in db.session.execute(db.select(Tenant.id, Tenant.slug).order_by(Tenant.slug)).all():
+    for tenant_id, slug in db.session.execute(
+        db.select(Tenant.id, Tenant.slug).order_by(Tenant.slug)
+    ).all():
         with tenant_context(tenant_id):
             n = purge_expired(now)
         echo(f"{slug}: {n} expired import preview(s) deleted")
@@ -84,9 +93,14 @@ def purge_all(now: datetime | None = None, echo=print) -> int:
 
 def was_purged(batch_id: int) -> bool:
     """Whether this tenant had a batch of this id that expired and was deleted."""
-    return db.session.execute(
-        db.select(AuditLog.id).filter_by(entity="import", entity_id=batch_id, action="expire").limit(1)
-    ).first() is not None
+    return (
+        db.session.execute(
+            db.select(AuditLog.id)
+            .filter_by(entity="import", entity_id=batch_id, action="expire")
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def sha256_of(text: str) -> str:
@@ -98,16 +112,32 @@ def stage(kind: ImportKind, text: str, file_name: str, rows: int, admin: User) -
     pending is the same batch, not a second one."""
     digest = sha256_of(text)
     batch = db.session.execute(
-        db.select(ImportBatch).filter_by(kind=kind, sha256=digest, status=ImportStatus.PENDING)
-        .where(ImportBatch.created_at > cutoff()).limit(1)
+        db.select(ImportBatch)
+        .filter_by(kind=kind, sha256=digest, status=ImportStatus.PENDING)
+        .where(ImportBatch.created_at > cutoff())
+        .limit(1)
     ).scalar_one_or_none()
     if batch is not None:
         return batch
-    batch = ImportBatch(kind=kind, sha256=digest, content=text, file_name=file_name[:200], rows=rows,
-                        created_by_id=admin.id)
+    batch = ImportBatch(
+        kind=kind,
+        sha256=digest,
+        content=text,
+        file_name=file_name[:200],
+        rows=rows,
+        created_by_id=admin.id,
+    )
     db.session.add(batch)
     db.session.flush()
-    audit("import", batch.id, "stage", admin, {}, {"kind": kind.value, "rows": rows, "sha256": digest}, file_name[:200])
+    audit(
+        "import",
+        batch.id,
+        "stage",
+        admin,
+        {},
+        {"kind": kind.value, "rows": rows, "sha256": digest},
+        file_name[:200],
+    )
     db.session.commit()
     return batch
 
@@ -124,31 +154,58 @@ def import_batch(batch: ImportBatch, admin: User, preview: Preview) -> None:
     mark the batch imported, with the audit row, in one transaction. ``Expired`` when it waited
     too long (or was purged meanwhile); ``WrongState`` when the batch was imported meanwhile or
     a record with one of its numbers appeared meanwhile."""
-    if batch.status is not ImportStatus.PENDING or not preview.valid or sha256_of(batch.content) != batch.sha256:
+    if (
+        batch.status is not ImportStatus.PENDING
+        or not preview.valid
+        or sha256_of(batch.content) != batch.sha256
+    ):
         raise WrongState(f"import batch {batch.id} cannot be imported")
     if expired(batch):
         raise Expired(f"import batch {batch.id} expired")
     # only one confirmation wins, even two at the same moment: the status changes conditionally
     claimed = db.session.execute(
-        db.update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == ImportStatus.PENDING,
-                                     ImportBatch.created_at > cutoff())
-        .values(status=ImportStatus.IMPORTED, new_count=len(preview.new), unchanged_count=preview.unchanged,
-                imported_by_id=admin.id, imported_at=utcnow())
+        db.update(ImportBatch)
+        .where(
+            ImportBatch.id == batch.id,
+            ImportBatch.status == ImportStatus.PENDING,
+            ImportBatch.created_at > cutoff(),
+        )
+        .values(
+            status=ImportStatus.IMPORTED,
+            new_count=len(preview.new),
+            unchanged_count=preview.unchanged,
+            imported_by_id=admin.id,
+            imported_at=utcnow(),
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
         db.session.rollback()
         gone = db.session.get(ImportBatch, batch.id) is None or expired(batch)
-        raise (Expired if gone else WrongState)(f"import batch {batch.id} was imported or purged meanwhile")
+        raise (Expired if gone else WrongState)(
+            f"import batch {batch.id} was imported or purged meanwhile"
+        )
     model = Qualification if batch.kind is ImportKind.QUALIFICATIONS else PracticeRecord
     tenant_id = current_tenant_id()
     rows = [_row(batch.kind, record.values, tenant_id) for record in preview.new]
     try:
         if rows:
             db.session.execute(db.insert(model), rows)
-        audit("import", batch.id, "import", admin, {"status": ImportStatus.PENDING.value},
-              {"status": ImportStatus.IMPORTED.value, "kind": batch.kind.value, "rows": preview.total,
-               "new": len(rows), "unchanged": preview.unchanged}, batch.file_name)
+        audit(
+            "import",
+            batch.id,
+            "import",
+            admin,
+            {"status": ImportStatus.PENDING.value},
+            {
+                "status": ImportStatus.IMPORTED.value,
+                "kind": batch.kind.value,
+                "rows": preview.total,
+                "new": len(rows),
+                "unchanged": preview.unchanged,
+            },
+            batch.file_name,
+        )
         db.session.commit()
     except IntegrityError:  # a record with one of these numbers was written meanwhile
         db.session.rollback()

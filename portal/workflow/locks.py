@@ -59,7 +59,9 @@ def take(obj) -> None:
         return
     model = type(obj)
     session.execute(
-        db.update(model).where(model.id == obj.id).values(id=model.id)
+        db.update(model)
+        .where(model.id == obj.id)
+        .values(id=model.id)
         .execution_options(synchronize_session=False)
     )
     session.refresh(obj)

@@ -23,8 +23,14 @@ class Kind(enum.StrEnum):
 
 
 #: L4 (Practitioners' Law art. 17): the grounds a cancellation cites
-CANCEL_GROUNDS = ("suspended_two_years", "failed_assessment_again", "certificate_revoked", "criminal_penalty",
-                  "death", "other")
+CANCEL_GROUNDS = (
+    "suspended_two_years",
+    "failed_assessment_again",
+    "certificate_revoked",
+    "criminal_penalty",
+    "death",
+    "other",
+)
 
 
 class State(enum.StrEnum):
@@ -41,7 +47,13 @@ class State(enum.StrEnum):
 
 
 #: L3 (Practitioners' Law art. 16): the grounds a refusal cites; "other" needs an explanation
-REFUSAL_GROUNDS = ("civil_capacity", "criminal_or_ban", "certificate_revoked", "failed_assessment", "other")
+REFUSAL_GROUNDS = (
+    "civil_capacity",
+    "criminal_or_ban",
+    "certificate_revoked",
+    "failed_assessment",
+    "other",
+)
 
 
 class Application(TenantScoped, db.Model):
@@ -49,11 +61,28 @@ class Application(TenantScoped, db.Model):
     __table_args__ = (
         #: I4, P5: the institution's waiting applications, newest first, all kinds or one kind
         Index("ix_application_queue", "tenant_id", "institution_id", "state", "submitted_at", "id"),
-        Index("ix_application_queue_kind", "tenant_id", "institution_id", "state", "kind", "submitted_at", "id"),
+        Index(
+            "ix_application_queue_kind",
+            "tenant_id",
+            "institution_id",
+            "state",
+            "kind",
+            "submitted_at",
+            "id",
+        ),
         #: I5, P5: the institution's registrations in force, most recent first
-        Index("ix_application_roster", "tenant_id", "institution_id", "state", "registered_on", "id"),
+        Index(
+            "ix_application_roster", "tenant_id", "institution_id", "state", "registered_on", "id"
+        ),
         #: A4, L1, P5: the officer's queue, the most urgent first (keyset on due date, acceptance, id)
-        Index("ix_application_officer_queue", "tenant_id", "state", "decision_due", "confirmed_at", "id"),
+        Index(
+            "ix_application_officer_queue",
+            "tenant_id",
+            "state",
+            "decision_due",
+            "confirmed_at",
+            "id",
+        ),
         #: D20, R3: the registrations whose valid-until day is near (reminders)
         Index("ix_application_valid_until", "tenant_id", "state", "valid_until"),
         #: V1: the public check finds a registration by its certificate number (bench/server.py
@@ -183,6 +212,7 @@ class AuditLog(TenantScoped, db.Model):
 
 # ---- D17: information maintenance ------------------------------------------------------------
 
+
 class ModificationState(enum.StrEnum):
     PENDING = "pending"  # waiting for the registration's institution (I4)
     APPROVED = "approved"  # the institution approved: the new values are in the registration
@@ -226,10 +256,19 @@ class ModificationRequest(RequestOnRegistration, TenantScoped, db.Model):
     __tablename__ = "modification_request"
     __table_args__ = (
         #: I4, P5: keyset (created_at, id) within the institution's pending requests
-        Index("ix_modification_request_queue", "tenant_id", "institution_id", "state", "created_at", "id"),
+        Index(
+            "ix_modification_request_queue",
+            "tenant_id",
+            "institution_id",
+            "state",
+            "created_at",
+            "id",
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    state: Mapped[ModificationState] = mapped_column(enum_column(ModificationState), default=ModificationState.PENDING)
+    state: Mapped[ModificationState] = mapped_column(
+        enum_column(ModificationState), default=ModificationState.PENDING
+    )
     #: {field: {"old": ..., "new": ...}}, dates as ISO strings; only the fields that change
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
 
@@ -251,7 +290,9 @@ class SiteFiling(RequestOnRegistration, TenantScoped, db.Model):
         Index("ix_site_filing_queue", "tenant_id", "institution_id", "state", "created_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    state: Mapped[FilingState] = mapped_column(enum_column(FilingState), default=FilingState.PENDING)
+    state: Mapped[FilingState] = mapped_column(
+        enum_column(FilingState), default=FilingState.PENDING
+    )
 
 
 def _guard_audit_log() -> None:

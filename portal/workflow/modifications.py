@@ -60,31 +60,52 @@ def _typed(name: str, value):
 
 # ---- look-ups --------------------------------------------------------------------------------
 
+
 def pending_of(doctor: User) -> ModificationRequest | None:
-    return db.session.execute(
-        db.select(ModificationRequest)
-        .where(ModificationRequest.doctor_id == doctor.id, ModificationRequest.state == ModificationState.PENDING)
-        .order_by(ModificationRequest.id.desc())
-        .limit(1)
-    ).scalars().first()
+    return (
+        db.session.execute(
+            db.select(ModificationRequest)
+            .where(
+                ModificationRequest.doctor_id == doctor.id,
+                ModificationRequest.state == ModificationState.PENDING,
+            )
+            .order_by(ModificationRequest.id.desc())
+            .limit(1)
+        )
+        .scalars()
+        .first()
+    )
 
 
 def last_decided_of(doctor: User) -> ModificationRequest | None:
-    return db.session.execute(
-        db.select(ModificationRequest)
-        .where(ModificationRequest.doctor_id == doctor.id, ModificationRequest.state != ModificationState.PENDING)
-        .order_by(ModificationRequest.id.desc())
-        .limit(1)
-    ).scalars().first()
+    return (
+        db.session.execute(
+            db.select(ModificationRequest)
+            .where(
+                ModificationRequest.doctor_id == doctor.id,
+                ModificationRequest.state != ModificationState.PENDING,
+            )
+            .order_by(ModificationRequest.id.desc())
+            .limit(1)
+        )
+        .scalars()
+        .first()
+    )
 
 
 def _has_open_application(doctor: User) -> bool:
-    return db.session.execute(
-        db.select(Application.id).where(Application.doctor_id == doctor.id, Application.state.in_(OPEN_STATES)).limit(1)
-    ).first() is not None
+    return (
+        db.session.execute(
+            db.select(Application.id)
+            .where(Application.doctor_id == doctor.id, Application.state.in_(OPEN_STATES))
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 # ---- transitions -------------------------------------------------------------------------
+
 
 def request_modification(app: Application, doctor: User, changes: dict) -> ModificationRequest:
     """The doctor asks to change ``changes`` ({field: new value}) of the registration ``app``.
@@ -98,7 +119,11 @@ def request_modification(app: Application, doctor: User, changes: dict) -> Modif
     if app.doctor_id != doctor.id:
         raise ValueError("not this doctor's registration")
     for name, value in changes.items():
-        if not (isinstance(value, date) if name == "contract_end" else isinstance(value, str) and value.strip()):
+        if not (
+            isinstance(value, date)
+            if name == "contract_end"
+            else isinstance(value, str) and value.strip()
+        ):
             raise ValueError(f"{name}: {value!r} cannot be registered")
     take(app)  # two requests at once: the second waits and sees the first
     if app.state is not State.APPROVED:
@@ -116,15 +141,33 @@ def request_modification(app: Application, doctor: User, changes: dict) -> Modif
             diff[name] = {"old": old, "new": new}
     if not diff:
         raise NothingChanged("nothing changed")
-    req = ModificationRequest(doctor_id=doctor.id, application_id=app.id, institution_id=app.institution_id,
-                              state=ModificationState.PENDING, changes=diff)
+    req = ModificationRequest(
+        doctor_id=doctor.id,
+        application_id=app.id,
+        institution_id=app.institution_id,
+        state=ModificationState.PENDING,
+        changes=diff,
+    )
     db.session.add(req)
     db.session.flush()
-    audit("modification", req.id, "request", doctor, {}, {"state": req.state.value, "application_id": app.id,
-                                                          "changes": diff})
-    notify_user(doctor, _("Your request to modify your registered information was sent to %(name)s. Your registered "
-                          "details stay as they are until it is approved.", name=app.institution.name),
-                subject=_("Modification request sent"), email=False)
+    audit(
+        "modification",
+        req.id,
+        "request",
+        doctor,
+        {},
+        {"state": req.state.value, "application_id": app.id, "changes": diff},
+    )
+    notify_user(
+        doctor,
+        _(
+            "Your request to modify your registered information was sent to %(name)s. Your registered "
+            "details stay as they are until it is approved.",
+            name=app.institution.name,
+        ),
+        subject=_("Modification request sent"),
+        email=False,
+    )
     db.session.commit()
     return req
 
@@ -132,19 +175,34 @@ def request_modification(app: Application, doctor: User, changes: dict) -> Modif
 def approve_modification(req: ModificationRequest, staff: User) -> None:
     """The institution approves: the new values go into the registration."""
     lock(req, ModificationState.PENDING)
-    lock(req.application, State.APPROVED)  # changed or cancelled meanwhile (D7): only a rejection fits
+    lock(
+        req.application, State.APPROVED
+    )  # changed or cancelled meanwhile (D7): only a rejection fits
     app = req.application
     fields = tuple(req.changes)
     before = {name: _plain(getattr(app, name)) for name in fields}
     for name, values in req.changes.items():
         setattr(app, name, _typed(name, values["new"]))
-    audit("application", app.id, "modify", staff, before, {name: _plain(getattr(app, name)) for name in fields},
-          f"modification {req.id}")
+    audit(
+        "application",
+        app.id,
+        "modify",
+        staff,
+        before,
+        {name: _plain(getattr(app, name)) for name in fields},
+        f"modification {req.id}",
+    )
     previous = decide(req, staff, ModificationState.APPROVED)
     audit("modification", req.id, "approve", staff, previous, {"state": req.state.value})
-    notify_user(req.doctor, _("%(name)s approved the modification of your registered information: the new details "
-                              "are now in force.", name=req.institution.name),
-                subject=_("Modification approved"))
+    notify_user(
+        req.doctor,
+        _(
+            "%(name)s approved the modification of your registered information: the new details "
+            "are now in force.",
+            name=req.institution.name,
+        ),
+        subject=_("Modification approved"),
+    )
     db.session.commit()
 
 
@@ -156,8 +214,22 @@ def reject_modification(req: ModificationRequest, staff: User, reason: str) -> N
     lock(req, ModificationState.PENDING)
     previous = decide(req, staff, ModificationState.REJECTED)
     req.reason = reason
-    audit("modification", req.id, "reject", staff, previous, {"state": req.state.value, "reason": reason}, reason)
-    notify_user(req.doctor, _("%(name)s rejected the modification of your registered information. Reason: %(reason)s",
-                              name=req.institution.name, reason=reason),
-                subject=_("Modification rejected"))
+    audit(
+        "modification",
+        req.id,
+        "reject",
+        staff,
+        previous,
+        {"state": req.state.value, "reason": reason},
+        reason,
+    )
+    notify_user(
+        req.doctor,
+        _(
+            "%(name)s rejected the modification of your registered information. Reason: %(reason)s",
+            name=req.institution.name,
+            reason=reason,
+        ),
+        subject=_("Modification rejected"),
+    )
     db.session.commit()

@@ -54,14 +54,19 @@ class NewInstitution:
 
 
 def find_by_licence(licence_no: str) -> Institution | None:
-    return db.session.execute(db.select(Institution).filter_by(licence_no=licence_no)).scalar_one_or_none()
+    return db.session.execute(
+        db.select(Institution).filter_by(licence_no=licence_no)
+    ).scalar_one_or_none()
 
 
 def _username(institution: Institution) -> str:
     """``jg<institution id>-NN``: the next free number of the institution (jg: 机构)."""
     prefix = f"jg{institution.id:04d}-"
-    taken = set(db.session.execute(
-        db.select(User.username).where(User.username.startswith(prefix, autoescape=True))).scalars())
+    taken = set(
+        db.session.execute(
+            db.select(User.username).where(User.username.startswith(prefix, autoescape=True))
+        ).scalars()
+    )
     n = 1
     while f"{prefix}{n:02d}" in taken:
         n += 1
@@ -72,27 +77,50 @@ def _login_place(tenant: Tenant) -> str:
     return f"{current_app.config['PUBLIC_HOST']}/{tenant.slug}/login"
 
 
-def _send_first_password(user: User, institution: Institution, password: str, tenant: Tenant, *, reset: bool) -> None:
+def _send_first_password(
+    user: User, institution: Institution, password: str, tenant: Tenant, *, reset: bool
+) -> None:
     if reset:
-        body = _("[%(tenant)s physician registration] The health commission reset the account of %(inst)s. "
-                 "User name: %(user)s First password: %(password)s Log in at %(place)s, choose your own password "
-                 "and set up your authenticator app again. Do not tell anyone this password.",
-                 tenant=tenant.name, inst=institution.name, user=user.username, password=password,
-                 place=_login_place(tenant))
+        body = _(
+            "[%(tenant)s physician registration] The health commission reset the account of %(inst)s. "
+            "User name: %(user)s First password: %(password)s Log in at %(place)s, choose your own password "
+            "and set up your authenticator app again. Do not tell anyone this password.",
+            tenant=tenant.name,
+            inst=institution.name,
+            user=user.username,
+            password=password,
+            place=_login_place(tenant),
+        )
     else:
-        body = _("[%(tenant)s physician registration] An institution-end account was opened for you at %(inst)s. "
-                 "User name: %(user)s First password: %(password)s Log in at %(place)s, choose your own password "
-                 "and set up an authenticator app. Do not tell anyone this password.",
-                 tenant=tenant.name, inst=institution.name, user=user.username, password=password,
-                 place=_login_place(tenant))
+        body = _(
+            "[%(tenant)s physician registration] An institution-end account was opened for you at %(inst)s. "
+            "User name: %(user)s First password: %(password)s Log in at %(place)s, choose your own password "
+            "and set up an authenticator app. Do not tell anyone this password.",
+            tenant=tenant.name,
+            inst=institution.name,
+            user=user.username,
+            password=password,
+            place=_login_place(tenant),
+        )
     queue("sms", user.phone, body, user_id=user.id, locale=user.locale)
 
 
-def _new_staff(institution: Institution, real_name: str, mobile: str, *, person_in_charge: bool) -> tuple[User, str]:
+def _new_staff(
+    institution: Institution, real_name: str, mobile: str, *, person_in_charge: bool
+) -> tuple[User, str]:
     password = first_password()
-    user = User(username=_username(institution), password_hash=hash_password(password), role=Role.STAFF,
-                real_name=real_name, phone=mobile, email="", institution_id=institution.id,
-                must_change_password=True, is_person_in_charge=person_in_charge, totp_secret=None)
+    user = User(
+        username=_username(institution),
+        password_hash=hash_password(password),
+        role=Role.STAFF,
+        real_name=real_name,
+        phone=mobile,
+        email="",
+        institution_id=institution.id,
+        must_change_password=True,
+        is_person_in_charge=person_in_charge,
+        totp_secret=None,
+    )
     db.session.add(user)
     db.session.flush()
     return user, password
@@ -107,25 +135,55 @@ def provision_institution(data: NewInstitution, officer: User, tenant: Tenant) -
     existing = find_by_licence(data.licence_no)
     if existing is not None:
         raise DuplicateLicence(existing)
-    institution = Institution(name=data.name, licence_no=data.licence_no, level=data.level,
-                              county_id=data.county_id, address=data.address)
+    institution = Institution(
+        name=data.name,
+        licence_no=data.licence_no,
+        level=data.level,
+        county_id=data.county_id,
+        address=data.address,
+    )
     db.session.add(institution)
     try:
         db.session.flush()
     except IntegrityError:  # the same licence number, created by another officer meanwhile
         db.session.rollback()
         raise DuplicateLicence(find_by_licence(data.licence_no)) from None
-    check = InstitutionCheck(institution_id=institution.id, licence_seen=True, power_of_attorney_seen=True,
-                             agent_id_card_seen=True, checked_by=data.checked_by, checked_on=data.checked_on,
-                             recorded_by_id=officer.id)
+    check = InstitutionCheck(
+        institution_id=institution.id,
+        licence_seen=True,
+        power_of_attorney_seen=True,
+        agent_id_card_seen=True,
+        checked_by=data.checked_by,
+        checked_on=data.checked_on,
+        recorded_by_id=officer.id,
+    )
     db.session.add(check)
-    user, password = _new_staff(institution, data.person_in_charge, data.mobile, person_in_charge=True)
-    audit("institution", institution.id, "provision", officer, {},
-          {"name": institution.name, "licence_no": institution.licence_no, "level": institution.level.value,
-           "county_id": institution.county_id, "checked_by": data.checked_by,
-           "checked_on": data.checked_on.isoformat()})
-    audit("user", user.id, "create_person_in_charge", officer, {},
-          {"username": user.username, "institution_id": institution.id})
+    user, password = _new_staff(
+        institution, data.person_in_charge, data.mobile, person_in_charge=True
+    )
+    audit(
+        "institution",
+        institution.id,
+        "provision",
+        officer,
+        {},
+        {
+            "name": institution.name,
+            "licence_no": institution.licence_no,
+            "level": institution.level.value,
+            "county_id": institution.county_id,
+            "checked_by": data.checked_by,
+            "checked_on": data.checked_on.isoformat(),
+        },
+    )
+    audit(
+        "user",
+        user.id,
+        "create_person_in_charge",
+        officer,
+        {},
+        {"username": user.username, "institution_id": institution.id},
+    )
     _send_first_password(user, institution, password, tenant, reset=False)
     db.session.commit()
     return user
@@ -133,8 +191,14 @@ def provision_institution(data: NewInstitution, officer: User, tenant: Tenant) -
 
 def person_in_charge(institution: Institution) -> User | None:
     return db.session.execute(
-        db.select(User).where(User.institution_id == institution.id, User.role == Role.STAFF,
-                              User.is_person_in_charge.is_(True)).order_by(User.id).limit(1)
+        db.select(User)
+        .where(
+            User.institution_id == institution.id,
+            User.role == Role.STAFF,
+            User.is_person_in_charge.is_(True),
+        )
+        .order_by(User.id)
+        .limit(1)
     ).scalar_one_or_none()
 
 
@@ -157,17 +221,32 @@ def reset_credentials(institution: Institution, officer: User, tenant: Tenant) -
         raise WrongState("the institution has no person in charge account")
     lock(user)
     before, password = _new_first_password(user)
-    audit("user", user.id, "reset_credentials", officer, before,
-          {"session_version": user.session_version, "totp": False, "must_change_password": True})
+    audit(
+        "user",
+        user.id,
+        "reset_credentials",
+        officer,
+        before,
+        {"session_version": user.session_version, "totp": False, "must_change_password": True},
+    )
     _send_first_password(user, institution, password, tenant, reset=True)
     db.session.commit()
     return user
 
 
-def add_staff(institution: Institution, by: User, real_name: str, mobile: str, tenant: Tenant) -> User:
+def add_staff(
+    institution: Institution, by: User, real_name: str, mobile: str, tenant: Tenant
+) -> User:
     """I2: the person in charge adds a staff member, who gets a user name and first password by SMS."""
     user, password = _new_staff(institution, real_name, mobile, person_in_charge=False)
-    audit("user", user.id, "create_staff", by, {}, {"username": user.username, "institution_id": institution.id})
+    audit(
+        "user",
+        user.id,
+        "create_staff",
+        by,
+        {},
+        {"username": user.username, "institution_id": institution.id},
+    )
     _send_first_password(user, institution, password, tenant, reset=False)
     db.session.commit()
     return user
@@ -177,16 +256,27 @@ def set_disabled(staff: User, by: User, disabled: bool) -> None:
     """I2: disable (every open session ends at once) or re-enable a staff account."""
     if staff.id == by.id:
         raise SelfDisable
-    lock_unless(staff, lambda s: s.disabled == disabled, "already " + ("disabled" if disabled else "enabled"))
+    lock_unless(
+        staff,
+        lambda s: s.disabled == disabled,
+        "already " + ("disabled" if disabled else "enabled"),
+    )
     before = {"disabled": staff.disabled, "session_version": staff.session_version}
     staff.disabled = disabled
     staff.session_version += 1
-    audit("user", staff.id, "disable" if disabled else "enable", by, before,
-          {"disabled": disabled, "session_version": staff.session_version})
+    audit(
+        "user",
+        staff.id,
+        "disable" if disabled else "enable",
+        by,
+        before,
+        {"disabled": disabled, "session_version": staff.session_version},
+    )
     db.session.commit()
 
 
 # ---- the first log-in (I1) ------------------------------------------------------------------
+
 
 def choose_password(user: User, password: str) -> None:
     """The first password is replaced; other open sessions of the account end (the caller
@@ -196,8 +286,14 @@ def choose_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.must_change_password = False
     user.session_version += 1
-    audit("user", user.id, "choose_password", user, before,
-          {"must_change_password": False, "session_version": user.session_version})
+    audit(
+        "user",
+        user.id,
+        "choose_password",
+        user,
+        before,
+        {"must_change_password": False, "session_version": user.session_version},
+    )
     db.session.commit()
 
 

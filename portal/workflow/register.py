@@ -40,20 +40,32 @@ def public_entry(app: Application, today: date) -> PublicEntry:
     else:
         status = "registered" if today <= until else "lapsed"
     return PublicEntry(
-        certificate_no=app.certificate_no, real_name=app.doctor.real_name, level=app.level,
-        category=app.category, scopes=[scope_name(k) for k in app.scopes or []],
-        institution=app.institution.name if app.institution else "", status=status, valid_until=until,
+        certificate_no=app.certificate_no,
+        real_name=app.doctor.real_name,
+        level=app.level,
+        category=app.category,
+        scopes=[scope_name(k) for k in app.scopes or []],
+        institution=app.institution.name if app.institution else "",
+        status=status,
+        valid_until=until,
     )
 
 
 def find_registration(certificate_no: str) -> Application | None:
     """The tenant's latest public registration with this number. An ordinary ORM query: the
     tenant filter (portal.tenants.scope) limits it to the tenant of the URL (T3)."""
-    return db.session.execute(
-        db.select(Application)
-        .where(Application.certificate_no == certificate_no, Application.state.in_(PUBLIC_STATES),
-               Application.registered_on.is_not(None))
-        .options(joinedload(Application.doctor), joinedload(Application.institution))
-        .order_by(Application.registered_on.desc(), Application.id.desc())
-        .limit(1)
-    ).scalars().first()
+    return (
+        db.session.execute(
+            db.select(Application)
+            .where(
+                Application.certificate_no == certificate_no,
+                Application.state.in_(PUBLIC_STATES),
+                Application.registered_on.is_not(None),
+            )
+            .options(joinedload(Application.doctor), joinedload(Application.institution))
+            .order_by(Application.registered_on.desc(), Application.id.desc())
+            .limit(1)
+        )
+        .scalars()
+        .first()
+    )

@@ -110,9 +110,10 @@ class Tally:
 
 # ---- what is due ----------------------------------------------------------------------------
 
+
 def _chunks(items: list, size: int = 500) -> Iterator[list]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def _already_sent(kind: str, subject_ids: list[int]) -> set[tuple[int, int]]:
@@ -120,8 +121,9 @@ def _already_sent(kind: str, subject_ids: list[int]) -> set[tuple[int, int]]:
     sent: set[tuple[int, int]] = set()
     for chunk in _chunks(subject_ids):
         rows = db.session.execute(
-            db.select(ReminderSent.subject_id, ReminderSent.step)
-            .where(ReminderSent.kind == kind, ReminderSent.subject_id.in_(chunk))
+            db.select(ReminderSent.subject_id, ReminderSent.step).where(
+                ReminderSent.kind == kind, ReminderSent.subject_id.in_(chunk)
+            )
         )
         sent.update((subject_id, step) for subject_id, step in rows)
     return sent
@@ -135,14 +137,24 @@ def registrations_due(tenant: Tenant, rules: dict, today: date) -> Iterator[Remi
     # the registrations whose valid-until day is between today and the farthest entry
     last = today + schedule[0] * DAY
     newer = aliased(Application)
-    apps = db.session.execute(
-        db.select(Application)
-        .where(Application.state == State.APPROVED, Application.valid_until.between(today, last),
-               ~exists().where(newer.doctor_id == Application.doctor_id, newer.state == State.APPROVED,
-                               newer.registered_on > Application.registered_on))
-        .options(joinedload(Application.doctor))
-        .order_by(Application.id)
-    ).scalars().all()
+    apps = (
+        db.session.execute(
+            db.select(Application)
+            .where(
+                Application.state == State.APPROVED,
+                Application.valid_until.between(today, last),
+                ~exists().where(
+                    newer.doctor_id == Application.doctor_id,
+                    newer.state == State.APPROVED,
+                    newer.registered_on > Application.registered_on,
+                ),
+            )
+            .options(joinedload(Application.doctor))
+            .order_by(Application.id)
+        )
+        .scalars()
+        .all()
+    )
     # a registration is its doctor's and its registration date: a change of registration
     # (a new application keeping the date) does not send again what was sent for the old one
     earlier = aliased(Application)
@@ -160,11 +172,21 @@ def registrations_due(tenant: Tenant, rules: dict, today: date) -> Iterator[Remi
         if (app.doctor_id, app.registered_on, step) in sent:
             yield Reminder(REGISTRATION, app.id, step)  # sent already: only counted
             continue
-        body = _l("[%(tenant)s physician registration] Your practice registration %(no)s is valid until %(date)s. "
-                  "To keep practising after that day, apply for re-registration on the portal in time.",
-                  tenant=tenant.name, no=app.certificate_no or "", date=LazyString(format_date, until, "long"))
-        yield Reminder(REGISTRATION, app.id, step, Recipient.of(app.doctor), body,
-                       _l("Your practice registration is about to lapse"))
+        body = _l(
+            "[%(tenant)s physician registration] Your practice registration %(no)s is valid until %(date)s. "
+            "To keep practising after that day, apply for re-registration on the portal in time.",
+            tenant=tenant.name,
+            no=app.certificate_no or "",
+            date=LazyString(format_date, until, "long"),
+        )
+        yield Reminder(
+            REGISTRATION,
+            app.id,
+            step,
+            Recipient.of(app.doctor),
+            body,
+            _l("Your practice registration is about to lapse"),
+        )
 
 
 def drafts_due(tenant: Tenant, rules: dict, now: datetime) -> Iterator[Reminder]:
@@ -174,14 +196,20 @@ def drafts_due(tenant: Tenant, rules: dict, now: datetime) -> Iterator[Reminder]
         return
     days = rules["reminders"]["draft_expires_days"]
     lifetime = draft_lifetime(days)
-    apps = db.session.execute(
-        db.select(Application)
-        .where(Application.state == State.DRAFT,
-               Application.created_at > now - lifetime,
-               Application.created_at <= now - lifetime + schedule[0] * DAY)
-        .options(joinedload(Application.doctor))
-        .order_by(Application.id)
-    ).scalars().all()
+    apps = (
+        db.session.execute(
+            db.select(Application)
+            .where(
+                Application.state == State.DRAFT,
+                Application.created_at > now - lifetime,
+                Application.created_at <= now - lifetime + schedule[0] * DAY,
+            )
+            .options(joinedload(Application.doctor))
+            .order_by(Application.id)
+        )
+        .scalars()
+        .all()
+    )
     sent = _already_sent(DRAFT, [a.id for a in apps])
     for app in apps:
         expires = draft_expires_at(app.created_at, days)
@@ -191,11 +219,20 @@ def drafts_due(tenant: Tenant, rules: dict, now: datetime) -> Iterator[Reminder]
         if (app.id, step) in sent:
             yield Reminder(DRAFT, app.id, step)
             continue
-        body = _l("[%(tenant)s physician registration] Your draft registration application will expire on %(date)s. "
-                  "Log in to the portal to continue it and submit it.",
-                  tenant=tenant.name, date=LazyString(format_date, expires, "long"))
-        yield Reminder(DRAFT, app.id, step, Recipient.of(app.doctor), body,
-                       _l("Your draft application will expire soon"))
+        body = _l(
+            "[%(tenant)s physician registration] Your draft registration application will expire on %(date)s. "
+            "Log in to the portal to continue it and submit it.",
+            tenant=tenant.name,
+            date=LazyString(format_date, expires, "long"),
+        )
+        yield Reminder(
+            DRAFT,
+            app.id,
+            step,
+            Recipient.of(app.doctor),
+            body,
+            _l("Your draft application will expire soon"),
+        )
 
 
 def activation_codes_due(tenant: Tenant, rules: dict, now: datetime) -> Iterator[Reminder]:
@@ -203,15 +240,23 @@ def activation_codes_due(tenant: Tenant, rules: dict, now: datetime) -> Iterator
     schedule = schedule_from(rules["reminders"].get("activation_hours"))
     if not schedule:
         return
-    codes = db.session.execute(
-        db.select(OneTimeCode)
-        .join(OneTimeCode.user)
-        .where(OneTimeCode.purpose == CodePurpose.ACTIVATION, OneTimeCode.used_at.is_(None),
-               OneTimeCode.expires_at > now, OneTimeCode.expires_at <= now + schedule[0] * HOUR,
-               User.activated_at.is_(None))
-        .options(joinedload(OneTimeCode.user))
-        .order_by(OneTimeCode.id)
-    ).scalars().all()
+    codes = (
+        db.session.execute(
+            db.select(OneTimeCode)
+            .join(OneTimeCode.user)
+            .where(
+                OneTimeCode.purpose == CodePurpose.ACTIVATION,
+                OneTimeCode.used_at.is_(None),
+                OneTimeCode.expires_at > now,
+                OneTimeCode.expires_at <= now + schedule[0] * HOUR,
+                User.activated_at.is_(None),
+            )
+            .options(joinedload(OneTimeCode.user))
+            .order_by(OneTimeCode.id)
+        )
+        .scalars()
+        .all()
+    )
     sent = _already_sent(ACTIVATION, [c.id for c in codes])
     for code in codes:
         step = due_reminder(code.expires_at, now, schedule, unit=HOUR, since=code.created_at)
@@ -220,20 +265,33 @@ def activation_codes_due(tenant: Tenant, rules: dict, now: datetime) -> Iterator
         if (code.id, step) in sent:
             yield Reminder(ACTIVATION, code.id, step)
             continue
-        body = _l("[%(tenant)s physician registration] Your account activation code expires at %(time)s. "
-                  "If you no longer have it, ask your institution for a new code.",
-                  tenant=tenant.name, time=LazyString(format_datetime, code.expires_at, "short"))
-        yield Reminder(ACTIVATION, code.id, step, Recipient.of(code.user), body,
-                       _l("Your activation code will expire soon"))
+        body = _l(
+            "[%(tenant)s physician registration] Your account activation code expires at %(time)s. "
+            "If you no longer have it, ask your institution for a new code.",
+            tenant=tenant.name,
+            time=LazyString(format_datetime, code.expires_at, "short"),
+        )
+        yield Reminder(
+            ACTIVATION,
+            code.id,
+            step,
+            Recipient.of(code.user),
+            body,
+            _l("Your activation code will expire soon"),
+        )
 
 
 # ---- sending ---------------------------------------------------------------------------------
 
+
 def send(reminder: Reminder, today: date) -> bool:
     """Queue one reminder with its ``ReminderSent`` row, in one transaction. False when an
     earlier or concurrent run sent it already (the unique constraint answers)."""
-    db.session.add(ReminderSent(kind=reminder.kind, subject_id=reminder.subject_id, step=reminder.step,
-                                sent_on=today))
+    db.session.add(
+        ReminderSent(
+            kind=reminder.kind, subject_id=reminder.subject_id, step=reminder.step, sent_on=today
+        )
+    )
     try:
         db.session.flush()  # the constraint decides before anything is queued
     except IntegrityError:
@@ -249,10 +307,15 @@ def remind_tenant(tenant: Tenant, today: date, now: datetime) -> Tally:
     rules = rules_for(tenant)
     tally = Tally()
     # drafts past their lifetime expire first (their last reminder went out before)
-    tally.expired = applications.expire_drafts(now - draft_lifetime(rules["reminders"]["draft_expires_days"]))
+    tally.expired = applications.expire_drafts(
+        now - draft_lifetime(rules["reminders"]["draft_expires_days"])
+    )
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
-        due = [*registrations_due(tenant, rules, today), *drafts_due(tenant, rules, now),
-               *activation_codes_due(tenant, rules, now)]
+        due = [
+            *registrations_due(tenant, rules, today),
+            *drafts_due(tenant, rules, now),
+            *activation_codes_due(tenant, rules, now),
+        ]
     db.session.rollback()  # end the reading transaction: each reminder commits on its own
     for reminder in due:
         if reminder.recipient is not None and send(reminder, today):
@@ -284,8 +347,12 @@ def remind_all(today: date | None = None, echo=print) -> bool:
 
 @click.command("remind")
 @with_appcontext
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Run as if it were this day (YYYY-MM-DD, Beijing date); default: today.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Run as if it were this day (YYYY-MM-DD, Beijing date); default: today.",
+)
 def remind_command(today) -> None:
     """Queue the reminders due today before a registration lapses or a draft or an
     activation code expires (D20), in every tenant. Run it daily: a second run the same day

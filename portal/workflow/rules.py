@@ -14,7 +14,9 @@ from portal.workflow.audit import audit
 from portal.workflow.locks import WrongState
 
 
-def save_rules(tenant: Tenant, admin: User, overrides: dict, changes: list, based_on: int) -> RuleVersion:
+def save_rules(
+    tenant: Tenant, admin: User, overrides: dict, changes: list, based_on: int
+) -> RuleVersion:
     """Save ``overrides`` as the tenant's rules, version ``based_on + 1``. WrongState when
     someone saved another version since the administrator opened the editor (``based_on``
     is then not the version in force): their change is not overwritten unseen."""
@@ -22,8 +24,13 @@ def save_rules(tenant: Tenant, admin: User, overrides: dict, changes: list, base
     if previous.number != based_on:
         db.session.rollback()
         raise WrongState(f"rules version {previous.number} is in force, not {based_on}")
-    version = RuleVersion(tenant_id=tenant.id, number=previous.number + 1, overrides=overrides, changes=changes,
-                          created_by_id=admin.id)
+    version = RuleVersion(
+        tenant_id=tenant.id,
+        number=previous.number + 1,
+        overrides=overrides,
+        changes=changes,
+        created_by_id=admin.id,
+    )
     db.session.add(version)
     tenant.rules = overrides
     try:
@@ -31,7 +38,14 @@ def save_rules(tenant: Tenant, admin: User, overrides: dict, changes: list, base
     except IntegrityError as exc:  # another administrator's save took this number meanwhile
         db.session.rollback()
         raise WrongState("rules saved concurrently") from exc
-    audit("tenant", tenant.id, "rules", admin, {"version": previous.number, "rules": previous.overrides},
-          {"version": version.number, "rules": overrides}, f"{len(changes)} change(s)")
+    audit(
+        "tenant",
+        tenant.id,
+        "rules",
+        admin,
+        {"version": previous.number, "rules": previous.overrides},
+        {"version": version.number, "rules": overrides},
+        f"{len(changes)} change(s)",
+    )
     db.session.commit()
     return version

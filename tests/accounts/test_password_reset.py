@@ -33,8 +33,10 @@ UNKNOWN = "nosuchdoc"
 NEW_PASSWORD = "Brand-new-42"
 FORGOT, RESET, LOGIN = "/hubei/password/forgot", "/hubei/password/reset", "/hubei/login"
 NEUTRAL_ERROR = "The code is wrong or has expired."
-SENT = {"sms": "If an account with this user name has a verified mobile number, a code was sent to it by text message.",
-        "email": "If an account with this user name has a verified email address, a code was sent to it."}
+SENT = {
+    "sms": "If an account with this user name has a verified mobile number, a code was sent to it by text message.",
+    "email": "If an account with this user name has a verified email address, a code was sent to it.",
+}
 TOKEN = re.compile(r'(name="csrf_token" (?:type="hidden" )?value=")[^"]+(")')
 
 
@@ -65,6 +67,7 @@ def comparable(response, typed: str = "") -> tuple:
     """Everything an observer sees of an answer (status, headers, cookies and what the
     session cookie holds, the body), without the CSRF token (random per session) and the
     user name they typed themselves, and the request id (random per request, issue 7)."""
+
     def mask(text: str) -> str:
         return text.replace(typed, "USERNAME") if typed else text
 
@@ -79,11 +82,17 @@ def comparable(response, typed: str = "") -> tuple:
             shown = mask(repr(sorted(data.items())))
         cookies.append(header.replace(value, "VALUE", 1) if value else header)
         cookies.append(f"{name}: {shown}")
-    headers = {k: v for k, v in response.headers.items() if k not in ("Set-Cookie", "Content-Length", "X-Request-ID")}
+    headers = {
+        k: v
+        for k, v in response.headers.items()
+        if k not in ("Set-Cookie", "Content-Length", "X-Request-ID")
+    }
     return response.status_code, headers, sorted(cookies), body
 
 
-def forgot(app, username: str, channel: str = "sms", htmx: bool = False) -> tuple[Browser, object, object]:
+def forgot(
+    app, username: str, channel: str = "sms", htmx: bool = False
+) -> tuple[Browser, object, object]:
     """Ask for a code; return the browser, the answer to the post and the page it leads to."""
     b = browser(app, htmx)
     b.page(FORGOT)
@@ -92,16 +101,28 @@ def forgot(app, username: str, channel: str = "sms", htmx: bool = False) -> tupl
     return b, r, page
 
 
-def reset(b: Browser, username: str, code: str, password: str = NEW_PASSWORD, again: str | None = None):
+def reset(
+    b: Browser, username: str, code: str, password: str = NEW_PASSWORD, again: str | None = None
+):
     b.page(RESET)
-    return b.post(RESET, {"username": username, "code": code, "password": password,
-                          "password_again": password if again is None else again})
+    return b.post(
+        RESET,
+        {
+            "username": username,
+            "code": code,
+            "password": password,
+            "password_again": password if again is None else again,
+        },
+    )
 
 
 def messages(app, recipient: str) -> list[str]:
     with in_tenant(app, "hubei"):
-        return list(db.session.execute(
-            select(OutboxMessage.body).filter_by(recipient=recipient).order_by(OutboxMessage.id)).scalars())
+        return list(
+            db.session.execute(
+                select(OutboxMessage.body).filter_by(recipient=recipient).order_by(OutboxMessage.id)
+            ).scalars()
+        )
 
 
 def user_row(app, username: str = "liminghua") -> User:
@@ -113,8 +134,15 @@ def user_row(app, username: str = "liminghua") -> User:
 
 def reset_codes(app) -> list[OneTimeCode]:
     with in_tenant(app, "hubei"):
-        rows = db.session.execute(select(OneTimeCode).filter_by(purpose=CodePurpose.RESET_PASSWORD)
-                                  .order_by(OneTimeCode.id)).scalars().all()
+        rows = (
+            db.session.execute(
+                select(OneTimeCode)
+                .filter_by(purpose=CodePurpose.RESET_PASSWORD)
+                .order_by(OneTimeCode.id)
+            )
+            .scalars()
+            .all()
+        )
         db.session.expunge_all()
         return rows
 
@@ -147,15 +175,20 @@ def doctor(demo):
     return b
 
 
-def code_for(app, username: str = "liminghua", channel: str = "sms", recipient: str = DOCTOR["phone"]) -> str:
+def code_for(
+    app, username: str = "liminghua", channel: str = "sms", recipient: str = DOCTOR["phone"]
+) -> str:
     forgot(app, username, channel)
     return last_otp(app, recipient)
 
 
 # ---- step 1: asking for a code ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("channel", ["sms", "email"])
-def test_forgot_answers_the_same_whether_or_not_the_account_exists(demo, doctor, browser_mode, channel):
+def test_forgot_answers_the_same_whether_or_not_the_account_exists(
+    demo, doctor, browser_mode, channel
+):
     """A verified doctor, a doctor whose contact is not verified, an unknown name: the same
     status, redirect, cookies and page, byte for byte."""
     htmx = browser_mode == "htmx"
@@ -183,20 +216,29 @@ def test_forgot_sends_a_code_only_to_a_verified_contact(demo, doctor):
     forgot(demo, "ayiguli", "email")
     forgot(demo, UNKNOWN, "sms")
     assert messages(demo, DOCTOR["email"]) == []
-    assert not [m for m in messages(demo, UNVERIFIED["phone"]) + messages(demo, UNVERIFIED["email"])
-                if "reset" in m]
+    assert not [
+        m
+        for m in messages(demo, UNVERIFIED["phone"]) + messages(demo, UNVERIFIED["email"])
+        if "reset" in m
+    ]
     assert [r.destination for r in reset_codes(demo)] == [DOCTOR["phone"]]
     with in_tenant(demo, "hubei"):
-        assert db.session.execute(select(AuditLog.action).filter_by(action="request_password_reset")).scalars().all() \
-            == ["request_password_reset"]
+        assert db.session.execute(
+            select(AuditLog.action).filter_by(action="request_password_reset")
+        ).scalars().all() == ["request_password_reset"]
 
 
-def test_origin_bound_line_names_the_configured_host_not_the_request_header(demo, doctor, monkeypatch):
+def test_origin_bound_line_names_the_configured_host_not_the_request_header(
+    demo, doctor, monkeypatch
+):
     """Anyone may ask for a reset code, with any Host header: the SMS names PUBLIC_HOST."""
     monkeypatch.setitem(demo.config, "PUBLIC_HOST", "portal.example.cn")
     forgot(demo, "liminghua", "sms")  # the test client's Host header is "localhost"
     body = messages(demo, DOCTOR["phone"])[-1]
-    assert body.endswith(f"@portal.example.cn #{last_otp(demo, DOCTOR['phone'])}") and "localhost" not in body
+    assert (
+        body.endswith(f"@portal.example.cn #{last_otp(demo, DOCTOR['phone'])}")
+        and "localhost" not in body
+    )
 
 
 def test_staff_get_the_code_at_the_email_on_record(demo):
@@ -217,7 +259,9 @@ def test_another_tenants_user_name_gets_nothing(demo, doctor):
 
 def test_disabled_account_gets_nothing(demo, doctor):
     with in_tenant(demo, "hubei"):
-        db.session.execute(select(User).filter_by(username="liminghua")).scalar_one().disabled = True
+        db.session.execute(
+            select(User).filter_by(username="liminghua")
+        ).scalar_one().disabled = True
         db.session.commit()
     forgot(demo, "liminghua", "sms")
     assert reset_codes(demo) == []
@@ -229,7 +273,9 @@ def test_cooldown_and_hourly_limit_do_not_reveal_the_account(demo, doctor, brows
     htmx = browser_mode == "htmx"
     unknown = [comparable(r, UNKNOWN) for r in forgot(demo, UNKNOWN, "sms", htmx)[1:]]
     with in_tenant(demo, "hubei"):  # the D3 code was sent long ago, outside the hour
-        for row in db.session.execute(select(OneTimeCode).filter_by(purpose=CodePurpose.VERIFY_PHONE)).scalars():
+        for row in db.session.execute(
+            select(OneTimeCode).filter_by(purpose=CodePurpose.VERIFY_PHONE)
+        ).scalars():
             row.created_at -= timedelta(hours=2)
         db.session.commit()
     forgot(demo, "liminghua", "sms", htmx)
@@ -258,6 +304,7 @@ def test_forgot_refuses_a_missing_user_name_or_channel(demo):
 
 
 # ---- step 2: the new password ----------------------------------------------------------------
+
 
 def test_reset_sets_the_password_and_ends_every_session(demo, doctor, browser_mode):
     htmx = browser_mode == "htmx"
@@ -321,7 +368,10 @@ def test_wrong_code_and_unknown_user_name_answer_the_same(demo, doctor, browser_
     if htmx:
         assert "<html" not in known[3]
     after = user_row(demo)
-    assert after.password_hash == before.password_hash and after.session_version == before.session_version
+    assert (
+        after.password_hash == before.password_hash
+        and after.session_version == before.session_version
+    )
     assert after.code_failures == before.code_failures + 1  # SEC2: the wrong try counts
     # the right code still works afterwards
     assert redirected_to(reset(browser(demo), "liminghua", code)) == LOGIN
@@ -355,7 +405,10 @@ def test_replayed_code_is_refused(demo, doctor):
     after_first = user_row(demo)
     _refused(demo, browser(demo), "liminghua", code)
     user = user_row(demo)
-    assert (user.password_hash, user.session_version) == (after_first.password_hash, after_first.session_version)
+    assert (user.password_hash, user.session_version) == (
+        after_first.password_hash,
+        after_first.session_version,
+    )
     assert redirected_to(log_in(demo, "liminghua", NEW_PASSWORD)) == "/hubei/me"
 
 
@@ -368,15 +421,20 @@ def test_code_of_another_purpose_does_not_reset(demo, doctor):
     assert log_in(demo, "liminghua", DOCTOR["password"]).status_code == 303
 
 
-@pytest.mark.parametrize(("password", "again", "field"), [
-    ("short1", "short1", "password"),
-    ("onlyletters", "onlyletters", "password"),
-    ("12345678", "12345678", "password"),
-    ("x" * 129 + "1", "x" * 129 + "1", "password"),
-    (NEW_PASSWORD, NEW_PASSWORD + "x", "password_again"),
-    ("", "", "password"),
-])
-def test_weak_or_mismatched_password_is_refused_and_the_code_kept(demo, doctor, password, again, field):
+@pytest.mark.parametrize(
+    ("password", "again", "field"),
+    [
+        ("short1", "short1", "password"),
+        ("onlyletters", "onlyletters", "password"),
+        ("12345678", "12345678", "password"),
+        ("x" * 129 + "1", "x" * 129 + "1", "password"),
+        (NEW_PASSWORD, NEW_PASSWORD + "x", "password_again"),
+        ("", "", "password"),
+    ],
+)
+def test_weak_or_mismatched_password_is_refused_and_the_code_kept(
+    demo, doctor, password, again, field
+):
     code = code_for(demo)
     before = snapshot(demo)
     r = reset(browser(demo), "liminghua", code, password, again)
@@ -425,13 +483,22 @@ def test_lock_applies_and_does_not_reveal_the_account(demo, doctor):
 def test_post_without_csrf_token_is_refused(demo, doctor, url):
     code = code_for(demo)
     before = snapshot(demo)
-    r = browser(demo).client.post(url, data={"username": "liminghua", "channel": "sms", "code": code,
-                                             "password": NEW_PASSWORD, "password_again": NEW_PASSWORD})
+    r = browser(demo).client.post(
+        url,
+        data={
+            "username": "liminghua",
+            "channel": "sms",
+            "code": code,
+            "password": NEW_PASSWORD,
+            "password_again": NEW_PASSWORD,
+        },
+    )
     assert r.status_code == 400
     assert changed_tables(before, snapshot(demo)) == []
 
 
 # ---- the pages ----------------------------------------------------------------------------
+
 
 def test_login_page_links_to_the_reset(demo):
     page = browser(demo).page(LOGIN).get_data(as_text=True)
@@ -449,7 +516,10 @@ def test_pages_work_without_javascript_and_have_the_right_autocomplete(demo, url
         assert re.search(r'<input[^>]*autocomplete="one-time-code"[^>]*name="code"', page)
         assert len(re.findall(r'<input[^>]*autocomplete="new-password"', page)) == 2
     else:
-        assert set(re.findall(r'<button type="submit" name="channel" value="(\w+)"', page)) == {"sms", "email"}
+        assert set(re.findall(r'<button type="submit" name="channel" value="(\w+)"', page)) == {
+            "sms",
+            "email",
+        }
     assert "<script>" not in page and " style=" not in page
     partial = browser(demo, htmx=True).get(url)
     assert partial.status_code == 200 and "<html" not in partial.get_data(as_text=True)

@@ -22,28 +22,46 @@ from tests.support.db import owner_connection
 from tests.support.http import Browser, redirected_to, staff_login, totp_now
 from tests.support.provisioning import credentials, first_log_in, log_in_with_totp, provision
 
-BASE32 = re.compile(r"[A-Z2-7]{32}")  # a secret as pyotp makes them (32 characters); a shorter run can occur in any token by chance
-DEMO_STAFF = ("hb-county-staff", "hb-tertiary-staff", "hb-officer", "hb-city-officer", "hb-county-officer", "hb-admin")
+BASE32 = re.compile(
+    r"[A-Z2-7]{32}"
+)  # a secret as pyotp makes them (32 characters); a shorter run can occur in any token by chance
+DEMO_STAFF = (
+    "hb-county-staff",
+    "hb-tertiary-staff",
+    "hb-officer",
+    "hb-city-officer",
+    "hb-county-officer",
+    "hb-admin",
+)
 
 
 def stored(app, username: str) -> str | None:
     """The column as the database holds it (raw SQL: no model, no tenant filter)."""
     with app.app_context(), owner_connection(app) as conn:
-        return conn.execute(text("SELECT totp_secret FROM user_account WHERE username = :u"),
-                            {"u": username}).scalar_one()
+        return conn.execute(
+            text("SELECT totp_secret FROM user_account WHERE username = :u"), {"u": username}
+        ).scalar_one()
 
 
 def whole_row(app, username: str) -> str:
     with app.app_context(), owner_connection(app) as conn:
-        row = conn.execute(text("SELECT * FROM user_account WHERE username = :u"), {"u": username}).one()
+        row = conn.execute(
+            text("SELECT * FROM user_account WHERE username = :u"), {"u": username}
+        ).one()
     return " ".join(str(v) for v in row)
 
 
 @contextmanager
 def same_database(app, keys: list[str]):
     """Another app process's view of the suite's database, with other TOTP keys."""
-    other = create_app("testing", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                                   "DEV_OUTBOX": True, "TOTP_ENCRYPTION_KEYS": keys})
+    other = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "DEV_OUTBOX": True,
+            "TOTP_ENCRYPTION_KEYS": keys,
+        },
+    )
     try:
         yield other
     finally:
@@ -57,7 +75,8 @@ def totp_step(app, username: str, secret: str, tenant: str = "hubei", htmx: bool
     b.client.set_cookie("lang", "en")
     b.page(f"/{tenant}/login")
     assert f"/{tenant}/login/totp" in redirected_to(
-        b.post(f"/{tenant}/login", {"username": username, "password": DEMO_PASSWORD}))
+        b.post(f"/{tenant}/login", {"username": username, "password": DEMO_PASSWORD})
+    )
     b.page(f"/{tenant}/login/totp")
     r = b.post(f"/{tenant}/login/totp", {"code": totp_now(secret)})
     if r.status_code == 422:  # this time step was used by an earlier log-in: the next one
@@ -88,8 +107,9 @@ def test_demo_secrets_are_stored_encrypted_too(demo):
         assert not BASE32.search(stored(demo, username))
     runner = demo.test_cli_runner()
     result = runner.invoke(args=["dev", "totp", "hb-officer"])
-    assert result.exit_code == 0 and result.output.strip() in {totp_now(demo_totp_secret("hb-officer"), d)
-                                                               for d in (-30, 0, 30)}
+    assert result.exit_code == 0 and result.output.strip() in {
+        totp_now(demo_totp_secret("hb-officer"), d) for d in (-30, 0, 30)
+    }
 
 
 def test_the_same_token_twice_differs(demo):
@@ -136,7 +156,9 @@ def test_rotating_the_key_end_to_end(demo):
         assert Fernet(new).decrypt(stored(demo, newcomer).encode()).decode() == secret
         result = both.test_cli_runner().invoke(args=["totp", "rotate-key"])
         assert result.exit_code == 0, result.output
-        assert "re-encrypted 12 TOTP secret(s)" in result.output and "1 already were" in result.output
+        assert (
+            "re-encrypted 12 TOTP secret(s)" in result.output and "1 already were" in result.output
+        )
         again = both.test_cli_runner().invoke(args=["totp", "rotate-key"])
         assert "re-encrypted 0 TOTP secret(s)" in again.output and "13 already were" in again.output
 
@@ -162,10 +184,13 @@ def test_rotation_names_the_secrets_no_key_opens(demo):
     again."""
     stranger = Fernet(Fernet.generate_key())
     with demo.app_context(), owner_connection(demo) as conn:
-        conn.execute(text("UPDATE user_account SET totp_secret = :t WHERE username = 'hb-admin'"),
-                     {"t": stranger.encrypt(b"JBSWY3DPEHPK3PXP").decode()})
-        admin_id = conn.execute(text("SELECT id FROM user_account WHERE username = 'hb-admin' "
-                                     "ORDER BY id LIMIT 1")).scalar_one()
+        conn.execute(
+            text("UPDATE user_account SET totp_secret = :t WHERE username = 'hb-admin'"),
+            {"t": stranger.encrypt(b"JBSWY3DPEHPK3PXP").decode()},
+        )
+        admin_id = conn.execute(
+            text("SELECT id FROM user_account WHERE username = 'hb-admin' ORDER BY id LIMIT 1")
+        ).scalar_one()
     new = Fernet.generate_key().decode()
     with same_database(demo, [new, DEV_TOTP_ENCRYPTION_KEY]) as both:
         result = both.test_cli_runner().invoke(args=["totp", "rotate-key"])

@@ -15,22 +15,32 @@ from devdata.demo import demo_totp_secret, load_demo
 from portal.extensions import db
 from tests.support.migrations import migration_app, sqlite_url
 
-DEMO_STAFF = ("hb-county-staff", "hb-officer", "hb-admin", "gd-county-staff", "gd-officer", "gd-admin")
+DEMO_STAFF = (
+    "hb-county-staff",
+    "hb-officer",
+    "hb-admin",
+    "gd-county-staff",
+    "gd-officer",
+    "gd-admin",
+)
 
 pytestmark = pytest.mark.usefixtures("keep_logging")
 
 
 def _column(app) -> dict[str, str]:
     with app.app_context():
-        rows = db.session.execute(text("SELECT username, totp_secret FROM user_account "
-                                       "WHERE totp_secret IS NOT NULL")).all()
+        rows = db.session.execute(
+            text("SELECT username, totp_secret FROM user_account WHERE totp_secret IS NOT NULL")
+        ).all()
         db.session.rollback()
     return dict(rows)
 
 
 def _width(app) -> int:
     with app.app_context():
-        column = next(c for c in inspect(db.engine).get_columns("user_account") if c["name"] == "totp_secret")
+        column = next(
+            c for c in inspect(db.engine).get_columns("user_account") if c["name"] == "totp_secret"
+        )
     return column["type"].length
 
 
@@ -41,7 +51,9 @@ def _check(url: str) -> None:
             upgrade()
             load_demo()  # the demo accounts, stored encrypted by today's code
             downgrade(revision="0016")
-            downgrade(revision="-1")  # before 0016: secrets in clear, as the code of then stored them
+            downgrade(
+                revision="-1"
+            )  # before 0016: secrets in clear, as the code of then stored them
         clear = _column(app)
         assert {u: clear[u] for u in DEMO_STAFF} == {u: demo_totp_secret(u) for u in DEMO_STAFF}
         assert len(clear) == 12 and _width(app) == 64
@@ -57,8 +69,9 @@ def _check(url: str) -> None:
         with app.app_context():  # and the app reads them
             from portal.accounts.models import User
 
-            user = db.session.execute(db.select(User).filter_by(username="hb-officer")
-                                      .execution_options(all_tenants=True)).scalar_one()
+            user = db.session.execute(
+                db.select(User).filter_by(username="hb-officer").execution_options(all_tenants=True)
+            ).scalar_one()
             assert user.totp_secret == demo_totp_secret("hb-officer")
     finally:
         with app.app_context():

@@ -50,8 +50,10 @@ def test_search_by_record_shows_its_history_newest_first(walked, demo, browser_m
     assert r.status_code == 200
     if browser_mode == "htmx":
         assert "<html" not in r.get_data(as_text=True)
-    assert entries(r) == [("hb-county-staff", f"application {walked.app_id}", "confirm"),
-                          ("liminghua", f"application {walked.app_id}", "submit")]
+    assert entries(r) == [
+        ("hb-county-staff", f"application {walked.app_id}", "confirm"),
+        ("liminghua", f"application {walked.app_id}", "submit"),
+    ]
     # before and after of the confirmation
     assert "<code>state</code>: submitted → confirmed" in r.get_data(as_text=True)
 
@@ -75,14 +77,17 @@ def test_search_by_date_range(walked, demo):
     assert entries(b.page(f"{AUDIT}?from={(today + timedelta(days=1)).isoformat()}")) == []
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("actor=nobody-here", "No user of this province has this user name."),
-    ("actor=gd-officer", "No user of this province has this user name."),  # another tenant's
-    ("entity_id=abc", "Enter the number of the record (digits only)."),
-    ("entity_id=99999999999", "Enter the number of the record (digits only)."),
-    ("from=2026-02-30", "Enter a date as YYYY-MM-DD."),
-    ("from=2026-03-02&to=2026-03-01", "The end date must not be before the start date."),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("actor=nobody-here", "No user of this province has this user name."),
+        ("actor=gd-officer", "No user of this province has this user name."),  # another tenant's
+        ("entity_id=abc", "Enter the number of the record (digits only)."),
+        ("entity_id=99999999999", "Enter the number of the record (digits only)."),
+        ("from=2026-02-30", "Enter a date as YYYY-MM-DD."),
+        ("from=2026-03-02&to=2026-03-01", "The end date must not be before the start date."),
+    ],
+)
 def test_bad_search_is_refused_with_a_message(demo, query, message):
     b = login(demo, "hb-officer")
     r = b.page(f"{AUDIT}?{query}")
@@ -94,7 +99,14 @@ def test_pages_go_back_in_time(demo, monkeypatch):
     monkeypatch.setattr("portal.admin.audit.PAGE", 3)
     with in_tenant(demo, "hubei"):
         for n in range(1, 8):
-            audit("institution", n, "auto_activation", None, {"auto_activation": False}, {"auto_activation": True})
+            audit(
+                "institution",
+                n,
+                "auto_activation",
+                None,
+                {"auto_activation": False},
+                {"auto_activation": True},
+            )
         db.session.commit()
     b = login(demo, "hb-officer")
     seen = []
@@ -109,8 +121,15 @@ def test_pages_go_back_in_time(demo, monkeypatch):
 
 def test_id_numbers_in_recorded_values_are_masked(demo):
     with in_tenant(demo, "hubei"):
-        audit("user", 1, "import", None, {"id_number": None}, {"id_number": "42052519880312123X"},
-              "record 420525198803121236 imported")
+        audit(
+            "user",
+            1,
+            "import",
+            None,
+            {"id_number": None},
+            {"id_number": "42052519880312123X"},
+            "record 420525198803121236 imported",
+        )
         db.session.commit()
     text = login(demo, "hb-officer").page(f"{AUDIT}?action=import").get_data(as_text=True)
     assert "42052519880312123X" not in text and "420525198803121236" not in text

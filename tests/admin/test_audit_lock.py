@@ -18,22 +18,38 @@ from tests.support.http import redirected_to, staff_login
 from tests.support.journey import doctor_form, walk_doctor
 
 LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
-MATERIALS = ["approval_form_x2", "id_card_original_and_copy", "qualification_certificate_original_and_copy",
-             "photos_2inch_x3", "contract_original_and_copy", "institution_licence_copy", "local_requirements"]
+MATERIALS = [
+    "approval_form_x2",
+    "id_card_original_and_copy",
+    "qualification_certificate_original_and_copy",
+    "photos_2inch_x3",
+    "contract_original_and_copy",
+    "institution_licence_copy",
+    "local_requirements",
+]
 
 
 @pytest.fixture
 def postgresql(app):
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("the append-only trigger is PostgreSQL's (SQLite relies on the code alone); "
-                    "set TEST_DATABASE_URL to a PostgreSQL database")
+        pytest.skip(
+            "the append-only trigger is PostgreSQL's (SQLite relies on the code alone); "
+            "set TEST_DATABASE_URL to a PostgreSQL database"
+        )
     return app
 
 
 @pytest.fixture
 def audited(demo):
     """A Hubei doctor walked to confirmation: audit rows exist."""
-    walk_doctor(demo, "hubei", LI, until="confirmed", staff=staff_login(demo, "hb-county-staff"), institution="远安")
+    walk_doctor(
+        demo,
+        "hubei",
+        LI,
+        until="confirmed",
+        staff=staff_login(demo, "hb-county-staff"),
+        institution="远安",
+    )
     with in_tenant(demo, "hubei"):
         assert db.session.execute(db.select(db.func.count(AuditLog.id))).scalar() > 0
     return demo
@@ -51,7 +67,10 @@ def _refused(app, statement) -> str:
 def _audit_rows(app) -> list[tuple]:
     """Every audit row, as the tables' owner sees them (every tenant's)."""
     with app.app_context(), owner_connection(app) as conn:
-        return [tuple(r) for r in conn.execute(AuditLog.__table__.select().order_by(AuditLog.__table__.c.id))]
+        return [
+            tuple(r)
+            for r in conn.execute(AuditLog.__table__.select().order_by(AuditLog.__table__.c.id))
+        ]
 
 
 def test_update_of_an_audit_row_is_refused(postgresql, audited):
@@ -91,7 +110,9 @@ def test_inserting_audit_rows_still_works(postgresql, audited):
     with in_tenant(audited, "hubei"):
         app_id = db.session.execute(db.select(Application.id)).scalar_one()
     officer.page(f"/hubei/admin/applications/{app_id}")
-    redirected_to(officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": MATERIALS}))
+    redirected_to(
+        officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": MATERIALS})
+    )
     assert len(_audit_rows(audited)) > count
 
 
@@ -106,8 +127,11 @@ def test_no_route_updates_or_deletes_the_audit_log():
     offending = []
     for path in root.rglob("*.py"):
         source = path.read_text(encoding="utf-8")
-        if re.search(r"(update|delete)\(\s*AuditLog\b|AuditLog\.__table__\.(update|delete)|"
-                     r"(UPDATE|DELETE FROM|TRUNCATE)\s+audit_log", source):
+        if re.search(
+            r"(update|delete)\(\s*AuditLog\b|AuditLog\.__table__\.(update|delete)|"
+            r"(UPDATE|DELETE FROM|TRUNCATE)\s+audit_log",
+            source,
+        ):
             offending.append(str(path.relative_to(root)))
     assert offending == []
 
@@ -137,21 +161,49 @@ def test_every_state_change_of_a_journey_is_in_the_audit_log(demo):
     """From draft to approval through HTTP: each state the application went through,
     as the database saw it flushed, has an audit row with that before and after."""
     with state_changes() as seen:
-        walked = walk_doctor(demo, "hubei", LI, until="confirmed", staff=staff_login(demo, "hb-county-staff"),
-                             institution="远安")
+        walked = walk_doctor(
+            demo,
+            "hubei",
+            LI,
+            until="confirmed",
+            staff=staff_login(demo, "hb-county-staff"),
+            institution="远安",
+        )
         officer = staff_login(demo, "hb-officer")
         officer.page(f"/hubei/admin/applications/{walked.app_id}")
-        redirected_to(officer.post(f"/hubei/admin/applications/{walked.app_id}/approve",
-                                   {"materials": MATERIALS}))
-        changes = [(inspect(obj).identity[0], str(old) if old else None, str(new)) for obj, old, new in seen]
+        redirected_to(
+            officer.post(
+                f"/hubei/admin/applications/{walked.app_id}/approve", {"materials": MATERIALS}
+            )
+        )
+        changes = [
+            (inspect(obj).identity[0], str(old) if old else None, str(new))
+            for obj, old, new in seen
+        ]
 
     with in_tenant(demo, "hubei"):
-        rows = db.session.execute(db.select(AuditLog).filter_by(entity="application")
-                                  .order_by(AuditLog.id)).scalars().all()
-        audited = [(r.entity_id, (r.before or {}).get("state"), (r.after or {}).get("state")) for r in rows]
-        states = {s for r in rows for s in ((r.before or {}).get("state"), (r.after or {}).get("state")) if s}
+        rows = (
+            db.session.execute(
+                db.select(AuditLog).filter_by(entity="application").order_by(AuditLog.id)
+            )
+            .scalars()
+            .all()
+        )
+        audited = [
+            (r.entity_id, (r.before or {}).get("state"), (r.after or {}).get("state")) for r in rows
+        ]
+        states = {
+            s
+            for r in rows
+            for s in ((r.before or {}).get("state"), (r.after or {}).get("state"))
+            if s
+        }
     # the walk went the whole way (the instrument is not blind)
-    assert [new for _id, old, new in changes if old is not None][-3:] == ["submitted", "confirmed", "approved"]
+    assert [new for _id, old, new in changes if old is not None][-3:] == [
+        "submitted",
+        "confirmed",
+        "approved",
+    ]
     transitions = [c for c in changes if c[1] is not None and c[1] != c[2]]
     assert transitions
     missing = [c for c in transitions if c not in audited]

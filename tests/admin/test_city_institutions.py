@@ -36,13 +36,16 @@ CITY_HOSPITAL = "宜昌市第一人民医院（测试）"
 def offered(b) -> dict[str, str]:
     """The places the create form offers: id -> label."""
     page = b.page("/hubei/admin/institutions/new").get_data(as_text=True)
-    select = page[page.index('name="county_id"'):]
-    select = select[:select.index("</select>")]
+    select = page[page.index('name="county_id"') :]
+    select = select[: select.index("</select>")]
     return dict(re.findall(r'<option[^>]*value="(\d+)"[^>]*>([^<]*)</option>', select))
 
 
 def test_A1_the_form_offers_the_city_itself_to_the_city_and_the_province(demo):
-    ids = {code: str(county_id(demo, code)) for code in ("420500", "420525", "420100", "420106", "420111")}
+    ids = {
+        code: str(county_id(demo, code))
+        for code in ("420500", "420525", "420100", "420106", "420111")
+    }
     assert set(offered(officer(demo, "hb-county-officer"))) == {ids["420525"]}
     city = offered(officer(demo, "hb-city-officer"))
     assert set(city) == {ids["420500"], ids["420525"]}
@@ -50,25 +53,37 @@ def test_A1_the_form_offers_the_city_itself_to_the_city_and_the_province(demo):
     assert set(offered(officer(demo, "hb-officer"))) == set(ids.values())
 
 
-@pytest.mark.parametrize(("username", "code"), [("hb-county-officer", "420500"), ("hb-city-officer", "420100")])
-def test_A1_no_officer_files_an_institution_under_a_city_they_do_not_cover(demo, username, code, browser_mode):
+@pytest.mark.parametrize(
+    ("username", "code"), [("hb-county-officer", "420500"), ("hb-city-officer", "420100")]
+)
+def test_A1_no_officer_files_an_institution_under_a_city_they_do_not_cover(
+    demo, username, code, browser_mode
+):
     b = officer(demo, username, htmx=browser_mode == "htmx")
     b.page("/hubei/admin/institutions/new")
     with unchanged(demo):
-        r = b.post("/hubei/admin/institutions/new",
-                   provision_form(demo, level="secondary", county_id=county_id(demo, code)))
+        r = b.post(
+            "/hubei/admin/institutions/new",
+            provision_form(demo, level="secondary", county_id=county_id(demo, code)),
+        )
     assert r.status_code == 422
-    assert "Choose one of the places listed: your region covers only these." in r.get_data(as_text=True)
+    assert "Choose one of the places listed: your region covers only these." in r.get_data(
+        as_text=True
+    )
 
 
 def test_R1_an_institution_under_the_city_itself_is_not_county_level(demo, browser_mode):
     b = officer(demo, "hb-city-officer", htmx=browser_mode == "htmx")
     b.page("/hubei/admin/institutions/new")
     with unchanged(demo):
-        r = b.post("/hubei/admin/institutions/new", provision_form(demo, level="county",
-                                                                   county_id=county_id(demo, "420500")))
+        r = b.post(
+            "/hubei/admin/institutions/new",
+            provision_form(demo, level="county", county_id=county_id(demo, "420500")),
+        )
     assert r.status_code == 422
-    assert "An institution filed under the city itself is above county level" in r.get_data(as_text=True)
+    assert "An institution filed under the city itself is above county level" in r.get_data(
+        as_text=True
+    )
     if browser_mode == "htmx":
         assert "<html" not in r.get_data(as_text=True)
 
@@ -78,8 +93,14 @@ def city_hospital(demo):
     """宜昌市's officer creates a secondary hospital under the city itself; its person in charge
     logs in for the first time (I1)."""
     b = officer(demo, "hb-city-officer")
-    form = provision_form(demo, name=CITY_HOSPITAL, licence_no="PDY42050000011", level="secondary",
-                          county_id=county_id(demo, "420500"), mobile="13700137011")
+    form = provision_form(
+        demo,
+        name=CITY_HOSPITAL,
+        licence_no="PDY42050000011",
+        level="secondary",
+        county_id=county_id(demo, "420500"),
+        mobile="13700137011",
+    )
     b.page("/hubei/admin/institutions/new")
     where = redirected_to(b.post("/hubei/admin/institutions/new", form))
     inst_id = int(where.rsplit("/", 1)[1])
@@ -92,9 +113,15 @@ def test_A1_the_city_officer_creates_a_city_hospital_the_county_does_not_see(dem
     with in_tenant(demo, "hubei"):
         assert db.session.get(Institution, inst_id).county.code == "420500"
     city = officer(demo, "hb-city-officer")
-    assert "宜昌市 (the city itself)" in city.page("/hubei/admin/institutions").get_data(as_text=True)
-    assert "宜昌市 (the city itself)" in city.page(f"/hubei/admin/institutions/{inst_id}").get_data(as_text=True)
-    assert officer(demo, "hb-officer").page(f"/hubei/admin/institutions/{inst_id}").status_code == 200
+    assert "宜昌市 (the city itself)" in city.page("/hubei/admin/institutions").get_data(
+        as_text=True
+    )
+    assert "宜昌市 (the city itself)" in city.page(f"/hubei/admin/institutions/{inst_id}").get_data(
+        as_text=True
+    )
+    assert (
+        officer(demo, "hb-officer").page(f"/hubei/admin/institutions/{inst_id}").status_code == 200
+    )
     county = officer(demo, "hb-county-officer")
     assert CITY_HOSPITAL not in county.page("/hubei/admin/institutions").get_data(as_text=True)
     assert county.page(f"/hubei/admin/institutions/{inst_id}").status_code == 404
@@ -102,7 +129,11 @@ def test_A1_the_city_officer_creates_a_city_hospital_the_county_does_not_see(dem
 
 def table(page: str, key: str) -> list[list[str]]:
     section = page.split(f'id="t-{key}"')[1].split("</table>")[0]
-    return [re.findall(r"<td[^>]*>([^<]*)</td>", tr) for tr in section.split("<tbody>")[1].split("</tr>") if "<td" in tr]
+    return [
+        re.findall(r"<td[^>]*>([^<]*)</td>", tr)
+        for tr in section.split("<tbody>")[1].split("</tr>")
+        if "<td" in tr
+    ]
 
 
 def test_a_city_hospitals_doctor_is_registered_by_the_city(demo, city_hospital):
@@ -116,7 +147,9 @@ def test_a_city_hospitals_doctor_is_registered_by_the_city(demo, city_hospital):
     with in_tenant(demo, "hubei"):
         from portal.accounts.models import User
 
-        doctor_id = db.session.execute(db.select(User.id).filter_by(username=LI["username"])).scalar_one()
+        doctor_id = db.session.execute(
+            db.select(User.id).filter_by(username=LI["username"])
+        ).scalar_one()
     activate_by_code(demo, doctor, staff, "hubei", doctor_id, LI["phone"])
 
     # R1: three scopes are for county-level institutions; here one
@@ -128,14 +161,21 @@ def test_a_city_hospitals_doctor_is_registered_by_the_city(demo, city_hospital):
     doctor.post(base + "/qualification", {})
     page = doctor.page(base + "/practice").get_data(as_text=True)
     assert "county health commission" not in page
-    r = doctor.post(base + "/practice", {"scopes": ["internal", "surgery"], "contract_start": "", "contract_end": ""})
-    assert r.status_code == 422 and "You may register at most 1 scope(s) here." in r.get_data(as_text=True)
+    r = doctor.post(
+        base + "/practice",
+        {"scopes": ["internal", "surgery"], "contract_start": "", "contract_end": ""},
+    )
+    assert r.status_code == 422 and "You may register at most 1 scope(s) here." in r.get_data(
+        as_text=True
+    )
 
     fill_wizard(doctor, "hubei", scopes=("internal",), address="湖北省宜昌市演示路 1 号")
     doctor.page(base + "/review")
     redirected_to(doctor.post(base + "/review", {}))
     with in_tenant(demo, "hubei"):
-        app_id = db.session.execute(db.select(Application.id).filter_by(doctor_id=doctor_id)).scalar_one()
+        app_id = db.session.execute(
+            db.select(Application.id).filter_by(doctor_id=doctor_id)
+        ).scalar_one()
         assert not db.session.get(Application, app_id).needs_county_approval
     staff.page("/hubei/institution/approvals")
     redirected_to(staff.post(f"/hubei/institution/approvals/{app_id}/confirm"))
@@ -147,7 +187,9 @@ def test_a_city_hospitals_doctor_is_registered_by_the_city(demo, city_hospital):
     city = officer(demo, "hb-city-officer")
     assert "李明华" in city.page("/hubei/admin/").get_data(as_text=True)
     city.page(f"/hubei/admin/applications/{app_id}")
-    redirected_to(city.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        city.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": ALL_MATERIALS})
+    )
     with in_tenant(demo, "hubei"):
         app = db.session.get(Application, app_id)
         assert app.state.value == "approved" and app.certificate_no[2:8] == "420500"
@@ -161,11 +203,20 @@ def test_a_city_hospitals_doctor_is_registered_by_the_city(demo, city_hospital):
     report = city.page("/hubei/admin/reports").get_data(as_text=True)
     assert table(report, "county") == [["宜昌市", "(the city itself)", "420500", "1", "1"]]
     assert [CITY_HOSPITAL, "宜昌市", "1", "1"] in table(report, "institution")
-    lines = list(csv.reader(io.StringIO(city.client.get("/hubei/admin/reports.csv?table=county")
-                                        .get_data().decode("utf-8-sig"))))
+    lines = list(
+        csv.reader(
+            io.StringIO(
+                city.client.get("/hubei/admin/reports.csv?table=county")
+                .get_data()
+                .decode("utf-8-sig")
+            )
+        )
+    )
     assert lines[1] == ["宜昌市", "(the city itself)", "420500", "1", "1"]
     # the county's report does not count it
-    assert table(county.page("/hubei/admin/reports").get_data(as_text=True), "county") == [["No application in this range."]]
+    assert table(county.page("/hubei/admin/reports").get_data(as_text=True), "county") == [
+        ["No application in this range."]
+    ]
 
 
 def test_R1_a_county_level_institution_already_filed_under_a_city_gets_one_scope(demo):
@@ -174,12 +225,21 @@ def test_R1_a_county_level_institution_already_filed_under_a_city_gets_one_scope
     county approval that no county would give."""
     with in_tenant(demo, "hubei"):
         city = db.session.execute(db.select(Region).filter_by(code="420500")).scalar_one()
-        db.session.add(Institution(name="宜昌市直属卫生院（测试）", licence_no="PDY42050000012",
-                                   level=InstitutionLevel.COUNTY, county_id=city.id, auto_activation=True))
+        db.session.add(
+            Institution(
+                name="宜昌市直属卫生院（测试）",
+                licence_no="PDY42050000012",
+                level=InstitutionLevel.COUNTY,
+                county_id=city.id,
+                auto_activation=True,
+            )
+        )
         db.session.commit()
     doctor = sign_up(demo, "hubei", LI)
     verify_phone(demo, doctor, "hubei", LI["phone"])
-    name_institution(doctor, "hubei", institution_id(demo, "hubei", "宜昌市直属卫生院"))  # activated at once (D4)
+    name_institution(
+        doctor, "hubei", institution_id(demo, "hubei", "宜昌市直属卫生院")
+    )  # activated at once (D4)
     doctor.client.set_cookie("lang", "en")
     base = "/hubei/me/application"
     doctor.page(base + "/personal")
@@ -187,5 +247,10 @@ def test_R1_a_county_level_institution_already_filed_under_a_city_gets_one_scope
     doctor.page(base + "/qualification")
     doctor.post(base + "/qualification", {})
     doctor.page(base + "/practice")
-    r = doctor.post(base + "/practice", {"scopes": ["internal", "surgery"], "contract_start": "", "contract_end": ""})
-    assert r.status_code == 422 and "You may register at most 1 scope(s) here." in r.get_data(as_text=True)
+    r = doctor.post(
+        base + "/practice",
+        {"scopes": ["internal", "surgery"], "contract_start": "", "contract_end": ""},
+    )
+    assert r.status_code == 422 and "You may register at most 1 scope(s) here." in r.get_data(
+        as_text=True
+    )

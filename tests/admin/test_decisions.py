@@ -30,14 +30,18 @@ def test_A4_return_for_correction_then_resubmit(demo, confirmed, browser_mode):
     with unchanged(demo):
         r = b.post(url + "/return", {"reason": "  "})
         assert r.status_code == 422 and "Say what must be corrected" in r.get_data(as_text=True)
-        assert ("<html" in r.get_data(as_text=True)) is not htmx  # htmx gets the decision block only
+        assert (
+            "<html" in r.get_data(as_text=True)
+        ) is not htmx  # htmx gets the decision block only
         assert b.post(url + "/return", {"reason": "长" * 1001}).status_code == 422
     r = b.post(url + "/return", {"reason": "户籍地址与身份证不一致，请更正"})
     assert redirected_to(r).endswith(url)
     assert state_of(demo, confirmed.app_id) == "returned"
     assert any("户籍地址与身份证不一致" in m for m in messages_to(demo, LI["phone"]))
     with in_tenant(demo, "hubei"):
-        audit = db.session.execute(db.select(AuditLog).filter_by(entity_id=confirmed.app_id, action="return")).scalar_one()
+        audit = db.session.execute(
+            db.select(AuditLog).filter_by(entity_id=confirmed.app_id, action="return")
+        ).scalar_one()
         assert audit.before["state"] == "confirmed" and audit.after["state"] == "returned"
     # no longer in the queue; a second decision is refused
     assert "李明华" not in b.page("/hubei/admin/").get_data(as_text=True)
@@ -47,12 +51,22 @@ def test_A4_return_for_correction_then_resubmit(demo, confirmed, browser_mode):
 
     doctor = english(confirmed.browser)
     home = doctor.page("/hubei/me").get_data(as_text=True)
-    assert "Returned by the health commission for correction" in home and "户籍地址与身份证不一致" in home
-    assert "Returned by the health commission" in doctor.page("/hubei/me/applications").get_data(as_text=True)
+    assert (
+        "Returned by the health commission for correction" in home
+        and "户籍地址与身份证不一致" in home
+    )
+    assert "Returned by the health commission" in doctor.page("/hubei/me/applications").get_data(
+        as_text=True
+    )
     # the doctor corrects the address and submits again: back to the institution
     doctor.page("/hubei/me/application/personal")
-    step_done(doctor.post("/hubei/me/application/personal", {"home_address": "湖北省远安县鸣凤镇演示街 9 号"}),
-              "hubei", "qualification")
+    step_done(
+        doctor.post(
+            "/hubei/me/application/personal", {"home_address": "湖北省远安县鸣凤镇演示街 9 号"}
+        ),
+        "hubei",
+        "qualification",
+    )
     doctor.page("/hubei/me/application/review")
     redirected_to(doctor.post("/hubei/me/application/review", {}))
     assert state_of(demo, confirmed.app_id) == "submitted"
@@ -66,32 +80,49 @@ def test_A4_return_for_correction_then_resubmit(demo, confirmed, browser_mode):
         assert app.state.value == "approved" and app.home_address.endswith("演示街 9 号")
 
 
-@pytest.mark.parametrize("ground", ["civil_capacity", "criminal_or_ban", "certificate_revoked", "failed_assessment"])
+@pytest.mark.parametrize(
+    "ground", ["civil_capacity", "criminal_or_ban", "certificate_revoked", "failed_assessment"]
+)
 def test_A4_L3_refusal_is_final_and_both_are_told(demo, confirmed, ground):
     b = officer(demo, "hb-officer")
     url = f"/hubei/admin/applications/{confirmed.app_id}"
     page = b.page(url).get_data(as_text=True)
     assert f'value="{ground}"' in page
-    confirmed.browser.page("/hubei/lang/en?next=/hubei/me")  # the doctor reads English; the staff Chinese
+    confirmed.browser.page(
+        "/hubei/lang/en?next=/hubei/me"
+    )  # the doctor reads English; the staff Chinese
     redirected_to(b.post(url + "/refuse", {"ground": ground, "explanation": ""}))
     with in_tenant(demo, "hubei"):
         app = db.session.get(Application, confirmed.app_id)
         assert (app.state.value, app.refusal_ground) == ("refused", ground)
         assert app.decided_at is not None and app.certificate_no is None
-        assert db.session.execute(db.select(AuditLog).filter_by(entity_id=app.id, action="refuse")).scalar_one()
-    label = {"civil_capacity": "civil capacity", "criminal_or_ban": "criminal sentence",
-             "certificate_revoked": "certificate was revoked", "failed_assessment": "periodic assessment"}[ground]
+        assert db.session.execute(
+            db.select(AuditLog).filter_by(entity_id=app.id, action="refuse")
+        ).scalar_one()
+    label = {
+        "civil_capacity": "civil capacity",
+        "criminal_or_ban": "criminal sentence",
+        "certificate_revoked": "certificate was revoked",
+        "failed_assessment": "periodic assessment",
+    }[ground]
     to_doctor = messages_to(demo, LI["phone"])[-1]
     assert "refused" in to_doctor and label in to_doctor
     to_staff = messages_to(demo, STAFF_EMAIL)[-1]  # each in their own language, not the officer's
-    zh_label = {"civil_capacity": "无民事行为能力", "criminal_or_ban": "受刑事处罚",
-                "certificate_revoked": "被吊销医师执业证书", "failed_assessment": "定期考核不合格"}[ground]
+    zh_label = {
+        "civil_capacity": "无民事行为能力",
+        "criminal_or_ban": "受刑事处罚",
+        "certificate_revoked": "被吊销医师执业证书",
+        "failed_assessment": "定期考核不合格",
+    }[ground]
     assert "李明华" in to_staff and zh_label in to_staff and "refused" not in to_staff
     # nothing more can be decided on it
     with unchanged(demo):
         b.page(url)
-        for action, data in (("approve", {"materials": ALL_MATERIALS}), ("return", {"reason": "x"}),
-                             ("refuse", {"ground": ground})):
+        for action, data in (
+            ("approve", {"materials": ALL_MATERIALS}),
+            ("return", {"reason": "x"}),
+            ("refuse", {"ground": ground}),
+        ):
             assert b.post(f"{url}/{action}", data).status_code == 409
     doctor = english(confirmed.browser)
     home = doctor.page("/hubei/me").get_data(as_text=True)
@@ -106,13 +137,22 @@ def test_A4_L3_other_grounds_need_an_explanation(demo, confirmed, browser_mode):
     url = f"/hubei/admin/applications/{confirmed.app_id}"
     b.page(url)
     with unchanged(demo):
-        for data in ({"ground": "other", "explanation": " "}, {"ground": "", "explanation": "x"},
-                     {"ground": "bogus", "explanation": "x"}, {"ground": "other", "explanation": "长" * 1001}):
+        for data in (
+            {"ground": "other", "explanation": " "},
+            {"ground": "", "explanation": "x"},
+            {"ground": "bogus", "explanation": "x"},
+            {"ground": "other", "explanation": "长" * 1001},
+        ):
             r = b.post(url + "/refuse", data)
             assert r.status_code == 422, data
             assert ("<html" in r.get_data(as_text=True)) is not htmx
-        assert "Explain the legal ground" in b.post(url + "/refuse", {"ground": "other"}).get_data(as_text=True)
-    r = b.post(url + "/refuse", {"ground": "other", "explanation": "依据《医师法》第十六条第五项：提供虚假材料"})
+        assert "Explain the legal ground" in b.post(url + "/refuse", {"ground": "other"}).get_data(
+            as_text=True
+        )
+    r = b.post(
+        url + "/refuse",
+        {"ground": "other", "explanation": "依据《医师法》第十六条第五项：提供虚假材料"},
+    )
     redirected_to(r)
     assert state_of(demo, confirmed.app_id) == "refused"
     assert any("提供虚假材料" in m for m in messages_to(demo, STAFF_EMAIL))
@@ -134,5 +174,13 @@ def test_A4_decisions_without_csrf_or_on_a_submitted_application(demo):
         assert b.client.post(url + "/return", data={"reason": "x"}).status_code == 400
         assert b.client.post(url + "/refuse", data={"ground": "civil_capacity"}).status_code == 400
         for app_id in (999999, 2**31):
-            assert b.post(f"/hubei/admin/applications/{app_id}/return", {"reason": "x"}).status_code == 404
-            assert b.post(f"/hubei/admin/applications/{app_id}/refuse", {"ground": "other"}).status_code == 404
+            assert (
+                b.post(f"/hubei/admin/applications/{app_id}/return", {"reason": "x"}).status_code
+                == 404
+            )
+            assert (
+                b.post(
+                    f"/hubei/admin/applications/{app_id}/refuse", {"ground": "other"}
+                ).status_code
+                == 404
+            )

@@ -28,22 +28,39 @@ AYI_CONFIRMED = datetime(2025, 9, 28, 16, 30)
 def waiting(demo, monkeypatch):
     county, tertiary = staff_login(demo, "hb-county-staff"), staff_login(demo, "hb-tertiary-staff")
     li = walk_doctor(demo, "hubei", LI, until="submitted", staff=county, institution="远安")
-    ayi = walk_doctor(demo, "hubei", AYI, until="submitted", staff=tertiary, institution="湖北省演示第一医院", scope="tcm")
+    ayi = walk_doctor(
+        demo,
+        "hubei",
+        AYI,
+        until="submitted",
+        staff=tertiary,
+        institution="湖北省演示第一医院",
+        scope="tcm",
+    )
     # the later acceptance is confirmed first: the queue orders by due date, not by id
     confirm_on(monkeypatch, tertiary, ayi.app_id, AYI_CONFIRMED)
     confirm_on(monkeypatch, county, li.app_id, LI_CONFIRMED)
     return {"li": li.app_id, "ayi": ayi.app_id}
 
 
-def test_L1_due_dates_count_working_days_from_the_beijing_date_of_acceptance(demo, waiting, monkeypatch):
+def test_L1_due_dates_count_working_days_from_the_beijing_date_of_acceptance(
+    demo, waiting, monkeypatch
+):
     on(monkeypatch, date(2025, 10, 24))
     b = officer(demo, "hb-officer")
     li, ayi = rows(b)  # the most urgent first
     assert "李明华" in li and "Oct 30, 2025" in li and "4 working days left" in li
-    assert "阿依古丽" in ayi and "Nov 3, 2025" in ayi and "Sep 29, 2025" in ayi and "6 working days left" in ayi
+    assert (
+        "阿依古丽" in ayi
+        and "Nov 3, 2025" in ayi
+        and "Sep 29, 2025" in ayi
+        and "6 working days left" in ayi
+    )
     page = b.page(f"/hubei/admin/applications/{waiting['li']}").get_data(as_text=True)
     assert "Oct 30, 2025" in page and "4 working days left" in page
-    assert "Provisional" not in page and "not published" not in b.page("/hubei/admin/").get_data(as_text=True)
+    assert "Provisional" not in page and "not published" not in b.page("/hubei/admin/").get_data(
+        as_text=True
+    )
 
 
 def test_L1_close_to_due_and_past_due_are_flagged_and_filtered(demo, waiting, monkeypatch):
@@ -52,7 +69,9 @@ def test_L1_close_to_due_and_past_due_are_flagged_and_filtered(demo, waiting, mo
     li, _ayi = rows(b)
     assert "3 working days left" in li and "status bad" in li
     assert [("李明华" in r) for r in rows(b, "/hubei/admin/?show=soon")] == [True]
-    assert "No application in this list" in b.page("/hubei/admin/?show=overdue").get_data(as_text=True)
+    assert "No application in this list" in b.page("/hubei/admin/?show=overdue").get_data(
+        as_text=True
+    )
 
     on(monkeypatch, date(2025, 10, 30))  # the due day itself
     assert "Due today" in rows(b)[0]
@@ -83,13 +102,17 @@ def test_L1_queue_pages_in_due_order(demo, waiting, monkeypatch):
     assert "阿依古丽" in second and "李明华" not in second
 
 
-@pytest.mark.parametrize("query", ["show=bogus", "after=abc", "after=0", "after=99999999999", "after=999999"])
+@pytest.mark.parametrize(
+    "query", ["show=bogus", "after=abc", "after=0", "after=99999999999", "after=999999"]
+)
 def test_bad_queue_parameters_are_ignored(demo, waiting, query):
     assert len(rows(officer(demo, "hb-officer"), f"/hubei/admin/?{query}")) == 2
 
 
 def test_P5_queue_statements_do_not_grow_with_rows(demo, waiting, monkeypatch):
-    b = officer(demo, "hb-city-officer")  # a city officer: the coverage criterion and the filings count too
+    b = officer(
+        demo, "hb-city-officer"
+    )  # a city officer: the coverage criterion and the filings count too
     on(monkeypatch, date(2025, 10, 31))
     assert len(rows(b, "/hubei/admin/?show=overdue")) == 1
     on(monkeypatch, date(2025, 11, 4))
@@ -115,8 +138,9 @@ def test_L1_new_year_2027_is_a_day_off_in_a_due_date(demo, monkeypatch):
     assert "Jan 29, 2027" in row and "19 working days left" in row
     from portal.tenants.holidays import library_calendar
 
-    assert ("Provisional: the holiday schedule of 2027 is not published yet." in row) == \
-        (not library_calendar().knows(2027))
+    assert ("Provisional: the holiday schedule of 2027 is not published yet." in row) == (
+        not library_calendar().knows(2027)
+    )
 
 
 def test_L1_a_due_date_in_a_year_without_a_published_schedule_is_flagged(demo, monkeypatch):
@@ -129,7 +153,10 @@ def test_L1_a_due_date_in_a_year_without_a_published_schedule_is_flagged(demo, m
     on(monkeypatch, date(2031, 3, 10))
     b = officer(demo, "hb-officer")
     (row,) = rows(b)
-    assert "Mar 31, 2031" in row and "Provisional: the holiday schedule of 2031 is not published yet." in row
+    assert (
+        "Mar 31, 2031" in row
+        and "Provisional: the holiday schedule of 2031 is not published yet." in row
+    )
     queue = b.page("/hubei/admin/").get_data(as_text=True)
     assert "The official holiday schedule of 2031 is not published yet" in queue
     page = b.page(f"/hubei/admin/applications/{li.app_id}").get_data(as_text=True)

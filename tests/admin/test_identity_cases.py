@@ -26,22 +26,35 @@ def test_A3_link_to_a_record_verifies_the_account_and_tells_the_doctor(demo):
     doctor, case_id = opened(demo)
     officer = staff_login(demo, "hb-officer", htmx=True)
     page = officer.page(f"/hubei/admin/identity-cases/{case_id}").get_data(as_text=True)
-    assert "H2017420000002" in page  # the record with the same ID number, to compare with the documents
+    assert (
+        "H2017420000002" in page
+    )  # the record with the same ID number, to compare with the documents
     r = officer.post(f"/hubei/admin/identity-cases/{case_id}/link", {"certificate_no": "H9999"})
     assert r.status_code == 422 and "<html" not in r.get_data(as_text=True)
-    redirected_to(officer.post(f"/hubei/admin/identity-cases/{case_id}/link", {"certificate_no": "H2017420000002"}))
+    redirected_to(
+        officer.post(
+            f"/hubei/admin/identity-cases/{case_id}/link", {"certificate_no": "H2017420000002"}
+        )
+    )
     with in_tenant(demo, "hubei"):
         user = db.session.execute(db.select(User).filter_by(username="wangfang")).scalar_one()
         assert user.identity_verified and user.qualification.certificate_no == "H2017420000002"
         assert db.session.get(IdentityCase, case_id).status.value == "closed"
-        bodies = db.session.execute(db.select(OutboxMessage.body).filter_by(recipient=TYPO["phone"])).scalars().all()
+        bodies = (
+            db.session.execute(db.select(OutboxMessage.body).filter_by(recipient=TYPO["phone"]))
+            .scalars()
+            .all()
+        )
         assert any("H2017420000002" in b for b in bodies)
     home = doctor.page("/hubei/me").get_data(as_text=True)
     assert "027-0000 0001" not in home  # no longer told to contact the commission
     # a closed case cannot be decided again
     officer.page(f"/hubei/admin/identity-cases/{case_id}")
     before = snapshot(demo)
-    assert officer.post(f"/hubei/admin/identity-cases/{case_id}/close", {"reason": "重复"}).status_code == 409
+    assert (
+        officer.post(f"/hubei/admin/identity-cases/{case_id}/close", {"reason": "重复"}).status_code
+        == 409
+    )
     assert snapshot(demo) == before
 
 
@@ -50,12 +63,26 @@ def test_A3_close_needs_a_reason_the_doctor_is_told(demo):
     officer = staff_login(demo, "hb-officer")
     officer.page(f"/hubei/admin/identity-cases/{case_id}")
     before = snapshot(demo)
-    assert officer.post(f"/hubei/admin/identity-cases/{case_id}/close", {"reason": " "}).status_code == 422
-    assert officer.post(f"/hubei/admin/identity-cases/{case_id}/close", {"reason": "x" * 501}).status_code == 422
+    assert (
+        officer.post(f"/hubei/admin/identity-cases/{case_id}/close", {"reason": " "}).status_code
+        == 422
+    )
+    assert (
+        officer.post(
+            f"/hubei/admin/identity-cases/{case_id}/close", {"reason": "x" * 501}
+        ).status_code
+        == 422
+    )
     assert snapshot(demo) == before
-    redirected_to(officer.post(f"/hubei/admin/identity-cases/{case_id}/close", {"reason": "本人未到场核验"}))
+    redirected_to(
+        officer.post(f"/hubei/admin/identity-cases/{case_id}/close", {"reason": "本人未到场核验"})
+    )
     with in_tenant(demo, "hubei"):
-        bodies = db.session.execute(db.select(OutboxMessage.body).filter_by(recipient=TYPO["phone"])).scalars().all()
+        bodies = (
+            db.session.execute(db.select(OutboxMessage.body).filter_by(recipient=TYPO["phone"]))
+            .scalars()
+            .all()
+        )
         assert any("本人未到场核验" in b for b in bodies)
     assert "王方" not in officer.page("/hubei/admin/identity-cases").get_data(as_text=True)
 
@@ -67,8 +94,15 @@ def test_A3_without_csrf_and_for_other_roles(demo):
     gd = staff_login(demo, "gd-officer")
     before = snapshot(demo)  # the log-ins above change their users' last TOTP step
     officer.page(f"/hubei/admin/identity-cases/{case_id}")
-    assert officer.client.post(f"/hubei/admin/identity-cases/{case_id}/close", data={"reason": "x"}).status_code == 400
+    assert (
+        officer.client.post(
+            f"/hubei/admin/identity-cases/{case_id}/close", data={"reason": "x"}
+        ).status_code
+        == 400
+    )
     assert staff.page(f"/hubei/admin/identity-cases/{case_id}").status_code == 404
     assert gd.page(f"/guangdong/admin/identity-cases/{case_id}").status_code == 404
-    assert Browser(demo.test_client()).page(f"/hubei/admin/identity-cases/{case_id}").status_code in (302, 303)
+    assert Browser(demo.test_client()).page(
+        f"/hubei/admin/identity-cases/{case_id}"
+    ).status_code in (302, 303)
     assert snapshot(demo) == before

@@ -27,11 +27,19 @@ from tests.support.officers import officer
 
 #: no record matches any of these sign-ups (D2); the area codes say where each case falls
 UNMATCHED = {
-    "yuanan": doctor_form("赵远安", resident_id("42052519900101123"), "13800138041", "zhaoyuanan"),  # 远安县
-    "yichang": doctor_form("钱宜昌", resident_id("42050619900101234"), "13800138042", "qianyichang"),  # 夷陵区: not
+    "yuanan": doctor_form(
+        "赵远安", resident_id("42052519900101123"), "13800138041", "zhaoyuanan"
+    ),  # 远安县
+    "yichang": doctor_form(
+        "钱宜昌", resident_id("42050619900101234"), "13800138042", "qianyichang"
+    ),  # 夷陵区: not
     # in the demo tenant's list, so its city 宜昌市
-    "wuchang": doctor_form("孙武昌", resident_id("42010619900101345"), "13800138043", "sunwuchang"),  # 武昌区
-    "beijing": doctor_form("李北京", resident_id("11010119900101456"), "13800138044", "libeijing"),  # 北京: province
+    "wuchang": doctor_form(
+        "孙武昌", resident_id("42010619900101345"), "13800138043", "sunwuchang"
+    ),  # 武昌区
+    "beijing": doctor_form(
+        "李北京", resident_id("11010119900101456"), "13800138044", "libeijing"
+    ),  # 北京: province
 }
 
 SEES = {
@@ -44,7 +52,9 @@ SEES = {
 def case_of(app, username: str) -> int:
     with in_tenant(app, "hubei"):
         return db.session.execute(
-            db.select(IdentityCase.id).join(User, IdentityCase.user_id == User.id).filter_by(username=username)
+            db.select(IdentityCase.id)
+            .join(User, IdentityCase.user_id == User.id)
+            .filter_by(username=username)
         ).scalar_one()
 
 
@@ -64,14 +74,23 @@ def cases(demo):
 
 def listed(b) -> str:
     page = b.page("/hubei/admin/identity-cases").get_data(as_text=True)
-    return page[page.index("<tbody>"):page.index("</tbody>")]
+    return page[page.index("<tbody>") : page.index("</tbody>")]
 
 
 def test_A3_the_case_falls_to_the_region_of_the_id_numbers_area_code(demo, cases):
     with in_tenant(demo, "hubei"):
-        regions = {where: (lambda c: c.region.code if c.region else None)(db.session.get(IdentityCase, case_id))
-                   for where, case_id in cases.items()}
-    assert regions == {"yuanan": "420525", "yichang": "420500", "wuchang": "420106", "beijing": None}
+        regions = {
+            where: (lambda c: c.region.code if c.region else None)(
+                db.session.get(IdentityCase, case_id)
+            )
+            for where, case_id in cases.items()
+        }
+    assert regions == {
+        "yuanan": "420525",
+        "yichang": "420500",
+        "wuchang": "420106",
+        "beijing": None,
+    }
 
 
 @pytest.mark.parametrize("username", SEES)
@@ -97,9 +116,19 @@ def test_A3_an_officer_cannot_link_or_close_another_regions_case(demo, cases, us
         if where in SEES[username]:
             continue
         with unchanged(demo):
-            assert b.post(f"/hubei/admin/identity-cases/{case_id}/link",
-                          {"certificate_no": "H2025420000001"}).status_code == 404, where
-            assert b.post(f"/hubei/admin/identity-cases/{case_id}/close", {"reason": "本人未到场"}).status_code == 404, where
+            assert (
+                b.post(
+                    f"/hubei/admin/identity-cases/{case_id}/link",
+                    {"certificate_no": "H2025420000001"},
+                ).status_code
+                == 404
+            ), where
+            assert (
+                b.post(
+                    f"/hubei/admin/identity-cases/{case_id}/close", {"reason": "本人未到场"}
+                ).status_code
+                == 404
+            ), where
         assert not any("本人未到场" in m for m in messages_to(demo, UNMATCHED[where]["phone"]))
 
 
@@ -107,7 +136,9 @@ def test_A3_the_county_officer_decides_their_countys_case(demo, cases):
     b = officer(demo, "hb-county-officer")
     case_id = cases["yuanan"]
     assert "远安县" in b.page(f"/hubei/admin/identity-cases/{case_id}").get_data(as_text=True)
-    redirected_to(b.post(f"/hubei/admin/identity-cases/{case_id}/close", {"reason": "身份证与姓名不符"}))
+    redirected_to(
+        b.post(f"/hubei/admin/identity-cases/{case_id}/close", {"reason": "身份证与姓名不符"})
+    )
     with in_tenant(demo, "hubei"):
         assert db.session.get(IdentityCase, case_id).status.value == "closed"
     assert any("身份证与姓名不符" in m for m in messages_to(demo, UNMATCHED["yuanan"]["phone"]))
@@ -143,12 +174,23 @@ def test_A3_the_case_moves_to_the_county_of_the_institution_the_doctor_names(dem
     assert form["real_name"] in listed(county)
     assert county.page(f"/hubei/admin/identity-cases/{cases['wuchang']}").status_code == 200
     with in_tenant(demo, "hubei"):
-        moved = db.session.execute(db.select(AuditLog).filter_by(entity="identity_case", entity_id=cases["wuchang"],
-                                                                 action="move")).scalar_one()
+        moved = db.session.execute(
+            db.select(AuditLog).filter_by(
+                entity="identity_case", entity_id=cases["wuchang"], action="move"
+            )
+        ).scalar_one()
         assert moved.after["region_id"] == db.session.get(IdentityCase, cases["wuchang"]).region_id
     # and the county officer links it after checking the documents
     county.page(f"/hubei/admin/identity-cases/{cases['wuchang']}")
-    redirected_to(county.post(f"/hubei/admin/identity-cases/{cases['wuchang']}/link",
-                              {"certificate_no": "H2025420000003"}))
+    redirected_to(
+        county.post(
+            f"/hubei/admin/identity-cases/{cases['wuchang']}/link",
+            {"certificate_no": "H2025420000003"},
+        )
+    )
     with in_tenant(demo, "hubei"):
-        assert db.session.execute(db.select(User).filter_by(username=form["username"])).scalar_one().identity_verified
+        assert (
+            db.session.execute(db.select(User).filter_by(username=form["username"]))
+            .scalar_one()
+            .identity_verified
+        )

@@ -34,6 +34,7 @@ from tests.support.journey import doctor_form, sign_up
 
 # ---- the import, in each encoding -----------------------------------------------------------
 
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
 def test_A2_preview_writes_nothing_confirm_writes_every_record(demo, encoding):
     b = admin_login(demo)
@@ -44,35 +45,62 @@ def test_A2_preview_writes_nothing_confirm_writes_every_record(demo, encoding):
     batch_url = redirected_to(r)
     page = b.page(batch_url).get_data(as_text=True)
     assert "New records</dt><dd>3<" in page and "Lines with errors</dt><dd>0<" in page
-    assert "周新民" in page and ZHOU[1] not in page and ZHOU[1][:3] + "*" * 11 + ZHOU[1][-4:] in page  # SEC5
+    assert (
+        "周新民" in page and ZHOU[1] not in page and ZHOU[1][:3] + "*" * 11 + ZHOU[1][-4:] in page
+    )  # SEC5
     assert set(qualifications(demo)) == set(before)  # the preview wrote no record
     redirected_to(confirm(b, batch_url))
     after = qualifications(demo)
     assert set(after) - set(before) == {"H2020420000101", "H2021420000102", "N2026420000103"}
     wu, guli = after["H2021420000102"], after["N2026420000103"]
-    assert (wu.name, wu.id_number, wu.level.value, wu.category.value, wu.rural_general, wu.is_notice,
-            wu.obtained_on.isoformat()) == ("吴静", WU[1], "assistant", "clinical", True, False, "2021-09-01")
+    assert (
+        wu.name,
+        wu.id_number,
+        wu.level.value,
+        wu.category.value,
+        wu.rural_general,
+        wu.is_notice,
+        wu.obtained_on.isoformat(),
+    ) == ("吴静", WU[1], "assistant", "clinical", True, False, "2021-09-01")
     assert (guli.name, guli.category.value, guli.is_notice, guli.obtained_on.isoformat()) == (
-        "古丽·艾力", "tcm", True, "2026-08-20")
+        "古丽·艾力",
+        "tcm",
+        True,
+        "2026-08-20",
+    )
     page = b.page(batch_url).get_data(as_text=True)
     assert "Imported: 3 new records; 0 were already recorded." in page and "hb-admin" in page
     with in_tenant(demo, "hubei"):
-        audit = db.session.execute(db.select(AuditLog).filter_by(entity="import", action="import")).scalar_one()
+        audit = db.session.execute(
+            db.select(AuditLog).filter_by(entity="import", action="import")
+        ).scalar_one()
         assert audit.after["new"] == 3 and audit.after["kind"] == "qualifications"
-        assert db.session.execute(db.select(db.func.count(AuditLog.id))).scalar() == audits + 2  # staged, imported
+        assert (
+            db.session.execute(db.select(db.func.count(AuditLog.id))).scalar() == audits + 2
+        )  # staged, imported
 
 
 def test_A2_english_headers_and_values(demo):
     b = admin_login(demo)
     header = "name,id_number,certificate_no,level,category,rural_general,is_notice,obtained_on"
-    imported(demo, b, csv_of([f"{ZHOU[0]},{ZHOU[1]},h2020420000101,practitioner,clinical,no,no,2020-09-01"], header))
+    imported(
+        demo,
+        b,
+        csv_of(
+            [f"{ZHOU[0]},{ZHOU[1]},h2020420000101,practitioner,clinical,no,no,2020-09-01"], header
+        ),
+    )
     assert qualifications(demo)["H2020420000101"].level.value == "practitioner"
 
 
 def test_A2_template_is_utf8_with_bom_in_chinese(demo):
     b = admin_login(demo)
     r = b.page("/hubei/admin/imports/qualifications/template.csv")
-    assert r.status_code == 200 and r.mimetype == "text/csv" and "attachment" in r.headers["Content-Disposition"]
+    assert (
+        r.status_code == 200
+        and r.mimetype == "text/csv"
+        and "attachment" in r.headers["Content-Disposition"]
+    )
     assert r.data.startswith(b"\xef\xbb\xbf") and r.data.decode("utf-8-sig").strip() == HEADER_Q
     r = b.page("/hubei/admin/imports/practice-records/template.csv")
     assert r.data.decode("utf-8-sig").strip() == HEADER_P
@@ -81,10 +109,15 @@ def test_A2_template_is_utf8_with_bom_in_chinese(demo):
 
 # ---- nothing half-imported --------------------------------------------------------------------
 
+
 def test_A2_one_bad_line_writes_nothing_and_the_report_names_line_column_and_problem(demo):
     b = admin_login(demo)
     bad_id = ZHOU[1][:-1] + ("0" if ZHOU[1][-1] != "0" else "1")
-    lines = [LINES_Q[1], LINES_Q[2].replace("2026年8月20日", "2026-02-30"), LINES_Q[0].replace(ZHOU[1], bad_id)]
+    lines = [
+        LINES_Q[1],
+        LINES_Q[2].replace("2026年8月20日", "2026-02-30"),
+        LINES_Q[0].replace(ZHOU[1], bad_id),
+    ]
     with unchanged(demo):
         r = upload(b, csv_of(lines, encoding="gbk"))
         assert r.status_code == 422
@@ -103,8 +136,14 @@ def test_A2_a_number_recorded_with_other_values_is_a_conflict(demo):
     with unchanged(demo):
         r = upload(b, csv_of([LINES_Q[0], line]))
     assert r.status_code == 422
-    assert errors_of(r) == [("3", "证书编号", "This certificate number is already recorded with other values (取得日期). "
-                                              "The import does not overwrite records: correct the line, or remove it.")]
+    assert errors_of(r) == [
+        (
+            "3",
+            "证书编号",
+            "This certificate number is already recorded with other values (取得日期). "
+            "The import does not overwrite records: correct the line, or remove it.",
+        )
+    ]
     assert qualifications(demo)["H2025420000001"].obtained_on.isoformat() == "2025-07-01"
 
 
@@ -119,8 +158,16 @@ def test_A2_reimporting_the_same_file_changes_nothing_and_says_so(demo):
         assert "nothing to import, and nothing was written" in page
         assert "Already recorded, unchanged</dt><dd>3<" in page and 'name="sha256"' not in page
         # the same records in GBK, one already there: only the new one would be written
-        r = upload(b, csv_of([LINES_Q[0], "李明华,420525198803121236,H2025420000001,执业医师,临床,否,否,2025-07-01"],
-                             encoding="gbk"))
+        r = upload(
+            b,
+            csv_of(
+                [
+                    LINES_Q[0],
+                    "李明华,420525198803121236,H2025420000001,执业医师,临床,否,否,2025-07-01",
+                ],
+                encoding="gbk",
+            ),
+        )
         assert r.status_code == 200 and "nothing was written" in r.get_data(as_text=True)
 
 
@@ -135,7 +182,9 @@ def test_A2_confirming_twice_or_after_the_records_changed_writes_nothing(demo):
     with unchanged(demo):
         r = b.post(batch_url + "/confirm", {"sha256": sha})
         assert r.status_code == 409
-        assert "The records changed since the preview. Nothing was written." in r.get_data(as_text=True)
+        assert "The records changed since the preview. Nothing was written." in r.get_data(
+            as_text=True
+        )
         assert errors_of(r)[0][:2] == ("2", "证书编号")
     # the uploader removes the line and imports the rest; confirming that batch again changes nothing
     fixed = redirected_to(upload(b, csv_of(LINES_Q[1:])))
@@ -155,16 +204,24 @@ def test_A2_the_same_pending_file_uploaded_twice_is_one_batch(demo):
 
 # ---- files that are not what they should be: a message and a 4xx, never a 500 ------------------
 
-@pytest.mark.parametrize(("content", "status", "message"), [
-    (b"", 422, "Choose the CSV file to import."),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00", 422, "This is not a CSV text file"),
-    (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", 422, "This is not a CSV text file"),
-    (b"\x80\x81\xff\xfe\x80", 422, "neither UTF-8 nor GBK"),
-    ("姓名,证书编号\n李明,H1\n".encode(), 422, "Missing: 身份证号、级别、类别、取得日期"),
-    (f"{LINES_Q[0]}\n{LINES_Q[1]}\n".encode(), 422, "The first line must name the columns"),
-    (HEADER_Q.encode("utf-8-sig"), 422, "names the columns but has no records"),
-    (b"a," * (5 * 1024 * 1024 // 2 + 10), 413, "larger than 5 MB"),
-])
+
+@pytest.mark.parametrize(
+    ("content", "status", "message"),
+    [
+        (b"", 422, "Choose the CSV file to import."),
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00",
+            422,
+            "This is not a CSV text file",
+        ),
+        (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", 422, "This is not a CSV text file"),
+        (b"\x80\x81\xff\xfe\x80", 422, "neither UTF-8 nor GBK"),
+        ("姓名,证书编号\n李明,H1\n".encode(), 422, "Missing: 身份证号、级别、类别、取得日期"),
+        (f"{LINES_Q[0]}\n{LINES_Q[1]}\n".encode(), 422, "The first line must name the columns"),
+        (HEADER_Q.encode("utf-8-sig"), 422, "names the columns but has no records"),
+        (b"a," * (5 * 1024 * 1024 // 2 + 10), 413, "larger than 5 MB"),
+    ],
+)
 def test_A2_bad_files_get_a_message(demo, content, status, message):
     b = admin_login(demo)
     with unchanged(demo):
@@ -172,10 +229,14 @@ def test_A2_bad_files_get_a_message(demo, content, status, message):
             r = upload(b, content)
         else:  # no file chosen
             b.page("/hubei/admin/imports")
-            r = b.post("/hubei/admin/imports/qualifications", {}, content_type="multipart/form-data")
+            r = b.post(
+                "/hubei/admin/imports/qualifications", {}, content_type="multipart/form-data"
+            )
         assert r.status_code == status
         assert message in r.get_data(as_text=True)
-        r.request.environ["wsgi.input"].close()  # a large body the test client spooled to a temporary file
+        r.request.environ[
+            "wsgi.input"
+        ].close()  # a large body the test client spooled to a temporary file
 
 
 def test_A2_a_request_over_the_servers_limit_is_refused_too(demo):
@@ -183,15 +244,20 @@ def test_A2_a_request_over_the_servers_limit_is_refused_too(demo):
     with unchanged(demo):
         r = upload(b, b"x" * (7 * 1024 * 1024))
         assert r.status_code == 413 and "too large" in r.get_data(as_text=True)
-        r.request.environ["wsgi.input"].close()  # the body the test client spooled to a temporary file
+        r.request.environ[
+            "wsgi.input"
+        ].close()  # the body the test client spooled to a temporary file
 
 
 def test_A2_without_csrf_nothing_happens(demo):
     b = admin_login(demo)
     b.page("/hubei/admin/imports")
     with unchanged(demo):
-        r = b.client.post("/hubei/admin/imports/qualifications",
-                          data={"file": (io.BytesIO(csv_of(LINES_Q)), "a.csv")}, content_type="multipart/form-data")
+        r = b.client.post(
+            "/hubei/admin/imports/qualifications",
+            data={"file": (io.BytesIO(csv_of(LINES_Q)), "a.csv")},
+            content_type="multipart/form-data",
+        )
         assert r.status_code == 400
 
 
@@ -204,23 +270,32 @@ def test_A2_htmx_upload_is_redirected_by_header(demo):
 
 # ---- Q2: practice records ------------------------------------------------------------------------
 
+
 def test_Q2_practice_records_scopes_checked_against_the_catalogue_and_the_qualification(demo):
     b = admin_login(demo)
     # 刘建国 holds a clinical qualification (demo): a TCM scope is not his
-    lines = [f"{ZHOU[0]},{ZHOU[1]},110420525000201,远安县人民医院（演示）,内科专业；全科医学专业,2021-06-01",
-             "刘建国,420525198005063211,110420525000202,远安县人民医院（演示）,中医专业,2019-06-01",
-             f"{WU[0]},{WU[1]},110420525000203,远安县人民医院（演示）,内科,2019-06-01"]
+    lines = [
+        f"{ZHOU[0]},{ZHOU[1]},110420525000201,远安县人民医院（演示）,内科专业；全科医学专业,2021-06-01",
+        "刘建国,420525198005063211,110420525000202,远安县人民医院（演示）,中医专业,2019-06-01",
+        f"{WU[0]},{WU[1]},110420525000203,远安县人民医院（演示）,内科,2019-06-01",
+    ]
     with unchanged(demo):
         r = upload(b, csv_of(lines, HEADER_P), "practice-records")
     assert r.status_code == 422
     assert [(line, col) for line, col, _ in errors_of(r)] == [("3", "执业范围"), ("4", "执业范围")]
     imported(demo, b, csv_of(lines[:1], HEADER_P), "practice-records")
     with in_tenant(demo, "hubei"):
-        record = db.session.execute(db.select(PracticeRecord).filter_by(certificate_no="110420525000201")).scalar_one()
-        assert record.scopes == "内科专业、全科医学专业" and record.registered_on.isoformat() == "2021-06-01"
+        record = db.session.execute(
+            db.select(PracticeRecord).filter_by(certificate_no="110420525000201")
+        ).scalar_one()
+        assert (
+            record.scopes == "内科专业、全科医学专业"
+            and record.registered_on.isoformat() == "2021-06-01"
+        )
 
 
 # ---- D2: a new sign-up matches an imported record; an earlier one stays with its case (A3) ------
+
 
 def test_D2_a_new_sign_up_matches_an_imported_record_an_earlier_one_keeps_its_identity_case(demo):
     sign_up(demo, "hubei", doctor_form(ZHOU[0], ZHOU[1], "13800138061", "zhouxinmin"))
@@ -230,21 +305,37 @@ def test_D2_a_new_sign_up_matches_an_imported_record_an_earlier_one_keeps_its_id
         zhou = db.session.execute(db.select(User).filter_by(username="zhouxinmin")).scalar_one()
         wu = db.session.execute(db.select(User).filter_by(username="wujing")).scalar_one()
         assert not zhou.identity_verified  # an officer links it (A3): the import does not
-        assert db.session.execute(db.select(IdentityCase).filter_by(user_id=zhou.id)).scalar_one().status.value == "open"
+        assert (
+            db.session.execute(db.select(IdentityCase).filter_by(user_id=zhou.id))
+            .scalar_one()
+            .status.value
+            == "open"
+        )
         assert wu.identity_verified and wu.qualification.certificate_no == "H2021420000102"
         assert db.session.execute(db.select(IdentityCase).filter_by(user_id=wu.id)).first() is None
 
 
 def test_D2_a_sign_up_matching_an_imported_practice_record_is_verified(demo):
-    imported(demo, admin_login(demo),
-             csv_of([f"{ZHOU[0]},{ZHOU[1]},110420525000201,远安县人民医院（演示）,内科专业,2021-06-01"], HEADER_P),
-             "practice-records")
+    imported(
+        demo,
+        admin_login(demo),
+        csv_of(
+            [f"{ZHOU[0]},{ZHOU[1]},110420525000201,远安县人民医院（演示）,内科专业,2021-06-01"],
+            HEADER_P,
+        ),
+        "practice-records",
+    )
     sign_up(demo, "hubei", doctor_form(ZHOU[0], ZHOU[1], "13800138061", "zhouxinmin"))
     with in_tenant(demo, "hubei"):
-        assert db.session.execute(db.select(User).filter_by(username="zhouxinmin")).scalar_one().identity_verified
+        assert (
+            db.session.execute(db.select(User).filter_by(username="zhouxinmin"))
+            .scalar_one()
+            .identity_verified
+        )
 
 
 # ---- who may import (T3, roles) --------------------------------------------------------------------
+
 
 def test_A2_another_tenants_administrator_cannot_see_or_confirm_a_batch(demo):
     b = admin_login(demo)
@@ -254,7 +345,12 @@ def test_A2_another_tenants_administrator_cannot_see_or_confirm_a_batch(demo):
     gd.page("/guangdong/admin/imports")
     with unchanged(demo):
         assert gd.page(f"/guangdong/admin/imports/batches/{batch_id}").status_code == 404
-        assert gd.post(f"/guangdong/admin/imports/batches/{batch_id}/confirm", {"sha256": "0" * 64}).status_code == 404
+        assert (
+            gd.post(
+                f"/guangdong/admin/imports/batches/{batch_id}/confirm", {"sha256": "0" * 64}
+            ).status_code
+            == 404
+        )
         assert "records.csv" not in gd.page("/guangdong/admin/imports").get_data(as_text=True)
         r = gd.client.get(f"/hubei/admin/imports/batches/{batch_id}")  # anonymous in Hubei
         assert r.status_code in (302, 303) and r.headers["Location"].startswith("/hubei/login")
@@ -270,11 +366,20 @@ def test_A2_only_the_province_administrator_imports(demo, username):
     home = other.page("/hubei/admin/").get_data(as_text=True)
     assert "/hubei/admin/imports" not in home
     with unchanged(demo):
-        for url in ("/hubei/admin/imports", "/hubei/admin/imports/qualifications/template.csv", batch_url):
+        for url in (
+            "/hubei/admin/imports",
+            "/hubei/admin/imports/qualifications/template.csv",
+            batch_url,
+        ):
             assert other.page(url).status_code == 404, url
-        assert other.post("/hubei/admin/imports/qualifications",
-                          {"file": (io.BytesIO(csv_of(LINES_Q)), "a.csv")}, content_type="multipart/form-data"
-                          ).status_code == 404
+        assert (
+            other.post(
+                "/hubei/admin/imports/qualifications",
+                {"file": (io.BytesIO(csv_of(LINES_Q)), "a.csv")},
+                content_type="multipart/form-data",
+            ).status_code
+            == 404
+        )
         assert other.post(batch_url + "/confirm", {"sha256": "0" * 64}).status_code == 404
     assert "/hubei/admin/imports" in admin.page("/hubei/admin/").get_data(as_text=True)
     anonymous = Browser(demo.test_client())

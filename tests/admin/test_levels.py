@@ -26,8 +26,11 @@ from tests.support.officers import (
 def three_counties(demo):
     """Confirmed applications at 远安县 and 夷陵区 (both of 宜昌市) and 武昌区 (武汉市)."""
     add_yiling(demo)
-    return {"yuanan": confirmed_at_yuanan(demo), "yiling": confirmed_at_yiling(demo),
-            "wuchang": confirmed_at_wuchang(demo)}
+    return {
+        "yuanan": confirmed_at_yuanan(demo),
+        "yiling": confirmed_at_yiling(demo),
+        "wuchang": confirmed_at_wuchang(demo),
+    }
 
 
 def queue(b) -> str:
@@ -37,7 +40,7 @@ def queue(b) -> str:
 def listed(b, url: str) -> str:
     """The rows of a list page (not the flashed message above them)."""
     page = b.page(url).get_data(as_text=True)
-    return page[page.index("<tbody>"):page.index("</tbody>")]
+    return page[page.index("<tbody>") : page.index("</tbody>")]
 
 
 def test_A1_each_level_sees_what_it_covers(demo, three_counties):
@@ -62,15 +65,31 @@ def test_A1_a_county_officer_cannot_decide_another_countys_application(demo, thr
     for where in ("yiling", "wuchang"):
         app_id = three_counties[where].app_id
         with unchanged(demo):
-            assert county.post(f"/hubei/admin/applications/{app_id}/approve",
-                               {"materials": ALL_MATERIALS}).status_code == 404
-            assert county.post(f"/hubei/admin/applications/{app_id}/return", {"reason": "补充材料"}).status_code == 404
-            assert county.post(f"/hubei/admin/applications/{app_id}/refuse",
-                               {"ground": "civil_capacity", "explanation": ""}).status_code == 404
+            assert (
+                county.post(
+                    f"/hubei/admin/applications/{app_id}/approve", {"materials": ALL_MATERIALS}
+                ).status_code
+                == 404
+            )
+            assert (
+                county.post(
+                    f"/hubei/admin/applications/{app_id}/return", {"reason": "补充材料"}
+                ).status_code
+                == 404
+            )
+            assert (
+                county.post(
+                    f"/hubei/admin/applications/{app_id}/refuse",
+                    {"ground": "civil_capacity", "explanation": ""},
+                ).status_code
+                == 404
+            )
     # its own county's application it decides
     yuanan = three_counties["yuanan"].app_id
     county.page(f"/hubei/admin/applications/{yuanan}")
-    redirected_to(county.post(f"/hubei/admin/applications/{yuanan}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        county.post(f"/hubei/admin/applications/{yuanan}/approve", {"materials": ALL_MATERIALS})
+    )
     assert state_of(demo, yuanan) == "approved"
 
 
@@ -78,14 +97,22 @@ def test_A1_a_city_officer_decides_the_applications_of_its_counties(demo, three_
     city = officer(demo, "hb-city-officer")
     yiling = three_counties["yiling"].app_id
     city.page(f"/hubei/admin/applications/{yiling}")
-    redirected_to(city.post(f"/hubei/admin/applications/{yiling}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        city.post(f"/hubei/admin/applications/{yiling}/approve", {"materials": ALL_MATERIALS})
+    )
     assert state_of(demo, yiling) == "approved"
     wuchang = three_counties["wuchang"].app_id
     with unchanged(demo):
-        assert city.post(f"/hubei/admin/applications/{wuchang}/approve", {"materials": ALL_MATERIALS}).status_code == 404
+        assert (
+            city.post(
+                f"/hubei/admin/applications/{wuchang}/approve", {"materials": ALL_MATERIALS}
+            ).status_code
+            == 404
+        )
 
 
 # ---- A5: several scopes at county level -----------------------------------------------------------
+
 
 @pytest.fixture
 def multi(demo):
@@ -98,14 +125,23 @@ def test_A5_only_the_county_officer_approves_several_scopes(demo, multi):
         page = b.page(f"/hubei/admin/applications/{multi.app_id}").get_data(as_text=True)
         assert "read-only" in page and "Approve and issue the certificate" not in page
         with unchanged(demo):
-            for action, data in (("approve", {"materials": ALL_MATERIALS}), ("return", {"reason": "x"}),
-                                 ("refuse", {"ground": "civil_capacity"})):
-                assert b.post(f"/hubei/admin/applications/{multi.app_id}/{action}", data).status_code == 403, \
-                    (username, action)
+            for action, data in (
+                ("approve", {"materials": ALL_MATERIALS}),
+                ("return", {"reason": "x"}),
+                ("refuse", {"ground": "civil_capacity"}),
+            ):
+                assert (
+                    b.post(f"/hubei/admin/applications/{multi.app_id}/{action}", data).status_code
+                    == 403
+                ), (username, action)
     county = officer(demo, "hb-county-officer")
     page = county.page(f"/hubei/admin/applications/{multi.app_id}").get_data(as_text=True)
     assert "Approve and issue the certificate" in page and "远安县" in page
-    redirected_to(county.post(f"/hubei/admin/applications/{multi.app_id}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        county.post(
+            f"/hubei/admin/applications/{multi.app_id}/approve", {"materials": ALL_MATERIALS}
+        )
+    )
     assert state_of(demo, multi.app_id) == "approved"
     # the city's officers are told a filing waits
     assert any("李明华" in m for m in messages_to(demo, "hb-city-officer@example.invalid"))
@@ -114,7 +150,11 @@ def test_A5_only_the_county_officer_approves_several_scopes(demo, multi):
 def test_A5_the_county_approval_is_filed_with_the_city(demo, multi):
     county = officer(demo, "hb-county-officer")
     county.page(f"/hubei/admin/applications/{multi.app_id}")
-    redirected_to(county.post(f"/hubei/admin/applications/{multi.app_id}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        county.post(
+            f"/hubei/admin/applications/{multi.app_id}/approve", {"materials": ALL_MATERIALS}
+        )
+    )
 
     city = officer(demo, "hb-city-officer")
     assert "1 county approval to file" in queue(city)
@@ -133,7 +173,9 @@ def test_A5_the_county_approval_is_filed_with_the_city(demo, multi):
     with in_tenant(demo, "hubei"):
         app = db.session.get(Application, multi.app_id)
         assert app.city_filed_at is not None and app.city_filed_by.username == "hb-city-officer"
-        assert db.session.execute(db.select(AuditLog).filter_by(entity_id=app.id, action="city_filing")).scalar_one()
+        assert db.session.execute(
+            db.select(AuditLog).filter_by(entity_id=app.id, action="city_filing")
+        ).scalar_one()
     assert "李明华" not in listed(city, "/hubei/admin/filings")
     assert "李明华" in listed(city, "/hubei/admin/filings?show=filed")
     with unchanged(demo):  # once only
@@ -149,12 +191,24 @@ def test_A5_another_citys_officer_does_not_see_the_filing(demo, multi):
 
     with in_tenant(demo, "hubei"):
         wuhan = db.session.execute(db.select(Region).filter_by(code="420100")).scalar_one()
-        db.session.add(User(username="hb-wuhan-officer", password_hash=hash_password(DEMO_PASSWORD), role=Role.OFFICER,
-                            real_name="测试账号", region_id=wuhan.id, totp_secret=demo_totp_secret("hb-wuhan-officer")))
+        db.session.add(
+            User(
+                username="hb-wuhan-officer",
+                password_hash=hash_password(DEMO_PASSWORD),
+                role=Role.OFFICER,
+                real_name="测试账号",
+                region_id=wuhan.id,
+                totp_secret=demo_totp_secret("hb-wuhan-officer"),
+            )
+        )
         db.session.commit()
     county = officer(demo, "hb-county-officer")
     county.page(f"/hubei/admin/applications/{multi.app_id}")
-    redirected_to(county.post(f"/hubei/admin/applications/{multi.app_id}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        county.post(
+            f"/hubei/admin/applications/{multi.app_id}/approve", {"materials": ALL_MATERIALS}
+        )
+    )
     wuhan_officer = officer(demo, "hb-wuhan-officer")
     assert "李明华" not in wuhan_officer.page("/hubei/admin/filings").get_data(as_text=True)
     assert wuhan_officer.page(f"/hubei/admin/applications/{multi.app_id}").status_code == 404
@@ -167,7 +221,11 @@ def test_A5_a_single_scope_application_is_no_filing(demo):
     walked = confirmed_at_yuanan(demo)
     province = officer(demo, "hb-officer")
     province.page(f"/hubei/admin/applications/{walked.app_id}")
-    redirected_to(province.post(f"/hubei/admin/applications/{walked.app_id}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        province.post(
+            f"/hubei/admin/applications/{walked.app_id}/approve", {"materials": ALL_MATERIALS}
+        )
+    )
     city = officer(demo, "hb-city-officer")
     assert "李明华" not in city.page("/hubei/admin/filings").get_data(as_text=True)
     city.page("/hubei/admin/filings")

@@ -43,7 +43,7 @@ def institution_id(app, name: str) -> int:
 
 def rows(page: str) -> str:
     """The rows of a list page (not what is around them)."""
-    return page[page.index("<tbody>"):page.index("</tbody>")]
+    return page[page.index("<tbody>") : page.index("</tbody>")]
 
 
 @pytest.fixture
@@ -52,8 +52,14 @@ def regions(demo):
     add_yiling(demo)
     with in_tenant(demo, "hubei"):
         city = db.session.execute(db.select(Region).filter_by(code="420500")).scalar_one()
-        db.session.add(Institution(name=CITY_FILED, licence_no="PDY42050000001", level=InstitutionLevel.SECONDARY,
-                                   county_id=city.id))
+        db.session.add(
+            Institution(
+                name=CITY_FILED,
+                licence_no="PDY42050000001",
+                level=InstitutionLevel.SECONDARY,
+                county_id=city.id,
+            )
+        )
         db.session.commit()
     return {name: institution_id(demo, name) for name in (YUANAN, YILING, WUCHANG, CITY_FILED)}
 
@@ -69,15 +75,21 @@ SEES = {
 
 
 @pytest.mark.parametrize("username", SEES)
-def test_A1_each_level_lists_and_opens_only_the_institutions_it_covers(demo, regions, username, browser_mode):
+def test_A1_each_level_lists_and_opens_only_the_institutions_it_covers(
+    demo, regions, username, browser_mode
+):
     b = officer(demo, username, htmx=browser_mode == "htmx")
     listed = rows(b.get("/hubei/admin/institutions").get_data(as_text=True))
     for name, inst_id in regions.items():
         covered = name in SEES[username]
         assert (name in listed) == covered, (username, name)
-        assert b.page(f"/hubei/admin/institutions/{inst_id}").status_code == (200 if covered else 404), (username, name)
+        assert b.page(f"/hubei/admin/institutions/{inst_id}").status_code == (
+            200 if covered else 404
+        ), (username, name)
     # a search does not widen it
-    assert (WUCHANG in rows(b.get("/hubei/admin/institutions?q=演示").get_data(as_text=True))) == (WUCHANG in SEES[username])
+    assert (WUCHANG in rows(b.get("/hubei/admin/institutions?q=演示").get_data(as_text=True))) == (
+        WUCHANG in SEES[username]
+    )
 
 
 def test_A1_a_county_officer_cannot_reset_another_countys_institution(demo, regions):
@@ -85,13 +97,15 @@ def test_A1_a_county_officer_cannot_reset_another_countys_institution(demo, regi
     b.page("/hubei/admin/institutions")
     for name in (YILING, WUCHANG, CITY_FILED):
         with unchanged(demo):
-            assert b.post(f"/hubei/admin/institutions/{regions[name]}/reset").status_code == 404, name
+            assert b.post(f"/hubei/admin/institutions/{regions[name]}/reset").status_code == 404, (
+                name
+            )
 
 
 def offered_counties(b) -> set[str]:
     page = b.page("/hubei/admin/institutions/new").get_data(as_text=True)
-    select = page[page.index('name="county_id"'):]
-    select = select[:select.index("</select>")]
+    select = page[page.index('name="county_id"') :]
+    select = select[: select.index("</select>")]
     return set(re.findall(r'<option[^>]*value="(\d+)"', select))
 
 
@@ -103,31 +117,49 @@ def test_A1_the_create_form_offers_only_the_covered_counties(demo, regions):
     assert set(ids.values()) <= offered_counties(officer(demo, "hb-officer"))
 
 
-@pytest.mark.parametrize("username,code", [("hb-county-officer", "420506"), ("hb-county-officer", "420106"),
-                                           ("hb-city-officer", "420106")])
-def test_A1_an_officer_cannot_create_an_institution_in_another_county(demo, regions, username, code, browser_mode):
+@pytest.mark.parametrize(
+    "username,code",
+    [
+        ("hb-county-officer", "420506"),
+        ("hb-county-officer", "420106"),
+        ("hb-city-officer", "420106"),
+    ],
+)
+def test_A1_an_officer_cannot_create_an_institution_in_another_county(
+    demo, regions, username, code, browser_mode
+):
     b = officer(demo, username, htmx=browser_mode == "htmx")
     b.page("/hubei/admin/institutions/new")
     with unchanged(demo):
-        r = b.post("/hubei/admin/institutions/new", provision_form(demo, county_id=str(county_id(demo, code))))
+        r = b.post(
+            "/hubei/admin/institutions/new",
+            provision_form(demo, county_id=str(county_id(demo, code))),
+        )
     assert r.status_code == 422
-    assert "Choose one of the places listed: your region covers only these." in r.get_data(as_text=True)
+    assert "Choose one of the places listed: your region covers only these." in r.get_data(
+        as_text=True
+    )
 
 
 def test_A1_a_county_officer_creates_an_institution_in_their_county(demo):
     b = officer(demo, "hb-county-officer")
     form = provision(demo, b)
     with in_tenant(demo, "hubei"):
-        inst = db.session.execute(db.select(Institution).filter_by(licence_no=form["licence_no"])).scalar_one()
+        inst = db.session.execute(
+            db.select(Institution).filter_by(licence_no=form["licence_no"])
+        ).scalar_one()
         assert inst.county.code == "420525"
     assert "远安县演示镇卫生院" in rows(b.page("/hubei/admin/institutions").get_data(as_text=True))
     # the province sees it too
     with in_tenant(demo, "hubei"):
         inst_id = inst.id
-    assert officer(demo, "hb-officer").page(f"/hubei/admin/institutions/{inst_id}").status_code == 200
+    assert (
+        officer(demo, "hb-officer").page(f"/hubei/admin/institutions/{inst_id}").status_code == 200
+    )
 
 
 # ---- reports ---------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def applications(demo):
@@ -140,7 +172,11 @@ def applications(demo):
 
 def table(page: str, key: str) -> list[list[str]]:
     section = page.split(f'id="t-{key}"')[1].split("</table>")[0]
-    return [re.findall(r"<td[^>]*>([^<]*)</td>", tr) for tr in section.split("<tbody>")[1].split("</tr>") if "<td" in tr]
+    return [
+        re.findall(r"<td[^>]*>([^<]*)</td>", tr)
+        for tr in section.split("<tbody>")[1].split("</tr>")
+        if "<td" in tr
+    ]
 
 
 COUNTS = {  # who: (region named on the page, counties counted)
@@ -152,7 +188,9 @@ COUNTS = {  # who: (region named on the page, counties counted)
 
 
 @pytest.mark.parametrize("username", COUNTS)
-def test_A1_reports_count_only_the_applications_the_viewer_covers(demo, applications, username, browser_mode):
+def test_A1_reports_count_only_the_applications_the_viewer_covers(
+    demo, applications, username, browser_mode
+):
     region, counties = COUNTS[username]
     b = officer(demo, username, htmx=browser_mode == "htmx")
     r = b.get("/hubei/admin/reports")
@@ -174,19 +212,27 @@ def test_A1_the_csv_counts_the_same_and_is_named_after_the_region(demo, applicat
     disposition = r.headers["Content-Disposition"]
     assert 'filename="county-420500-' in disposition and quote("宜昌市") in disposition
     province = officer(demo, "hb-officer").client.get("/hubei/admin/reports.csv?table=county")
-    assert [line[1] for line in list(csv.reader(io.StringIO(province.get_data().decode("utf-8-sig"))))[1:]] == [
-        "武昌区", "夷陵区", "远安县"]
+    assert [
+        line[1]
+        for line in list(csv.reader(io.StringIO(province.get_data().decode("utf-8-sig"))))[1:]
+    ] == ["武昌区", "夷陵区", "远安县"]
     assert 'filename="county-hubei-' in province.headers["Content-Disposition"]
     assert quote("湖北省") in province.headers["Content-Disposition"]
 
 
 # ---- the province's pages: audit log, locked code entry ------------------------------------
 
+
 def locked_doctor(app) -> int:
     """A doctor whose code entry is locked (SEC2), as ten wrong codes would have left it."""
     with in_tenant(app, "hubei"):
-        doctor = User(username="locked-doctor", password_hash=hash_password(DEMO_PASSWORD), role=Role.DOCTOR,
-                      real_name="钱锁定", code_locked_until=utcnow() + timedelta(hours=1))
+        doctor = User(
+            username="locked-doctor",
+            password_hash=hash_password(DEMO_PASSWORD),
+            role=Role.DOCTOR,
+            real_name="钱锁定",
+            code_locked_until=utcnow() + timedelta(hours=1),
+        )
         db.session.add(doctor)
         db.session.commit()
         return doctor.id
@@ -195,10 +241,17 @@ def locked_doctor(app) -> int:
 @pytest.mark.parametrize("username", ["hb-county-officer", "hb-city-officer"])
 def test_A1_the_audit_log_and_locked_accounts_are_the_provinces(demo, username, browser_mode):
     b = officer(demo, username, htmx=browser_mode == "htmx")
-    for url in ("/hubei/admin/audit", "/hubei/admin/audit?entity=application", "/hubei/admin/accounts/locked"):
+    for url in (
+        "/hubei/admin/audit",
+        "/hubei/admin/audit?entity=application",
+        "/hubei/admin/accounts/locked",
+    ):
         r = b.get(url)
         assert r.status_code == 403, url
-        assert "This page is for the province&#39;s officers and administrators only." in r.get_data(as_text=True)
+        assert (
+            "This page is for the province&#39;s officers and administrators only."
+            in r.get_data(as_text=True)
+        )
     doctor_id = locked_doctor(demo)
     b.page("/hubei/admin/")
     with unchanged(demo):
@@ -214,7 +267,9 @@ def test_A1_the_audit_log_and_locked_accounts_are_the_provinces(demo, username, 
 def test_A1_province_level_users_search_the_audit_log(demo, username):
     locked_doctor(demo)
     b = officer(demo, username)
-    assert "hb-county-staff" in b.page("/hubei/admin/audit?actor=hb-county-staff").get_data(as_text=True)
+    assert "hb-county-staff" in b.page("/hubei/admin/audit?actor=hb-county-staff").get_data(
+        as_text=True
+    )
     assert "钱锁定" in b.page("/hubei/admin/accounts/locked").get_data(as_text=True)
     page = b.page("/hubei/admin/reports").get_data(as_text=True)
     assert "/hubei/admin/audit" in page

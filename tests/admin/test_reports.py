@@ -28,12 +28,17 @@ def login(app, username: str, htmx: bool = False):
     b.client.set_cookie("lang", "en")
     return b
 
+
 REPORTS = "/hubei/admin/reports"
 
 
 def _at(days_ago: float, hour: int = 2) -> datetime:
     """A stored (naive UTC) instant ``days_ago`` days before today, 10:00 Beijing time."""
-    return datetime.combine(local_today(), datetime.min.time()) + timedelta(hours=hour) - timedelta(days=days_ago)
+    return (
+        datetime.combine(local_today(), datetime.min.time())
+        + timedelta(hours=hour)
+        - timedelta(days=days_ago)
+    )
 
 
 @pytest.fixture
@@ -42,23 +47,53 @@ def known(demo):
     A submitted 10 days ago, confirmed 1 day later, approved 4 days after that;
     B submitted 5 days ago, confirmed 3 days later, waiting for the commission."""
     staff = staff_login(demo, "hb-county-staff")
-    a = walk_doctor(demo, "hubei", doctor_form("李明华", "420525198803121236", "13800138001", "liminghua"),
-                    until="confirmed", staff=staff, institution="远安")
-    b = walk_doctor(demo, "hubei", doctor_form("阿依古丽·买买提", "420111199001016789", "13800138002", "ayiguli"),
-                    until="confirmed", staff=staff, institution="远安", scope="tcm")
+    a = walk_doctor(
+        demo,
+        "hubei",
+        doctor_form("李明华", "420525198803121236", "13800138001", "liminghua"),
+        until="confirmed",
+        staff=staff,
+        institution="远安",
+    )
+    b = walk_doctor(
+        demo,
+        "hubei",
+        doctor_form("阿依古丽·买买提", "420111199001016789", "13800138002", "ayiguli"),
+        until="confirmed",
+        staff=staff,
+        institution="远安",
+        scope="tcm",
+    )
     officer = login(demo, "hb-officer")
     officer.page(f"/hubei/admin/applications/{a.app_id}")
-    redirected_to(officer.post(f"/hubei/admin/applications/{a.app_id}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        officer.post(f"/hubei/admin/applications/{a.app_id}/approve", {"materials": ALL_MATERIALS})
+    )
     applications, audit = Application.__table__, AuditLog.__table__
     with owner_connection(demo) as conn:
         if conn.dialect.name == "postgresql":  # audit_log is append-only (SEC8): only the test's
-            conn.execute(text("SET LOCAL session_replication_role = replica"))  # superuser may backdate
-        conn.execute(applications.update().where(applications.c.id == a.app_id)
-                     .values(submitted_at=_at(10), confirmed_at=_at(9)))
-        conn.execute(applications.update().where(applications.c.id == b.app_id)
-                     .values(submitted_at=_at(5), confirmed_at=_at(2)))
-        moved = conn.execute(audit.update().where(audit.c.entity == "application", audit.c.entity_id == a.app_id,
-                                                  audit.c.action == "approve").values(at=_at(5)))
+            conn.execute(
+                text("SET LOCAL session_replication_role = replica")
+            )  # superuser may backdate
+        conn.execute(
+            applications.update()
+            .where(applications.c.id == a.app_id)
+            .values(submitted_at=_at(10), confirmed_at=_at(9))
+        )
+        conn.execute(
+            applications.update()
+            .where(applications.c.id == b.app_id)
+            .values(submitted_at=_at(5), confirmed_at=_at(2))
+        )
+        moved = conn.execute(
+            audit.update()
+            .where(
+                audit.c.entity == "application",
+                audit.c.entity_id == a.app_id,
+                audit.c.action == "approve",
+            )
+            .values(at=_at(5))
+        )
         assert moved.rowcount == 1
     return a, b
 
@@ -79,7 +114,10 @@ def test_counts_and_processing_times_on_known_data(known, demo, who, browser_mod
     page = r.get_data(as_text=True)
     if browser_mode == "htmx":
         assert "<html" not in page
-    assert sorted(rows_of(page, "status")) == [["Approved", "1"], ["Waiting for the commission", "1"]]
+    assert sorted(rows_of(page, "status")) == [
+        ["Approved", "1"],
+        ["Waiting for the commission", "1"],
+    ]
     assert rows_of(page, "institution") == [["远安县人民医院（演示）", "远安县", "2", "1"]]
     assert rows_of(page, "county") == [["宜昌市", "远安县", "420525", "2", "1"]]
     # submitted → confirmed: 1 and 3 days: median 2.0, 90th percentile 2.8; confirmed → approved: 4 days
@@ -89,7 +127,9 @@ def test_counts_and_processing_times_on_known_data(known, demo, who, browser_mod
 def test_the_date_range_filters_by_submission(known, demo):
     b = login(demo, "hb-officer")
     day = local_today()
-    page = b.page(f"{REPORTS}?from={(day - timedelta(days=12)).isoformat()}&to={(day - timedelta(days=7)).isoformat()}")
+    page = b.page(
+        f"{REPORTS}?from={(day - timedelta(days=12)).isoformat()}&to={(day - timedelta(days=7)).isoformat()}"
+    )
     text = page.get_data(as_text=True)
     assert rows_of(text, "institution") == [["远安县人民医院（演示）", "远安县", "1", "1"]]
     assert [row[1:] for row in rows_of(text, "times")] == [["1", "1.0", "1.0"], ["1", "4.0", "4.0"]]
@@ -97,12 +137,15 @@ def test_the_date_range_filters_by_submission(known, demo):
     assert rows_of(empty, "institution") == [["No application in this range."]]
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("from=2026-13-01", "Enter a date as YYYY-MM-DD."),
-    ("to=yesterday", "Enter a date as YYYY-MM-DD."),
-    ("from=2026-03-01&to=2026-02-01", "The end date must not be before the start date."),
-    ("from=2010-01-01&to=2026-01-01", "Choose a range of at most three years."),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("from=2026-13-01", "Enter a date as YYYY-MM-DD."),
+        ("to=yesterday", "Enter a date as YYYY-MM-DD."),
+        ("from=2026-03-01&to=2026-02-01", "The end date must not be before the start date."),
+        ("from=2010-01-01&to=2026-01-01", "Choose a range of at most three years."),
+    ],
+)
 def test_a_bad_range_is_refused_with_a_message(demo, query, message, browser_mode):
     b = login(demo, "hb-officer", htmx=browser_mode == "htmx")
     r = b.get(f"{REPORTS}?{query}")
@@ -121,20 +164,27 @@ def test_csv_export_opens_with_a_bom_and_has_the_rows(known, demo):
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert len(rows) == 2 and rows[1] == ["远安县人民医院（演示）", "远安县", "2", "1"]
-    times = list(csv.reader(io.StringIO(b.client.get(f"{REPORTS}.csv?table=times").get_data().decode("utf-8-sig"))))
+    times = list(
+        csv.reader(
+            io.StringIO(b.client.get(f"{REPORTS}.csv?table=times").get_data().decode("utf-8-sig"))
+        )
+    )
     assert [row[1:] for row in times[1:]] == [["2", "2.0", "2.8"], ["1", "4.0", "4.0"]]
     assert b.client.get(f"{REPORTS}.csv?table=nothing").status_code == 404
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_defused(known, demo):
     with in_tenant(demo, "hubei"):
-        db.session.execute(db.update(Institution).where(Institution.name.contains("远安"))
-                           .values(name="=HYPERLINK(\"http://x\")"))
+        db.session.execute(
+            db.update(Institution)
+            .where(Institution.name.contains("远安"))
+            .values(name='=HYPERLINK("http://x")')
+        )
         db.session.commit()
     b = login(demo, "hb-officer")
     text = b.client.get(f"{REPORTS}.csv?table=institution").get_data().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[1][0] == "'=HYPERLINK(\"http://x\")"
+    assert rows[1][0] == '\'=HYPERLINK("http://x")'
 
 
 def test_reports_are_for_officers_and_administrators_only(demo):
@@ -149,4 +199,6 @@ def test_another_province_sees_none_of_these_applications(known, demo):
     gd = login(demo, "gd-officer")
     page = gd.page("/guangdong/admin/reports").get_data(as_text=True)
     assert "远安" not in page
-    assert "远安" not in gd.client.get("/guangdong/admin/reports.csv?table=county").get_data().decode("utf-8-sig")
+    assert "远安" not in gd.client.get(
+        "/guangdong/admin/reports.csv?table=county"
+    ).get_data().decode("utf-8-sig")

@@ -26,7 +26,9 @@ def live_server(tmp_path_factory):
     from portal.extensions import db
 
     path = tmp_path_factory.mktemp("browser-db") / "browser.sqlite3"
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "DEV_OUTBOX": True})
+    app = create_app(
+        "testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "DEV_OUTBOX": True}
+    )
 
     with app.app_context():
         db.create_all()
@@ -80,12 +82,21 @@ def new_context(request, chromium, live_server):
 
     def open_context(*, javascript: bool = True, phone: bool = False):
         viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 800}
-        context = chromium.new_context(base_url=live_server.url, java_script_enabled=javascript,
-                                       locale="en-GB", viewport=viewport, is_mobile=phone, has_touch=phone)
+        context = chromium.new_context(
+            base_url=live_server.url,
+            java_script_enabled=javascript,
+            locale="en-GB",
+            viewport=viewport,
+            is_mobile=phone,
+            has_touch=phone,
+        )
         context.add_cookies([{"name": "lang", "value": "en", "url": live_server.url}])
         context.set_default_timeout(TIMEOUT_MS)
         # SEC8: Chromium reports every Content-Security-Policy violation on the console
-        context.on("console", lambda msg: "Content Security Policy" in msg.text and csp_violations.append(msg.text))
+        context.on(
+            "console",
+            lambda msg: "Content Security Policy" in msg.text and csp_violations.append(msg.text),
+        )
         contexts.append(context)
         return context
 
@@ -96,7 +107,9 @@ def new_context(request, chromium, live_server):
             RESULTS.mkdir(exist_ok=True)
             for j, page in enumerate(context.pages):
                 try:
-                    page.screenshot(path=RESULTS / f"FAILED-{request.node.name}-{i}-{j}.png", full_page=True)
+                    page.screenshot(
+                        path=RESULTS / f"FAILED-{request.node.name}-{i}-{j}.png", full_page=True
+                    )
                 except Exception:  # noqa: BLE001 - a screenshot is a courtesy, never a second failure
                     pass
         context.close()

@@ -54,12 +54,19 @@ LANGUAGES = ("zh_CN", "en")
 
 #: pages that are not HTML pages a person reads, or need a state no role below has
 SKIPPED = {
-    "static": "files", "public.healthz": "JSON", "public.set_language": "a redirect",
-    "doctor.certificate_qr": "an SVG image", "doctor.document": "an image",
+    "static": "files",
+    "public.healthz": "JSON",
+    "public.set_language": "a redirect",
+    "doctor.certificate_qr": "an SVG image",
+    "doctor.document": "an image",
     "accounts.reset_password": "needs a code from the forgot-password page",
-    "institution.home": "a redirect to the approval queue", "doctor.application": "a redirect to the step reached",
-    "institution.roster_csv": "CSV", "admin.reports_csv": "CSV", "ops.readyz": "JSON",
-    "ops.metrics": "Prometheus text", "admin.import_template": "CSV",
+    "institution.home": "a redirect to the approval queue",
+    "doctor.application": "a redirect to the step reached",
+    "institution.roster_csv": "CSV",
+    "admin.reports_csv": "CSV",
+    "ops.readyz": "JSON",
+    "ops.metrics": "Prometheus text",
+    "admin.import_template": "CSV",
 }
 ROUTE_ARGS = {**ARGS, "step": list(STEPS)}
 
@@ -68,12 +75,29 @@ APPLICANT = doctor_form("周文", resident_id("42052519870101123"), "13600136001
 DRAFTING = doctor_form("吴敏", resident_id("42052519880202123"), "13600136002", "a11y_drafting")
 WAITING = doctor_form("郑强", resident_id("42052519890303123"), "13600136003", "a11y_waiting")
 REGISTERED = doctor_form("冯丽", resident_id("42052519900404123"), "13600136004", "a11y_registered")
-SETTLED = doctor_form("蒋安", resident_id("42052519910505123"), "13600136006", "a11y_settled")  # nothing pending
+SETTLED = doctor_form(
+    "蒋安", resident_id("42052519910505123"), "13600136006", "a11y_settled"
+)  # nothing pending
 UNMATCHED = doctor_form("卫无名", resident_id("42011119850808123"), "13600136005", "a11y_unmatched")
 #: two staff members the county hospital's person in charge adds (I2), at their first log-in (I1)
-NEW_STAFF = {"first-password": ("陶新", "13600136031"), "first-authenticator": ("柏青", "13600136032")}
-ROLES = ("anonymous", "unmatched", "waiting", "drafting", "applicant", "registered", "settled", "staff", "officer",
-         "admin", "half-logged-in", *NEW_STAFF)
+NEW_STAFF = {
+    "first-password": ("陶新", "13600136031"),
+    "first-authenticator": ("柏青", "13600136032"),
+}
+ROLES = (
+    "anonymous",
+    "unmatched",
+    "waiting",
+    "drafting",
+    "applicant",
+    "registered",
+    "settled",
+    "staff",
+    "officer",
+    "admin",
+    "half-logged-in",
+    *NEW_STAFF,
+)
 
 
 @dataclass
@@ -89,9 +113,16 @@ def _qualify(app, form: dict, certificate_no: str) -> None:
     from portal.registry.records import Category, Level, Qualification
 
     with in_tenant(app, "hubei"):
-        db.session.add(Qualification(name=form["real_name"], id_number=form["id_number"], certificate_no=certificate_no,
-                                     level=Level.PRACTITIONER, category=Category.CLINICAL,
-                                     obtained_on=date(2025, 10, 1)))
+        db.session.add(
+            Qualification(
+                name=form["real_name"],
+                id_number=form["id_number"],
+                certificate_no=certificate_no,
+                level=Level.PRACTITIONER,
+                category=Category.CLINICAL,
+                obtained_on=date(2025, 10, 1),
+            )
+        )
         db.session.commit()
 
 
@@ -106,26 +137,50 @@ def world(live_server):
         _qualify(app, form, f"H20254208{n:05d}")
     staff = staff_browser(live_server, "hb-county-staff")
     officer = staff_browser(live_server, "hb-officer")
-    applicant = walk_doctor(app, "hubei", APPLICANT, until="submitted", staff=staff, institution=YUANAN)
-    drafting = walk_doctor(app, "hubei", DRAFTING, until="activated", staff=staff, institution=YUANAN)
+    applicant = walk_doctor(
+        app, "hubei", APPLICANT, until="submitted", staff=staff, institution=YUANAN
+    )
+    drafting = walk_doctor(
+        app, "hubei", DRAFTING, until="activated", staff=staff, institution=YUANAN
+    )
     fill_wizard(drafting.browser, "hubei")
     waiting = walk_doctor(app, "hubei", WAITING, until="named", institution=YUANAN)
-    registered = walk_doctor(app, "hubei", REGISTERED, until="confirmed", staff=staff, institution=YUANAN)
+    registered = walk_doctor(
+        app, "hubei", REGISTERED, until="confirmed", staff=staff, institution=YUANAN
+    )
     settled = walk_doctor(app, "hubei", SETTLED, until="confirmed", staff=staff, institution=YUANAN)
     for walked in (registered, settled):
         officer.page(f"/hubei/admin/applications/{walked.app_id}")
-        redirected_to(officer.post(f"/hubei/admin/applications/{walked.app_id}/approve",
-                                   {"materials": ALL_MATERIALS}))
+        redirected_to(
+            officer.post(
+                f"/hubei/admin/applications/{walked.app_id}/approve", {"materials": ALL_MATERIALS}
+            )
+        )
     half = Browser(app.test_client())  # the password given, the authenticator code not yet
     half.page("/hubei/login")
-    redirected_to(half.post("/hubei/login", {"username": "hb-tertiary-staff", "password": DEMO_PASSWORD}))
+    redirected_to(
+        half.post("/hubei/login", {"username": "hb-tertiary-staff", "password": DEMO_PASSWORD})
+    )
     b = registered.browser
     b.page("/hubei/me/maintenance")
-    redirected_to(b.post("/hubei/me/maintenance", {"home_address": "湖北省远安县鸣凤镇演示街 3 号",
-                                                   "work_experience": "无", "rewards_punishments": "无",
-                                                   "contract_end": "2040-12-31"}))
+    redirected_to(
+        b.post(
+            "/hubei/me/maintenance",
+            {
+                "home_address": "湖北省远安县鸣凤镇演示街 3 号",
+                "work_experience": "无",
+                "rewards_punishments": "无",
+                "contract_end": "2040-12-31",
+            },
+        )
+    )
     b.page("/hubei/me/sites")
-    redirected_to(b.post("/hubei/me/sites", {"institution_id": str(institution_id(app, "hubei", "湖北省演示第一医院"))}))
+    redirected_to(
+        b.post(
+            "/hubei/me/sites",
+            {"institution_id": str(institution_id(app, "hubei", "湖北省演示第一医院"))},
+        )
+    )
     unmatched = sign_up(app, "hubei", UNMATCHED)
     new_staff = {}
     for role, (name, mobile) in NEW_STAFF.items():
@@ -134,29 +189,58 @@ def world(live_server):
         sms = last_message(app, mobile)
         b = new_staff[role] = Browser(app.test_client())
         b.page("/hubei/login")
-        redirected_to(b.post("/hubei/login", {"username": USERNAME.search(sms).group(1),
-                                              "password": FIRST_PASSWORD.search(sms).group(1)}))
+        redirected_to(
+            b.post(
+                "/hubei/login",
+                {
+                    "username": USERNAME.search(sms).group(1),
+                    "password": FIRST_PASSWORD.search(sms).group(1),
+                },
+            )
+        )
     b.page("/hubei/first-login/password")
-    redirected_to(b.post("/hubei/first-login/password", {"password": "A11y-own-pass-1", "password_again": "A11y-own-pass-1"}))
+    redirected_to(
+        b.post(
+            "/hubei/first-login/password",
+            {"password": "A11y-own-pass-1", "password_again": "A11y-own-pass-1"},
+        )
+    )
     with in_tenant(app, "hubei"):
         ids = {
-            "submitted_app": applicant.app_id, "confirmed_app": registered.app_id,
-            "waiting_doctor": waiting.doctor_id, "applicant": applicant.doctor_id,
+            "submitted_app": applicant.app_id,
+            "confirmed_app": registered.app_id,
+            "waiting_doctor": waiting.doctor_id,
+            "applicant": applicant.doctor_id,
             "photo": db.session.get(Application, applicant.app_id).photo_id,
-            "modification": db.session.execute(db.select(ModificationRequest.id).filter_by(
-                doctor_id=registered.doctor_id)).scalar_one(),
-            "filing": db.session.execute(db.select(SiteFiling.id).filter_by(
-                doctor_id=registered.doctor_id)).scalar_one(),
-            "identity_case": db.session.execute(db.select(IdentityCase.id).filter_by(
-                user_id=unmatched_id(app))).scalar_one(),
+            "modification": db.session.execute(
+                db.select(ModificationRequest.id).filter_by(doctor_id=registered.doctor_id)
+            ).scalar_one(),
+            "filing": db.session.execute(
+                db.select(SiteFiling.id).filter_by(doctor_id=registered.doctor_id)
+            ).scalar_one(),
+            "identity_case": db.session.execute(
+                db.select(IdentityCase.id).filter_by(user_id=unmatched_id(app))
+            ).scalar_one(),
             "hubei_institution": institution_id(app, "hubei", YUANAN),
         }
         certificate_no = db.session.get(Application, registered.app_id).certificate_no
-    ids["import_batch"] = import_batch(app)  # A2: a file waiting for the administrator's confirmation
-    browsers = {"anonymous": Browser(app.test_client()), "unmatched": unmatched, "waiting": waiting.browser,
-                "drafting": drafting.browser, "applicant": applicant.browser, "registered": b,
-                "settled": settled.browser, "staff": staff, "officer": officer, "admin": staff_browser(live_server, "hb-admin"),
-                "half-logged-in": half, **new_staff}
+    ids["import_batch"] = import_batch(
+        app
+    )  # A2: a file waiting for the administrator's confirmation
+    browsers = {
+        "anonymous": Browser(app.test_client()),
+        "unmatched": unmatched,
+        "waiting": waiting.browser,
+        "drafting": drafting.browser,
+        "applicant": applicant.browser,
+        "registered": b,
+        "settled": settled.browser,
+        "staff": staff,
+        "officer": officer,
+        "admin": staff_browser(live_server, "hb-admin"),
+        "half-logged-in": half,
+        **new_staff,
+    }
     cookies = {}
     for role, browser in browsers.items():
         browser.page("/hubei/")
@@ -169,7 +253,9 @@ def unmatched_id(app) -> int:
     from portal.accounts.models import User
     from portal.extensions import db
 
-    return db.session.execute(db.select(User.id).filter_by(username=UNMATCHED["username"])).scalar_one()
+    return db.session.execute(
+        db.select(User.id).filter_by(username=UNMATCHED["username"])
+    ).scalar_one()
 
 
 def _fill(rule: str, values: dict, w: World) -> str:
@@ -192,7 +278,9 @@ def _cases():
         for combo in combos:
             values = dict(zip(names, combo, strict=True))
             label = ",".join(f"{k}={v}" for k, v in values.items())
-            yield pytest.param(rule.rule, rule.endpoint, values, id=rule.rule + (f" [{label}]" if label else ""))
+            yield pytest.param(
+                rule.rule, rule.endpoint, values, id=rule.rule + (f" [{label}]" if label else "")
+            )
 
 
 def _role_for(live_server, w: World, url: str) -> str | None:
@@ -210,11 +298,15 @@ def _role_for(live_server, w: World, url: str) -> str | None:
 
 def axe_violations(page) -> list[dict]:
     page.add_script_tag(url=AXE_URL)
-    result = page.evaluate("""async (tags) => {
+    result = page.evaluate(
+        """async (tags) => {
         const r = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
         return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                       nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + " :: " + n.failureSummary)}));
-    }""", WCAG)
+                                       nodes: v.nodes.slice(0, 5)
+                                         .map(n => n.target.join(" ") + " :: " + n.failureSummary)}));
+    }""",
+        WCAG,
+    )
     return result
 
 
@@ -227,7 +319,9 @@ def axe_source():
 
 @pytest.mark.parametrize(("rule", "endpoint", "values"), list(_cases()))
 def test_no_wcag_violations(chromium, live_server, world, axe_source, rule, endpoint, values):
-    assert None not in values.values(), f"{rule}: an argument unknown to tests/test_isolation.py ARGS"
+    assert None not in values.values(), (
+        f"{rule}: an argument unknown to tests/test_isolation.py ARGS"
+    )
     url = _fill(rule, values, world)
     if endpoint == "public.verify":
         url += f"?no={world.certificate_no}"
@@ -236,7 +330,9 @@ def test_no_wcag_violations(chromium, live_server, world, axe_source, rule, endp
     role = _role_for(live_server, world, url)
     if role is None and values:
         pytest.skip(f"no role of the world opens {url} (another id of this route is checked)")
-    assert role is not None, f"no role of the world opens {url}: give the world that state, or list it in SKIPPED"
+    assert role is not None, (
+        f"no role of the world opens {url}: give the world that state, or list it in SKIPPED"
+    )
     problems = []
     for (vp_name, viewport), lang in itertools.product(VIEWPORTS.items(), LANGUAGES):
         context = chromium.new_context(base_url=live_server.url, viewport=viewport, locale="zh-CN")
@@ -244,17 +340,23 @@ def test_no_wcag_violations(chromium, live_server, world, axe_source, rule, endp
             context.set_default_timeout(TIMEOUT_MS)
             cookies = [{"name": "lang", "value": lang, "url": live_server.url}]
             if world.cookies[role]:
-                cookies.append({"name": "session", "value": world.cookies[role], "url": live_server.url})
+                cookies.append(
+                    {"name": "session", "value": world.cookies[role], "url": live_server.url}
+                )
             context.add_cookies(cookies)
-            context.route("**" + AXE_URL, lambda route: route.fulfill(
-                body=axe_source, content_type="application/javascript"))
+            context.route(
+                "**" + AXE_URL,
+                lambda route: route.fulfill(body=axe_source, content_type="application/javascript"),
+            )
             page = context.new_page()
             response = page.goto(url)
             assert response.status == 200, f"{role} {url}: {response.status}"
             assert unquote(page.url) == live_server.url + url, f"{role} {url}: sent to {page.url}"
             for v in axe_violations(page):
-                problems.append(f"[{vp_name} {lang}] {v['id']} ({v['impact']}): {v['help']}\n      "
-                                + "\n      ".join(v["nodes"]))
+                problems.append(
+                    f"[{vp_name} {lang}] {v['id']} ({v['impact']}): {v['help']}\n      "
+                    + "\n      ".join(v["nodes"])
+                )
         finally:
             context.close()
     assert not problems, f"{role} {url}:\n  " + "\n  ".join(problems)
@@ -264,10 +366,17 @@ def test_axe_finds_a_violation(chromium, live_server, axe_source):
     """The check is live: a page with an unlabelled field fails it."""
     context = chromium.new_context(base_url=live_server.url)
     try:
-        context.route("**/__broken__", lambda route: route.fulfill(
-            body='<!doctype html><html lang="en"><title>x</title><main><input id="x"></main></html>',
-            content_type="text/html"))
-        context.route("**" + AXE_URL, lambda route: route.fulfill(body=axe_source, content_type="application/javascript"))
+        context.route(
+            "**/__broken__",
+            lambda route: route.fulfill(
+                body='<!doctype html><html lang="en"><title>x</title><main><input id="x"></main></html>',
+                content_type="text/html",
+            ),
+        )
+        context.route(
+            "**" + AXE_URL,
+            lambda route: route.fulfill(body=axe_source, content_type="application/javascript"),
+        )
         page = context.new_page()
         page.goto("/__broken__")
         assert "label" in json.dumps(axe_violations(page))
@@ -279,7 +388,10 @@ def _axe_context(chromium, live_server, axe_source, lang="en"):
     context = chromium.new_context(base_url=live_server.url, viewport=VIEWPORTS["phone"])
     context.set_default_timeout(TIMEOUT_MS)
     context.add_cookies([{"name": "lang", "value": lang, "url": live_server.url}])
-    context.route("**" + AXE_URL, lambda route: route.fulfill(body=axe_source, content_type="application/javascript"))
+    context.route(
+        "**" + AXE_URL,
+        lambda route: route.fulfill(body=axe_source, content_type="application/javascript"),
+    )
     return context
 
 
@@ -288,7 +400,8 @@ TIED_ERRORS = """() => {
     return {
         invalid: invalid.length,
         untied: invalid.filter(el => !(el.getAttribute("aria-describedby") || "").split(" ").some(id => {
-            const d = id && document.getElementById(id); return d && d.classList.contains("err") && d.textContent.trim();
+            const d = id && document.getElementById(id);
+            return d && d.classList.contains("err") && d.textContent.trim();
         })).map(el => el.name),
         announced: [...document.querySelectorAll('[role="alert"], [aria-live]')].some(el => el.textContent.trim()),
     };
@@ -303,10 +416,14 @@ def test_errors_swapped_in_by_htmx_are_tied_and_announced(chromium, live_server,
     try:
         page = context.new_page()
         page.goto(url)
-        assert page.evaluate("() => typeof window.htmx") == "object", "htmx is not loaded (run `make static`)"
+        assert page.evaluate("() => typeof window.htmx") == "object", (
+            "htmx is not loaded (run `make static`)"
+        )
         with page.expect_response(lambda r: r.request.method == "POST") as answer:
             page.locator("main form button[type=submit]").first.click()
-        assert answer.value.status == 422 and answer.value.request.headers.get("hx-request") == "true"
+        assert (
+            answer.value.status == 422 and answer.value.request.headers.get("hx-request") == "true"
+        )
         page.locator('[aria-invalid="true"]').first.wait_for()
         found = page.evaluate(TIED_ERRORS)
         assert found["invalid"] and not found["untied"], found

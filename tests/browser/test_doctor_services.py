@@ -14,7 +14,9 @@ import pytest
 
 try:
     from playwright.sync_api import expect
-except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
+except (
+    ImportError
+):  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
 
 from tests.support.browser import YUANAN, log_in_with_totp, staff_browser, stays_on_page
@@ -28,8 +30,12 @@ DOCTOR = doctor_form("张晓燕", "420525200103152349", "13700137044", "zhangxy_
 
 def registered_doctor(server) -> None:
     staff = staff_browser(server, "hb-county-staff")
-    walked = walk_doctor(server.app, "hubei", DOCTOR, until="activated", staff=staff, institution=YUANAN)
-    fill_wizard(walked.browser, "hubei", scopes=("internal",), address="湖北省远安县鸣凤镇演示街 9 号")
+    walked = walk_doctor(
+        server.app, "hubei", DOCTOR, until="activated", staff=staff, institution=YUANAN
+    )
+    fill_wizard(
+        walked.browser, "hubei", scopes=("internal",), address="湖北省远安县鸣凤镇演示街 9 号"
+    )
     walked.browser.page("/hubei/me/application/review")
     redirected_to(walked.browser.post("/hubei/me/application/review", {}))
     from portal.extensions import db
@@ -38,12 +44,15 @@ def registered_doctor(server) -> None:
 
     with in_tenant(server.app, "hubei"):
         app_id = db.session.execute(
-            db.select(Application.id).filter_by(doctor_id=walked.doctor_id)).scalar_one()
+            db.select(Application.id).filter_by(doctor_id=walked.doctor_id)
+        ).scalar_one()
     staff.page("/hubei/institution/approvals")
     redirected_to(staff.post(f"/hubei/institution/approvals/{app_id}/confirm"))
     officer = staff_browser(server, "hb-officer")
     officer.page(f"/hubei/admin/applications/{app_id}")
-    redirected_to(officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": NOTICE_MATERIALS}))  # D8: the notice
+    redirected_to(
+        officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": NOTICE_MATERIALS})
+    )  # D8: the notice
 
 
 def test_change_modification_and_public_check(new_context, live_server):
@@ -54,7 +63,9 @@ def test_change_modification_and_public_check(new_context, live_server):
     doctor.get_by_label("Password", exact=True).fill(DOCTOR["password"])
     doctor.get_by_role("button", name="Log in").click()
     doctor.wait_for_url("**/hubei/me")
-    certificate_no = re.search(r"\b\d{15}\b", doctor.locator("dl.facts").first.inner_text()).group(0)
+    certificate_no = re.search(r"\b\d{15}\b", doctor.locator("dl.facts").first.inner_text()).group(
+        0
+    )
 
     # ---- D7 + R1: a change of registration to a second scope at a county-level institution
     doctor.get_by_role("button", name="Change my practice scopes").click()
@@ -63,7 +74,9 @@ def test_change_modification_and_public_check(new_context, live_server):
     doctor.get_by_label("外科专业").check()
     # L2: institutions to move to are searched in-page (htmx); what is ticked stays; staying is the default
     still_here = stays_on_page(doctor)
-    doctor.get_by_label("Move to another institution (change of registration): search by name").fill("演示第一")
+    doctor.get_by_label(
+        "Move to another institution (change of registration): search by name"
+    ).fill("演示第一")
     doctor.get_by_role("button", name="Search").click()
     expect(doctor.get_by_label("湖北省演示第一医院")).not_to_be_checked()
     expect(doctor.get_by_label("Stay at 远安县人民医院（演示）")).to_be_checked()
@@ -94,7 +107,9 @@ def test_change_modification_and_public_check(new_context, live_server):
     for box in officer.get_by_role("checkbox").all():
         box.check()
     officer.get_by_role("button", name="Approve and issue the certificate").click()
-    expect(officer.get_by_text(re.compile(f"Certificate number {certificate_no}")).first).to_be_visible()
+    expect(
+        officer.get_by_text(re.compile(f"Certificate number {certificate_no}")).first
+    ).to_be_visible()
 
     doctor.goto("/hubei/me")
     expect(doctor.get_by_text("内科专业、外科专业")).to_be_visible()

@@ -15,7 +15,9 @@ import pytest
 
 try:
     from playwright.sync_api import Page, expect
-except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
+except (
+    ImportError
+):  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     Page = expect = None
 
 from tests.support.browser import (
@@ -45,9 +47,22 @@ class Doctor:
 
 # Both runs share the server's database: two demo doctors, each with their own contacts.
 DOCTORS = {
-    "js": Doctor("李明华", "420525198803121236", "13800138011", "li.browser@example.com", "liminghua_js", "内科专业"),
-    "nojs": Doctor("阿依古丽·买买提", "420111199001016789", "13900139022", "ayiguli.browser@example.com",
-                   "ayiguli_nojs", "中医专业"),
+    "js": Doctor(
+        "李明华",
+        "420525198803121236",
+        "13800138011",
+        "li.browser@example.com",
+        "liminghua_js",
+        "内科专业",
+    ),
+    "nojs": Doctor(
+        "阿依古丽·买买提",
+        "420111199001016789",
+        "13900139022",
+        "ayiguli.browser@example.com",
+        "ayiguli_nojs",
+        "中医专业",
+    ),
 }
 PASSWORD = "Browser-pass-1"
 
@@ -62,8 +77,9 @@ def test_whole_journey(new_context, live_server, js):
     doctor = new_context(javascript=js, phone=True).new_page()
     doctor.goto("/hubei/signup")
     if js:
-        assert doctor.evaluate("() => typeof window.htmx") == "object", \
+        assert doctor.evaluate("() => typeof window.htmx") == "object", (
             "htmx is not loaded: run `make static` (needs npm) so the JS-on run exercises htmx"
+        )
     doctor.get_by_label("Real name (as on your ID card)").fill(who.real_name)
     doctor.get_by_label("Resident ID number").fill(who.id_number)
     doctor.get_by_label("Mobile number").fill(who.phone)
@@ -104,7 +120,9 @@ def test_whole_journey(new_context, live_server, js):
     row.get_by_role("button", name="Send code by SMS").click()
     if js:  # the row answers in place
         expect(row.get_by_role("status")).to_contain_text("Activation code sent to")
-        assert still_here(), "sending the activation code navigated away instead of updating the row"
+        assert still_here(), (
+            "sending the activation code navigated away instead of updating the row"
+        )
     else:  # a normal post, a redirect and a message
         expect(staff.get_by_text("Activation code sent to")).to_be_visible()
     staff.screenshot(path=RESULTS / f"institution-activations-{tag}.png", full_page=True)
@@ -133,15 +151,20 @@ def test_whole_journey(new_context, live_server, js):
     doctor.get_by_label("Work experience").fill("2016-2024 远安县人民医院 住院医师")
     # D9: empty rewards/punishments is refused, next to the field, and nothing typed is lost
     doctor.get_by_role("button", name="Save and continue").click()
-    expect(doctor.get_by_text("Required. Write 无 (none) if there is nothing to declare.").last).to_be_visible()
+    expect(
+        doctor.get_by_text("Required. Write 无 (none) if there is nothing to declare.").last
+    ).to_be_visible()
     expect(doctor.get_by_label("Rewards and punishments")).to_have_attribute("aria-invalid", "true")
-    expect(doctor.get_by_label("Work experience")).to_have_value("2016-2024 远安县人民医院 住院医师")
+    expect(doctor.get_by_label("Work experience")).to_have_value(
+        "2016-2024 远安县人民医院 住院医师"
+    )
     doctor.get_by_label("Rewards and punishments").fill("无")
     doctor.get_by_role("button", name="Save and continue").click()
     # D11: the photo, previewed before it is used
     expect(doctor.get_by_role("heading", name="Photo", exact=True)).to_be_visible()
     doctor.get_by_label("Photo (JPEG or PNG)").set_input_files(
-        files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}])
+        files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}]
+    )
     doctor.get_by_role("button", name="Upload and preview").click()
     expect(doctor.get_by_role("img", name="Preview of your photo")).to_be_visible()
     doctor.get_by_role("button", name="Use this photo").click()
@@ -172,14 +195,18 @@ def test_whole_journey(new_context, live_server, js):
     staff.screenshot(path=RESULTS / f"institution-approvals-{tag}.png", full_page=True)
 
     doctor.reload()
-    expect(doctor.get_by_text(f"Confirmed by {INSTITUTION}.")).to_be_visible()  # and the materials list
+    expect(
+        doctor.get_by_text(f"Confirmed by {INSTITUTION}.")
+    ).to_be_visible()  # and the materials list
 
     # ---- A4: the officer ticks the paper materials and approves ----------------------------
     officer = new_context(javascript=js).new_page()
     log_in_with_totp(officer, live_server, "hb-officer", "/hubei/admin/")
     officer.get_by_role("link", name=who.real_name).click()
     expect(officer.get_by_role("heading", name=who.real_name)).to_be_visible()
-    materials = officer.get_by_role("group", name="Paper materials received").get_by_role("checkbox")
+    materials = officer.get_by_role("group", name="Paper materials received").get_by_role(
+        "checkbox"
+    )
     expect(materials).not_to_have_count(0)
     for box in materials.all():
         box.check()

@@ -16,7 +16,9 @@ import pytest
 
 try:
     from playwright.sync_api import Page, expect
-except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
+except (
+    ImportError
+):  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     Page = expect = None
 
 from portal.columns import local_today
@@ -43,8 +45,6 @@ from tests.support.journey import (
 pytestmark = pytest.mark.browser
 
 
-
-
 @dataclass(frozen=True)
 class Run:
     institution: str
@@ -54,17 +54,40 @@ class Run:
     staff_name: str
     staff_mobile: str
     password: str
-    doctors: tuple[tuple[str, str, str], ...]  # (real name, first 17 digits of the ID number, mobile)
+    doctors: tuple[
+        tuple[str, str, str], ...
+    ]  # (real name, first 17 digits of the ID number, mobile)
 
 
 RUNS = {
-    True: Run("远安县演示镇卫生院（浏览器）", "PDYBROWSER0001", "赵建华", "13700137011", "钱小梅", "13600136011",
-              "Own-pass-js-1", (("韩雪", "42052519930612101", "13500135011"), ("曹磊", "42052519920317102", "13500135012"),
-                                ("彭静", "42052519910921103", "13500135013"))),
-    False: Run("武昌区演示社区卫生服务中心（浏览器）", "PDYBROWSER0002", "孙志远", "13700137022", "李晓红",
-               "13600136022", "Own-pass-nojs-2", (("邓婷", "42010619940815201", "13500135021"),
-                                                  ("许强", "42010619950102202", "13500135022"),
-                                                  ("傅敏", "42011119930505203", "13500135023"))),
+    True: Run(
+        "远安县演示镇卫生院（浏览器）",
+        "PDYBROWSER0001",
+        "赵建华",
+        "13700137011",
+        "钱小梅",
+        "13600136011",
+        "Own-pass-js-1",
+        (
+            ("韩雪", "42052519930612101", "13500135011"),
+            ("曹磊", "42052519920317102", "13500135012"),
+            ("彭静", "42052519910921103", "13500135013"),
+        ),
+    ),
+    False: Run(
+        "武昌区演示社区卫生服务中心（浏览器）",
+        "PDYBROWSER0002",
+        "孙志远",
+        "13700137022",
+        "李晓红",
+        "13600136022",
+        "Own-pass-nojs-2",
+        (
+            ("邓婷", "42010619940815201", "13500135021"),
+            ("许强", "42010619950102202", "13500135022"),
+            ("傅敏", "42011119930505203", "13500135023"),
+        ),
+    ),
 }
 
 
@@ -75,10 +98,19 @@ def qualified(app, run: Run) -> list[dict]:
     forms = []
     with in_tenant(app, "hubei"):
         for n, (name, first17, mobile) in enumerate(run.doctors):
-            form = doctor_form(name, resident_id(first17), mobile, f"batch_{run.licence_no[-1]}_{n}")
-            db.session.add(Qualification(name=name, id_number=form["id_number"], level=Level.PRACTITIONER,
-                                         certificate_no=f"H20254200{run.licence_no[-1]}60{n:02d}",
-                                         category=Category.CLINICAL, obtained_on=date(2025, 10, 1)))
+            form = doctor_form(
+                name, resident_id(first17), mobile, f"batch_{run.licence_no[-1]}_{n}"
+            )
+            db.session.add(
+                Qualification(
+                    name=name,
+                    id_number=form["id_number"],
+                    level=Level.PRACTITIONER,
+                    certificate_no=f"H20254200{run.licence_no[-1]}60{n:02d}",
+                    category=Category.CLINICAL,
+                    obtained_on=date(2025, 10, 1),
+                )
+            )
             forms.append(form)
         db.session.commit()
     return forms
@@ -86,7 +118,9 @@ def qualified(app, run: Run) -> list[dict]:
 
 def read_credentials(phone_page: Page, mobile: str) -> tuple[str, str]:
     """The user name and first password of the newest account SMS to ``mobile``."""
-    return read_outbox(phone_page, mobile, USERNAME), read_outbox(phone_page, mobile, FIRST_PASSWORD)
+    return read_outbox(phone_page, mobile, USERNAME), read_outbox(
+        phone_page, mobile, FIRST_PASSWORD
+    )
 
 
 def first_log_in(page: Page, username: str, first_password: str, own_password: str) -> None:
@@ -103,11 +137,15 @@ def first_log_in(page: Page, username: str, first_password: str, own_password: s
     page.get_by_label("New password again").fill(own_password)
     page.get_by_role("button", name="Save my password").click()
     expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
-    expect(page.get_by_role("img", name="QR code: scan it with your authenticator app")).to_be_visible()
+    expect(
+        page.get_by_role("img", name="QR code: scan it with your authenticator app")
+    ).to_be_visible()
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     totp = pyotp.TOTP(secret)
     # a wrong code is refused next to the field
-    page.get_by_label("6-digit code from your authenticator app").fill(f"{(int(totp.now()) + 1) % 1_000_000:06d}")
+    page.get_by_label("6-digit code from your authenticator app").fill(
+        f"{(int(totp.now()) + 1) % 1_000_000:06d}"
+    )
     page.get_by_role("button", name="Confirm and continue").click()
     expect(page.get_by_text("This code does not match.")).to_be_visible()
     page.get_by_label("6-digit code from your authenticator app").fill(totp.now())
@@ -160,18 +198,24 @@ def test_provision_first_log_in_and_staff(new_context, live_server, js):
     pic.get_by_label("Mobile number").fill(run.staff_mobile)
     pic.get_by_role("button", name="Add the staff member").click()
     expect(pic.get_by_text(f"was created for {run.staff_name}")).to_be_visible()
-    expect(pic.get_by_role("row").filter(has_text=run.staff_name)).to_contain_text("Waiting for the first log-in")
+    expect(pic.get_by_role("row").filter(has_text=run.staff_name)).to_contain_text(
+        "Waiting for the first log-in"
+    )
     pic.screenshot(path=RESULTS / f"institution-staff-{tag}.png", full_page=True)
 
     staff_username, staff_password = read_credentials(phone, run.staff_mobile)
     assert staff_username != username
     staff = new_context(javascript=js).new_page()
     first_log_in(staff, staff_username, staff_password, run.password + "s")
-    expect(staff.get_by_role("link", name="Staff", exact=True)).to_have_count(0)  # not the person in charge
+    expect(staff.get_by_role("link", name="Staff", exact=True)).to_have_count(
+        0
+    )  # not the person in charge
 
     # ---- I4: three doctors name the new institution and apply; the staff member activates ----
-    doctors = [walk_doctor(live_server.app, "hubei", form, until="named", institution=run.institution)
-               for form in qualified(live_server.app, run)]
+    doctors = [
+        walk_doctor(live_server.app, "hubei", form, until="named", institution=run.institution)
+        for form in qualified(live_server.app, run)
+    ]
     staff.get_by_role("link", name="Activation queue").click()
     for walked in doctors:
         row = staff.get_by_role("row").filter(has_text=walked.form["real_name"])
@@ -185,16 +229,25 @@ def test_provision_first_log_in_and_staff(new_context, live_server, js):
     for walked in doctors:  # each reads the code off the phone and applies (D4, D9–D15)
         b, phone = walked.browser, walked.form["phone"]
         b.page("/hubei/me/activate")
-        assert redirected_to(b.post("/hubei/me/activate/code", {"code": last_activation_code(live_server.app, phone)})) \
-            .endswith("/hubei/me")
-        walked.app_id = submit_application(live_server.app, b, "hubei", walked.doctor_id, walked.institution_id,
-                                           "internal")
-        assert run.institution in b.page("/hubei/me").get_data(as_text=True)  # "Submitted: waiting for ..."
+        assert redirected_to(
+            b.post(
+                "/hubei/me/activate/code", {"code": last_activation_code(live_server.app, phone)}
+            )
+        ).endswith("/hubei/me")
+        walked.app_id = submit_application(
+            live_server.app, b, "hubei", walked.doctor_id, walked.institution_id, "internal"
+        )
+        assert run.institution in b.page("/hubei/me").get_data(
+            as_text=True
+        )  # "Submitted: waiting for ..."
 
     # ---- I4: the staff member approves the three in one batch --------------------------------
     staff.get_by_role("link", name="Approval queue").click()
     expect(staff.get_by_role("heading", name="Waiting for your decision")).to_be_visible()
-    items = {w.form["real_name"]: staff.locator("article").filter(has_text=w.form["real_name"]) for w in doctors}
+    items = {
+        w.form["real_name"]: staff.locator("article").filter(has_text=w.form["real_name"])
+        for w in doctors
+    }
     for item in items.values():
         expect(item).to_contain_text("First registration")
         item.get_by_label("Select for a decision on several items").check()
@@ -210,7 +263,8 @@ def test_provision_first_log_in_and_staff(new_context, live_server, js):
     expect(result).to_contain_text("3 of 3 done.")
     for name in items:
         expect(result.get_by_role("listitem").filter(has_text=name)).to_have_text(
-            f"{name} · First registration: Confirmed. The doctor was notified.")
+            f"{name} · First registration: Confirmed. The doctor was notified."
+        )
     if js:  # each item answers in place: decided, nothing left to tick
         assert still_here(), "the batch decision navigated away instead of updating the page"
         for item in items.values():
@@ -219,7 +273,9 @@ def test_provision_first_log_in_and_staff(new_context, live_server, js):
             expect(item.get_by_role("button", name="Confirm")).to_have_count(0)
     staff.screenshot(path=RESULTS / f"institution-batch-{tag}.png", full_page=True)
     if not js:  # the result page lists the queue as it now is, under its own tab
-        expect(staff.get_by_role("link", name="Approval queue")).to_have_attribute("aria-current", "page")
+        expect(staff.get_by_role("link", name="Approval queue")).to_have_attribute(
+            "aria-current", "page"
+        )
         for item in items.values():
             expect(item).to_have_count(0)
     staff.goto("/hubei/institution/approvals")
@@ -233,6 +289,11 @@ def test_provision_first_log_in_and_staff(new_context, live_server, js):
         home = walked.browser.page("/hubei/me").get_data(as_text=True)
         assert f"Confirmed by {run.institution}." in home, walked.form["real_name"]
     with in_tenant(live_server.app, "hubei"):
-        states = db.session.execute(db.select(Application.state).filter(
-            Application.id.in_([w.app_id for w in doctors]))).scalars().all()
+        states = (
+            db.session.execute(
+                db.select(Application.state).filter(Application.id.in_([w.app_id for w in doctors]))
+            )
+            .scalars()
+            .all()
+        )
     assert states == [State.CONFIRMED] * 3

@@ -35,22 +35,47 @@ PASSWORD = "Secret-123"
 YUANAN = "远安县人民医院"  # 宜昌市 (420500) 远安县 (420525)
 WUHAN = "湖北省演示第一医院"  # 武汉市 (420100) 武昌区 (420106)
 
-LI = {"username": "liminghua", "real_name": "李明华", "id_number": "420525198803121236", "phone": "13800138001",
-      "email": "li@example.com", "institution": YUANAN, "home_address": "湖北省远安县鸣凤镇凤阳路 12 号",
-      "work_experience": "2012-2016 远安县人民医院 住院医师\n2016-2025 远安县人民医院 内科主治医师",
-      "rewards_punishments": "2019 年 县优秀医师"}
-WANG = {"username": "wangfang", "real_name": "王芳", "id_number": "420106199205142348", "phone": "13800138002",
-        "email": "wang@example.com", "institution": WUHAN, "home_address": "湖北省武汉市武昌区中北路 7 号",
-        "work_experience": "2017-2025 湖北省演示第一医院 内科", "rewards_punishments": "无"}
+LI = {
+    "username": "liminghua",
+    "real_name": "李明华",
+    "id_number": "420525198803121236",
+    "phone": "13800138001",
+    "email": "li@example.com",
+    "institution": YUANAN,
+    "home_address": "湖北省远安县鸣凤镇凤阳路 12 号",
+    "work_experience": "2012-2016 远安县人民医院 住院医师\n2016-2025 远安县人民医院 内科主治医师",
+    "rewards_punishments": "2019 年 县优秀医师",
+}
+WANG = {
+    "username": "wangfang",
+    "real_name": "王芳",
+    "id_number": "420106199205142348",
+    "phone": "13800138002",
+    "email": "wang@example.com",
+    "institution": WUHAN,
+    "home_address": "湖北省武汉市武昌区中北路 7 号",
+    "work_experience": "2017-2025 湖北省演示第一医院 内科",
+    "rewards_punishments": "无",
+}
 #: D8: applies with the Notice of Passing alone (N2026420000004 in the demo data)
-ZHANG = {"username": "zhangxy", "real_name": "张晓燕", "id_number": "420525200103152349", "phone": "13800138004",
-         "email": "zhang@example.com", "institution": YUANAN, "home_address": "湖北省远安县鸣凤镇凤阳路 3 号",
-         "work_experience": "无", "rewards_punishments": "无"}
+ZHANG = {
+    "username": "zhangxy",
+    "real_name": "张晓燕",
+    "id_number": "420525200103152349",
+    "phone": "13800138004",
+    "email": "zhang@example.com",
+    "institution": YUANAN,
+    "home_address": "湖北省远安县鸣凤镇凤阳路 3 号",
+    "work_experience": "无",
+    "rewards_punishments": "无",
+}
 
-CITY_OVERRIDE = {"materials": {
-    "cities": {"420500": {"add": ["health_certificate"], "remove": ["local_requirements"]}},
-    "labels": {"health_certificate": {"zh_CN": "健康证明", "en": "Health certificate"}},
-}}
+CITY_OVERRIDE = {
+    "materials": {
+        "cities": {"420500": {"add": ["health_certificate"], "remove": ["local_requirements"]}},
+        "labels": {"health_certificate": {"zh_CN": "健康证明", "en": "Health certificate"}},
+    }
+}
 YICHANG_MATERIALS = ALL_MATERIALS[:-1] + ["health_certificate"]
 
 
@@ -61,33 +86,63 @@ class Made:
     form: dict
 
 
-def make_application(app, person: dict, state: State = State.CONFIRMED, tenant: str = "hubei") -> Made:
+def make_application(
+    app, person: dict, state: State = State.CONFIRMED, tenant: str = "hubei"
+) -> Made:
     """A signed-up, activated doctor of the demo data with an application in ``state``."""
     with in_tenant(app, tenant):
         # the first of the doctor's qualification records (R4: a doctor may hold two)
-        q = db.session.execute(
-            select(Qualification).filter_by(id_number=person["id_number"]).order_by(Qualification.id)
-        ).scalars().first()
+        q = (
+            db.session.execute(
+                select(Qualification)
+                .filter_by(id_number=person["id_number"])
+                .order_by(Qualification.id)
+            )
+            .scalars()
+            .first()
+        )
         inst = db.session.execute(
             select(Institution).filter(Institution.name.contains(person["institution"]))
         ).scalar_one()
         now = utcnow()
-        user = User(username=person["username"], password_hash=hash_password(PASSWORD), role=Role.DOCTOR,
-                    real_name=person["real_name"], id_number=person["id_number"], phone=person["phone"],
-                    email=person["email"], phone_verified_at=now, identity_verified=True, qualification_id=q.id,
-                    institution_id=inst.id, institution_named_at=now, activated_at=now)
+        user = User(
+            username=person["username"],
+            password_hash=hash_password(PASSWORD),
+            role=Role.DOCTOR,
+            real_name=person["real_name"],
+            id_number=person["id_number"],
+            phone=person["phone"],
+            email=person["email"],
+            phone_verified_at=now,
+            identity_verified=True,
+            qualification_id=q.id,
+            institution_id=inst.id,
+            institution_named_at=now,
+            activated_at=now,
+        )
         db.session.add(user)
         db.session.flush()
         # one scope key before the wizard's model, a list of them after it (R1)
-        scope = {"scopes": ["internal"]} if hasattr(Application, "scopes") else {"scope": "internal"}
+        scope = (
+            {"scopes": ["internal"]} if hasattr(Application, "scopes") else {"scope": "internal"}
+        )
         confirmed = state in (State.CONFIRMED, State.APPROVED)
         application = Application(
-            doctor_id=user.id, level=q.level, category=q.category, state=state, institution_id=inst.id,
-            contract_start=date(2025, 7, 1), contract_end=date(2028, 6, 30), home_address=person["home_address"],
-            work_experience=person["work_experience"], rewards_punishments=person["rewards_punishments"],
-            submitted_at=now if state != State.DRAFT else None, confirmed_at=now if confirmed else None,
+            doctor_id=user.id,
+            level=q.level,
+            category=q.category,
+            state=state,
+            institution_id=inst.id,
+            contract_start=date(2025, 7, 1),
+            contract_end=date(2028, 6, 30),
+            home_address=person["home_address"],
+            work_experience=person["work_experience"],
+            rewards_punishments=person["rewards_punishments"],
+            submitted_at=now if state != State.DRAFT else None,
+            confirmed_at=now if confirmed else None,
             certificate_no="114205250000001" if state == State.APPROVED else None,
-            registered_on=local_today() if state == State.APPROVED else None, **scope,
+            registered_on=local_today() if state == State.APPROVED else None,
+            **scope,
         )
         db.session.add(application)
         db.session.commit()
@@ -122,7 +177,9 @@ def copies(html: str) -> list[str]:
 
 def cells(copy: str) -> list[str]:
     """The text of every value cell of one copy."""
-    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", copy, re.S)]
+    return [
+        re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", copy, re.S)
+    ]
 
 
 def static_text(b: Browser, url: str) -> str:
@@ -141,10 +198,15 @@ def checklist(officer: Browser, app_id: int) -> list[str]:
 
 # ---- the print view --------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("person", "sex", "born", "level"), [
-    (LI, "Male", "March 12, 1988", "Practising physician"),  # 17th character 3: odd
-    (WANG, "Female", "May 14, 1992", "Practising assistant physician"),  # 4: even
-], ids=["li", "wang"])
+
+@pytest.mark.parametrize(
+    ("person", "sex", "born", "level"),
+    [
+        (LI, "Male", "March 12, 1988", "Practising physician"),  # 17th character 3: odd
+        (WANG, "Female", "May 14, 1992", "Practising assistant physician"),  # 4: even
+    ],
+    ids=["li", "wang"],
+)
 def test_D16_F9_print_view_is_two_filled_copies(demo, person, sex, born, level):
     made = make_application(demo, person)
     doc = log_in(demo, person, lang="en")
@@ -156,15 +218,41 @@ def test_D16_F9_print_view_is_two_filled_copies(demo, person, sex, born, level):
     assert len(two) == 2
     assert "Copy 1 of 2" in two[0] and "Copy 2 of 2" in two[1]
     with in_tenant(demo, "hubei"):
-        q = db.session.execute(
-            select(Qualification).filter_by(id_number=person["id_number"]).order_by(Qualification.id)
-        ).scalars().first()
-        inst = db.session.execute(select(Institution).filter(Institution.name.contains(person["institution"]))).scalar_one()
+        q = (
+            db.session.execute(
+                select(Qualification)
+                .filter_by(id_number=person["id_number"])
+                .order_by(Qualification.id)
+            )
+            .scalars()
+            .first()
+        )
+        inst = db.session.execute(
+            select(Institution).filter(Institution.name.contains(person["institution"]))
+        ).scalar_one()
         region = inst.county.parent.name + inst.county.name
-        expected = [person["real_name"], sex, born, person["id_number"], level, "Clinical", q.certificate_no,
-                    inst.name, inst.address, region, "内科专业", "July 1, 2025", "June 30, 2028",
-                    person["home_address"], person["work_experience"], person["rewards_punishments"],
-                    person["phone"], person["email"], local_today().strftime("%B %-d, %Y"), str(made.app_id)]
+        expected = [
+            person["real_name"],
+            sex,
+            born,
+            person["id_number"],
+            level,
+            "Clinical",
+            q.certificate_no,
+            inst.name,
+            inst.address,
+            region,
+            "内科专业",
+            "July 1, 2025",
+            "June 30, 2028",
+            person["home_address"],
+            person["work_experience"],
+            person["rewards_punishments"],
+            person["phone"],
+            person["email"],
+            local_today().strftime("%B %-d, %Y"),
+            str(made.app_id),
+        ]
     for copy in two:
         values = cells(copy)
         assert all(values), f"an empty cell to fill by hand: {values}"  # F9: no blank
@@ -179,22 +267,33 @@ def test_D16_F9_print_view_in_chinese(demo):
     made = make_application(demo, LI)
     html = log_in(demo, LI).page(print_url(made.app_id)).get_data(as_text=True)
     assert len(copies(html)) == 2
-    assert "1988年3月12日" in html and "2025年7月1日" in html and "李明华" in html and "执业医师" in html
+    assert (
+        "1988年3月12日" in html
+        and "2025年7月1日" in html
+        and "李明华" in html
+        and "执业医师" in html
+    )
 
 
 def test_D16_print_view_is_a_print_stylesheet_page_without_inline_script_or_style(demo):
     made = make_application(demo, LI)
     doc = log_in(demo, LI, lang="en")
     html = doc.page(print_url(made.app_id)).get_data(as_text=True)
-    css_link = re.search(r'<link rel="stylesheet" href="(/static/print\.[0-9a-f]{10}\.css)" media="print">', html)
+    css_link = re.search(
+        r'<link rel="stylesheet" href="(/static/print\.[0-9a-f]{10}\.css)" media="print">', html
+    )
     assert css_link, "print.css with media=print"
-    assert re.search(r"/static/portal\.[0-9a-f]{10}\.css", html)  # the normal stylesheet for the screen
+    assert re.search(
+        r"/static/portal\.[0-9a-f]{10}\.css", html
+    )  # the normal stylesheet for the screen
     # CSP (style-src 'self', script-src 'self'): no inline style or script, no handlers
     assert " style=" not in html and not re.search(r"<style", html)
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
     assert not re.search(r"\son[a-z]+=", html)
     # without JavaScript the page says how to print; the JS button is hidden until print.js runs
-    assert "Ctrl+P" in html and re.search(r'<p class="js-only" hidden><button type="button" data-print>', html)
+    assert "Ctrl+P" in html and re.search(
+        r'<p class="js-only" hidden><button type="button" data-print>', html
+    )
     assert "screen-only" in html
     css = static_text(doc, css_link.group(1))
     assert "@page { size: A4; margin: 15mm }" in css
@@ -251,8 +350,17 @@ def test_D16_not_logged_in_is_sent_to_log_in(demo):
 
 def test_D16_T3_guangdong_gets_404_or_log_in(demo):
     made = make_application(demo, LI)
-    gd = make_application(demo, {**WANG, "username": "gd-huangli", "real_name": "黄丽", "id_number": "440232199311075670",
-                                 "institution": "乳源"}, tenant="guangdong")
+    gd = make_application(
+        demo,
+        {
+            **WANG,
+            "username": "gd-huangli",
+            "real_name": "黄丽",
+            "id_number": "440232199311075670",
+            "institution": "乳源",
+        },
+        tenant="guangdong",
+    )
     gd_doctor = log_in(demo, {"username": "gd-huangli"}, tenant="guangdong")
     # a Guangdong doctor asks for the Hubei application under either prefix
     assert gd_doctor.page(print_url(made.app_id, "guangdong")).status_code == 404
@@ -269,6 +377,7 @@ def test_D16_T3_guangdong_gets_404_or_log_in(demo):
 
 # ---- the materials list, with city and county overrides (R6) ---------------------------------
 
+
 def test_D16_R6_city_override_changes_the_doctors_list(demo):
     override_rules(demo, CITY_OVERRIDE)
     yichang = make_application(demo, LI)
@@ -282,15 +391,25 @@ def test_D16_R6_city_override_changes_the_doctors_list(demo):
     assert "ID card, original and a photocopy" in li_en
     # another city keeps the province's list
     wang_en = log_in(demo, WANG, lang="en").page("/hubei/me").get_data(as_text=True)
-    assert "Health certificate" not in wang_en and "Anything else your city or county requires" in wang_en
+    assert (
+        "Health certificate" not in wang_en
+        and "Anything else your city or county requires" in wang_en
+    )
 
 
 def test_D16_R6_county_override_comes_after_the_city(demo):
-    override_rules(demo, {"materials": {
-        **CITY_OVERRIDE["materials"],
-        "counties": {"420525": {"add": ["county_form"], "remove": ["health_certificate"]}},
-        "labels": {"county_form": {"zh_CN": "远安县补充表"}},  # no English label: Chinese shown
-    }})
+    override_rules(
+        demo,
+        {
+            "materials": {
+                **CITY_OVERRIDE["materials"],
+                "counties": {"420525": {"add": ["county_form"], "remove": ["health_certificate"]}},
+                "labels": {
+                    "county_form": {"zh_CN": "远安县补充表"}
+                },  # no English label: Chinese shown
+            }
+        },
+    )
     make_application(demo, LI)
     home = log_in(demo, LI, lang="en").page("/hubei/me").get_data(as_text=True)
     assert "远安县补充表" in home and "Health certificate" not in home
@@ -310,22 +429,39 @@ def test_D16_R6_city_override_changes_the_officers_checklist_and_approval(demo):
     officer = staff_login(demo, "hb-officer")
     officer.client.set_cookie("lang", "en")
     assert checklist(officer, yichang.app_id) == YICHANG_MATERIALS
-    assert "Health certificate" in officer.page(f"/hubei/admin/applications/{yichang.app_id}").get_data(as_text=True)
+    assert "Health certificate" in officer.page(
+        f"/hubei/admin/applications/{yichang.app_id}"
+    ).get_data(as_text=True)
     assert checklist(officer, wuhan.app_id) == ALL_MATERIALS
     # the national list is not enough in 宜昌市: the health certificate is missing
     officer.page(f"/hubei/admin/applications/{yichang.app_id}")
-    r = officer.post(f"/hubei/admin/applications/{yichang.app_id}/approve", {"materials": ALL_MATERIALS})
+    r = officer.post(
+        f"/hubei/admin/applications/{yichang.app_id}/approve", {"materials": ALL_MATERIALS}
+    )
     assert r.status_code == 422
     # a key repeated cannot stand in for the others
-    r = officer.post(f"/hubei/admin/applications/{yichang.app_id}/approve",
-                     {"materials": ["health_certificate"] * len(YICHANG_MATERIALS)})
+    r = officer.post(
+        f"/hubei/admin/applications/{yichang.app_id}/approve",
+        {"materials": ["health_certificate"] * len(YICHANG_MATERIALS)},
+    )
     assert r.status_code == 422
-    redirected_to(officer.post(f"/hubei/admin/applications/{yichang.app_id}/approve", {"materials": YICHANG_MATERIALS}))
+    redirected_to(
+        officer.post(
+            f"/hubei/admin/applications/{yichang.app_id}/approve", {"materials": YICHANG_MATERIALS}
+        )
+    )
     # in 武汉市 the province's list is still what is needed
     officer.page(f"/hubei/admin/applications/{wuhan.app_id}")
-    redirected_to(officer.post(f"/hubei/admin/applications/{wuhan.app_id}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        officer.post(
+            f"/hubei/admin/applications/{wuhan.app_id}/approve", {"materials": ALL_MATERIALS}
+        )
+    )
     with in_tenant(demo, "hubei"):
-        states = {a.id: (a.state, a.materials_received) for a in db.session.execute(select(Application)).scalars()}
+        states = {
+            a.id: (a.state, a.materials_received)
+            for a in db.session.execute(select(Application)).scalars()
+        }
     assert states[yichang.app_id] == (State.APPROVED, YICHANG_MATERIALS)
     assert states[wuhan.app_id] == (State.APPROVED, ALL_MATERIALS)
 
@@ -342,12 +478,15 @@ def test_D16_R6_workflow_approve_requires_the_city_list(demo):
         db.session.rollback()
         application = db.session.get(Application, made.app_id)
         assert application.state == State.CONFIRMED and application.certificate_no is None
-        with demo.test_request_context("/hubei/"):  # the notification is worded in the doctor's language
+        with demo.test_request_context(
+            "/hubei/"
+        ):  # the notification is worded in the doctor's language
             commission.approve(application, officer, YICHANG_MATERIALS, tenant, date(2026, 3, 2))
         assert application.state == State.APPROVED
 
 
 # ---- D16: the paper qualification certificate, or the Notice of Passing (D8) ------------------
+
 
 def test_D16_paper_qualification_certificate_is_listed_for_the_doctor_and_the_officer(demo):
     """FAQ introduction: "paper certificate is required"."""
@@ -357,14 +496,25 @@ def test_D16_paper_qualification_certificate_is_listed_for_the_doctor_and_the_of
     assert checklist(officer, made.app_id) == ALL_MATERIALS
     without = [m for m in ALL_MATERIALS if m != "qualification_certificate_original_and_copy"]
     officer.page(f"/hubei/admin/applications/{made.app_id}")
-    assert officer.post(f"/hubei/admin/applications/{made.app_id}/approve", {"materials": without}).status_code == 422
-    redirected_to(officer.post(f"/hubei/admin/applications/{made.app_id}/approve", {"materials": ALL_MATERIALS}))
+    assert (
+        officer.post(
+            f"/hubei/admin/applications/{made.app_id}/approve", {"materials": without}
+        ).status_code
+        == 422
+    )
+    redirected_to(
+        officer.post(
+            f"/hubei/admin/applications/{made.app_id}/approve", {"materials": ALL_MATERIALS}
+        )
+    )
 
 
 def test_D8_D16_a_doctor_with_the_notice_of_passing_brings_the_notice_instead(demo):
     made = make_application(demo, ZHANG)
     home = log_in(demo, ZHANG).page("/hubei/me").get_data(as_text=True)
-    assert "医师资格考试成绩合格通知单原件及复印件" in home and "医师资格证书原件及复印件" not in home
+    assert (
+        "医师资格考试成绩合格通知单原件及复印件" in home and "医师资格证书原件及复印件" not in home
+    )
     home_en = log_in(demo, ZHANG, lang="en").page("/hubei/me").get_data(as_text=True)
     assert "Notice of Passing the physician qualification exam" in home_en
     assert "Physician qualification certificate" not in home_en
@@ -372,8 +522,17 @@ def test_D8_D16_a_doctor_with_the_notice_of_passing_brings_the_notice_instead(de
     assert checklist(officer, made.app_id) == NOTICE_MATERIALS
     officer.page(f"/hubei/admin/applications/{made.app_id}")
     # the certificate the doctor does not have yet cannot be ticked in the notice's place
-    assert officer.post(f"/hubei/admin/applications/{made.app_id}/approve", {"materials": ALL_MATERIALS}).status_code == 422
-    redirected_to(officer.post(f"/hubei/admin/applications/{made.app_id}/approve", {"materials": NOTICE_MATERIALS}))
+    assert (
+        officer.post(
+            f"/hubei/admin/applications/{made.app_id}/approve", {"materials": ALL_MATERIALS}
+        ).status_code
+        == 422
+    )
+    redirected_to(
+        officer.post(
+            f"/hubei/admin/applications/{made.app_id}/approve", {"materials": NOTICE_MATERIALS}
+        )
+    )
     with in_tenant(demo, "hubei"):
         assert db.session.get(Application, made.app_id).materials_received == NOTICE_MATERIALS
 
@@ -382,14 +541,19 @@ def test_D16_R6_a_province_list_stored_before_the_certificate_keeps_working(demo
     """A province that replaced the list before the certificate joined the national one: its
     stored list is what its doctors bring (nothing added behind its back, nothing broken), and
     its rules editor offers the new item, unticked, to add."""
-    before = [m for m in ALL_MATERIALS if m not in ("qualification_certificate_original_and_copy",
-                                                     "local_requirements")]
+    before = [
+        m
+        for m in ALL_MATERIALS
+        if m not in ("qualification_certificate_original_and_copy", "local_requirements")
+    ]
     override_rules(demo, {"materials": {"default": before}})
     li, zhang = make_application(demo, LI), make_application(demo, ZHANG)
     officer = staff_login(demo, "hb-officer")
     assert checklist(officer, li.app_id) == before and checklist(officer, zhang.app_id) == before
     officer.page(f"/hubei/admin/applications/{zhang.app_id}")
-    redirected_to(officer.post(f"/hubei/admin/applications/{zhang.app_id}/approve", {"materials": before}))
+    redirected_to(
+        officer.post(f"/hubei/admin/applications/{zhang.app_id}/approve", {"materials": before})
+    )
     admin = staff_login(demo, "hb-admin")
     page = admin.page("/hubei/admin/rules").get_data(as_text=True)
     box = re.search(r'<input[^>]*value="qualification_certificate_original_and_copy"[^>]*>', page)

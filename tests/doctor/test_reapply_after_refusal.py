@@ -33,21 +33,31 @@ def post(b, step, data):
 
 
 def fill(b, *, assessment: bool) -> None:
-    step_done(post(b, "personal", {"home_address": "湖北省远安县演示街 1 号"}), "hubei", "qualification")
+    step_done(
+        post(b, "personal", {"home_address": "湖北省远安县演示街 1 号"}), "hubei", "qualification"
+    )
     r = post(b, "qualification", {"assessment_certificate": photo_file()} if assessment else {})
     if assessment:
         step_done(r, "hubei", "practice")
-    for step, data, following in (("practice", {"scopes": ["internal"]}, "history"),
-                                  ("history", {"work_experience": "无", "rewards_punishments": "无"}, "photo")):
+    for step, data, following in (
+        ("practice", {"scopes": ["internal"]}, "history"),
+        ("history", {"work_experience": "无", "rewards_punishments": "无"}, "photo"),
+    ):
         step_done(post(b, step, data), "hubei", following)
     r = post(b, "photo", {"action": "upload", "photo": photo_file()})
     pending = re.search(r'name="pending_id" value="(\d+)"', r.get_data(as_text=True)).group(1)
-    step_done(b.post("/hubei/me/application/photo", {"action": "use", "pending_id": pending}), "hubei", "review")
+    step_done(
+        b.post("/hubei/me/application/photo", {"action": "use", "pending_id": pending}),
+        "hubei",
+        "review",
+    )
 
 
 def refused_doctor(demo):
     doctor_id, q_id, inst_id = row_doctor(demo, ROW_LI)
-    refused = row_application(demo, doctor_id, q_id, inst_id, level=Level.PRACTITIONER, state=State.REFUSED)
+    refused = row_application(
+        demo, doctor_id, q_id, inst_id, level=Level.PRACTITIONER, state=State.REFUSED
+    )
     with in_tenant(demo, "hubei"):
         row = db.session.get(Application, refused)
         row.refusal_ground, row.reject_reason = "criminal_or_ban", "刑罚执行完毕不满二年"
@@ -66,18 +76,30 @@ def test_L5_a_new_application_after_a_refusal_asks_for_the_assessment(demo):
     assert post(b, "qualification", {}).status_code == 422
     b.page("/hubei/me/application/review")
     r = b.post("/hubei/me/application/review", {})
-    assert r.status_code == 422 and "考核合格证明" in r.get_data(as_text=True)  # checked on submission
+    assert r.status_code == 422 and "考核合格证明" in r.get_data(
+        as_text=True
+    )  # checked on submission
     with in_tenant(demo, "hubei"):
-        draft = db.session.execute(db.select(Application).filter_by(doctor_id=doctor_id, state=State.DRAFT)).scalar_one()
+        draft = db.session.execute(
+            db.select(Application).filter_by(doctor_id=doctor_id, state=State.DRAFT)
+        ).scalar_one()
         assert draft.assessment_certificate_id is None
     # a broken file is refused with a message, never a 500 (SEC6)
-    r = post(b, "qualification", {"assessment_certificate": (io.BytesIO(b"not an image"), "a.jpg", "image/jpeg")})
+    r = post(
+        b,
+        "qualification",
+        {"assessment_certificate": (io.BytesIO(b"not an image"), "a.jpg", "image/jpeg")},
+    )
     assert r.status_code == 422 and 'id="assessment_certificate-err"' in r.get_data(as_text=True)
-    step_done(post(b, "qualification", {"assessment_certificate": photo_file()}), "hubei", "practice")
+    step_done(
+        post(b, "qualification", {"assessment_certificate": photo_file()}), "hubei", "practice"
+    )
     b.page("/hubei/me/application/review")
     assert redirected_to(b.post("/hubei/me/application/review", {})).endswith("/hubei/me")
     with in_tenant(demo, "hubei"):
-        app = db.session.execute(db.select(Application).filter_by(doctor_id=doctor_id, state=State.SUBMITTED)).scalar_one()
+        app = db.session.execute(
+            db.select(Application).filter_by(doctor_id=doctor_id, state=State.SUBMITTED)
+        ).scalar_one()
         app_id, doc_id = app.id, app.assessment_certificate_id
     assert doc_id
 
@@ -88,27 +110,48 @@ def test_L5_a_new_application_after_a_refusal_asks_for_the_assessment(demo):
     assert link in queue and "考核合格证明（《医师法》第十九条）" in queue
     scan = staff.client.get(link)
     assert scan.status_code == 200 and scan.headers["Content-Type"] == "image/jpeg"
-    assert staff.client.get(f"/hubei/institution/approvals/{app_id}/documents/training").status_code == 404
-    assert staff_login(demo, "hb-tertiary-staff").client.get(link).status_code == 404  # another institution's
+    assert (
+        staff.client.get(f"/hubei/institution/approvals/{app_id}/documents/training").status_code
+        == 404
+    )
+    assert (
+        staff_login(demo, "hb-tertiary-staff").client.get(link).status_code == 404
+    )  # another institution's
     redirected_to(staff.post(f"/hubei/institution/approvals/{app_id}/confirm"))
 
     # the doctor is told to bring it; the officer sees it and ticks it
-    assert "不予注册情形消失后重新申请注册的考核合格证明原件及复印件" in b.page("/hubei/me").get_data(as_text=True)
+    assert "不予注册情形消失后重新申请注册的考核合格证明原件及复印件" in b.page(
+        "/hubei/me"
+    ).get_data(as_text=True)
     officer = staff_login(demo, "hb-officer")
     page = officer.page(f"/hubei/admin/applications/{app_id}").get_data(as_text=True)
     assert f"/hubei/admin/applications/{app_id}/documents/assessment" in page
-    assert officer.client.get(f"/hubei/admin/applications/{app_id}/documents/assessment").status_code == 200
-    assert officer.client.get(f"/hubei/admin/applications/{app_id}/documents/bogus").status_code == 404
+    assert (
+        officer.client.get(f"/hubei/admin/applications/{app_id}/documents/assessment").status_code
+        == 200
+    )
+    assert (
+        officer.client.get(f"/hubei/admin/applications/{app_id}/documents/bogus").status_code == 404
+    )
     ticked = re.findall(r'name="materials" value="([^"]+)"', page)
     assert ticked == ALL_MATERIALS[:-1] + [ASSESSMENT, "local_requirements"]
-    assert officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": ALL_MATERIALS}).status_code == 422
-    redirected_to(officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": ticked}))
+    assert (
+        officer.post(
+            f"/hubei/admin/applications/{app_id}/approve", {"materials": ALL_MATERIALS}
+        ).status_code
+        == 422
+    )
+    redirected_to(
+        officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": ticked})
+    )
 
 
 def test_L5_no_assessment_without_a_refusal(demo):
     row_doctor(demo, ROW_LI)
     b = doctor_log_in(demo, ROW_LI)
     fill(b, assessment=False)
-    assert 'name="assessment_certificate"' not in b.page("/hubei/me/application/qualification").get_data(as_text=True)
+    assert 'name="assessment_certificate"' not in b.page(
+        "/hubei/me/application/qualification"
+    ).get_data(as_text=True)
     b.page("/hubei/me/application/review")
     assert redirected_to(b.post("/hubei/me/application/review", {})).endswith("/hubei/me")

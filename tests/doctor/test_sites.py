@@ -37,14 +37,18 @@ SITE = "湖北省演示第一医院"
 def approve(app, app_id: int) -> None:
     officer = staff_login(app, "hb-officer")
     officer.page(f"/hubei/admin/applications/{app_id}")
-    redirected_to(officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": ALL_MATERIALS})
+    )
 
 
 def registered(app, htmx: bool = False, form: dict = LI, scope: str = "internal"):
     """A doctor registered at the county hospital (远安): (doctor's browser, the extra site's
     staff browser, the main institution's staff browser)."""
     county = staff_login(app, "hb-county-staff")
-    walked = walk_doctor(app, "hubei", form, until="confirmed", staff=county, institution="远安", scope=scope)
+    walked = walk_doctor(
+        app, "hubei", form, until="confirmed", staff=county, institution="远安", scope=scope
+    )
     approve(app, walked.app_id)
     site = staff_login(app, "hb-tertiary-staff")
     walked.browser.htmx = site.htmx = htmx  # from here on, as the page would post with JS on or off
@@ -78,7 +82,11 @@ def done(response, htmx: bool) -> str:
 def row_done(response, htmx: bool, filing_id: int) -> str:
     if htmx:
         body = response.get_data(as_text=True)
-        assert response.status_code == 200 and "<html" not in body and f'id="filing-{filing_id}"' in body
+        assert (
+            response.status_code == 200
+            and "<html" not in body
+            and f'id="filing-{filing_id}"' in body
+        )
         return body
     assert redirected_to(response).endswith(QUEUE)
     return ""
@@ -90,6 +98,7 @@ def filed(app, b: Browser, htmx: bool = False) -> SiteFiling:
 
 
 # ---- the whole round: file, the extra site confirms, the doctor sees it ------------------------
+
 
 def test_D19_the_extra_site_confirms_a_filing(demo, browser_mode):
     htmx = browser_mode == "htmx"
@@ -112,8 +121,12 @@ def test_D19_the_extra_site_confirms_a_filing(demo, browser_mode):
 
     # I4: the extra site's queue shows it (masked ID, certificate, scopes, main institution)
     queue = site.page(QUEUE).get_data(as_text=True)
-    section = site.page(QUEUE + "?kind=filing").get_data(as_text=True)  # the queue filtered to filings
-    assert f'id="filing-{f.id}"' in section and "李明华" in section and "420***********1236" in section
+    section = site.page(QUEUE + "?kind=filing").get_data(
+        as_text=True
+    )  # the queue filtered to filings
+    assert (
+        f'id="filing-{f.id}"' in section and "李明华" in section and "420***********1236" in section
+    )
     assert "内科专业" in section and MAIN in section and re.search(r"<dd>\d{15}</dd>", section)
     assert LI["id_number"] not in queue  # masked (SEC5)
     # the main institution decides nothing here
@@ -131,12 +144,17 @@ def test_D19_the_extra_site_confirms_a_filing(demo, browser_mode):
     page = doc.page(PAGE).get_data(as_text=True)
     assert "Confirmed on" in page and SITE in page
     with in_tenant(demo, "hubei"):
-        actions = [a.action for a in db.session.execute(
-            db.select(AuditLog).filter_by(entity="site_filing").order_by(AuditLog.id)).scalars()]
+        actions = [
+            a.action
+            for a in db.session.execute(
+                db.select(AuditLog).filter_by(entity="site_filing").order_by(AuditLog.id)
+            ).scalars()
+        ]
         assert actions == ["file", "confirm"]
 
 
 # ---- rejection ---------------------------------------------------------------------------------
+
 
 def test_D19_rejection_needs_a_reason_the_doctor_sees(demo, browser_mode):
     htmx = browser_mode == "htmx"
@@ -147,7 +165,9 @@ def test_D19_rejection_needs_a_reason_the_doctor_sees(demo, browser_mode):
     for reason in ("", "   "):
         with unchanged(demo):
             r = site.post(url, {"reason": reason})
-        assert r.status_code == 422  # the item (htmx) or the queue (plain), the message next to the field
+        assert (
+            r.status_code == 422
+        )  # the item (htmx) or the queue (plain), the message next to the field
         assert "Give the reason" in r.get_data(as_text=True)
     with unchanged(demo):
         r = site.post(url, {"reason": "x" * 501})
@@ -175,6 +195,7 @@ def test_D19_rejection_needs_a_reason_the_doctor_sees(demo, browser_mode):
 
 # ---- what cannot be filed (L6) -----------------------------------------------------------------
 
+
 def test_D19_the_main_institution_and_a_duplicate_are_refused(demo, browser_mode):
     htmx = browser_mode == "htmx"
     doc, site, _county = registered(demo, htmx)
@@ -194,7 +215,11 @@ def test_D19_the_main_institution_and_a_duplicate_are_refused(demo, browser_mode
     assert r.status_code == 409 and "already filed" in r.get_data(as_text=True)
     # still refused once confirmed
     site.page(QUEUE)
-    row_done(site.post(f"/hubei/institution/filings/{filings(demo)[0].id}/confirm"), htmx, filings(demo)[0].id)
+    row_done(
+        site.post(f"/hubei/institution/filings/{filings(demo)[0].id}/confirm"),
+        htmx,
+        filings(demo)[0].id,
+    )
     with unchanged(demo):
         assert file(doc, institution_id(demo, "hubei", SITE)).status_code == 409
     assert len(filings(demo)) == 1
@@ -205,13 +230,28 @@ def test_D19_an_assistant_files_only_in_the_county_of_the_main_institution(demo,
     practitioner."""
     htmx = browser_mode == "htmx"
     with in_tenant(demo, "hubei"):
-        db.session.add(Qualification(name=QIAN["real_name"], id_number=QIAN["id_number"],
-                                     certificate_no="H2025420000077", level=Level.ASSISTANT,
-                                     category=Category.CLINICAL, obtained_on=date(2025, 9, 1)))
-        county_id = db.session.execute(db.select(Institution.county_id)
-                                       .filter(Institution.name.contains("远安"))).scalar_one()
-        db.session.add(Institution(name="鸣凤镇卫生院（演示）", licence_no="PDY42052500077",
-                                   level=InstitutionLevel.COUNTY, county_id=county_id, address="鸣凤镇演示路 2 号"))
+        db.session.add(
+            Qualification(
+                name=QIAN["real_name"],
+                id_number=QIAN["id_number"],
+                certificate_no="H2025420000077",
+                level=Level.ASSISTANT,
+                category=Category.CLINICAL,
+                obtained_on=date(2025, 9, 1),
+            )
+        )
+        county_id = db.session.execute(
+            db.select(Institution.county_id).filter(Institution.name.contains("远安"))
+        ).scalar_one()
+        db.session.add(
+            Institution(
+                name="鸣凤镇卫生院（演示）",
+                licence_no="PDY42052500077",
+                level=InstitutionLevel.COUNTY,
+                county_id=county_id,
+                address="鸣凤镇演示路 2 号",
+            )
+        )
         db.session.commit()
     doc, _site, _county = registered(demo, htmx, form=QIAN)
     page = doc.get(PAGE, query_string={"q": SITE}).get_data(as_text=True)
@@ -223,7 +263,9 @@ def test_D19_an_assistant_files_only_in_the_county_of_the_main_institution(demo,
     # an institution in the same county is filed
     done(file(doc, institution_id(demo, "hubei", "鸣凤镇卫生院")), htmx)
     [f] = filings(demo)
-    assert f.state.value == "pending" and f.institution_id == institution_id(demo, "hubei", "鸣凤镇卫生院")
+    assert f.state.value == "pending" and f.institution_id == institution_id(
+        demo, "hubei", "鸣凤镇卫生院"
+    )
 
 
 def test_D19_needs_a_registration(demo):
@@ -239,6 +281,7 @@ def test_D19_needs_a_registration(demo):
 
 
 # ---- withdrawal --------------------------------------------------------------------------------
+
 
 def test_D19_the_doctor_withdraws_a_pending_or_confirmed_filing(demo, browser_mode):
     htmx = browser_mode == "htmx"
@@ -265,22 +308,30 @@ def test_D19_the_doctor_withdraws_a_pending_or_confirmed_filing(demo, browser_mo
     done(doc.post(f"{PAGE}/{g.id}/withdraw"), htmx)
     assert [x.state.value for x in filings(demo)] == ["withdrawn", "withdrawn"]
     with in_tenant(demo, "hubei"):
-        actions = [a.action for a in db.session.execute(
-            db.select(AuditLog).filter_by(entity="site_filing").order_by(AuditLog.id)).scalars()]
+        actions = [
+            a.action
+            for a in db.session.execute(
+                db.select(AuditLog).filter_by(entity="site_filing").order_by(AuditLog.id)
+            ).scalars()
+        ]
         assert actions == ["file", "withdraw", "file", "confirm", "withdraw"]
 
 
 # ---- bad input (SEC6) --------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "status"), [
-    ("999999", 404),  # no such institution
-    ("99999999999", 400),  # beyond any id
-    ("2147483648", 400),
-    ("abc", 400),
-    ("-1", 400),
-    ("", 400),
-    ("1" * 5000, 400),
-])
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        ("999999", 404),  # no such institution
+        ("99999999999", 400),  # beyond any id
+        ("2147483648", 400),
+        ("abc", 400),
+        ("-1", 400),
+        ("", 400),
+        ("1" * 5000, 400),
+    ],
+)
 def test_D19_bad_institution_ids_change_nothing(demo, value, status):
     doc, _site, _county = registered(demo)
     doc.page(PAGE)
@@ -298,15 +349,28 @@ def test_D19_forged_and_unknown_posts_change_nothing(demo):
     with unchanged(demo):
         # no CSRF token, or a forged one
         assert doc.client.post(PAGE, data={"institution_id": site_id}).status_code == 400
-        assert doc.client.post(PAGE, data={"institution_id": site_id, "csrf_token": "forged"}).status_code == 400
+        assert (
+            doc.client.post(
+                PAGE, data={"institution_id": site_id, "csrf_token": "forged"}
+            ).status_code
+            == 400
+        )
         assert doc.client.post(f"{PAGE}/{f.id}/withdraw").status_code == 400
         assert site.client.post(f"/hubei/institution/filings/{f.id}/confirm").status_code == 400
-        assert site.client.post(f"/hubei/institution/filings/{f.id}/reject", data={"reason": "x"}).status_code == 400
+        assert (
+            site.client.post(
+                f"/hubei/institution/filings/{f.id}/reject", data={"reason": "x"}
+            ).status_code
+            == 400
+        )
         # unknown, huge and non-numeric ids in the URL
         for bad in ("999999", "99999999999", "abc", "-1"):
             assert doc.post(f"{PAGE}/{bad}/withdraw").status_code == 404
             assert site.post(f"/hubei/institution/filings/{bad}/confirm").status_code == 404
-            assert site.post(f"/hubei/institution/filings/{bad}/reject", {"reason": "x"}).status_code == 404
+            assert (
+                site.post(f"/hubei/institution/filings/{bad}/reject", {"reason": "x"}).status_code
+                == 404
+            )
         # the search takes any text
         assert doc.get(PAGE, query_string={"q": "%_" + "李" * 500}).status_code == 200
     assert filings(demo)[0].state.value == "pending"
@@ -314,18 +378,24 @@ def test_D19_forged_and_unknown_posts_change_nothing(demo):
 
 # ---- who may decide (T3) -----------------------------------------------------------------------
 
+
 def test_D19_another_institution_and_another_doctor_get_404(demo):
     doc, site, county = registered(demo)
     f = filed(demo, doc)
     county.page(QUEUE)
     with unchanged(demo):
         assert county.post(f"/hubei/institution/filings/{f.id}/confirm").status_code == 404
-        assert county.post(f"/hubei/institution/filings/{f.id}/reject", {"reason": "no"}).status_code == 404
+        assert (
+            county.post(f"/hubei/institution/filings/{f.id}/reject", {"reason": "no"}).status_code
+            == 404
+        )
     other, _site, _county = registered(demo, form=AYI, scope="tcm")
     other.page(PAGE)
     with unchanged(demo):
         assert other.post(f"{PAGE}/{f.id}/withdraw").status_code == 404
-    assert SITE not in other.page(PAGE).get_data(as_text=True).split("File another practice site")[0]
+    assert (
+        SITE not in other.page(PAGE).get_data(as_text=True).split("File another practice site")[0]
+    )
 
 
 def test_D19_guangdong_users_get_404(demo):
@@ -335,13 +405,16 @@ def test_D19_guangdong_users_get_404(demo):
     assert "李明华" not in gd.page("/guangdong/institution/approvals").get_data(as_text=True)
     with unchanged(demo):
         for action, data in (("confirm", {}), ("reject", {"reason": "跨省"})):
-            assert gd.post(f"/guangdong/institution/filings/{f.id}/{action}", data).status_code == 404
+            assert (
+                gd.post(f"/guangdong/institution/filings/{f.id}/{action}", data).status_code == 404
+            )
             r = gd.post(f"/hubei/institution/filings/{f.id}/{action}", data)
             assert r.status_code in (302, 303) and "/hubei/login" in r.headers["Location"]
     assert filings(demo)[0].state.value == "pending"
 
 
 # ---- low bandwidth and a fast queue (P2, P5) ---------------------------------------------------
+
 
 def test_D19_pages_fit_the_byte_budget(demo):
     doc, site, _county = registered(demo)

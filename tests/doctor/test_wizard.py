@@ -31,7 +31,9 @@ HUANG = doctor_form("黄丽", "440232199311075670", "13800138005", "huangli")
 
 def activated(app, form, tenant="hubei", institution="远安", staff_user="hb-county-staff"):
     staff = staff_login(app, staff_user)
-    return walk_doctor(app, tenant, form, until="activated", staff=staff, institution=institution), staff
+    return walk_doctor(
+        app, tenant, form, until="activated", staff=staff, institution=institution
+    ), staff
 
 
 def draft(app, tenant, doctor_id) -> Application:
@@ -54,7 +56,9 @@ def test_R1_three_scopes_at_county_level_need_county_approval(demo):
     step_done(r, "hubei", "history")
     app = draft(demo, "hubei", walked.doctor_id)
     assert app.scopes == ["internal", "surgery", "paediatrics"] and app.needs_county_approval
-    r = post(b, "hubei", "practice", {"scopes": ["internal", "surgery", "paediatrics", "emergency"]})
+    r = post(
+        b, "hubei", "practice", {"scopes": ["internal", "surgery", "paediatrics", "emergency"]}
+    )
     assert r.status_code == 422 and 'id="scopes-err"' in r.get_data(as_text=True)
 
 
@@ -64,13 +68,30 @@ def test_R1_one_scope_at_a_tertiary_hospital_and_general_practice_on_top_with_ce
     post(b, "hubei", "personal", {"home_address": "湖北省武汉市演示街 1 号"})
     assert post(b, "hubei", "practice", {"scopes": ["internal", "surgery"]}).status_code == 422
     # general practice on top needs the transfer-training certificate
-    r = post(b, "hubei", "practice", {"scopes": ["internal", "general_practice"], "gp_transfer_training": "y"})
+    r = post(
+        b,
+        "hubei",
+        "practice",
+        {"scopes": ["internal", "general_practice"], "gp_transfer_training": "y"},
+    )
     assert r.status_code == 422 and 'id="gp_certificate-err"' in r.get_data(as_text=True)
-    r = post(b, "hubei", "practice", {"scopes": ["internal", "general_practice"], "gp_transfer_training": "y",
-                                      "gp_certificate": photo_file()})
+    r = post(
+        b,
+        "hubei",
+        "practice",
+        {
+            "scopes": ["internal", "general_practice"],
+            "gp_transfer_training": "y",
+            "gp_certificate": photo_file(),
+        },
+    )
     step_done(r, "hubei", "history")
     app = draft(demo, "hubei", walked.doctor_id)
-    assert app.scopes == ["internal", "general_practice"] and app.gp_certificate_id and not app.needs_county_approval
+    assert (
+        app.scopes == ["internal", "general_practice"]
+        and app.gp_certificate_id
+        and not app.needs_county_approval
+    )
 
 
 def test_R3_lapsed_doctor_must_give_the_training_certificate(demo):
@@ -81,10 +102,21 @@ def test_R3_lapsed_doctor_must_give_the_training_certificate(demo):
     page = b.page("/hubei/me/application/qualification").get_data(as_text=True)
     assert 'name="training_months"' in page
     assert post(b, "hubei", "qualification", {}).status_code == 422
-    assert post(b, "hubei", "qualification", {"training_months": "5", "training_passed": "y",
-                                              "training_certificate": photo_file()}).status_code == 422
-    r = post(b, "hubei", "qualification", {"training_months": "6", "training_passed": "y",
-                                           "training_certificate": photo_file()})
+    assert (
+        post(
+            b,
+            "hubei",
+            "qualification",
+            {"training_months": "5", "training_passed": "y", "training_certificate": photo_file()},
+        ).status_code
+        == 422
+    )
+    r = post(
+        b,
+        "hubei",
+        "qualification",
+        {"training_months": "6", "training_passed": "y", "training_certificate": photo_file()},
+    )
     step_done(r, "hubei", "practice")
     app = draft(demo, "hubei", walked.doctor_id)
     assert app.training_months == 6 and app.training_passed and app.training_certificate_id
@@ -96,15 +128,21 @@ def test_D8_notice_of_passing_alone_is_enough_to_apply(demo):
     assert "N2026420000004" in page and ("Notice of Passing" in page or "通知书" in page)
     fill_wizard(walked.browser, "hubei")
     walked.browser.page("/hubei/me/application/review")
-    assert redirected_to(walked.browser.post("/hubei/me/application/review", {})).endswith("/hubei/me")
+    assert redirected_to(walked.browser.post("/hubei/me/application/review", {})).endswith(
+        "/hubei/me"
+    )
 
 
 def test_R4_one_of_two_assistant_certificates_with_explicit_confirmation(demo):
     """黄丽 holds an assistant and a rural general assistant qualification (F16)."""
-    walked, gd_staff = activated(demo, HUANG, tenant="guangdong", institution="乳源", staff_user="gd-county-staff")
+    walked, gd_staff = activated(
+        demo, HUANG, tenant="guangdong", institution="乳源", staff_user="gd-county-staff"
+    )
     b = walked.browser
     with in_tenant(demo, "guangdong"):
-        certs = {q.certificate_no: q.id for q in db.session.execute(db.select(Qualification)).scalars()}
+        certs = {
+            q.certificate_no: q.id for q in db.session.execute(db.select(Qualification)).scalars()
+        }
     rural, plain = certs["H2025440000002"], certs["H2024440000003"]
     post(b, "guangdong", "personal", {"home_address": "广东省乳源县演示街 1 号"})
     page = b.page("/guangdong/me/application/qualification").get_data(as_text=True)
@@ -113,11 +151,20 @@ def test_R4_one_of_two_assistant_certificates_with_explicit_confirmation(demo):
     assert re.search(rf'<label for="q-{rural}">H2025440000002 · [^<]*H2024440000003</label>', page)
     assert re.search(rf'<label for="q-{plain}">H2024440000003 · [^<]*H2025440000002</label>', page)
     r = post(b, "guangdong", "qualification", {"qualification_id": str(rural)})
-    assert r.status_code == 422 and "H2024440000003" in r.get_data(as_text=True)  # which will be cancelled
-    step_done(post(b, "guangdong", "qualification", {"qualification_id": str(rural), "confirm_cancel": "y"}),
-              "guangdong", "practice")
-    for step, data in (("practice", {"scopes": ["general_practice"]}),
-                       ("history", {"work_experience": "无", "rewards_punishments": "无"})):
+    assert r.status_code == 422 and "H2024440000003" in r.get_data(
+        as_text=True
+    )  # which will be cancelled
+    step_done(
+        post(
+            b, "guangdong", "qualification", {"qualification_id": str(rural), "confirm_cancel": "y"}
+        ),
+        "guangdong",
+        "practice",
+    )
+    for step, data in (
+        ("practice", {"scopes": ["general_practice"]}),
+        ("history", {"work_experience": "无", "rewards_punishments": "无"}),
+    ):
         post(b, "guangdong", step, data)
     r = post(b, "guangdong", "photo", {"action": "upload", "photo": photo_file()})
     pending = re.search(r'name="pending_id" value="(\d+)"', r.get_data(as_text=True)).group(1)
@@ -130,7 +177,11 @@ def test_R4_one_of_two_assistant_certificates_with_explicit_confirmation(demo):
     redirected_to(gd_staff.post(f"/guangdong/institution/approvals/{app.id}/confirm"))
     officer = staff_login(demo, "gd-officer")
     officer.page(f"/guangdong/admin/applications/{app.id}")
-    redirected_to(officer.post(f"/guangdong/admin/applications/{app.id}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        officer.post(
+            f"/guangdong/admin/applications/{app.id}/approve", {"materials": ALL_MATERIALS}
+        )
+    )
     with in_tenant(demo, "guangdong"):
         assert db.session.get(Qualification, plain).cancelled_on is not None
         assert db.session.get(Qualification, rural).cancelled_on is None
@@ -140,11 +191,17 @@ def test_R2_assistant_scope_cannot_be_changed_after_submission(demo):
     staff = staff_login(demo, "hb-county-staff")
     walked = walk_doctor(demo, "hubei", WANG, until="activated", staff=staff, institution="远安")
     b = walked.browser
-    post(b, "hubei", "qualification", {"training_months": "6", "training_passed": "y",
-                                       "training_certificate": photo_file()})
-    fill_wizard_from_practice = [("personal", {"home_address": "湖北省演示街"}),
-                                 ("practice", {"scopes": ["general_practice"]}),  # F15: a clinical assistant may
-                                 ("history", {"work_experience": "无", "rewards_punishments": "无"})]
+    post(
+        b,
+        "hubei",
+        "qualification",
+        {"training_months": "6", "training_passed": "y", "training_certificate": photo_file()},
+    )
+    fill_wizard_from_practice = [
+        ("personal", {"home_address": "湖北省演示街"}),
+        ("practice", {"scopes": ["general_practice"]}),  # F15: a clinical assistant may
+        ("history", {"work_experience": "无", "rewards_punishments": "无"}),
+    ]
     for step, data in fill_wizard_from_practice:
         post(b, "hubei", step, data)
     r = post(b, "hubei", "photo", {"action": "upload", "photo": photo_file()})
@@ -173,14 +230,27 @@ def test_D11_photo_is_cropped_to_two_inch_and_stripped(demo, fmt):
     exif[0x010F] = "SecretCameraMaker"
     image.save(source, fmt, exif=exif)
     source.seek(0)
-    r = post(b, "hubei", "photo", {"action": "upload", "photo": (source, "我的照片." + fmt.lower(), "application/octet-stream")})
+    r = post(
+        b,
+        "hubei",
+        "photo",
+        {
+            "action": "upload",
+            "photo": (source, "我的照片." + fmt.lower(), "application/octet-stream"),
+        },
+    )
     assert r.status_code == 200
     pending = re.search(r'name="pending_id" value="(\d+)"', r.get_data(as_text=True)).group(1)
     assert f"/hubei/me/documents/{pending}" in r.get_data(as_text=True)  # the preview before saving
     assert draft(demo, "hubei", walked.doctor_id).photo_id is None
-    step_done(post(b, "hubei", "photo", {"action": "use", "pending_id": pending}), "hubei", "review")
+    step_done(
+        post(b, "hubei", "photo", {"action": "use", "pending_id": pending}), "hubei", "review"
+    )
     shown = b.client.get(f"/hubei/me/documents/{pending}")
-    assert shown.headers["Content-Type"] == "image/jpeg" and "no-store" in shown.headers["Cache-Control"]
+    assert (
+        shown.headers["Content-Type"] == "image/jpeg"
+        and "no-store" in shown.headers["Cache-Control"]
+    )
     stored = Image.open(io.BytesIO(shown.data))
     assert stored.size[0] * 7 == stored.size[1] * 5  # the 2-inch ratio
     assert b"SecretCameraMaker" not in shown.data and not stored.getexif()
@@ -211,8 +281,14 @@ def test_D5_after_activation_the_pre_portal_registration_is_in_force_with_every_
     liu = doctor_form("刘建国", "420525198005063211", "13800138006", "liujianguo")
     walked, _ = activated(demo, liu)
     with in_tenant(demo, "hubei"):
-        reg = db.session.execute(db.select(Application).filter_by(doctor_id=walked.doctor_id)).scalar_one()
-        assert (reg.state.value, reg.certificate_no, reg.scopes) == ("approved", "110420525000123", ["internal"])
+        reg = db.session.execute(
+            db.select(Application).filter_by(doctor_id=walked.doctor_id)
+        ).scalar_one()
+        assert (reg.state.value, reg.certificate_no, reg.scopes) == (
+            "approved",
+            "110420525000123",
+            ["internal"],
+        )
         assert str(reg.registered_on) == "2025-06-01"
     home = walked.browser.page("/hubei/me").get_data(as_text=True)
     assert "/hubei/me/maintenance" in home and "/hubei/me/application/new/change" in home
@@ -229,16 +305,28 @@ def test_R1_F12_where_general_practice_comes_on_top_is_the_provinces_setting(dem
 
     admin = staff_login(demo, "hb-admin")
     assert rules_form(admin)["scopes.gp_on_top_secondary_and_above"] == ["1"]
-    assert "二级及以上医疗机构：专科医师经全科转岗培训合格后" in admin.page("/hubei/admin/rules").get_data(as_text=True)
+    assert "二级及以上医疗机构：专科医师经全科转岗培训合格后" in admin.page(
+        "/hubei/admin/rules"
+    ).get_data(as_text=True)
     redirected_to(save_rules(admin, scopes__gp_on_top_secondary_and_above=[]))
     assert "scopes.gp_on_top_secondary_and_above" not in rules_form(admin)
 
     walked, _ = activated(demo, LI, institution="第一医院", staff_user="hb-tertiary-staff")
     b = walked.browser
     post(b, "hubei", "personal", {"home_address": "湖北省武汉市演示街 1 号"})
-    assert 'name="gp_transfer_training"' not in b.page("/hubei/me/application/practice").get_data(as_text=True)
-    r = post(b, "hubei", "practice", {"scopes": ["internal", "general_practice"], "gp_transfer_training": "y",
-                                      "gp_certificate": photo_file()})
+    assert 'name="gp_transfer_training"' not in b.page("/hubei/me/application/practice").get_data(
+        as_text=True
+    )
+    r = post(
+        b,
+        "hubei",
+        "practice",
+        {
+            "scopes": ["internal", "general_practice"],
+            "gp_transfer_training": "y",
+            "gp_certificate": photo_file(),
+        },
+    )
     assert r.status_code == 422 and 'id="scopes-err"' in r.get_data(as_text=True)
     step_done(post(b, "hubei", "practice", {"scopes": ["general_practice"]}), "hubei", "history")
 
@@ -247,9 +335,22 @@ def test_R1_F12_general_practice_on_top_of_three_at_county_level_by_default(demo
     walked, _ = activated(demo, LI)
     b = walked.browser
     post(b, "hubei", "personal", {"home_address": "湖北省远安县演示街 1 号"})
-    assert 'name="gp_transfer_training"' in b.page("/hubei/me/application/practice").get_data(as_text=True)
-    r = post(b, "hubei", "practice", {"scopes": ["internal", "surgery", "paediatrics", "general_practice"],
-                                      "gp_transfer_training": "y", "gp_certificate": photo_file()})
+    assert 'name="gp_transfer_training"' in b.page("/hubei/me/application/practice").get_data(
+        as_text=True
+    )
+    r = post(
+        b,
+        "hubei",
+        "practice",
+        {
+            "scopes": ["internal", "surgery", "paediatrics", "general_practice"],
+            "gp_transfer_training": "y",
+            "gp_certificate": photo_file(),
+        },
+    )
     step_done(r, "hubei", "history")
     app = draft(demo, "hubei", walked.doctor_id)
-    assert app.scopes == ["internal", "surgery", "paediatrics", "general_practice"] and app.needs_county_approval
+    assert (
+        app.scopes == ["internal", "surgery", "paediatrics", "general_practice"]
+        and app.needs_county_approval
+    )

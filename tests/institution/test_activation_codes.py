@@ -36,28 +36,41 @@ def test_I3_codes_sent_are_listed_and_sent_again(demo, browser_mode):
     assert "Send again to 李明华" in page
     # at once: the resend cool-down of SEC2 refuses it, with the reason, and nothing changes
     with unchanged(demo):
-        r = staff.post(f"/hubei/institution/activations/codes/{walked.doctor_id}/resend", {"channel": "sms"})
+        r = staff.post(
+            f"/hubei/institution/activations/codes/{walked.doctor_id}/resend", {"channel": "sms"}
+        )
     assert r.status_code == 429 and "Please wait" in r.get_data(as_text=True)
     assert ("<html" in r.get_data(as_text=True)) != htmx
     _no_cooldown(demo)
     first = last_activation_code(demo, DOCTOR["phone"])
-    r = staff.post(f"/hubei/institution/activations/codes/{walked.doctor_id}/resend", {"channel": "sms"})
+    r = staff.post(
+        f"/hubei/institution/activations/codes/{walked.doctor_id}/resend", {"channel": "sms"}
+    )
     if htmx:
         assert r.status_code == 200 and "138****8001" in r.get_data(as_text=True)
     else:
         redirected_to(r)
-    assert len(messages_to(demo, DOCTOR["phone"])) == 3  # the phone code (D3) and two activation codes
+    assert (
+        len(messages_to(demo, DOCTOR["phone"])) == 3
+    )  # the phone code (D3) and two activation codes
     assert last_activation_code(demo, DOCTOR["phone"]) != first
     page = staff.page("/hubei/institution/activations/codes").get_data(as_text=True)
-    assert statuses(page) == ["Waiting", "Expired"]  # newest first: the earlier code stopped working
+    assert statuses(page) == [
+        "Waiting",
+        "Expired",
+    ]  # newest first: the earlier code stopped working
     # the doctor uses the new code: used, and no more "send again"
     walked.browser.page("/hubei/me/activate")
-    r = walked.browser.post("/hubei/me/activate/code", {"code": last_activation_code(demo, DOCTOR["phone"])})
+    r = walked.browser.post(
+        "/hubei/me/activate/code", {"code": last_activation_code(demo, DOCTOR["phone"])}
+    )
     redirected_to(r)
     page = staff.page("/hubei/institution/activations/codes").get_data(as_text=True)
     assert statuses(page) == ["Used", "Expired"] and "Send again" not in page
     with unchanged(demo):
-        r = staff.post(f"/hubei/institution/activations/codes/{walked.doctor_id}/resend", {"channel": "sms"})
+        r = staff.post(
+            f"/hubei/institution/activations/codes/{walked.doctor_id}/resend", {"channel": "sms"}
+        )
     assert r.status_code == 409
 
 
@@ -68,10 +81,16 @@ def test_I3_hourly_limit_is_a_429_with_the_reason(demo):
     staff.page("/hubei/institution/activations/codes")
     # the phone verification code counts too: five messages to this number within the hour
     for _ in range(4):
-        redirected_to(staff.post(f"/hubei/institution/activations/codes/{walked.doctor_id}/resend",
-                                 {"channel": "sms"}))
+        redirected_to(
+            staff.post(
+                f"/hubei/institution/activations/codes/{walked.doctor_id}/resend",
+                {"channel": "sms"},
+            )
+        )
     with unchanged(demo):
-        r = staff.post(f"/hubei/institution/activations/codes/{walked.doctor_id}/resend", {"channel": "sms"})
+        r = staff.post(
+            f"/hubei/institution/activations/codes/{walked.doctor_id}/resend", {"channel": "sms"}
+        )
     assert r.status_code == 429 and "Too many codes" in r.get_data(as_text=True)
 
 
@@ -82,6 +101,11 @@ def test_I3_another_institution_neither_sees_nor_resends_the_codes(demo):
     page = other.page("/hubei/institution/activations/codes").get_data(as_text=True)
     assert "李明华" not in page and "138****8001" not in page
     with unchanged(demo):
-        assert other.post(f"/hubei/institution/activations/codes/{walked.doctor_id}/resend",
-                          {"channel": "sms"}).status_code == 404
+        assert (
+            other.post(
+                f"/hubei/institution/activations/codes/{walked.doctor_id}/resend",
+                {"channel": "sms"},
+            ).status_code
+            == 404
+        )
     assert "李明华" in county.page("/hubei/institution/activations/codes").get_data(as_text=True)

@@ -34,11 +34,20 @@ def in_force(app, at: str = COUNTY) -> dict[int, tuple]:
     inst = institution_id(app, "hubei", at)
     today = local_today()
     with in_tenant(app, "hubei"):
-        rows = db.session.execute(
-            db.select(Application).filter_by(institution_id=inst, state=State.APPROVED)
-            .where(Application.kind != Kind.CANCEL)).scalars().all()
-        return {a.id: (a.registered_on, a.doctor.real_name, a.doctor.id_number) for a in rows
-                if valid_until(a.registered_on, YEARS) >= today}
+        rows = (
+            db.session.execute(
+                db.select(Application)
+                .filter_by(institution_id=inst, state=State.APPROVED)
+                .where(Application.kind != Kind.CANCEL)
+            )
+            .scalars()
+            .all()
+        )
+        return {
+            a.id: (a.registered_on, a.doctor.real_name, a.doctor.id_number)
+            for a in rows
+            if valid_until(a.registered_on, YEARS) >= today
+        }
 
 
 def older_link(body: str) -> str | None:
@@ -49,13 +58,20 @@ def older_link(body: str) -> str | None:
 def download(b, query: str = "") -> tuple[bytes, list[list[str]]]:
     r = b.client.get(f"{ROSTER}.csv{query}")
     assert r.status_code == 200 and r.mimetype == "text/csv"
-    assert "attachment" in r.headers["Content-Disposition"] and r.headers["Cache-Control"] == "no-store"
+    assert (
+        "attachment" in r.headers["Content-Disposition"]
+        and r.headers["Cache-Control"] == "no-store"
+    )
     raw = r.get_data()
     return raw, list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
 
 
 def test_I5_the_roster_lists_the_registrations_in_force_newest_first(demo):
-    load(demo, 120, {"registered": 6, "waiting_change": 1, "waiting_cancel": 1, "confirmed": 1, "rejected": 1})
+    load(
+        demo,
+        120,
+        {"registered": 6, "waiting_change": 1, "waiting_cancel": 1, "confirmed": 1, "rejected": 1},
+    )
     load(demo, 30, {"registered": 1}, at=TERTIARY, seed=8)
     county = english(staff_login(demo, "hb-county-staff"))
     expected = in_force(demo)
@@ -74,12 +90,16 @@ def test_I5_the_roster_lists_the_registrations_in_force_newest_first(demo):
     first = county.page(ROSTER).get_data(as_text=True)
     reg_id = int(ROW.findall(first)[0])
     registered_on, name, id_number = expected[reg_id]
-    row = first[first.index(f'<tr id="reg-{reg_id}">'):]
-    row = row[:row.index("</tr>")]
-    assert name in row and id_number[:3] + "*" * 11 + id_number[-4:] in row and id_number not in first
+    row = first[first.index(f'<tr id="reg-{reg_id}">') :]
+    row = row[: row.index("</tr>")]
+    assert (
+        name in row and id_number[:3] + "*" * 11 + id_number[-4:] in row and id_number not in first
+    )
     assert re.search(r"\d{15}", row)  # the certificate number
     assert "Valid until" in row
-    assert not set(seen) & set(in_force(demo, TERTIARY))  # the other hospital's doctors are not here
+    assert not set(seen) & set(
+        in_force(demo, TERTIARY)
+    )  # the other hospital's doctors are not here
 
 
 def test_I5_search_by_name_and_htmx_partial(demo):
@@ -95,7 +115,9 @@ def test_I5_search_by_name_and_htmx_partial(demo):
     r = county.get(ROSTER, query_string={"q": name})
     body = r.get_data(as_text=True)
     assert r.status_code == 200 and "<html" not in body and 'id="roster"' in body
-    assert all(expected[int(n)][1].startswith(name) for n in ROW.findall(body)) and ROW.findall(body)
+    assert all(expected[int(n)][1].startswith(name) for n in ROW.findall(body)) and ROW.findall(
+        body
+    )
     for q in ("%", "_", "zzz"):
         assert not ROW.findall(county.get(ROSTER, query_string={"q": q}).get_data(as_text=True))
 
@@ -105,7 +127,14 @@ def test_I5_bad_cursors_show_the_first_page(demo):
     county = english(staff_login(demo, "hb-county-staff"))
     first = ROW.findall(county.page(ROSTER).get_data(as_text=True))
     with unchanged(demo):
-        for before in ("x", "20261340-1", "20260101-99999999999", "20260101-0", "2026010-1", "９" * 8 + "-1"):
+        for before in (
+            "x",
+            "20261340-1",
+            "20260101-99999999999",
+            "20260101-0",
+            "2026010-1",
+            "９" * 8 + "-1",
+        ):
             r = county.get(ROSTER, query_string={"before": before})
             assert r.status_code == 200 and ROW.findall(r.get_data(as_text=True)) == first, before
 
@@ -117,22 +146,39 @@ def test_P5_roster_statements_do_not_grow(demo):
     load(demo, 300, {"registered": 1}, seed=9)
     assert len(ROW.findall(county.page(ROSTER).get_data(as_text=True))) == 50
     assert statements(demo, county.client, ROSTER) == few
-    assert statements(demo, county.client, older_link(county.page(ROSTER).get_data(as_text=True))) == few
+    assert (
+        statements(demo, county.client, older_link(county.page(ROSTER).get_data(as_text=True)))
+        == few
+    )
 
 
 def test_I5_csv_has_every_registration_in_force_masked_and_opens_in_excel(demo):
-    load(demo, 2500, {"registered": 1})  # more than one chunk of 1,000 rows once lapsed ones are out
+    load(
+        demo, 2500, {"registered": 1}
+    )  # more than one chunk of 1,000 rows once lapsed ones are out
     county = english(staff_login(demo, "hb-county-staff"))
     expected = in_force(demo)
     assert len(expected) > 1000
     raw, rows = download(county)
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads the Chinese right
     header, *body = rows
-    assert header == ["Name", "ID number (masked)", "Qualification level", "Category", "Practice scope",
-                      "Certificate number", "Registered on", "Valid until"]
+    assert header == [
+        "Name",
+        "ID number (masked)",
+        "Qualification level",
+        "Category",
+        "Practice scope",
+        "Certificate number",
+        "Registered on",
+        "Valid until",
+    ]
     assert len(body) == len(expected)
-    assert {r[1] for r in body} == {idn[:3] + "*" * 11 + idn[-4:] for _d, _n, idn in expected.values()}
-    assert not any(idn.encode() in raw for _d, _n, idn in expected.values())  # never the full ID number (SEC5)
+    assert {r[1] for r in body} == {
+        idn[:3] + "*" * 11 + idn[-4:] for _d, _n, idn in expected.values()
+    }
+    assert not any(
+        idn.encode() in raw for _d, _n, idn in expected.values()
+    )  # never the full ID number (SEC5)
     assert all(re.fullmatch(r"\d{15}", r[5]) for r in body)
     assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", r[6]) and r[7] > r[6] for r in body)
     # a name search narrows the download too
@@ -145,7 +191,7 @@ def test_I5_csv_cells_that_look_like_formulas_are_quoted(demo):
     """Names come from imported records too: a cell Excel would run as a formula is quoted."""
     load(demo, 8, {"registered": 1}, seed=3)
     ids = list(in_force(demo))[:4]
-    evil = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)"]
+    evil = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)"]
     with in_tenant(demo, "hubei"):
         for app_id, name in zip(ids, evil, strict=True):
             doctor_id = db.session.get(Application, app_id).doctor_id

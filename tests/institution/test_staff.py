@@ -47,21 +47,28 @@ def test_I2_person_in_charge_adds_staff_who_log_in_for_the_first_time(demo, pic,
     assert "钱小梅" in listing and username in listing and "Waiting for the first log-in" in listing
     with in_tenant(demo, "hubei"):
         staff = db.session.execute(db.select(User).filter_by(username=username)).scalar_one()
-        mine = db.session.execute(db.select(User).filter_by(is_person_in_charge=True, real_name="赵建华")).scalar_one()
+        mine = db.session.execute(
+            db.select(User).filter_by(is_person_in_charge=True, real_name="赵建华")
+        ).scalar_one()
         assert staff.institution_id == mine.institution_id and not staff.is_person_in_charge
         assert staff.must_change_password and staff.phone == STAFF["mobile"]
     b, _secret = first_log_in(demo, username, password)
     assert b.page("/hubei/institution/approvals").status_code == 200
     # a staff member who is not the person in charge has no Staff page
-    assert 'href="/hubei/institution/staff"' not in b.page("/hubei/institution/approvals").get_data(as_text=True)
+    assert 'href="/hubei/institution/staff"' not in b.page("/hubei/institution/approvals").get_data(
+        as_text=True
+    )
     assert b.get("/hubei/institution/staff").status_code == 403
 
 
 def test_I2_bad_staff_details_are_refused(demo, pic, browser_mode):
     pic.htmx = browser_mode == "htmx"
     pic.page("/hubei/institution/staff")
-    for data in ({"real_name": "", "mobile": "13600136001"}, {"real_name": "钱小梅", "mobile": "1360013600"},
-                 {"real_name": "Qian Xiaomei", "mobile": "13600136001"}):
+    for data in (
+        {"real_name": "", "mobile": "13600136001"},
+        {"real_name": "钱小梅", "mobile": "1360013600"},
+        {"real_name": "Qian Xiaomei", "mobile": "13600136001"},
+    ):
         with unchanged(demo):
             r = pic.post("/hubei/institution/staff", data)
         assert r.status_code == 422 and 'class="err"' in r.get_data(as_text=True)
@@ -75,7 +82,9 @@ def test_I2_a_user_name_taken_meanwhile_is_a_clear_409_and_nothing_saved(demo, p
     from portal.workflow import provisioning
 
     with in_tenant(demo, "hubei"):
-        taken = db.session.execute(db.select(User.username).filter_by(real_name="赵建华")).scalar_one()
+        taken = db.session.execute(
+            db.select(User.username).filter_by(real_name="赵建华")
+        ).scalar_one()
     monkeypatch.setattr(provisioning, "_username", lambda institution: taken)
     with unchanged(demo):
         r = add(pic)
@@ -122,7 +131,9 @@ def test_I2_disabled_staff_cannot_log_in_and_their_session_ends(demo, pic, brows
     # and the account cannot log in
     b = Browser(demo.test_client())
     b.page("/hubei/login")
-    assert b.post("/hubei/login", {"username": username, "password": NEW_PASSWORD}).status_code == 422
+    assert (
+        b.post("/hubei/login", {"username": username, "password": NEW_PASSWORD}).status_code == 422
+    )
     with unchanged(demo):  # disabling twice changes nothing
         assert pic.post(f"/hubei/institution/staff/{staff_id}/disable").status_code == 409
     # re-enabled: password and TOTP again
@@ -146,9 +157,14 @@ def test_I2_pending_first_log_in_user_cannot_reach_staff_pages(demo, pic):
     add(pic)
     username, password = credentials(demo, STAFF["mobile"])
     b, where = log_in(demo, username, password)
-    for path in ("/hubei/institution/approvals", "/hubei/institution/activations", "/hubei/institution/staff",
-                 "/hubei/institution/activations/codes"):
+    for path in (
+        "/hubei/institution/approvals",
+        "/hubei/institution/activations",
+        "/hubei/institution/staff",
+        "/hubei/institution/activations/codes",
+    ):
         assert redirected_to(b.get(path)).endswith("/hubei/first-login/password"), path
     b.page("/hubei/first-login/password")  # a CSRF token of this session
     assert redirected_to(b.post("/hubei/institution/activations/auto", {"enabled": "y"})).endswith(
-        "/hubei/first-login/password")
+        "/hubei/first-login/password"
+    )

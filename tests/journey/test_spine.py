@@ -46,7 +46,10 @@ def test_whole_journey(demo, browser_mode):
     assert "远安县人民医院" in r.get_data(as_text=True)
     with in_tenant(app, "hubei"):
         from portal.registry.institutions import Institution
-        county = db.session.execute(db.select(Institution).filter(Institution.name.contains("远安"))).scalar_one()
+
+        county = db.session.execute(
+            db.select(Institution).filter(Institution.name.contains("远安"))
+        ).scalar_one()
         county_id = county.id
     doc.page("/hubei/me/activate")
     r = doc.post("/hubei/me/activate/institution", {"institution_id": str(county_id)})
@@ -56,7 +59,9 @@ def test_whole_journey(demo, browser_mode):
     queue = staff.page("/hubei/institution/activations").get_data(as_text=True)
     assert "李明华" in queue
     with in_tenant(app, "hubei"):
-        doctor_id = db.session.execute(db.select(User.id).filter_by(username="liminghua")).scalar_one()
+        doctor_id = db.session.execute(
+            db.select(User.id).filter_by(username="liminghua")
+        ).scalar_one()
     r = staff.post(f"/hubei/institution/activations/{doctor_id}/send", {"channel": "sms"})
     if htmx:
         assert r.status_code == 200 and "<html" not in r.get_data(as_text=True)
@@ -69,22 +74,39 @@ def test_whole_journey(demo, browser_mode):
     assert redirected_to(r).endswith("/hubei/me")
 
     # D9–D15: the application wizard; each step saves the draft, then it is submitted
-    assert redirected_to(doc.page("/hubei/me/application")).endswith("/hubei/me/application/personal")
+    assert redirected_to(doc.page("/hubei/me/application")).endswith(
+        "/hubei/me/application/personal"
+    )
     doc.page("/hubei/me/application/qualification")
     assert "执业医师" in doc.page("/hubei/me/application/qualification").get_data(as_text=True)
     assert "内科专业" in doc.page("/hubei/me/application/practice").get_data(as_text=True)
     doc.page("/hubei/me/application/history")
     # empty rewards/punishments is refused, what was typed is kept; 无 is accepted (D9)
-    r = doc.post("/hubei/me/application/history", {"work_experience": "2012-2024 远安县人民医院 内科",
-                                                  "rewards_punishments": ""})
+    r = doc.post(
+        "/hubei/me/application/history",
+        {"work_experience": "2012-2024 远安县人民医院 内科", "rewards_punishments": ""},
+    )
     assert r.status_code == 422 and "2012-2024 远安县人民医院 内科" in r.get_data(as_text=True)
     # with JS, what is typed is saved as it is typed (autosave); coming back shows it (D9)
-    r = doc.post("/hubei/me/application/history", {"work_experience": "2012-2024 远安县人民医院 内科",
-                                                  "rewards_punishments": "", "action": "autosave"})
+    r = doc.post(
+        "/hubei/me/application/history",
+        {
+            "work_experience": "2012-2024 远安县人民医院 内科",
+            "rewards_punishments": "",
+            "action": "autosave",
+        },
+    )
     assert r.status_code == 204
-    assert "2012-2024 远安县人民医院 内科" in doc.page("/hubei/me/application/history").get_data(as_text=True)
-    fill_wizard(doc, "hubei", scopes=("internal",), address="湖北省远安县鸣凤镇演示街 1 号",
-                history=("2012-2024 远安县人民医院 内科", "无"))
+    assert "2012-2024 远安县人民医院 内科" in doc.page("/hubei/me/application/history").get_data(
+        as_text=True
+    )
+    fill_wizard(
+        doc,
+        "hubei",
+        scopes=("internal",),
+        address="湖北省远安县鸣凤镇演示街 1 号",
+        history=("2012-2024 远安县人民医院 内科", "无"),
+    )
     assert redirected_to(doc.page("/hubei/me/application")).endswith("/hubei/me/application/review")
     review = doc.page("/hubei/me/application/review").get_data(as_text=True)
     assert "内科专业" in review and "湖北省远安县鸣凤镇演示街 1 号" in review
@@ -112,10 +134,19 @@ def test_whole_journey(demo, browser_mode):
     officer = staff_login(app, "hb-officer", htmx)
     assert "李明华" in officer.page("/hubei/admin/").get_data(as_text=True)
     officer.page(f"/hubei/admin/applications/{app_id}")
-    r = officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": ["approval_form_x2"]})
+    r = officer.post(
+        f"/hubei/admin/applications/{app_id}/approve", {"materials": ["approval_form_x2"]}
+    )
     assert r.status_code == 422
-    materials = ["approval_form_x2", "id_card_original_and_copy", "qualification_certificate_original_and_copy",
-                 "photos_2inch_x3", "contract_original_and_copy", "institution_licence_copy", "local_requirements"]
+    materials = [
+        "approval_form_x2",
+        "id_card_original_and_copy",
+        "qualification_certificate_original_and_copy",
+        "photos_2inch_x3",
+        "contract_original_and_copy",
+        "institution_licence_copy",
+        "local_requirements",
+    ]
     r = officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": materials})
     redirected_to(r)
 
@@ -125,10 +156,19 @@ def test_whole_journey(demo, browser_mode):
         cert = application.certificate_no
         assert application.registered_on is not None
         assert re.fullmatch(r"11420525\d{7}", cert)
-        actions = [a.action for a in db.session.execute(
-            db.select(AuditLog).filter_by(entity="application").order_by(AuditLog.id)).scalars()]
+        actions = [
+            a.action
+            for a in db.session.execute(
+                db.select(AuditLog).filter_by(entity="application").order_by(AuditLog.id)
+            ).scalars()
+        ]
         assert actions == ["submit", "confirm", "approve"]
-        bodies = [m.body for m in db.session.execute(db.select(OutboxMessage).filter_by(recipient=DOCTOR["phone"])).scalars()]
+        bodies = [
+            m.body
+            for m in db.session.execute(
+                db.select(OutboxMessage).filter_by(recipient=DOCTOR["phone"])
+            ).scalars()
+        ]
         assert any(cert in b for b in bodies)  # each decision reached the doctor
     home = doc.page("/hubei/me").get_data(as_text=True)
     assert cert in home and "内科专业" in home
@@ -137,7 +177,9 @@ def test_whole_journey(demo, browser_mode):
 def test_unmatched_signup_opens_identity_case(demo):
     b = Browser(demo.test_client())
     b.page("/hubei/signup")
-    r = b.post("/hubei/signup", {**DOCTOR, "real_name": "赵无名", "id_number": "420106199205142348"})
+    r = b.post(
+        "/hubei/signup", {**DOCTOR, "real_name": "赵无名", "id_number": "420106199205142348"}
+    )
     assert redirected_to(r).endswith("/hubei/me")
     home = b.page("/hubei/me").get_data(as_text=True)
     assert "027-0000 0001" in home  # the commission's contact details (D2)

@@ -17,9 +17,13 @@ LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 
 def _to(app, recipient: str) -> list[str]:
     with in_tenant(app, "hubei"):
-        return list(db.session.execute(
-            db.select(OutboxMessage.body).where(OutboxMessage.recipient == recipient).order_by(OutboxMessage.id))
-            .scalars())
+        return list(
+            db.session.execute(
+                db.select(OutboxMessage.body)
+                .where(OutboxMessage.recipient == recipient)
+                .order_by(OutboxMessage.id)
+            ).scalars()
+        )
 
 
 def _english(b):
@@ -47,7 +51,10 @@ def test_the_language_chosen_before_log_in_is_kept_at_log_in(demo):
 def test_an_officer_in_english_tells_a_chinese_doctor_in_chinese(demo):
     staff = _english(staff_login(demo, "hb-county-staff"))  # the institution works in English
     walked = walk_doctor(demo, "hubei", LI, until="confirmed", staff=staff, institution="远安")
-    assert "确认了您的执业注册申请" in _to(demo, LI["phone"])[-1] or "确认" in _to(demo, LI["phone"])[-1]
+    assert (
+        "确认了您的执业注册申请" in _to(demo, LI["phone"])[-1]
+        or "确认" in _to(demo, LI["phone"])[-1]
+    )
     assert "confirmed your registration application" not in _to(demo, LI["phone"])[-1]
     officer = _english(staff_login(demo, "hb-officer"))
     url = f"/hubei/admin/applications/{walked.app_id}"
@@ -67,7 +74,11 @@ def test_a_doctor_who_chose_english_is_told_in_english_by_a_chinese_institution(
     with in_tenant(demo, "hubei"):
         assert db.session.get(User, walked.doctor_id).locale == "en"
     staff.page("/hubei/institution/approvals")
-    redirected_to(staff.post(f"/hubei/institution/approvals/{walked.app_id}/reject", {"reason": "合同期限有误"}))
+    redirected_to(
+        staff.post(
+            f"/hubei/institution/approvals/{walked.app_id}/reject", {"reason": "合同期限有误"}
+        )
+    )
     returned = _to(demo, LI["phone"])[-1]
     assert "returned your registration application" in returned and "合同期限有误" in returned
     # ... and back to Chinese, from the link on the page
@@ -98,16 +109,38 @@ def test_reminders_are_written_in_each_doctors_language(demo):
     ids = {}
     with in_tenant(demo, "hubei"):
         inst = db.session.execute(db.select(Institution).order_by(Institution.id)).scalars().first()
-        for name, phone, locale in (("zhong", "13900000001", "zh_CN"), ("ying", "13900000002", "en")):
-            user = User(username=name, password_hash="-", role=Role.DOCTOR, real_name="李明华", phone=phone,
-                        email=f"{name}@example.com", phone_verified_at=utcnow(), identity_verified=True,
-                        institution_id=inst.id, activated_at=utcnow(), locale=locale)
+        for name, phone, locale in (
+            ("zhong", "13900000001", "zh_CN"),
+            ("ying", "13900000002", "en"),
+        ):
+            user = User(
+                username=name,
+                password_hash="-",
+                role=Role.DOCTOR,
+                real_name="李明华",
+                phone=phone,
+                email=f"{name}@example.com",
+                phone_verified_at=utcnow(),
+                identity_verified=True,
+                institution_id=inst.id,
+                activated_at=utcnow(),
+                locale=locale,
+            )
             db.session.add(user)
             db.session.flush()
-            db.session.add(Application(doctor_id=user.id, state=State.APPROVED, institution_id=inst.id,
-                                       level="practitioner", category="clinical", scopes=["internal"],
-                                       registered_on=today - timedelta(days=700),
-                                       valid_until=today + timedelta(days=30), certificate_no=f"11420525000000{len(ids)}"))
+            db.session.add(
+                Application(
+                    doctor_id=user.id,
+                    state=State.APPROVED,
+                    institution_id=inst.id,
+                    level="practitioner",
+                    category="clinical",
+                    scopes=["internal"],
+                    registered_on=today - timedelta(days=700),
+                    valid_until=today + timedelta(days=30),
+                    certificate_no=f"11420525000000{len(ids)}",
+                )
+            )
             ids[name] = phone
         db.session.commit()
     result = demo.test_cli_runner().invoke(args=["notify", "remind", "--today", today.isoformat()])

@@ -44,10 +44,19 @@ class Doctor:
 def add_doctor(app, tenant: str, username: str, phone: str, *, activated: bool = True) -> Doctor:
     with in_tenant(app, tenant):
         inst = db.session.execute(db.select(Institution).order_by(Institution.id)).scalars().first()
-        user = User(username=username, password_hash="-", role=Role.DOCTOR, real_name="李明华", phone=phone,
-                    email=f"{username}@example.com", phone_verified_at=utcnow(), identity_verified=True,
-                    institution_id=inst.id, institution_named_at=utcnow(),
-                    activated_at=utcnow() if activated else None)
+        user = User(
+            username=username,
+            password_hash="-",
+            role=Role.DOCTOR,
+            real_name="李明华",
+            phone=phone,
+            email=f"{username}@example.com",
+            phone_verified_at=utcnow(),
+            identity_verified=True,
+            institution_id=inst.id,
+            institution_named_at=utcnow(),
+            activated_at=utcnow() if activated else None,
+        )
         db.session.add(user)
         db.session.commit()
         return Doctor(tenant, user.id, phone, user.email)
@@ -60,40 +69,72 @@ def registered_on_for(until: date) -> date:
     return registered
 
 
-def add_application(app, doctor: Doctor, state: str, *, registered_on: date | None = None,
-                    created_at: datetime | None = None, certificate_no: str | None = None) -> int:
+def add_application(
+    app,
+    doctor: Doctor,
+    state: str,
+    *,
+    registered_on: date | None = None,
+    created_at: datetime | None = None,
+    certificate_no: str | None = None,
+) -> int:
     from portal.workflow.models import Application, State
 
     with in_tenant(app, doctor.tenant):
         inst = db.session.execute(db.select(Institution).order_by(Institution.id)).scalars().first()
-        row = Application(doctor_id=doctor.id, state=State(state), institution_id=inst.id, level=Level.PRACTITIONER,
-                          category=Category.CLINICAL, scopes=["internal"], registered_on=registered_on,
-                          # as the workflow fixes it at approval (R3: two years by the national rules)
-                          valid_until=valid_until(registered_on, 2) if registered_on else None,
-                          certificate_no=certificate_no, created_at=created_at or utcnow())
+        row = Application(
+            doctor_id=doctor.id,
+            state=State(state),
+            institution_id=inst.id,
+            level=Level.PRACTITIONER,
+            category=Category.CLINICAL,
+            scopes=["internal"],
+            registered_on=registered_on,
+            # as the workflow fixes it at approval (R3: two years by the national rules)
+            valid_until=valid_until(registered_on, 2) if registered_on else None,
+            certificate_no=certificate_no,
+            created_at=created_at or utcnow(),
+        )
         db.session.add(row)
         db.session.commit()
         return row.id
 
 
-def add_registration(app, doctor: Doctor, until: date, certificate_no: str = "114205250000001") -> int:
-    return add_application(app, doctor, "approved", registered_on=registered_on_for(until),
-                           certificate_no=certificate_no)
+def add_registration(
+    app, doctor: Doctor, until: date, certificate_no: str = "114205250000001"
+) -> int:
+    return add_application(
+        app,
+        doctor,
+        "approved",
+        registered_on=registered_on_for(until),
+        certificate_no=certificate_no,
+    )
 
 
-def add_activation_code(app, doctor: Doctor, *, issued: datetime, expires: datetime,
-                        used: bool = False) -> int:
+def add_activation_code(
+    app, doctor: Doctor, *, issued: datetime, expires: datetime, used: bool = False
+) -> int:
     with in_tenant(app, doctor.tenant):
-        row = OneTimeCode(user_id=doctor.id, purpose=CodePurpose.ACTIVATION, channel="sms", destination=doctor.phone,
-                          code_hash="0" * 64, created_at=issued, expires_at=expires,
-                          used_at=issued + timedelta(hours=1) if used else None)
+        row = OneTimeCode(
+            user_id=doctor.id,
+            purpose=CodePurpose.ACTIVATION,
+            channel="sms",
+            destination=doctor.phone,
+            code_hash="0" * 64,
+            created_at=issued,
+            expires_at=expires,
+            used_at=issued + timedelta(hours=1) if used else None,
+        )
         db.session.add(row)
         db.session.commit()
         return row.id
 
 
 def remind(app, today: date, *extra: str, ok: bool = True) -> str:
-    result = app.test_cli_runner().invoke(args=["notify", "remind", "--today", today.isoformat(), *extra])
+    result = app.test_cli_runner().invoke(
+        args=["notify", "remind", "--today", today.isoformat(), *extra]
+    )
     if ok:
         assert result.exit_code == 0, (result.output, result.exception)
     return result.output
@@ -101,7 +142,9 @@ def remind(app, today: date, *extra: str, ok: bool = True) -> str:
 
 def outbox(app, tenant: str = "hubei") -> list[OutboxMessage]:
     with in_tenant(app, tenant):
-        rows = db.session.execute(db.select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
+        rows = (
+            db.session.execute(db.select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
+        )
         db.session.expunge_all()
         return rows
 
@@ -113,7 +156,10 @@ def to(app, doctor: Doctor) -> list[OutboxMessage]:
 def steps(app, tenant: str, kind: str) -> list[tuple[int, int]]:
     with in_tenant(app, tenant):
         rows = db.session.execute(
-            db.select(ReminderSent.subject_id, ReminderSent.step).filter_by(kind=kind).order_by(ReminderSent.id))
+            db.select(ReminderSent.subject_id, ReminderSent.step)
+            .filter_by(kind=kind)
+            .order_by(ReminderSent.id)
+        )
         return [(subject_id, step) for subject_id, step in rows]
 
 
@@ -124,10 +170,16 @@ def zh_date(day: date) -> str:
 
 # ---- registrations (R3) ---------------------------------------------------------------------
 
+
 def test_D20_registrations_lapsing_in_30_7_and_1_days_are_reminded_by_sms_and_email(demo):
-    doctors = {left: add_doctor(demo, "hubei", f"doc{left}", f"1380013{left:04d}") for left in (31, 30, 7, 1, -1)}
+    doctors = {
+        left: add_doctor(demo, "hubei", f"doc{left}", f"1380013{left:04d}")
+        for left in (31, 30, 7, 1, -1)
+    }
     for left, d in doctors.items():
-        add_registration(demo, d, T + timedelta(days=left), certificate_no=f"1142052500000{left + 10:02d}")
+        add_registration(
+            demo, d, T + timedelta(days=left), certificate_no=f"1142052500000{left + 10:02d}"
+        )
 
     output = remind(demo, T)
 
@@ -136,7 +188,10 @@ def test_D20_registrations_lapsing_in_30_7_and_1_days_are_reminded_by_sms_and_em
     for left in (30, 7, 1):
         d = doctors[left]
         messages = to(demo, d)
-        assert sorted((m.channel, m.recipient) for m in messages) == [("email", d.email), ("sms", d.phone)]
+        assert sorted((m.channel, m.recipient) for m in messages) == [
+            ("email", d.email),
+            ("sms", d.phone),
+        ]
         for m in messages:
             assert f"1142052500000{left + 10:02d}" in m.body
             assert zh_date(T + timedelta(days=left)) in m.body  # rendered in zh_CN (no request)
@@ -156,7 +211,9 @@ def test_D20_a_second_run_the_same_day_sends_nothing_twice(demo):
     output = remind(demo, T)
 
     assert len(to(demo, d)) == 2
-    assert "hubei: reminders queued: 0 registration, 0 draft, 0 activation; 1 already sent" in output
+    assert (
+        "hubei: reminders queued: 0 registration, 0 draft, 0 activation; 1 already sent" in output
+    )
 
 
 def test_D20_each_scheduled_day_brings_the_next_reminder_and_nothing_between(demo):
@@ -203,8 +260,13 @@ def test_D20_a_change_of_registration_does_not_repeat_a_reminder(demo):
 
 def test_D20_only_approved_registrations_are_reminded(demo):
     d = add_doctor(demo, "hubei", "doc", "13800138001")
-    add_application(demo, d, "superseded", registered_on=registered_on_for(T + timedelta(days=7)),
-                    certificate_no="114205250000001")
+    add_application(
+        demo,
+        d,
+        "superseded",
+        registered_on=registered_on_for(T + timedelta(days=7)),
+        certificate_no="114205250000001",
+    )
     add_application(demo, d, "confirmed", created_at=utcnow())
     remind(demo, T)
     assert to(demo, d) == []
@@ -223,6 +285,7 @@ def test_D20_R6_the_tenant_schedule_is_used(demo):
 
 
 # ---- drafts (D9) and activation codes (D4) --------------------------------------------------
+
 
 def test_D20_a_draft_about_to_expire_is_reminded(demo):
     today = local_today()
@@ -254,22 +317,35 @@ def test_D20_a_draft_about_to_expire_is_reminded(demo):
 def test_D20_an_activation_code_expiring_in_20_hours_is_reminded(demo):
     now, today = utcnow(), local_today()
     d = add_doctor(demo, "hubei", "doc", "13800138001", activated=False)
-    code = add_activation_code(demo, d, issued=now - timedelta(hours=52), expires=now + timedelta(hours=20))
+    code = add_activation_code(
+        demo, d, issued=now - timedelta(hours=52), expires=now + timedelta(hours=20)
+    )
     # no reminder: not yet within 24 hours, used, expired, or the doctor is activated already
     later = add_doctor(demo, "hubei", "later", "13800138002", activated=False)
-    add_activation_code(demo, later, issued=now - timedelta(hours=32), expires=now + timedelta(hours=40))
+    add_activation_code(
+        demo, later, issued=now - timedelta(hours=32), expires=now + timedelta(hours=40)
+    )
     used = add_doctor(demo, "hubei", "used", "13800138003", activated=False)
-    add_activation_code(demo, used, issued=now - timedelta(hours=52), expires=now + timedelta(hours=20), used=True)
+    add_activation_code(
+        demo, used, issued=now - timedelta(hours=52), expires=now + timedelta(hours=20), used=True
+    )
     expired = add_doctor(demo, "hubei", "expired", "13800138004", activated=False)
-    add_activation_code(demo, expired, issued=now - timedelta(hours=73), expires=now - timedelta(hours=1))
+    add_activation_code(
+        demo, expired, issued=now - timedelta(hours=73), expires=now - timedelta(hours=1)
+    )
     active = add_doctor(demo, "hubei", "active", "13800138005", activated=True)
-    add_activation_code(demo, active, issued=now - timedelta(hours=52), expires=now + timedelta(hours=20))
+    add_activation_code(
+        demo, active, issued=now - timedelta(hours=52), expires=now + timedelta(hours=20)
+    )
 
     output = remind(demo, today)
 
     assert "hubei: reminders queued: 0 registration, 0 draft, 1 activation" in output
     messages = to(demo, d)
-    assert sorted((m.channel, m.recipient) for m in messages) == [("email", d.email), ("sms", d.phone)]
+    assert sorted((m.channel, m.recipient) for m in messages) == [
+        ("email", d.email),
+        ("sms", d.phone),
+    ]
     for other in (later, used, expired, active):
         assert to(demo, other) == []
     assert steps(demo, "hubei", "activation") == [(code, 24)]
@@ -279,6 +355,7 @@ def test_D20_an_activation_code_expiring_in_20_hours_is_reminded(demo):
 
 # ---- tenants (T3) ---------------------------------------------------------------------------
 
+
 def test_D20_T3_a_guangdong_registration_is_reminded_in_guangdong_only(demo):
     gd = add_doctor(demo, "guangdong", "gd-doc", "13900139001")
     app_id = add_registration(demo, gd, T + timedelta(days=7), certificate_no="134402320000001")
@@ -286,21 +363,27 @@ def test_D20_T3_a_guangdong_registration_is_reminded_in_guangdong_only(demo):
     output = remind(demo, T)
 
     assert "guangdong: reminders queued: 1 registration" in output
-    assert "hubei: reminders queued: 0 registration, 0 draft, 0 activation; 0 already sent" in output
+    assert (
+        "hubei: reminders queued: 0 registration, 0 draft, 0 activation; 0 already sent" in output
+    )
     assert outbox(demo, "hubei") == []
     assert steps(demo, "hubei", "registration") == []
     messages = outbox(demo, "guangdong")
     assert len(messages) == 2
     with demo.app_context():
         gd_id = db.session.execute(db.select(Tenant.id).filter_by(slug="guangdong")).scalar_one()
-        every = db.session.execute(
-            db.select(OutboxMessage).execution_options(all_tenants=True)).scalars().all()
+        every = (
+            db.session.execute(db.select(OutboxMessage).execution_options(all_tenants=True))
+            .scalars()
+            .all()
+        )
         assert {m.tenant_id for m in every} == {gd_id}
         assert all("广东省" in m.body and "134402320000001" in m.body for m in every)
     assert steps(demo, "guangdong", "registration") == [(app_id, 7)]
 
 
 # ---- one transaction per reminder (SEC7) ----------------------------------------------------
+
 
 def test_D20_a_crash_between_reminders_loses_none_and_repeats_none(demo, monkeypatch):
     doctors = [add_doctor(demo, "hubei", f"doc{i}", f"1380013800{i}") for i in range(3)]
@@ -325,7 +408,9 @@ def test_D20_a_crash_between_reminders_loses_none_and_repeats_none(demo, monkeyp
 
     monkeypatch.setattr(reminders, "notify_user", real)
     output = remind(demo, T)
-    assert "hubei: reminders queued: 2 registration, 0 draft, 0 activation; 1 already sent" in output
+    assert (
+        "hubei: reminders queued: 2 registration, 0 draft, 0 activation; 1 already sent" in output
+    )
     assert [len(to(demo, d)) for d in doctors] == [2, 2, 2]
 
 
@@ -334,8 +419,9 @@ def test_D20_a_reminder_sent_meanwhile_by_another_run_is_not_queued_again(demo):
     is queued."""
     d = add_doctor(demo, "hubei", "doc", "13800138001")
     app_id = add_registration(demo, d, T + timedelta(days=7))
-    reminder = reminders.Reminder("registration", app_id, 7, reminders.Recipient(d.id, d.phone, d.email),
-                                  "body", "subject")
+    reminder = reminders.Reminder(
+        "registration", app_id, 7, reminders.Recipient(d.id, d.phone, d.email), "body", "subject"
+    )
     with in_tenant(demo, "hubei"):
         assert reminders.send(reminder, T) is True
         assert reminders.send(reminder, T) is False
@@ -344,6 +430,7 @@ def test_D20_a_reminder_sent_meanwhile_by_another_run_is_not_queued_again(demo):
 
 
 # ---- the command ----------------------------------------------------------------------------
+
 
 def test_D20_today_must_be_a_date(demo):
     result = demo.test_cli_runner().invoke(args=["notify", "remind", "--today", "10/05/2026"])
@@ -379,24 +466,38 @@ def test_D20_a_draft_past_its_lifetime_expires(demo):
 
     d = add_doctor(demo, "hubei", "doc", "13800138001")
     old = add_application(demo, d, "draft", created_at=utcnow() - timedelta(days=90, minutes=1))
-    young = add_application(demo, add_doctor(demo, "hubei", "young", "13800138002"), "draft",
-                            created_at=utcnow() - timedelta(days=89))
+    young = add_application(
+        demo,
+        add_doctor(demo, "hubei", "young", "13800138002"),
+        "draft",
+        created_at=utcnow() - timedelta(days=89),
+    )
     output = remind(demo, local_today())
     hubei = next(line for line in output.splitlines() if line.startswith("hubei:"))
     assert hubei.endswith("; 1 drafts expired")  # and the younger one is reminded (1 draft)
     with in_tenant(demo, "hubei"):
         assert db.session.get(Application, old).state.value == "expired"
         assert db.session.get(Application, young).state.value == "draft"
-        assert db.session.execute(db.select(AuditLog.action).filter_by(entity_id=old, entity="application")).scalar() \
+        assert (
+            db.session.execute(
+                db.select(AuditLog.action).filter_by(entity_id=old, entity="application")
+            ).scalar()
             == "expire"
+        )
     assert "1 drafts expired" not in remind(demo, local_today())  # nothing twice
 
 
 def test_D20_after_a_draft_expired_the_doctor_starts_again(demo):
 
     staff = staff_login(demo, "hb-county-staff")
-    walked = walk_doctor(demo, "hubei", doctor_form("李明华", "420525198803121236", "13800138001", "liminghua"),
-                         until="activated", staff=staff, institution="远安")
+    walked = walk_doctor(
+        demo,
+        "hubei",
+        doctor_form("李明华", "420525198803121236", "13800138001", "liminghua"),
+        until="activated",
+        staff=staff,
+        institution="远安",
+    )
     b = walked.browser
     b.page("/hubei/me/application/personal")
     b.post("/hubei/me/application/personal", {"home_address": "湖北省远安县演示街 1 号"})
@@ -409,8 +510,9 @@ def test_D20_after_a_draft_expired_the_doctor_starts_again(demo):
     remind(demo, local_today())
     home = b.page("/hubei/me").get_data(as_text=True)
     assert 'href="/hubei/me/application"' in home  # "start my application" again
-    assert "Expired" in b.page("/hubei/me/applications").get_data(as_text=True) or \
-        "已过期" in b.page("/hubei/me/applications").get_data(as_text=True)
+    assert "Expired" in b.page("/hubei/me/applications").get_data(
+        as_text=True
+    ) or "已过期" in b.page("/hubei/me/applications").get_data(as_text=True)
     b.page("/hubei/me/application/personal")
     r = b.post("/hubei/me/application/personal", {"home_address": "湖北省远安县演示街 2 号"})
     assert r.status_code in (200, 303)

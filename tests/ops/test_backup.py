@@ -28,9 +28,13 @@ LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 
 @pytest.fixture
 def restore_target(app):
-    url = make_url(app.config["MIGRATION_DATABASE_URL"] or app.config["SQLALCHEMY_DATABASE_URI"])  # the owner
+    url = make_url(
+        app.config["MIGRATION_DATABASE_URL"] or app.config["SQLALCHEMY_DATABASE_URI"]
+    )  # the owner
     if url.get_backend_name() != "postgresql":
-        pytest.skip("pg_dump/pg_restore: the suite runs on SQLite (set TEST_DATABASE_URL to a PostgreSQL database)")
+        pytest.skip(
+            "pg_dump/pg_restore: the suite runs on SQLite (set TEST_DATABASE_URL to a PostgreSQL database)"
+        )
     if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
         pytest.skip("pg_dump/pg_restore are not installed")
     import psycopg
@@ -40,7 +44,10 @@ def restore_target(app):
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield admin, url.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
+        yield (
+            admin,
+            url.set(drivername="postgresql", database=name).render_as_string(hide_password=False),
+        )
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -49,7 +56,9 @@ def restore_target(app):
 def _doctor_page(app) -> str:
     b = Browser(app.test_client())
     b.page("/hubei/login")
-    assert redirected_to(b.post("/hubei/login", {"username": LI["username"], "password": LI["password"]}))
+    assert redirected_to(
+        b.post("/hubei/login", {"username": LI["username"], "password": LI["password"]})
+    )
     r = b.page("/hubei/me")
     assert r.status_code == 200
     return r.get_data(as_text=True)
@@ -64,10 +73,18 @@ def test_a_restored_dump_serves_the_doctor_as_before(demo, restore_target, tmp_p
 
     dump = tmp_path / "portal.dump"
     env = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
-    subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={dump}", source],
-                   check=True, env=env, timeout=120)
-    subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={target}", str(dump)],
-                   check=True, env=env, timeout=120)
+    subprocess.run(
+        ["pg_dump", "--format=custom", "--no-owner", f"--file={dump}", source],
+        check=True,
+        env=env,
+        timeout=120,
+    )
+    subprocess.run(
+        ["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={target}", str(dump)],
+        check=True,
+        env=env,
+        timeout=120,
+    )
 
     target = target.replace("postgresql://", "postgresql+psycopg://", 1)
     # the grants and the policies came with the dump: the app's role reads the restored tables,
@@ -76,8 +93,12 @@ def test_a_restored_dump_serves_the_doctor_as_before(demo, restore_target, tmp_p
     try:
         after = _doctor_page(restored)
         with restored.app_context():
-            assert db.session.execute(text("SELECT count(*) FROM user_account")).scalar() == 0  # no tenant set
-            forced = db.session.execute(text("SELECT count(*) FROM pg_class WHERE relforcerowsecurity")).scalar()
+            assert (
+                db.session.execute(text("SELECT count(*) FROM user_account")).scalar() == 0
+            )  # no tenant set
+            forced = db.session.execute(
+                text("SELECT count(*) FROM pg_class WHERE relforcerowsecurity")
+            ).scalar()
         assert forced == len(tenant_tables())
     finally:
         with restored.app_context():

@@ -26,7 +26,9 @@ def _deliver(app) -> int:
 
 def _message(app, recipient: str) -> OutboxMessage:
     with in_tenant(app, "hubei"):
-        msg = db.session.execute(db.select(OutboxMessage).filter_by(recipient=recipient)).scalar_one()
+        msg = db.session.execute(
+            db.select(OutboxMessage).filter_by(recipient=recipient)
+        ).scalar_one()
         db.session.expunge(msg)
         return msg
 
@@ -53,7 +55,12 @@ def test_a_verification_code_goes_to_the_provider(demo, http_gateway):
     assert _deliver(demo) == 1
     [got] = http_gateway.received
     msg = _message(demo, FORM["phone"])
-    assert (got.to, got.template, got.user, got.password) == (FORM["phone"], "SMS_0001", "portal", "gateway-secret")
+    assert (got.to, got.template, got.user, got.password) == (
+        FORM["phone"],
+        "SMS_0001",
+        "portal",
+        "gateway-secret",
+    )
     assert got.content == msg.body and "#" in got.content
     assert got.key == got.header_key == f"outbox-{msg.id}"
     assert msg.sent_at is not None and msg.attempts == 1
@@ -108,6 +115,8 @@ def test_the_error_kept_and_logged_never_holds_the_phone_number(demo, http_gatew
     http_gateway.fail(503)
     with caplog.at_level("WARNING", logger="portal.notify.services"):
         _deliver(demo)
-    assert caplog.records and all("13900000004" not in r.getMessage() and "123456" not in r.getMessage()
-                                  for r in caplog.records)
+    assert caplog.records and all(
+        "13900000004" not in r.getMessage() and "123456" not in r.getMessage()
+        for r in caplog.records
+    )
     assert "13900000004" not in _message(demo, "13900000004").last_error

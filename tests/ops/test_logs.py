@@ -18,7 +18,9 @@ from tests.support.db import in_tenant
 from tests.support.http import Browser, staff_login
 from tests.support.journey import doctor_form, messages_to, walk_doctor
 
-FORM = doctor_form("李明华", "420525198803121236", "13912340777", "logdoctor", "log.doctor@example.com")
+FORM = doctor_form(
+    "李明华", "420525198803121236", "13912340777", "logdoctor", "log.doctor@example.com"
+)
 
 
 class Raw(logging.Handler):
@@ -78,9 +80,18 @@ def test_a_journey_logs_json_lines_without_personal_data(demo, captured, http_ga
     assert any(e["path"] == "/hubei/verify" and e["endpoint"] == "public.verify" for e in requests)
     assert any(e["level"] == "WARNING" and e.get("outbox_id") for e in entries)
 
-    secrets = {FORM["id_number"], FORM["phone"], FORM["email"], FORM["password"], DEMO_PASSWORD, "Wrong-pass-1",
-               "135790"}
-    for body in messages_to(demo, FORM["phone"]) + messages_to(demo, FORM["email"]):  # every code sent
+    secrets = {
+        FORM["id_number"],
+        FORM["phone"],
+        FORM["email"],
+        FORM["password"],
+        DEMO_PASSWORD,
+        "Wrong-pass-1",
+        "135790",
+    }
+    for body in messages_to(demo, FORM["phone"]) + messages_to(
+        demo, FORM["email"]
+    ):  # every code sent
         secrets.update(re.findall(r"(?<![0-9A-Z])([0-9]{6}|[A-Z2-9]{8,})(?![0-9A-Z])", body))
     for text in lines + raw.texts:
         for secret in secrets:
@@ -91,12 +102,20 @@ def test_a_response_carries_its_request_id_and_keeps_a_sane_one_from_the_proxy(a
     client = app.test_client()
     own = client.get("/healthz").headers["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", own)
-    assert client.get("/healthz", headers={"X-Request-ID": "proxy-req-12345678"}).headers["X-Request-ID"] == \
-        "proxy-req-12345678"
-    forged = client.get("/healthz", headers={"X-Request-ID": 'x"} {"level":"FAKE"'}).headers["X-Request-ID"]
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "proxy-req-12345678"}).headers[
+            "X-Request-ID"
+        ]
+        == "proxy-req-12345678"
+    )
+    forged = client.get("/healthz", headers={"X-Request-ID": 'x"} {"level":"FAKE"'}).headers[
+        "X-Request-ID"
+    ]
     assert re.fullmatch(r"[0-9a-f]{32}", forged)
 
 
 def test_what_slips_through_is_masked_as_a_last_defence():
-    line = redact("user 420525198803121236 phone 13812345678 or +86 13812345678, mail li.ming@example.cn")
+    line = redact(
+        "user 420525198803121236 phone 13812345678 or +86 13812345678, mail li.ming@example.cn"
+    )
     assert line == "user [id-number] phone [phone] or [phone], mail [email]"

@@ -43,14 +43,23 @@ def test_not_ready_until_the_migrations_ran(demo):
     status, body = _ready(demo)
     assert status == 503 and body["status"] == "not ready"
     assert body["checks"]["database"] == {"ok": True}
-    assert body["checks"]["migrations"] == {"ok": False, "current": [], "head": list(migration_heads())}
+    assert body["checks"]["migrations"] == {
+        "ok": False,
+        "current": [],
+        "head": list(migration_heads()),
+    }
 
 
 def test_ready_at_head_and_not_ready_when_the_outbox_is_stuck(demo, at_head):
     assert migration_heads()  # the shipped migrations have a head
     status, body = _ready(demo)
     assert status == 200 and body["status"] == "ready"
-    assert body["checks"]["outbox"] == {"ok": True, "backlog": 0, "oldest_seconds": 0, "max_seconds": 900}
+    assert body["checks"]["outbox"] == {
+        "ok": True,
+        "backlog": 0,
+        "oldest_seconds": 0,
+        "max_seconds": 900,
+    }
     with in_tenant(demo, "hubei"):
         msg = queue("sms", "13900000042", "您的验证码是 654321")
         db.session.flush()
@@ -68,11 +77,15 @@ def test_ready_at_head_and_not_ready_when_the_outbox_is_stuck(demo, at_head):
 
 
 def test_not_ready_without_the_database(tmp_path):
-    cut_off = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/no/such/dir/db.sqlite3"})
+    cut_off = create_app(
+        "testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/no/such/dir/db.sqlite3"}
+    )
     status, body = _ready(cut_off)
     with cut_off.app_context():
         db.engine.dispose()
-    assert status == 503 and body["checks"] == {"database": {"ok": False, "error": "OperationalError"}}
+    assert status == 503 and body["checks"] == {
+        "database": {"ok": False, "error": "OperationalError"}
+    }
 
 
 def _metrics(app, **kw):
@@ -80,12 +93,19 @@ def _metrics(app, **kw):
 
 
 def test_metrics_answer_loopback_only_by_default(demo):
-    sign_up(demo, "hubei", doctor_form("测试医生", resident_id("42052519900101555"), "13900000055", "metricsdoc"))
+    sign_up(
+        demo,
+        "hubei",
+        doctor_form("测试医生", resident_id("42052519900101555"), "13900000055", "metricsdoc"),
+    )
     r = _metrics(demo)
     assert r.status_code == 200 and r.mimetype == "text/plain"
     page = r.get_data(as_text=True)
-    assert re.search(r'^portal_request_duration_seconds_count\{endpoint="doctor.signup",method="POST"\} [1-9]',
-                     page, re.M)
+    assert re.search(
+        r'^portal_request_duration_seconds_count\{endpoint="doctor.signup",method="POST"\} [1-9]',
+        page,
+        re.M,
+    )
     assert "portal_outbox_backlog 0.0" in page and "portal_outbox_oldest_seconds" in page
     assert "13900000055" not in page and "/hubei/" not in page  # endpoint names, never paths
     r = _metrics(demo, environ_base={"REMOTE_ADDR": "203.0.113.9"})
@@ -98,7 +118,12 @@ def test_metrics_by_bearer_token(demo, monkeypatch):
     assert _metrics(demo).status_code == 404  # loopback alone no longer enough
     assert _metrics(demo, headers={"Authorization": "Bearer wrong"}).status_code == 404
     outside = {"REMOTE_ADDR": "203.0.113.9"}
-    assert _metrics(demo, environ_base=outside, headers={"Authorization": "Bearer scrape-token-123"}).status_code == 200
+    assert (
+        _metrics(
+            demo, environ_base=outside, headers={"Authorization": "Bearer scrape-token-123"}
+        ).status_code
+        == 200
+    )
 
 
 def _counter(page: str, name: str, channel: str) -> float:
@@ -116,9 +141,19 @@ def test_messages_sent_and_failed_are_counted_per_channel(demo, http_gateway):
     with demo.app_context():
         assert deliver_pending() == 1
     after = _metrics(demo).get_data(as_text=True)
-    assert _counter(after, "portal_messages_sent", "sms") == _counter(before, "portal_messages_sent", "sms") + 1
-    assert _counter(after, "portal_messages_failed", "sms") == _counter(before, "portal_messages_failed", "sms") + 1
+    assert (
+        _counter(after, "portal_messages_sent", "sms")
+        == _counter(before, "portal_messages_sent", "sms") + 1
+    )
+    assert (
+        _counter(after, "portal_messages_failed", "sms")
+        == _counter(before, "portal_messages_failed", "sms") + 1
+    )
     assert "portal_outbox_backlog 1.0" in after
     with in_tenant(demo, "hubei"):
-        assert db.session.execute(db.select(db.func.count(OutboxMessage.id))
-                                  .where(OutboxMessage.sent_at.is_(None))).scalar() == 1
+        assert (
+            db.session.execute(
+                db.select(db.func.count(OutboxMessage.id)).where(OutboxMessage.sent_at.is_(None))
+            ).scalar()
+            == 1
+        )

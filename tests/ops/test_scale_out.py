@@ -98,35 +98,60 @@ def test_two_app_servers_two_workers_every_sms_exactly_once(own_database, tmp_pa
     app_database = prepare_app_role(own_database)
     with SmsServer() as sms:
         env = base_env(
-            PORTAL_CONFIG="production", SECRET_KEY=secrets.token_hex(32), DATABASE_URL=app_database,
+            PORTAL_CONFIG="production",
+            SECRET_KEY=secrets.token_hex(32),
+            DATABASE_URL=app_database,
             MIGRATION_DATABASE_URL=own_database,
             TOTP_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-            REDIS_URL=REDIS, RATELIMIT_KEY_PREFIX=f"ops-test-{uuid.uuid4().hex[:8]}",
-            SMS_GATEWAY="http", SMS_GATEWAY_URL=sms.url, SMS_GATEWAY_USER=sms.user,
-            SMS_GATEWAY_PASSWORD=sms.password, SMS_GATEWAY_TEMPLATE="SMS_0001", SMS_GATEWAY_TIMEOUT="5",
-            MAIL_SERVER="127.0.0.1", MAIL_PORT=str(free_port()), TRUSTED_PROXIES="1", WEB_CONCURRENCY="2",
-            CREDENTIAL_RATE_LIMIT="5 per minute", METRICS_TOKEN=metrics_token,
+            REDIS_URL=REDIS,
+            RATELIMIT_KEY_PREFIX=f"ops-test-{uuid.uuid4().hex[:8]}",
+            SMS_GATEWAY="http",
+            SMS_GATEWAY_URL=sms.url,
+            SMS_GATEWAY_USER=sms.user,
+            SMS_GATEWAY_PASSWORD=sms.password,
+            SMS_GATEWAY_TEMPLATE="SMS_0001",
+            SMS_GATEWAY_TIMEOUT="5",
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=str(free_port()),
+            TRUSTED_PROXIES="1",
+            WEB_CONCURRENCY="2",
+            CREDENTIAL_RATE_LIMIT="5 per minute",
+            METRICS_TOKEN=metrics_token,
             PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
         )
         (tmp_path / "metrics").mkdir()
         # the demo data is development data (devdata/): production does not offer `flask demo`, so
         # it is loaded under the development settings, into the same database with the same keys
-        for command, config in ((("db", "upgrade"), "production"), (("demo", "load"), "development")):
+        for command, config in (
+            (("db", "upgrade"), "production"),
+            (("demo", "load"), "development"),
+        ):
             done = run_flask({**env, "PORTAL_CONFIG": config}, *command)
             assert done.returncode == 0, done.stderr[-2000:]
         engine = create_engine(own_database.replace("postgresql://", "postgresql+psycopg://", 1))
-        with engine.begin() as conn:  # Guangdong: no resend cool-down, so the hourly cap is what stops
-            conn.execute(text("UPDATE tenant SET rules = :r WHERE slug = 'guangdong'"),
-                         {"r": json.dumps({"codes": {"otp_resend_seconds": 0}})})
+        with (
+            engine.begin() as conn
+        ):  # Guangdong: no resend cool-down, so the hourly cap is what stops
+            conn.execute(
+                text("UPDATE tenant SET rules = :r WHERE slug = 'guangdong'"),
+                {"r": json.dumps({"codes": {"otp_resend_seconds": 0}})},
+            )
 
         ports = (free_port(), free_port())
-        servers = [gunicorn(env, port, tmp_path / f"gunicorn-{i}.log") for i, port in enumerate(ports)]
+        servers = [
+            gunicorn(env, port, tmp_path / f"gunicorn-{i}.log") for i, port in enumerate(ports)
+        ]
         workers = [worker(env, tmp_path / f"worker-{i}.log") for i in range(2)]
         try:
             probe = Client("192.0.2.1")
             for port, server in zip(ports, servers, strict=True):
-                wait_until(lambda port=port, server=server: server.alive() and _status(probe, port, "/healthz") == 200,
-                           60, f"gunicorn on {port}")
+                wait_until(
+                    lambda port=port, server=server: (
+                        server.alive() and _status(probe, port, "/healthz") == 200
+                    ),
+                    60,
+                    f"gunicorn on {port}",
+                )
                 status, _, body = probe.get(port, "/readyz")
                 assert status == 200, body
                 assert json.loads(body)["checks"]["row_security"] == {"ok": True, "enforced": True}
@@ -135,13 +160,17 @@ def test_two_app_servers_two_workers_every_sms_exactly_once(own_database, tmp_pa
             doctors = []
             for i in range(16):
                 username = f"burst{i:02d}"
-                form = doctor_form("测试医生", resident_id(f"42052519900101{i:03d}"), f"139{i:08d}", username)
+                form = doctor_form(
+                    "测试医生", resident_id(f"42052519900101{i:03d}"), f"139{i:08d}", username
+                )
                 doctors.append((Client(f"198.51.100.{i + 1}"), form))
             # three of them press "send" six times at once, three times on each server
             hammered = doctors[:3]
             # one Guangdong doctor (no cool-down there) presses it ten times at once
-            gd = (Client("198.51.100.200"), doctor_form("测试医生", resident_id("44010419900101999"),
-                                                        "13700000000", "gdburst"))
+            gd = (
+                Client("198.51.100.200"),
+                doctor_form("测试医生", resident_id("44010419900101999"), "13700000000", "gdburst"),
+            )
 
             def first_ask(i_doctor):
                 i, (client, form) = i_doctor
@@ -162,31 +191,47 @@ def test_two_app_servers_two_workers_every_sms_exactly_once(own_database, tmp_pa
                 statuses = list(pool.map(lambda p: _ask(*p), presses))
             hubei_statuses, gd_statuses = statuses[:18], statuses[18:]
             for d in range(3):  # SEC2: one code, the others refused by the 60 s cool-down
-                assert sorted(hubei_statuses[d * 6:(d + 1) * 6]) == [200] + [429] * 5
+                assert sorted(hubei_statuses[d * 6 : (d + 1) * 6]) == [200] + [429] * 5
             assert sorted(gd_statuses) == [200] * 5 + [429] * 5  # SEC2: five per hour
 
             # ---- the credential limit (Redis, per real client address) holds across servers
             thief = Client("203.0.113.66")
             thief.get(ports[0], "/hubei/login")
-            tries = [thief.post(ports[k % 2], "/hubei/login", {"username": "hb-officer",
-                                                                "password": f"guess-{k}x"})[0] for k in range(7)]
+            tries = [
+                thief.post(
+                    ports[k % 2],
+                    "/hubei/login",
+                    {"username": "hb-officer", "password": f"guess-{k}x"},
+                )[0]
+                for k in range(7)
+            ]
             assert tries[:5] == [422] * 5 and tries[5:] == [429, 429]
             other = Client("203.0.113.67")  # another address behind the same proxy is not affected
             other.get(ports[1], "/hubei/login")
-            assert other.post(ports[1], "/hubei/login", {"username": "hb-officer", "password": "x"})[0] == 422
+            assert (
+                other.post(ports[1], "/hubei/login", {"username": "hb-officer", "password": "x"})[0]
+                == 422
+            )
 
             # ---- every SMS exactly once
             expected = {form["phone"]: 1 for _, form in doctors} | {gd[1]["phone"]: 5}
-            wait_until(lambda: sum(sms.per_recipient().values()) >= sum(expected.values()) and _pending(engine) == 0,
-                       60, "the workers to deliver every message")
+            wait_until(
+                lambda: (
+                    sum(sms.per_recipient().values()) >= sum(expected.values())
+                    and _pending(engine) == 0
+                ),
+                60,
+                "the workers to deliver every message",
+            )
             assert dict(sms.per_recipient()) == expected
             keys = [r.key for r in sms.received]
             assert len(set(keys)) == len(keys) and all(r.header_key == r.key for r in sms.received)
             assert len(sms.requests) == len(sms.received)  # no request was sent twice either
 
             # ---- metrics: the workers' counters reach the app servers' endpoint (one host)
-            status, _, body = probe.get(ports[1], "/metrics",
-                                        headers={"Authorization": f"Bearer {metrics_token}"})
+            status, _, body = probe.get(
+                ports[1], "/metrics", headers={"Authorization": f"Bearer {metrics_token}"}
+            )
             assert status == 200
             sent = re.search(r'^portal_messages_sent_total\{channel="sms"\} ([0-9.]+)$', body, re.M)
             assert sent and float(sent.group(1)) == sum(expected.values())
@@ -217,4 +262,6 @@ def _status(client: Client, port: int, path: str) -> int:
 
 def _pending(engine) -> int:
     with engine.connect() as conn:
-        return conn.execute(text("SELECT count(*) FROM outbox_message WHERE sent_at IS NULL")).scalar()
+        return conn.execute(
+            text("SELECT count(*) FROM outbox_message WHERE sent_at IS NULL")
+        ).scalar()

@@ -1,6 +1,7 @@
 """Production takes its settings from the environment and refuses to start without a real
 SECRET_KEY, with DEBUG on, without the database, Redis and SMS gateway it needs, or without
-a key for the TOTP secrets (SEC3), naming each setting to fix. Behind trusted proxies the client's own address counts (ProxyFix)."""
+a key for the TOTP secrets (SEC3), naming each setting to fix. Behind trusted proxies the
+client's own address counts (ProxyFix)."""
 
 from __future__ import annotations
 
@@ -31,48 +32,101 @@ GOOD = {
 
 def test_production_without_settings_refuses_to_start_and_names_them():
     env = base_env(PORTAL_CONFIG="production")
-    done = subprocess.run([sys.executable, "-c", "from portal import create_app; create_app()"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", "from portal import create_app; create_app()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode != 0
-    for setting in ("SECRET_KEY is not set", "DATABASE_URL is not set", "REDIS_URL is not set",
-                    "SMS_GATEWAY_URL is not set", "TOTP_ENCRYPTION_KEYS is not set"):
+    for setting in (
+        "SECRET_KEY is not set",
+        "DATABASE_URL is not set",
+        "REDIS_URL is not set",
+        "SMS_GATEWAY_URL is not set",
+        "TOTP_ENCRYPTION_KEYS is not set",
+    ):
         assert setting in done.stderr
 
 
 def test_production_starts_with_every_setting_from_the_environment():
     new_key = Fernet.generate_key().decode()  # in front of the old one, as while rotating it
-    env = base_env(PORTAL_CONFIG="production", SECRET_KEY=GOOD["SECRET_KEY"],
-                   DATABASE_URL=GOOD["SQLALCHEMY_DATABASE_URI"], REDIS_URL="redis://127.0.0.1:6379/0",
-                   SMS_GATEWAY_URL=GOOD["SMS_GATEWAY_URL"], SMS_GATEWAY_USER="portal", MAIL_SERVER="smtp.example.cn",
-                   MAIL_PORT="587", MAIL_USE_TLS="1", TRUSTED_PROXIES="1", LOG_JSON="0",
-                   TOTP_ENCRYPTION_KEYS=f"{new_key} , {GOOD['TOTP_ENCRYPTION_KEYS']}")
-    code = ("from portal import create_app; a = create_app(); c = a.config; "
-            "print(c['SQLALCHEMY_DATABASE_URI'], c['RATELIMIT_STORAGE_URI'], c['SMS_GATEWAY'], c['MAIL_SERVER'], "
-            "c['MAIL_PORT'], c['MAIL_USE_TLS'], c['TRUSTED_PROXIES'], c['DEBUG'], c['SESSION_COOKIE_SECURE'], "
-            "len(c['TOTP_ENCRYPTION_KEYS']), c['TOTP_ENCRYPTION_KEYS'][0] == sys.argv[1])")
-    done = subprocess.run([sys.executable, "-c", "import sys; " + code, new_key], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    env = base_env(
+        PORTAL_CONFIG="production",
+        SECRET_KEY=GOOD["SECRET_KEY"],
+        DATABASE_URL=GOOD["SQLALCHEMY_DATABASE_URI"],
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        SMS_GATEWAY_URL=GOOD["SMS_GATEWAY_URL"],
+        SMS_GATEWAY_USER="portal",
+        MAIL_SERVER="smtp.example.cn",
+        MAIL_PORT="587",
+        MAIL_USE_TLS="1",
+        TRUSTED_PROXIES="1",
+        LOG_JSON="0",
+        TOTP_ENCRYPTION_KEYS=f"{new_key} , {GOOD['TOTP_ENCRYPTION_KEYS']}",
+    )
+    code = (
+        "from portal import create_app; a = create_app(); c = a.config; "
+        "print(c['SQLALCHEMY_DATABASE_URI'], c['RATELIMIT_STORAGE_URI'], c['SMS_GATEWAY'], c['MAIL_SERVER'], "
+        "c['MAIL_PORT'], c['MAIL_USE_TLS'], c['TRUSTED_PROXIES'], c['DEBUG'], c['SESSION_COOKIE_SECURE'], "
+        "len(c['TOTP_ENCRYPTION_KEYS']), c['TOTP_ENCRYPTION_KEYS'][0] == sys.argv[1])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; " + code, new_key],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == [GOOD["SQLALCHEMY_DATABASE_URI"], "redis://127.0.0.1:6379/0", "http",
-                                   "smtp.example.cn", "587", "True", "1", "False", "True", "2", "True"]
+    assert done.stdout.split() == [
+        GOOD["SQLALCHEMY_DATABASE_URI"],
+        "redis://127.0.0.1:6379/0",
+        "http",
+        "smtp.example.cn",
+        "587",
+        "True",
+        "1",
+        "False",
+        "True",
+        "2",
+        "True",
+    ]
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"SECRET_KEY": "dev-only-not-secret"}, "SECRET_KEY is not set"),
-    ({"SECRET_KEY": "short"}, "SECRET_KEY is too short"),
-    ({"DEBUG": True}, "DEBUG is on"),
-    ({"SQLALCHEMY_DATABASE_URI": "sqlite:///portal.sqlite3"}, "DATABASE_URL is not set or is SQLite"),
-    ({"RATELIMIT_STORAGE_URI": "memory://"}, "REDIS_URL is not set"),
-    ({"SMS_GATEWAY": "dev"}, "SMS_GATEWAY is 'dev'"),
-    ({"SMS_GATEWAY_URL": ""}, "SMS_GATEWAY_URL is not set"),
-    ({"DEV_OUTBOX": True}, "DEV_OUTBOX is on"),
-    ({"TOTP_ENCRYPTION_KEYS": ""}, "TOTP_ENCRYPTION_KEYS is not set"),
-    ({"TOTP_ENCRYPTION_KEYS": []}, "TOTP_ENCRYPTION_KEYS is not set"),
-    ({"TOTP_ENCRYPTION_KEYS": "not-a-key"}, "TOTP_ENCRYPTION_KEYS: the key is not a Fernet key"),
-    ({"TOTP_ENCRYPTION_KEYS": f"{GOOD['TOTP_ENCRYPTION_KEYS']},{'A' * 20}"},
-     "TOTP_ENCRYPTION_KEYS: key 2 of 2 is not a Fernet key"),
-    ({"TOTP_ENCRYPTION_KEYS": [DEV_TOTP_ENCRYPTION_KEY]}, "TOTP_ENCRYPTION_KEYS holds the development key"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"SECRET_KEY": "dev-only-not-secret"}, "SECRET_KEY is not set"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY is too short"),
+        ({"DEBUG": True}, "DEBUG is on"),
+        (
+            {"SQLALCHEMY_DATABASE_URI": "sqlite:///portal.sqlite3"},
+            "DATABASE_URL is not set or is SQLite",
+        ),
+        ({"RATELIMIT_STORAGE_URI": "memory://"}, "REDIS_URL is not set"),
+        ({"SMS_GATEWAY": "dev"}, "SMS_GATEWAY is 'dev'"),
+        ({"SMS_GATEWAY_URL": ""}, "SMS_GATEWAY_URL is not set"),
+        ({"DEV_OUTBOX": True}, "DEV_OUTBOX is on"),
+        ({"TOTP_ENCRYPTION_KEYS": ""}, "TOTP_ENCRYPTION_KEYS is not set"),
+        ({"TOTP_ENCRYPTION_KEYS": []}, "TOTP_ENCRYPTION_KEYS is not set"),
+        (
+            {"TOTP_ENCRYPTION_KEYS": "not-a-key"},
+            "TOTP_ENCRYPTION_KEYS: the key is not a Fernet key",
+        ),
+        (
+            {"TOTP_ENCRYPTION_KEYS": f"{GOOD['TOTP_ENCRYPTION_KEYS']},{'A' * 20}"},
+            "TOTP_ENCRYPTION_KEYS: key 2 of 2 is not a Fernet key",
+        ),
+        (
+            {"TOTP_ENCRYPTION_KEYS": [DEV_TOTP_ENCRYPTION_KEY]},
+            "TOTP_ENCRYPTION_KEYS holds the development key",
+        ),
+    ],
+)
 def test_each_unsafe_setting_is_named(change, message):
     with pytest.raises(SettingsError) as refused:
         create_app("production", {**GOOD, **change})
@@ -85,14 +139,18 @@ def test_a_bad_totp_key_is_named_but_never_shown():
     the message (it ends in logs and deployment tools' output)."""
     bad = "x" * 40
     with pytest.raises(SettingsError) as refused:
-        create_app("production", {**GOOD, "TOTP_ENCRYPTION_KEYS": f"{GOOD['TOTP_ENCRYPTION_KEYS']},{bad}"})
+        create_app(
+            "production", {**GOOD, "TOTP_ENCRYPTION_KEYS": f"{GOOD['TOTP_ENCRYPTION_KEYS']},{bad}"}
+        )
     assert "key 2 of 2" in str(refused.value)
     assert bad not in str(refused.value) and GOOD["TOTP_ENCRYPTION_KEYS"] not in str(refused.value)
 
 
 def test_a_malformed_totp_key_stops_development_too():
     with pytest.raises(RuntimeError, match="TOTP_ENCRYPTION_KEYS: the key is not a Fernet key"):
-        create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://", "TOTP_ENCRYPTION_KEYS": "short"})
+        create_app(
+            "testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://", "TOTP_ENCRYPTION_KEYS": "short"}
+        )
 
 
 def test_debug_from_the_environment_is_refused_too(monkeypatch):
@@ -104,8 +162,14 @@ def test_debug_from_the_environment_is_refused_too(monkeypatch):
 @pytest.fixture
 def behind_proxy(app):
     """The suite's database, served as by an app behind one trusted proxy."""
-    proxied = create_app("testing", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                                     "TRUSTED_PROXIES": 1, "CREDENTIAL_RATE_LIMIT": "2 per minute"})
+    proxied = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "TRUSTED_PROXIES": 1,
+            "CREDENTIAL_RATE_LIMIT": "2 per minute",
+        },
+    )
     yield proxied
     with proxied.app_context():
         db.engine.dispose()
@@ -115,8 +179,10 @@ def _login_tries(app, forwarded_for: str, n: int) -> list[int]:
     b = Browser(app.test_client())
     b.client.environ_base.update(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for)
     b.page("/hubei/login")
-    return [b.post("/hubei/login", {"username": "hb-officer", "password": f"guess-{i}x"}).status_code
-            for i in range(n)]
+    return [
+        b.post("/hubei/login", {"username": "hb-officer", "password": f"guess-{i}x"}).status_code
+        for i in range(n)
+    ]
 
 
 def test_behind_the_proxy_the_limit_counts_each_real_client(demo, behind_proxy):
@@ -141,8 +207,14 @@ def test_rotating_the_secret_key_keeps_sessions_signed_with_the_old_one(demo):
     assert staff.client.get("/hubei/institution/activations").status_code == 200
 
     def after_rotation(fallbacks: list[str]) -> int:
-        rotated = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(32),
-                                         "SECRET_KEY_FALLBACKS": fallbacks})
+        rotated = create_app(
+            "testing",
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "SECRET_KEY": secrets.token_hex(32),
+                "SECRET_KEY_FALLBACKS": fallbacks,
+            },
+        )
         client = rotated.test_client()
         client.set_cookie("session", cookie.value)
         try:

@@ -20,9 +20,14 @@ def test_sigterm_finishes_the_message_in_hand_and_exits(demo, sms_server, tmp_pa
         db.session.commit()
         ids = [m.id for m in messages]
     sms_server.delay = 1.5  # the provider is slow: SIGTERM arrives while the first is in hand
-    env = base_env(PORTAL_CONFIG="testing", TEST_DATABASE_URL=demo.config["SQLALCHEMY_DATABASE_URI"],
-                   SMS_GATEWAY="http", SMS_GATEWAY_URL=sms_server.url, SMS_GATEWAY_USER=sms_server.user,
-                   SMS_GATEWAY_PASSWORD=sms_server.password)
+    env = base_env(
+        PORTAL_CONFIG="testing",
+        TEST_DATABASE_URL=demo.config["SQLALCHEMY_DATABASE_URI"],
+        SMS_GATEWAY="http",
+        SMS_GATEWAY_URL=sms_server.url,
+        SMS_GATEWAY_USER=sms_server.user,
+        SMS_GATEWAY_PASSWORD=sms_server.password,
+    )
     process = worker(env, tmp_path / "worker.log")
     try:
         assert sms_server.started.wait(30), process.output()

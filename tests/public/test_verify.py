@@ -54,19 +54,44 @@ def _scopes(keys: list[str]) -> dict:
     return {"scopes": keys} if hasattr(Application, "scopes") else {"scope": keys[0]}
 
 
-def add_doctor(app, tenant: str, *, username: str, real_name: str, id_number: str, phone: str,
-               institution: str, state: State | None = State.APPROVED, certificate_no: str | None = None,
-               registered_on: date | None = None, level: Level = Level.PRACTITIONER,
-               category: Category = Category.CLINICAL, scopes: tuple[str, ...] = ("internal",)) -> Registered:
+def add_doctor(
+    app,
+    tenant: str,
+    *,
+    username: str,
+    real_name: str,
+    id_number: str,
+    phone: str,
+    institution: str,
+    state: State | None = State.APPROVED,
+    certificate_no: str | None = None,
+    registered_on: date | None = None,
+    level: Level = Level.PRACTITIONER,
+    category: Category = Category.CLINICAL,
+    scopes: tuple[str, ...] = ("internal",),
+) -> Registered:
     """A doctor of ``tenant`` whose account is complete, with an application in ``state``
     (None: no application) at the institution whose name contains ``institution``."""
     email = f"{username}@example.com"
     with in_tenant(app, tenant):
-        inst = db.session.execute(db.select(Institution).filter(Institution.name.contains(institution))).scalar_one()
+        inst = db.session.execute(
+            db.select(Institution).filter(Institution.name.contains(institution))
+        ).scalar_one()
         now = utcnow()
-        doctor = User(username=username, password_hash=hash_password(PASSWORD), role=Role.DOCTOR, real_name=real_name,
-                      id_number=id_number, phone=phone, email=email, phone_verified_at=now, identity_verified=True,
-                      institution_id=inst.id, institution_named_at=now, activated_at=now)
+        doctor = User(
+            username=username,
+            password_hash=hash_password(PASSWORD),
+            role=Role.DOCTOR,
+            real_name=real_name,
+            id_number=id_number,
+            phone=phone,
+            email=email,
+            phone_verified_at=now,
+            identity_verified=True,
+            institution_id=inst.id,
+            institution_named_at=now,
+            activated_at=now,
+        )
         db.session.add(doctor)
         db.session.flush()
         app_id = None
@@ -74,21 +99,42 @@ def add_doctor(app, tenant: str, *, username: str, real_name: str, id_number: st
             if state == State.APPROVED:
                 registered_on = registered_on or local_today()
             application = Application(
-                doctor_id=doctor.id, state=state, institution_id=inst.id, level=level, category=category,
-                **_scopes(list(scopes)), contract_start=date(2024, 1, 1), contract_end=date(2030, 1, 1),
-                home_address="演示省演示县演示街 1 号", work_experience="无", rewards_punishments="无",
-                submitted_at=now, confirmed_at=now if state in (State.CONFIRMED, State.APPROVED) else None,
+                doctor_id=doctor.id,
+                state=state,
+                institution_id=inst.id,
+                level=level,
+                category=category,
+                **_scopes(list(scopes)),
+                contract_start=date(2024, 1, 1),
+                contract_end=date(2030, 1, 1),
+                home_address="演示省演示县演示街 1 号",
+                work_experience="无",
+                rewards_punishments="无",
+                submitted_at=now,
+                confirmed_at=now if state in (State.CONFIRMED, State.APPROVED) else None,
                 decided_at=now if state == State.APPROVED else None,
                 materials_received=ALL_MATERIALS if state == State.APPROVED else [],
-                certificate_no=certificate_no, registered_on=registered_on,
+                certificate_no=certificate_no,
+                registered_on=registered_on,
                 # as the workflow fixes it at approval (R3: two years by the national rules)
-                valid_until=valid_until(registered_on, 2) if registered_on else None)
+                valid_until=valid_until(registered_on, 2) if registered_on else None,
+            )
             db.session.add(application)
             db.session.flush()
             app_id = application.id
         db.session.commit()
-        return Registered(tenant, username, real_name, id_number, phone, email, certificate_no or "", inst.name,
-                          registered_on, app_id)
+        return Registered(
+            tenant,
+            username,
+            real_name,
+            id_number,
+            phone,
+            email,
+            certificate_no or "",
+            inst.name,
+            registered_on,
+            app_id,
+        )
 
 
 HB_NO = "114205250000001"
@@ -105,16 +151,34 @@ def _fresh_limits():
 
 @pytest.fixture
 def hubei_doctor(demo):
-    return add_doctor(demo, "hubei", username="liminghua", real_name="李明华", id_number="420525198803121236",
-                      phone="13800138001", institution="远安", certificate_no=HB_NO,
-                      registered_on=local_today() - timedelta(days=30), scopes=("internal", "general_practice"))
+    return add_doctor(
+        demo,
+        "hubei",
+        username="liminghua",
+        real_name="李明华",
+        id_number="420525198803121236",
+        phone="13800138001",
+        institution="远安",
+        certificate_no=HB_NO,
+        registered_on=local_today() - timedelta(days=30),
+        scopes=("internal", "general_practice"),
+    )
 
 
 @pytest.fixture
 def guangdong_doctor(demo):
-    return add_doctor(demo, "guangdong", username="chenzhiqiang", real_name="陈志强", id_number="440104198709254569",
-                      phone="13900139001", institution="乳源", certificate_no=GD_NO, category=Category.DENTAL,
-                      scopes=("dental",))
+    return add_doctor(
+        demo,
+        "guangdong",
+        username="chenzhiqiang",
+        real_name="陈志强",
+        id_number="440104198709254569",
+        phone="13900139001",
+        institution="乳源",
+        certificate_no=GD_NO,
+        category=Category.DENTAL,
+        scopes=("dental",),
+    )
 
 
 def english(client):
@@ -129,17 +193,27 @@ def text(response) -> str:
 def private_data(d: Registered) -> list[str]:
     """What the public page must never show (SEC5): ID number (whole or masked), phone
     (whole or masked), email, user name."""
-    return [d.id_number, d.id_number[:3] + "*" * 11 + d.id_number[-4:], d.id_number[-6:], d.phone,
-            d.phone[:3] + "****" + d.phone[-4:], d.email, d.username]
+    return [
+        d.id_number,
+        d.id_number[:3] + "*" * 11 + d.id_number[-4:],
+        d.id_number[-6:],
+        d.phone,
+        d.phone[:3] + "****" + d.phone[-4:],
+        d.email,
+        d.username,
+    ]
 
 
 def lookups(app, tenant: str) -> int:
     with in_tenant(app, tenant):
-        row = db.session.execute(db.select(VerificationCount).filter_by(day=local_today())).scalar_one_or_none()
+        row = db.session.execute(
+            db.select(VerificationCount).filter_by(day=local_today())
+        ).scalar_one_or_none()
         return row.lookups if row else 0
 
 
 # ---- the lookup ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 def test_a_registration_shows_the_public_facts_and_nothing_private(demo, hubei_doctor, htmx):
@@ -149,8 +223,16 @@ def test_a_registration_shows_the_public_facts_and_nothing_private(demo, hubei_d
     page = text(r)
     until = valid_until(hubei_doctor.registered_on, 2)
     scopes = "内科专业、全科医学专业" if hasattr(Application, "scopes") else "内科专业"
-    for fact in ("李明华", HB_NO, "Registered", "Practising physician (执业医师)", "Clinical (临床)", scopes,
-                 "远安县人民医院（演示）", format_date(until, "long", locale="en")):
+    for fact in (
+        "李明华",
+        HB_NO,
+        "Registered",
+        "Practising physician (执业医师)",
+        "Clinical (临床)",
+        scopes,
+        "远安县人民医院（演示）",
+        format_date(until, "long", locale="en"),
+    ):
         assert fact in page, fact
     assert not [p for p in private_data(hubei_doctor) if p in page]
     # the registration date is not on the public register; only valid-until
@@ -180,8 +262,9 @@ def test_tenant_home_links_to_the_check(demo):
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 def test_unknown_number_is_404_with_a_message_and_the_form(demo, hubei_doctor, htmx):
-    r = english(demo.test_client()).get("/hubei/verify?no=114205259999999",
-                                        headers={"HX-Request": "true"} if htmx else {})
+    r = english(demo.test_client()).get(
+        "/hubei/verify?no=114205259999999", headers={"HX-Request": "true"} if htmx else {}
+    )
     # htmx swaps a partial in only on 2xx (and 422/429): the page is 404, its partial 200
     assert r.status_code == (200 if htmx else 404)
     page = text(r)
@@ -190,14 +273,29 @@ def test_unknown_number_is_404_with_a_message_and_the_form(demo, hubei_doctor, h
     assert "李明华" not in page
 
 
-@pytest.mark.parametrize("typed", ["1142 0525 0000 001", "１１４２０５２５００００００１", f" {HB_NO} "])
+@pytest.mark.parametrize(
+    "typed", ["1142 0525 0000 001", "１１４２０５２５００００００１", f" {HB_NO} "]
+)
 def test_spaces_and_full_width_digits_are_read(demo, hubei_doctor, typed):
     r = demo.test_client().get("/hubei/verify", query_string={"no": typed})
     assert r.status_code == 200 and "李明华" in text(r)
 
 
-@pytest.mark.parametrize("typed", ["abc", "11420525000000x", "1" * 21, "9" * 10_000, "-114205250000001",
-                                   "1e15", "<script>alert(1)</script>", "李明华", "11420525'; --", ""])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "abc",
+        "11420525000000x",
+        "1" * 21,
+        "9" * 10_000,
+        "-114205250000001",
+        "1e15",
+        "<script>alert(1)</script>",
+        "李明华",
+        "11420525'; --",
+        "",
+    ],
+)
 def test_malformed_numbers_get_a_message_not_a_lookup(demo, hubei_doctor, typed):
     r = english(demo.test_client()).get("/hubei/verify", query_string={"no": typed})
     assert r.status_code == 422
@@ -227,8 +325,16 @@ def test_a_certificate_of_another_province_is_not_found(demo, hubei_doctor, guan
 
 
 def test_the_same_number_in_two_provinces_shows_each_its_own(demo, hubei_doctor):
-    add_doctor(demo, "guangdong", username="chenzhiqiang", real_name="陈志强", id_number="440104198709254569",
-               phone="13900139001", institution="乳源", certificate_no=HB_NO)
+    add_doctor(
+        demo,
+        "guangdong",
+        username="chenzhiqiang",
+        real_name="陈志强",
+        id_number="440104198709254569",
+        phone="13900139001",
+        institution="乳源",
+        certificate_no=HB_NO,
+    )
     hubei = text(demo.test_client().get(f"/hubei/verify?no={HB_NO}"))
     guangdong = text(demo.test_client().get(f"/guangdong/verify?no={HB_NO}"))
     assert "李明华" in hubei and "陈志强" not in hubei
@@ -237,17 +343,35 @@ def test_the_same_number_in_two_provinces_shows_each_its_own(demo, hubei_doctor)
 
 @pytest.mark.parametrize("state", [State.DRAFT, State.SUBMITTED, State.REJECTED, State.CONFIRMED])
 def test_only_approved_registrations_are_public(demo, state):
-    add_doctor(demo, "hubei", username="wangfang", real_name="王芳", id_number="420106199205142348",
-               phone="13800138003", institution="远安", state=state, certificate_no="124205250000009",
-               registered_on=date(2025, 1, 1))
+    add_doctor(
+        demo,
+        "hubei",
+        username="wangfang",
+        real_name="王芳",
+        id_number="420106199205142348",
+        phone="13800138003",
+        institution="远安",
+        state=state,
+        certificate_no="124205250000009",
+        registered_on=date(2025, 1, 1),
+    )
     r = demo.test_client().get("/hubei/verify?no=124205250000009")
     assert r.status_code == 404 and "王芳" not in text(r)
 
 
 def test_a_lapsed_registration_says_so(demo):
-    add_doctor(demo, "hubei", username="wangfang", real_name="王芳", id_number="420106199205142348",
-               phone="13800138003", institution="远安", certificate_no="124205250000002",
-               registered_on=local_today() - timedelta(days=3 * 365), level=Level.ASSISTANT)
+    add_doctor(
+        demo,
+        "hubei",
+        username="wangfang",
+        real_name="王芳",
+        id_number="420106199205142348",
+        phone="13800138003",
+        institution="远安",
+        certificate_no="124205250000002",
+        registered_on=local_today() - timedelta(days=3 * 365),
+        level=Level.ASSISTANT,
+    )
     r = english(demo.test_client()).get("/hubei/verify?no=124205250000002")
     assert r.status_code == 200
     page = text(r)
@@ -256,6 +380,7 @@ def test_a_lapsed_registration_says_so(demo):
 
 
 # ---- counting and the rate limit (V1, L8) --------------------------------------------------
+
 
 def test_every_lookup_is_counted_per_tenant_and_day(demo, hubei_doctor, guangdong_doctor):
     client = demo.test_client()
@@ -268,7 +393,12 @@ def test_every_lookup_is_counted_per_tenant_and_day(demo, hubei_doctor, guangdon
     assert lookups(demo, "hubei") == 3
     assert lookups(demo, "guangdong") == 1
     with in_tenant(demo, "hubei"):
-        assert db.session.execute(db.select(db.func.count()).select_from(VerificationCount)).scalar_one() == 1
+        assert (
+            db.session.execute(
+                db.select(db.func.count()).select_from(VerificationCount)
+            ).scalar_one()
+            == 1
+        )
 
 
 def test_counting_survives_two_first_lookups_at_once(demo, monkeypatch):
@@ -335,6 +465,7 @@ def test_default_limit_is_30_per_10_minutes(demo):
 
 # ---- budget (P2) -----------------------------------------------------------------------------
 
+
 def test_verify_page_fits_the_byte_budget(demo, hubei_doctor):
     client = demo.test_client()
     html = client.get(f"/hubei/verify?no={HB_NO}").get_data()
@@ -347,6 +478,7 @@ def test_verify_page_fits_the_byte_budget(demo, hubei_doctor):
 
 
 # ---- the doctor's electronic certificate ------------------------------------------------------
+
 
 def log_in(app, tenant: str, username: str) -> Browser:
     b = Browser(english(app.test_client()))
@@ -369,13 +501,17 @@ def test_certificate_page_shows_the_facts_and_a_qr_code_of_the_public_check(demo
     assert r.headers["Cache-Control"] == "no-store"  # a logged-in page (SEC5)
     # the inline QR code holds exactly the public address: the same modules as segno makes of it
     svg = re.search(r"<svg role=\"img\".*?</svg>", page, re.S).group(0)
-    expected = segno.make(url, error="m").svg_inline(scale=4, dark="#000", light="#fff", svgclass="qr",
-                                                     lineclass=None)
+    expected = segno.make(url, error="m").svg_inline(
+        scale=4, dark="#000", light="#fff", svgclass="qr", lineclass=None
+    )
     assert re.findall(r' d="([^"]+)"', svg) == re.findall(r' d="([^"]+)"', expected)
     assert "<title>" in svg
     # the strict CSP: no inline style or script anywhere on the page
-    assert "style=" not in page and "<script>" not in page and "<script " not in page.replace(
-        '<script src="', "")
+    assert (
+        "style=" not in page
+        and "<script>" not in page
+        and "<script " not in page.replace('<script src="', "")
+    )
     assert "420525198803121236" not in page
 
 
@@ -390,14 +526,31 @@ def test_certificate_qr_as_an_svg_file(demo, hubei_doctor):
     url = f"http://localhost/hubei/verify?no={HB_NO}"
     expected = segno.make(url, error="m")
     out = io.BytesIO()
-    expected.save(out, kind="svg", scale=8, dark="#000", light="#fff", svgclass=None, lineclass=None, title=HB_NO)
+    expected.save(
+        out,
+        kind="svg",
+        scale=8,
+        dark="#000",
+        light="#fff",
+        svgclass=None,
+        lineclass=None,
+        title=HB_NO,
+    )
     assert body == out.getvalue().decode()
     assert "style=" not in body
 
 
 def test_certificate_page_without_a_registration_goes_home(demo):
-    add_doctor(demo, "hubei", username="wangfang", real_name="王芳", id_number="420106199205142348",
-               phone="13800138003", institution="远安", state=State.CONFIRMED)
+    add_doctor(
+        demo,
+        "hubei",
+        username="wangfang",
+        real_name="王芳",
+        id_number="420106199205142348",
+        phone="13800138003",
+        institution="远安",
+        state=State.CONFIRMED,
+    )
     b = log_in(demo, "hubei", "wangfang")
     for path in ("/hubei/me/certificate", "/hubei/me/certificate/qr.svg"):
         r = b.client.get(path)
@@ -407,8 +560,16 @@ def test_certificate_page_without_a_registration_goes_home(demo):
 
 
 def test_certificate_page_of_a_doctor_with_no_application_goes_home(demo):
-    add_doctor(demo, "hubei", username="wangfang", real_name="王芳", id_number="420106199205142348",
-               phone="13800138003", institution="远安", state=None)
+    add_doctor(
+        demo,
+        "hubei",
+        username="wangfang",
+        real_name="王芳",
+        id_number="420106199205142348",
+        phone="13800138003",
+        institution="远安",
+        state=None,
+    )
     b = log_in(demo, "hubei", "wangfang")
     assert redirected_to(b.client.get("/hubei/me/certificate")).endswith("/hubei/me")
 
@@ -431,13 +592,25 @@ def test_a_guangdong_doctor_cannot_see_a_hubei_certificate(demo, hubei_doctor, g
 
 # ---- the whole way: the officer approves, the number issued is on the public register ----------
 
+
 def test_the_number_the_officer_issues_is_found_publicly(demo):
-    d = add_doctor(demo, "hubei", username="ayiguli", real_name="阿依古丽·买买提", id_number="420111199001016789",
-                   phone="13800138002", institution="远安", state=State.CONFIRMED, category=Category.TCM,
-                   scopes=("tcm",))
+    d = add_doctor(
+        demo,
+        "hubei",
+        username="ayiguli",
+        real_name="阿依古丽·买买提",
+        id_number="420111199001016789",
+        phone="13800138002",
+        institution="远安",
+        state=State.CONFIRMED,
+        category=Category.TCM,
+        scopes=("tcm",),
+    )
     officer = staff_login(demo, "hb-officer")
     officer.page(f"/hubei/admin/applications/{d.app_id}")
-    redirected_to(officer.post(f"/hubei/admin/applications/{d.app_id}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        officer.post(f"/hubei/admin/applications/{d.app_id}/approve", {"materials": ALL_MATERIALS})
+    )
     with in_tenant(demo, "hubei"):
         number = db.session.get(Application, d.app_id).certificate_no
     assert number

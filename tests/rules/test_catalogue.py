@@ -15,9 +15,23 @@ def names(category: str) -> list[str]:
 
 def test_L9_clinical_scopes():
     assert names("clinical") == [
-        "内科专业", "外科专业", "妇产科专业", "儿科专业", "眼耳鼻咽喉科专业", "皮肤病与性病专业", "精神卫生专业",
-        "职业病专业", "医学影像和放射治疗专业", "医学检验、病理专业", "全科医学专业", "急救医学专业", "康复医学专业",
-        "预防保健专业", "特种医学与军事医学专业", "计划生育技术服务专业", OTHER,
+        "内科专业",
+        "外科专业",
+        "妇产科专业",
+        "儿科专业",
+        "眼耳鼻咽喉科专业",
+        "皮肤病与性病专业",
+        "精神卫生专业",
+        "职业病专业",
+        "医学影像和放射治疗专业",
+        "医学检验、病理专业",
+        "全科医学专业",
+        "急救医学专业",
+        "康复医学专业",
+        "预防保健专业",
+        "特种医学与军事医学专业",
+        "计划生育技术服务专业",
+        OTHER,
     ]
 
 
@@ -30,7 +44,15 @@ def test_L9_public_health_scopes():
 
 
 def test_L9_tcm_scopes():
-    assert names("tcm") == ["中医专业", "中西医结合专业", "蒙医专业", "藏医专业", "维医专业", "傣医专业", OTHER]
+    assert names("tcm") == [
+        "中医专业",
+        "中西医结合专业",
+        "蒙医专业",
+        "藏医专业",
+        "维医专业",
+        "傣医专业",
+        OTHER,
+    ]
 
 
 def test_L9_every_category_of_the_qualification_records_has_scopes():
@@ -43,16 +65,33 @@ def test_L9_scope_keys_are_unique_across_categories():
     assert len(keys) == len(set(keys))
 
 
-@pytest.mark.parametrize(("category", "scope"), [("clinical", "internal"), ("clinical", "general_practice"),
-                                                  ("dental", "dental"), ("tcm", "integrated"),
-                                                  ("public_health", "public_health")])
+@pytest.mark.parametrize(
+    ("category", "scope"),
+    [
+        ("clinical", "internal"),
+        ("clinical", "general_practice"),
+        ("dental", "dental"),
+        ("tcm", "integrated"),
+        ("public_health", "public_health"),
+    ],
+)
 def test_L9_scope_of_the_qualification_category_is_allowed(category, scope):
     assert scope_allowed(category, scope)
 
 
-@pytest.mark.parametrize(("category", "scope"), [("clinical", "tcm"), ("clinical", "dental"), ("dental", "internal"),
-                                                  ("tcm", "internal"), ("public_health", "surgery"),
-                                                  ("tcm", "dental_other"), ("clinical", "nonsense"), ("clinical", "")])
+@pytest.mark.parametrize(
+    ("category", "scope"),
+    [
+        ("clinical", "tcm"),
+        ("clinical", "dental"),
+        ("dental", "internal"),
+        ("tcm", "internal"),
+        ("public_health", "surgery"),
+        ("tcm", "dental_other"),
+        ("clinical", "nonsense"),
+        ("clinical", ""),
+    ],
+)
 def test_L9_category_mismatch_is_refused(category, scope):
     """The category registered must match the qualification's category."""
     assert not scope_allowed(category, scope)

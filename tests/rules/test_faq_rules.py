@@ -17,12 +17,26 @@ from portal.rules.scopes import assistant_scope_locked, check_scopes, gp_on_top_
 RULES = national_rules()
 
 
-def scopes(level="practitioner", category="clinical", institution_level="county", chosen=(), gp=False, rules=RULES):
-    return check_scopes(level=level, category=category, institution_level=institution_level, chosen=list(chosen),
-                        rules=rules, gp_transfer_training=gp)
+def scopes(
+    level="practitioner",
+    category="clinical",
+    institution_level="county",
+    chosen=(),
+    gp=False,
+    rules=RULES,
+):
+    return check_scopes(
+        level=level,
+        category=category,
+        institution_level=institution_level,
+        chosen=list(chosen),
+        rules=rules,
+        gp_transfer_training=gp,
+    )
 
 
 # ---- R1 (F12) ------------------------------------------------------------------------------
+
 
 def test_f12_clinician_at_county_level_may_hold_three_scopes_of_one_category():
     check = scopes(chosen=["internal", "surgery", "paediatrics"])
@@ -30,7 +44,10 @@ def test_f12_clinician_at_county_level_may_hold_three_scopes_of_one_category():
 
 
 def test_f12_clinician_at_county_level_may_not_hold_four():
-    assert "scope_too_many" in scopes(chosen=["internal", "surgery", "paediatrics", "emergency"]).errors
+    assert (
+        "scope_too_many"
+        in scopes(chosen=["internal", "surgery", "paediatrics", "emergency"]).errors
+    )
 
 
 def test_f12_scopes_of_two_categories_are_refused():
@@ -39,13 +56,18 @@ def test_f12_scopes_of_two_categories_are_refused():
 
 def test_f12_at_a_tertiary_hospital_one_scope():
     assert scopes(institution_level="tertiary", chosen=["internal"]).errors == ()
-    assert "scope_too_many" in scopes(institution_level="tertiary", chosen=["internal", "surgery"]).errors
+    assert (
+        "scope_too_many"
+        in scopes(institution_level="tertiary", chosen=["internal", "surgery"]).errors
+    )
 
 
 def test_f12_general_practice_on_top_after_transfer_training():
     check = scopes(institution_level="tertiary", chosen=["internal", "general_practice"], gp=True)
     assert check.errors == () and check.general_practice_on_top
-    without = scopes(institution_level="tertiary", chosen=["internal", "general_practice"], gp=False)
+    without = scopes(
+        institution_level="tertiary", chosen=["internal", "general_practice"], gp=False
+    )
     assert "scope_too_many" in without.errors
 
 
@@ -57,8 +79,14 @@ def test_f12_county_three_plus_general_practice_on_top():
 def test_f12_an_institution_under_a_city_itself_is_not_county_level():
     """A1: "at or below county level" is an institution of a county; one filed under the city
     itself has no county to approve extra scopes, whatever level it was given."""
-    check = check_scopes(level="practitioner", category="clinical", institution_level="county",
-                         chosen=["internal", "surgery"], rules=RULES, region_level="city")
+    check = check_scopes(
+        level="practitioner",
+        category="clinical",
+        institution_level="county",
+        chosen=["internal", "surgery"],
+        rules=RULES,
+        region_level="city",
+    )
     assert "scope_too_many" in check.errors and not check.needs_county_approval and check.limit == 1
 
 
@@ -80,6 +108,7 @@ def test_r1_three_scope_exception_is_for_clinicians_only():
 
 # ---- R2 (F4, F11, F15) ---------------------------------------------------------------------
 
+
 def test_f4_assistant_scope_count_is_one_by_default():
     assert "scope_too_many" in scopes(level="assistant", chosen=["internal", "surgery"]).errors
 
@@ -97,26 +126,49 @@ def test_f11_assistant_cannot_change_the_scope_after_submission():
 
 def test_f15_clinical_assistant_may_register_general_practice():
     check = scopes(level="assistant", chosen=["general_practice"])
-    assert check.errors == () and not check.general_practice_on_top and not check.needs_county_approval
+    assert (
+        check.errors == () and not check.general_practice_on_top and not check.needs_county_approval
+    )
 
 
 # ---- R3 (F7) -------------------------------------------------------------------------------
 
+
 def test_f7_never_registered_within_two_years_of_qualifying_needs_training():
-    assert training_required(qualified_on=date(2022, 9, 1), applying_on=date(2024, 9, 2), ever_registered=False,
-                             suspended_since=None, lapse_years=2)
+    assert training_required(
+        qualified_on=date(2022, 9, 1),
+        applying_on=date(2024, 9, 2),
+        ever_registered=False,
+        suspended_since=None,
+        lapse_years=2,
+    )
 
 
 def test_f7_within_two_years_of_qualifying_needs_no_training():
-    assert not training_required(qualified_on=date(2022, 9, 1), applying_on=date(2024, 9, 1), ever_registered=False,
-                                 suspended_since=None, lapse_years=2)
+    assert not training_required(
+        qualified_on=date(2022, 9, 1),
+        applying_on=date(2024, 9, 1),
+        ever_registered=False,
+        suspended_since=None,
+        lapse_years=2,
+    )
 
 
 def test_f7_practice_suspended_more_than_two_years_needs_training():
-    assert training_required(qualified_on=date(2010, 9, 1), applying_on=date(2026, 3, 2), ever_registered=True,
-                             suspended_since=date(2024, 3, 1), lapse_years=2)
-    assert not training_required(qualified_on=date(2010, 9, 1), applying_on=date(2026, 3, 1), ever_registered=True,
-                                 suspended_since=date(2024, 3, 1), lapse_years=2)
+    assert training_required(
+        qualified_on=date(2010, 9, 1),
+        applying_on=date(2026, 3, 2),
+        ever_registered=True,
+        suspended_since=date(2024, 3, 1),
+        lapse_years=2,
+    )
+    assert not training_required(
+        qualified_on=date(2010, 9, 1),
+        applying_on=date(2026, 3, 1),
+        ever_registered=True,
+        suspended_since=date(2024, 3, 1),
+        lapse_years=2,
+    )
 
 
 def test_f7_training_of_six_months_with_the_assessment_passed():
@@ -132,6 +184,7 @@ def test_f7_registration_is_valid_for_two_years():
 
 # ---- R4 (F16) ------------------------------------------------------------------------------
 
+
 def test_f16_assistant_and_rural_general_assistant_register_only_one():
     held = [Held("A1", "assistant", False), Held("R1", "assistant", True)]
     assert conflicting_certificate(held, "R1") == held[0]
@@ -140,10 +193,16 @@ def test_f16_assistant_and_rural_general_assistant_register_only_one():
 
 def test_f16_a_single_certificate_cancels_nothing():
     assert conflicting_certificate([Held("A1", "assistant", False)], "A1") is None
-    assert conflicting_certificate([Held("P1", "practitioner", False), Held("A1", "assistant", False)], "P1") is None
+    assert (
+        conflicting_certificate(
+            [Held("P1", "practitioner", False), Held("A1", "assistant", False)], "P1"
+        )
+        is None
+    )
 
 
 # ---- R5 (intro, F7) ------------------------------------------------------------------------
+
 
 def test_f7_assistant_registered_on_31_december_counts_that_year():
     assert exam_years_counted(date(2025, 12, 31), 2026) == 1
@@ -155,39 +214,62 @@ def test_f7_assistant_registered_on_1_january_does_not_count_the_year_before():
 
 def test_r5_assistant_registration_in_force_counts_toward_this_years_exam():
     """Registered on 31 December 2024: 2024 and 2025 count toward the 2026 exam."""
-    assert exam_years_in_force("assistant", date(2024, 12, 31), date(2026, 12, 31), date(2026, 3, 2)) == (2026, 2)
-    assert exam_years_in_force("assistant", date(2025, 1, 1), date(2027, 1, 1), date(2026, 3, 2)) == (2026, 1)
-    assert exam_years_in_force("assistant", date(2026, 3, 2), date(2028, 3, 2), date(2026, 3, 2)) == (2026, 0)
+    assert exam_years_in_force(
+        "assistant", date(2024, 12, 31), date(2026, 12, 31), date(2026, 3, 2)
+    ) == (2026, 2)
+    assert exam_years_in_force(
+        "assistant", date(2025, 1, 1), date(2027, 1, 1), date(2026, 3, 2)
+    ) == (2026, 1)
+    assert exam_years_in_force(
+        "assistant", date(2026, 3, 2), date(2028, 3, 2), date(2026, 3, 2)
+    ) == (2026, 0)
 
 
 def test_r5_nothing_counted_for_a_practitioner_a_lapsed_or_an_unapproved_registration():
-    assert exam_years_in_force("practitioner", date(2024, 1, 1), date(2026, 12, 31), date(2026, 3, 2)) is None
-    assert exam_years_in_force("assistant", date(2023, 1, 1), date(2025, 1, 1), date(2026, 3, 2)) is None
+    assert (
+        exam_years_in_force("practitioner", date(2024, 1, 1), date(2026, 12, 31), date(2026, 3, 2))
+        is None
+    )
+    assert (
+        exam_years_in_force("assistant", date(2023, 1, 1), date(2025, 1, 1), date(2026, 3, 2))
+        is None
+    )
     assert exam_years_in_force("assistant", None, None, date(2026, 3, 2)) is None
     # the valid-until day itself is still in force (R3)
-    assert exam_years_in_force("assistant", date(2024, 3, 2), date(2026, 3, 2), date(2026, 3, 2)) == (2026, 2)
+    assert exam_years_in_force(
+        "assistant", date(2024, 3, 2), date(2026, 3, 2), date(2026, 3, 2)
+    ) == (2026, 2)
 
 
 def test_f17_pre_portal_scope_names_map_to_the_catalogue():
     from portal.rules.catalogue import scope_keys_from_names
 
-    assert scope_keys_from_names("clinical", "内科专业、全科医学专业") == ["internal", "general_practice"]
+    assert scope_keys_from_names("clinical", "内科专业、全科医学专业") == [
+        "internal",
+        "general_practice",
+    ]
     assert scope_keys_from_names("clinical", "内科专业，不存在的专业") == ["internal"]
     assert scope_keys_from_names("tcm", "内科专业") == []
 
 
 # ---- R1 (F12): where general practice comes on top is a tenant setting ---------------------
 
+
 def with_scopes(**changes) -> dict:
     return {**RULES, "scopes": {**RULES["scopes"], **changes}}
 
 
 def test_f12_general_practice_on_top_is_offered_by_default_where_the_faq_says():
-    assert RULES["scopes"]["gp_on_top_secondary_and_above"] and RULES["scopes"]["gp_on_top_county_level"]
+    assert (
+        RULES["scopes"]["gp_on_top_secondary_and_above"]
+        and RULES["scopes"]["gp_on_top_county_level"]
+    )
     assert gp_on_top_offered("practitioner", "clinical", "secondary", RULES)
     assert gp_on_top_offered("practitioner", "clinical", "tertiary", RULES)
     assert gp_on_top_offered("practitioner", "clinical", "county", RULES)
-    assert not gp_on_top_offered("assistant", "clinical", "tertiary", RULES)  # F15: an ordinary scope
+    assert not gp_on_top_offered(
+        "assistant", "clinical", "tertiary", RULES
+    )  # F15: an ordinary scope
     assert not gp_on_top_offered("practitioner", "tcm", "tertiary", RULES)  # L9: a clinical scope
 
 
@@ -195,26 +277,33 @@ def test_f12_a_province_may_count_general_practice_among_the_county_three():
     rules = with_scopes(gp_on_top_county_level=False)
     assert not gp_on_top_offered("practitioner", "clinical", "county", rules)
     assert gp_on_top_offered("practitioner", "clinical", "tertiary", rules)
-    four = scopes(chosen=["internal", "surgery", "paediatrics", "general_practice"], gp=True, rules=rules)
+    four = scopes(
+        chosen=["internal", "surgery", "paediatrics", "general_practice"], gp=True, rules=rules
+    )
     assert "scope_too_many" in four.errors and not four.general_practice_on_top
     three = scopes(chosen=["internal", "surgery", "general_practice"], gp=True, rules=rules)
     assert three.errors == () and not three.general_practice_on_top and three.needs_county_approval
     # the secondary-and-above case is untouched
-    assert scopes(institution_level="tertiary", chosen=["internal", "general_practice"], gp=True,
-                  rules=rules).general_practice_on_top
+    assert scopes(
+        institution_level="tertiary", chosen=["internal", "general_practice"], gp=True, rules=rules
+    ).general_practice_on_top
 
 
 def test_f12_general_practice_on_top_switched_off_above_county_level():
     rules = with_scopes(gp_on_top_secondary_and_above=False)
-    check = scopes(institution_level="secondary", chosen=["internal", "general_practice"], gp=True, rules=rules)
+    check = scopes(
+        institution_level="secondary", chosen=["internal", "general_practice"], gp=True, rules=rules
+    )
     assert "scope_too_many" in check.errors and not check.general_practice_on_top
     # an institution filed under a city itself is above county level (A1)
     assert not gp_on_top_offered("practitioner", "clinical", "county", rules, region_level="city")
-    assert scopes(chosen=["internal", "surgery", "paediatrics", "general_practice"], gp=True,
-                  rules=rules).general_practice_on_top
+    assert scopes(
+        chosen=["internal", "surgery", "paediatrics", "general_practice"], gp=True, rules=rules
+    ).general_practice_on_top
 
 
 # ---- L5 (Practitioners' Law art. 19): registering again after a refusal ------------------------
+
 
 def test_l5_a_new_application_after_a_refusal_needs_the_assessment():
     assert assessment_required(["refused"])

@@ -11,8 +11,15 @@ from config import national_rules
 from portal.rules.materials import for_application, materials_for
 
 DEFAULTS = national_rules()
-NATIONAL = ["approval_form_x2", "id_card_original_and_copy", "qualification_certificate_original_and_copy",
-            "photos_2inch_x3", "contract_original_and_copy", "institution_licence_copy", "local_requirements"]
+NATIONAL = [
+    "approval_form_x2",
+    "id_card_original_and_copy",
+    "qualification_certificate_original_and_copy",
+    "photos_2inch_x3",
+    "contract_original_and_copy",
+    "institution_licence_copy",
+    "local_requirements",
+]
 #: the national list before the qualification certificate joined it: a province that replaced the
 #: list then has it stored in its rule versions (A6)
 BEFORE_D16_CERTIFICATE = [m for m in NATIONAL if m != "qualification_certificate_original_and_copy"]
@@ -59,15 +66,19 @@ def test_D16_city_override_applies_to_that_city_only():
 
 def test_D16_county_override_adds_and_removes():
     r = rules(counties={YUANAN: {"add": ["county_form"], "remove": ["photos_2inch_x3"]}})
-    assert materials_for(r, YICHANG, YUANAN) == [m for m in NATIONAL if m != "photos_2inch_x3"] + ["county_form"]
+    assert materials_for(r, YICHANG, YUANAN) == [m for m in NATIONAL if m != "photos_2inch_x3"] + [
+        "county_form"
+    ]
     assert materials_for(r, YICHANG, "420506") == NATIONAL  # another county of the same city
 
 
 def test_D16_county_is_applied_after_the_city():
     """The county has the last word: it may take back what its city added, or restore what
     the city removed."""
-    r = rules(cities={YICHANG: {"add": ["health_certificate"], "remove": ["local_requirements"]}},
-              counties={YUANAN: {"add": ["local_requirements"], "remove": ["health_certificate"]}})
+    r = rules(
+        cities={YICHANG: {"add": ["health_certificate"], "remove": ["local_requirements"]}},
+        counties={YUANAN: {"add": ["local_requirements"], "remove": ["health_certificate"]}},
+    )
     assert materials_for(r, YICHANG, YUANAN) == NATIONAL[:-1] + ["local_requirements"]
     # the city's other counties keep the city's list
     assert materials_for(r, YICHANG, "420506") == NATIONAL[:-1] + ["health_certificate"]
@@ -79,9 +90,11 @@ def test_D16_county_without_a_city_still_applies():
 
 
 def test_D16_adding_an_item_twice_lists_it_once():
-    r = rules(default=NATIONAL + ["approval_form_x2"],
-              cities={YICHANG: {"add": ["health_certificate", "health_certificate", "approval_form_x2"]}},
-              counties={YUANAN: {"add": ["health_certificate"]}})
+    r = rules(
+        default=NATIONAL + ["approval_form_x2"],
+        cities={YICHANG: {"add": ["health_certificate", "health_certificate", "approval_form_x2"]}},
+        counties={YUANAN: {"add": ["health_certificate"]}},
+    )
     assert materials_for(r, YICHANG, YUANAN) == NATIONAL + ["health_certificate"]
 
 
@@ -95,8 +108,18 @@ def test_D16_override_may_empty_the_list():
     assert materials_for(r, YICHANG, YUANAN) == []
 
 
-@pytest.mark.parametrize("override", [None, "health_certificate", 3, [], {"add": "health_certificate"},
-                                      {"add": [None, 3, ""], "remove": "local_requirements"}, {"other": ["x"]}])
+@pytest.mark.parametrize(
+    "override",
+    [
+        None,
+        "health_certificate",
+        3,
+        [],
+        {"add": "health_certificate"},
+        {"add": [None, 3, ""], "remove": "local_requirements"},
+        {"other": ["x"]},
+    ],
+)
 def test_D16_R6_malformed_override_changes_nothing(override):
     """Settings are data typed by an administrator: a wrong shape is ignored, never a 500."""
     r = copy.deepcopy(DEFAULTS)
@@ -124,6 +147,7 @@ def test_D16_input_rules_are_not_changed():
 
 # ---- per application: D8 (Notice of Passing), L5 (assessment after a refusal) ----------------
 
+
 def test_D16_intro_paper_qualification_certificate_is_in_the_national_list():
     assert "qualification_certificate_original_and_copy" in DEFAULTS["materials"]["default"]
     assert for_application(NATIONAL, notice_only=False, assessment=False) == NATIONAL
@@ -137,7 +161,10 @@ def test_D8_notice_of_passing_replaces_the_certificate_in_its_place():
 
 def test_L5_assessment_certificate_comes_before_the_local_requirements():
     items = for_application(NATIONAL, notice_only=False, assessment=True)
-    assert items == NATIONAL[:-1] + ["assessment_certificate_original_and_copy", "local_requirements"]
+    assert items == NATIONAL[:-1] + [
+        "assessment_certificate_original_and_copy",
+        "local_requirements",
+    ]
 
 
 def test_L5_assessment_certificate_is_added_whatever_the_province_listed():

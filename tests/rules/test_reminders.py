@@ -31,6 +31,7 @@ def days_before(n: int) -> date:
 
 # ---- the national defaults and a tenant's own schedule (R6) --------------------------------
 
+
 def test_D20_default_schedules():
     reminders = DEFAULTS["reminders"]
     assert reminders["registration_days"] == [30, 7, 1]
@@ -42,7 +43,9 @@ def test_D20_default_schedules():
 
 
 def test_D20_R6_a_tenant_sets_its_own_schedule():
-    tenant = Tenant(slug="hubei", name="湖北省", rules={"reminders": {"registration_days": [60, 14]}})
+    tenant = Tenant(
+        slug="hubei", name="湖北省", rules={"reminders": {"registration_days": [60, 14]}}
+    )
     rules = rules_for(tenant)["reminders"]
     assert rules["registration_days"] == [60, 14]
     assert rules["draft_days"] == [7, 1]  # what the tenant did not set stays national
@@ -63,6 +66,7 @@ def test_D20_an_empty_schedule_sends_nothing():
 
 
 # ---- registration (R3): days before the valid-until day -----------------------------------
+
 
 @pytest.mark.parametrize("left", [30, 7, 1])
 def test_D20_R3_each_reminder_on_its_day(left):
@@ -104,6 +108,7 @@ def test_D20_R3_registered_on_29_february():
 
 # ---- drafts (D9) -----------------------------------------------------------------------------
 
+
 def test_D20_D9_a_draft_expires_90_days_after_it_was_started():
     started = datetime(2026, 3, 1, 2, 30)
     assert draft_expires_at(started, 90) == datetime(2026, 5, 30, 2, 30)
@@ -119,7 +124,9 @@ def test_D20_D9_a_draft_lifetime_that_is_not_whole_days_is_refused(bad):
 def test_D20_D9_draft_reminders_count_days_back_from_the_expiry_instant():
     started = datetime(2026, 3, 1, 2, 30)
     expires = draft_expires_at(started, 90)
-    assert due_reminder(expires, expires - timedelta(days=7, minutes=1), [7, 1], since=started) is None
+    assert (
+        due_reminder(expires, expires - timedelta(days=7, minutes=1), [7, 1], since=started) is None
+    )
     assert due_reminder(expires, expires - timedelta(days=7), [7, 1], since=started) == 7
     assert due_reminder(expires, expires - timedelta(hours=23), [7, 1], since=started) == 1
     assert due_reminder(expires, expires, [7, 1], since=started) is None
@@ -157,10 +164,16 @@ def test_D20_D4_a_code_that_never_lives_24_hours_gets_no_24_hour_reminder():
     issued = NOW
     assert due_reminder(NOW + timedelta(hours=12), NOW, [24], unit=HOUR, since=issued) is None
     assert due_reminder(NOW + timedelta(hours=24), NOW, [24], unit=HOUR, since=issued) is None
-    assert due_reminder(NOW + timedelta(hours=12), NOW + timedelta(hours=7), [24, 6], unit=HOUR, since=issued) == 6
+    assert (
+        due_reminder(
+            NOW + timedelta(hours=12), NOW + timedelta(hours=7), [24, 6], unit=HOUR, since=issued
+        )
+        == 6
+    )
 
 
 # ---- misuse ----------------------------------------------------------------------------------
+
 
 def test_D20_dates_and_datetimes_are_not_mixed():
     with pytest.raises(TypeError):

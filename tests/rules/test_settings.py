@@ -16,19 +16,35 @@ def posted(**changes) -> dict:
     return values
 
 
-@pytest.mark.parametrize(("digits", "ok"), [("3", False), ("4", True), ("7", True), ("8", True), ("9", False)])
+@pytest.mark.parametrize(
+    ("digits", "ok"), [("3", False), ("4", True), ("7", True), ("8", True), ("9", False)]
+)
 def test_L10_certificate_serial_digits_is_a_setting_from_4_to_8(digits, ok):
-    settings, problems = read_settings(posted(registration__certificate_serial_digits=digits), NATIONAL, {})
+    settings, problems = read_settings(
+        posted(registration__certificate_serial_digits=digits), NATIONAL, {}
+    )
     if ok:
-        assert problems == {} and settings["registration"]["certificate_serial_digits"] == int(digits)
+        assert problems == {} and settings["registration"]["certificate_serial_digits"] == int(
+            digits
+        )
     else:
-        assert problems["registration.certificate_serial_digits"] == Problem("number", {"low": 4, "high": 8})
+        assert problems["registration.certificate_serial_digits"] == Problem(
+            "number", {"low": 4, "high": 8}
+        )
 
 
 def test_L10_serial_digits_must_hold_the_next_serial_of_the_province():
     assert serial_digits_problem(4, 9998) is None  # the next is 9999: fits
     assert serial_digits_problem(4, 9999) == Problem("serial_digits", {"n": 5, "issued": 9999})
-    _, problems = read_settings(posted(registration__certificate_serial_digits="5"), NATIONAL, {}, serial_issued=123456)
-    assert problems == {"registration.certificate_serial_digits": Problem("serial_digits", {"n": 6, "issued": 123456})}
-    _, problems = read_settings(posted(registration__certificate_serial_digits="6"), NATIONAL, {}, serial_issued=123456)
+    _, problems = read_settings(
+        posted(registration__certificate_serial_digits="5"), NATIONAL, {}, serial_issued=123456
+    )
+    assert problems == {
+        "registration.certificate_serial_digits": Problem(
+            "serial_digits", {"n": 6, "issued": 123456}
+        )
+    }
+    _, problems = read_settings(
+        posted(registration__certificate_serial_digits="6"), NATIONAL, {}, serial_issued=123456
+    )
     assert problems == {}

@@ -28,7 +28,9 @@ from portal.tenants.holidays import library_calendar
 #: the calendar built from the holidays package (portal/tenants/holidays.py), as the portal counts
 CAL = library_calendar()
 #: the State Council's notices of 2024–2026, typed in from the notices
-NOTICES = calendar_from(tomllib.loads((Path(__file__).parent / "state_council_2024_2026.toml").read_text("utf-8")))
+NOTICES = calendar_from(
+    tomllib.loads((Path(__file__).parent / "state_council_2024_2026.toml").read_text("utf-8"))
+)
 N = national_rules()["registration"]["decision_working_days"]
 
 
@@ -36,23 +38,55 @@ def test_L1_twenty_working_days_by_default():
     assert N == 20
 
 
-@pytest.mark.parametrize("day", [
-    date(2025, 1, 28), date(2025, 2, 4),  # 2025 Spring Festival: 28 January – 4 February
-    date(2025, 5, 5), date(2025, 6, 2), date(2025, 10, 8),  # Labour Day, Dragon Boat, National Day + Mid-Autumn
-    date(2026, 1, 2), date(2026, 2, 23), date(2026, 4, 6), date(2026, 5, 5), date(2026, 6, 19),
-    date(2026, 9, 25), date(2026, 10, 7),
-    date(2024, 2, 16), date(2024, 6, 10), date(2024, 9, 16), date(2024, 10, 4),
-])
+@pytest.mark.parametrize(
+    "day",
+    [
+        date(2025, 1, 28),
+        date(2025, 2, 4),  # 2025 Spring Festival: 28 January – 4 February
+        date(2025, 5, 5),
+        date(2025, 6, 2),
+        date(2025, 10, 8),  # Labour Day, Dragon Boat, National Day + Mid-Autumn
+        date(2026, 1, 2),
+        date(2026, 2, 23),
+        date(2026, 4, 6),
+        date(2026, 5, 5),
+        date(2026, 6, 19),
+        date(2026, 9, 25),
+        date(2026, 10, 7),
+        date(2024, 2, 16),
+        date(2024, 6, 10),
+        date(2024, 9, 16),
+        date(2024, 10, 4),
+    ],
+)
 def test_official_holidays_on_weekdays_are_days_off(day):
     assert day.weekday() < 5 and not CAL.is_working_day(day)
 
 
-@pytest.mark.parametrize("day", [
-    date(2025, 1, 26), date(2025, 2, 8), date(2025, 4, 27), date(2025, 9, 28), date(2025, 10, 11),
-    date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28), date(2026, 5, 9), date(2026, 9, 20), date(2026, 10, 10),
-    date(2024, 2, 4), date(2024, 2, 18), date(2024, 4, 7), date(2024, 4, 28), date(2024, 5, 11),
-    date(2024, 9, 14), date(2024, 9, 29), date(2024, 10, 12),
-])
+@pytest.mark.parametrize(
+    "day",
+    [
+        date(2025, 1, 26),
+        date(2025, 2, 8),
+        date(2025, 4, 27),
+        date(2025, 9, 28),
+        date(2025, 10, 11),
+        date(2026, 1, 4),
+        date(2026, 2, 14),
+        date(2026, 2, 28),
+        date(2026, 5, 9),
+        date(2026, 9, 20),
+        date(2026, 10, 10),
+        date(2024, 2, 4),
+        date(2024, 2, 18),
+        date(2024, 4, 7),
+        date(2024, 4, 28),
+        date(2024, 5, 11),
+        date(2024, 9, 14),
+        date(2024, 9, 29),
+        date(2024, 10, 12),
+    ],
+)
 def test_make_up_days_on_weekends_are_working_days(day):
     assert day.weekday() >= 5 and CAL.is_working_day(day)
 
@@ -114,21 +148,40 @@ def test_L1_a_year_the_library_has_no_notice_for_is_flagged():
     assert far.provisional == (2031,)
     assert due(date(2025, 9, 26), date(2025, 10, 24), N, CAL).provisional == ()
     # the years from acceptance to the due date count, not only today's
-    assert standing(date(2026, 1, 5), date(2025, 12, 1), CAL, accepted=date(2025, 12, 1)).provisional == ()
-    assert standing(date(2031, 1, 5), date(2025, 12, 1), CAL).provisional == (2027, 2028, 2029, 2030, 2031)
+    assert (
+        standing(date(2026, 1, 5), date(2025, 12, 1), CAL, accepted=date(2025, 12, 1)).provisional
+        == ()
+    )
+    assert standing(date(2031, 1, 5), date(2025, 12, 1), CAL).provisional == (
+        2027,
+        2028,
+        2029,
+        2030,
+        2031,
+    )
 
 
 def test_a_province_override_replaces_the_libraries_year_and_makes_it_known():
     """config/holidays.toml on top: a year it gives replaces the library's for that year,
     whole (the days off in exchange and make-up Saturdays of a notice the library does not
     carry yet); the other years stay the library's."""
-    notice = calendar_from({"2031": {"off": [["2031-01-01", "2031-01-01"], ["2031-01-22", "2031-01-29"]],
-                                     "work": ["2031-01-19", "2031-02-08"]}})
+    notice = calendar_from(
+        {
+            "2031": {
+                "off": [["2031-01-01", "2031-01-01"], ["2031-01-22", "2031-01-29"]],
+                "work": ["2031-01-19", "2031-02-08"],
+            }
+        }
+    )
     cal = overlay(CAL, notice)
     assert cal.knows(2031) and cal.knows(2026)
-    assert cal.is_working_day(date(2031, 1, 19)) and cal.is_working_day(date(2031, 2, 8))  # Sunday, Saturday
+    assert cal.is_working_day(date(2031, 1, 19)) and cal.is_working_day(
+        date(2031, 2, 8)
+    )  # Sunday, Saturday
     assert not cal.is_working_day(date(2031, 1, 29))  # a Wednesday given off in exchange
-    assert not cal.is_working_day(date(2026, 2, 20)) and cal.is_working_day(date(2026, 2, 14))  # 2026: the library's
+    assert not cal.is_working_day(date(2026, 2, 20)) and cal.is_working_day(
+        date(2026, 2, 14)
+    )  # 2026: the library's
     assert due(date(2031, 1, 6), date(2031, 1, 6), N, cal).provisional == ()
 
 
@@ -139,8 +192,17 @@ def test_working_days_between_counts_after_start_up_to_end():
     assert working_days_between(date(2025, 11, 3), date(2025, 10, 30), CAL) == -2
 
 
-@pytest.mark.parametrize("deadline", [date(2025, 10, 29), date(2025, 10, 30), date(2025, 11, 1), date(2026, 3, 1),
-                                      date(2026, 2, 20), date(2027, 6, 15)])
+@pytest.mark.parametrize(
+    "deadline",
+    [
+        date(2025, 10, 29),
+        date(2025, 10, 30),
+        date(2025, 11, 1),
+        date(2026, 3, 1),
+        date(2026, 2, 20),
+        date(2027, 6, 15),
+    ],
+)
 def test_latest_start_is_the_last_acceptance_due_by_the_deadline(deadline):
     start = latest_start(deadline, N, CAL)
     assert add_working_days(start, N, CAL) <= deadline
@@ -169,16 +231,24 @@ def test_calendar_data_is_checked():
 
 def _counted_day_by_day(start: date, end: date, calendar: WorkCalendar) -> int:
     sign, (start, end) = (1, (start, end)) if start <= end else (-1, (end, start))
-    return sign * sum(calendar.is_working_day(start + timedelta(days=i)) for i in range(1, (end - start).days + 1))
+    return sign * sum(
+        calendar.is_working_day(start + timedelta(days=i)) for i in range(1, (end - start).days + 1)
+    )
 
 
-@pytest.mark.parametrize("calendar", [
-    CAL,
-    NOTICES,
-    WorkCalendar(),
-    # a day both off and worked (calendar_from refuses it; a calendar made by hand may have it)
-    WorkCalendar(frozenset({date(2025, 3, 3), date(2025, 3, 8)}), frozenset({date(2025, 3, 8), date(2025, 3, 9)})),
-])
+@pytest.mark.parametrize(
+    "calendar",
+    [
+        CAL,
+        NOTICES,
+        WorkCalendar(),
+        # a day both off and worked (calendar_from refuses it; a calendar made by hand may have it)
+        WorkCalendar(
+            frozenset({date(2025, 3, 3), date(2025, 3, 8)}),
+            frozenset({date(2025, 3, 8), date(2025, 3, 9)}),
+        ),
+    ],
+)
 def test_working_days_between_counts_as_the_calendar_says_day_by_day(calendar):
     """P6: the count is taken by whole weeks plus the calendar's exceptions, not day by day:
     it must agree with asking the calendar about each day, across holidays, make-up days,
@@ -190,5 +260,9 @@ def test_working_days_between_counts_as_the_calendar_says_day_by_day(calendar):
     for start in starts:
         for span in (0, 1, 2, 6, 7, 8, 13, 20, 29, rng.randrange(30, 800)):
             end = start + timedelta(days=span)
-            assert working_days_between(start, end, calendar) == _counted_day_by_day(start, end, calendar)
-            assert working_days_between(end, start, calendar) == _counted_day_by_day(end, start, calendar)
+            assert working_days_between(start, end, calendar) == _counted_day_by_day(
+                start, end, calendar
+            )
+            assert working_days_between(end, start, calendar) == _counted_day_by_day(
+                end, start, calendar
+            )

@@ -21,5 +21,3 @@ def world(app):
     w = build_world(app)
     yield w
     empty_all(app)
-
-

@@ -31,7 +31,9 @@ DOCTOR = doctor_form("李明华", "420525198803121236", "13800138001", "liminghu
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def race(app, b, url: str, data: dict, each: int, processes: int = 2, *, forced: bool = False) -> list[int]:
+def race(
+    app, b, url: str, data: dict, each: int, processes: int = 2, *, forced: bool = False
+) -> list[int]:
     """``processes`` app processes post ``data`` to ``url`` ``each`` times at the same moment,
     as the user of ``b`` (or each as the user of its own browser, ``b`` a list). ``forced``:
     on their first send they wait for each other after counting the sends and before writing
@@ -39,12 +41,29 @@ def race(app, b, url: str, data: dict, each: int, processes: int = 2, *, forced:
     browsers = b if isinstance(b, list) else [b] * processes
     start = time.time() + 4  # each process first builds its app
     with tempfile.TemporaryDirectory(prefix="race-") as barrier:
-        procs = [subprocess.Popen(
-            [sys.executable, "-m", "tests.support.racer", app.config["SQLALCHEMY_DATABASE_URI"],
-             browser.client.get_cookie("session").value, browser.token, url, json.dumps(data), str(each), str(start),
-             *((barrier, str(i), str(len(browsers))) if forced else ())],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ})
-            for i, browser in enumerate(browsers)]
+        procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "tests.support.racer",
+                    app.config["SQLALCHEMY_DATABASE_URI"],
+                    browser.client.get_cookie("session").value,
+                    browser.token,
+                    url,
+                    json.dumps(data),
+                    str(each),
+                    str(start),
+                    *((barrier, str(i), str(len(browsers))) if forced else ()),
+                ],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**os.environ},
+            )
+            for i, browser in enumerate(browsers)
+        ]
         statuses = []
         for p in procs:
             out, err = p.communicate(timeout=180)
@@ -85,17 +104,29 @@ def test_code_limits_hold_across_processes_and_an_officer_unlocks(demo):
         doctor = _doctor(demo)
         db.session.execute(update(OneTimeCode).values(created_at=utcnow() - timedelta(minutes=2)))
         for minutes in (10, 20, 30):
-            db.session.add(OneTimeCode(tenant_id=tenant.id, user_id=doctor.id, purpose=CodePurpose.VERIFY_PHONE,
-                                       channel="sms", destination=DOCTOR["phone"], code_hash="x",
-                                       created_at=utcnow() - timedelta(minutes=minutes), expires_at=utcnow()))
+            db.session.add(
+                OneTimeCode(
+                    tenant_id=tenant.id,
+                    user_id=doctor.id,
+                    purpose=CodePurpose.VERIFY_PHONE,
+                    channel="sms",
+                    destination=DOCTOR["phone"],
+                    code_hash="x",
+                    created_at=utcnow() - timedelta(minutes=minutes),
+                    expires_at=utcnow(),
+                )
+            )
         db.session.commit()
     b.page("/hubei/me/verify")
     statuses = race(demo, b, "/hubei/me/verify/send", {"channel": "sms"}, each=3, forced=True)
     assert sorted(statuses) == [200] + [429] * 5, statuses
     with in_tenant(demo, "hubei"):
-        last_hour = db.session.execute(db.select(func.count(OneTimeCode.id)).where(
-            OneTimeCode.destination == DOCTOR["phone"],
-            OneTimeCode.created_at > utcnow() - timedelta(hours=1))).scalar()
+        last_hour = db.session.execute(
+            db.select(func.count(OneTimeCode.id)).where(
+                OneTimeCode.destination == DOCTOR["phone"],
+                OneTimeCode.created_at > utcnow() - timedelta(hours=1),
+            )
+        ).scalar()
         assert last_hour == 5
         assert _doctor(demo).code_failures == 8  # a new code does not reset the count
 
@@ -103,7 +134,10 @@ def test_code_limits_hold_across_processes_and_an_officer_unlocks(demo):
     new_code = last_otp(demo, DOCTOR["phone"])
     b.page("/hubei/me/verify")
     for _ in range(2):
-        r = b.post("/hubei/me/verify/check", {"channel": "sms", "code": f"{(int(new_code) + 1) % 10**6:06d}"})
+        r = b.post(
+            "/hubei/me/verify/check",
+            {"channel": "sms", "code": f"{(int(new_code) + 1) % 10**6:06d}"},
+        )
         assert r.status_code == 422
     assert b.post("/hubei/me/verify/check", {"channel": "sms", "code": new_code}).status_code == 422
     with in_tenant(demo, "hubei"):
@@ -116,19 +150,32 @@ def test_code_limits_hold_across_processes_and_an_officer_unlocks(demo):
     with in_tenant(demo, "hubei"):
         doctor_id = _doctor(demo).id
     redirected_to(officer.post(f"/hubei/admin/accounts/{doctor_id}/unlock"))
-    assert "unlocked" in messages_to(demo, DOCTOR["phone"])[-1] or "解" in messages_to(demo, DOCTOR["phone"])[-1]
+    assert (
+        "unlocked" in messages_to(demo, DOCTOR["phone"])[-1]
+        or "解" in messages_to(demo, DOCTOR["phone"])[-1]
+    )
     with in_tenant(demo, "hubei"):
-        assert db.session.execute(db.select(AuditLog).filter_by(action="unlock_codes", entity_id=doctor_id)).scalar_one()
+        assert db.session.execute(
+            db.select(AuditLog).filter_by(action="unlock_codes", entity_id=doctor_id)
+        ).scalar_one()
     assert "/hubei/login" not in officer.page("/hubei/admin/accounts/locked").get_data(as_text=True)
     b.page("/hubei/me/verify")
-    assert redirected_to(b.post("/hubei/me/verify/check", {"channel": "sms", "code": new_code})).endswith("/me/activate")
-    assert officer.post(f"/hubei/admin/accounts/{doctor_id}/unlock").status_code == 409  # not locked any more
+    assert redirected_to(
+        b.post("/hubei/me/verify/check", {"channel": "sms", "code": new_code})
+    ).endswith("/me/activate")
+    assert (
+        officer.post(f"/hubei/admin/accounts/{doctor_id}/unlock").status_code == 409
+    )  # not locked any more
 
 
 def _sent_in_the_last_hour(app, phone: str) -> int:
     with in_tenant(app, "hubei"):
-        return db.session.execute(db.select(func.count(OneTimeCode.id)).where(
-            OneTimeCode.destination == phone, OneTimeCode.created_at > utcnow() - timedelta(hours=1))).scalar()
+        return db.session.execute(
+            db.select(func.count(OneTimeCode.id)).where(
+                OneTimeCode.destination == phone,
+                OneTimeCode.created_at > utcnow() - timedelta(hours=1),
+            )
+        ).scalar()
 
 
 def test_two_accounts_of_one_phone_cannot_together_exceed_its_send_limits(demo):
@@ -142,20 +189,35 @@ def test_two_accounts_of_one_phone_cannot_together_exceed_its_send_limits(demo):
     and both send, every time (with it, the second waits for the lock before counting)."""
     phone = DOCTOR["phone"]
     first = walk_doctor(demo, "hubei", DOCTOR, until="signed_up").browser
-    second = walk_doctor(demo, "hubei", doctor_form("王芳", "420106199205142348", phone, "wangfang"),
-                         until="signed_up").browser
+    second = walk_doctor(
+        demo,
+        "hubei",
+        doctor_form("王芳", "420106199205142348", phone, "wangfang"),
+        until="signed_up",
+    ).browser
     with in_tenant(demo, "hubei") as tenant:
         doctor = _doctor(demo)
         for minutes in (10, 20, 30, 40):  # the cool-down is over, the hourly cap one send away
-            db.session.add(OneTimeCode(tenant_id=tenant.id, user_id=doctor.id, purpose=CodePurpose.VERIFY_PHONE,
-                                       channel="sms", destination=phone, code_hash="x",
-                                       created_at=utcnow() - timedelta(minutes=minutes), expires_at=utcnow()))
+            db.session.add(
+                OneTimeCode(
+                    tenant_id=tenant.id,
+                    user_id=doctor.id,
+                    purpose=CodePurpose.VERIFY_PHONE,
+                    channel="sms",
+                    destination=phone,
+                    code_hash="x",
+                    created_at=utcnow() - timedelta(minutes=minutes),
+                    expires_at=utcnow(),
+                )
+            )
         db.session.commit()
     messages = len(messages_to(demo, phone))
     for b in (first, second):
         b.page("/hubei/me/verify")
 
-    statuses = race(demo, [first, second], "/hubei/me/verify/send", {"channel": "sms"}, each=1, forced=True)
+    statuses = race(
+        demo, [first, second], "/hubei/me/verify/send", {"channel": "sms"}, each=1, forced=True
+    )
 
     assert sorted(statuses) == [200, 429], statuses
     assert _sent_in_the_last_hour(demo, phone) == 5

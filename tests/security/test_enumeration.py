@@ -23,14 +23,31 @@ from tests.support.journey import (
 
 OWNER = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 #: every probe has the same real name, so the identity check (D2) answers alike for all
-NEW = {**doctor_form("赵无名", resident_id("42011119850707123"), "13800138011", "zhaowuming"),
-       "password": "Probe-789", "password_again": "Probe-789"}
+NEW = {
+    **doctor_form("赵无名", resident_id("42011119850707123"), "13800138011", "zhaowuming"),
+    "password": "Probe-789",
+    "password_again": "Probe-789",
+}
 PROBES = {
     "new": NEW,
-    "user name taken": {**NEW, "id_number": resident_id("42011119850707124"), "phone": "13800138012",
-                        "username": OWNER["username"]},
-    "ID number taken": {**NEW, "id_number": OWNER["id_number"], "phone": "13800138013", "username": "zhao-two"},
-    "both taken": {**NEW, "id_number": OWNER["id_number"], "phone": "13800138014", "username": OWNER["username"]},
+    "user name taken": {
+        **NEW,
+        "id_number": resident_id("42011119850707124"),
+        "phone": "13800138012",
+        "username": OWNER["username"],
+    },
+    "ID number taken": {
+        **NEW,
+        "id_number": OWNER["id_number"],
+        "phone": "13800138013",
+        "username": "zhao-two",
+    },
+    "both taken": {
+        **NEW,
+        "id_number": OWNER["id_number"],
+        "phone": "13800138014",
+        "username": OWNER["username"],
+    },
 }
 
 
@@ -43,8 +60,14 @@ def normalised(response, form: dict) -> tuple:
     themselves (and the CSRF token) blanked out."""
     text = response.get_data(as_text=True)
     text = re.sub(r'value="[^"]{20,}"', 'value="TOKEN"', text)
-    for typed in (form["id_number"], _masked_id(form["id_number"]), form["phone"],
-                  form["phone"][:3] + "****" + form["phone"][-4:], form["email"], form["username"]):
+    for typed in (
+        form["id_number"],
+        _masked_id(form["id_number"]),
+        form["phone"],
+        form["phone"][:3] + "****" + form["phone"][-4:],
+        form["email"],
+        form["username"],
+    ):
         text = text.replace(typed, "TYPED")
     location = response.headers.get("Location", "")
     return response.status_code, location, text
@@ -61,7 +84,12 @@ def probe(app, form: dict) -> list[tuple]:
     # and the log-in with what was typed: it would tell a taken user name from one's own
     redirected_to(b.post("/hubei/logout"))
     b.page("/hubei/login")
-    seen.append(normalised(b.post("/hubei/login", {"username": form["username"], "password": form["password"]}), form))
+    seen.append(
+        normalised(
+            b.post("/hubei/login", {"username": form["username"], "password": form["password"]}),
+            form,
+        )
+    )
     return seen
 
 
@@ -86,7 +114,9 @@ def confirm(app, form: dict) -> tuple[Browser, object]:
     b.page("/hubei/me/verify")
     assert b.post("/hubei/me/verify/send", {"channel": "sms"}).status_code == 200
     b.page("/hubei/me/verify")
-    return b, b.post("/hubei/me/verify/check", {"channel": "sms", "code": last_otp(app, form["phone"])})
+    return b, b.post(
+        "/hubei/me/verify/check", {"channel": "sms", "code": last_otp(app, form["phone"])}
+    )
 
 
 def test_taken_user_name_gets_a_free_one_after_the_code(demo, owner):
@@ -95,15 +125,21 @@ def test_taken_user_name_gets_a_free_one_after_the_code(demo, owner):
     assert redirected_to(r).endswith("/hubei/me/activate")
     page = b.page("/hubei/me/activate").get_data(as_text=True)
     with in_tenant(demo, "hubei"):
-        given = db.session.execute(db.select(User.username).filter_by(phone=form["phone"])).scalar_one()
-        held = db.session.execute(db.select(User).filter_by(username=OWNER["username"])).scalar_one()
+        given = db.session.execute(
+            db.select(User.username).filter_by(phone=form["phone"])
+        ).scalar_one()
+        held = db.session.execute(
+            db.select(User).filter_by(username=OWNER["username"])
+        ).scalar_one()
         assert held.phone == OWNER["phone"]  # the owner's account is untouched
     assert given != OWNER["username"] and given.startswith(OWNER["username"] + "-")
     assert given in page and OWNER["username"] in page  # told which name is theirs
     # and it logs in with it
     redirected_to(b.post("/hubei/logout"))
     b.page("/hubei/login")
-    assert redirected_to(b.post("/hubei/login", {"username": given, "password": form["password"]})).endswith("/hubei/me")
+    assert redirected_to(
+        b.post("/hubei/login", {"username": given, "password": form["password"]})
+    ).endswith("/hubei/me")
 
 
 def test_taken_ID_number_tells_the_owner_not_the_page(demo, owner):
@@ -121,7 +157,10 @@ def test_taken_ID_number_tells_the_owner_not_the_page(demo, owner):
         assert closed.disabled
     assert b.page("/hubei/me").status_code in (302, 303)  # logged out
     b.page("/hubei/login")
-    assert b.post("/hubei/login", {"username": "zhao-two", "password": form["password"]}).status_code == 422
+    assert (
+        b.post("/hubei/login", {"username": "zhao-two", "password": form["password"]}).status_code
+        == 422
+    )
 
 
 def test_a_doctor_who_left_before_the_code_signs_up_again(demo):
@@ -134,7 +173,11 @@ def test_a_doctor_who_left_before_the_code_signs_up_again(demo):
     b = sign_up(demo, "hubei", again)
     verify_phone(demo, b, "hubei", NEW["phone"])
     with in_tenant(demo, "hubei"):
-        assert db.session.execute(db.select(User.username).filter_by(phone=NEW["phone"])).scalars().all() == ["zhaowuming"]
+        assert db.session.execute(
+            db.select(User.username).filter_by(phone=NEW["phone"])
+        ).scalars().all() == ["zhaowuming"]
     redirected_to(b.post("/hubei/logout"))
     b.page("/hubei/login")
-    assert redirected_to(b.post("/hubei/login", {"username": "zhaowuming", "password": "Other-456"})).endswith("/hubei/me")
+    assert redirected_to(
+        b.post("/hubei/login", {"username": "zhaowuming", "password": "Other-456"})
+    ).endswith("/hubei/me")

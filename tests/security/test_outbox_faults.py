@@ -46,21 +46,34 @@ def gateway(monkeypatch):
 
 def _messages(app) -> list[OutboxMessage]:
     with app.app_context():
-        return list(db.session.execute(db.select(OutboxMessage).where(OutboxMessage.channel == "sms")
-                                       .execution_options(all_tenants=True).order_by(OutboxMessage.id)).scalars())
+        return list(
+            db.session.execute(
+                db.select(OutboxMessage)
+                .where(OutboxMessage.channel == "sms")
+                .execution_options(all_tenants=True)
+                .order_by(OutboxMessage.id)
+            ).scalars()
+        )
 
 
 def _time_passes(app) -> None:
     """The backoff delay is over."""
     with app.app_context():
-        db.session.execute(update(OutboxMessage).values(next_try_at=utcnow() - timedelta(seconds=1))
-                           .execution_options(all_tenants=True))
+        db.session.execute(
+            update(OutboxMessage)
+            .values(next_try_at=utcnow() - timedelta(seconds=1))
+            .execution_options(all_tenants=True)
+        )
         db.session.commit()
 
 
 def test_gateway_outage_delays_but_never_loses(demo, gateway):
     walk_doctor(demo, "hubei", DOCTOR, until="verified")  # the verification code is in the outbox
-    gateway.failures = [TimeoutError("gateway timed out"), ConnectionError("refused"), RuntimeError("HTTP 503")]
+    gateway.failures = [
+        TimeoutError("gateway timed out"),
+        ConnectionError("refused"),
+        RuntimeError("HTTP 503"),
+    ]
     waits = []
     with demo.app_context():
         for _ in range(3):

@@ -26,7 +26,12 @@ from tests.support.security import PAYLOADS, ROLES, routes, urls
 
 #: where a whole ID number may be shown: the officer comparing documents (A3, A4), and the
 #: doctor's own application form to print (D16), which the health commission needs on paper
-WHOLE_ID_ALLOWED = {"admin.application", "admin.identity_case", "admin.identity_cases", "doctor.print_form"}
+WHOLE_ID_ALLOWED = {
+    "admin.application",
+    "admin.identity_case",
+    "admin.identity_cases",
+    "doctor.print_form",
+}
 
 ATTR = re.compile(r'\s(href|action|src|formaction|hx-[a-z-]+)="([^"]*)"')
 
@@ -52,7 +57,15 @@ def sweep(app, world) -> list[tuple[str, str, str, object, str]]:
                 for role in ROLES:
                     for headers in ({}, {"HX-Request": "true"}):
                         r = world.client(app, role).get(url, headers=headers)
-                        out.append((role, endpoint, url + (" [htmx]" if headers else ""), r, r.get_data().decode(errors="replace")))
+                        out.append(
+                            (
+                                role,
+                                endpoint,
+                                url + (" [htmx]" if headers else ""),
+                                r,
+                                r.get_data().decode(errors="replace"),
+                            )
+                        )
                         r.close()
         figures.add("pages fetched (routes × roles × plain/htmx)", len(out))
         figures.add("routes swept", len({(e, u) for _, e, u, _, _ in out}))
@@ -63,14 +76,21 @@ def sweep(app, world) -> list[tuple[str, str, str, object, str]]:
 def test_no_page_fails(app, world):
     # /readyz answers 503 "not ready" here by design: the suite's tables come from create_all, not
     # migrations (tests/ops checks it against a migrated database)
-    failed = [f"{role} {url} -> {r.status_code}" for role, endpoint, url, r, _ in sweep(app, world)
-              if r.status_code >= 500 and not (endpoint == "ops.readyz" and r.status_code == 503)]
+    failed = [
+        f"{role} {url} -> {r.status_code}"
+        for role, endpoint, url, r, _ in sweep(app, world)
+        if r.status_code >= 500 and not (endpoint == "ops.readyz" and r.status_code == 503)
+    ]
     figures.add("500 answers", len(failed))
     assert not failed, failed
     # the sweep really reached the pages: each role sees its own home
     reached = {(role, url) for role, _, url, r, _ in sweep(app, world) if r.status_code == 200}
-    for role, home in [("doctor-registered", "/hubei/me"), ("staff", "/hubei/institution/activations"),
-                       ("officer", "/hubei/admin/"), ("anonymous", "/hubei/login")]:
+    for role, home in [
+        ("doctor-registered", "/hubei/me"),
+        ("staff", "/hubei/institution/activations"),
+        ("officer", "/hubei/admin/"),
+        ("anonymous", "/hubei/login"),
+    ]:
         assert (role, home) in reached, (role, home)
 
 
@@ -78,13 +98,25 @@ def check_headers(response) -> list[str]:
     problems = []
     csp = response.headers.get("Content-Security-Policy", "")
     directives = dict((d.strip().split(" ", 1) + [""])[:2] for d in csp.split(";") if d.strip())
-    for name in ("default-src", "script-src", "style-src", "object-src", "base-uri", "form-action",
-                 "frame-ancestors"):
+    for name in (
+        "default-src",
+        "script-src",
+        "style-src",
+        "object-src",
+        "base-uri",
+        "form-action",
+        "frame-ancestors",
+    ):
         if name not in directives:
             problems.append(f"CSP without {name}")
     for name in ("default-src", "script-src", "style-src"):
         value = directives.get(name, "")
-        if "'unsafe-inline'" in value or "'unsafe-eval'" in value or "*" in value.split() or "data:" in value:
+        if (
+            "'unsafe-inline'" in value
+            or "'unsafe-eval'" in value
+            or "*" in value.split()
+            or "data:" in value
+        ):
             problems.append(f"CSP {name} {value!r} is not strict")
     if directives.get("frame-ancestors") != "'none'":
         problems.append("framing allowed by CSP")
@@ -94,8 +126,12 @@ def check_headers(response) -> list[str]:
         problems.append("no X-Content-Type-Options: nosniff")
     if response.headers.get("X-Frame-Options") not in ("DENY", "SAMEORIGIN"):
         problems.append("no X-Frame-Options")
-    if response.headers.get("Referrer-Policy") not in ("no-referrer", "same-origin", "strict-origin",
-                                                       "strict-origin-when-cross-origin"):
+    if response.headers.get("Referrer-Policy") not in (
+        "no-referrer",
+        "same-origin",
+        "strict-origin",
+        "strict-origin-when-cross-origin",
+    ):
         problems.append(f"Referrer-Policy {response.headers.get('Referrer-Policy')!r}")
     policy = response.headers.get("Permissions-Policy", "")
     for feature in ("camera=()", "microphone=()", "geolocation=()"):
@@ -105,18 +141,27 @@ def check_headers(response) -> list[str]:
 
 
 def test_security_headers_on_every_page(app, world):
-    bad = [f"{role} {url} ({r.status_code}): {p}" for role, _, url, r, _ in sweep(app, world)
-           for p in check_headers(r)]
+    bad = [
+        f"{role} {url} ({r.status_code}): {p}"
+        for role, _, url, r, _ in sweep(app, world)
+        for p in check_headers(r)
+    ]
     assert not bad, bad[:20]
 
 
 @pytest.mark.parametrize("config", ["development", "production"])
 def test_headers_alike_in_development_and_production(app, world, config):
     """Only the HTTPS redirect, HSTS and Secure cookies wait for production."""
-    other = create_app(config, {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                                "FORCE_HTTPS": False, "SECRET_KEY": "x" * 32,
-                                # the suite's database and no SMS provider: the headers are what is compared
-                                "REFUSE_UNSAFE_SETTINGS": False})
+    other = create_app(
+        config,
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "FORCE_HTTPS": False,
+            "SECRET_KEY": "x" * 32,
+            # the suite's database and no SMS provider: the headers are what is compared
+            "REFUSE_UNSAFE_SETTINGS": False,
+        },
+    )
     client = other.test_client()
     try:
         for url in ("/", "/hubei/login", "/hubei/signup", "/nowhere", "/static/portal.css"):
@@ -129,11 +174,20 @@ def test_headers_alike_in_development_and_production(app, world, config):
 
 
 def test_hostile_text_is_escaped_everywhere(app, world):
-    raw = [f"{role} {url}" for role, _, url, _, text in sweep(app, world)
-           if "<script>alert" in text or "<img src=x" in text or "onerror=alert" in text.replace("onerror=alert(1)&gt;", "")]
+    raw = [
+        f"{role} {url}"
+        for role, _, url, _, text in sweep(app, world)
+        if "<script>alert" in text
+        or "<img src=x" in text
+        or "onerror=alert" in text.replace("onerror=alert(1)&gt;", "")
+    ]
     assert not raw, f"a payload is shown raw on: {raw[:10]}"
-    shown = {name for name, value in PAYLOADS.items() for *_, text in sweep(app, world)
-             if str(escape(value)) in text}
+    shown = {
+        name
+        for name, value in PAYLOADS.items()
+        for *_, text in sweep(app, world)
+        if str(escape(value)) in text
+    }
     figures.add("hostile free-text fields stored and shown escaped", len(shown))
     # every payload reached a page (else the test would prove nothing about that field)
     assert shown == set(PAYLOADS), f"never shown: {set(PAYLOADS) - shown}"
@@ -152,9 +206,19 @@ def test_id_numbers_never_in_urls(app, world):
     assert len(ids) >= 5
     bad = []
     for role, _, url, r, text in sweep(app, world):
-        where = [url, r.headers.get("Location", ""), r.headers.get("HX-Redirect", ""), r.headers.get("HX-Push-Url", "")]
+        where = [
+            url,
+            r.headers.get("Location", ""),
+            r.headers.get("HX-Redirect", ""),
+            r.headers.get("HX-Push-Url", ""),
+        ]
         where += [value for _, value in ATTR.findall(text)]
-        bad += [f"{role} {url}: {value}" for value in where for n in ids if n in value or n.lower() in value]
+        bad += [
+            f"{role} {url}: {value}"
+            for value in where
+            for n in ids
+            if n in value or n.lower() in value
+        ]
     figures.add("ID-number leaks into URLs", len(bad))
     assert not bad, bad[:10]
 
@@ -182,4 +246,6 @@ def test_pages_showing_id_numbers_are_not_stored(app, world):
             bad.append(f"{role} {url}: shows a whole ID number")
     assert shown > 5  # the world's pages do show them
     assert not bad, bad[:10]
-    assert shown_whole <= WHOLE_ID_ALLOWED, f"whole ID number shown on {shown_whole - WHOLE_ID_ALLOWED}"
+    assert shown_whole <= WHOLE_ID_ALLOWED, (
+        f"whole ID number shown on {shown_whole - WHOLE_ID_ALLOWED}"
+    )

@@ -21,8 +21,9 @@ DOCTOR = doctor_form("李明华", "420525198803121236", "13800138001", "liminghu
 def _password_step(app, username="hb-county-staff") -> Browser:
     b = Browser(app.test_client())
     b.page("/hubei/login")
-    assert "/hubei/login/totp" in redirected_to(b.post("/hubei/login", {"username": username,
-                                                                         "password": DEMO_PASSWORD}))
+    assert "/hubei/login/totp" in redirected_to(
+        b.post("/hubei/login", {"username": username, "password": DEMO_PASSWORD})
+    )
     b.page("/hubei/login/totp")
     return b
 
@@ -40,7 +41,10 @@ def test_a_totp_code_is_accepted_once(demo):
     replay = second.post("/hubei/login/totp", {"code": code})
     figures.add("replayed codes refused", replay.status_code == 422)
     assert replay.status_code == 422
-    assert second.client.get("/hubei/institution/activations").status_code in (302, 303)  # not logged in
+    assert second.client.get("/hubei/institution/activations").status_code in (
+        302,
+        303,
+    )  # not logged in
 
 
 def _session(app, client) -> dict:
@@ -75,7 +79,9 @@ def test_doctor_log_in_starts_a_new_session(demo):
     b = Browser(demo.test_client())
     b.page("/hubei/login")
     old = _session(demo, b.client)
-    redirected_to(b.post("/hubei/login", {"username": DOCTOR["username"], "password": DOCTOR["password"]}))
+    redirected_to(
+        b.post("/hubei/login", {"username": DOCTOR["username"], "password": DOCTOR["password"]})
+    )
     new = _session(demo, b.client)
     assert new.get("csrf_token") != old.get("csrf_token") and new.get("_user_id")
 
@@ -95,9 +101,17 @@ def test_no_id_number_phone_or_code_in_any_log(demo, all_logs):
     walked = walk_doctor(demo, "hubei", DOCTOR, until="confirmed", staff=staff, institution="远安")
     officer = staff_login(demo, "hb-officer")
     officer.page(f"/hubei/admin/applications/{walked.app_id}")
-    redirected_to(officer.post(f"/hubei/admin/applications/{walked.app_id}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        officer.post(
+            f"/hubei/admin/applications/{walked.app_id}/approve", {"materials": ALL_MATERIALS}
+        )
+    )
     bodies = messages_to(demo, DOCTOR["phone"])
-    codes = {m.group(1) for body in bodies for m in re.finditer(r"(?<![0-9A-Z])([0-9]{6}|[A-Z2-9]{8,})(?![0-9A-Z])", body)}
+    codes = {
+        m.group(1)
+        for body in bodies
+        for m in re.finditer(r"(?<![0-9A-Z])([0-9]{6}|[A-Z2-9]{8,})(?![0-9A-Z])", body)
+    }
     codes.discard(DOCTOR["phone"][-6:])
     assert codes, "the journey sent codes"
     secrets = {DOCTOR["id_number"], DOCTOR["phone"], DOCTOR["password"], *codes}

@@ -44,9 +44,13 @@ POLYGLOTS = {
 @pytest.fixture
 def at_photo_step(demo):
     staff = staff_login(demo, "hb-county-staff")
-    b = walk_doctor(demo, "hubei", DOCTOR, until="activated", staff=staff, institution="远安").browser
+    b = walk_doctor(
+        demo, "hubei", DOCTOR, until="activated", staff=staff, institution="远安"
+    ).browser
     b.page("/hubei/me/application/personal")
-    redirected_to(b.post("/hubei/me/application/personal", {"home_address": "演示省演示县演示街 1 号"}))
+    redirected_to(
+        b.post("/hubei/me/application/personal", {"home_address": "演示省演示县演示街 1 号"})
+    )
     b.page("/hubei/me/application/photo")
     return b
 
@@ -57,8 +61,10 @@ def test_polyglot_upload_is_refused(demo, at_photo_step, case):
     with Image.open(io.BytesIO(raw)) as im:
         im.load()  # it IS a valid image: Pillow alone would take it
     with unchanged(demo):
-        r = at_photo_step.post("/hubei/me/application/photo",
-                               {"action": "upload", "photo": (io.BytesIO(raw), "me.jpg", "image/jpeg")})
+        r = at_photo_step.post(
+            "/hubei/me/application/photo",
+            {"action": "upload", "photo": (io.BytesIO(raw), "me.jpg", "image/jpeg")},
+        )
     figures.add("polyglot uploads refused", r.status_code == 422)
     assert r.status_code == 422
     shown = " ".join(re.findall(r'class="err"[^>]*>([^<]*)', r.get_data(as_text=True)))
@@ -66,7 +72,11 @@ def test_polyglot_upload_is_refused(demo, at_photo_step, case):
 
 
 def test_a_plain_photo_still_goes_through(demo, at_photo_step):
-    r = at_photo_step.post("/hubei/me/application/photo", {"action": "upload", "photo": photo_file()})
+    r = at_photo_step.post(
+        "/hubei/me/application/photo", {"action": "upload", "photo": photo_file()}
+    )
     assert r.status_code == 200 and 'name="pending_id"' in r.get_data(as_text=True)
-    r = at_photo_step.post("/hubei/me/application/photo", {"action": "upload", "photo": photo_file(fmt="PNG")})
+    r = at_photo_step.post(
+        "/hubei/me/application/photo", {"action": "upload", "photo": photo_file(fmt="PNG")}
+    )
     assert r.status_code == 200 and 'name="pending_id"' in r.get_data(as_text=True)

@@ -14,7 +14,9 @@ import pytest
 
 try:
     from playwright.sync_api import Page, expect
-except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
+except (
+    ImportError
+):  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     Page = expect = None
 
 from devdata.demo import DEMO_PASSWORD
@@ -22,8 +24,13 @@ from tests.support.http import Browser, redirected_to, tenant_of
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 TIMEOUT_MS = 20_000  # the longest a page, a response or an element may take
@@ -68,7 +75,9 @@ ACTIVATION_CODE = re.compile(r"[:：]\s*([ABCDEFGHJKMNPQRSTUVWXYZ23456789]{10})(
 SMS_CODE = re.compile(r"#(\d{6})\s*$")
 #: the user name and the first password of a new staff account's SMS (I1)
 USERNAME = re.compile(r"(jg[0-9]{4}-[0-9]{2})(?![0-9])")
-FIRST_PASSWORD = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4})(?![A-Za-z0-9-])")
+FIRST_PASSWORD = re.compile(
+    r"(?<![A-Za-z0-9-])([A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4})(?![A-Za-z0-9-])"
+)
 
 
 def read_outbox(page: Page, phone: str, pattern: re.Pattern) -> str:

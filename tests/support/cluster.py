@@ -28,8 +28,14 @@ def free_port() -> int:
 
 
 def run_flask(env: dict, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "app.py", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 class Process:
@@ -38,7 +44,9 @@ class Process:
     def __init__(self, args: list[str], env: dict, log: Path):
         self.log = log
         self._out = open(log, "wb")
-        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self._out, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=self._out, stderr=subprocess.STDOUT
+        )
 
     def stop(self, timeout: float = 20) -> int:
         if self.proc.poll() is None:
@@ -61,13 +69,19 @@ class Process:
 
 
 def gunicorn(env: dict, port: int, log: Path) -> Process:
-    return Process([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "app:app"],
-                   {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}, log)
+    return Process(
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "app:app"],
+        {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+        log,
+    )
 
 
 def worker(env: dict, log: Path) -> Process:
-    return Process([sys.executable, "-m", "flask", "--app", "app.py", "notify", "work", "--interval", "0.2"],
-                   env, log)
+    return Process(
+        [sys.executable, "-m", "flask", "--app", "app.py", "notify", "work", "--interval", "0.2"],
+        env,
+        log,
+    )
 
 
 class Client:
@@ -78,11 +92,22 @@ class Client:
         self.cookies: dict[str, str] = {}
         self.token: str | None = None
 
-    def request(self, port: int, method: str, path: str, form: dict | None = None,
-                headers: dict | None = None) -> tuple[int, dict, str]:
+    def request(
+        self,
+        port: int,
+        method: str,
+        path: str,
+        form: dict | None = None,
+        headers: dict | None = None,
+    ) -> tuple[int, dict, str]:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        sent = {"Host": HOST, "X-Forwarded-For": self.ip, "X-Forwarded-Proto": "https",
-                "Referer": f"https://{HOST}{path}", **(headers or {})}
+        sent = {
+            "Host": HOST,
+            "X-Forwarded-For": self.ip,
+            "X-Forwarded-Proto": "https",
+            "Referer": f"https://{HOST}{path}",
+            **(headers or {}),
+        }
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -122,9 +147,20 @@ def wait_until(predicate, timeout: float, what: str, step: float = 0.2):
 
 
 def base_env(**settings: str) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PORTAL_", "FLASK_", "SMS_", "MAIL_", "PROMETHEUS_", "GUNICORN_"))
-           and k not in ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TOTP_ENCRYPTION_KEYS", "TEST_DATABASE_URL",
-                         "PYTEST_CURRENT_TEST")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PORTAL_", "FLASK_", "SMS_", "MAIL_", "PROMETHEUS_", "GUNICORN_"))
+        and k
+        not in (
+            "DATABASE_URL",
+            "MIGRATION_DATABASE_URL",
+            "REDIS_URL",
+            "SECRET_KEY",
+            "TOTP_ENCRYPTION_KEYS",
+            "TEST_DATABASE_URL",
+            "PYTEST_CURRENT_TEST",
+        )
+    }
     env.update(settings)
     return env

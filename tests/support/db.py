@@ -31,7 +31,11 @@ def is_postgresql(url: str) -> bool:
 
 def app_role_url(owner_url: str) -> str:
     """The same database as ``owner_url``, as the application's role."""
-    return make_url(owner_url).set(username=APP_ROLE, password=APP_ROLE).render_as_string(hide_password=False)
+    return (
+        make_url(owner_url)
+        .set(username=APP_ROLE, password=APP_ROLE)
+        .render_as_string(hide_password=False)
+    )
 
 
 def prepare_app_role(owner_url: str) -> str:
@@ -55,11 +59,17 @@ def prepare_app_role(owner_url: str) -> str:
                     END IF;
                 END $$""")
             conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
-            conn.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
+            conn.exec_driver_sql(
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}"
+            )
             conn.exec_driver_sql(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")
-            conn.exec_driver_sql(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public "
-                                 f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {APP_ROLE}")
-            conn.exec_driver_sql(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE ON SEQUENCES TO {APP_ROLE}")
+            conn.exec_driver_sql(
+                f"ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {APP_ROLE}"
+            )
+            conn.exec_driver_sql(
+                f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE ON SEQUENCES TO {APP_ROLE}"
+            )
     finally:
         engine.dispose()
     return app_role_url(owner_url)
@@ -141,8 +151,12 @@ def empty_tables(app) -> None:
         if conn.dialect.name == "postgresql":
             # ids start again at 1, as SQLite's do once a table is empty: a test sees the same
             # ids whichever tests ran before it (anything seeded or ordered by id included)
-            conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c "
-                              "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"))
+            conn.execute(
+                text(
+                    "SELECT setval(c.oid, 1, false) FROM pg_class c "
+                    "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"
+                )
+            )
 
 
 @contextmanager

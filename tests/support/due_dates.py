@@ -19,7 +19,7 @@ def confirm_on(monkeypatch, staff, app_id: int, when: datetime) -> None:
 
 def rows(b, url: str = "/hubei/admin/") -> list[str]:
     page = b.page(url).get_data(as_text=True)
-    body = page[page.index("<tbody>"):page.index("</tbody>")]
+    body = page[page.index("<tbody>") : page.index("</tbody>")]
     return body.split("<tr>")[1:]
 
 

@@ -43,7 +43,9 @@ class Browser:
         if self.token is None:
             raise AssertionError("no CSRF token: open a page first")
         data.setdefault("csrf_token", self.token)
-        response = self.client.post(url, data=data, headers=self._headers(kw.pop("headers", None)), **kw)
+        response = self.client.post(
+            url, data=data, headers=self._headers(kw.pop("headers", None)), **kw
+        )
         self._remember(response)
         return response
 
@@ -89,7 +91,9 @@ def staff_login(app, username: str, htmx: bool = False, tenant: str | None = Non
     b.page(f"/{tenant}/login/totp")
     secret = demo_totp_secret(username)
     r = b.post(f"/{tenant}/login/totp", {"code": totp_now(secret)})
-    if r.status_code == 422:  # this time step was already used by an earlier log-in: take the next one
+    if (
+        r.status_code == 422
+    ):  # this time step was already used by an earlier log-in: take the next one
         r = b.post(f"/{tenant}/login/totp", {"code": totp_now(secret, 30)})
     redirected_to(r)
     return b

@@ -36,19 +36,36 @@ def admin_login(app, username: str = "hb-admin") -> Browser:
     tenant = "guangdong" if username.startswith("gd-") else "hubei"
     with in_tenant(app, tenant):
         if db.session.execute(db.select(User.id).filter_by(username=username)).first() is None:
-            db.session.add(User(username=username, password_hash=hash_password(DEMO_PASSWORD), role=Role.ADMIN,
-                                real_name="演示管理员", totp_secret=demo_totp_secret(username), phone="",
-                                email=f"{username}@example.invalid"))
+            db.session.add(
+                User(
+                    username=username,
+                    password_hash=hash_password(DEMO_PASSWORD),
+                    role=Role.ADMIN,
+                    real_name="演示管理员",
+                    totp_secret=demo_totp_secret(username),
+                    phone="",
+                    email=f"{username}@example.invalid",
+                )
+            )
             db.session.commit()
     b = staff_login(app, username, tenant=tenant)
     b.client.set_cookie("lang", "en")  # the messages below are asserted in English
     return b
 
 
-def upload(b: Browser, content: bytes, kind: str = "qualifications", name: str = "records.csv", tenant: str = "hubei"):
+def upload(
+    b: Browser,
+    content: bytes,
+    kind: str = "qualifications",
+    name: str = "records.csv",
+    tenant: str = "hubei",
+):
     b.page(f"/{tenant}/admin/imports")
-    return b.post(f"/{tenant}/admin/imports/{kind}", {"file": (io.BytesIO(content), name, "text/csv")},
-                  content_type="multipart/form-data")
+    return b.post(
+        f"/{tenant}/admin/imports/{kind}",
+        {"file": (io.BytesIO(content), name, "text/csv")},
+        content_type="multipart/form-data",
+    )
 
 
 def confirm(b: Browser, batch_url: str):
@@ -66,7 +83,9 @@ def imported(app, b: Browser, content: bytes, kind: str = "qualifications") -> s
 
 def errors_of(response) -> list[tuple[str, str, str]]:
     """The rows of the line-by-line report: (line, column, message)."""
-    return re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", response.get_data(as_text=True))
+    return re.findall(
+        r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", response.get_data(as_text=True)
+    )
 
 
 def qualifications(app, tenant: str = "hubei") -> dict[str, Qualification]:

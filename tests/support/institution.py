@@ -49,10 +49,18 @@ def waiting(app, at: str = COUNTY) -> dict[str, tuple]:
     inst = institution_id(app, "hubei", at)
     out = {}
     with in_tenant(app, "hubei"):
-        for a in db.session.execute(db.select(Application).filter_by(institution_id=inst, state=State.SUBMITTED)).scalars():
+        for a in db.session.execute(
+            db.select(Application).filter_by(institution_id=inst, state=State.SUBMITTED)
+        ).scalars():
             out[f"a-{a.id}"] = (a.submitted_at, a.kind.value, a.doctor.real_name)
-        for m in db.session.execute(db.select(ModificationRequest).filter_by(institution_id=inst, state=ModificationState.PENDING)).scalars():
+        for m in db.session.execute(
+            db.select(ModificationRequest).filter_by(
+                institution_id=inst, state=ModificationState.PENDING
+            )
+        ).scalars():
             out[f"m-{m.id}"] = (m.created_at, "modification", m.doctor.real_name)
-        for f in db.session.execute(db.select(SiteFiling).filter_by(institution_id=inst, state=FilingState.PENDING)).scalars():
+        for f in db.session.execute(
+            db.select(SiteFiling).filter_by(institution_id=inst, state=FilingState.PENDING)
+        ).scalars():
             out[f"f-{f.id}"] = (f.created_at, "filing", f.doctor.real_name)
     return out

@@ -23,4 +23,8 @@ def table_as_migrated(conn, name: str):
     from portal.extensions import db
 
     present = {column["name"] for column in sa.inspect(conn).get_columns(name)}
-    return sa.Table(name, sa.MetaData(), *(c._copy() for c in db.metadata.tables[name].columns if c.name in present))
+    return sa.Table(
+        name,
+        sa.MetaData(),
+        *(c._copy() for c in db.metadata.tables[name].columns if c.name in present),
+    )

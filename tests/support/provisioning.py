@@ -14,7 +14,9 @@ from tests.support.journey import messages_to
 
 #: the user name and the first password in the SMS, whatever the language of the text
 USERNAME = re.compile(r"(?<![A-Za-z0-9])(jg[0-9]{4}-[0-9]{2})(?![0-9])")
-PASSWORD = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4})(?![A-Za-z0-9-])")
+PASSWORD = re.compile(
+    r"(?<![A-Za-z0-9-])([A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4})(?![A-Za-z0-9-])"
+)
 SECRET = re.compile(r'id="totp-secret">([A-Z2-7 ]+)<')
 NEW_PASSWORD = "Own-pass-2026"
 
@@ -26,11 +28,20 @@ def county_id(app, code: str = "420525", tenant: str = "hubei") -> int:
 
 def provision_form(app, **over) -> dict:
     """Every field of the provisioning form, filled in as after a complete on-site check."""
-    form = {"name": "远安县演示镇卫生院", "licence_no": "PDY42052500077", "level": "county",
-            "county_id": str(county_id(app)), "address": "远安县演示镇演示路 5 号",
-            "person_in_charge": "赵建华", "mobile": "13700137001",
-            "licence_seen": "y", "power_of_attorney_seen": "y", "agent_id_card_seen": "y",
-            "checked_by": "陈科员", "checked_on": local_today().isoformat()}
+    form = {
+        "name": "远安县演示镇卫生院",
+        "licence_no": "PDY42052500077",
+        "level": "county",
+        "county_id": str(county_id(app)),
+        "address": "远安县演示镇演示路 5 号",
+        "person_in_charge": "赵建华",
+        "mobile": "13700137001",
+        "licence_seen": "y",
+        "power_of_attorney_seen": "y",
+        "agent_id_card_seen": "y",
+        "checked_by": "陈科员",
+        "checked_on": local_today().isoformat(),
+    }
     form.update(over)
     return {k: v for k, v in form.items() if v is not None}
 
@@ -49,20 +60,29 @@ def credentials(app, mobile: str, tenant: str = "hubei") -> tuple[str, str]:
     return USERNAME.search(body).group(1), PASSWORD.search(body).group(1)
 
 
-def log_in(app, username: str, password: str, tenant: str = "hubei", htmx: bool = False) -> tuple[Browser, str]:
+def log_in(
+    app, username: str, password: str, tenant: str = "hubei", htmx: bool = False
+) -> tuple[Browser, str]:
     """Password only: returns the browser and where the portal sent it."""
     b = english(Browser(app.test_client(), htmx=htmx))
     b.page(f"/{tenant}/login")
-    return b, redirected_to(b.post(f"/{tenant}/login", {"username": username, "password": password}))
+    return b, redirected_to(
+        b.post(f"/{tenant}/login", {"username": username, "password": password})
+    )
 
 
-def first_log_in(app, username: str, password: str, tenant: str = "hubei", htmx: bool = False) -> tuple[Browser, str]:
+def first_log_in(
+    app, username: str, password: str, tenant: str = "hubei", htmx: bool = False
+) -> tuple[Browser, str]:
     """I1: the first password, a password of one's own, the authenticator enrolled. Returns the
     browser (logged in) and the TOTP secret read off the page."""
     b, where = log_in(app, username, password, tenant, htmx)
     assert where.endswith(f"/{tenant}/first-login/password"), where
     b.page(f"/{tenant}/first-login/password")
-    r = b.post(f"/{tenant}/first-login/password", {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD})
+    r = b.post(
+        f"/{tenant}/first-login/password",
+        {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD},
+    )
     assert redirected_to(r).endswith(f"/{tenant}/first-login/authenticator")
     page = b.page(f"/{tenant}/first-login/authenticator").get_data(as_text=True)
     secret = SECRET.search(page).group(1).replace(" ", "")
@@ -71,7 +91,9 @@ def first_log_in(app, username: str, password: str, tenant: str = "hubei", htmx:
     return b, secret
 
 
-def log_in_with_totp(app, username: str, secret: str, password: str = NEW_PASSWORD, tenant: str = "hubei"):
+def log_in_with_totp(
+    app, username: str, secret: str, password: str = NEW_PASSWORD, tenant: str = "hubei"
+):
     """Password, then a TOTP code (the next time step when this one was already used)."""
     b, where = log_in(app, username, password, tenant)
     assert f"/{tenant}/login/totp" in where, where

@@ -53,13 +53,30 @@ def _install_barrier(app, folder: Path, me: str, parties: int) -> None:
         event.listen(db.engine, "before_cursor_execute", before)
 
 
-def main(db_url: str, cookie: str, token: str, url: str, data: str, count: str, start: str,
-         barrier: str = "", me: str = "0", parties: str = "1") -> None:
+def main(
+    db_url: str,
+    cookie: str,
+    token: str,
+    url: str,
+    data: str,
+    count: str,
+    start: str,
+    barrier: str = "",
+    me: str = "0",
+    parties: str = "1",
+) -> None:
     from portal import create_app
 
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": db_url, "DEV_OUTBOX": True,
-                                 "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 30}}
-                                 if db_url.startswith("sqlite") else {}})
+    app = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": db_url,
+            "DEV_OUTBOX": True,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 30}}
+            if db_url.startswith("sqlite")
+            else {},
+        },
+    )
     client = app.test_client()
     client.set_cookie("session", cookie)
     if barrier:

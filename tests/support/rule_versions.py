@@ -18,7 +18,9 @@ def submitted_around_a_rule_change(demo, **change):
     staff = staff_login(demo, "hb-county-staff")
     earlier = walk_doctor(demo, "hubei", LI, until="submitted", staff=staff, institution="远安")
     redirected_to(save_rules(english(staff_login(demo, "hb-admin")), "hubei", **change))
-    later = walk_doctor(demo, "hubei", AYI, until="submitted", staff=staff, institution="远安", scope="tcm")
+    later = walk_doctor(
+        demo, "hubei", AYI, until="submitted", staff=staff, institution="远安", scope="tcm"
+    )
     english(earlier.browser)
     english(later.browser)
     return staff, earlier, later
@@ -26,7 +28,9 @@ def submitted_around_a_rule_change(demo, **change):
 
 def approve(b: Browser, app_id: int) -> None:
     b.page(f"/hubei/admin/applications/{app_id}")
-    redirected_to(b.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        b.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": ALL_MATERIALS})
+    )
 
 
 def confirm(staff: Browser, app_id: int) -> None:

@@ -29,17 +29,32 @@ def payload(where: str) -> str:
 
 
 #: every free-text field a user can type, with the payload stored in it
-PAYLOADS = {name: payload(name) for name in (
-    "home_address", "work_experience", "rewards_punishments", "maintenance_address", "maintenance_history",
-    "reject_reason", "case_close_reason", "cancel_note")}
+PAYLOADS = {
+    name: payload(name)
+    for name in (
+        "home_address",
+        "work_experience",
+        "rewards_punishments",
+        "maintenance_address",
+        "maintenance_history",
+        "reject_reason",
+        "case_close_reason",
+        "cancel_note",
+    )
+}
 
 REGISTERED = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 REJECTED = doctor_form("阿依古丽·买买提", "420111199001016789", "13800138002", "ayiguli")
 WAITING = doctor_form("王芳", "420106199205142348", "13800138003", "wangfang")
 UNMATCHED = doctor_form("赵无名", resident_id("42011119850707123"), "13800138004", "zhaowuming")
 CANCELLING = doctor_form("刘建国", "420525198005063211", "13800138005", "liujianguo")
-DOCTORS = {"doctor-registered": REGISTERED, "doctor-rejected": REJECTED, "doctor-waiting": WAITING,
-           "doctor-unmatched": UNMATCHED, "doctor-cancelling": CANCELLING}
+DOCTORS = {
+    "doctor-registered": REGISTERED,
+    "doctor-rejected": REJECTED,
+    "doctor-waiting": WAITING,
+    "doctor-unmatched": UNMATCHED,
+    "doctor-cancelling": CANCELLING,
+}
 ROLES = ["anonymous", *DOCTORS, "staff", "officer"]
 
 ANY_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -75,7 +90,11 @@ def _session_of(b: Browser, page: str) -> tuple[str | None, str]:
 
 def _first(app, model, **where) -> int:
     with in_tenant(app, "hubei"):
-        return db.session.execute(db.select(model.id).filter_by(**where).order_by(model.id)).scalars().first()
+        return (
+            db.session.execute(db.select(model.id).filter_by(**where).order_by(model.id))
+            .scalars()
+            .first()
+        )
 
 
 def build_world(app) -> World:
@@ -88,54 +107,115 @@ def build_world(app) -> World:
         load_demo()
     staff = staff_login(app, "hb-county-staff")
     officer = staff_login(app, "hb-officer")
-    registered = walk_doctor(app, "hubei", REGISTERED, until="confirmed", staff=staff, institution="远安",
-                             address=PAYLOADS["home_address"])
+    registered = walk_doctor(
+        app,
+        "hubei",
+        REGISTERED,
+        until="confirmed",
+        staff=staff,
+        institution="远安",
+        address=PAYLOADS["home_address"],
+    )
     # the history step again, with the payloads (walk_doctor typed plain values)
     officer.page(f"/hubei/admin/applications/{registered.app_id}")
-    redirected_to(officer.post(f"/hubei/admin/applications/{registered.app_id}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        officer.post(
+            f"/hubei/admin/applications/{registered.app_id}/approve", {"materials": ALL_MATERIALS}
+        )
+    )
     b = registered.browser
     b.page("/hubei/me/maintenance")
-    redirected_to(b.post("/hubei/me/maintenance", {
-        "home_address": PAYLOADS["maintenance_address"], "work_experience": PAYLOADS["maintenance_history"],
-        "rewards_punishments": PAYLOADS["rewards_punishments"], "contract_end": "2040-12-31"}))
+    redirected_to(
+        b.post(
+            "/hubei/me/maintenance",
+            {
+                "home_address": PAYLOADS["maintenance_address"],
+                "work_experience": PAYLOADS["maintenance_history"],
+                "rewards_punishments": PAYLOADS["rewards_punishments"],
+                "contract_end": "2040-12-31",
+            },
+        )
+    )
     b.page("/hubei/me/sites")
-    redirected_to(b.post("/hubei/me/sites", {"institution_id": str(institution_id(app, "hubei", "湖北省演示第一医院"))}))
+    redirected_to(
+        b.post(
+            "/hubei/me/sites",
+            {"institution_id": str(institution_id(app, "hubei", "湖北省演示第一医院"))},
+        )
+    )
 
-    rejected = walk_doctor(app, "hubei", REJECTED, until="activated", staff=staff, institution="远安")
-    fill_wizard(rejected.browser, "hubei", scopes=("tcm",), address=PAYLOADS["home_address"],
-                history=(PAYLOADS["work_experience"], PAYLOADS["rewards_punishments"]))
+    rejected = walk_doctor(
+        app, "hubei", REJECTED, until="activated", staff=staff, institution="远安"
+    )
+    fill_wizard(
+        rejected.browser,
+        "hubei",
+        scopes=("tcm",),
+        address=PAYLOADS["home_address"],
+        history=(PAYLOADS["work_experience"], PAYLOADS["rewards_punishments"]),
+    )
     rejected.browser.page("/hubei/me/application/review")
     redirected_to(rejected.browser.post("/hubei/me/application/review", {}))
     rejected.app_id = _first(app, Application, doctor_id=rejected.doctor_id)
     staff.page("/hubei/institution/approvals")
-    r = staff.post(f"/hubei/institution/approvals/{rejected.app_id}/reject", {"reason": PAYLOADS["reject_reason"]})
+    r = staff.post(
+        f"/hubei/institution/approvals/{rejected.app_id}/reject",
+        {"reason": PAYLOADS["reject_reason"]},
+    )
     assert r.status_code in (200, 303), r.status_code
 
     waiting = walk_doctor(app, "hubei", WAITING, until="named", institution="远安")
     unmatched = walk_doctor(app, "hubei", UNMATCHED, until="verified")
     case_id = _first(app, IdentityCase, user_id=unmatched.doctor_id)
     officer.page(f"/hubei/admin/identity-cases/{case_id}")
-    redirected_to(officer.post(f"/hubei/admin/identity-cases/{case_id}/close",
-                               {"reason": PAYLOADS["case_close_reason"]}))
+    redirected_to(
+        officer.post(
+            f"/hubei/admin/identity-cases/{case_id}/close",
+            {"reason": PAYLOADS["case_close_reason"]},
+        )
+    )
 
-    cancelling = walk_doctor(app, "hubei", CANCELLING, until="activated", staff=staff, institution="远安")
+    cancelling = walk_doctor(
+        app, "hubei", CANCELLING, until="activated", staff=staff, institution="远安"
+    )
     cancelling.browser.page("/hubei/me/cancellation")
-    redirected_to(cancelling.browser.post("/hubei/me/cancellation", {"cancel_ground": "other",
-                                                                     "cancel_note": PAYLOADS["cancel_note"]}))
+    redirected_to(
+        cancelling.browser.post(
+            "/hubei/me/cancellation",
+            {"cancel_ground": "other", "cancel_note": PAYLOADS["cancel_note"]},
+        )
+    )
     cancel_app = _first(app, Application, doctor_id=cancelling.doctor_id, kind=Kind.CANCEL)
     staff.page("/hubei/institution/approvals")
     redirected_to(staff.post(f"/hubei/institution/approvals/{cancel_app}/confirm"))
 
-    w = World(ids={
-        "registered_app": registered.app_id, "rejected_app": rejected.app_id, "cancel_app": cancel_app,
-        "waiting_doctor": waiting.doctor_id, "registered_doctor": registered.doctor_id,
-        "identity_case": case_id, "photo": _first(app, Application, id=registered.app_id) and _photo(app, registered.app_id),
-        "modification": _first(app, ModificationRequest), "filing": _first(app, SiteFiling)},
-        walked={"doctor-registered": registered, "doctor-rejected": rejected, "doctor-waiting": waiting,
-                "doctor-unmatched": unmatched, "doctor-cancelling": cancelling})
-    for role, browser, page in [("staff", staff, "/hubei/institution/activations"), ("officer", officer, "/hubei/admin/"),
-                                ("anonymous", Browser(app.test_client()), "/hubei/login"),
-                                *[(role, w.walked[role].browser, "/hubei/me") for role in DOCTORS]]:
+    w = World(
+        ids={
+            "registered_app": registered.app_id,
+            "rejected_app": rejected.app_id,
+            "cancel_app": cancel_app,
+            "waiting_doctor": waiting.doctor_id,
+            "registered_doctor": registered.doctor_id,
+            "identity_case": case_id,
+            "photo": _first(app, Application, id=registered.app_id)
+            and _photo(app, registered.app_id),
+            "modification": _first(app, ModificationRequest),
+            "filing": _first(app, SiteFiling),
+        },
+        walked={
+            "doctor-registered": registered,
+            "doctor-rejected": rejected,
+            "doctor-waiting": waiting,
+            "doctor-unmatched": unmatched,
+            "doctor-cancelling": cancelling,
+        },
+    )
+    for role, browser, page in [
+        ("staff", staff, "/hubei/institution/activations"),
+        ("officer", officer, "/hubei/admin/"),
+        ("anonymous", Browser(app.test_client()), "/hubei/login"),
+        *[(role, w.walked[role].browser, "/hubei/me") for role in DOCTORS],
+    ]:
         w.sessions[role] = _session_of(browser, page)
     return w
 
@@ -168,8 +248,11 @@ ROUTE_APP = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 def routes(method: str) -> list[tuple[str, str]]:
     """(rule, endpoint) of every rule answering ``method``, static files left out."""
-    return sorted((r.rule, r.endpoint) for r in ROUTE_APP.url_map.iter_rules()
-                  if method in r.methods and r.endpoint != "static")
+    return sorted(
+        (r.rule, r.endpoint)
+        for r in ROUTE_APP.url_map.iter_rules()
+        if method in r.methods and r.endpoint != "static"
+    )
 
 
 def urls(rule: str, w: World) -> list[str]:

@@ -42,11 +42,20 @@ class SmsServer:
                 length = int(self.headers.get("Content-Length", "0"))
                 payload = json.loads(self.rfile.read(length) or b"{}")
                 auth = self.headers.get("Authorization", "")
-                user, _, password = (base64.b64decode(auth.removeprefix("Basic ")).decode().partition(":")
-                                     if auth.startswith("Basic ") else ("", "", ""))
-                item = Received(payload.get("to", ""), payload.get("template", ""),
-                                payload.get("params", {}).get("content", ""), payload.get("idempotency_key", ""),
-                                self.headers.get("Idempotency-Key", ""), user, password)
+                user, _, password = (
+                    base64.b64decode(auth.removeprefix("Basic ")).decode().partition(":")
+                    if auth.startswith("Basic ")
+                    else ("", "", "")
+                )
+                item = Received(
+                    payload.get("to", ""),
+                    payload.get("template", ""),
+                    payload.get("params", {}).get("content", ""),
+                    payload.get("idempotency_key", ""),
+                    self.headers.get("Idempotency-Key", ""),
+                    user,
+                    password,
+                )
                 with server._lock:
                     server.requests.append(item)
                     status = server.failures.pop(0) if server.failures else 200

@@ -54,6 +54,7 @@ ARGS: dict[str, list] = {
 
 UNKNOWN = object()
 
+
 def case_of(app) -> int:
     from portal.registry.records import IdentityCase
 
@@ -78,7 +79,10 @@ def fillings(rule):
     names = sorted(rule.arguments - {"tenant"})
     if any(n not in ARGS for n in names):
         return [{n: ARGS.get(n, [UNKNOWN])[0] for n in names}]
-    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(ARGS[n] for n in names))]
+    return [
+        dict(zip(names, combo, strict=True))
+        for combo in itertools.product(*(ARGS[n] for n in names))
+    ]
 
 
 # ---- the world: Hubei data, Guangdong users ----------------------------------------------
@@ -103,9 +107,12 @@ def masked(id_number: str) -> str:
 HUBEI_DOCTORS = (HB_APPLICANT, HB_CONFIRMED, HB_WAITING, HB_UNMATCHED, HB_REGISTERED)
 #: What must never reach a Guangdong user or an anonymous visitor.
 HUBEI_MARKERS = sorted(
-    {d["real_name"] for d in HUBEI_DOCTORS} | {d["id_number"] for d in HUBEI_DOCTORS}
-    | {masked(d["id_number"]) for d in HUBEI_DOCTORS} | {d["phone"] for d in HUBEI_DOCTORS}
-    | {d["phone"][:3] + "****" + d["phone"][-4:] for d in HUBEI_DOCTORS} | {d["email"] for d in HUBEI_DOCTORS}
+    {d["real_name"] for d in HUBEI_DOCTORS}
+    | {d["id_number"] for d in HUBEI_DOCTORS}
+    | {masked(d["id_number"]) for d in HUBEI_DOCTORS}
+    | {d["phone"] for d in HUBEI_DOCTORS}
+    | {d["phone"][:3] + "****" + d["phone"][-4:] for d in HUBEI_DOCTORS}
+    | {d["email"] for d in HUBEI_DOCTORS}
     | {"阿依古丽", "远安县人民医院", "湖北省演示第一医院", "鸣凤镇", HB_MATERIAL}
 )
 
@@ -122,23 +129,53 @@ def registered_with_modification(app, hb_staff) -> int:
     from portal.workflow.models import ModificationRequest
 
     with in_tenant(app, "hubei"):
-        db.session.add(Qualification(name=HB_REGISTERED["real_name"], id_number=HB_REGISTERED["id_number"],
-                                     certificate_no="H2025420000099", level=Level.PRACTITIONER,
-                                     category=Category.CLINICAL, obtained_on=date(2025, 10, 1)))
+        db.session.add(
+            Qualification(
+                name=HB_REGISTERED["real_name"],
+                id_number=HB_REGISTERED["id_number"],
+                certificate_no="H2025420000099",
+                level=Level.PRACTITIONER,
+                category=Category.CLINICAL,
+                obtained_on=date(2025, 10, 1),
+            )
+        )
         db.session.commit()
-    walked = walk_doctor(app, "hubei", HB_REGISTERED, until="confirmed", staff=hb_staff, institution="远安",
-                         address=HB_ADDRESS)
+    walked = walk_doctor(
+        app,
+        "hubei",
+        HB_REGISTERED,
+        until="confirmed",
+        staff=hb_staff,
+        institution="远安",
+        address=HB_ADDRESS,
+    )
     officer = staff_login(app, "hb-officer")
     officer.page(f"/hubei/admin/applications/{walked.app_id}")
-    redirected_to(officer.post(f"/hubei/admin/applications/{walked.app_id}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        officer.post(
+            f"/hubei/admin/applications/{walked.app_id}/approve", {"materials": ALL_MATERIALS}
+        )
+    )
     walked.browser.page("/hubei/me/maintenance")
-    redirected_to(walked.browser.post("/hubei/me/maintenance", {
-        "home_address": "湖北省远安县鸣凤镇演示街 2 号", "work_experience": "无", "rewards_punishments": "无",
-        "contract_end": "2040-12-31"}))
+    redirected_to(
+        walked.browser.post(
+            "/hubei/me/maintenance",
+            {
+                "home_address": "湖北省远安县鸣凤镇演示街 2 号",
+                "work_experience": "无",
+                "rewards_punishments": "无",
+                "contract_end": "2040-12-31",
+            },
+        )
+    )
     # D19: and filed the provincial hospital as an additional practice site
     walked.browser.page("/hubei/me/sites")
-    redirected_to(walked.browser.post("/hubei/me/sites",
-                                      {"institution_id": str(institution_id(app, "hubei", "湖北省演示第一医院"))}))
+    redirected_to(
+        walked.browser.post(
+            "/hubei/me/sites",
+            {"institution_id": str(institution_id(app, "hubei", "湖北省演示第一医院"))},
+        )
+    )
     with in_tenant(app, "hubei"):
         return db.session.execute(db.select(ModificationRequest.id)).scalar_one()
 
@@ -147,10 +184,19 @@ def import_batch(app) -> int:
     """A2: a Hubei CSV file waiting for the administrator's confirmation."""
     from portal.registry.records import ImportBatch, ImportKind
 
-    content = "姓名,身份证号,证书编号,级别,类别,取得日期\n" + f"{HB_UNMATCHED['real_name']},{HB_UNMATCHED['id_number']},H1,执业医师,临床,2020-09-01\n"
+    content = (
+        "姓名,身份证号,证书编号,级别,类别,取得日期\n"
+        + f"{HB_UNMATCHED['real_name']},{HB_UNMATCHED['id_number']},H1,执业医师,临床,2020-09-01\n"
+    )
     with in_tenant(app, "hubei"):
-        batch = ImportBatch(kind=ImportKind.QUALIFICATIONS, sha256="0" * 64, content=content, file_name="湖北.csv",
-                            rows=1, created_by_id=user_id(app, "hubei", "hb-officer"))
+        batch = ImportBatch(
+            kind=ImportKind.QUALIFICATIONS,
+            sha256="0" * 64,
+            content=content,
+            file_name="湖北.csv",
+            rows=1,
+            created_by_id=user_id(app, "hubei", "hb-officer"),
+        )
         db.session.add(batch)
         db.session.commit()
         return batch.id

@@ -29,7 +29,9 @@ from tests.support.journey import (
 from tests.support.race import race, twin
 
 LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")  # 远安县人民医院
-WANG = doctor_form("王方", "420106199205142348", "13800138031", "wangfang")  # a typo: no record matched
+WANG = doctor_form(
+    "王方", "420106199205142348", "13800138031", "wangfang"
+)  # a typo: no record matched
 OK = (200, 204, 303)
 HHMM = r"\d{2}:\d{2}"
 
@@ -41,16 +43,28 @@ def _english(b):
 
 def _audit(app, entity: str, entity_id: int, *actions: str) -> list[str]:
     with in_tenant(app, "hubei"):
-        return list(db.session.execute(
-            db.select(AuditLog.action).where(AuditLog.entity == entity, AuditLog.entity_id == entity_id,
-                                             AuditLog.action.in_(actions)).order_by(AuditLog.id)).scalars())
+        return list(
+            db.session.execute(
+                db.select(AuditLog.action)
+                .where(
+                    AuditLog.entity == entity,
+                    AuditLog.entity_id == entity_id,
+                    AuditLog.action.in_(actions),
+                )
+                .order_by(AuditLog.id)
+            ).scalars()
+        )
 
 
 def _messages(app, recipient: str) -> list[str]:
     with in_tenant(app, "hubei"):
-        return list(db.session.execute(
-            db.select(OutboxMessage.body).where(OutboxMessage.recipient == recipient).order_by(OutboxMessage.id))
-            .scalars())
+        return list(
+            db.session.execute(
+                db.select(OutboxMessage.body)
+                .where(OutboxMessage.recipient == recipient)
+                .order_by(OutboxMessage.id)
+            ).scalars()
+        )
 
 
 def _state(app, app_id: int) -> str:
@@ -60,20 +74,32 @@ def _state(app, app_id: int) -> str:
 
 def _last_message_id(app) -> int:
     with in_tenant(app, "hubei"):
-        return db.session.execute(db.select(db.func.coalesce(db.func.max(OutboxMessage.id), 0))).scalar()
+        return db.session.execute(
+            db.select(db.func.coalesce(db.func.max(OutboxMessage.id), 0))
+        ).scalar()
 
 
 def _note(app, interleaving: str, won: str, loser, since: int) -> None:
     """A row of SECURITY.md's race table: what won, what the other request got, what was queued."""
     queued = _queued(app, since)
-    said = re.search(r"<h1>([^<]*)</h1>", loser.get_data(as_text=True)) if loser is not None else None
-    other = f"{loser.status_code}: {said.group(1)}" if said else (str(loser.status_code) if loser else "—")
+    said = (
+        re.search(r"<h1>([^<]*)</h1>", loser.get_data(as_text=True)) if loser is not None else None
+    )
+    other = (
+        f"{loser.status_code}: {said.group(1)}"
+        if said
+        else (str(loser.status_code) if loser else "—")
+    )
     figures.race(interleaving, won, re.sub(r"\d{2}:\d{2}", "HH:MM", other), queued)
 
 
 def _queued(app, since: int) -> str:
     with in_tenant(app, "hubei"):
-        channels = list(db.session.execute(db.select(OutboxMessage.channel).where(OutboxMessage.id > since)).scalars())
+        channels = list(
+            db.session.execute(
+                db.select(OutboxMessage.channel).where(OutboxMessage.id > since)
+            ).scalars()
+        )
     return f"{channels.count('sms')} SMS, {channels.count('email')} e-mail"
 
 
@@ -114,6 +140,7 @@ def _two_officers(app, url: str, htmx: bool = False, english: bool = False):
 
 # ---- the commission's decisions (A4) ------------------------------------------------------------
 
+
 @pytest.mark.parametrize("mode", ["plain-zh", "htmx-en"])
 def test_A9_approve_x_approve_issues_one_number_that_the_public_check_knows(demo, mode):
     htmx, english = mode.startswith("htmx"), mode.endswith("en")
@@ -123,51 +150,80 @@ def test_A9_approve_x_approve_issues_one_number_that_the_public_check_knows(demo
     with in_tenant(demo, "hubei") as tenant:
         serial = db.session.get(Tenant, tenant.id).certificate_serial
     since = _last_message_id(demo)
-    _winner, loser = _split(race(lambda: a.post(url + "/approve", {"materials": ALL_MATERIALS}),
-                                 lambda: b.post(url + "/approve", {"materials": ALL_MATERIALS})))
+    _winner, loser = _split(
+        race(
+            lambda: a.post(url + "/approve", {"materials": ALL_MATERIALS}),
+            lambda: b.post(url + "/approve", {"materials": ALL_MATERIALS}),
+        )
+    )
 
     assert _audit(demo, "application", walked.app_id, "approve") == ["approve"]
     with in_tenant(demo, "hubei") as tenant:
         assert db.session.get(Tenant, tenant.id).certificate_serial == serial + 1  # one number used
         number = db.session.get(Application, walked.app_id).certificate_no
-    told = [m for m in _messages(demo, LI["phone"]) if "执业证书编码" in m or "Certificate number" in m]
+    told = [
+        m for m in _messages(demo, LI["phone"]) if "执业证书编码" in m or "Certificate number" in m
+    ]
     assert len(told) == 1 and number in told[0], told  # one SMS, with the number in force
     assert "未查到" not in walked.browser.page(f"/hubei/verify?no={number}").get_data(as_text=True)
-    _note(demo, f"approve × approve ({mode})", "approved once, one certificate number", loser, since)
+    _note(
+        demo, f"approve × approve ({mode})", "approved once, one certificate number", loser, since
+    )
 
     page = loser.get_data(as_text=True)
     assert ("<html" in page) is not htmx  # htmx: the message takes the main area (HX-Retarget)
     if english:
-        assert re.search(rf"This application was approved by the health commission of (湖北省|远安县) at {HHMM}\.", page)
+        assert re.search(
+            rf"This application was approved by the health commission of (湖北省|远安县) at {HHMM}\.",
+            page,
+        )
         assert "Current status: Approved" in page
     else:
         assert re.search(rf"此申请已于 {HHMM} 由(湖北省|远安县)卫生健康委员会批准。", page)
         assert "当前状态：已批准" in page
 
 
-@pytest.mark.parametrize("first, second", [("approve", "return"), ("approve", "refuse"), ("return", "refuse")])
+@pytest.mark.parametrize(
+    "first, second", [("approve", "return"), ("approve", "refuse"), ("return", "refuse")]
+)
 def test_A9_two_different_decisions_one_outcome(demo, first, second):
     walked = _confirmed(demo)
     url = f"/hubei/admin/applications/{walked.app_id}"
     a, b = _two_officers(demo, url, english=True)
-    data = {"approve": {"materials": ALL_MATERIALS}, "return": {"reason": "户籍地址与身份证不一致"},
-            "refuse": {"ground": "civil_capacity", "explanation": ""}}
+    data = {
+        "approve": {"materials": ALL_MATERIALS},
+        "return": {"reason": "户籍地址与身份证不一致"},
+        "refuse": {"ground": "civil_capacity", "explanation": ""},
+    }
     since = _last_message_id(demo)
-    responses = race(lambda: a.post(f"{url}/{first}", data[first]), lambda: b.post(f"{url}/{second}", data[second]))
+    responses = race(
+        lambda: a.post(f"{url}/{first}", data[first]),
+        lambda: b.post(f"{url}/{second}", data[second]),
+    )
     winner, loser = _split(responses)
     won = first if responses[0] is winner else second
     _note(demo, f"{first} × {second}", f"{won} only", loser, since)
     assert _audit(demo, "application", walked.app_id, "approve", "return", "refuse") == [won]
-    assert _state(demo, walked.app_id) == {"approve": "approved", "return": "returned", "refuse": "refused"}[won]
+    assert (
+        _state(demo, walked.app_id)
+        == {"approve": "approved", "return": "returned", "refuse": "refused"}[won]
+    )
     told = {"approve": "获批准", "return": "退回", "refuse": "不予注册"}  # the doctor reads Chinese
     to_doctor = " ".join(_messages(demo, LI["email"]))
     assert [k for k, word in told.items() if word in to_doctor] == [won], to_doctor
-    done = {"approve": "approved", "return": "returned for correction", "refuse": "refused registration"}[won]
-    assert re.search(rf"This application was {done} by the health commission of (湖北省|远安县) at {HHMM}\.",
-                     loser.get_data(as_text=True))
+    done = {
+        "approve": "approved",
+        "return": "returned for correction",
+        "refuse": "refused registration",
+    }[won]
+    assert re.search(
+        rf"This application was {done} by the health commission of (湖北省|远安县) at {HHMM}\.",
+        loser.get_data(as_text=True),
+    )
 
 
 # ---- the institution's decisions (I4) ------------------------------------------------------------
+
 
 def test_A9_confirm_x_reject_by_two_staff_tabs(demo):
     staff = staff_login(demo, "hb-county-staff")
@@ -175,14 +231,19 @@ def test_A9_confirm_x_reject_by_two_staff_tabs(demo):
     queue = "/hubei/institution/approvals"
     a, b = _two_tabs(demo, "hb-county-staff", queue)
     since = _last_message_id(demo)
-    responses = race(lambda: a.post(f"{queue}/{walked.app_id}/confirm"),
-                     lambda: b.post(f"{queue}/{walked.app_id}/reject", {"reason": "合同期限有误"}))
+    responses = race(
+        lambda: a.post(f"{queue}/{walked.app_id}/confirm"),
+        lambda: b.post(f"{queue}/{walked.app_id}/reject", {"reason": "合同期限有误"}),
+    )
     winner, loser = _split(responses)
     won = "confirm" if responses[0] is winner else "reject"
     said = re.search(r"此申请已于[^<]*", loser.get_data(as_text=True))
-    figures.race("confirm × reject (institution)", f"{won} only",
-                 f"409: {re.sub(r'[0-9]{2}:[0-9]{2}', 'HH:MM', said.group(0)) if said else ''}",
-                 _queued(demo, since))
+    figures.race(
+        "confirm × reject (institution)",
+        f"{won} only",
+        f"409: {re.sub(r'[0-9]{2}:[0-9]{2}', 'HH:MM', said.group(0)) if said else ''}",
+        _queued(demo, since),
+    )
     assert _audit(demo, "application", walked.app_id, "confirm", "reject") == [won]
     assert _state(demo, walked.app_id) == {"confirm": "confirmed", "reject": "rejected"}[won]
     verb = {"confirm": "确认", "reject": "退回"}[won]
@@ -193,29 +254,45 @@ def test_A9_confirm_x_reject_by_two_staff_tabs(demo):
 
 # ---- the doctor's account (D4) and application (D7) --------------------------------------------
 
+
 def test_A9_code_activation_x_automatic_activation_activates_once(demo):
     staff = staff_login(demo, "hb-county-staff")
     walked = walk_doctor(demo, "hubei", LI, until="named", staff=staff, institution="远安")
     staff.page("/hubei/institution/activations")
-    assert staff.post(f"/hubei/institution/activations/{walked.doctor_id}/send", {"channel": "sms"}).status_code in OK
+    assert (
+        staff.post(
+            f"/hubei/institution/activations/{walked.doctor_id}/send", {"channel": "sms"}
+        ).status_code
+        in OK
+    )
     code = re.search(r"[:：]\s*([A-Z2-9]{8,})", _messages(demo, LI["phone"])[-1]).group(1)
     doctor = walked.browser
     doctor.page("/hubei/me/activate")
     tab = twin(staff)
     tab.page("/hubei/institution/activations")
     since = _last_message_id(demo)
-    responses = race(lambda: doctor.post("/hubei/me/activate/code", {"code": code}),
-                     lambda: tab.post("/hubei/institution/activations/auto", {"enabled": "y"}),
-                     actions=("activate",))
+    responses = race(
+        lambda: doctor.post("/hubei/me/activate/code", {"code": code}),
+        lambda: tab.post("/hubei/institution/activations/auto", {"enabled": "y"}),
+        actions=("activate",),
+    )
     assert _audit(demo, "user", walked.doctor_id, "activate") == ["activate"]
     figures.add("decision races forced")
     if responses[0].status_code == 409:  # the switch came first: the doctor is told so
-        assert re.search(rf"此账号已于 {HHMM} 由远安县人民医院（演示）激活。", responses[0].get_data(as_text=True))
+        assert re.search(
+            rf"此账号已于 {HHMM} 由远安县人民医院（演示）激活。",
+            responses[0].get_data(as_text=True),
+        )
     else:
         assert redirected_to(responses[0]).endswith("/hubei/me")
     assert responses[1].status_code in OK
-    _note(demo, "activation by code × automatic activation", "activated once",
-          responses[0] if responses[0].status_code == 409 else None, since)
+    _note(
+        demo,
+        "activation by code × automatic activation",
+        "activated once",
+        responses[0] if responses[0].status_code == 409 else None,
+        since,
+    )
 
 
 def test_A9_two_submits_from_two_tabs_submit_once(demo):
@@ -226,9 +303,13 @@ def test_A9_two_submits_from_two_tabs_submit_once(demo):
     walked.browser.page(review)
     tab = twin(walked.browser)
     since = _last_message_id(demo)
-    _winner, loser = _split(race(lambda: walked.browser.post(review, {}), lambda: tab.post(review, {})))
+    _winner, loser = _split(
+        race(lambda: walked.browser.post(review, {}), lambda: tab.post(review, {}))
+    )
     with in_tenant(demo, "hubei"):
-        app_id = db.session.execute(db.select(Application.id).filter_by(doctor_id=walked.doctor_id)).scalar_one()
+        app_id = db.session.execute(
+            db.select(Application.id).filter_by(doctor_id=walked.doctor_id)
+        ).scalar_one()
     assert _audit(demo, "application", app_id, "submit") == ["submit"]
     assert sum("submitted" in m or "已提交" in m for m in _messages(demo, LI["phone"])) == 1
     assert re.search(rf"此申请已于 {HHMM} 由您提交。", loser.get_data(as_text=True))
@@ -237,17 +318,24 @@ def test_A9_two_submits_from_two_tabs_submit_once(demo):
 
 # ---- requests on a registration (D17, D19) -------------------------------------------------------
 
+
 def _registered(app):
     walked = _confirmed(app)
     officer = staff_login(app, "hb-officer")
     officer.page(f"/hubei/admin/applications/{walked.app_id}")
-    redirected_to(officer.post(f"/hubei/admin/applications/{walked.app_id}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        officer.post(
+            f"/hubei/admin/applications/{walked.app_id}/approve", {"materials": ALL_MATERIALS}
+        )
+    )
     return walked
 
 
 def _last_id(app, model) -> int:
     with in_tenant(app, "hubei"):
-        return db.session.execute(db.select(model.id).order_by(model.id.desc()).limit(1)).scalar_one()
+        return db.session.execute(
+            db.select(model.id).order_by(model.id.desc()).limit(1)
+        ).scalar_one()
 
 
 def test_A9_two_decisions_of_one_modification(demo):
@@ -256,19 +344,32 @@ def test_A9_two_decisions_of_one_modification(demo):
     with in_tenant(demo, "hubei"):
         contract_end = db.session.get(Application, walked.app_id).contract_end
     doctor.page("/hubei/me/maintenance")
-    r = doctor.post("/hubei/me/maintenance", {"home_address": "湖北省远安县鸣凤镇新街 8 号",
-                                              "work_experience": "2012-2024 演示医院 内科", "rewards_punishments": "无",
-                                              "contract_end": contract_end.isoformat()})
+    r = doctor.post(
+        "/hubei/me/maintenance",
+        {
+            "home_address": "湖北省远安县鸣凤镇新街 8 号",
+            "work_experience": "2012-2024 演示医院 内科",
+            "rewards_punishments": "无",
+            "contract_end": contract_end.isoformat(),
+        },
+    )
     assert r.status_code in OK, r.status_code
     req_id = _last_id(demo, ModificationRequest)
     a, b = _two_tabs(demo, "hb-county-staff", "/hubei/institution/approvals", htmx=True)
     base = f"/hubei/institution/modifications/{req_id}"
     since = _last_message_id(demo)
-    responses = race(lambda: a.post(base + "/approve"), lambda: b.post(base + "/reject", {"reason": "地址有误"}))
+    responses = race(
+        lambda: a.post(base + "/approve"), lambda: b.post(base + "/reject", {"reason": "地址有误"})
+    )
     winner, loser = _split(responses)
     won = "approve" if responses[0] is winner else "reject"
     assert _audit(demo, "modification", req_id, "approve", "reject") == [won]
-    figures.race("modification: approve × reject", f"{won} only", "409 (htmx: the item says why)", _queued(demo, since))
+    figures.race(
+        "modification: approve × reject",
+        f"{won} only",
+        "409 (htmx: the item says why)",
+        _queued(demo, since),
+    )
     verb = {"approve": "批准", "reject": "退回"}[won]
     assert re.search(rf"此信息修改申请已于 {HHMM} 由您{verb}。", loser.get_data(as_text=True))
 
@@ -277,22 +378,34 @@ def test_A9_two_decisions_of_one_site_filing(demo):
     walked = _registered(demo)
     doctor = walked.browser
     doctor.page("/hubei/me/sites")
-    r = doctor.post("/hubei/me/sites", {"institution_id": str(institution_id(demo, "hubei", "湖北省演示第一医院"))})
+    r = doctor.post(
+        "/hubei/me/sites",
+        {"institution_id": str(institution_id(demo, "hubei", "湖北省演示第一医院"))},
+    )
     assert r.status_code in OK, r.status_code
     filing_id = _last_id(demo, SiteFiling)
     a, b = _two_tabs(demo, "hb-tertiary-staff", "/hubei/institution/approvals")
     base = f"/hubei/institution/filings/{filing_id}"
     since = _last_message_id(demo)
-    responses = race(lambda: a.post(base + "/confirm"), lambda: b.post(base + "/reject", {"reason": "不在本院执业"}))
+    responses = race(
+        lambda: a.post(base + "/confirm"),
+        lambda: b.post(base + "/reject", {"reason": "不在本院执业"}),
+    )
     winner, loser = _split(responses)
     won = "confirm" if responses[0] is winner else "reject"
     assert _audit(demo, "site_filing", filing_id, "confirm", "reject") == [won]
-    figures.race("site filing: confirm × reject", f"{won} only", "409 (the queue says why)", _queued(demo, since))
+    figures.race(
+        "site filing: confirm × reject",
+        f"{won} only",
+        "409 (the queue says why)",
+        _queued(demo, since),
+    )
     verb = {"confirm": "确认", "reject": "退回"}[won]
     assert re.search(rf"此多机构备案已于 {HHMM} 由您{verb}。", loser.get_data(as_text=True))
 
 
 # ---- identity cases (A3) --------------------------------------------------------------------------
+
 
 def test_A9_identity_case_link_x_close(demo):
     sign_up(demo, "hubei", WANG)
@@ -300,8 +413,10 @@ def test_A9_identity_case_link_x_close(demo):
     url = f"/hubei/admin/identity-cases/{case_id}"
     a, b = _two_tabs(demo, "hb-officer", url)
     since = _last_message_id(demo)
-    responses = race(lambda: a.post(url + "/link", {"certificate_no": "H2017420000002"}),
-                     lambda: b.post(url + "/close", {"reason": "材料不符"}))
+    responses = race(
+        lambda: a.post(url + "/link", {"certificate_no": "H2017420000002"}),
+        lambda: b.post(url + "/close", {"reason": "材料不符"}),
+    )
     winner, loser = _split(responses)
     won = "link" if responses[0] is winner else "close"
     assert _audit(demo, "identity_case", case_id, "link", "close") == [won]
@@ -316,7 +431,10 @@ def test_A9_a_doctor_withdrawing_a_filing_rejected_meanwhile_is_told_by_whom(dem
     walked = _registered(demo)
     doctor = walked.browser
     doctor.page("/hubei/me/sites")
-    doctor.post("/hubei/me/sites", {"institution_id": str(institution_id(demo, "hubei", "湖北省演示第一医院"))})
+    doctor.post(
+        "/hubei/me/sites",
+        {"institution_id": str(institution_id(demo, "hubei", "湖北省演示第一医院"))},
+    )
     filing_id = _last_id(demo, SiteFiling)
     doctor.page("/hubei/me/sites")
     site = staff_login(demo, "hb-tertiary-staff")
@@ -324,5 +442,7 @@ def test_A9_a_doctor_withdrawing_a_filing_rejected_meanwhile_is_told_by_whom(dem
     site.post(f"/hubei/institution/filings/{filing_id}/reject", {"reason": "不在本院执业"})
     r = doctor.post(f"/hubei/me/sites/{filing_id}/withdraw")
     assert r.status_code == 409
-    assert re.search(rf"此多机构备案已于 {HHMM} 由湖北省演示第一医院退回。", r.get_data(as_text=True))
+    assert re.search(
+        rf"此多机构备案已于 {HHMM} 由湖北省演示第一医院退回。", r.get_data(as_text=True)
+    )
     assert _audit(demo, "site_filing", filing_id, "withdraw") == []

@@ -12,7 +12,9 @@ import pytest
 
 try:
     from playwright.sync_api import expect
-except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
+except (
+    ImportError
+):  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
 from tests.support.browser import SMS_CODE
 from tests.support.journey import doctor_form, resident_id, walk_doctor
@@ -52,47 +54,69 @@ def test_account_changes_without_javascript(new_context, live_server):
     section.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     section.get_by_label("New password again").fill("Something-else-1")
     section.get_by_role("button", name="Change my password").click()
-    error_next_to(doctor.get_by_role("region", name="Change my password").get_by_label("New password again"),
-                  "The two passwords differ.")
+    error_next_to(
+        doctor.get_by_role("region", name="Change my password").get_by_label("New password again"),
+        "The two passwords differ.",
+    )
     section = doctor.get_by_role("region", name="Change my password")
     section.get_by_label("Current password").fill(DOCTOR["password"])
     section.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     section.get_by_label("New password again").fill(NEW_PASSWORD)
     section.get_by_role("button", name="Change my password").click()
     doctor.wait_for_url("**/hubei/me/account")
-    expect(doctor.get_by_text("Your password was changed. You were logged out on your other devices.")).to_be_visible()
+    expect(
+        doctor.get_by_text("Your password was changed. You were logged out on your other devices.")
+    ).to_be_visible()
     other_device.goto("/hubei/me")  # the other device is logged out
     expect(other_device.get_by_role("heading", name="Log in")).to_be_visible()
 
     # ---- the mobile number: refused next to its fields, then the code to the new number ------------
     section = doctor.get_by_role("region", name="Change my mobile number")
     for number, password, field, message in (
-        ("1360013", NEW_PASSWORD, "New mobile number", "Enter a mainland China mobile number of 11 digits"),
+        (
+            "1360013",
+            NEW_PASSWORD,
+            "New mobile number",
+            "Enter a mainland China mobile number of 11 digits",
+        ),
         (DOCTOR["phone"], NEW_PASSWORD, "New mobile number", "This is already your mobile number."),
-        (NEW_PHONE, DOCTOR["password"], "Current password", "This is not your current password."),  # the old one
+        (
+            NEW_PHONE,
+            DOCTOR["password"],
+            "Current password",
+            "This is not your current password.",
+        ),  # the old one
     ):
         section.get_by_label("New mobile number").fill(number)
         section.get_by_label("Current password").fill(password)
         section.get_by_role("button", name="Send a code to the new number").click()
         section = doctor.get_by_role("region", name="Change my mobile number")
         error_next_to(section.get_by_label(field), message)
-        expect(section.get_by_label("New mobile number")).to_have_value(number)  # what was typed stays
+        expect(section.get_by_label("New mobile number")).to_have_value(
+            number
+        )  # what was typed stays
         ids_unique(doctor)
     section.get_by_label("Current password").fill(NEW_PASSWORD)
     section.get_by_role("button", name="Send a code to the new number").click()
     section = doctor.get_by_role("region", name="Change my mobile number")
-    expect(section.get_by_role("status")).to_contain_text("We sent a 6-digit code to the new number.")
+    expect(section.get_by_role("status")).to_contain_text(
+        "We sent a 6-digit code to the new number."
+    )
     expect(section).to_contain_text("136****6208")  # the old number stays in use meanwhile
     code = read_outbox_to(outbox, NEW_PHONE, SMS_CODE)
     section.get_by_label("Verification code").fill("000000" if code != "000000" else "111111")
     section.get_by_role("button", name="Confirm the new number").click()
     section = doctor.get_by_role("region", name="Change my mobile number")
-    error_next_to(section.get_by_label("Verification code"), "The code is wrong. Check it and try again.")
+    error_next_to(
+        section.get_by_label("Verification code"), "The code is wrong. Check it and try again."
+    )
     section.get_by_label("Verification code").fill(code)
     section.get_by_role("button", name="Confirm the new number").click()
     doctor.wait_for_url("**/hubei/me/account")
     expect(doctor.get_by_text("Your mobile number was changed.")).to_be_visible()
-    expect(doctor.get_by_role("region", name="Change my mobile number")).to_contain_text("136****6218")
+    expect(doctor.get_by_role("region", name="Change my mobile number")).to_contain_text(
+        "136****6218"
+    )
 
     # ---- the email address --------------------------------------------------------------------
     section = doctor.get_by_role("region", name="Change my email address")
@@ -100,12 +124,17 @@ def test_account_changes_without_javascript(new_context, live_server):
     section.get_by_label("Current password").fill(NEW_PASSWORD)
     section.get_by_role("button", name="Send a code to the new address").click()
     section = doctor.get_by_role("region", name="Change my email address")
-    error_next_to(section.get_by_label("New email address"), "Enter a valid email address, e.g. name@example.com.")
+    error_next_to(
+        section.get_by_label("New email address"),
+        "Enter a valid email address, e.g. name@example.com.",
+    )
     section.get_by_label("New email address").fill(NEW_EMAIL)
     section.get_by_label("Current password").fill(NEW_PASSWORD)
     section.get_by_role("button", name="Send a code to the new address").click()
     section = doctor.get_by_role("region", name="Change my email address")
-    expect(section.get_by_role("status")).to_contain_text("We sent a 6-digit code to the new address.")
+    expect(section.get_by_role("status")).to_contain_text(
+        "We sent a 6-digit code to the new address."
+    )
     section.get_by_label("Verification code").fill(read_outbox_to(outbox, NEW_EMAIL, EMAIL_CODE))
     section.get_by_role("button", name="Confirm the new address").click()
     doctor.wait_for_url("**/hubei/me/account")
@@ -126,15 +155,22 @@ def test_account_changes_without_javascript(new_context, live_server):
     doctor.wait_for_url("**/hubei/password/reset")
     expect(doctor.get_by_label("User name")).to_have_value(DOCTOR["username"])
     code = read_outbox_to(outbox, NEW_PHONE, RESET_CODE)
-    doctor.get_by_label("Code from the text message or email").fill("000000" if code != "000000" else "111111")
+    doctor.get_by_label("Code from the text message or email").fill(
+        "000000" if code != "000000" else "111111"
+    )
     doctor.get_by_label("New password", exact=True).fill(RESET_PASSWORD)
     doctor.get_by_label("New password again").fill(RESET_PASSWORD)
     doctor.get_by_role("button", name="Set the new password").click()
-    error_next_to(doctor.get_by_label("Code from the text message or email"), "The code is wrong or has expired.")
+    error_next_to(
+        doctor.get_by_label("Code from the text message or email"),
+        "The code is wrong or has expired.",
+    )
     doctor.get_by_label("Code from the text message or email").fill(code)
     doctor.get_by_label("New password", exact=True).fill(RESET_PASSWORD)
     doctor.get_by_label("New password again").fill(RESET_PASSWORD)
     doctor.get_by_role("button", name="Set the new password").click()
     doctor.wait_for_url("**/hubei/login")
-    expect(doctor.get_by_text("Your password was changed and every session of your account has ended.")).to_be_visible()
+    expect(
+        doctor.get_by_text("Your password was changed and every session of your account has ended.")
+    ).to_be_visible()
     doctor_logs_in(new_context, DOCTOR, password=RESET_PASSWORD)

@@ -12,7 +12,9 @@ import pytest
 
 try:
     from playwright.sync_api import expect
-except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
+except (
+    ImportError
+):  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
 from portal.columns import local_today
 from tests.support.browser import log_in_with_totp, photo_bytes
@@ -44,7 +46,9 @@ def _resubmitted(doctor) -> None:
     wizard_next(doctor, "Review and submit")
     doctor.get_by_role("button", name="Submit to my institution").click()
     doctor.wait_for_url("**/hubei/me")
-    expect(doctor.get_by_text(f"Submitted: waiting for {COUNTY_HOSPITAL} to confirm.")).to_be_visible()
+    expect(
+        doctor.get_by_text(f"Submitted: waiting for {COUNTY_HOSPITAL} to confirm.")
+    ).to_be_visible()
 
 
 def _registered_again(doctor, certificate_no: str) -> None:
@@ -65,21 +69,32 @@ def test_cancellation_then_re_registration_without_javascript(new_context, live_
     doctor.get_by_role("link", name="Apply for cancellation").click()
     expect(doctor.get_by_role("heading", name="Cancellation of the registration")).to_be_visible()
     ids_unique(doctor)
-    doctor.get_by_role("button", name="Apply for cancellation").click()  # empty: each field says why
+    doctor.get_by_role(
+        "button", name="Apply for cancellation"
+    ).click()  # empty: each field says why
     expect(doctor.get_by_role("alert")).to_have_text("Please correct the fields marked below.")
     error_next_to(doctor.get_by_label(GROUND), "Choose the ground.")
     error_next_to(doctor.get_by_label("Explanation"), "Explain briefly.")
     doctor.get_by_label(GROUND).select_option(label="Practice suspended for two full years")
-    doctor.get_by_role("button", name="Apply for cancellation").click()  # the ground kept, the note missing
+    doctor.get_by_role(
+        "button", name="Apply for cancellation"
+    ).click()  # the ground kept, the note missing
     expect(doctor.get_by_label(GROUND)).to_have_value("suspended_two_years")
     error_next_to(doctor.get_by_label("Explanation"), "Explain briefly.")
     doctor.get_by_label("Explanation").fill("出国进修两年，暂停执业")
     doctor.get_by_role("button", name="Apply for cancellation").click()
     doctor.wait_for_url("**/hubei/me")
-    expect(doctor.get_by_text("Your application for cancellation was submitted. Your institution will confirm it."))\
-        .to_be_visible()
-    expect(doctor.get_by_role("heading", name="3. Cancellation of the registration")).to_be_visible()
-    expect(doctor.get_by_text(f"Submitted: waiting for {COUNTY_HOSPITAL} to confirm.")).to_be_visible()
+    expect(
+        doctor.get_by_text(
+            "Your application for cancellation was submitted. Your institution will confirm it."
+        )
+    ).to_be_visible()
+    expect(
+        doctor.get_by_role("heading", name="3. Cancellation of the registration")
+    ).to_be_visible()
+    expect(
+        doctor.get_by_text(f"Submitted: waiting for {COUNTY_HOSPITAL} to confirm.")
+    ).to_be_visible()
 
     # ---- I4: the institution returns it, JS off too: a reason is required, next to its field -----
     staff = new_context(javascript=False).new_page()
@@ -88,7 +103,9 @@ def test_cancellation_then_re_registration_without_javascript(new_context, live_
     expect(item).to_contain_text("Cancellation")
     item.get_by_role("button", name="Reject").click()
     item = staff.locator("article").filter(has_text=CANCELLING["real_name"])
-    error_next_to(item.get_by_label("Reason for rejecting"), "Give the reason: the doctor will see it.")
+    error_next_to(
+        item.get_by_label("Reason for rejecting"), "Give the reason: the doctor will see it."
+    )
     item.get_by_label("Reason for rejecting").fill("请先交接在管病人")
     item.get_by_role("button", name="Reject").click()
     staff.wait_for_url("**/hubei/institution/approvals")
@@ -97,11 +114,15 @@ def test_cancellation_then_re_registration_without_javascript(new_context, live_
     expect(doctor.get_by_text(f"Returned by {COUNTY_HOSPITAL}.")).to_be_visible()
     expect(doctor.get_by_text("请先交接在管病人")).to_be_visible()
     doctor.get_by_role("link", name="Correct and submit again").click()
-    expect(doctor.get_by_label("Explanation")).to_have_value("出国进修两年，暂停执业")  # corrected, not started anew
+    expect(doctor.get_by_label("Explanation")).to_have_value(
+        "出国进修两年，暂停执业"
+    )  # corrected, not started anew
     doctor.get_by_label("Explanation").fill("出国进修两年，暂停执业；在管病人已交接")
     doctor.get_by_role("button", name="Apply for cancellation").click()
     doctor.wait_for_url("**/hubei/me")
-    expect(doctor.get_by_text(f"Submitted: waiting for {COUNTY_HOSPITAL} to confirm.")).to_be_visible()
+    expect(
+        doctor.get_by_text(f"Submitted: waiting for {COUNTY_HOSPITAL} to confirm.")
+    ).to_be_visible()
 
     decide(desk, CANCELLING, live_server.app, materials=[])  # nothing to bring for a cancellation
     doctor.reload()
@@ -118,7 +139,9 @@ def test_cancellation_then_re_registration_without_javascript(new_context, live_
     doctor.get_by_role("button", name="Apply for re-registration").click()
     doctor.wait_for_url("**/hubei/me/application/qualification")
     expect(doctor.get_by_role("heading", name="Re-registration")).to_be_visible()
-    expect(doctor.get_by_role("group", name="Training certificate")).to_have_count(0)  # stopped today: none asked
+    expect(doctor.get_by_role("group", name="Training certificate")).to_have_count(
+        0
+    )  # stopped today: none asked
     wizard_next(doctor, "Practice")
     _resubmitted(doctor)
     decide(desk, CANCELLING, live_server.app)
@@ -138,7 +161,9 @@ def test_re_registration_after_a_lapse_without_javascript(new_context, live_serv
         db.session.commit()
     doctor = doctor_logs_in(new_context, LAPSED)
     certificate_no = certificate_number(doctor)
-    expect(doctor.get_by_text("Lapsed: the registration is past its valid-until date")).to_be_visible()
+    expect(
+        doctor.get_by_text("Lapsed: the registration is past its valid-until date")
+    ).to_be_visible()
     expect(doctor.get_by_role("button", name="Change my practice scopes")).to_have_count(0)
 
     doctor.get_by_role("button", name="Apply for re-registration").click()
@@ -146,17 +171,23 @@ def test_re_registration_after_a_lapse_without_javascript(new_context, live_serv
     ids_unique(doctor)
     months = doctor.get_by_label("Length of the training (months)")
     scan = doctor.get_by_label("Scan or photo of the training certificate (JPEG or PNG)")
-    doctor.get_by_role("button", name="Save and continue").click()  # nothing given: each field says why
+    doctor.get_by_role(
+        "button", name="Save and continue"
+    ).click()  # nothing given: each field says why
     error_next_to(months, "Give the length of your training.")
     error_next_to(scan, "Upload the certificate.")
     months.fill("3")
     doctor.get_by_label("I passed the assessment at the end of the training").check()
-    scan.set_input_files(files=[{"name": "training.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}])
+    scan.set_input_files(
+        files=[{"name": "training.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}]
+    )
     doctor.get_by_role("button", name="Save and continue").click()
     error_next_to(months, "The training must have lasted at least 6 months.")
     expect(months).to_have_value("3")
     months.fill("6")
-    scan.set_input_files(files=[{"name": "training.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}])
+    scan.set_input_files(
+        files=[{"name": "training.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}]
+    )
     wizard_next(doctor, "Practice")
     _resubmitted(doctor)
     decide(desk, LAPSED, live_server.app)

@@ -13,7 +13,9 @@ import pytest
 
 try:
     from playwright.sync_api import expect
-except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
+except (
+    ImportError
+):  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
 from tests.support.browser import log_in_with_totp
 from tests.support.http import redirected_to
@@ -56,9 +58,13 @@ def _through_to_review(doctor) -> None:
 def _submit(doctor, institution: str) -> None:
     doctor.get_by_role("button", name="Submit to my institution").click()
     doctor.wait_for_url("**/hubei/me")
-    expect(doctor.get_by_text("Your application was submitted. Your institution will confirm it.")).to_be_visible()
+    expect(
+        doctor.get_by_text("Your application was submitted. Your institution will confirm it.")
+    ).to_be_visible()
     expect(doctor.get_by_text(f"Submitted: waiting for {institution} to confirm.")).to_be_visible()
-    expect(doctor.get_by_role("heading", name="Registration in force")).to_be_visible()  # still in force meanwhile
+    expect(
+        doctor.get_by_role("heading", name="Registration in force")
+    ).to_be_visible()  # still in force meanwhile
 
 
 def test_change_of_scopes_without_javascript(new_context, live_server, desk):
@@ -67,10 +73,14 @@ def test_change_of_scopes_without_javascript(new_context, live_server, desk):
     certificate_no = certificate_number(doctor)
 
     _start_change(doctor)
-    expect(doctor.get_by_label("内科专业")).to_be_checked()  # the wizard starts from the registration
+    expect(
+        doctor.get_by_label("内科专业")
+    ).to_be_checked()  # the wizard starts from the registration
     for scope in ("外科专业", "儿科专业", "妇产科专业"):
         doctor.get_by_label(scope).check()
-    doctor.get_by_role("button", name="Save and continue").click()  # four: refused, next to the scopes
+    doctor.get_by_role(
+        "button", name="Save and continue"
+    ).click()  # four: refused, next to the scopes
     scopes = doctor.get_by_role("group", name="Practice scopes")
     error_next_to(scopes, "You may register at most 3 scope(s) here.", group=True)
     expect(doctor.get_by_label("妇产科专业")).to_be_checked()  # what was ticked is shown again
@@ -97,17 +107,24 @@ def test_change_of_institution_without_javascript(new_context, live_server, desk
 
     _start_change(doctor)
     doctor.get_by_label("外科专业").check()
-    search = doctor.get_by_label("Move to another institution (change of registration): search by name")
+    search = doctor.get_by_label(
+        "Move to another institution (change of registration): search by name"
+    )
     search.fill("演示第一")
-    doctor.get_by_role("button", name="Search").click()  # a post of the step's form, then the results
+    doctor.get_by_role(
+        "button", name="Search"
+    ).click()  # a post of the step's form, then the results
     doctor.wait_for_url(re.compile(r".*/hubei/me/application/practice\?q="))
     expect(doctor.get_by_label("外科专业")).to_be_checked()  # ticked before the search: not lost
     doctor.get_by_label(TERTIARY).check()
     doctor.get_by_role("button", name="Save and continue").click()
     # one scope at a tertiary hospital (R1): refused next to the scopes, and the institution
     # chosen is still the one chosen, so correcting the scopes does not silently drop the move
-    error_next_to(doctor.get_by_role("group", name="Practice scopes"), "You may register at most 1 scope(s) here.",
-                  group=True)
+    error_next_to(
+        doctor.get_by_role("group", name="Practice scopes"),
+        "You may register at most 1 scope(s) here.",
+        group=True,
+    )
     expect(doctor.get_by_label(TERTIARY)).to_be_checked()
     doctor.get_by_label("外科专业").uncheck()
     _through_to_review(doctor)
@@ -129,7 +146,9 @@ def test_change_of_institution_without_javascript(new_context, live_server, desk
     app_id = latest_application(live_server.app, MOVER)
     officer = desk("hb-officer")
     officer.page(f"/hubei/admin/applications/{app_id}")
-    redirected_to(officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": ALL_MATERIALS})
+    )
     doctor.goto("/hubei/me")
     expect(doctor.get_by_text("Registered", exact=True)).to_be_visible()
     facts = doctor.locator("dl.facts")
@@ -140,18 +159,28 @@ def test_change_of_institution_without_javascript(new_context, live_server, desk
 def test_change_of_category_without_javascript(new_context, live_server, desk):
     """A category change takes a qualification of that category (D7, L9)."""
     registered(live_server, desk, CATEGORY, "H2025420078003")
-    qualify(live_server.app, CATEGORY, "H2026420078093", category="tcm", obtained_on=date(2026, 6, 1))
+    qualify(
+        live_server.app, CATEGORY, "H2026420078093", category="tcm", obtained_on=date(2026, 6, 1)
+    )
     doctor = doctor_logs_in(new_context, CATEGORY)
     certificate_no = certificate_number(doctor)
 
     _start_change(doctor)
-    doctor.get_by_role("navigation", name="Steps of the application").get_by_role("link", name="Qualification").click()
+    doctor.get_by_role("navigation", name="Steps of the application").get_by_role(
+        "link", name="Qualification"
+    ).click()
     expect(doctor.get_by_role("heading", name="Qualification", exact=True)).to_be_visible()
     doctor.get_by_label(re.compile("H2026420078093")).check()
     wizard_next(doctor, "Practice")
-    expect(doctor.get_by_label("内科专业")).to_have_count(0)  # the catalogue of the new category only
+    expect(doctor.get_by_label("内科专业")).to_have_count(
+        0
+    )  # the catalogue of the new category only
     doctor.get_by_role("button", name="Save and continue").click()  # nothing of the category ticked
-    error_next_to(doctor.get_by_role("group", name="Practice scopes"), "Choose your practice scope.", group=True)
+    error_next_to(
+        doctor.get_by_role("group", name="Practice scopes"),
+        "Choose your practice scope.",
+        group=True,
+    )
     doctor.get_by_label("中医专业").check()
     _through_to_review(doctor)
     review = doctor.locator("dl.facts")
@@ -164,16 +193,25 @@ def test_change_of_category_without_javascript(new_context, live_server, desk):
     desk("hb-county-staff").page("/hubei/institution/approvals")
     redirected_to(desk("hb-county-staff").post(f"/hubei/institution/approvals/{app_id}/confirm"))
     desk("hb-officer").page(f"/hubei/admin/applications/{app_id}")
-    redirected_to(desk("hb-officer").post(f"/hubei/admin/applications/{app_id}/return",
-                                          {"reason": "请在工作经历中写明中医执业经历"}))
+    redirected_to(
+        desk("hb-officer").post(
+            f"/hubei/admin/applications/{app_id}/return",
+            {"reason": "请在工作经历中写明中医执业经历"},
+        )
+    )
     doctor.reload()
     expect(doctor.get_by_text("Returned by the health commission for correction.")).to_be_visible()
     expect(doctor.get_by_text("请在工作经历中写明中医执业经历")).to_be_visible()
     doctor.get_by_role("link", name="Correct and submit again").click()
-    doctor.get_by_role("navigation", name="Steps of the application").get_by_role("link", name="History").click()
+    doctor.get_by_role("navigation", name="Steps of the application").get_by_role(
+        "link", name="History"
+    ).click()
     doctor.get_by_label("Work experience").fill("")
     doctor.get_by_role("button", name="Save and continue").click()
-    error_next_to(doctor.get_by_label("Work experience"), "Required. Write 无 (none) if there is nothing to declare.")
+    error_next_to(
+        doctor.get_by_label("Work experience"),
+        "Required. Write 无 (none) if there is nothing to declare.",
+    )
     doctor.get_by_label("Work experience").fill("2016-2025 远安县人民医院 内科；2026 中医科")
     wizard_next(doctor, "Photo")
     wizard_next(doctor, "Review and submit")

@@ -12,7 +12,9 @@ import pytest
 
 try:
     from playwright.sync_api import expect
-except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
+except (
+    ImportError
+):  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
 from tests.support.db import in_tenant
 from tests.support.http import redirected_to
@@ -40,7 +42,9 @@ def _pages_of(pdf: bytes) -> int:
 def test_approval_form_and_certificate_without_javascript(new_context, live_server, desk):
     app_id = registered(live_server, desk, PRINTING, "H2025420078007", until="confirmed")
     doctor = doctor_logs_in(new_context, PRINTING)
-    expect(doctor.get_by_text(f"Confirmed by {COUNTY_HOSPITAL}. Bring these paper materials")).to_be_visible()
+    expect(
+        doctor.get_by_text(f"Confirmed by {COUNTY_HOSPITAL}. Bring these paper materials")
+    ).to_be_visible()
 
     # ---- D16: the printable Approval Form ------------------------------------------------------
     doctor.get_by_role("link", name="Print the Approval Form (two copies)").click()
@@ -70,7 +74,9 @@ def test_approval_form_and_certificate_without_javascript(new_context, live_serv
     # ---- V1: once approved, the electronic certificate ------------------------------------------
     officer = desk("hb-officer")
     officer.page(f"/hubei/admin/applications/{app_id}")
-    redirected_to(officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": ALL_MATERIALS})
+    )
     doctor.goto("/hubei/me")
     certificate_no = certificate_number(doctor)
     doctor.get_by_role("link", name="My electronic certificate").click()
@@ -79,7 +85,9 @@ def test_approval_form_and_certificate_without_javascript(new_context, live_serv
     card = doctor.locator("main")
     expect(card).to_contain_text(certificate_no)
     expect(card).to_contain_text("Registered")
-    expect(doctor.get_by_role("img", name="QR code: check this certificate on the public register")).to_be_visible()
+    expect(
+        doctor.get_by_role("img", name="QR code: check this certificate on the public register")
+    ).to_be_visible()
     with doctor.expect_download() as saved:  # a plain link with `download`: no script involved
         doctor.get_by_role("link", name="Save the QR code as an image (SVG)").click()
     assert saved.value.suggested_filename == f"certificate-{certificate_no}.svg"
@@ -90,7 +98,9 @@ def test_approval_form_and_certificate_without_javascript(new_context, live_serv
     public.goto(link)
     expect(public.get_by_role("heading", name=PRINTING["real_name"])).to_be_visible()
     expect(public.locator("main")).to_contain_text("内科专业")
-    assert PRINTING["id_number"] not in public.content() and PRINTING["phone"] not in public.content()
+    assert (
+        PRINTING["id_number"] not in public.content() and PRINTING["phone"] not in public.content()
+    )
     # the Approval Form stays printable after the approval
     doctor.goto(f"/hubei/me/applications/{app_id}/print")
     expect(doctor.locator("section.approval-form")).to_have_count(2)
@@ -102,9 +112,15 @@ def _filing_id(app, form: dict) -> int:
     from portal.workflow.models import SiteFiling
 
     with in_tenant(app, "hubei"):
-        doctor = db.session.execute(db.select(User.id).filter_by(username=form["username"])).scalar_one()
-        return db.session.execute(db.select(SiteFiling.id).filter_by(doctor_id=doctor)
-                                  .order_by(SiteFiling.id.desc()).limit(1)).scalar_one()
+        doctor = db.session.execute(
+            db.select(User.id).filter_by(username=form["username"])
+        ).scalar_one()
+        return db.session.execute(
+            db.select(SiteFiling.id)
+            .filter_by(doctor_id=doctor)
+            .order_by(SiteFiling.id.desc())
+            .limit(1)
+        ).scalar_one()
 
 
 def test_multi_site_filing_without_javascript(new_context, live_server, desk):
@@ -117,7 +133,9 @@ def test_multi_site_filing_without_javascript(new_context, live_server, desk):
 
     search.fill("没有这家医院")
     doctor.get_by_role("button", name="Search").click()  # a plain GET form
-    expect(doctor.get_by_text("No institution of this province matches “没有这家医院”.")).to_be_visible()
+    expect(
+        doctor.get_by_text("No institution of this province matches “没有这家医院”.")
+    ).to_be_visible()
     doctor.get_by_label("Name of the institution").fill("远安县人民医院")
     doctor.get_by_role("button", name="Search").click()
     result = doctor.get_by_role("listitem").filter(has_text=COUNTY_HOSPITAL)
@@ -134,12 +152,16 @@ def test_multi_site_filing_without_javascript(new_context, live_server, desk):
     expect(filed).to_contain_text("Waiting for the institution's confirmation since")
     doctor.get_by_label("Name of the institution").fill("演示第一")
     doctor.get_by_role("button", name="Search").click()
-    expect(doctor.get_by_role("listitem").filter(has_text=TERTIARY)).to_contain_text("Already filed")
+    expect(doctor.get_by_role("listitem").filter(has_text=TERTIARY)).to_contain_text(
+        "Already filed"
+    )
 
     # the site's institution confirms it in its queue (I4)
     staff = desk("hb-tertiary-staff")
     staff.page("/hubei/institution/approvals")
-    redirected_to(staff.post(f"/hubei/institution/filings/{_filing_id(live_server.app, FILING)}/confirm"))
+    redirected_to(
+        staff.post(f"/hubei/institution/filings/{_filing_id(live_server.app, FILING)}/confirm")
+    )
     doctor.goto("/hubei/me/sites")
     filed = doctor.locator("article").filter(has=doctor.get_by_role("heading", name=TERTIARY))
     expect(filed).to_contain_text("Confirmed on")

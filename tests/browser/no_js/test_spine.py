@@ -16,7 +16,9 @@ import pytest
 
 try:
     from playwright.sync_api import expect
-except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
+except (
+    ImportError
+):  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
 from portal.columns import local_today
 from tests.support.browser import SMS_CODE, photo_bytes, read_outbox, staff_browser
@@ -36,9 +38,16 @@ def _qualified(app) -> None:
     from portal.registry.records import Category, Level, Qualification
 
     with in_tenant(app, "hubei"):
-        db.session.add(Qualification(name=DOCTOR["real_name"], id_number=DOCTOR["id_number"],
-                                     certificate_no="H2025420077001", level=Level.PRACTITIONER,
-                                     category=Category.CLINICAL, obtained_on=date(2025, 10, 1)))
+        db.session.add(
+            Qualification(
+                name=DOCTOR["real_name"],
+                id_number=DOCTOR["id_number"],
+                certificate_no="H2025420077001",
+                level=Level.PRACTITIONER,
+                category=Category.CLINICAL,
+                obtained_on=date(2025, 10, 1),
+            )
+        )
         db.session.commit()
 
 
@@ -58,8 +67,12 @@ def _application_id(app) -> int:
     from portal.workflow.models import Application
 
     with in_tenant(app, "hubei"):
-        doctor = db.session.execute(db.select(User.id).filter_by(username=DOCTOR["username"])).scalar_one()
-        return db.session.execute(db.select(Application.id).filter_by(doctor_id=doctor)).scalar_one()
+        doctor = db.session.execute(
+            db.select(User.id).filter_by(username=DOCTOR["username"])
+        ).scalar_one()
+        return db.session.execute(
+            db.select(Application.id).filter_by(doctor_id=doctor)
+        ).scalar_one()
 
 
 @pytest.fixture
@@ -80,18 +93,31 @@ def test_spine_and_maintenance_without_javascript(new_context, live_server, auto
 
     # ---- D1/D2: sign-up ----------------------------------------------------------------------
     doctor.goto("/hubei/signup")
-    doctor.get_by_label("Real name (as on your ID card)").fill("Shen Jing")  # a user name, not the legal name
-    doctor.get_by_label("Resident ID number").fill(DOCTOR["id_number"][:17] + ("1" if DOCTOR["id_number"][17] != "1" else "2"))
+    doctor.get_by_label("Real name (as on your ID card)").fill(
+        "Shen Jing"
+    )  # a user name, not the legal name
+    doctor.get_by_label("Resident ID number").fill(
+        DOCTOR["id_number"][:17] + ("1" if DOCTOR["id_number"][17] != "1" else "2")
+    )
     doctor.get_by_label("Mobile number").fill(DOCTOR["phone"])
     doctor.get_by_label("Email", exact=True).fill(DOCTOR["email"])
     doctor.get_by_label("User name (for logging in)").fill(DOCTOR["username"])
     doctor.get_by_label("Password", exact=True).fill(DOCTOR["password"])
     doctor.get_by_label("Password again").fill(DOCTOR["password"] + "x")
-    doctor.get_by_role("button", name="Create my account").click()  # refused: each message next to its field
-    error_next_to(doctor.get_by_label("Real name (as on your ID card)"), "Enter your legal name in Chinese characters")
-    error_next_to(doctor.get_by_label("Resident ID number"), "This ID number is not valid: check every digit")
+    doctor.get_by_role(
+        "button", name="Create my account"
+    ).click()  # refused: each message next to its field
+    error_next_to(
+        doctor.get_by_label("Real name (as on your ID card)"),
+        "Enter your legal name in Chinese characters",
+    )
+    error_next_to(
+        doctor.get_by_label("Resident ID number"), "This ID number is not valid: check every digit"
+    )
     error_next_to(doctor.get_by_label("Password again"), "The two passwords differ.")
-    expect(doctor.get_by_label("Mobile number")).to_have_value(DOCTOR["phone"])  # what was typed stays
+    expect(doctor.get_by_label("Mobile number")).to_have_value(
+        DOCTOR["phone"]
+    )  # what was typed stays
     ids_unique(doctor)
     doctor.get_by_label("Real name (as on your ID card)").fill(DOCTOR["real_name"])
     doctor.get_by_label("Resident ID number").fill(DOCTOR["id_number"])
@@ -108,7 +134,9 @@ def test_spine_and_maintenance_without_javascript(new_context, live_server, auto
     code = read_outbox(context.new_page(), DOCTOR["phone"], SMS_CODE)
     doctor.get_by_label("Verification code").fill("000000" if code != "000000" else "111111")
     doctor.get_by_role("button", name="Verify", exact=True).click()
-    error_next_to(doctor.get_by_label("Verification code"), "The code is wrong. Check it and try again.")
+    error_next_to(
+        doctor.get_by_label("Verification code"), "The code is wrong. Check it and try again."
+    )
     doctor.get_by_label("Verification code").fill(code)
     doctor.get_by_role("button", name="Verify", exact=True).click()
     doctor.wait_for_url("**/hubei/me/activate")
@@ -123,8 +151,12 @@ def test_spine_and_maintenance_without_javascript(new_context, live_server, auto
     # ---- D9–D15: the wizard, one full page per step ---------------------------------------------
     doctor.get_by_role("link", name="Start my application").click()
     expect(doctor.get_by_role("heading", name="Personal details")).to_be_visible()
-    doctor.get_by_role("button", name="Save and continue").click()  # empty: refused next to the field
-    expect(doctor.get_by_label("Home address as on your ID card")).to_have_attribute("aria-invalid", "true")
+    doctor.get_by_role(
+        "button", name="Save and continue"
+    ).click()  # empty: refused next to the field
+    expect(doctor.get_by_label("Home address as on your ID card")).to_have_attribute(
+        "aria-invalid", "true"
+    )
     doctor.get_by_label("Home address as on your ID card").fill("湖北省武汉市江汉区演示路 7 号")
     doctor.get_by_role("button", name="Save and continue").click()
     expect(doctor.get_by_role("heading", name="Qualification", exact=True)).to_be_visible()
@@ -138,11 +170,16 @@ def test_spine_and_maintenance_without_javascript(new_context, live_server, auto
     doctor.get_by_role("button", name="Save and continue").click()
     expect(doctor.get_by_role("heading", name="Photo", exact=True)).to_be_visible()
     doctor.get_by_label("Photo (JPEG or PNG)").set_input_files(
-        files=[{"name": "tiny.jpg", "mimeType": "image/jpeg", "buffer": _tiny_jpeg()}])
+        files=[{"name": "tiny.jpg", "mimeType": "image/jpeg", "buffer": _tiny_jpeg()}]
+    )
     doctor.get_by_role("button", name="Upload and preview").click()
-    error_next_to(doctor.get_by_label("Photo (JPEG or PNG)"), "The photo is too small: at least 150 × 200 pixels.")
+    error_next_to(
+        doctor.get_by_label("Photo (JPEG or PNG)"),
+        "The photo is too small: at least 150 × 200 pixels.",
+    )
     doctor.get_by_label("Photo (JPEG or PNG)").set_input_files(
-        files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}])
+        files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}]
+    )
     doctor.get_by_role("button", name="Upload and preview").click()
     expect(doctor.get_by_role("img", name="Preview of your photo")).to_be_visible()
     doctor.get_by_role("button", name="Use this photo").click()
@@ -158,19 +195,25 @@ def test_spine_and_maintenance_without_javascript(new_context, live_server, auto
     redirected_to(staff.post(f"/hubei/institution/approvals/{app_id}/confirm"))
     officer = staff_browser(live_server, "hb-officer")
     officer.page(f"/hubei/admin/applications/{app_id}")
-    redirected_to(officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": ALL_MATERIALS}))
+    redirected_to(
+        officer.post(f"/hubei/admin/applications/{app_id}/approve", {"materials": ALL_MATERIALS})
+    )
     doctor.goto("/hubei/me")
     expect(doctor.get_by_text("Registered", exact=True)).to_be_visible()
 
     # ---- D17: information maintenance, a plain form post ----------------------------------------
     doctor.get_by_role("link", name="Information maintenance").click()
     doctor.get_by_role("button", name="Send for approval").click()  # as registered: nothing to send
-    expect(doctor.get_by_role("alert").filter(has_text="Nothing was changed: edit a detail first.")).to_be_visible()
+    expect(
+        doctor.get_by_role("alert").filter(has_text="Nothing was changed: edit a detail first.")
+    ).to_be_visible()
     doctor.get_by_label("Home address as on your ID card").fill("")
     doctor.get_by_label("Contract end date").fill("2020-01-01")  # before the contract starts
     doctor.get_by_role("button", name="Send for approval").click()
     error_next_to(doctor.get_by_label("Home address as on your ID card"), "This field is required.")
-    error_next_to(doctor.get_by_label("Contract end date"), "The contract must end after it starts.")
+    error_next_to(
+        doctor.get_by_label("Contract end date"), "The contract must end after it starts."
+    )
     ids_unique(doctor)
     doctor.get_by_label("Contract end date").fill(f"{local_today().year + 3}-06-30")
     doctor.get_by_label("Home address as on your ID card").fill("湖北省武汉市江汉区新址路 8 号")
@@ -185,7 +228,9 @@ def test_spine_and_maintenance_without_javascript(new_context, live_server, auto
 PAPER = doctor_form("刘建国", "420525198005063211", "13600136108", "nojs_liujianguo")
 
 
-def test_registration_from_before_the_portal_without_javascript(new_context, live_server, automatic_activation):
+def test_registration_from_before_the_portal_without_javascript(
+    new_context, live_server, automatic_activation
+):
     """D5/F17: a doctor registered on paper (刘建国, the demo's practice record) signs up,
     verifies the phone and activates with JavaScript off; the registration then shows as in
     force here, with its certificate number and scope, and the services of a registered doctor."""
@@ -201,11 +246,15 @@ def test_registration_from_before_the_portal_without_javascript(new_context, liv
     doctor.get_by_label("Password again").fill(PAPER["password"])
     doctor.get_by_role("button", name="Create my account").click()
     doctor.wait_for_url("**/hubei/me")
-    expect(doctor.get_by_text("110420525000123")).to_be_visible()  # the record found, before activation
+    expect(
+        doctor.get_by_text("110420525000123")
+    ).to_be_visible()  # the record found, before activation
 
     doctor.get_by_role("link", name="Verify now").click()
     doctor.get_by_role("button", name="Send me a code").click()
-    doctor.get_by_label("Verification code").fill(read_outbox(context.new_page(), PAPER["phone"], SMS_CODE))
+    doctor.get_by_label("Verification code").fill(
+        read_outbox(context.new_page(), PAPER["phone"], SMS_CODE)
+    )
     doctor.get_by_role("button", name="Verify", exact=True).click()
     doctor.wait_for_url("**/hubei/me/activate")
     doctor.get_by_label("Name of your main practice institution").fill("演示第一")
