@@ -25,7 +25,7 @@ from portal.rules import settings
 from portal.tenants import current_version, rules_for, rules_with
 from portal.tenants.models import Region, RuleVersion
 from portal.workflow.models import Application, State
-from portal.workflow.rules import save_rules
+from portal.workflow.rules import save_rules, version_in_force
 
 admin_only = role_required(Role.ADMIN)
 
@@ -195,8 +195,7 @@ def _page(values: dict, errors: dict, version: RuleVersion, status: int = 200, f
 @bp.get("/rules")
 @admin_only
 def rules():
-    version = current_version(g.tenant)
-    db.session.commit()  # a tenant without versions yet got its version 1
+    version = version_in_force(g.tenant)
     return _page(settings.form_values(rules_for(g.tenant)), {}, version)
 
 

@@ -24,11 +24,13 @@ from portal.extensions import db, limiter
 from portal.htmx import redirect_to, render
 from portal.inputs import posted_row
 from portal.registry.institutions import Institution
+from portal.registry.records import find_practice_record
 from portal.rules.registration import practice_years
 from portal.tenants import rules_for, rules_for_application
 from portal.tenants.models import Region
 from portal.workflow import activation, applications
 from portal.workflow import codes as account_services
+from portal.workflow import signup as signup_workflow
 from portal.workflow.accounts import confirm_contact
 from portal.workflow.models import State
 
@@ -38,8 +40,8 @@ from portal.workflow.models import State
 def signup():
     form = SignupForm()
     if form.validate_on_submit():
-        # the same answer whether or not the user name or ID number exists (services.sign_up)
-        user = services.sign_up(
+        # the same answer whether or not the user name or ID number exists (workflow.signup)
+        user = signup_workflow.sign_up(
             real_name=form.real_name.data,
             id_number=form.id_number.data,
             phone=form.phone.data,
@@ -96,7 +98,7 @@ def home():
     # D5: a registration made before the portal, shown until one is approved here
     record = None
     if registration is None:
-        record = services.find_practice_record(current_user.real_name, current_user.id_number)
+        record = find_practice_record(current_user.real_name, current_user.id_number)
     record_years = practice_years(record.registered_on, local_today()) if record else 0
     exam = services.exam_years(
         registration, local_today()
