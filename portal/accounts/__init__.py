@@ -7,16 +7,17 @@ from functools import wraps
 from flask import abort, g, request, session, url_for
 from flask_login import current_user
 
+from portal.accounts import totp_keys
 from portal.accounts.models import Role, User
+from portal.accounts.totp_rotation import totp_cli
 from portal.extensions import db, login_manager
 from portal.htmx import redirect_to
 from portal.i18n import LOCALES
 
 
 def init_app(app) -> None:
-    from portal.accounts import totp_keys
-
-    totp_keys.init_app(app)  # TOTP secrets encrypted at rest (SEC3); `flask totp rotate-key`
+    totp_keys.init_app(app)  # TOTP secrets encrypted at rest (SEC3)
+    app.cli.add_command(totp_cli)  # `flask totp rotate-key`
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
 
