@@ -12,7 +12,7 @@ from portal.accounts.passwords import check_password
 from portal.accounts.totp import verify_totp
 from portal.accounts.totp_keys import KeysMissing, SecretUnreadable
 from portal.extensions import db
-from portal.htmx import is_partial_request, redirect_to, render
+from portal.htmx import is_partial_request, redirect_to, render, safe_target
 from portal.signin import bp, credential_limit
 from portal.signin.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, TotpForm
 from portal.tenants import rules_for
@@ -20,11 +20,8 @@ from portal.workflow import codes as services
 
 
 def _safe_next(default: str) -> str:
-    target = request.args.get("next", "")
-    prefix = f"/{g.tenant.slug}/"
-    if target.startswith(prefix) and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """The page the log-in was asked from (``next=``), when it is one of this tenant's."""
+    return safe_target(request.args.get("next"), f"/{g.tenant.slug}/", default)
 
 
 @bp.route("/login", methods=["GET", "POST"])
