@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, request, session, url_for
+from flask import abort, current_app, flash, g, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from portal import workflow
-from portal.accounts import start_session
+from portal.accounts import end_session, start_session
 from portal.accounts.codes import CodeError, verify
 from portal.accounts.models import CodePurpose
 from portal.columns import local_today
@@ -189,8 +189,7 @@ def check_contact_code():
         else:
             confirmed = confirm_contact(current_user, channel, g.tenant)
             if confirmed.duplicate:
-                logout_user()
-                session.clear()
+                end_session()
                 flash(
                     _(
                         "An account with this ID number already exists. We have told its owner, on their "

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, flash, g, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
-from portal.accounts import HOME_BY_ROLE, SECOND_FACTOR, setup_step, start_session
+from portal.accounts import HOME_BY_ROLE, SECOND_FACTOR, end_session, setup_step, start_session
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import check_password
 from portal.accounts.totp import verify_totp
@@ -16,6 +16,7 @@ from portal.htmx import is_partial_request, redirect_to, render, safe_target
 from portal.signin import bp, credential_limit
 from portal.signin.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, TotpForm
 from portal.tenants import rules_for
+from portal.workflow import account_changes
 from portal.workflow import codes as services
 
 
@@ -111,8 +112,9 @@ def _secret_unreadable(user: User, form: TotpForm):
 
 @bp.post("/logout")
 def logout():
-    logout_user()
-    session.clear()
+    if current_user.is_authenticated:
+        account_changes.log_out(current_user._get_current_object())
+    end_session()
     return redirect_to(url_for("public.tenant_home"))
 
 
