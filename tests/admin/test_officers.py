@@ -11,8 +11,8 @@ import pytest
 from portal.accounts.models import User
 from portal.columns import local_today
 from portal.extensions import db
-from portal.tenants.models import Region
 from portal.notify.models import OutboxMessage
+from portal.tenants.models import Region
 from portal.workflow.models import AuditLog
 from tests.support.db import in_tenant, unchanged
 from tests.support.http import Browser, english, staff_login
