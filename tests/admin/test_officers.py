@@ -12,19 +12,14 @@ from portal.accounts.models import User
 from portal.columns import local_today
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
-from portal.tenants.models import Region
 from portal.workflow.models import AuditLog
 from tests.support.db import in_tenant, unchanged
 from tests.support.http import Browser, english, staff_login
 from tests.support.journey import messages_to, user_id
+from tests.support.offices import region_id
 from tests.support.provisioning import credentials, first_log_in, log_in
 
 MOBILE = "13700137101"
-
-
-def region_id(app, code: str, tenant: str = "hubei") -> int:
-    with in_tenant(app, tenant):
-        return db.session.execute(db.select(Region.id).filter_by(code=code)).scalar_one()
 
 
 def create(app, b, place: str, mobile: str = MOBILE, **over):
