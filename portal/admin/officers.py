@@ -22,14 +22,13 @@ from flask_wtf import FlaskForm
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.accounts.models import Role, User, mask_email
 from portal.admin import bp, coverage
-from portal.admin.institution_forms import filing_regions
+from portal.admin.institution_forms import CheckForm, filing_regions
 from portal.admin.views import PAGE
-from portal.columns import local_today
 from portal.extensions import db
 from portal.forms import MESSAGES, mobile_field, nfkc, person_name_field, rule
 from portal.htmx import redirect_to, render
@@ -244,7 +243,7 @@ def new_officer():
     return render("admin/officer_new.html", "form_block", status=status, form=form)
 
 
-class ResetForm(FlaskForm):
+class ResetForm(CheckForm):
     id_card_seen = BooleanField(
         _l("ID card seen in person"),
         validators=[
@@ -255,17 +254,6 @@ class ResetForm(FlaskForm):
             )
         ],
     )
-    checked_by = StringField(
-        _l("Checked by (your name)"),
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
-        validators=[DataRequired(MESSAGES["required"]), Length(max=40)],
-        render_kw={"maxlength": "40"},
-    )
-    checked_on = DateField(_l("Date of the check"), validators=[DataRequired(MESSAGES["required"])])
-
-    def validate_checked_on(self, field):
-        if field.data and field.data > local_today():
-            raise ValidationError(_l("The check cannot be dated in the future."))
 
 
 def _detail(officer: User, status: int = 200, error: str = "", reset_form: ResetForm | None = None):

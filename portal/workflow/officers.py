@@ -22,12 +22,13 @@ from portal.extensions import db
 from portal.notify.services import queue
 from portal.tenants.models import Region, Tenant
 from portal.workflow.audit import audit
-from portal.workflow.locks import lock, lock_unless
+from portal.workflow.locks import lock_unless
 from portal.workflow.provisioning import (
     login_place,
     new_account,
     new_first_password,
     next_username,
+    renew_credentials,
 )
 
 
@@ -118,18 +119,10 @@ def create_officer(
 def reset_officer(user: User, by: User, tenant: Tenant, check: IdentityCheck) -> User:
     """Lost phone or password: a new first password by SMS; the authenticator app is set up
     again and every open session ends. The identity check in person is in the audit row."""
-    lock(user)
-    before, password = new_first_password(user)
-    audit(
-        "user",
-        user.id,
-        "reset_credentials",
+    password = renew_credentials(
+        user,
         by,
-        before,
         {
-            "session_version": user.session_version,
-            "totp": False,
-            "must_change_password": True,
             "id_card_seen": True,
             "checked_by": check.checked_by,
             "checked_on": check.checked_on.isoformat(),

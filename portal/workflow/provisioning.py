@@ -231,22 +231,23 @@ def new_first_password(user: User) -> tuple[dict, str]:
     return before, password
 
 
+def renew_credentials(user: User, by: User, check: dict | None = None) -> str:
+    """A new first password (returned, to be sent), TOTP cleared, every session ended, and the
+    audit row (A8) with the identity check made before, if any."""
+    lock(user)
+    before, password = new_first_password(user)
+    after = {"session_version": user.session_version, "totp": False, "must_change_password": True}
+    audit("user", user.id, "reset_credentials", by, before, {**after, **(check or {})})
+    return password
+
+
 def reset_credentials(institution: Institution, officer: User, tenant: Tenant) -> User:
     """A1: the person in charge gets a new first password by SMS and must choose a password
     and enrol TOTP again; their open sessions end. WrongState when there is no such account."""
     user = person_in_charge(institution)
     if user is None:
         raise WrongState("the institution has no person in charge account")
-    lock(user)
-    before, password = new_first_password(user)
-    audit(
-        "user",
-        user.id,
-        "reset_credentials",
-        officer,
-        before,
-        {"session_version": user.session_version, "totp": False, "must_change_password": True},
-    )
+    password = renew_credentials(user, officer)
     _send_first_password(user, institution, password, tenant, reset=True)
     db.session.commit()
     return user
