@@ -34,6 +34,7 @@ ENTITIES = (
     "modification",
     "site_filing",
     "tenant",
+    "region",
 )
 ACTIONS = (
     "submit",

@@ -90,6 +90,10 @@ def test_A1_admin_creates_an_officer_of_each_level_bound_to_its_region(
     assert username in admin.page("/hubei/admin/officers").get_data(as_text=True)
     page = admin.page(f"/hubei/admin/officers/{user.id}").get_data(as_text=True)
     assert "137****7101" in page and "Waiting for the first log-in" in page and password not in page
+    # the audit log, linked from the detail page, shows the creation (A8)
+    assert f"/hubei/admin/audit?entity=user&amp;entity_id={user.id}" in page
+    log = admin.page(f"/hubei/admin/audit?entity=user&entity_id={user.id}").get_data(as_text=True)
+    assert "create_officer" in log and username in log
     # I1: the first log-in forces a password of one's own and TOTP, then the commission's end
     b, _secret = first_log_in(demo, username, password, home="admin/")
     assert b.page("/hubei/admin/").status_code == 200

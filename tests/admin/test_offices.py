@@ -40,6 +40,8 @@ def test_D16_the_administrator_edits_a_countys_office_and_it_is_audited(demo, br
         ).scalars()
         assert row.action == "set_office" and row.before["office_name"] == ""
         assert row.after["office_address"] == OFFICE["address"]
+    log = admin.page(f"/hubei/admin/audit?entity=region&entity_id={rid}").get_data(as_text=True)
+    assert "set_office" in log and OFFICE["address"] in log
     # the form shows what is saved; saving it again changes nothing and writes no audit row
     assert OFFICE["address"] in admin.page(f"/hubei/admin/offices/{rid}").get_data(as_text=True)
     with unchanged(demo):
