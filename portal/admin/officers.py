@@ -37,6 +37,7 @@ from portal.rules import identity
 from portal.rules.offices import CITY, COUNTY, PROVINCE, manageable_levels
 from portal.tenants.models import Region
 from portal.workflow import officers, provisioning
+from portal.workflow.conflicts import said
 from portal.workflow.locks import WrongState
 
 LEVEL_LABELS = {PROVINCE: _l("Province"), CITY: _l("City"), COUNTY: _l("County")}
@@ -282,14 +283,14 @@ def _set_disabled(officer_id: int, disabled: bool):
         abort(400)
     try:
         provisioning.set_disabled(user, current_user, disabled)
-    except WrongState:
+    except WrongState as err:
         db.session.rollback()
         message = (
             _("This account is already disabled.")
             if disabled
             else _("This account is already enabled.")
         )
-        return _detail(user, 409, message)
+        return _detail(user, 409, " ".join(filter(None, (message, said(err, current_user)))))
     flash(
         _(
             "%(user)s is disabled: the account cannot log in and its open sessions have ended.",
