@@ -50,6 +50,8 @@ def test_D16_a_county_level_institution_names_its_countys_office(demo):
     assert (
         OFFICE["name"] in printed and OFFICE["address"] in printed and CITY["name"] not in printed
     )
+    # a section of its own under the page's heading (P7): h3 in a step, h2 under the print h1
+    assert '<h3 id="office-h">' in home and '<h2 id="office-h">' in printed
 
 
 def test_D16_an_empty_county_office_sends_the_doctor_to_the_city_then_the_province(demo):
