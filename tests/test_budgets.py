@@ -37,6 +37,7 @@ from tests.support.journey import (
     user_id,
     walk_doctor,
 )
+from tests.support.offices import region_id
 from tests.support.provisioning import NEW_PASSWORD, credentials, log_in, provision
 from tests.support.world import (
     ARGS,
@@ -247,6 +248,9 @@ def world(app):
         "hubei_institution": institution_id(app, "hubei", "远安"),
         "hubei_staff": user_id(app, "hubei", "hb-tertiary-staff"),
         "hubei_person_in_charge": user_id(app, "hubei", "hb-county-staff"),
+        "hubei_officer": user_id(app, "hubei", "hb-officer"),
+        "hubei_county_officer": user_id(app, "hubei", "hb-county-officer"),
+        "hubei_region": region_id(app, "420525"),
     }
     browsers = {
         "anonymous": Browser(app.test_client()),

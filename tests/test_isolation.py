@@ -36,6 +36,7 @@ from tests.support.journey import (
     user_id,
     walk_doctor,
 )
+from tests.support.offices import region_id
 from tests.support.rules_editor import save_rules
 from tests.support.world import (
     ARGS,
@@ -245,6 +246,8 @@ def world(app):
             "applicant": applicant.doctor_id,
             "hubei_institution": institution_id(app, "hubei", "远安"),
             "hubei_officer": user_id(app, "hubei", "hb-officer"),
+            "hubei_county_officer": user_id(app, "hubei", "hb-county-officer"),
+            "hubei_region": region_id(app, "420525"),
             "hubei_staff": user_id(app, "hubei", "hb-tertiary-staff"),
             "hubei_person_in_charge": user_id(app, "hubei", "hb-county-staff"),
             "photo": photo_of(app, applicant.app_id),

@@ -20,6 +20,8 @@ from portal.admin import (  # noqa: E402,F401
     filings,
     imports,
     institutions,
+    officers,
+    offices,
     reports,
     rules_editor,
     views,

@@ -34,6 +34,7 @@ ENTITIES = (
     "modification",
     "site_filing",
     "tenant",
+    "region",
 )
 ACTIONS = (
     "submit",
@@ -58,6 +59,13 @@ ACTIONS = (
     "file",
     "withdraw",
     "rules",
+    # officer accounts and the offices for paper materials (A1, D16; issue 12)
+    "create_officer",
+    "resend_credentials",
+    "reset_credentials",
+    "disable",
+    "enable",
+    "set_office",
 )
 
 #: an 18-character resident ID number inside any text (17 digits and a digit or X)

@@ -55,7 +55,23 @@ def _seen(label):
     )
 
 
-class ProvisionForm(FlaskForm):
+class CheckForm(FlaskForm):
+    """Who made the check in person (I1; an officer's ID card before a reset) and on what day."""
+
+    checked_by = StringField(
+        _l("Checked on site by (officer's name)"),
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[DataRequired(MESSAGES["required"]), Length(max=40)],
+        render_kw={"maxlength": "40"},
+    )
+    checked_on = DateField(_l("Date of the check"), validators=[DataRequired(MESSAGES["required"])])
+
+    def validate_checked_on(self, field):
+        if field.data and field.data > local_today():
+            raise ValidationError(_l("The check cannot be dated in the future."))
+
+
+class ProvisionForm(CheckForm):
     name = StringField(
         _l("Institution name"),
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
@@ -95,23 +111,12 @@ class ProvisionForm(FlaskForm):
     licence_seen = _seen(_l("Practice licence seen, original and copy"))
     power_of_attorney_seen = _seen(_l("Power of attorney seen"))
     agent_id_card_seen = _seen(_l("Agent's ID card seen"))
-    checked_by = StringField(
-        _l("Checked on site by (officer's name)"),
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
-        validators=[DataRequired(MESSAGES["required"]), Length(max=40)],
-        render_kw={"maxlength": "40"},
-    )
-    checked_on = DateField(_l("Date of the check"), validators=[DataRequired(MESSAGES["required"])])
 
     def __init__(self, *args, officer, **kwargs):
         super().__init__(*args, **kwargs)
         regions = filing_regions(officer)
         self.county_id.choices = [SelectChoice(str(r.id), region_label(r)) for r in regions]
         self.cities = {r.id for r in regions if r.level == "city"}
-
-    def validate_checked_on(self, field):
-        if field.data and field.data > local_today():
-            raise ValidationError(_l("The check cannot be dated in the future."))
 
     def validate_county_id(self, field):
         if field.data not in {int(c.value) for c in self.county_id.choices}:

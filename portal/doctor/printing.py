@@ -4,7 +4,7 @@ left to be written in by hand. Only its doctor sees it, once the institution has
 
 from __future__ import annotations
 
-from flask import abort, make_response, render_template
+from flask import abort, g, make_response, render_template
 from flask_login import current_user
 
 from portal.columns import local_today
@@ -14,6 +14,7 @@ from portal.rules.catalogue import scope_name
 from portal.rules.idcard import birth_date, sex
 from portal.tenants import rules_for_application
 from portal.workflow.models import Application, State
+from portal.workflow.offices import materials_office
 
 #: the form is printed after the institution's confirmation (D16), and stays printable after
 PRINTABLE = (State.CONFIRMED, State.APPROVED)
@@ -63,6 +64,8 @@ def form_facts(app: Application) -> dict:
         "applied_at": app.submitted_at or app.created_at,
         # D14, F14: an assistant's time here counts from the assistant registration
         "practice_time": services.practice_time_of(app, local_today(), rules_for_application(app)),
+        # D16/A5: the office that decides the application and receives the paper (issue 12)
+        "office": materials_office(app, g.tenant),
     }
 
 

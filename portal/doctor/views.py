@@ -28,7 +28,7 @@ from portal.registry.records import find_practice_record
 from portal.rules.registration import practice_years
 from portal.tenants import rules_for, rules_for_application
 from portal.tenants.models import Region
-from portal.workflow import activation, applications
+from portal.workflow import activation, applications, offices
 from portal.workflow import codes as account_services
 from portal.workflow import signup as signup_workflow
 from portal.workflow.accounts import confirm_contact
@@ -84,6 +84,8 @@ def _application_context(app, among=None):
         ctx.update(
             materials=applications.required_materials(app, rules),
             material_labels=rules["materials"]["labels"],
+            # D16/A5: the office that decides, where the materials go (issue 12)
+            office=offices.materials_office(app, g.tenant),
         )
         del institution
     return ctx

@@ -73,3 +73,9 @@ class Region(TenantScoped, db.Model):
     level: Mapped[str] = mapped_column(String(10))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
     parent: Mapped[Region | None] = relationship(remote_side=[id])
+    #: D16/A5: the office of the region's health commission where doctors bring their paper
+    #: materials (empty: not filled in, the doctor is sent one level up; portal.rules.offices)
+    office_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    office_address: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    office_phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    office_hours: Mapped[str] = mapped_column(String(100), default="", server_default="")

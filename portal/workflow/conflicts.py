@@ -55,6 +55,7 @@ DONE = {
     "disable": _l("deactivated"),
     "enable": _l("reactivated"),
     "reset_credentials": _l("given new credentials"),
+    "resend_credentials": _l("sent its set-up message again"),
     "choose_password": _l("given a new password"),
     "enrol_totp": _l("linked to an authenticator app"),
     "unlock_codes": _l("unlocked"),

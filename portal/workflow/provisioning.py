@@ -61,7 +61,11 @@ def find_by_licence(licence_no: str) -> Institution | None:
 
 def _username(institution: Institution) -> str:
     """``jg<institution id>-NN``: the next free number of the institution (jg: 机构)."""
-    prefix = f"jg{institution.id:04d}-"
+    return next_username(f"jg{institution.id:04d}-")
+
+
+def next_username(prefix: str) -> str:
+    """``<prefix>NN``: the first number not taken in the tenant."""
     taken = set(
         db.session.execute(
             db.select(User.username).where(User.username.startswith(prefix, autoescape=True))
@@ -73,7 +77,7 @@ def _username(institution: Institution) -> str:
     return f"{prefix}{n:02d}"
 
 
-def _login_place(tenant: Tenant) -> str:
+def login_place(tenant: Tenant) -> str:
     return f"{current_app.config['PUBLIC_HOST']}/{tenant.slug}/login"
 
 
@@ -89,7 +93,7 @@ def _send_first_password(
             inst=institution.name,
             user=user.username,
             password=password,
-            place=_login_place(tenant),
+            place=login_place(tenant),
         )
     else:
         body = _(
@@ -100,30 +104,44 @@ def _send_first_password(
             inst=institution.name,
             user=user.username,
             password=password,
-            place=_login_place(tenant),
+            place=login_place(tenant),
         )
     queue("sms", user.phone, body, user_id=user.id, locale=user.locale)
+
+
+def new_account(
+    username: str, role: Role, real_name: str, mobile: str, email: str = "", **fields
+) -> tuple[User, str]:
+    """A staff or officer account with a first password (returned, to be sent): it must
+    choose its own password and enrol TOTP at the first log-in (I1)."""
+    password = first_password()
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        real_name=real_name,
+        phone=mobile,
+        email=email,
+        must_change_password=True,
+        totp_secret=None,
+        **fields,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user, password
 
 
 def _new_staff(
     institution: Institution, real_name: str, mobile: str, *, person_in_charge: bool
 ) -> tuple[User, str]:
-    password = first_password()
-    user = User(
-        username=_username(institution),
-        password_hash=hash_password(password),
-        role=Role.STAFF,
-        real_name=real_name,
-        phone=mobile,
-        email="",
+    return new_account(
+        _username(institution),
+        Role.STAFF,
+        real_name,
+        mobile,
         institution_id=institution.id,
-        must_change_password=True,
         is_person_in_charge=person_in_charge,
-        totp_secret=None,
     )
-    db.session.add(user)
-    db.session.flush()
-    return user, password
 
 
 def provision_institution(data: NewInstitution, officer: User, tenant: Tenant) -> User:
@@ -202,7 +220,7 @@ def person_in_charge(institution: Institution) -> User | None:
     ).scalar_one_or_none()
 
 
-def _new_first_password(user: User) -> tuple[dict, str]:
+def new_first_password(user: User) -> tuple[dict, str]:
     """A new first password; TOTP cleared; every open session ends."""
     before = {"session_version": user.session_version, "totp": user.totp_enrolled}
     password = first_password()
@@ -213,22 +231,23 @@ def _new_first_password(user: User) -> tuple[dict, str]:
     return before, password
 
 
+def renew_credentials(user: User, by: User, check: dict | None = None) -> str:
+    """A new first password (returned, to be sent), TOTP cleared, every session ended, and the
+    audit row (A8) with the identity check made before, if any."""
+    lock(user)
+    before, password = new_first_password(user)
+    after = {"session_version": user.session_version, "totp": False, "must_change_password": True}
+    audit("user", user.id, "reset_credentials", by, before, {**after, **(check or {})})
+    return password
+
+
 def reset_credentials(institution: Institution, officer: User, tenant: Tenant) -> User:
     """A1: the person in charge gets a new first password by SMS and must choose a password
     and enrol TOTP again; their open sessions end. WrongState when there is no such account."""
     user = person_in_charge(institution)
     if user is None:
         raise WrongState("the institution has no person in charge account")
-    lock(user)
-    before, password = _new_first_password(user)
-    audit(
-        "user",
-        user.id,
-        "reset_credentials",
-        officer,
-        before,
-        {"session_version": user.session_version, "totp": False, "must_change_password": True},
-    )
+    password = renew_credentials(user, officer)
     _send_first_password(user, institution, password, tenant, reset=True)
     db.session.commit()
     return user

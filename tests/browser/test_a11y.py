@@ -40,8 +40,10 @@ from tests.support.journey import (
     last_message,
     resident_id,
     sign_up,
+    user_id,
     walk_doctor,
 )
+from tests.support.offices import region_id
 from tests.support.world import ARGS, ROUTE_APP, Hubei, import_batch
 
 pytestmark = pytest.mark.browser
@@ -224,6 +226,11 @@ def world(live_server):
             "hubei_institution": institution_id(app, "hubei", YUANAN),
         }
         certificate_no = db.session.get(Application, registered.app_id).certificate_no
+    ids.update(
+        hubei_officer=user_id(app, "hubei", "hb-officer"),
+        hubei_county_officer=user_id(app, "hubei", "hb-county-officer"),
+        hubei_region=region_id(app, "420525"),
+    )
     ids["import_batch"] = import_batch(
         app
     )  # A2: a file waiting for the administrator's confirmation

@@ -13,7 +13,8 @@ from tests.support.http import Browser, english, redirected_to, totp_now
 from tests.support.journey import messages_to
 
 #: the user name and the first password in the SMS, whatever the language of the text
-USERNAME = re.compile(r"(?<![A-Za-z0-9])(jg[0-9]{4}-[0-9]{2})(?![0-9])")
+#: (jg: an institution's account; wj: an officer's, by region code, wj00 for the province)
+USERNAME = re.compile(r"(?<![A-Za-z0-9])((?:jg[0-9]{4}|wj[0-9]{2,6})-[0-9]{2})(?![0-9])")
 PASSWORD = re.compile(
     r"(?<![A-Za-z0-9-])([A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4})(?![A-Za-z0-9-])"
 )
@@ -72,7 +73,12 @@ def log_in(
 
 
 def first_log_in(
-    app, username: str, password: str, tenant: str = "hubei", htmx: bool = False
+    app,
+    username: str,
+    password: str,
+    tenant: str = "hubei",
+    htmx: bool = False,
+    home: str = "institution/",
 ) -> tuple[Browser, str]:
     """I1: the first password, a password of one's own, the authenticator enrolled. Returns the
     browser (logged in) and the TOTP secret read off the page."""
@@ -87,7 +93,7 @@ def first_log_in(
     page = b.page(f"/{tenant}/first-login/authenticator").get_data(as_text=True)
     secret = SECRET.search(page).group(1).replace(" ", "")
     r = b.post(f"/{tenant}/first-login/authenticator", {"code": totp_now(secret)})
-    assert redirected_to(r).endswith(f"/{tenant}/institution/")
+    assert redirected_to(r).endswith(f"/{tenant}/{home}")
     return b, secret
 
 

@@ -50,6 +50,8 @@ ARGS: dict[str, list] = {
     "staff_id": [Hubei("hubei_staff"), Hubei("hubei_person_in_charge")],
     "dataset": ["qualifications", "practice-records"],
     "batch_id": [Hubei("import_batch")],
+    "officer_id": [Hubei("hubei_officer"), Hubei("hubei_county_officer")],
+    "region_id": [Hubei("hubei_region")],
 }
 
 UNKNOWN = object()

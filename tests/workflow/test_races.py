@@ -24,6 +24,7 @@ from tests.support.journey import (
     fill_wizard,
     institution_id,
     sign_up,
+    user_id,
     walk_doctor,
 )
 from tests.support.race import race, twin
@@ -446,3 +447,23 @@ def test_A9_a_doctor_withdrawing_a_filing_rejected_meanwhile_is_told_by_whom(dem
         rf"此多机构备案已于 {HHMM} 由湖北省演示第一医院退回。", r.get_data(as_text=True)
     )
     assert _audit(demo, "site_filing", filing_id, "withdraw") == []
+
+
+# ---- officer accounts (A1, issue 12) -----------------------------------------------------------
+
+
+def test_A9_two_disables_of_one_officer_disable_once(demo):
+    """The administrator and the province's officer disable the county officer at once: one
+    audit row; the other is told it is already disabled, by whom and when."""
+    officer_id = user_id(demo, "hubei", "hb-county-officer")
+    url = f"/hubei/admin/officers/{officer_id}"
+    tabs = [_english(staff_login(demo, name)) for name in ("hb-admin", "hb-officer")]
+    for tab in tabs:
+        tab.page(url)
+    winner, loser = _split(race(*(lambda t=t: t.post(f"{url}/disable") for t in tabs)))
+    assert _audit(demo, "user", officer_id, "disable") == ["disable"]
+    page = loser.get_data(as_text=True)
+    assert "This account is already disabled." in page
+    assert re.search(
+        rf"This account was deactivated by the health commission of 湖北省 at {HHMM}\.", page
+    ), page[-3000:]
