@@ -20,6 +20,7 @@ from portal.admin import (  # noqa: E402,F401
     filings,
     imports,
     institutions,
+    province,
     reports,
     rules_editor,
     views,

@@ -73,11 +73,20 @@ def _row_security() -> dict:
     }
 
 
+def _tenant_hosts() -> dict:
+    """T2: every tenant TENANT_HOSTS names exists."""
+    from portal.tenants.hosts import check_slugs
+
+    unknown = check_slugs(current_app._get_current_object())
+    return {"ok": not unknown, **({"unknown": unknown} if unknown else {})}
+
+
 CHECKS = {
     "database": _database,
     "migrations": _migrations,
     "outbox": _outbox,
     "row_security": _row_security,
+    "tenant_hosts": _tenant_hosts,
 }
 
 
