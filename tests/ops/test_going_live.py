@@ -20,7 +20,7 @@ from tests.support.going_live import (
     through_setup_link,
 )
 from tests.support.http import redirected_to
-from tests.support.imports import HEADER_Q, ZHOU, confirm, csv_of, upload
+from tests.support.imports import ZHOU, confirm, csv_of, upload
 from tests.support.journey import ALL_MATERIALS, doctor_form, messages_to, walk_doctor
 from tests.support.provisioning import provision_form
 from tests.support.rules_editor import save_rules
