@@ -50,6 +50,7 @@ ARGS: dict[str, list] = {
     "staff_id": [Hubei("hubei_staff"), Hubei("hubei_person_in_charge")],
     "dataset": ["qualifications", "practice-records"],
     "batch_id": [Hubei("import_batch")],
+    "token": ["not-a-set-up-token"],  # the operator's one-time set-up link (T5)
 }
 
 UNKNOWN = object()
