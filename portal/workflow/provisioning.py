@@ -568,3 +568,72 @@ def create_officer_command(
 ) -> None:
     """A health-commission officer of the province, a city or a county (A1), as create-admin."""
     _create_command(Role.OFFICER, tenant_slug, username, name, phone, region, link)
+
+
+def reset_commission_account(
+    tenant: Tenant,
+    user: User,
+    *,
+    by: User | None = None,
+    by_sms: bool = True,
+    login_place: str = "",
+) -> User:
+    """A new start for an administrator or officer account (T5): a new first password (by
+    SMS, or none and a new set-up link), TOTP cleared, every open session and earlier link
+    ended; the next log-in sets the account up again (I1). Audited."""
+    if user.role not in (Role.ADMIN, Role.OFFICER):
+        raise WrongState("not a health-commission account")
+    lock(user)
+    before, password = _new_first_password(user)
+    audit(
+        "user",
+        user.id,
+        "reset_credentials",
+        by,
+        before,
+        {
+            "session_version": user.session_version,
+            "totp": False,
+            "credentials": "sms" if by_sms else "link",
+        },
+    )
+    if by_sms:
+        _send_setup_password(user, password, tenant, login_place or _login_place(tenant))
+    db.session.commit()
+    return user
+
+
+@accounts_cli.command("reset")
+@click.option("--tenant", "tenant_slug", required=True, help="The tenant's slug, e.g. hubei.")
+@click.option("--username", required=True, help="The administrator's or officer's log-in name.")
+@click.option(
+    "--link", is_flag=True, help="Print a one-time set-up link even when SMS can be sent."
+)
+def reset_command(tenant_slug: str, username: str, link: bool) -> None:
+    """An administrator or officer who lost their password, authenticator or set-up link
+    starts again: new credentials by SMS, or a new one-time set-up link (T5, I1). Audited."""
+    from portal.tenants.scope import tenant_context
+
+    tenant = db.session.execute(db.select(Tenant).filter_by(slug=tenant_slug)).scalar_one_or_none()
+    if tenant is None:
+        raise click.BadParameter(
+            f"no tenant {tenant_slug!r} (flask tenants list)", param_hint="--tenant"
+        )
+    by_sms = sms_gateway_configured() and not link
+    with tenant_context(tenant.id):
+        user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
+        if user is None or user.role not in (Role.ADMIN, Role.OFFICER):
+            raise click.BadParameter(
+                f"no administrator or officer {username!r} in {tenant.slug}",
+                param_hint="--username",
+            )
+        reset_commission_account(tenant, user, by_sms=by_sms)
+        if by_sms:
+            click.echo(
+                f"reset {username} in {tenant.slug}: new credentials go to {user.phone} by SMS"
+            )
+        else:
+            click.echo(
+                f"reset {username} in {tenant.slug}. One-time set-up link (valid {SETUP_LINK_MAX_AGE // 3600} hours):"
+            )
+            click.echo(setup_link(user, tenant))

@@ -193,3 +193,17 @@ def test_a_taken_username_or_an_unknown_region_writes_nothing(hubei):
     assert [u.username for u in accounts(hubei)] == ["hb-first"]
     with in_tenant(hubei, "hubei"):
         assert db.session.execute(db.select(db.func.count(OutboxMessage.id))).scalar() == 0
+
+
+def test_a_lost_link_or_authenticator_is_reset_by_the_operator(hubei):
+    first = setup_link_path(cli(hubei, *ADMIN, "--phone", "13900000001").output)
+    through_setup_link(hubei, first, "hubei", "/hubei/admin/")
+    out = cli(hubei, "accounts", "reset", "--tenant", "hubei", "--username", "hb-first").output
+    [user] = accounts(hubei)
+    assert (user.must_change_password, user.totp_enrolled) == (True, False)
+    # a new link sets the account up again, with a new authenticator
+    through_setup_link(hubei, setup_link_path(out), "hubei", "/hubei/admin/")
+    with in_tenant(hubei, "hubei"):
+        assert "reset_credentials" in db.session.execute(db.select(AuditLog.action)).scalars().all()
+    result = cli(hubei, "accounts", "reset", "--tenant", "hubei", "--username", "nobody", ok=False)
+    assert result.exit_code != 0 and "--username" in result.output
