@@ -77,6 +77,11 @@ def _check_tenant_hosts(app: Flask) -> None:
     from portal.tenants.hosts import check_slugs
 
     unknown = check_slugs(app)
+    if app.extensions.get("tenant_hosts"):
+        from portal.extensions import db
+
+        with app.app_context():
+            db.engine.dispose()  # gunicorn forks after this: no worker inherits the connection
     if not unknown:
         return
     message = (

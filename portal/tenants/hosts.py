@@ -36,7 +36,7 @@ UNKNOWN_KEY = "portal.unknown_host"
 
 
 class HostsError(RuntimeError):
-    """TENANT_HOSTS cannot be used; the message says what to fix."""
+    """TENANT_HOSTS cannot be used; the message says what to fix (in any configuration)."""
 
 
 def parse(value) -> dict[str, str]:
