@@ -86,7 +86,7 @@ def test_a_province_goes_live_from_an_empty_database(app, beijing_noon, monkeypa
     assert redirected_to(r).endswith("/hubei/admin/province")
     assert "14:30-17:30" in app.test_client().get("/hubei/").get_data(as_text=True)
 
-    # 4. officers: a county's by SMS through the gateway, a province officer by link
+    # 4. an officer of a county, credentials by SMS now that a gateway is configured
     monkeypatch.setitem(app.config, "SMS_GATEWAY", "http")
     monkeypatch.setitem(app.config, "SMS_GATEWAY_URL", "http://127.0.0.1:9/sms")
     out = cli(
