@@ -10,9 +10,11 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from portal.accounts import setup_step, start_session
+from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.signin import bp, credential_limit
 from portal.workflow import provisioning
+from portal.workflow.locks import Decided
 
 
 def _gone():
@@ -34,7 +36,11 @@ def setup_link(token: str):
         return _gone()
     form = FlaskForm()
     if form.validate_on_submit():
-        provisioning.use_setup_link(user)
+        try:
+            provisioning.use_setup_link(user)
+        except Decided:  # pressed twice at once, or in two browsers: the other one got in
+            db.session.rollback()
+            return _gone()
         start_session(user)
         return redirect_to(url_for(setup_step(user) or "accounts.first_password"))
     response = render("accounts/setup_link.html", user=user, form=form, token=token)

@@ -362,12 +362,22 @@ def user_of_setup_token(token: str) -> User | None:
 
 def use_setup_link(user: User) -> None:
     """The link is used: it stops working (session_version moves on) and the caller starts
-    the account's session, which must choose a password and enrol TOTP (I1)."""
-    lock_unless(user, lambda u: not u.must_change_password, "the account is set up already")
-    before = {"session_version": user.session_version}
+    the account's session, which must choose a password and enrol TOTP (I1). Two presses at
+    the same moment: one wins, the other gets ``Decided`` (the link was used meanwhile)."""
+    version = user.session_version  # as the token named it (``user_of_setup_token``)
+    lock_unless(
+        user,
+        lambda u: not u.must_change_password or u.session_version != version,
+        "the set-up link was used already",
+    )
     user.session_version += 1
     audit(
-        "user", user.id, "use_setup_link", user, before, {"session_version": user.session_version}
+        "user",
+        user.id,
+        "use_setup_link",
+        user,
+        {"session_version": version},
+        {"session_version": user.session_version},
     )
     db.session.commit()
 

@@ -207,3 +207,25 @@ def test_a_lost_link_or_authenticator_is_reset_by_the_operator(hubei):
         assert "reset_credentials" in db.session.execute(db.select(AuditLog.action)).scalars().all()
     result = cli(hubei, "accounts", "reset", "--tenant", "hubei", "--username", "nobody", ok=False)
     assert result.exit_code != 0 and "--username" in result.output
+
+
+def test_the_link_pressed_in_two_browsers_at_once_lets_one_in(hubei):
+    """A9: the forced race (tests/support/race.py): one press logs in, the other is told the
+    link is not valid; one audit row."""
+    from tests.support.race import race
+
+    path = setup_link_path(cli(hubei, *ADMIN, "--phone", "13900000001").output)
+    tabs = [Browser(hubei.test_client()), Browser(hubei.test_client())]
+    for tab in tabs:
+        tab.page(path)
+    responses = race(
+        *(lambda tab=tab: tab.post(path, {}) for tab in tabs), actions=("use_setup_link",)
+    )
+    assert sorted(r.status_code for r in responses) == [303, 404]
+    with in_tenant(hubei, "hubei"):
+        used = (
+            db.session.execute(db.select(AuditLog.action).filter_by(action="use_setup_link"))
+            .scalars()
+            .all()
+        )
+        assert used == ["use_setup_link"]
