@@ -10,7 +10,9 @@ What becomes what (docs/going-live.md, "Cities and counties"):
   (``XXYY01`` in older revisions) is not a county;
 - a county-level unit whose prefecture is a placeholder or missing — the directly
   administered ones (湖北 仙桃市 429004, 潜江, 天门, 神农架林区: ``4290ZZ``) and the districts
-  and counties of the four municipalities — is a county **directly under the province**
+  and counties of the four municipalities — and a prefecture-level city the dataset lists no
+  county of (东莞 441900, 中山 442000, 嘉峪关 620200, 儋州 460400) are each a county
+  **directly under the province**
   (``parent`` None): its officers decide, and what a county files with its city (A5) goes to
   the province's officers, as the province is the level above it.
 
@@ -84,11 +86,14 @@ def from_dataset(province_code: str) -> list[Division]:
     own = sorted(
         (c, n) for c, n in schema.items() if c[:2] == province_code[:2] and c != province_code
     )
-    cities = {c for c, n in own if _is_city(c, n)}
+    counties = [(c, n) for c, n in own if c[4:] != "00" and n not in PLACEHOLDERS]
+    with_counties = {c[:4] + "00" for c, _n in counties}
+    # a prefecture-level city without counties (东莞 441900, 中山 442000, 嘉峪关 620200, 儋州
+    # 460400) is its own county, directly under the province: an institution needs a county
+    cities = {c for c, n in own if _is_city(c, n) and c in with_counties}
+    lone = [(c, n) for c, n in own if _is_city(c, n) and c not in with_counties]
     divisions = [Division(c, n, CITY, None) for c, n in own if c in cities]
-    for code, name in own:
-        if code[4:] == "00" or name in PLACEHOLDERS:
-            continue
+    for code, name in sorted(counties + lone):
         parent = code[:4] + "00"
         divisions.append(Division(code, name, COUNTY, parent if parent in cities else None))
     return divisions

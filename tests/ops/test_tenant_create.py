@@ -62,6 +62,15 @@ def test_hubei_from_the_dataset(app):
         assert [(v.number, v.overrides) for v in versions] == [(1, {})]
 
 
+def test_a_city_without_counties_is_a_county_under_the_province(app):
+    cli(app, "tenants", "create", "guangdong", "广东省", "--division", "440000")
+    regions = regions_of(app, "guangdong")
+    assert regions["441900"] == ("东莞市", "county", None)
+    assert regions["442000"] == ("中山市", "county", None)
+    assert regions["440100"] == ("广州市", "city", None)
+    assert regions["440106"] == ("天河区", "county", "440100")
+
+
 def test_a_municipality_has_counties_under_the_province(app):
     cli(app, "tenants", "create", "beijing", "北京市", "--division", "110000")
     regions = regions_of(app, "beijing")
