@@ -178,3 +178,9 @@ def test_before_the_database_is_migrated_the_slugs_wait(tmp_path):
         },
     )
     assert empty.extensions["tenant_hosts"] == {"x.cn": "x"}
+
+
+def test_a_page_behind_the_log_in_sends_back_to_the_hosts_log_in(hosted):
+    r = hosted.test_client().get("/admin/", base_url=f"http://{HOST}")
+    location = redirected_to(r)
+    assert location.split("?")[0] in ("/login", f"http://{HOST}/login"), location
