@@ -16,6 +16,7 @@ from sqlalchemy import inspect, text
 
 from portal.extensions import db
 from portal.notify.figures import outbox_figures
+from portal.tenants.hosts import check_slugs
 from portal.tenants.rls import role_problems
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "..", "..", "migrations")
@@ -75,8 +76,6 @@ def _row_security() -> dict:
 
 def _tenant_hosts() -> dict:
     """T2: every tenant TENANT_HOSTS names exists."""
-    from portal.tenants.hosts import check_slugs
-
     unknown = check_slugs(current_app._get_current_object())
     return {"ok": not unknown, **({"unknown": unknown} if unknown else {})}
 

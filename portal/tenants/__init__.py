@@ -12,7 +12,11 @@ from flask.cli import AppGroup
 
 from config import national_rules
 from portal.extensions import db
-from portal.tenants import rls  # noqa: F401  (row-level security on PostgreSQL, SEC9)
+from portal.tenants import (
+    hosts,
+    rls,  # noqa: F401  (row-level security on PostgreSQL, SEC9)
+)
+from portal.tenants.divisions import DivisionError, as_csv, from_csv, from_dataset
 from portal.tenants.models import Region, RuleVersion, Tenant, TenantScoped  # noqa: F401
 from portal.tenants.scope import all_tenants, reset_tenant, set_tenant, tenant_context  # noqa: F401
 
@@ -98,8 +102,6 @@ def rules_for_application(app) -> dict:
 
 
 def init_app(app: Flask) -> None:
-    from portal.tenants import hosts
-
     hosts.init_app(app)  # T2: a tenant on its own host name (TENANT_HOSTS)
 
     @app.url_value_preprocessor
@@ -176,8 +178,6 @@ def add_regions(divisions) -> int:
 
 
 def _divisions(division: str | None, regions) -> list:
-    from portal.tenants.divisions import DivisionError, from_csv, from_dataset
-
     try:
         if regions is not None:
             try:
@@ -258,8 +258,6 @@ def create_command(
 def regions_command(division: str) -> None:
     """Print the cities and counties of province CODE in the national dataset as the CSV
     --regions reads (to correct and give back)."""
-    from portal.tenants.divisions import as_csv
-
     click.echo(as_csv(_divisions(division, None)), nl=False)
 
 

@@ -19,7 +19,13 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
+from flask_babel import gettext as _
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.extensions import db
+from portal.htmx import render
 
 #: first path segments that are the portal's own on every host, never a tenant's
 GLOBAL_PATHS = frozenset(
@@ -150,10 +156,6 @@ def init_app(app: Flask) -> None:
         host = request.environ.get(UNKNOWN_KEY)
         if host is None:
             return None
-        from flask_babel import gettext as _
-
-        from portal.htmx import render
-
         g.pop("tenant", None)
         return render(
             "error.html",
@@ -164,8 +166,6 @@ def init_app(app: Flask) -> None:
 
 
 def _in_request() -> bool:
-    from flask import has_request_context
-
     return has_request_context()
 
 
@@ -175,11 +175,6 @@ def check_slugs(app: Flask) -> list[str]:
     hosts = app.extensions.get("tenant_hosts") or {}
     if not hosts:
         return []
-    from sqlalchemy import text
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from portal.extensions import db
-
     try:
         with app.app_context(), db.engine.connect() as conn:
             known = set(conn.execute(text("SELECT slug FROM tenant")).scalars())

@@ -14,6 +14,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _  # written in the recipient's language
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role, User
@@ -22,7 +23,9 @@ from portal.accounts.totp import matching_step
 from portal.extensions import db
 from portal.notify.services import queue
 from portal.registry.institutions import Institution, InstitutionCheck, InstitutionLevel
-from portal.tenants.models import Tenant
+from portal.tenants.hosts import public_place
+from portal.tenants.models import Region, Tenant
+from portal.tenants.scope import tenant_context
 from portal.workflow.audit import audit
 from portal.workflow.locks import WrongState, lock, lock_unless
 
@@ -77,8 +80,6 @@ def _username(institution: Institution) -> str:
 
 
 def _login_place(tenant: Tenant) -> str:
-    from portal.tenants.hosts import public_place
-
     return public_place(current_app, tenant.slug, "/login")  # its own host when it has one (T2)
 
 
@@ -328,8 +329,6 @@ class UsernameTaken(Exception):
 
 
 def _setup_serializer():
-    from itsdangerous import URLSafeTimedSerializer
-
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SETUP_SALT)
 
 
@@ -342,8 +341,6 @@ def setup_token(user: User) -> str:
 def user_of_setup_token(token: str) -> User | None:
     """The account a set-up token (still valid, never used) is for, else None. Reads in the
     current tenant only (T3): another tenant's token names nobody here."""
-    from itsdangerous import BadSignature
-
     try:
         tenant_id, user_id, version = _setup_serializer().loads(token, max_age=SETUP_LINK_MAX_AGE)
     except (BadSignature, ValueError, TypeError):
@@ -469,8 +466,6 @@ def sms_gateway_configured() -> bool:
 
 
 def setup_link(user: User, tenant: Tenant) -> str:
-    from portal.tenants.hosts import public_place
-
     scheme = "https" if current_app.config.get("FORCE_HTTPS") else "http"
     return f"{scheme}://" + public_place(current_app, tenant.slug, f"/setup/{setup_token(user)}")
 
@@ -484,9 +479,6 @@ def _create_command(
     region: str | None,
     link: bool,
 ):
-    from portal.tenants.models import Region
-    from portal.tenants.scope import tenant_context
-
     tenant = db.session.execute(db.select(Tenant).filter_by(slug=tenant_slug)).scalar_one_or_none()
     if tenant is None:
         raise click.BadParameter(
@@ -622,8 +614,6 @@ def reset_commission_account(
 def reset_command(tenant_slug: str, username: str, link: bool) -> None:
     """An administrator or officer who lost their password, authenticator or set-up link
     starts again: new credentials by SMS, or a new one-time set-up link (T5, I1). Audited."""
-    from portal.tenants.scope import tenant_context
-
     tenant = db.session.execute(db.select(Tenant).filter_by(slug=tenant_slug)).scalar_one_or_none()
     if tenant is None:
         raise click.BadParameter(
