@@ -147,6 +147,9 @@ class Default:
     COMPRESS_LEVEL = 6
     FORCE_HTTPS = False
     PUBLIC_HOST = os.environ.get("PUBLIC_HOST", "127.0.0.1")  # for the @host #code SMS line
+    #: T2: tenants on their own host names, "hubei=hubei.example.gov.cn,sichuan=…"
+    #: (portal/tenants/hosts.py); the path prefixes keep working on PUBLIC_HOST
+    TENANT_HOSTS = os.environ.get("TENANT_HOSTS", "")
     #: shared store for rate limits (SPEC L8, V1): set REDIS_URL when running several processes,
     #: since the in-memory store counts per process
     REDIS_URL = os.environ.get("REDIS_URL", "")

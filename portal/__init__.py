@@ -53,7 +53,12 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     from portal.admin.imports import imports_cli
 
     app.cli.add_command(due_cli)
+    from portal.workflow.provisioning import accounts_cli
+
+    app.cli.add_command(accounts_cli)  # `flask accounts create-admin`, `create-officer` (T5)
     app.cli.add_command(imports_cli)
+
+    _check_tenant_hosts(app)
 
     if name != "production":  # development data (devdata/), which production never imports
         from devdata import demo
@@ -61,3 +66,28 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
         app.cli.add_command(demo.demo_cli)
         app.cli.add_command(demo.dev_cli)
     return app
+
+
+def _check_tenant_hosts(app: Flask) -> None:
+    """T2: a TENANT_HOSTS slug that names no tenant stops the app server (the database answers
+    and is migrated); a `flask` command only warns, so the tenant can still be created."""
+    import click
+
+    from portal.ops.settings import SettingsError
+    from portal.tenants.hosts import check_slugs
+
+    unknown = check_slugs(app)
+    if app.extensions.get("tenant_hosts"):
+        from portal.extensions import db
+
+        with app.app_context():
+            db.engine.dispose()  # gunicorn forks after this: no worker inherits the connection
+    if not unknown:
+        return
+    message = (
+        f"TENANT_HOSTS names tenants that do not exist: {', '.join(unknown)} (flask tenants list)"
+    )
+    if click.get_current_context(silent=True) is not None:
+        click.echo(f"warning: {message}", err=True)
+        return
+    raise SettingsError(f"refusing to start: {message}")

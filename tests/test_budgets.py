@@ -74,6 +74,7 @@ UNREACHED = {
     "institution.application_document": "a certificate scan, an image",
     "admin.application_document": "a certificate scan, an image",
     "accounts.reset_password": "needs a code sent by the forgot-password page (it redirects without one)",
+    "accounts.setup_link": "needs the one-time token `flask accounts create-admin` prints (T5)",
     "doctor.application": "a redirect to the wizard step reached",
     "institution.home": "a redirect to the approval queue",
     "ops.readyz": "JSON for the load balancer, not a page",

@@ -3,13 +3,13 @@ office of the health commission — name, address, phone, hours — edited by th
 administrator; empty until filled in (the doctor is then sent one level up)
 
 Revision ID: 0023
-Revises: 0020
+Revises: 0022
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0020"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

@@ -22,6 +22,7 @@ from portal.admin import (  # noqa: E402,F401
     institutions,
     officers,
     offices,
+    province,
     reports,
     rules_editor,
     views,

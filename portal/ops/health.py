@@ -16,6 +16,7 @@ from sqlalchemy import inspect, text
 
 from portal.extensions import db
 from portal.notify.figures import outbox_figures
+from portal.tenants.hosts import check_slugs
 from portal.tenants.rls import role_problems
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "..", "..", "migrations")
@@ -73,11 +74,18 @@ def _row_security() -> dict:
     }
 
 
+def _tenant_hosts() -> dict:
+    """T2: every tenant TENANT_HOSTS names exists."""
+    unknown = check_slugs(current_app._get_current_object())
+    return {"ok": not unknown, **({"unknown": unknown} if unknown else {})}
+
+
 CHECKS = {
     "database": _database,
     "migrations": _migrations,
     "outbox": _outbox,
     "row_security": _row_security,
+    "tenant_hosts": _tenant_hosts,
 }
 
 

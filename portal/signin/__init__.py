@@ -18,5 +18,6 @@ credential_limit = limiter.limit(
     lambda: current_app.config["CREDENTIAL_RATE_LIMIT"], methods=["POST"]
 )
 
-# the views: log-in, log-out, password reset; the first log-in with a one-time password (I1)
-from portal.signin import first_login, views  # noqa: E402,F401
+# the views: log-in, log-out, password reset; the first log-in with a one-time password (I1);
+# the operator's one-time set-up link (T5)
+from portal.signin import first_login, setup_link, views  # noqa: E402,F401

@@ -12,7 +12,11 @@ from flask.cli import AppGroup
 
 from config import national_rules
 from portal.extensions import db
-from portal.tenants import rls  # noqa: F401  (row-level security on PostgreSQL, SEC9)
+from portal.tenants import (
+    hosts,
+    rls,  # noqa: F401  (row-level security on PostgreSQL, SEC9)
+)
+from portal.tenants.divisions import DivisionError, as_csv, from_csv, from_dataset
 from portal.tenants.models import Region, RuleVersion, Tenant, TenantScoped  # noqa: F401
 from portal.tenants.scope import all_tenants, reset_tenant, set_tenant, tenant_context  # noqa: F401
 
@@ -98,6 +102,8 @@ def rules_for_application(app) -> dict:
 
 
 def init_app(app: Flask) -> None:
+    hosts.init_app(app)  # T2: a tenant on its own host name (TENANT_HOSTS)
+
     @app.url_value_preprocessor
     def _resolve_tenant(endpoint, values):
         if values is None or "tenant" not in values:
@@ -141,31 +147,118 @@ RESERVED_SLUGS = {
 tenants_cli = AppGroup("tenants", help="Create and list tenants (provinces).")
 
 
-def create_tenant(slug: str, name: str, **contact) -> Tenant:
+def create_tenant(slug: str, name: str, divisions=(), **contact) -> Tenant:
+    """T1, T4, T5: the tenant, its cities and counties (``divisions``: see
+    ``portal.tenants.divisions``) and version 1 of its rules, the national defaults."""
     tenant = Tenant(slug=slug, name=name, rules={}, **contact)
     db.session.add(tenant)
     db.session.flush()
     with tenant_context(tenant.id):  # its first rows are written as the tenant itself (SEC9)
         current_version(tenant)  # version 1: the national defaults (A6)
+        add_regions(divisions)
     return tenant
+
+
+def add_regions(divisions) -> int:
+    """The cities, then the counties under them, of the current tenant; codes it has already
+    are left as they are. Returns how many were added."""
+    have = {r.code: r for r in db.session.execute(db.select(Region)).scalars()}
+    added = 0
+    for level in ("city", "county"):
+        for d in divisions:
+            if d.level != level or d.code in have:
+                continue
+            parent = have.get(d.parent_code) if d.parent_code else None
+            region = Region(code=d.code, name=d.name, level=d.level, parent=parent)
+            db.session.add(region)
+            have[d.code] = region
+            added += 1
+        db.session.flush()
+    return added
+
+
+def _divisions(division: str | None, regions) -> list:
+    try:
+        if regions is not None:
+            try:
+                text = regions.read().decode("utf-8")
+            except UnicodeDecodeError:
+                raise DivisionError(["the file is not UTF-8 text"]) from None
+            return from_csv(text, division)
+        if division:
+            return from_dataset(division)
+    except DivisionError as exc:
+        raise click.ClickException("nothing was written:\n  " + "\n  ".join(exc.problems)) from None
+    return []
 
 
 @tenants_cli.command("create")
 @click.argument("slug")
 @click.argument("name")
+@click.option(
+    "--division",
+    metavar="CODE",
+    help="The province's GB/T 2260 code (e.g. 420000): its cities and counties from the national dataset.",
+)
+@click.option(
+    "--regions",
+    type=click.File("rb"),
+    help="A CSV of the province's cities and counties (code,name,level,parent_code) instead of the dataset's.",
+)
+@click.option("--contact-name", default="", help="The commission's contact person or office.")
 @click.option("--contact-phone", default="")
 @click.option("--contact-address", default="")
-def create_command(slug: str, name: str, contact_phone: str, contact_address: str) -> None:
-    """Create a tenant SLUG named NAME, seeded with the national default rules (T4)."""
+@click.option("--office-hours", default="", help="e.g. 'Mon-Fri 8:30-12:00, 14:30-17:30'.")
+def create_command(
+    slug: str,
+    name: str,
+    division: str | None,
+    regions,
+    contact_name: str,
+    contact_phone: str,
+    contact_address: str,
+    office_hours: str,
+) -> None:
+    """Create a tenant SLUG named NAME, with its cities and counties and the national default
+    rules (T1, T4, T5). Everything is checked first: on any problem nothing is written."""
     if not slug.isascii() or not slug.replace("-", "").isalnum() or slug != slug.lower():
         raise click.BadParameter("lower-case letters, digits and '-' only", param_hint="SLUG")
     if slug in RESERVED_SLUGS:
         raise click.BadParameter(f"{slug!r} is a path the portal uses itself", param_hint="SLUG")
     if db.session.execute(db.select(Tenant).filter_by(slug=slug)).scalar_one_or_none():
         raise click.ClickException(f"tenant {slug!r} already exists")
-    create_tenant(slug, name, contact_phone=contact_phone, contact_address=contact_address)
+    for option, value, limit in (
+        ("--contact-name", contact_name, 100),
+        ("--contact-phone", contact_phone, 40),
+        ("--contact-address", contact_address, 200),
+        ("--office-hours", office_hours, 200),
+    ):
+        if len(value) > limit:
+            raise click.BadParameter(f"at most {limit} characters", param_hint=option)
+    divisions = _divisions(division, regions)
+    create_tenant(
+        slug,
+        name,
+        divisions,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        contact_address=contact_address,
+        office_hours=office_hours,
+    )
     db.session.commit()
-    click.echo(f"created tenant {slug} ({name}) with the national default rules")
+    cities = sum(d.level == "city" for d in divisions)
+    click.echo(
+        f"created tenant {slug} ({name}) with {cities} cities, {len(divisions) - cities} counties "
+        "and the national default rules"
+    )
+
+
+@tenants_cli.command("regions")
+@click.argument("division", metavar="CODE")
+def regions_command(division: str) -> None:
+    """Print the cities and counties of province CODE in the national dataset as the CSV
+    --regions reads (to correct and give back)."""
+    click.echo(as_csv(_divisions(division, None)), nl=False)
 
 
 @tenants_cli.command("list")

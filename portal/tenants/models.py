@@ -22,6 +22,8 @@ class Tenant(db.Model):
     contact_name: Mapped[str] = mapped_column(String(100), default="")
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     contact_address: Mapped[str] = mapped_column(String(200), default="")
+    #: when the commission answers the phone and takes paper materials, as free text (T5)
+    office_hours: Mapped[str] = mapped_column(String(200), default="", server_default="")
     #: rule overrides on top of config/rules.toml (R6); nested like the TOML
     rules: Mapped[dict] = mapped_column(JSON, default=dict)
     #: last certificate serial issued in this tenant (L10)

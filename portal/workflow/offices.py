@@ -61,6 +61,7 @@ def province_office(tenant: Tenant) -> Office:
         name=tenant.contact_name or tenant.name,
         address=tenant.contact_address,
         phone=tenant.contact_phone,
+        hours=tenant.office_hours,
     )
 
 

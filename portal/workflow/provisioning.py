@@ -6,11 +6,15 @@ transaction. Passwords never reach the audit log."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
+import click
 from flask import current_app
+from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _  # written in the recipient's language
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role, User
@@ -19,7 +23,9 @@ from portal.accounts.totp import matching_step
 from portal.extensions import db
 from portal.notify.services import queue
 from portal.registry.institutions import Institution, InstitutionCheck, InstitutionLevel
-from portal.tenants.models import Tenant
+from portal.tenants.hosts import public_place
+from portal.tenants.models import Region, Tenant
+from portal.tenants.scope import tenant_context
 from portal.workflow.audit import audit
 from portal.workflow.locks import WrongState, lock, lock_unless
 
@@ -78,7 +84,7 @@ def next_username(prefix: str) -> str:
 
 
 def login_place(tenant: Tenant) -> str:
-    return f"{current_app.config['PUBLIC_HOST']}/{tenant.slug}/login"
+    return public_place(current_app, tenant.slug, "/login")  # its own host when it has one (T2)
 
 
 def _send_first_password(
@@ -328,3 +334,312 @@ def enrol_totp(user: User, secret: str, code: str) -> bool:
     audit("user", user.id, "enrol_totp", user, {"totp": False}, {"totp": True})
     db.session.commit()
     return True
+
+
+# ---- the province's own accounts: its first administrator, officers (T5, issue 12) ---------
+
+#: a set-up link stays valid this long, and for one use (the account's session_version)
+SETUP_LINK_MAX_AGE = 72 * 3600
+_SETUP_SALT = "account-setup-link"
+
+
+class UsernameTaken(Exception):
+    """The tenant has an account of this user name already."""
+
+
+def _setup_serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SETUP_SALT)
+
+
+def setup_token(user: User) -> str:
+    """A one-time set-up link's token for ``user``: it logs them in once, to choose a password
+    and enrol TOTP; using it, or any new password, ends it."""
+    return _setup_serializer().dumps([user.tenant_id, user.id, user.session_version])
+
+
+def user_of_setup_token(token: str) -> User | None:
+    """The account a set-up token (still valid, never used) is for, else None. Reads in the
+    current tenant only (T3): another tenant's token names nobody here."""
+    try:
+        tenant_id, user_id, version = _setup_serializer().loads(token, max_age=SETUP_LINK_MAX_AGE)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if (
+        user is None
+        or user.tenant_id != tenant_id
+        or user.session_version != version
+        or user.disabled
+        or not user.must_change_password
+    ):
+        return None
+    return user
+
+
+def use_setup_link(user: User) -> None:
+    """The link is used: it stops working (session_version moves on) and the caller starts
+    the account's session, which must choose a password and enrol TOTP (I1). Two presses at
+    the same moment: one wins, the other gets ``Decided`` (the link was used meanwhile)."""
+    version = user.session_version  # as the token named it (``user_of_setup_token``)
+    lock_unless(
+        user,
+        lambda u: not u.must_change_password or u.session_version != version,
+        "the set-up link was used already",
+    )
+    user.session_version += 1
+    audit(
+        "user",
+        user.id,
+        "use_setup_link",
+        user,
+        {"session_version": version},
+        {"session_version": user.session_version},
+    )
+    db.session.commit()
+
+
+def _send_setup_password(user: User, password: str, tenant: Tenant, place: str) -> None:
+    body = _(
+        "[%(tenant)s physician registration] A health-commission account was opened for you. "
+        "User name: %(user)s First password: %(password)s Log in at %(place)s, choose your own password "
+        "and set up an authenticator app. Do not tell anyone this password.",
+        tenant=tenant.name,
+        user=user.username,
+        password=password,
+        place=place,
+    )
+    queue("sms", user.phone, body, user_id=user.id, locale=user.locale)
+
+
+def provision_commission_account(
+    tenant: Tenant,
+    role: Role,
+    username: str,
+    real_name: str,
+    mobile: str,
+    *,
+    region_id: int | None = None,
+    by: User | None = None,
+    by_sms: bool = True,
+    place: str = "",
+) -> User:
+    """T5, A1: an administrator or officer account of the current tenant (``region_id``: the
+    officer's city or county, None for the province). Its user name and a first password go
+    to ``mobile`` by SMS (``by_sms``), or nobody knows the first password and the operator
+    hands over a set-up link (``setup_token``); either way the first log-in chooses a password
+    and enrols TOTP (I1). ``by``: the administrator who made it, None for the operator's
+    command. Audited; raises UsernameTaken (nothing written)."""
+    if role not in (Role.ADMIN, Role.OFFICER):
+        raise ValueError(role)
+    if db.session.execute(db.select(User.id).filter_by(username=username)).first() is not None:
+        raise UsernameTaken(username)
+    try:
+        user, password = new_account(username, role, real_name, mobile, region_id=region_id)
+    except IntegrityError:  # the same user name, made meanwhile
+        db.session.rollback()
+        raise UsernameTaken(username) from None
+    audit(
+        "user",
+        user.id,
+        f"create_{role.value}",
+        by,
+        {},
+        {
+            "username": username,
+            "role": role.value,
+            "region_id": region_id,
+            "credentials": "sms" if by_sms else "link",
+        },
+    )
+    if by_sms:
+        _send_setup_password(user, password, tenant, place or login_place(tenant))
+    db.session.commit()
+    return user
+
+
+# ---- `flask accounts`: the operator's commands (T5) -----------------------------------------
+
+accounts_cli = AppGroup("accounts", help="The province's administrator and officer accounts (T5).")
+
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]{2,39}")
+_MOBILE = re.compile(r"1\d{10}")
+
+
+def sms_gateway_configured() -> bool:
+    return current_app.config.get("SMS_GATEWAY") == "http" and bool(
+        current_app.config.get("SMS_GATEWAY_URL")
+    )
+
+
+def setup_link(user: User, tenant: Tenant) -> str:
+    scheme = "https" if current_app.config.get("FORCE_HTTPS") else "http"
+    return f"{scheme}://" + public_place(current_app, tenant.slug, f"/setup/{setup_token(user)}")
+
+
+def _create_command(
+    role: Role,
+    tenant_slug: str,
+    username: str,
+    name: str,
+    phone: str,
+    region: str | None,
+    link: bool,
+):
+    tenant = db.session.execute(db.select(Tenant).filter_by(slug=tenant_slug)).scalar_one_or_none()
+    if tenant is None:
+        raise click.BadParameter(
+            f"no tenant {tenant_slug!r} (flask tenants list)", param_hint="--tenant"
+        )
+    if not _USERNAME.fullmatch(username):
+        raise click.BadParameter(
+            "3 to 40 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
+            param_hint="--username",
+        )
+    name = name.strip()
+    if not name or len(name) > 40:
+        raise click.BadParameter("1 to 40 characters", param_hint="--name")
+    if not _MOBILE.fullmatch(phone):
+        raise click.BadParameter(
+            "an 11-digit mainland mobile number, e.g. 13800000000", param_hint="--phone"
+        )
+    by_sms = sms_gateway_configured() and not link
+    with tenant_context(tenant.id):
+        region_id = None
+        if region:
+            found = db.session.execute(
+                db.select(Region).filter_by(code=region)
+            ).scalar_one_or_none()
+            if found is None:
+                raise click.BadParameter(
+                    f"no city or county {region!r} in {tenant.slug}", param_hint="--region"
+                )
+            region_id = found.id
+        try:
+            user = provision_commission_account(
+                tenant, role, username, name, phone, region_id=region_id, by_sms=by_sms
+            )
+        except UsernameTaken:
+            raise click.BadParameter(
+                f"{username!r} is taken in {tenant.slug}", param_hint="--username"
+            ) from None
+        if by_sms:
+            click.echo(
+                f"created {role.value} {username} in {tenant.slug}: "
+                f"the user name and first password go to {phone} by SMS"
+            )
+        else:
+            click.echo(
+                f"created {role.value} {username} in {tenant.slug}. No SMS gateway: give them this one-time"
+            )
+            click.echo(
+                f"set-up link (valid {SETUP_LINK_MAX_AGE // 3600} hours, for one use), in person or sealed:"
+            )
+            click.echo(setup_link(user, tenant))
+
+
+_common = [
+    click.option("--tenant", "tenant_slug", required=True, help="The tenant's slug, e.g. hubei."),
+    click.option("--username", required=True, help="The log-in name, e.g. hb-admin."),
+    click.option("--name", required=True, help="The person's real name."),
+    click.option(
+        "--phone", required=True, help="Their mobile number: the credentials go there by SMS."
+    ),
+    click.option(
+        "--link", is_flag=True, help="Print a one-time set-up link even when SMS can be sent."
+    ),
+]
+
+
+def _with_common(f):
+    for option in reversed(_common):
+        f = option(f)
+    return f
+
+
+@accounts_cli.command("create-admin")
+@_with_common
+def create_admin_command(
+    tenant_slug: str, username: str, name: str, phone: str, link: bool
+) -> None:
+    """The province's (first) administrator: set-up credentials by SMS, or a one-time set-up
+    link when no SMS gateway is configured; TOTP enrolment at the first log-in (I1). Audited."""
+    _create_command(Role.ADMIN, tenant_slug, username, name, phone, None, link)
+
+
+@accounts_cli.command("create-officer")
+@_with_common
+@click.option(
+    "--region", metavar="CODE", help="The officer's city or county (its code); none: the province."
+)
+def create_officer_command(
+    tenant_slug: str, username: str, name: str, phone: str, link: bool, region: str | None
+) -> None:
+    """A health-commission officer of the province, a city or a county (A1), as create-admin."""
+    _create_command(Role.OFFICER, tenant_slug, username, name, phone, region, link)
+
+
+def reset_commission_account(
+    tenant: Tenant,
+    user: User,
+    *,
+    by: User | None = None,
+    by_sms: bool = True,
+    place: str = "",
+) -> User:
+    """A new start for an administrator or officer account (T5): a new first password (by
+    SMS, or none and a new set-up link), TOTP cleared, every open session and earlier link
+    ended; the next log-in sets the account up again (I1). Audited."""
+    if user.role not in (Role.ADMIN, Role.OFFICER):
+        raise WrongState("not a health-commission account")
+    lock(user)
+    before, password = new_first_password(user)
+    audit(
+        "user",
+        user.id,
+        "reset_credentials",
+        by,
+        before,
+        {
+            "session_version": user.session_version,
+            "totp": False,
+            "credentials": "sms" if by_sms else "link",
+        },
+    )
+    if by_sms:
+        _send_setup_password(user, password, tenant, place or login_place(tenant))
+    db.session.commit()
+    return user
+
+
+@accounts_cli.command("reset")
+@click.option("--tenant", "tenant_slug", required=True, help="The tenant's slug, e.g. hubei.")
+@click.option("--username", required=True, help="The administrator's or officer's log-in name.")
+@click.option(
+    "--link", is_flag=True, help="Print a one-time set-up link even when SMS can be sent."
+)
+def reset_command(tenant_slug: str, username: str, link: bool) -> None:
+    """An administrator or officer who lost their password, authenticator or set-up link
+    starts again: new credentials by SMS, or a new one-time set-up link (T5, I1). Audited."""
+    tenant = db.session.execute(db.select(Tenant).filter_by(slug=tenant_slug)).scalar_one_or_none()
+    if tenant is None:
+        raise click.BadParameter(
+            f"no tenant {tenant_slug!r} (flask tenants list)", param_hint="--tenant"
+        )
+    by_sms = sms_gateway_configured() and not link
+    with tenant_context(tenant.id):
+        user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
+        if user is None or user.role not in (Role.ADMIN, Role.OFFICER):
+            raise click.BadParameter(
+                f"no administrator or officer {username!r} in {tenant.slug}",
+                param_hint="--username",
+            )
+        reset_commission_account(tenant, user, by_sms=by_sms)
+        if by_sms:
+            click.echo(
+                f"reset {username} in {tenant.slug}: new credentials go to {user.phone} by SMS"
+            )
+        else:
+            click.echo(
+                f"reset {username} in {tenant.slug}. One-time set-up link (valid {SETUP_LINK_MAX_AGE // 3600} hours):"
+            )
+            click.echo(setup_link(user, tenant))

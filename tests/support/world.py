@@ -52,6 +52,7 @@ ARGS: dict[str, list] = {
     "batch_id": [Hubei("import_batch")],
     "officer_id": [Hubei("hubei_officer"), Hubei("hubei_county_officer")],
     "region_id": [Hubei("hubei_region")],
+    "token": ["not-a-set-up-token"],  # the operator's one-time set-up link (T5)
 }
 
 UNKNOWN = object()
