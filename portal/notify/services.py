@@ -6,14 +6,17 @@ import logging
 import threading
 from datetime import timedelta
 
+from flask import current_app, has_request_context
 from flask_babel import LazyString, force_locale
 from flask_mail import Message
 
 from portal.columns import utcnow
 from portal.extensions import db, mail
-from portal.notify.gateways import DeliveryError, sms_gateway
+from portal.notify.gateways import DeliveryError, sms_gateway, sms_settings
 from portal.notify.models import OutboxMessage
-from portal.tenants.scope import tenant_context
+from portal.notify.sms import Sms
+from portal.tenants.models import Tenant
+from portal.tenants.scope import current_tenant_id, tenant_context
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,12 @@ def queue(
     channel: str, recipient: str, body, *, subject="", user_id=None, locale: str | None = None
 ) -> OutboxMessage:
     """Add a message to the outbox, written in ``locale`` (the language of the user it is for,
-    ``User.locale``). The caller commits it with the change that caused it."""
+    ``User.locale``). The caller commits it with the change that caused it. An SMS is a
+    template (``body`` an ``Sms``, see ``queue_sms``); an email is free text."""
+    if channel == "sms":
+        if not isinstance(body, Sms):
+            raise TypeError("an SMS is a provider template: pass portal.notify.sms.sms(...)")
+        return queue_sms(recipient, body, user_id=user_id, locale=locale)
     msg = OutboxMessage(
         channel=channel,
         recipient=recipient,
@@ -54,12 +62,49 @@ def queue(
     return msg
 
 
-def notify_user(user, body, *, subject="", sms: bool = True, email: bool = True) -> None:
-    """Tell a user something by SMS and email, to the addresses they have, in their language
-    (``user.locale``)."""
+def signature(tenant: Tenant | None) -> str:
+    """The tenant's approved SMS signature (短信签名): configured per tenant, else its name."""
+    if tenant is None:
+        return ""
+    return sms_settings(tenant.slug).get("signature") or f"{tenant.name}卫健委"
+
+
+def queue_sms(recipient: str, message: Sms, *, user_id=None, locale: str | None = None):
+    """Queue an SMS: its template and variables for the gateway, and in ``body`` exactly what
+    the phone shows, 【signature】 and the template's text in the recipient's language."""
+    tenant_id = current_tenant_id()
+    tenant = db.session.get(Tenant, tenant_id) if tenant_id is not None else None
+
+    def write():
+        variables = message.variables()
+        return variables, f"【{signature(tenant)}】{message.text(variables)}"
+
+    if locale is None and not has_request_context():  # a CLI or the worker: the default language
+        locale = current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
+    if locale is None:
+        variables, body = write()
+    else:
+        with force_locale(locale):
+            variables, body = write()
+    msg = OutboxMessage(
+        channel="sms",
+        recipient=recipient,
+        body=body,
+        subject="",
+        user_id=user_id,
+        template=message.template,
+        params=variables,
+    )
+    db.session.add(msg)
+    return msg
+
+
+def notify_user(user, body, *, subject="", sms: Sms | None, email: bool = True) -> None:
+    """Tell a user something by SMS (the template ``sms``, None: no SMS) and email (``body``,
+    free text), to the addresses they have, in their language (``user.locale``)."""
     text = _written(body, user.locale)
-    if sms and user.phone:
-        queue("sms", user.phone, text, user_id=user.id)
+    if sms is not None and user.phone:
+        queue_sms(user.phone, sms, user_id=user.id, locale=user.locale)
     if email and user.email:
         queue(
             "email",
@@ -73,7 +118,11 @@ def notify_user(user, body, *, subject="", sms: bool = True, email: bool = True)
 def deliver(msg: OutboxMessage) -> None:
     """Hand one message to its gateway; raises when it was not accepted."""
     if msg.channel == "sms":
-        sms_gateway().send(msg.recipient, msg.body, key=f"outbox-{msg.id}")
+        tenant = db.session.get(Tenant, msg.tenant_id)
+        gateway = sms_gateway(tenant.slug if tenant else "")
+        msg.provider_message_id = gateway.send(msg, key=f"outbox-{msg.id}") or ""
+        msg.provider = gateway.name
+        msg.delivery_status, msg.delivery_at = "sent", utcnow()
     elif msg.channel == "email":
         mail.send(
             Message(

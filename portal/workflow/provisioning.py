@@ -18,6 +18,7 @@ from portal.accounts.passwords import first_password, hash_password
 from portal.accounts.totp import matching_step
 from portal.extensions import db
 from portal.notify.services import queue
+from portal.notify.sms import sms
 from portal.registry.institutions import Institution, InstitutionCheck, InstitutionLevel
 from portal.tenants.models import Tenant
 from portal.workflow.audit import audit
@@ -102,7 +103,14 @@ def _send_first_password(
             password=password,
             place=_login_place(tenant),
         )
-    queue("sms", user.phone, body, user_id=user.id, locale=user.locale)
+    del body  # the SMS is a provider template (issue 12): the text above is its reading
+    text = sms(
+        "staff_account_reset" if reset else "staff_account",
+        inst=institution.name,
+        user=user.username,
+        password=password,
+    )
+    queue("sms", user.phone, text, user_id=user.id, locale=user.locale)
 
 
 def _new_staff(
