@@ -221,3 +221,41 @@ def work(once: bool = False, interval: float = 1.0, stop: threading.Event | None
         if once:
             return
         stop.wait(pause)
+
+
+def pull_receipts() -> int:
+    """Ask each tenant's provider what became of the SMS it accepted (issue 12): "delivered"
+    or "failed" with the provider's code, recorded on the outbox message. Returns how many
+    messages got a final status. (``flask notify receipts``; run it every few minutes.)"""
+    updated = 0
+    for tenant in db.session.execute(db.select(Tenant).order_by(Tenant.id)).scalars().all():
+        with tenant_context(tenant.id):
+            waiting = (
+                db.session.execute(
+                    db.select(OutboxMessage).where(
+                        OutboxMessage.channel == "sms",
+                        OutboxMessage.delivery_status == "sent",
+                        OutboxMessage.provider.in_(("aliyun", "tencent")),
+                        OutboxMessage.sent_at > utcnow() - timedelta(days=3),
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            if not waiting:
+                continue
+            try:
+                gateway = sms_gateway(tenant.slug)
+                found = gateway.receipts(
+                    [m for m in waiting if m.provider == getattr(gateway, "name", "")]
+                )
+            except DeliveryError as exc:
+                log.warning("delivery receipts of %s not pulled: %s", tenant.slug, exc)
+                db.session.rollback()
+                continue
+            for msg, status, code, _when in found:
+                msg.delivery_status, msg.delivery_code = status, str(code)[:80]
+                msg.delivery_at = utcnow()
+                updated += 1
+            db.session.commit()
+    return updated
