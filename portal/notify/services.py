@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context
 from flask_babel import LazyString, force_locale
@@ -14,7 +15,7 @@ from portal.columns import utcnow
 from portal.extensions import db, mail
 from portal.notify.gateways import DeliveryError, sms_gateway, sms_settings
 from portal.notify.models import OutboxMessage
-from portal.notify.sms import Sms
+from portal.notify.sms import TEMPLATES, Sms
 from portal.tenants.models import Tenant
 from portal.tenants.scope import current_tenant_id, tenant_context
 
@@ -259,3 +260,47 @@ def pull_receipts() -> int:
                 updated += 1
             db.session.commit()
     return updated
+
+
+@dataclass(frozen=True)
+class SentSms:
+    """One SMS to a user as an officer may see it (issue 12): never the code nor the text."""
+
+    at: datetime
+    template: str
+    label: object
+    to: str
+    status: str
+    code: str
+
+
+def _masked(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 11 else "****"
+
+
+def sms_sent_to(user_id: int, limit: int = 20) -> list[SentSms]:
+    """The latest SMS queued for ``user_id`` in the current tenant, newest first: when, which
+    template, to which (masked) number, and what became of it (the provider's status)."""
+    rows = db.session.execute(
+        db.select(
+            OutboxMessage.created_at,
+            OutboxMessage.template,
+            OutboxMessage.recipient,
+            OutboxMessage.delivery_status,
+            OutboxMessage.delivery_code,
+        )
+        .where(OutboxMessage.user_id == user_id, OutboxMessage.channel == "sms")
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        SentSms(
+            at,
+            template,
+            TEMPLATES[template].label if template in TEMPLATES else template,
+            _masked(recipient),
+            status,
+            code,
+        )
+        for at, template, recipient, status, code in rows
+    ]

@@ -40,17 +40,40 @@ def production_problems(config: dict) -> list[str]:
             "REDIS_URL is not set: rate limits must be shared by every process "
             "(e.g. redis://127.0.0.1:6379/0)"
         )
+    problems += _sms_problems(config)
+    if config.get("DEV_OUTBOX"):
+        problems.append("DEV_OUTBOX is on: the development outbox page would show every code")
+    return problems
+
+
+def _sms_problems(config: dict) -> list[str]:
+    """Every tenant's SMS provider (issue 12): the HTTP gateway needs its URL; Aliyun and
+    Tencent their keys in the environment, a signature and every template's id."""
+    from portal.notify.gateways import key_problems, sms_settings
+
+    problems = []
     gateway = config.get("SMS_GATEWAY")
     if gateway == "http":
         if not config.get("SMS_GATEWAY_URL"):
             problems.append("SMS_GATEWAY_URL is not set (the SMS provider's HTTP endpoint)")
-    else:
+    elif gateway not in ("aliyun", "tencent"):
         problems.append(
-            f"SMS_GATEWAY is {gateway!r}: production sends SMS through the HTTP gateway "
-            "(SMS_GATEWAY=http and SMS_GATEWAY_URL)"
+            f"SMS_GATEWAY is {gateway!r}: production sends SMS through a provider "
+            "(SMS_GATEWAY=http and SMS_GATEWAY_URL, or aliyun / tencent per tenant in "
+            "SMS_PROVIDERS_FILE)"
         )
-    if config.get("DEV_OUTBOX"):
-        problems.append("DEV_OUTBOX is on: the development outbox page would show every code")
+    if gateway in ("aliyun", "tencent"):  # the tenants without a table of their own
+        problems += key_problems("default", sms_settings("default", config))
+    for slug in sorted(set(config.get("SMS_TENANTS") or {}) - {"default"}):
+        settings = sms_settings(slug, config)
+        if settings.get("provider") == "dev":
+            problems.append(f"SMS provider of tenant {slug!r} is 'dev': no SMS would go out")
+        elif settings.get("provider") == "http" and not (
+            settings.get("url") or config.get("SMS_GATEWAY_URL")
+        ):
+            problems.append(f"SMS_GATEWAY_URL is not set for tenant {slug!r} (provider http)")
+        else:
+            problems += key_problems(slug, settings)
     return problems
 
 
