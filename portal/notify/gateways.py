@@ -129,13 +129,12 @@ class HttpSmsGateway:
         url: str,
         user: str = "",
         password: str = "",
-        template: str = "",
         timeout: float = 10.0,
         templates: dict | None = None,
     ):
         if not url:
             raise DeliveryError("SMS_GATEWAY_URL is not set")
-        self.url, self.template, self.timeout = url, template, timeout
+        self.url, self.timeout = url, timeout
         self.templates = templates or {}
         self.auth = (
             "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
@@ -152,7 +151,6 @@ class HttpSmsGateway:
             settings.get("url") or config.get("SMS_GATEWAY_URL", ""),
             config.get("SMS_GATEWAY_USER", ""),
             config.get("SMS_GATEWAY_PASSWORD", ""),
-            config.get("SMS_GATEWAY_TEMPLATE", ""),
             float(config.get("SMS_GATEWAY_TIMEOUT", 10.0)),
             settings.get("templates"),
         )

@@ -184,3 +184,11 @@ def test_a_tenant_on_a_provider_without_keys_is_a_production_problem(app, monkey
     problems = key_problems("hubei", sms_settings("hubei", config))
     assert any("ALIBABA_CLOUD_ACCESS_KEY_SECRET is not set" in p for p in problems)
     assert any("signature" in p for p in problems) and any("template ids" in p for p in problems)
+
+
+def test_the_dev_outbox_page_is_the_phone(demo, monkeypatch):
+    monkeypatch.setitem(demo.config, "DEV_OUTBOX", True)
+    _queue(demo, _code("135790"))
+    page = demo.test_client().get("/hubei/dev/outbox").get_data(as_text=True)
+    assert "【湖北省卫健委】您的验证码为135790，5分钟内有效，请勿泄露给他人。" in page
+    assert "verification_code" in page
