@@ -174,6 +174,8 @@ def _deliver_claimed(msg: OutboxMessage) -> bool:
     except Exception as exc:  # any gateway failure: retry later with backoff
         msg.next_try_at = utcnow() + min(timedelta(seconds=2**msg.attempts), MAX_BACKOFF)
         msg.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        if msg.channel == "sms":  # the provider's own code, for the officer's list (issue 12)
+            msg.delivery_code = str(getattr(exc, "code", "") or "")[:80]
         # the id and our own words only: never the recipient or the body, nor a mail
         # server's answer, which may repeat the address (SEC5)
         reason = str(exc) if isinstance(exc, DeliveryError) else type(exc).__name__

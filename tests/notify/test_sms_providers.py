@@ -144,6 +144,7 @@ def test_aliyun_refuses_a_wrong_secret_and_the_message_waits(demo, aliyun, monke
     assert aliyun.sent == [] and aliyun.refused == ["SignatureDoesNotMatch"]
     msg = _message(demo, msg_id)
     assert msg.sent_at is None and msg.delivery_status == "queued"
+    assert msg.delivery_code == "SignatureDoesNotMatch"  # the provider's code, for the officer
     assert PHONE not in msg.last_error
 
 
