@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
-from flask_babel import lazy_gettext as _  # written in the recipient's language
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role, User
@@ -74,36 +72,11 @@ def _username(institution: Institution) -> str:
     return f"{prefix}{n:02d}"
 
 
-def _login_place(tenant: Tenant) -> str:
-    return f"{current_app.config['PUBLIC_HOST']}/{tenant.slug}/login"
-
-
 def _send_first_password(
     user: User, institution: Institution, password: str, tenant: Tenant, *, reset: bool
 ) -> None:
-    if reset:
-        body = _(
-            "[%(tenant)s physician registration] The health commission reset the account of %(inst)s. "
-            "User name: %(user)s First password: %(password)s Log in at %(place)s, choose your own password "
-            "and set up your authenticator app again. Do not tell anyone this password.",
-            tenant=tenant.name,
-            inst=institution.name,
-            user=user.username,
-            password=password,
-            place=_login_place(tenant),
-        )
-    else:
-        body = _(
-            "[%(tenant)s physician registration] An institution-end account was opened for you at %(inst)s. "
-            "User name: %(user)s First password: %(password)s Log in at %(place)s, choose your own password "
-            "and set up an authenticator app. Do not tell anyone this password.",
-            tenant=tenant.name,
-            inst=institution.name,
-            user=user.username,
-            password=password,
-            place=_login_place(tenant),
-        )
-    del body  # the SMS is a provider template (issue 12): the text above is its reading
+    """The user name and first password by SMS (I1, I2), as the provider's template (issue 12):
+    no link in it (the providers refuse links in variables), "log in on the portal"."""
     text = sms(
         "staff_account_reset" if reset else "staff_account",
         inst=institution.name,
