@@ -16,6 +16,7 @@ from portal.doctor import bp, services
 from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.workflow import applications as transitions
+from portal.workflow import drafts
 from portal.workflow.models import CANCEL_GROUNDS, Application, Kind
 from portal.workflow.modifications import pending_of
 
@@ -71,14 +72,12 @@ def start_application(kind: str):
         ended = services.lapsed_or_cancelled(current_user, local_today())
         if ended is None:
             return redirect_to(url_for("doctor.home"))
-        services.start_change(current_user, ended[0], Kind.REREGISTER).step = "qualification"
-        db.session.commit()
+        drafts.begin(current_user, ended[0], Kind.REREGISTER, step="qualification")
         return redirect_to(url_for("doctor.application_step", step="qualification"))
     registration = _registration_without_open_application()
     if registration is None or registration.id != (registration_in_force(registration) or 0):
         return redirect_to(url_for("doctor.home"))
-    services.start_change(current_user, registration, Kind.CHANGE)
-    db.session.commit()
+    drafts.begin(current_user, registration, Kind.CHANGE, step="practice")
     return redirect_to(url_for("doctor.application_step", step="practice"))
 
 
@@ -102,7 +101,7 @@ def cancellation():
         if (
             not returned
         ):  # a cancellation returned by the institution is corrected, not started again
-            app = services.start_change(current_user, registration, Kind.CANCEL)
+            app = drafts.start_change(current_user, registration, Kind.CANCEL)
         app.cancel_ground, app.cancel_note = form.cancel_ground.data, form.cancel_note.data.strip()
         transitions.submit(app, current_user)
         flash(

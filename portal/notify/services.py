@@ -13,6 +13,7 @@ from flask_mail import Message
 
 from portal.columns import utcnow
 from portal.extensions import db, mail
+from portal.notify.figures import MESSAGES_FAILED, MESSAGES_SENT
 from portal.notify.gateways import DeliveryError, sms_gateway, sms_settings
 from portal.notify.models import OutboxMessage
 from portal.notify.sms import TEMPLATES, Sms
@@ -166,8 +167,6 @@ def deliver_one() -> bool | None:
 
 
 def _deliver_claimed(msg: OutboxMessage) -> bool:
-    from portal.ops.metrics import MESSAGES_FAILED, MESSAGES_SENT
-
     msg.attempts += 1
     try:
         deliver(msg)
