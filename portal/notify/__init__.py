@@ -8,11 +8,13 @@ from __future__ import annotations
 import click
 from flask import Blueprint, abort, current_app, g
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from portal.extensions import db
 from portal.htmx import render
 from portal.notify.models import OutboxMessage
 from portal.notify.services import pull_receipts, work
+from portal.notify.sms import TEMPLATES, provider_text
 
 bp = Blueprint("notify", __name__, url_prefix="/<tenant>/dev")
 
@@ -83,10 +85,6 @@ def receipts_command() -> None:
 @click.option("--locale", default="zh_CN")
 def templates_command(style: str, locale: str) -> None:
     """Print every SMS template's text as it is registered with the provider."""
-    from flask_babel import force_locale
-
-    from portal.notify.sms import TEMPLATES, provider_text
-
     with force_locale(locale):
         for name in TEMPLATES:
             click.echo(f"{name}\n    {provider_text(name, style)}")

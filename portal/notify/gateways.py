@@ -21,7 +21,17 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
 
+from alibabacloud_dysmsapi20170525 import models as aliyun
+from alibabacloud_dysmsapi20170525.client import Client as AliyunClient
+from alibabacloud_tea_openapi import models as open_api_models
+from alibabacloud_tea_util.models import RuntimeOptions
 from flask import current_app
+from tencentcloud.common import credential
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
+from tencentcloud.sms.v20210111 import models as tencent
+from tencentcloud.sms.v20210111 import sms_client
 
 from portal.notify.sms import TEMPLATES
 
@@ -68,7 +78,7 @@ def sms_settings(slug: str, config=None) -> dict:
     return merged
 
 
-def key_problems(slug: str, settings: dict, environ=None) -> list[str]:
+def provider_problems(slug: str, settings: dict, environ=None) -> list[str]:
     """What keeps ``settings`` from sending (production settings, portal/ops/settings.py)."""
     environ = os.environ if environ is None else environ
     provider = settings.get("provider")
@@ -233,14 +243,12 @@ class AliyunSmsGateway:
     name = "aliyun"
 
     def __init__(self, settings: dict):
-        from alibabacloud_dysmsapi20170525.client import Client
-        from alibabacloud_tea_openapi import models as open_api_models
 
         key_id, secret = _keys(settings, "aliyun")
         host, protocol = _endpoint(settings, "dysmsapi.aliyuncs.com")
         timeout_ms = int(float(current_app.config.get("SMS_GATEWAY_TIMEOUT", 10.0)) * 1000)
         self.settings = settings
-        self.client = Client(
+        self.client = AliyunClient(
             open_api_models.Config(
                 access_key_id=key_id,
                 access_key_secret=secret,
@@ -252,8 +260,6 @@ class AliyunSmsGateway:
         )
 
     def _call(self, method, request):
-        from alibabacloud_tea_util.models import RuntimeOptions
-
         try:
             return method(request, RuntimeOptions(autoretry=False, max_attempts=0)).body
         except Exception as exc:  # the SDK's errors may repeat the phone number: name only
@@ -261,11 +267,10 @@ class AliyunSmsGateway:
             raise DeliveryError(f"aliyun: {code}", code) from None
 
     def send(self, msg, key: str) -> str:
-        from alibabacloud_dysmsapi20170525 import models
 
         body = self._call(
             self.client.send_sms_with_options,
-            models.SendSmsRequest(
+            aliyun.SendSmsRequest(
                 phone_numbers=msg.recipient,
                 sign_name=self.settings["signature"],
                 template_code=_template_id(self.settings, msg.template),
@@ -278,13 +283,12 @@ class AliyunSmsGateway:
         return body.biz_id or ""
 
     def receipts(self, messages) -> list:
-        from alibabacloud_dysmsapi20170525 import models
 
         found = []
         for msg in messages:
             body = self._call(
                 self.client.query_send_details_with_options,
-                models.QuerySendDetailsRequest(
+                aliyun.QuerySendDetailsRequest(
                     phone_number=msg.recipient,
                     biz_id=msg.provider_message_id,
                     send_date=_beijing(msg.delivery_at or msg.created_at).strftime("%Y%m%d"),
@@ -311,10 +315,6 @@ class TencentSmsGateway:
     name = "tencent"
 
     def __init__(self, settings: dict):
-        from tencentcloud.common import credential
-        from tencentcloud.common.profile.client_profile import ClientProfile
-        from tencentcloud.common.profile.http_profile import HttpProfile
-        from tencentcloud.sms.v20210111 import sms_client
 
         secret_id, secret_key = _keys(settings, "tencent")
         host, protocol = _endpoint(settings, "sms.tencentcloudapi.com")
@@ -332,10 +332,6 @@ class TencentSmsGateway:
         )
 
     def _call(self, method, request):
-        from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
-            TencentCloudSDKException,
-        )
-
         try:
             return method(request)
         except TencentCloudSDKException as exc:
@@ -345,11 +341,10 @@ class TencentSmsGateway:
             raise DeliveryError(f"tencent: {type(exc).__name__}", type(exc).__name__) from None
 
     def send(self, msg, key: str) -> str:
-        from tencentcloud.sms.v20210111 import models
 
         order = list(TEMPLATES[msg.template].params) if msg.template in TEMPLATES else []
         params = msg.params or {}
-        request = models.SendSmsRequest()
+        request = tencent.SendSmsRequest()
         request.PhoneNumberSet = [
             msg.recipient if msg.recipient.startswith("+") else "+86" + msg.recipient
         ]
@@ -366,10 +361,9 @@ class TencentSmsGateway:
         return status.SerialNo or ""
 
     def receipts(self, messages) -> list:
-        from tencentcloud.sms.v20210111 import models
 
         by_serial = {m.provider_message_id: m for m in messages if m.provider_message_id}
-        request = models.PullSmsSendStatusRequest()
+        request = tencent.PullSmsSendStatusRequest()
         request.Limit = 100
         request.SmsSdkAppId = str(self.settings.get("sdk_app_id", ""))
         answer = self._call(self.client.PullSmsSendStatus, request)

@@ -8,6 +8,7 @@ from flask.helpers import get_debug_flag
 
 from config import DEV_SECRET_KEY, DEV_TOTP_ENCRYPTION_KEY
 from portal.accounts.totp_keys import GENERATE, key_problems, parse_keys
+from portal.notify.gateways import provider_problems, sms_settings
 
 #: shorter than this, a SECRET_KEY is not a real one (it signs sessions and keys the code hashes)
 MIN_SECRET_LENGTH = 32
@@ -50,8 +51,6 @@ def production_problems(config: dict) -> list[str]:
 def _sms_problems(config: dict) -> list[str]:
     """Every tenant's SMS provider (issue 12): the HTTP gateway needs its URL; Aliyun and
     Tencent their keys in the environment, a signature and every template's id."""
-    from portal.notify.gateways import key_problems, sms_settings
-
     problems = []
     gateway = config.get("SMS_GATEWAY")
     if gateway == "http":
@@ -64,7 +63,7 @@ def _sms_problems(config: dict) -> list[str]:
             "SMS_PROVIDERS_FILE)"
         )
     if gateway in ("aliyun", "tencent"):  # the tenants without a table of their own
-        problems += key_problems("default", sms_settings("default", config))
+        problems += provider_problems("default", sms_settings("default", config))
     for slug in sorted(set(config.get("SMS_TENANTS") or {}) - {"default"}):
         settings = sms_settings(slug, config)
         if settings.get("provider") == "dev":
@@ -74,7 +73,7 @@ def _sms_problems(config: dict) -> list[str]:
         ):
             problems.append(f"SMS_GATEWAY_URL is not set for tenant {slug!r} (provider http)")
         else:
-            problems += key_problems(slug, settings)
+            problems += provider_problems(slug, settings)
     return problems
 
 

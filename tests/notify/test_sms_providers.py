@@ -8,7 +8,7 @@ import pytest
 from flask_babel import force_locale
 
 from portal.extensions import db
-from portal.notify.gateways import key_problems, sms_settings
+from portal.notify.gateways import provider_problems, sms_settings
 from portal.notify.models import OutboxMessage
 from portal.notify.services import deliver_pending, pull_receipts, queue
 from portal.notify.sms import TEMPLATES, fit, sms
@@ -182,7 +182,7 @@ def test_a_tenant_on_a_provider_without_keys_is_a_production_problem(app, monkey
     monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_ID", raising=False)
     monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", raising=False)
     config = {"SMS_GATEWAY": "http", "SMS_TENANTS": {"hubei": {"provider": "aliyun"}}}
-    problems = key_problems("hubei", sms_settings("hubei", config))
+    problems = provider_problems("hubei", sms_settings("hubei", config))
     assert any("ALIBABA_CLOUD_ACCESS_KEY_SECRET is not set" in p for p in problems)
     assert any("signature" in p for p in problems) and any("template ids" in p for p in problems)
 
