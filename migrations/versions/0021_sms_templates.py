@@ -19,6 +19,7 @@ def upgrade():
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.add_column(sa.Column("template", sa.String(40), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("params", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("locale", sa.String(10), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("provider", sa.String(20), nullable=False, server_default=""))
         batch_op.add_column(
             sa.Column("provider_message_id", sa.String(80), nullable=False, server_default="")
@@ -42,6 +43,7 @@ def downgrade():
             "delivery_status",
             "provider_message_id",
             "provider",
+            "locale",
             "params",
             "template",
         ):

@@ -105,7 +105,12 @@ def provider_problems(slug: str, settings: dict, environ=None) -> list[str]:
     return problems
 
 
-def _template_id(settings: dict, name: str) -> str:
+def _template_id(settings: dict, name: str, locale: str = "") -> str:
+    """The provider's id of template ``name``: its English one (``templates_en``) for an SMS
+    written in English, when the tenant registered one."""
+    english = settings.get("templates_en") or {}
+    if locale and not locale.startswith("zh") and english.get(name):
+        return english[name]
     template_id = settings.get("templates", {}).get(name)
     if not template_id:
         raise DeliveryError(f"no provider template id for SMS {name!r}", "NoTemplate")
@@ -174,6 +179,7 @@ class HttpSmsGateway:
                 "to": msg.recipient,
                 "template": self.templates.get(msg.template) or msg.template,
                 "params": msg.params or {},
+                "locale": msg.locale or "",
                 "idempotency_key": key,
             },
             ensure_ascii=False,
@@ -273,7 +279,7 @@ class AliyunSmsGateway:
             aliyun.SendSmsRequest(
                 phone_numbers=msg.recipient,
                 sign_name=self.settings["signature"],
-                template_code=_template_id(self.settings, msg.template),
+                template_code=_template_id(self.settings, msg.template, msg.locale),
                 template_param=json.dumps(msg.params or {}, ensure_ascii=False),
                 out_id=key,
             ),
@@ -350,7 +356,7 @@ class TencentSmsGateway:
         ]
         request.SmsSdkAppId = str(self.settings.get("sdk_app_id", ""))
         request.SignName = self.settings["signature"]
-        request.TemplateId = str(_template_id(self.settings, msg.template))
+        request.TemplateId = str(_template_id(self.settings, msg.template, msg.locale))
         request.TemplateParamSet = [str(params[k]) for k in order]
         request.SessionContext = key
         answer = self._call(self.client.SendSms, request)

@@ -34,6 +34,8 @@ class OutboxMessage(TenantScoped, db.Model):
     #: ``body`` is then what the phone shows (signature + the template's text, rendered)
     template: Mapped[str] = mapped_column(String(40), default="", server_default="")
     params: Mapped[dict | None] = mapped_column(JSON)
+    #: the language the SMS was written in: an English template id when the tenant has one
+    locale: Mapped[str] = mapped_column(String(10), default="", server_default="")
     #: the gateway that accepted it ("aliyun", "tencent", "http", "dev") and its message id
     provider: Mapped[str] = mapped_column(String(20), default="", server_default="")
     provider_message_id: Mapped[str] = mapped_column(String(80), default="", server_default="")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context
-from flask_babel import LazyString, force_locale
+from flask_babel import LazyString, force_locale, get_locale
 from flask_mail import Message
 
 from portal.columns import utcnow
@@ -77,17 +77,20 @@ def queue_sms(recipient: str, message: Sms, *, user_id=None, locale: str | None 
     tenant_id = current_tenant_id()
     tenant = db.session.get(Tenant, tenant_id) if tenant_id is not None else None
 
-    def write():
+    if locale is None:  # a new number, not yet anyone's: the request's language, else the default
+        current = get_locale() if has_request_context() else None
+        locale = str(current) if current else current_app.config.get("BABEL_DEFAULT_LOCALE")
+    settings = sms_settings(tenant.slug) if tenant else {}
+    if (
+        settings.get("provider") in ("aliyun", "tencent")
+        and not locale.startswith("zh")
+        and message.template not in (settings.get("templates_en") or {})
+    ):
+        # the provider holds only the Chinese text of this template: the phone shows Chinese
+        locale = "zh_CN"
+    with force_locale(locale):
         variables = message.variables()
-        return variables, f"【{signature(tenant)}】{message.text(variables)}"
-
-    if locale is None and not has_request_context():  # a CLI or the worker: the default language
-        locale = current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
-    if locale is None:
-        variables, body = write()
-    else:
-        with force_locale(locale):
-            variables, body = write()
+        body = f"【{signature(tenant)}】{message.text(variables)}"
     msg = OutboxMessage(
         channel="sms",
         recipient=recipient,
@@ -96,6 +99,7 @@ def queue_sms(recipient: str, message: Sms, *, user_id=None, locale: str | None 
         user_id=user_id,
         template=message.template,
         params=variables,
+        locale=locale,
     )
     db.session.add(msg)
     return msg

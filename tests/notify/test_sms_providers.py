@@ -80,8 +80,23 @@ def test_the_outbox_shows_exactly_what_the_phone_shows(demo, aliyun):
         == "【湖北卫健委】您的验证码为864208，5分钟内有效，请勿泄露给他人。\n\n@portal.example.cn #864208"
     )
     assert (msg.template, msg.params) == ("verification_code", {"code": "864208", "minutes": "5"})
+    # Aliyun holds only the Chinese text of this template: an English reader's phone shows it
     english = _message(demo, _queue(demo, _code(), locale="en"))
-    assert english.body.startswith("【湖北卫健委】Your verification code is 864208, valid for 5")
+    assert english.body.startswith("【湖北卫健委】您的验证码为864208")
+
+
+def test_an_english_template_when_the_tenant_registered_one(demo, aliyun, monkeypatch):
+    settings = demo.config["SMS_TENANTS"]["hubei"]
+    monkeypatch.setitem(settings, "templates_en", {"verification_code": "SMS_EN_1"})
+    msg_id = _queue(demo, _code(), locale="en")
+    msg = _message(demo, msg_id)
+    assert msg.body.startswith("【湖北卫健委】Your verification code is 864208, valid for 5")
+    assert _deliver(demo) == 1
+    assert aliyun.sent[0]["template"] == "SMS_EN_1"
+    chinese = _queue(demo, _code("246810"), locale="zh_CN")
+    assert _deliver(demo) == 1
+    assert aliyun.sent[1]["template"] == TEMPLATE_IDS["verification_code"]
+    assert "您的验证码为246810" in _message(demo, chinese).body
 
 
 def test_variables_keep_to_the_providers_rules():
