@@ -208,3 +208,12 @@ def test_the_dev_outbox_page_is_the_phone(demo, monkeypatch):
     page = demo.test_client().get("/hubei/dev/outbox").get_data(as_text=True)
     assert "【湖北省卫健委】您的验证码为135790，5分钟内有效，请勿泄露给他人。" in page
     assert "verification_code" in page
+
+
+def test_flask_notify_receipts_pulls_the_reports(demo, tencent):
+    msg_id = _queue(demo, sms("account_activated"))
+    assert _deliver(demo) == 1
+    tencent.reports[tencent.sent[0]["serial"]] = ("failed", "MOBILE_NOT_ON_SERVICE")
+    result = demo.test_cli_runner().invoke(args=["notify", "receipts"])
+    assert result.exit_code == 0 and "1 SMS got a delivery status" in result.output
+    assert _message(demo, msg_id).delivery_status == "failed"
