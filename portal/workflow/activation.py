@@ -10,6 +10,7 @@ from portal.accounts.models import User
 from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.services import notify_user
+from portal.notify.sms import sms
 from portal.registry.records import PracticeRecord
 from portal.rules.catalogue import scope_keys_from_names
 from portal.rules.registration import valid_until
@@ -143,4 +144,5 @@ def _take_over_practice_record(doctor: User, by: User | None) -> None:
             "Your account on the physician registration portal is activated. You can now apply for registration."
         ),
         subject=_("Account activated"),
+        sms=sms("account_activated"),
     )

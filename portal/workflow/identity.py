@@ -18,6 +18,7 @@ from portal.accounts.models import User
 from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.services import notify_user
+from portal.notify.sms import sms
 from portal.registry.institutions import Institution
 from portal.registry.records import CaseStatus, IdentityCase, Qualification
 from portal.rules.idcard import area_code, region_for_area
@@ -109,6 +110,7 @@ def link_record(case: IdentityCase, officer: User, record: Qualification) -> Non
             no=record.certificate_no,
         ),
         subject=_("Identity verified"),
+        sms=sms("identity_verified", no=record.certificate_no),
     )
     db.session.commit()
 
@@ -127,5 +129,6 @@ def close_case(case: IdentityCase, officer: User, reason: str) -> None:
             reason=reason,
         ),
         subject=_("Identity check closed"),
+        sms=sms("identity_closed", reason=reason),
     )
     db.session.commit()
