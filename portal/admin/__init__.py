@@ -20,6 +20,7 @@ from portal.admin import (  # noqa: E402,F401
     filings,
     imports,
     institutions,
+    records,
     reports,
     rules_editor,
     views,

@@ -30,6 +30,7 @@ from portal.admin import bp
 from portal.columns import local_today
 from portal.extensions import db
 from portal.htmx import redirect_to, render
+from portal.registry.institutions import Institution
 from portal.registry.records import (
     ImportBatch,
     ImportKind,
@@ -115,6 +116,17 @@ LINE_MESSAGES = {
         "does not overwrite records: correct the line, or remove it."
     ),
     "portal_number": _l("This number belongs to a registration issued on the portal."),
+    "institution_unknown": _l(
+        "No institution on the portal has the name “%(value)s”: this line is not imported. "
+        "Check the name, or add the institution code column."
+    ),
+    "institution_ambiguous": _l(
+        "Several institutions on the portal have the name “%(value)s”: this line is not "
+        "imported. Give the institution code."
+    ),
+    "institution_code_unknown": _l(
+        "No institution on the portal has the code “%(value)s”: this line is not imported."
+    ),
 }
 
 TITLES = {
@@ -198,6 +210,23 @@ def holdings(kind: ImportKind, records: list[rules.Record]) -> rules.Holdings:
                     )
                 ).scalars()
             )
+    if kind is ImportKind.PRACTICE_RECORDS:  # D5: the institutions the file names
+        codes = {r.values["institution_code"] for r in records if r.values.get("institution_code")}
+        for chunk in _chunks(codes):
+            held.institution_codes.update(
+                db.session.execute(
+                    db.select(Institution.licence_no, Institution.id).where(
+                        Institution.licence_no.in_(chunk)
+                    )
+                ).tuples()
+            )
+        for chunk in _chunks({r.values["institution_name"] for r in records}):
+            for name, inst_id in db.session.execute(
+                db.select(Institution.name, Institution.id)
+                .where(Institution.name.in_(chunk))
+                .order_by(Institution.id)
+            ):
+                held.institution_names.setdefault(name, []).append(inst_id)
     for chunk in _chunks({r.values["id_number"] for r in records}):
         for other in (Qualification, PracticeRecord):
             for name, id_number in db.session.execute(
@@ -233,10 +262,10 @@ def _column_label(preview: rules.Preview, key: str | None) -> str:
     return next(c.header for c in import_format.COLUMNS[preview.kind] if c.key == key)
 
 
-def report(preview: rules.Preview) -> list[tuple[int, str, str]]:
+def report(preview: rules.Preview, problems=None) -> list[tuple[int, str, str]]:
     """(line, column as headed in the file, message in the user's language), in line order."""
     out = []
-    for p in preview.problems[:REPORT_LIMIT]:
+    for p in (preview.problems if problems is None else problems)[:REPORT_LIMIT]:
         params = dict(p.params)
         if "fields" in params:
             params["fields"] = "、".join(_column_label(preview, f) for f in params["fields"])
@@ -289,6 +318,7 @@ def _preview_page(
         preview=preview,
         batch=batch,
         report=report(preview) if preview else [],
+        skipped=report(preview, preview.skipped) if preview else [],
         sample=preview.new[:SAMPLE] if preview else [],
         fields=rules.FIELDS[kind.value],
         label=lambda key: _column_label(preview, key),
@@ -416,6 +446,14 @@ def confirm_import(batch_id: int):
             unchanged=batch.unchanged_count,
         )
     )
+    if batch.skipped_count:
+        flash(
+            _(
+                "%(n)d lines were not imported: their institution is not on the portal. "
+                "Correct them and import them again.",
+                n=batch.skipped_count,
+            )
+        )
     return redirect_to(url_for("admin.import_batch", batch_id=batch.id))
 
 

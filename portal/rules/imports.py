@@ -83,6 +83,9 @@ class Preview:
     new: list[Record]
     unchanged: int
     problems: list[Problem]
+    #: A2, Q2: lines otherwise valid whose institution matches none of the portal's (or several):
+    #: not written, reported with their line and value; they do not block the rest of the file
+    skipped: list[Problem] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
@@ -276,6 +279,18 @@ def _practice_record(line: int, raw: dict[str, str], today: date, errs: list[Pro
             errs.append(Problem(line, "institution_name", "too_long", {"max": fmt.MAX_INSTITUTION}))
         else:
             out["institution_name"] = institution
+    code = unicodedata.normalize("NFKC", raw.get("institution_code", "")).strip().upper()
+    if len(code) > fmt.MAX_INSTITUTION_CODE:
+        errs.append(
+            Problem(line, "institution_code", "too_long", {"max": fmt.MAX_INSTITUTION_CODE})
+        )
+    out["institution_code"] = code
+    level = raw.get("level", "").strip()
+    out["level"] = None
+    if level:
+        out["level"] = fmt.enum_value(fmt.LEVELS, level)
+        if out["level"] is None:
+            errs.append(Problem(line, "level", "level"))
     scopes = _required(line, "scopes", raw["scopes"], errs)
     if scopes is not None:
         names = fmt.scope_names(scopes)
@@ -358,6 +373,22 @@ class Holdings:
     categories: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     #: certificate numbers of registrations issued on the portal (Q2: a new record may not take one)
     portal_numbers: set[str] = field(default_factory=set)
+    #: the tenant's institutions (D5): code -> id, and exact name -> ids (a name may be shared)
+    institution_codes: dict[str, int] = field(default_factory=dict)
+    institution_names: dict[str, list[int]] = field(default_factory=dict)
+
+
+def match_institution(values: dict, held: Holdings) -> tuple[int | None, str | None]:
+    """Q2, D5: the portal's institution of a practice record: by the code when the line gives
+    one, else by the exact name. (id, None), or (None, the problem's key)."""
+    code = values.get("institution_code", "")
+    if code:
+        found = held.institution_codes.get(code)
+        return (found, None) if found is not None else (None, "institution_code_unknown")
+    ids = held.institution_names.get(values["institution_name"], [])
+    if len(ids) == 1:
+        return ids[0], None
+    return None, ("institution_ambiguous" if ids else "institution_unknown")
 
 
 def compare(
@@ -365,7 +396,7 @@ def compare(
 ) -> Preview:
     """New, unchanged or in conflict with what the tenant holds."""
     problems = list(problems)
-    new, unchanged = [], 0
+    new, unchanged, skipped = [], 0, []
     fields = FIELDS[parsed.kind]
     for record in records:
         v = record.values
@@ -396,9 +427,25 @@ def compare(
             errs.append(Problem(record.line, "certificate_no", "portal_number"))
         if errs:
             problems.extend(errs)
-        else:
-            new.append(record)
+            continue
+        if parsed.kind == fmt.PRACTICE_RECORDS:
+            code = v.pop("institution_code", "")
+            v["institution_id"], key = match_institution(dict(v, institution_code=code), held)
+            if key is not None:
+                column = "institution_code" if code else "institution_name"
+                skipped.append(
+                    Problem(record.line, column, key, {"value": code or v["institution_name"]})
+                )
+                continue
+        new.append(record)
     problems.sort(key=lambda p: p.line)
     return Preview(
-        parsed.kind, parsed.headers, parsed.ignored, len(parsed.rows), new, unchanged, problems
+        parsed.kind,
+        parsed.headers,
+        parsed.ignored,
+        len(parsed.rows),
+        new,
+        unchanged,
+        problems,
+        skipped,
     )

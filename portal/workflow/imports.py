@@ -146,6 +146,9 @@ def _row(kind: ImportKind, values: dict, tenant_id: int) -> dict:
     row = dict(values, tenant_id=tenant_id)
     if kind is ImportKind.QUALIFICATIONS:
         row["level"], row["category"] = Level(values["level"]), Category(values["category"])
+    else:  # Q2: the institution was matched at the preview (institution_id); the code is not kept
+        row.pop("institution_code", None)
+        row["level"] = Level(values["level"]) if values.get("level") else None
     return row
 
 
@@ -174,6 +177,7 @@ def import_batch(batch: ImportBatch, admin: User, preview: Preview) -> None:
             status=ImportStatus.IMPORTED,
             new_count=len(preview.new),
             unchanged_count=preview.unchanged,
+            skipped_count=len(preview.skipped),
             imported_by_id=admin.id,
             imported_at=utcnow(),
         )
@@ -203,6 +207,8 @@ def import_batch(batch: ImportBatch, admin: User, preview: Preview) -> None:
                 "rows": preview.total,
                 "new": len(rows),
                 "unchanged": preview.unchanged,
+                # A2: nothing lost silently: which lines were not written, and why
+                "skipped": [[p.line, p.key] for p in preview.skipped],
             },
             batch.file_name,
         )
