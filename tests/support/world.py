@@ -50,6 +50,7 @@ ARGS: dict[str, list] = {
     "staff_id": [Hubei("hubei_staff"), Hubei("hubei_person_in_charge")],
     "dataset": ["qualifications", "practice-records"],
     "batch_id": [Hubei("import_batch")],
+    "record_id": [Hubei("practice_record")],
 }
 
 UNKNOWN = object()
@@ -200,6 +201,16 @@ def import_batch(app) -> int:
         db.session.add(batch)
         db.session.commit()
         return batch.id
+
+
+def practice_record(app) -> int:
+    """Q2, D5: the demo's record of a Hubei doctor registered before the portal."""
+    from portal.registry.records import PracticeRecord
+
+    with in_tenant(app, "hubei"):
+        return db.session.execute(
+            db.select(PracticeRecord.id).order_by(PracticeRecord.id).limit(1)
+        ).scalar_one()
 
 
 def site_filing(app) -> int:
