@@ -15,7 +15,7 @@ its page and its confirmation answer 410 and ask for the file again; nothing is 
 from __future__ import annotations
 
 import click
-from flask import abort, flash, make_response, request, url_for
+from flask import abort, current_app, flash, make_response, request, url_for
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -139,6 +139,24 @@ class UploadForm(FlaskForm):
     file = FileField(_l("CSV file (UTF-8 or GBK)"), render_kw={"accept": ".csv,text/csv"})
 
 
+def max_bytes() -> int:
+    """The largest file an import takes (A2): IMPORT_MAX_BYTES, else ``import_format.MAX_BYTES``."""
+    return current_app.config.get("IMPORT_MAX_BYTES", import_format.MAX_BYTES)
+
+
+def _upload_limit() -> None:
+    """The upload of an import may be larger than the app's MAX_CONTENT_LENGTH (a photo's
+    limit): the import's own limit, and a megabyte for the form around the file. Run before
+    anything reads the form (the CSRF check reads it), hence first of the app's hooks."""
+    if request.endpoint == "admin.upload_import":
+        request.max_content_length = max_bytes() + 1024 * 1024
+
+
+@bp.record_once
+def _first_of_the_hooks(state) -> None:
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _upload_limit)
+
+
 def _kind(dataset: str) -> ImportKind:
     try:
         return ImportKind(dataset)
@@ -242,12 +260,28 @@ def holdings(kind: ImportKind, records: list[rules.Record]) -> rules.Holdings:
     return held
 
 
+def checker(kind: ImportKind, text: str):
+    """``check(write=None)``: the whole file checked line by line and against the records, a
+    part at a time (``rules.check_stream``: a file of 200,000 lines is never 200,000 objects
+    in memory); ``write`` is given each part's new records (the confirmation).
+    ImportFileError when the file as a whole cannot be read."""
+
+    def check(write=None) -> rules.Preview:
+        return rules.check_stream(
+            text,
+            kind.value,
+            local_today(),
+            lambda records: holdings(kind, records),
+            write,
+            keep=REPORT_LIMIT,
+            sample=SAMPLE,
+        )
+
+    return check
+
+
 def preview_of(kind: ImportKind, text: str) -> rules.Preview:
-    """The whole file checked line by line and against the records; ImportFileError when the
-    file as a whole cannot be read."""
-    parsed = rules.parse(text, kind.value)
-    records, problems = rules.validate(parsed, local_today())
-    return rules.compare(parsed, records, problems, holdings(kind, records))
+    return checker(kind, text)()
 
 
 # ---- wording --------------------------------------------------------------------------------
@@ -297,7 +331,7 @@ def _index(status: int = 200, errors: dict | None = None, note: str | None = Non
         note=note,
         expired=import_workflow.expired,
         pending_hours=_pending_hours(),
-        max_mb=import_format.MAX_BYTES // (1024 * 1024),
+        max_mb=max_bytes() // (1024 * 1024),
     )
 
 
@@ -355,9 +389,11 @@ def upload_import(dataset: str):
     upload = form.file.data
     if upload is None or not getattr(upload, "filename", ""):
         return _index(422, {kind: _("Choose the CSV file to import.")})
-    raw = upload.stream.read(import_format.MAX_BYTES + 1)
+    limit = max_bytes()
+    raw = upload.stream.read(limit + 1)  # werkzeug spooled the upload to a temporary file
     try:
-        text = rules.decode(raw)
+        text = rules.decode(raw, limit)
+        del raw
         preview = preview_of(kind, text)
     except rules.ImportFileError as exc:
         return _index(413 if exc.key == "too_big" else 422, {kind: file_message(exc)})
@@ -365,7 +401,7 @@ def upload_import(dataset: str):
         not preview.valid
     ):  # nothing is kept: the administrator corrects the file and uploads it again
         return _preview_page(kind, preview, status=422, file_name=upload.filename)
-    if not preview.new:  # the same file again: nothing to write, and nothing is written
+    if not preview.new_count:  # the same file again: nothing to write, and nothing is written
         return _preview_page(kind, preview, file_name=upload.filename)
     batch = import_workflow.stage(kind, text, upload.filename, preview.total, current_user)
     return redirect_to(url_for("admin.import_batch", batch_id=batch.id))
@@ -415,17 +451,20 @@ def confirm_import(batch_id: int):
             status=409,
             note=_("This is not the file you previewed. Reload the page. Nothing was written."),
         )
-    preview, error = _checked_again(batch)
-    if preview is None or not preview.valid:
+    try:  # checked again and written in the same pass, a part at a time, in one transaction
+        import_workflow.import_batch(batch, current_user, checker(batch.kind, batch.content))
+    except rules.ImportFileError as exc:
+        db.session.rollback()
+        return _preview_page(batch.kind, None, _batch(batch_id), 409, note=file_message(exc))
+    except import_workflow.Changed as exc:
+        db.session.rollback()
         return _preview_page(
             batch.kind,
-            preview,
-            batch,
+            exc.preview,
+            _batch(batch_id),
             status=409,
-            note=error or _("The records changed since the preview. Nothing was written."),
+            note=_("The records changed since the preview. Nothing was written."),
         )
-    try:
-        import_workflow.import_batch(batch, current_user, preview)
     except import_workflow.Expired:  # purged by another request meanwhile
         db.session.rollback()
         return _index(410, note=_expired_message())

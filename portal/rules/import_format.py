@@ -14,7 +14,9 @@ from datetime import date
 
 from portal.rules.catalogue import SCOPES
 
-MAX_BYTES = 5 * 1024 * 1024
+#: the largest file (A2): a province's 200,000 practice records are about 30 MB of CSV; the file
+#: is read a part at a time (``imports.check_stream``). The app's IMPORT_MAX_BYTES overrides it.
+MAX_BYTES = 64 * 1024 * 1024
 QUALIFICATIONS = "qualifications"
 PRACTICE_RECORDS = "practice-records"
 KINDS = (QUALIFICATIONS, PRACTICE_RECORDS)
