@@ -10,17 +10,15 @@ from portal.accounts.models import User
 from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.services import notify_user
-from portal.registry.records import Category, PracticeRecord, find_practice_record
-from portal.rules import import_format as fmt
-from portal.rules.catalogue import scope_keys_from_names
-from portal.rules.registration import valid_until
+from portal.registry.records import PracticeRecord
 from portal.tenants import rules_for
 from portal.tenants.models import Tenant
-from portal.workflow.applications import FIELDS
 from portal.workflow.audit import audit, snapshot
 from portal.workflow.identity import follow_institution, open_case
 from portal.workflow.locks import WrongState, lock, lock_unless
-from portal.workflow.models import Application, Kind, State
+from portal.workflow.takeover import record_to_take_over, take_over
+
+__all__ = ["record_to_take_over"]  # the doctor's activation page reads it here
 
 
 class NotWhereRegistered(WrongState):
@@ -32,19 +30,6 @@ class NotWhereRegistered(WrongState):
     def __init__(self, record: PracticeRecord):
         super().__init__(f"practice record {record.certificate_no} is at another institution")
         self.record = record
-
-
-def record_to_take_over(doctor: User) -> PracticeRecord | None:
-    """D5: the doctor's practice record made before the portal, unless it is already a
-    registration here (taken over, by this account or an earlier one)."""
-    record = find_practice_record(doctor.real_name, doctor.id_number)
-    if record is None:
-        return None
-    if db.session.execute(
-        db.select(Application.id).filter_by(certificate_no=record.certificate_no).limit(1)
-    ).first():
-        return None
-    return record
 
 
 def name_institution(doctor: User, institution, tenant: Tenant) -> bool:
@@ -122,57 +107,16 @@ def _activate(doctor: User, by: User | None, how: str) -> None:
 
 def _take_over_practice_record(doctor: User, by: User | None) -> None:
     """D5/F17: a doctor registered on paper before the portal activates with the institution
-    where they are registered; the practice record (Q2) then becomes their registration here,
-    with its certificate number and date, so every service (change, maintenance, filing,
-    cancellation) works for them."""
+    where they are registered; the practice record (Q2) then becomes their registration here
+    (``portal.workflow.takeover``). A record that does not say the level, of a doctor with no
+    qualification record, opens an identity case instead: the commission reads the paper
+    certificate and links the qualification record, which takes the registration over then."""
     record = record_to_take_over(doctor)
     if record is None or doctor.institution_id is None:
         return
-    q = doctor.qualification
-    # F17: the paper registration is the basis, with or without a qualification record on the
-    # portal: its level as written on the certificate, its category from its scopes (L9)
-    level = q.level if q is not None else record.level
-    categories = fmt.scope_categories(fmt.scope_names(record.scopes))
-    category = (
-        q.category
-        if q is not None
-        else Category(categories.pop())
-        if len(categories) == 1
-        else None
-    )
-    if level is None or category is None:
-        # the record does not say which: the commission reads the paper certificate (A3)
+    if not take_over(doctor, record, by):
         open_case(doctor, f"practice record {record.certificate_no}: level or category unknown")
         return
-    app = Application(
-        doctor_id=doctor.id,
-        kind=Kind.FIRST,
-        state=State.APPROVED,
-        level=level,
-        category=category,
-        qualification_id=q.id if q is not None else None,
-        institution_id=doctor.institution_id,
-        scopes=scope_keys_from_names(category.value, record.scopes),
-        certificate_no=record.certificate_no,
-        registered_on=record.registered_on,
-        step="review",
-        decided_at=utcnow(),
-    )
-    # R3: valid by the rules in force when it becomes a registration here (it was never
-    # submitted under any version of this portal's rules)
-    years = rules_for(db.session.get(Tenant, doctor.tenant_id))["registration"]["valid_years"]
-    app.valid_until = valid_until(record.registered_on, years)
-    db.session.add(app)
-    db.session.flush()
-    audit(
-        "application",
-        app.id,
-        "take_over_practice_record",
-        by or doctor,
-        {},
-        snapshot(app, FIELDS),
-        f"practice record {record.certificate_no}",
-    )
     notify_user(
         doctor,
         _(

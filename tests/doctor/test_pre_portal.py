@@ -12,10 +12,11 @@ registration is taken over only at the institution on record."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.registry.records import IdentityCase, PracticeRecord
+from portal.registry.records import Category, IdentityCase, Level, PracticeRecord, Qualification
 from portal.workflow.models import Application
 from tests.support.db import in_tenant
 from tests.support.http import english, redirected_to, staff_login
@@ -184,3 +185,54 @@ def test_D5_a_record_naming_no_institution_of_the_portal_cannot_be_activated_els
         )
         assert r.status_code == 422
     assert named_institution(demo, user_id(demo, "hubei", WANG["username"])) is None
+
+
+def test_F17_a_record_without_the_level_opens_a_case_and_the_link_takes_it_over(demo):
+    """An older file had no 医师级别 column: with no qualification record either, the activation
+    opens an identity case for the commission instead of guessing; the officer links the
+    qualification record once the documents are checked, and the registration is taken over."""
+    with in_tenant(demo, "hubei"):
+        db.session.execute(
+            db.update(PracticeRecord)
+            .where(PracticeRecord.certificate_no == CERT["王德明"])
+            .values(level=None)
+        )
+        db.session.commit()
+    b = sign_up(demo, "hubei", WANG)
+    doctor_id = user_id(demo, "hubei", WANG["username"])
+    verify_phone(demo, b, "hubei", WANG["phone"])
+    redirected_to(
+        b.post(
+            "/hubei/me/activate/institution",
+            {"institution_id": str(institution_id(demo, "hubei", "远安"))},
+        )
+    )
+    activate_by_code(
+        demo, b, staff_login(demo, "hb-county-staff"), "hubei", doctor_id, WANG["phone"]
+    )
+    assert registrations(demo, doctor_id) == []
+    with in_tenant(demo, "hubei"):
+        case = db.session.execute(db.select(IdentityCase).filter_by(user_id=doctor_id)).scalar_one()
+        case_id = case.id
+        assert "level or category unknown" in case.note
+        db.session.add(
+            Qualification(
+                name=WANG["real_name"],
+                id_number=WANG["id_number"],
+                certificate_no="H2000420000456",
+                level=Level.ASSISTANT,
+                category=Category.CLINICAL,
+                obtained_on=date(2000, 9, 1),
+            )
+        )
+        db.session.commit()
+    officer = staff_login(demo, "hb-county-officer")
+    officer.page(f"/hubei/admin/identity-cases/{case_id}")
+    redirected_to(
+        officer.post(
+            f"/hubei/admin/identity-cases/{case_id}/link", {"certificate_no": "H2000420000456"}
+        )
+    )
+    [reg] = registrations(demo, doctor_id)
+    assert reg[:5] == ("first", "approved", CERT["王德明"], "远安县人民医院（演示）", "assistant")
+    assert reg[7]  # on the qualification linked
