@@ -51,10 +51,10 @@ def _covered(officer):
 
 
 def _record_or_404(record_id: int) -> PracticeRecord:
+    # no joined institution: the correction takes the row FOR UPDATE (A9), which PostgreSQL
+    # refuses on the nullable side of an outer join
     record = db.session.execute(
-        db.select(PracticeRecord)
-        .where(PracticeRecord.id == record_id, _covered(current_user))
-        .options(joinedload(PracticeRecord.institution))
+        db.select(PracticeRecord).where(PracticeRecord.id == record_id, _covered(current_user))
     ).scalar_one_or_none()
     if record is None:
         abort(404)

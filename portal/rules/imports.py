@@ -24,13 +24,11 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TextIO
 
 from portal.rules import import_format as fmt
 from portal.rules.catalogue import SCOPES
@@ -177,16 +175,21 @@ class Header:
     line: int
 
 
-def _reader(text: str | TextIO, kind: str):
+#: a line with its end (\r\n, \n or a lone \r, as a file opened with newline="" reads them)
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+$")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` one at a time: no second copy of a 30 MB file in memory."""
+    return (m.group() for m in _LINE.finditer(text, 1 if text.startswith("\ufeff") else 0))
+
+
+def _reader(text: str, kind: str):
     if kind not in fmt.COLUMNS:
         raise ValueError(f"unknown import kind {kind!r}")
-    stream = io.StringIO(text.lstrip("\ufeff"), newline="") if isinstance(text, str) else text
-    first = stream.readline()
-    stream.seek(0)
-    if first.startswith("\ufeff"):
-        stream.read(1)
+    first = next(_lines(text), "").lstrip("\ufeff")
     delimiter = "\t" if "," not in first and "\t" in first else ","
-    return csv.reader(stream, delimiter=delimiter)
+    return csv.reader(_lines(text), delimiter=delimiter)
 
 
 def _header(reader, kind: str) -> Header:
@@ -532,7 +535,7 @@ STREAM_CHUNK = 2000
 
 
 def check_stream(
-    text: str | TextIO,
+    text: str,
     kind: str,
     today: date,
     holdings: Callable[[list[Record]], Holdings],

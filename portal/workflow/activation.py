@@ -15,7 +15,7 @@ from portal.tenants import rules_for
 from portal.tenants.models import Tenant
 from portal.workflow.audit import audit, snapshot
 from portal.workflow.identity import follow_institution, open_case
-from portal.workflow.locks import WrongState, lock, lock_unless
+from portal.workflow.locks import WrongState, lock, lock_unless, take
 from portal.workflow.takeover import record_to_take_over, take_over
 
 __all__ = ["record_to_take_over"]  # the doctor's activation page reads it here
@@ -38,8 +38,10 @@ def name_institution(doctor: User, institution, tenant: Tenant) -> bool:
     before the portal names the institution on their record only (D5): ``NotWhereRegistered``."""
     lock_unless(doctor, _activated, "already activated")
     record = record_to_take_over(doctor)
-    if record is not None and record.institution_id != institution.id:
-        raise NotWhereRegistered(record)
+    if record is not None:
+        take(record)  # an officer's correction of the record waits, or went first (A9)
+        if record.institution_id != institution.id:
+            raise NotWhereRegistered(record)
     before = snapshot(doctor, ("institution_id",))
     doctor.institution_id = institution.id
     doctor.institution_named_at = utcnow()
@@ -113,6 +115,12 @@ def _take_over_practice_record(doctor: User, by: User | None) -> None:
     certificate and links the qualification record, which takes the registration over then."""
     record = record_to_take_over(doctor)
     if record is None or doctor.institution_id is None:
+        return
+    take(record)
+    if record.institution_id != doctor.institution_id:
+        # an officer corrected the record after the doctor named the institution: the
+        # registration is not taken over at the wrong one; the commission sorts it out (A3)
+        open_case(doctor, f"practice record {record.certificate_no}: at another institution")
         return
     if not take_over(doctor, record, by):
         open_case(doctor, f"practice record {record.certificate_no}: level or category unknown")
