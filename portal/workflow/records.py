@@ -15,7 +15,7 @@ from portal.notify.services import notify_user
 from portal.registry.institutions import Institution
 from portal.registry.records import PracticeRecord
 from portal.workflow.audit import audit
-from portal.workflow.locks import WrongState, lock
+from portal.workflow.locks import WrongState, lock, take
 from portal.workflow.models import Application
 
 
@@ -35,7 +35,17 @@ def taken_over(record: PracticeRecord) -> bool:
 def set_institution(
     record: PracticeRecord, institution: Institution, officer: User, reason: str
 ) -> None:
-    """D5: the institution where the doctor is registered, as the paper record says."""
+    """D5: the institution where the doctor is registered, as the paper record says. The
+    doctor's account, when there is one waiting for activation, is told; its row is taken
+    before the record's, in the order the activation takes them (no deadlock, A9)."""
+    doctor = db.session.execute(
+        db.select(User)
+        .filter_by(role=Role.DOCTOR, real_name=record.name, id_number=record.id_number)
+        .where(User.activated_at.is_(None), User.disabled.is_(False))
+        .limit(1)
+    ).scalar_one_or_none()
+    if doctor is not None:
+        take(doctor)
     lock(record)
     if taken_over(record):
         raise TakenOver(f"practice record {record.certificate_no} is a registration now")
@@ -50,13 +60,7 @@ def set_institution(
         {"institution_id": institution.id},
         reason,
     )
-    doctor = db.session.execute(
-        db.select(User)
-        .filter_by(role=Role.DOCTOR, real_name=record.name, id_number=record.id_number)
-        .where(User.activated_at.is_(None), User.disabled.is_(False))
-        .limit(1)
-    ).scalar_one_or_none()
-    if doctor is not None:
+    if doctor is not None and doctor.activated_at is None:
         notify_user(
             doctor,
             _(
