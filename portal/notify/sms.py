@@ -173,6 +173,15 @@ TEMPLATES: dict[str, Template] = {
             _l("Commission account reset"),
         ),
         _t(
+            "record_corrected",
+            _l(
+                "The health commission corrected your registration from before the portal: you are "
+                "registered at %(inst)s. Activate your account with this institution."
+            ),
+            {"inst": "text"},
+            _l("Registration record corrected"),
+        ),
+        _t(
             "account_activated",
             _l(
                 "Your account on the physician registration portal is activated. You can now apply for "
