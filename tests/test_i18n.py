@@ -111,6 +111,37 @@ def test_translations_keep_every_placeholder(locale):
     assert not problems, f"{locale}: placeholders differ\n" + "\n".join(problems)
 
 
+#: a requirement code of SPEC.md/docs/requirements.md in brackets, "(R1)", "（R1、F12）", "(SEC5)":
+#: codes stay in code comments and docs, never in what a user reads (issue 14)
+REQUIREMENT_CODE = re.compile(
+    r"[(（]\s*(?:SEC|[A-Z])\d{1,2}(?:\s*[,，、]\s*(?:SEC|[A-Z])\d{1,2})*\s*[)）]"
+)
+
+
+def test_requirement_code_pattern_catches_the_forms_used():
+    for text in (
+        "filed with the city (R1, F12).",
+        "并报市级备案（R1、F12）。",
+        "valid (R3)",
+        "(SEC5)",
+    ):
+        assert REQUIREMENT_CODE.search(text), text
+    for text in ("print on A4 paper", "(Ctrl+P, or ⌘+P on a Mac)", "(%(county)s)", "（第19条）"):
+        assert not REQUIREMENT_CODE.search(text), text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_requirement_code_in_what_users_read(locale):
+    """Labels, hints and messages say what they mean; "(R1)" means nothing to an officer."""
+    found = [
+        f"{key(m.id)!r}: {s!r}"
+        for m in entries(load_po(locale))
+        for s in ids(m) + strings(m)
+        if s and REQUIREMENT_CODE.search(s)
+    ]
+    assert not found, f"{locale}: requirement codes in user-facing text\n" + "\n".join(found)
+
+
 # (b) every string in the code and templates is in both catalogues
 
 
