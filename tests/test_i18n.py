@@ -21,6 +21,7 @@ from babel.messages.pofile import read_po, write_po
 
 from tests.support.http import staff_login
 from tests.support.journey import doctor_form, walk_doctor
+from tests.support.wording import REQUIREMENT_CODE
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "portal" / "translations"
@@ -109,13 +110,6 @@ def test_translations_keep_every_placeholder(locale):
             if s and got != wanted:
                 problems.append(f"{key(m.id)!r}: has {sorted(got)}, needs {sorted(wanted)}")
     assert not problems, f"{locale}: placeholders differ\n" + "\n".join(problems)
-
-
-#: a requirement code of SPEC.md/docs/requirements.md in brackets, "(R1)", "（R1、F12）", "(SEC5)":
-#: codes stay in code comments and docs, never in what a user reads (issue 14)
-REQUIREMENT_CODE = re.compile(
-    r"[(（]\s*(?:SEC|[A-Z])\d{1,2}(?:\s*[,，、]\s*(?:SEC|[A-Z])\d{1,2})*\s*[)）]"
-)
 
 
 def test_requirement_code_pattern_catches_the_forms_used():
