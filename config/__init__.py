@@ -109,9 +109,12 @@ class Default:
     SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
     SMS_GATEWAY_USER = os.environ.get("SMS_GATEWAY_USER", "")
     SMS_GATEWAY_PASSWORD = os.environ.get("SMS_GATEWAY_PASSWORD", "")
-    #: the template registered with the SMS provider; the message text is its one parameter
-    SMS_GATEWAY_TEMPLATE = os.environ.get("SMS_GATEWAY_TEMPLATE", "")
     SMS_GATEWAY_TIMEOUT = _env_float("SMS_GATEWAY_TIMEOUT", 10.0)
+    #: per tenant: its SMS provider (dev, http, aliyun, tencent), approved signature and
+    #: template ids, a TOML file (docs/operations.md "SMS providers"); the keys stay in the
+    #: environment. Tenants without a table use SMS_GATEWAY.
+    SMS_PROVIDERS_FILE = os.environ.get("SMS_PROVIDERS_FILE", "")
+    SMS_TENANTS: dict = {}
     #: how many reverse proxies in front of the app set X-Forwarded-For/-Proto (ProxyFix):
     #: 0 when the app is reached directly, 1 behind one nginx
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)

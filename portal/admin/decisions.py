@@ -21,6 +21,7 @@ from portal.columns import local_today
 from portal.extensions import db
 from portal.htmx import private_file, redirect_to, render
 from portal.inputs import db_id
+from portal.notify.services import sms_sent_to
 from portal.registry.records import CaseStatus, IdentityCase
 from portal.rules.catalogue import scope_name
 from portal.tenants import rules_for, rules_for_application
@@ -180,6 +181,7 @@ def _page(
         files=coverage.files(current_user, app),
         return_form=return_form or ReturnForm(formdata=None),
         refuse_form=refuse_form or RefuseForm(formdata=None),
+        sent=sms_sent_to(app.doctor_id),
     )
 
 

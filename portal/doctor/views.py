@@ -263,6 +263,7 @@ def activate():
         found=found,
         choose_form=ChooseInstitutionForm(),
         form=ActivationCodeForm(),
+        record=activation.record_to_take_over(current_user),  # D5: where to activate
     )
 
 
@@ -274,6 +275,18 @@ def choose_institution():
     institution = posted_row(Institution, form.institution_id.data, form.validate_on_submit())
     try:
         auto = activation.name_institution(current_user, institution, g.tenant)
+    except activation.NotWhereRegistered as exc:  # D5, L2: a pre-portal doctor, elsewhere
+        db.session.rollback()
+        return render(
+            "doctor/activate.html",
+            status=422,
+            q="",
+            found=[],
+            choose_form=ChooseInstitutionForm(),
+            form=ActivationCodeForm(),
+            record=exc.record,
+            refused=institution,
+        )
     except workflow.WrongState:
         return redirect_to(url_for("doctor.home"))
     if auto:
@@ -311,4 +324,5 @@ def enter_activation_code():
         found=[],
         choose_form=ChooseInstitutionForm(),
         form=form,
+        record=None,
     )

@@ -16,6 +16,7 @@ from portal.accounts.passwords import hash_password
 from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.services import queue
+from portal.notify.sms import sms
 from portal.tenants import rules_for
 from portal.tenants.models import Tenant
 from portal.workflow.audit import audit
@@ -41,14 +42,8 @@ def queue_verification_code(
     """The message carrying a verification code (D3) to ``destination``, in the caller's
     transaction. By SMS it ends with the origin-bound line, so the phone offers the code."""
     if channel == "sms":
-        body = _(
-            "[%(tenant)s physician registration] Your verification code is %(code)s, valid for %(n)s minutes. "
-            "Do not tell anyone.",
-            tenant=tenant.name,
-            code=code,
-            n=minutes,
-        )
-        queue("sms", destination, f"{body}\n\n@{host.split(':')[0]} #{code}", user_id=user.id)
+        text = sms("verification_code", host=host, code=code, minutes=minutes)
+        queue("sms", destination, text, user_id=user.id)
     else:
         queue(
             "email",
@@ -73,6 +68,13 @@ def send_activation_code(doctor: User, staff: User, channel: str, tenant: Tenant
         code=issued.code,
         n=rules["activation_hours"],
     )
+    if channel == "sms":
+        body = sms(
+            "activation_code",
+            inst=staff.institution.name,
+            code=issued.code,
+            hours=rules["activation_hours"],
+        )
     queue(
         channel,
         destination,
@@ -168,6 +170,7 @@ def request_password_reset(username: str, channel: str, tenant: Tenant) -> None:
             phone=tenant.contact_phone,
         )
         subject = _("Password reset: code entry locked")
+        text = sms("reset_locked", minutes=minutes, phone=tenant.contact_phone)
     else:
         body = _(
             "[%(tenant)s physician registration] Your password reset code is %(code)s, valid for %(n)s minutes. "
@@ -176,12 +179,18 @@ def request_password_reset(username: str, channel: str, tenant: Tenant) -> None:
             code=issued.code,
             n=rules["otp_minutes"],
         )
-        if channel == "sms":
-            # D3: the origin-bound line, with the configured host and never the request's Host
-            # header (anyone can ask for a reset code, with any Host header)
-            body += f"\n\n@{current_app.config['PUBLIC_HOST'].split(':')[0]} #{issued.code}"
+        # D3: the origin-bound line, with the configured host and never the request's Host
+        # header (anyone can ask for a reset code, with any Host header)
+        text = sms(
+            "reset_code",
+            host=current_app.config["PUBLIC_HOST"],
+            code=issued.code,
+            minutes=rules["otp_minutes"],
+        )
         subject = _("Your password reset code")
-    queue(channel, destination, body, subject=subject, user_id=user.id)
+    queue(
+        channel, destination, text if channel == "sms" else body, subject=subject, user_id=user.id
+    )
     audit("user", user.id, "request_password_reset", None, {}, {"channel": channel})
     db.session.commit()
 
@@ -231,8 +240,13 @@ def reset_password(username: str, code: str, password: str, tenant: Tenant) -> U
     for channel in ("sms", "email"):
         destination = reset_destination(user, channel)
         if destination:
+            text = sms("password_changed", user=user.username, phone=tenant.contact_phone)
             queue(
-                channel, destination, body, subject=_("Your password was changed"), user_id=user.id
+                channel,
+                destination,
+                text if channel == "sms" else body,
+                subject=_("Your password was changed"),
+                user_id=user.id,
             )
     db.session.commit()
     return user

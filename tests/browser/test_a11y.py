@@ -45,7 +45,7 @@ from tests.support.journey import (
 )
 from tests.support.offices import region_id
 from tests.support.wording import REQUIREMENT_CODE
-from tests.support.world import ARGS, ROUTE_APP, Hubei, import_batch
+from tests.support.world import ARGS, ROUTE_APP, Hubei, import_batch, practice_record
 
 pytestmark = pytest.mark.browser
 
@@ -235,6 +235,7 @@ def world(live_server):
     ids["import_batch"] = import_batch(
         app
     )  # A2: a file waiting for the administrator's confirmation
+    ids["practice_record"] = practice_record(app)  # Q2, D5: a record an officer corrects
     browsers = {
         "anonymous": Browser(app.test_client()),
         "unmatched": unmatched,

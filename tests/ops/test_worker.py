@@ -10,13 +10,14 @@ import time
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.notify.services import queue
+from portal.notify.sms import sms
 from tests.support.cluster import base_env, worker
 from tests.support.db import in_tenant
 
 
 def test_sigterm_finishes_the_message_in_hand_and_exits(demo, sms_server, tmp_path):
     with in_tenant(demo, "hubei"):
-        messages = [queue("sms", f"1390000010{i}", f"测试 {i}") for i in range(3)]
+        messages = [queue("sms", f"1390000010{i}", sms("codes_unlocked")) for i in range(3)]
         db.session.commit()
         ids = [m.id for m in messages]
     sms_server.delay = 1.5  # the provider is slow: SIGTERM arrives while the first is in hand
