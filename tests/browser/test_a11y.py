@@ -44,6 +44,7 @@ from tests.support.journey import (
     walk_doctor,
 )
 from tests.support.offices import region_id
+from tests.support.wording import REQUIREMENT_CODE
 from tests.support.world import ARGS, ROUTE_APP, Hubei, import_batch, practice_record
 
 pytestmark = pytest.mark.browser
@@ -360,6 +361,12 @@ def test_no_wcag_violations(chromium, live_server, world, axe_source, rule, endp
             response = page.goto(url)
             assert response.status == 200, f"{role} {url}: {response.status}"
             assert unquote(page.url) == live_server.url + url, f"{role} {url}: sent to {page.url}"
+            # issue 14: no requirement code ("(R1)", "（R1、F12）") in what the user reads
+            code = REQUIREMENT_CODE.search(page.inner_text("body"))
+            if code:
+                problems.append(
+                    f"[{vp_name} {lang}] a requirement code on the page: {code.group()}"
+                )
             for v in axe_violations(page):
                 problems.append(
                     f"[{vp_name} {lang}] {v['id']} ({v['impact']}): {v['help']}\n      "

@@ -41,7 +41,7 @@ ARGS: dict[str, list] = {
     "code": ["en"],
     "step": ["personal", "practice", "photo", "review"],
     "kind": ["change"],
-    "which": ["assessment", "gp"],
+    "which": ["assessment", "gp", "photo"],
     "case_id": [Hubei("identity_case")],
     "doc_id": [Hubei("photo")],
     "req_id": [Hubei("modification")],
