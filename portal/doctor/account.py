@@ -92,9 +92,7 @@ def request_contact_change():
         ]
         return _page(422, block, **forms)
     try:
-        wait = account_changes.request_contact_change(
-            current_user, channel, new_value, g.tenant, request.host
-        )
+        wait = account_changes.request_contact_change(current_user, channel, new_value, g.tenant)
     except CodeError as err:
         (form.phone if channel == "sms" else form.email).errors = [err.message()]
         return _page(429, block, **forms)

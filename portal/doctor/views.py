@@ -155,7 +155,7 @@ def send_contact_code():
         abort(400)
     code_form = CodeForm(formdata=None)
     try:
-        wait = account_services.send_contact_code(current_user, channel, g.tenant, request.host)
+        wait = account_services.send_contact_code(current_user, channel, g.tenant)
     except CodeError as err:
         code_form.code.errors = [err.message()]  # an unvalidated field has a tuple
         return render(

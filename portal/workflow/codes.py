@@ -18,30 +18,30 @@ from portal.extensions import db
 from portal.notify.services import queue
 from portal.notify.sms import sms
 from portal.tenants import rules_for
+from portal.tenants.hosts import origin_host
 from portal.tenants.models import Tenant
 from portal.workflow.audit import audit
 
 
-def send_contact_code(user: User, channel: str, tenant: Tenant, host: str) -> int:
+def send_contact_code(user: User, channel: str, tenant: Tenant) -> int:
     """D3: a code to the user's phone ("sms") or email. Returns the seconds before another
     may be asked for; raises CodeError when a limit refuses it."""
     rules = rules_for(tenant)["codes"]
     destination = user.phone if channel == "sms" else user.email
     purpose = CodePurpose.VERIFY_PHONE if channel == "sms" else CodePurpose.VERIFY_EMAIL
     issued = issue(user, purpose, channel, destination, rules)
-    queue_verification_code(
-        user, channel, destination, issued.code, rules["otp_minutes"], tenant, host
-    )
+    queue_verification_code(user, channel, destination, issued.code, rules["otp_minutes"], tenant)
     db.session.commit()
     return rules["otp_resend_seconds"]
 
 
 def queue_verification_code(
-    user: User, channel: str, destination: str, code: str, minutes: int, tenant: Tenant, host: str
+    user: User, channel: str, destination: str, code: str, minutes: int, tenant: Tenant
 ) -> None:
     """The message carrying a verification code (D3) to ``destination``, in the caller's
     transaction. By SMS it ends with the origin-bound line, so the phone offers the code."""
     if channel == "sms":
+        host = origin_host(current_app, tenant.slug)
         text = sms("verification_code", host=host, code=code, minutes=minutes)
         queue("sms", destination, text, user_id=user.id)
     else:
@@ -183,7 +183,7 @@ def request_password_reset(username: str, channel: str, tenant: Tenant) -> None:
         # header (anyone can ask for a reset code, with any Host header)
         text = sms(
             "reset_code",
-            host=current_app.config["PUBLIC_HOST"],
+            host=origin_host(current_app, tenant.slug),
             code=issued.code,
             minutes=rules["otp_minutes"],
         )
