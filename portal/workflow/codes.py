@@ -13,7 +13,6 @@ from sqlalchemy import update
 from portal.accounts.codes import CodeError, _digest, check_send_limits, issue, verify
 from portal.accounts.models import CodePurpose, Role, User
 from portal.accounts.passwords import hash_password
-from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.services import queue
 from portal.notify.sms import sms
@@ -154,40 +153,25 @@ def request_password_reset(username: str, channel: str, tenant: Tenant) -> None:
         return
     try:
         issued = issue(user, CodePurpose.RESET_PASSWORD, channel, destination, rules)
-    except CodeError:  # cool-down or hourly cap (SEC2): silently no message
+    except CodeError:  # cool-down, hourly cap or lock (SEC2): silently no message
         db.session.rollback()
         return
-    now = utcnow()
-    if user.code_locked_until and user.code_locked_until > now:
-        # a code would be refused: say why, to the owner only (the row still counts for the limits)
-        minutes = max(1, int((user.code_locked_until - now).total_seconds()) // 60)
-        body = _(
-            "[%(tenant)s physician registration] Someone asked to reset your password, but too many wrong "
-            "codes were entered in a row: code entry is locked for %(n)s more minutes. Try again later, or "
-            "contact the health commission (%(phone)s).",
-            tenant=tenant.name,
-            n=minutes,
-            phone=tenant.contact_phone,
-        )
-        subject = _("Password reset: code entry locked")
-        text = sms("reset_locked", minutes=minutes, phone=tenant.contact_phone)
-    else:
-        body = _(
-            "[%(tenant)s physician registration] Your password reset code is %(code)s, valid for %(n)s minutes. "
-            "If you did not ask for it, ignore this message and do not tell anyone the code.",
-            tenant=tenant.name,
-            code=issued.code,
-            n=rules["otp_minutes"],
-        )
-        # D3: the origin-bound line, with the configured host and never the request's Host
-        # header (anyone can ask for a reset code, with any Host header)
-        text = sms(
-            "reset_code",
-            host=origin_host(current_app, tenant.slug),
-            code=issued.code,
-            minutes=rules["otp_minutes"],
-        )
-        subject = _("Your password reset code")
+    body = _(
+        "[%(tenant)s physician registration] Your password reset code is %(code)s, valid for %(n)s minutes. "
+        "If you did not ask for it, ignore this message and do not tell anyone the code.",
+        tenant=tenant.name,
+        code=issued.code,
+        n=rules["otp_minutes"],
+    )
+    # D3: the origin-bound line, with the configured host and never the request's Host
+    # header (anyone can ask for a reset code, with any Host header)
+    text = sms(
+        "reset_code",
+        host=origin_host(current_app, tenant.slug),
+        code=issued.code,
+        minutes=rules["otp_minutes"],
+    )
+    subject = _("Your password reset code")
     queue(
         channel, destination, text if channel == "sms" else body, subject=subject, user_id=user.id
     )
