@@ -170,6 +170,8 @@ class Default:
     #: log-in, TOTP, sign-up and password-reset posts per client IP (a shared hospital NAT
     #: must still get through, hence generous)
     CREDENTIAL_RATE_LIMIT = os.environ.get("CREDENTIAL_RATE_LIMIT", "60 per 10 minutes")
+    #: failed passwords per user name, from any address (issue 14)
+    PASSWORD_FAILURE_LIMIT = os.environ.get("PASSWORD_FAILURE_LIMIT", "10 per 15 minutes")
 
 
 class Development(Default):
@@ -186,6 +188,7 @@ class Testing(Default):
     MAIL_SUPPRESS_SEND = True
     RATELIMIT_STORAGE_URI = "memory://"
     CREDENTIAL_RATE_LIMIT = "100000 per minute"  # the suite logs in often; tests lower it
+    PASSWORD_FAILURE_LIMIT = "100000 per minute"
 
 
 class Production(Default):

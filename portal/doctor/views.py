@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, request, url_for
+from flask import abort, flash, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from portal import workflow
-from portal.accounts import end_session, start_session
+from portal.accounts import credential_limit, end_session, start_session
 from portal.accounts.codes import CodeError, verify
 from portal.accounts.models import CodePurpose
 from portal.columns import local_today
@@ -20,7 +20,7 @@ from portal.doctor.forms import (
     SendCodeForm,
     SignupForm,
 )
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.inputs import posted_row
 from portal.registry.institutions import Institution
@@ -36,7 +36,7 @@ from portal.workflow.models import State
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["CREDENTIAL_RATE_LIMIT"], methods=["POST"])
+@credential_limit
 def signup():
     form = SignupForm()
     if form.validate_on_submit():
@@ -155,7 +155,7 @@ def send_contact_code():
         abort(400)
     code_form = CodeForm(formdata=None)
     try:
-        wait = account_services.send_contact_code(current_user, channel, g.tenant, request.host)
+        wait = account_services.send_contact_code(current_user, channel, g.tenant)
     except CodeError as err:
         code_form.code.errors = [err.message()]  # an unvalidated field has a tuple
         return render(

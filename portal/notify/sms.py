@@ -71,15 +71,6 @@ TEMPLATES: dict[str, Template] = {
             origin=True,
         ),
         _t(
-            "reset_locked",
-            _l(
-                "Someone asked to reset your password, but too many wrong codes were entered in a row: "
-                "code entry is locked for %(minutes)s more minutes. Contact the health commission (%(phone)s)."
-            ),
-            {"minutes": "number", "phone": "text"},
-            _l("Password reset: code entry locked"),
-        ),
-        _t(
             "password_changed",
             _l(
                 "The password of your account %(user)s was changed. If you did not do this, contact the "

@@ -62,17 +62,13 @@ def change_password(user: User, password: str, tenant: Tenant) -> None:
     db.session.commit()
 
 
-def request_contact_change(
-    user: User, channel: str, new_value: str, tenant: Tenant, host: str
-) -> int:
+def request_contact_change(user: User, channel: str, new_value: str, tenant: Tenant) -> int:
     """Send a code to the NEW number or address. Returns the seconds before another may be asked
     for; raises CodeError when a send limit refuses it. Nothing of the account changes yet."""
     purpose, field, _verified, mask = CONTACTS[channel]
     rules = rules_for(tenant)["codes"]
     issued = issue(user, purpose, channel, new_value, rules)
-    queue_verification_code(
-        user, channel, new_value, issued.code, rules["otp_minutes"], tenant, host
-    )
+    queue_verification_code(user, channel, new_value, issued.code, rules["otp_minutes"], tenant)
     audit(
         "user",
         user.id,
