@@ -94,9 +94,9 @@ def _page(reg: Application, form: ReportForm, status: int = 200, conflict: str =
     )
 
 
-@bp.route("/roster/<int:reg_id>/cancellation", methods=["GET", "POST"])
-def report_cancellation(reg_id: int):
-    reg = _registration_of_mine(reg_id)
+@bp.route("/roster/<int:app_id>/cancellation", methods=["GET", "POST"])
+def report_cancellation(app_id: int):
+    reg = _registration_of_mine(app_id)
     form = ReportForm(registered_on=reg.registered_on)
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:

@@ -331,6 +331,7 @@ def test_L3_the_refusal_notice_for_the_doctor_and_the_institution(demo):
     page = doctor.page(url)
     text = page.get_data(as_text=True)
     assert page.headers["Cache-Control"] == "no-store"
+    assert len(page.get_data()) < 14_000  # P-budget of a doctor's page (tests/test_budgets.py)
     for words in (
         "不予注册决定书",
         "李明华",
