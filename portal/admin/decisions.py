@@ -225,6 +225,10 @@ def approve(app_id: int):
 @bp.post("/applications/<int:app_id>/return")
 def return_application(app_id: int):
     app = _decidable(app_id)
+    if (
+        app.cancel_origin == "institution"
+    ):  # I6: the institution's report is not the doctor's to correct
+        abort(400)
     form = ReturnForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:

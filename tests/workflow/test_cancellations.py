@@ -149,7 +149,7 @@ def test_I6_bad_input_is_answered_422_with_a_message_and_nothing_is_saved(demo):
 
 
 def test_I6_a_second_report_while_one_waits_is_refused(demo):
-    walked, staff, _ = registered(demo)
+    walked, staff, officer = registered(demo)
     redirected_to(_report(staff, walked.app_id, "criminal_penalty", local_today()))
     page = staff.page(f"/hubei/institution/roster/{walked.app_id}/cancellation")
     assert "等待卫生健康主管部门审核" in page.get_data(as_text=True)
@@ -160,6 +160,14 @@ def test_I6_a_second_report_while_one_waits_is_refused(demo):
     assert r.status_code == 409
     assert re.search(r"此申请已于 \d{2}:\d{2} 由您报告注销。", r.get_data(as_text=True))
     assert len(applications_of(demo, walked.doctor_id)) == 2
+    # the report is the institution's: the commission decides it, never returns it to the doctor
+    cancel_id = applications_of(demo, walked.doctor_id)[-1].id
+    page = officer.page(f"/hubei/admin/applications/{cancel_id}").get_data(as_text=True)
+    assert f"/hubei/admin/applications/{cancel_id}/return" not in page
+    assert f"/hubei/admin/applications/{cancel_id}/approve" in page
+    r = officer.post(f"/hubei/admin/applications/{cancel_id}/return", {"reason": "x"})
+    assert r.status_code == 400
+    assert applications_of(demo, walked.doctor_id)[-1].state.value == "confirmed"
 
 
 def test_I6_T3_another_institution_or_tenant_gets_404(demo):
@@ -209,6 +217,8 @@ def test_A9_own_motion_cancellation_with_ground_date_and_reference(demo):
     )
     assert audit_actions(demo, reg_id)[-1] == "cancelled"
     assert audit_actions(demo, cancel.id) == ["cancel_own_motion"]
+    shown = officer.page(f"/hubei/admin/applications/{cancel.id}").get_data(as_text=True)
+    assert "卫生健康主管部门依职权注销" in shown and "鄂卫罚〔2026〕12号" in shown
     to_doctor = messages_to(demo, LI["phone"])[before_doctor:]
     assert len(to_doctor) == 1 and "鄂卫罚〔2026〕12号" in to_doctor[0]
     to_staff = messages_to(demo, "hb-county-staff@example.invalid")
