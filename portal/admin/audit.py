@@ -45,6 +45,7 @@ ACTIONS = (
     "cancellation_reported",
     "report_cancellation",
     "cancel_own_motion",
+    "dismiss",
     "expire",
     "modify",
     "sign_up",

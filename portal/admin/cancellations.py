@@ -15,6 +15,8 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from portal.admin import bp, coverage
+from portal.admin.decisions import DismissForm, _decidable
+from portal.admin.decisions import _page as application_page
 from portal.columns import local_today
 from portal.extensions import db
 from portal.htmx import redirect_to, render
@@ -126,3 +128,19 @@ def cancel_registration(app_id: int):
             )
         )
     return redirect_to(url_for("admin.application", app_id=reg.id))
+
+
+@bp.post("/applications/<int:app_id>/dismiss")
+def dismiss_report(app_id: int):
+    """I6/A4: the institution's report shows no ground: the registration stays in force."""
+    app = _decidable(app_id)
+    if app.kind is not Kind.CANCEL or app.cancel_origin != "institution":
+        abort(404)
+    form = DismissForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return application_page(app, 422, dismiss_form=form)
+    cancellations.dismiss(app, current_user, form.reason.data)
+    flash(_("Not cancelled: the registration stays in force. The institution was told why."))
+    return redirect_to(url_for("admin.application", app_id=app.id))

@@ -319,3 +319,45 @@ def cancelled_on(registration: Application) -> date | None:
     ).scalar()
     moment = decided or registration.decided_at
     return beijing_date(moment) if moment is not None else None
+
+
+def dismiss(app: Application, officer: User, reason: str) -> None:
+    """A4/I6: the commission finds no ground in the institution's report: the registration
+    stays in force. The institution is told why, and the doctor (unless the report was of a
+    death)."""
+    lock(app, State.CONFIRMED)
+    if app.kind is not Kind.CANCEL or app.cancel_origin != "institution":
+        raise WrongState("not an institution's report")
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("a reason is required")
+    before = snapshot(app, CANCEL_FIELDS)
+    app.state = State.REFUSED
+    app.reject_reason = reason
+    app.decided_at = utcnow()
+    audit("application", app.id, "dismiss", officer, before, snapshot(app, CANCEL_FIELDS), reason)
+    registration = app.previous
+    if app.cancel_ground != "death":
+        notify_user(
+            app.doctor,
+            _(
+                "The health commission decided not to cancel your practice registration %(no)s: "
+                "it stays in force. Reason: %(reason)s",
+                no=registration.certificate_no,
+                reason=reason,
+            ),
+            subject=_("Registration not cancelled"),
+        )
+    for staff in _institution_staff(app.institution):
+        notify_user(
+            staff,
+            _(
+                "The health commission decided not to cancel the practice registration %(no)s of "
+                "%(doctor)s that you reported. Reason: %(reason)s",
+                no=registration.certificate_no,
+                doctor=app.doctor.real_name,
+                reason=reason,
+            ),
+            subject=_("Registration not cancelled"),
+        )
+    db.session.commit()

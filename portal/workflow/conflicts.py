@@ -54,6 +54,7 @@ DONE = {
     "cancellation_reported": _l("reported for cancellation"),
     "report_cancellation": _l("reported"),
     "cancel_own_motion": _l("cancelled on the commission's own motion"),
+    "dismiss": _l("decided without cancelling"),
     "modify": _l("modified"),
     "disable": _l("deactivated"),
     "enable": _l("reactivated"),

@@ -11,7 +11,7 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.rules.workdays import beijing_date
 from portal.workflow.conflicts import office
-from portal.workflow.models import Application, AuditLog, State
+from portal.workflow.models import Application, AuditLog, Kind, State
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,8 @@ class RefusalNotice:
 
 def refusal_notice(app: Application) -> RefusalNotice | None:
     """The notice of ``app`` when it was refused; None otherwise."""
-    if app.state is not State.REFUSED:
-        return None
+    if app.state is not State.REFUSED or app.kind is Kind.CANCEL or not app.refusal_ground:
+        return None  # a cancellation not granted is no refusal to register
     row = db.session.execute(
         db.select(AuditLog)
         .where(

@@ -395,3 +395,30 @@ def test_L3_no_refusal_notice_for_others_or_for_what_is_not_refused(demo):
         gd.get(f"/guangdong/institution/applications/{walked.app_id}/refusal-notice").status_code
         == 404
     )
+
+
+def test_I6_A4_a_report_without_ground_is_dismissed_and_the_registration_stays(demo):
+    walked, staff, officer = registered(demo)
+    redirected_to(_report(staff, walked.app_id, "suspended_two_years", local_today()))
+    cancel_id = applications_of(demo, walked.doctor_id)[-1].id
+    url = f"/hubei/admin/applications/{cancel_id}"
+    page = officer.page(url).get_data(as_text=True)
+    assert f"{url}/dismiss" in page and f"{url}/refuse" not in page  # no L3 refusal of a report
+    assert officer.post(f"{url}/refuse", {"ground": "other", "explanation": "x"}).status_code == 400
+    r = officer.post(f"{url}/dismiss", {"reason": ""})
+    assert r.status_code == 422 and "请填写理由" in r.get_data(as_text=True)
+    redirected_to(officer.post(f"{url}/dismiss", {"reason": "该医师仍在岗执业，报告有误"}))
+    reg, cancel = applications_of(demo, walked.doctor_id)
+    assert (reg.state.value, cancel.state.value) == ("approved", "refused")
+    assert audit_actions(demo, cancel.id)[-1] == "dismiss"
+    assert "报告有误" in messages_to(demo, LI["phone"])[-1]
+    assert any("报告有误" in m for m in messages_to(demo, "hb-county-staff@example.invalid"))
+    # no written decision not to register for it (it is no refusal to register, L3)
+    assert (
+        walked.browser.get(f"/hubei/me/applications/{cancel_id}/refusal-notice").status_code == 404
+    )
+    # the institution may report again later
+    staff.page(f"/hubei/institution/roster/{walked.app_id}/cancellation")
+    assert "报告卫生健康主管部门" in staff.page(
+        f"/hubei/institution/roster/{walked.app_id}/cancellation"
+    ).get_data(as_text=True)

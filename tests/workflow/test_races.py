@@ -542,3 +542,29 @@ def test_A9_an_institution_report_racing_an_own_motion_cancellation_one_outcome(
             loser.get_data(as_text=True),
         )
     _note(demo, "cancellation report × own motion", f"{won} only", loser, since)
+
+
+def test_A9_approving_and_dismissing_one_cancellation_report_one_outcome(demo):
+    walked = _registered(demo)
+    staff = staff_login(demo, "hb-county-staff")
+    report_url = f"/hubei/institution/roster/{walked.app_id}/cancellation"
+    staff.page(report_url)
+    redirected_to(staff.post(report_url, _report_form()))
+    cancel_id = _last_id(demo, Application)
+    url = f"/hubei/admin/applications/{cancel_id}"
+    a, b = _two_officers(demo, url, english=True)
+    since = _last_message_id(demo)
+    responses = race(
+        lambda: a.post(f"{url}/approve", {}),
+        lambda: b.post(f"{url}/dismiss", {"reason": "报告有误"}),
+    )
+    winner, loser = _split(responses)
+    won = "approve" if responses[0] is winner else "dismiss"
+    assert _audit(demo, "application", cancel_id, "approve", "dismiss") == [won]
+    assert _state(demo, walked.app_id) == {"approve": "cancelled", "dismiss": "approved"}[won]
+    done = {"approve": "approved", "dismiss": "decided without cancelling"}[won]
+    assert re.search(
+        rf"This application was {done} by the health commission of (湖北省|远安县) at {HHMM}\.",
+        loser.get_data(as_text=True),
+    )
+    _note(demo, "cancellation report: approve × dismiss", f"{won} only", loser, since)
