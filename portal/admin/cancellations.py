@@ -90,7 +90,11 @@ def _page(reg: Application, form: OwnMotionForm, status: int = 200, conflict: st
         status=status,
         reg=reg,
         form=form,
-        waiting=cancellations.waiting_cancellation(reg) if reg.state is State.APPROVED else None,
+        waiting=(
+            cancellations.waiting_cancellation(reg, (State.CONFIRMED,))
+            if reg.state is State.APPROVED
+            else None
+        ),
         conflict=conflict,
     )
 

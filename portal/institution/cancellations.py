@@ -109,7 +109,9 @@ def report_cancellation(app_id: int):
         )
     except CancellationWaiting as exc:  # reported meanwhile (A9): say by whom and when
         db.session.rollback()
-        return _page(reg, form, 409, conflict=said(exc, current_user))
+        # the doctor's own request waiting here is confirmed in the queue (the page says so)
+        conflict = "" if exc.waiting.state is State.SUBMITTED else said(exc, current_user)
+        return _page(reg, form, 409, conflict=conflict)
     if app.cancel_reported_late:
         flash(
             _(

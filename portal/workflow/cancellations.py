@@ -90,15 +90,18 @@ def is_deceased(doctor: User) -> bool:
     )
 
 
-def waiting_cancellation(registration: Application) -> Application | None:
-    """The cancellation of ``registration`` waiting for a decision, if any (one at a time)."""
+def waiting_cancellation(
+    registration: Application, states: tuple[State, ...] = WAITING
+) -> Application | None:
+    """The cancellation of ``registration`` waiting for a decision, if any (one at a time):
+    the doctor's request at the institution (SUBMITTED) or any at the commission (CONFIRMED)."""
     return (
         db.session.execute(
             db.select(Application)
             .where(
                 Application.previous_id == registration.id,
                 Application.kind == Kind.CANCEL,
-                Application.state.in_(WAITING),
+                Application.state.in_(states),
             )
             .order_by(Application.id.desc())
             .limit(1)
@@ -116,14 +119,14 @@ def _check_ground(registration: Application, ground: str, ground_on: date, today
         raise ValueError(f"the day of the ground: {problem}")
 
 
-def _take_registration(registration: Application) -> None:
+def _take_registration(registration: Application, blocking: tuple[State, ...] = WAITING) -> None:
     """Lock the registration (it must still be in force: approved) and refuse when a
-    cancellation of it already waits (read under the lock: the second of two reports sees the
-    first)."""
+    cancellation of it already waits in one of the ``blocking`` states (read under the lock:
+    the second of two reports sees the first)."""
     lock(registration, State.APPROVED)  # cancelled or changed meanwhile: Decided
     if registration.kind is Kind.CANCEL:
         raise WrongState("a cancellation is no registration")
-    waiting = waiting_cancellation(registration)
+    waiting = waiting_cancellation(registration, blocking)
     if waiting is not None:
         raise CancellationWaiting(registration, waiting)
 
@@ -233,7 +236,9 @@ def cancel_on_own_motion(
     _check_ground(registration, ground, ground_on, today)
     if not reference:
         raise ValueError("a reference is required")
-    _take_registration(registration)
+    # one at the commission is decided instead; a doctor's request still at the institution
+    # does not hold the commission back (confirmed later, its approval finds it cancelled)
+    _take_registration(registration, (State.CONFIRMED,))
     now = utcnow()
     app = _new_cancellation(
         registration,

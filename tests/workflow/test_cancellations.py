@@ -422,3 +422,46 @@ def test_I6_A4_a_report_without_ground_is_dismissed_and_the_registration_stays(d
     assert "报告卫生健康主管部门" in staff.page(
         f"/hubei/institution/roster/{walked.app_id}/cancellation"
     ).get_data(as_text=True)
+
+
+def test_I6_A9_a_doctor_s_own_request_at_the_institution(demo):
+    """The doctor applied for cancellation and the institution has not confirmed it yet: the
+    institution confirms that request instead of reporting; the commission may still cancel on
+    its own motion (its ground does not wait for the institution)."""
+    walked, staff, officer = registered(demo)
+    doctor = walked.browser
+    doctor.page("/hubei/me/cancellation")
+    redirected_to(
+        doctor.post("/hubei/me/cancellation", {"cancel_ground": "other", "cancel_note": "转行"})
+    )
+    url = f"/hubei/institution/roster/{walked.app_id}/cancellation"
+    page = staff.page(url).get_data(as_text=True)
+    assert "请在本机构的审核队列中确认" in page and "/hubei/institution/approvals" in page
+    r = staff.post(url, {"ground": "death", "ground_on": local_today().isoformat(), "note": "x"})
+    assert r.status_code == 409 and "请在本机构的审核队列中确认" in r.get_data(as_text=True)
+    assert len(applications_of(demo, walked.doctor_id)) == 2
+    cancel = f"/hubei/admin/applications/{walked.app_id}/cancel"
+    officer.page(cancel)
+    redirected_to(
+        officer.post(
+            cancel,
+            {
+                "ground": "criminal_penalty",
+                "ground_on": local_today().isoformat(),
+                "reference": "R",
+            },
+        )
+    )
+    assert applications_of(demo, walked.doctor_id)[0].state.value == "cancelled"
+
+
+def test_I6_the_doctor_sees_the_report_on_the_home_page(demo):
+    walked, staff, _ = registered(demo)
+    redirected_to(_report(staff, walked.app_id, "certificate_revoked", local_today()))
+    home = walked.browser.page("/hubei/me")
+    text = home.get_data(as_text=True)
+    assert home.status_code == 200
+    assert "已报告你的注册的注销事由" in text and "吊销" in text
+    assert (
+        "/print" not in text
+    )  # nothing to print for the commission: it is the institution's report
