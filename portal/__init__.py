@@ -40,11 +40,10 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     tenants.init_app(app)
     web.init_app(app)
 
-    from portal import accounts, admin, doctor, institution, notify, public
-    from portal.signin import views as accounts_views
+    from portal import accounts, admin, doctor, institution, notify, public, signin
 
     accounts.init_app(app)
-    for module in (public, accounts_views, doctor, institution, admin, notify):
+    for module in (public, signin, doctor, institution, admin, notify):
         app.register_blueprint(module.bp)
     from portal.workflow import reminders
 

@@ -17,6 +17,8 @@ import functools
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
+from portal.extensions import db
+
 MAX_ID = 2**31 - 1
 
 
@@ -88,10 +90,6 @@ def _file_field_names() -> frozenset[str]:
 def posted_row(model, raw, form_valid: bool):
     """The row a posted form names by id: 400 when the form or the id is malformed, 404 when
     the id names nothing (another tenant's id finds nothing either, T3)."""
-    from flask import abort
-
-    from portal.extensions import db
-
     try:
         row_id = db_id(raw) if form_valid else None
     except ValueError:

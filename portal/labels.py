@@ -1,12 +1,14 @@
 """One label per value of each enum the pages show, in Python with its translation, used by
-every template (``level_label``, ``state_label`` are template globals, portal.web)."""
+every template (``level_label``, ``state_label``, ``kind_label``, ``category_label`` are
+template globals, portal.web). A value no map knows is shown as it is."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from portal.registry.records import CaseStatus, Level
-from portal.workflow.models import FilingState, ModificationState, State
+from portal.registry.institutions import InstitutionLevel
+from portal.registry.records import CaseStatus, Category, Level
+from portal.workflow.models import FilingState, Kind, ModificationState, State
 
 #: D12, F3: the qualification level as the register names it
 LEVEL_LABELS = {
@@ -15,12 +17,52 @@ LEVEL_LABELS = {
 }
 
 
-def level_label(level) -> str:
-    """The label of a level (the enum or its value); an unknown value is shown as it is."""
+#: D12: the qualification's category
+CATEGORY_LABELS = {
+    Category.CLINICAL: _l("Clinical (临床)"),
+    Category.TCM: _l("Traditional Chinese medicine (中医)"),
+    Category.DENTAL: _l("Dental (口腔)"),
+    Category.PUBLIC_HEALTH: _l("Public health (公共卫生)"),
+}
+
+#: D7: what an application asks for
+KIND_LABELS = {
+    Kind.FIRST: _l("First registration"),
+    Kind.CHANGE: _l("Change of registration"),
+    Kind.CANCEL: _l("Cancellation"),
+    Kind.REREGISTER: _l("Re-registration"),
+}
+
+#: an institution's level (I2, the A5 scope of a county's decisions)
+INSTITUTION_LEVEL_LABELS = {
+    InstitutionLevel.COUNTY: _l("At or below county level"),
+    InstitutionLevel.SECONDARY: _l("Secondary"),
+    InstitutionLevel.TERTIARY: _l("Tertiary"),
+}
+
+
+def _label(labels: dict, enum, value) -> str:
+    """The label of ``value`` (the enum or its value) in ``labels``; else the value itself."""
     try:
-        return str(LEVEL_LABELS[Level(getattr(level, "value", level))])
-    except ValueError:
-        return str(level)
+        return str(labels[enum(getattr(value, "value", value))])
+    except (ValueError, KeyError):
+        return str(value)
+
+
+def level_label(level) -> str:
+    return _label(LEVEL_LABELS, Level, level)
+
+
+def category_label(category) -> str:
+    return _label(CATEGORY_LABELS, Category, category)
+
+
+def kind_label(kind) -> str:
+    return _label(KIND_LABELS, Kind, kind)
+
+
+def institution_level_label(level) -> str:
+    return _label(INSTITUTION_LEVEL_LABELS, InstitutionLevel, level)
 
 
 #: every state an item can be in, as the pages name it (one map per enum)

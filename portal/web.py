@@ -17,7 +17,13 @@ from portal import i18n
 from portal.extensions import babel, compress, db, talisman
 from portal.htmx import is_partial_request, render
 from portal.i18n import LOCALES
-from portal.labels import level_label, state_label
+from portal.labels import (
+    category_label,
+    institution_level_label,
+    kind_label,
+    level_label,
+    state_label,
+)
 from portal.workflow.conflicts import describe
 from portal.workflow.locks import Decided, WrongState
 
@@ -169,6 +175,9 @@ def init_app(app: Flask) -> None:
 
     app.add_template_global(state_label)  # one label per value, in Python (portal/labels.py)
     app.add_template_global(level_label)
+    app.add_template_global(kind_label)
+    app.add_template_global(category_label)
+    app.add_template_global(institution_level_label)
 
     @app.template_global()
     def current_locale() -> str:

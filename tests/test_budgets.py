@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.doctor.services import STEPS
+from portal.workflow.drafts import STEPS
 from tests.support.browser import RESULTS
 from tests.support.db import in_tenant
 from tests.support.http import Browser, redirected_to, staff_login

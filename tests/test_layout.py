@@ -67,3 +67,59 @@ def test_the_check_sees_an_import_of_a_test_module(tmp_path):
         "tests/test_c.py:2 imports tests.test_b",
         "tests/test_d.py:1 imports tests.conftest",
     ]
+
+
+APP_PACKAGES = ("portal", "config", "devdata")
+
+
+def _of_the_app(module: str) -> bool:
+    return module.split(".")[0] in APP_PACKAGES
+
+
+def test_migrations_import_nothing_of_the_app():
+    """An old revision must not change when the app does (issue 15): it freezes what it needs.
+    ``migrations/env.py`` is the harness that runs them with the app's engine, not a revision."""
+    versions = TESTS.parent / "migrations" / "versions"
+    found = [
+        f"{path.name}:{line} imports {module}"
+        for path in sorted(versions.glob("*.py"))
+        for line, module in imported_modules(path, TESTS.parent)
+        if _of_the_app(module)
+    ]
+    assert sorted(versions.glob("*.py")), "no revision found: the check would be vacuous"
+    assert found == [], "copy what the revision needs into it:\n" + "\n".join(found)
+
+
+def imports_inside_functions(path: Path) -> list[tuple[int, str]]:
+    """(line, module) of every import of the app inside a function of ``path``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    out = []
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(func):
+            if isinstance(node, ast.Import):
+                out += [(node.lineno, a.name) for a in node.names if _of_the_app(a.name)]
+            elif isinstance(node, ast.ImportFrom) and node.module and _of_the_app(node.module):
+                out.append((node.lineno, node.module))
+    return out
+
+
+def test_the_app_imports_at_the_top_of_its_modules():
+    """No import inside a function dodges a cycle (issue 15; lint-imports sees the layers only
+    at module level). The app factory is the one place that imports when called: it assembles
+    the ends and the CLI, so that importing a lower layer does not load the whole app."""
+    portal = TESTS.parent / "portal"
+    found = [
+        f"{path.relative_to(TESTS.parent)}:{line} imports {module}"
+        for path in sorted(portal.rglob("*.py"))
+        if path != portal / "__init__.py"
+        for line, module in imports_inside_functions(path)
+    ]
+    assert found == [], "import at the top (and break the cycle it hides):\n" + "\n".join(found)
+
+
+def test_the_function_import_check_can_fail(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text("import os\n\ndef f():\n    import os\n    from portal.x import y\n")
+    assert imports_inside_functions(module) == [(5, "portal.x")]

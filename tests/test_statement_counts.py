@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import insert, select
 
-from portal.doctor.services import STEPS
 from portal.extensions import db
+from portal.workflow.drafts import STEPS
 from tests.support.db import in_tenant, owner_connection, statements
 from tests.support.http import Browser, staff_login
 from tests.support.journey import doctor_form, fill_wizard, resident_id, sign_up, walk_doctor

@@ -6,11 +6,20 @@ Backfill, as the workflow now sets them: a registration (registered_on set) is v
 ``valid_years`` of its rule version (the tenant's rules in force when it has none); a change
 of registration keeps the valid-until day of the registration it changed. An accepted
 application (confirmed_at set) is due ``decision_working_days`` working days after the
-Beijing date of its confirmation, counted with config/holidays.toml.
+Beijing date of its confirmation, counted with China's calendar from the ``holidays`` package.
+
+Like every migration, it imports nothing of the app: what it needs is frozen here as it was
+when it was written (the national defaults of the time; the working-day count of L1). A
+province's own days in config/holidays.toml are not counted here: `flask due recount` after
+upgrading counts every waiting application's due date again with them.
 
 Revision ID: 0017
 Revises: 0016
 """
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,6 +29,33 @@ branch_labels = None
 depends_on = None
 
 BATCH = 5000
+
+#: config/rules.toml's national defaults when this revision was written (R3, L1)
+NATIONAL = {"valid_years": 2, "decision_working_days": 20}
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def valid_until(registered_on: date, years: int) -> date:
+    """R3: the same day ``years`` later (28 February for 29 February)."""
+    try:
+        return registered_on.replace(year=registered_on.year + years)
+    except ValueError:
+        return registered_on.replace(year=registered_on.year + years, day=28)
+
+
+def beijing_date(moment: datetime) -> date:
+    return moment.replace(tzinfo=UTC).astimezone(BEIJING).date()
+
+
+def add_working_days(start: date, n: int, china) -> date:
+    """L1: the n-th working day after ``start``: not a public holiday or a day off in exchange,
+    and a weekday unless it is a make-up working day."""
+    day = start
+    while n:
+        day += timedelta(days=1)
+        if day in china.weekend_workdays or (day.weekday() < 5 and day not in china):
+            n -= 1
+    return day
 
 
 def upgrade():
@@ -44,11 +80,6 @@ def downgrade():
 
 
 def _backfill():
-    from config import national_rules
-    from portal.rules.registration import valid_until
-    from portal.rules.workdays import add_working_days, beijing_date
-    from portal.tenants.holidays import work_calendar
-
     conn = op.get_bind()
     tenant = sa.table("tenant", sa.column("id", sa.Integer), sa.column("rules", sa.JSON))
     version = sa.table("rule_version", sa.column("id", sa.Integer), sa.column("overrides", sa.JSON))
@@ -58,7 +89,7 @@ def _backfill():
         sa.column("registered_on", sa.Date), sa.column("confirmed_at", sa.DateTime),
         sa.column("rule_version_id", sa.Integer), sa.column("valid_until", sa.Date),
         sa.column("decision_due", sa.Date))
-    national = national_rules()["registration"]
+    national = NATIONAL
 
     def setting(overrides, key):
         value = ((overrides or {}).get("registration") or {}).get(key)
@@ -66,7 +97,7 @@ def _backfill():
 
     tenants = {row.id: row.rules for row in conn.execute(sa.select(tenant.c.id, tenant.c.rules))}
     versions = {row.id: row.overrides for row in conn.execute(sa.select(version.c.id, version.c.overrides))}
-    calendar = work_calendar()  # China's, without a province's own days
+    calendar = holidays.China(years=range(2001, 2051))  # China's, without a province's own days
     statement = (application.update().where(application.c.id == sa.bindparam("row_id"))
                  .values(valid_until=sa.bindparam("until"), decision_due=sa.bindparam("due")))
     last = 0

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import time
 from functools import wraps
 
-from flask import abort, g, request, session, url_for
-from flask_login import current_user
+from flask import abort, flash, g, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
 
+from portal.accounts import totp_keys
 from portal.accounts.models import Role, User
+from portal.accounts.totp_rotation import totp_cli
 from portal.extensions import db, login_manager
 from portal.htmx import redirect_to
 from portal.i18n import LOCALES
+from portal.rules.sessions import ended, seen_again
+from portal.tenants import rules_for
 
 
 def init_app(app) -> None:
-    from portal.accounts import totp_keys
-
-    totp_keys.init_app(app)  # TOTP secrets encrypted at rest (SEC3); `flask totp rotate-key`
+    totp_keys.init_app(app)  # TOTP secrets encrypted at rest (SEC3)
+    app.cli.add_command(totp_cli)  # `flask totp rotate-key`
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
 
@@ -39,6 +44,33 @@ def init_app(app) -> None:
         ):
             return None
         return user
+
+    @app.before_request
+    def _session_lifetime():
+        """Issue 14, SEC1: a log-in ends after the tenant's idle time and lifetime (staff and
+        officers sooner than doctors), whatever copy of the cookie asks; the time of the last
+        request is written back at most once a minute."""
+        if g.get("tenant") is None or not current_user.is_authenticated:
+            return None
+        now = time.time()
+        why = ended(
+            current_user.role in SECOND_FACTOR,
+            session.get("began"),
+            session.get("seen"),
+            now,
+            rules_for(g.tenant)["sessions"],
+        )
+        if why is None:
+            if seen_again(session["seen"], now):
+                session["seen"] = int(now)
+            return None
+        end_session()
+        flash(
+            _("You were logged out after a time without activity. Please log in again.")
+            if why == "idle"
+            else _("Your log-in reached its longest time. Please log in again.")
+        )
+        return None  # anonymous from here: a page that needs a log-in asks for one
 
     @app.before_request
     def _finish_first_log_in():
@@ -125,15 +157,22 @@ def role_required(*roles: Role):
 
 
 def start_session(user: User) -> None:
-    """Log in with a fresh session (SEC1: nothing from before the log-in survives)."""
-    from flask_login import login_user
+    """Log in with a fresh session (SEC1: nothing from before the log-in survives), stamped
+    with the time it began (its lifetime and idle time count from there, issue 14)."""
+    end_session()
+    remember_language(user)
+    login_user(user)
+    session["began"] = session["seen"] = int(time.time())
 
+
+def end_session() -> None:
+    """Forget the log-in in this browser; the language choice stays. (Every copy of the
+    cookie is ended on the server by moving the account's session version on.)"""
     lang = session.get("lang")
+    logout_user()
     session.clear()
     if lang:
         session["lang"] = lang
-    remember_language(user)
-    login_user(user)
 
 
 def remember_language(user: User, lang: str | None = None) -> None:

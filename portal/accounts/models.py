@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.accounts.totp_keys import decrypt, encrypt
 from portal.columns import enum_column, utcnow
 from portal.extensions import db
 from portal.tenants.models import TenantScoped
@@ -94,16 +95,12 @@ class User(TenantScoped, UserMixin, db.Model):
     def totp_secret(self) -> str | None:
         """The TOTP secret in clear, decrypted with TOTP_ENCRYPTION_KEYS; raises
         totp_keys.SecretUnreadable when none of the keys opens it. Never log it."""
-        from portal.accounts.totp_keys import decrypt
-
         return (
             decrypt(self.totp_secret_encrypted) if self.totp_secret_encrypted is not None else None
         )
 
     @totp_secret.setter
     def totp_secret(self, secret: str | None) -> None:
-        from portal.accounts.totp_keys import encrypt
-
         self.totp_secret_encrypted = encrypt(secret) if secret else None
 
     @property

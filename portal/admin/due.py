@@ -17,6 +17,7 @@ from flask import g
 from flask.cli import AppGroup
 from sqlalchemy import ColumnElement, and_, true
 
+from portal.extensions import db
 from portal.rules.workdays import (
     Due,
     WorkCalendar,
@@ -26,6 +27,9 @@ from portal.rules.workdays import (
     unknown_years,
 )
 from portal.tenants.holidays import work_calendar
+from portal.tenants.models import Tenant
+from portal.tenants.scope import tenant_context
+from portal.workflow.commission import recount_decision_dues
 from portal.workflow.models import Application
 
 #: "close to due": at most this many working days left
@@ -80,11 +84,6 @@ def recount_command() -> None:
     """Count again the due dates of the applications waiting for the commission, in every
     tenant, after config/holidays.toml gained or changed a year's schedule or the
     ``holidays`` package was upgraded (portal/tenants/holidays.py)."""
-    from portal.extensions import db
-    from portal.tenants.models import Tenant
-    from portal.tenants.scope import tenant_context
-    from portal.workflow.commission import recount_decision_dues
-
     for tenant in db.session.execute(db.select(Tenant).order_by(Tenant.slug)).scalars().all():
         with tenant_context(tenant.id):
             click.echo(f"{tenant.slug}: {recount_decision_dues()} due date(s) moved")

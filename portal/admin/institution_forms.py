@@ -14,14 +14,9 @@ from portal.admin import coverage
 from portal.columns import local_today
 from portal.extensions import db
 from portal.forms import MESSAGES, mobile_field, nfkc, person_name_field
+from portal.labels import INSTITUTION_LEVEL_LABELS
 from portal.registry.institutions import InstitutionLevel
 from portal.tenants.models import Region
-
-LEVEL_LABELS = {
-    InstitutionLevel.COUNTY: _l("At or below county level"),
-    InstitutionLevel.SECONDARY: _l("Secondary"),
-    InstitutionLevel.TERTIARY: _l("Tertiary"),
-}
 
 #: the three documents an officer must see on site before creating the account (I1)
 CHECKS = ("licence_seen", "power_of_attorney_seen", "agent_id_card_seen")
@@ -76,7 +71,7 @@ class ProvisionForm(FlaskForm):
     )
     level = SelectField(
         _l("Level"),
-        choices=[SelectChoice(k.value, v) for k, v in LEVEL_LABELS.items()],
+        choices=[SelectChoice(k.value, v) for k, v in INSTITUTION_LEVEL_LABELS.items()],
         validators=[DataRequired(MESSAGES["required"])],
     )
     county_id = SelectField(

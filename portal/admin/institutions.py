@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Role, User
 from portal.admin import bp, coverage
-from portal.admin.institution_forms import LEVEL_LABELS, ProvisionForm
+from portal.admin.institution_forms import ProvisionForm
 from portal.admin.views import PAGE
 from portal.extensions import db
 from portal.htmx import redirect_to, render
@@ -46,7 +46,6 @@ def institutions():
         institutions=rows[:PAGE],
         q=q,
         next_before=next_before,
-        levels=LEVEL_LABELS,
     )
 
 
@@ -119,7 +118,6 @@ def _detail(inst: Institution, status: int = 200, error: str = ""):
         checks=checks,
         staff=staff,
         person_in_charge=next((u for u in staff if u.is_person_in_charge), None),
-        levels=LEVEL_LABELS,
         form=FlaskForm(),
         error=error,
         status=status,

@@ -25,7 +25,7 @@ from portal.rules import settings
 from portal.tenants import current_version, rules_for, rules_with
 from portal.tenants.models import Region, RuleVersion
 from portal.workflow.models import Application, State
-from portal.workflow.rules import save_rules
+from portal.workflow.rules import save_rules, version_in_force
 
 admin_only = role_required(Role.ADMIN)
 
@@ -65,6 +65,14 @@ LABELS = {
     "reminders.registration_days": _l("Reminders before a registration lapses (days before)"),
     "reminders.draft_days": _l("Reminders before a draft expires (days before)"),
     "reminders.activation_hours": _l("Reminders before an activation code expires (hours before)"),
+    "sessions.doctor_idle_minutes": _l("Minutes without activity that end a doctor's log-in"),
+    "sessions.doctor_hours": _l("Hours after which a doctor's log-in ends"),
+    "sessions.staff_idle_minutes": _l(
+        "Minutes without activity that end the log-in of staff, officers and administrators"
+    ),
+    "sessions.staff_hours": _l(
+        "Hours after which the log-in of staff, officers and administrators ends"
+    ),
     "institutions.auto_activation_allowed": _l(
         "Institutions may activate doctors automatically (D4)"
     ),
@@ -78,6 +86,7 @@ SECTIONS = (
     ("registration", _l("Registration")),
     ("codes", _l("One-time codes")),
     ("reminders", _l("Reminders")),
+    ("sessions", _l("Log-in sessions")),
 )
 
 
@@ -195,8 +204,7 @@ def _page(values: dict, errors: dict, version: RuleVersion, status: int = 200, f
 @bp.get("/rules")
 @admin_only
 def rules():
-    version = current_version(g.tenant)
-    db.session.commit()  # a tenant without versions yet got its version 1
+    version = version_in_force(g.tenant)
     return _page(settings.form_values(rules_for(g.tenant)), {}, version)
 
 

@@ -16,20 +16,14 @@ from portal.doctor import bp, services
 from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.workflow import applications as transitions
+from portal.workflow import drafts
+from portal.workflow.cancellations import cancel_ground_label
 from portal.workflow.models import CANCEL_GROUNDS, Application, Kind
 from portal.workflow.modifications import pending_of
 
-
-@bp.app_template_global("ground_label")
-def ground_label(key: str) -> str:
-    return {
-        "suspended_two_years": _("Practice suspended for two full years"),
-        "failed_assessment_again": _("Failed the periodic assessment again after a suspension"),
-        "certificate_revoked": _("Practising certificate revoked"),
-        "criminal_penalty": _("Criminal penalty"),
-        "death": _("Death"),
-        "other": _("Other legal grounds"),
-    }[key]
+#: L4: the grounds as every end names them (one label map, portal.workflow.cancellations)
+ground_label = cancel_ground_label
+bp.add_app_template_global(cancel_ground_label, "ground_label")
 
 
 class CancellationForm(FlaskForm):
@@ -71,14 +65,12 @@ def start_application(kind: str):
         ended = services.lapsed_or_cancelled(current_user, local_today())
         if ended is None:
             return redirect_to(url_for("doctor.home"))
-        services.start_change(current_user, ended[0], Kind.REREGISTER).step = "qualification"
-        db.session.commit()
+        drafts.begin(current_user, ended[0], Kind.REREGISTER, step="qualification")
         return redirect_to(url_for("doctor.application_step", step="qualification"))
     registration = _registration_without_open_application()
     if registration is None or registration.id != (registration_in_force(registration) or 0):
         return redirect_to(url_for("doctor.home"))
-    services.start_change(current_user, registration, Kind.CHANGE)
-    db.session.commit()
+    drafts.begin(current_user, registration, Kind.CHANGE, step="practice")
     return redirect_to(url_for("doctor.application_step", step="practice"))
 
 
@@ -102,7 +94,7 @@ def cancellation():
         if (
             not returned
         ):  # a cancellation returned by the institution is corrected, not started again
-            app = services.start_change(current_user, registration, Kind.CANCEL)
+            app = drafts.start_change(current_user, registration, Kind.CANCEL)
         app.cancel_ground, app.cancel_note = form.cancel_ground.data, form.cancel_note.data.strip()
         transitions.submit(app, current_user)
         flash(

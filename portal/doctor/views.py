@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, request, session, url_for
+from flask import abort, current_app, flash, g, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from portal import workflow
-from portal.accounts import start_session
+from portal.accounts import end_session, start_session
 from portal.accounts.codes import CodeError, verify
 from portal.accounts.models import CodePurpose
 from portal.columns import local_today
@@ -24,11 +24,13 @@ from portal.extensions import db, limiter
 from portal.htmx import redirect_to, render
 from portal.inputs import posted_row
 from portal.registry.institutions import Institution
+from portal.registry.records import find_practice_record
 from portal.rules.registration import practice_years
 from portal.tenants import rules_for, rules_for_application
 from portal.tenants.models import Region
 from portal.workflow import activation, applications
 from portal.workflow import codes as account_services
+from portal.workflow import signup as signup_workflow
 from portal.workflow.accounts import confirm_contact
 from portal.workflow.models import State
 
@@ -38,8 +40,8 @@ from portal.workflow.models import State
 def signup():
     form = SignupForm()
     if form.validate_on_submit():
-        # the same answer whether or not the user name or ID number exists (services.sign_up)
-        user = services.sign_up(
+        # the same answer whether or not the user name or ID number exists (workflow.signup)
+        user = signup_workflow.sign_up(
             real_name=form.real_name.data,
             id_number=form.id_number.data,
             phone=form.phone.data,
@@ -96,7 +98,7 @@ def home():
     # D5: a registration made before the portal, shown until one is approved here
     record = None
     if registration is None:
-        record = services.find_practice_record(current_user.real_name, current_user.id_number)
+        record = find_practice_record(current_user.real_name, current_user.id_number)
     record_years = practice_years(record.registered_on, local_today()) if record else 0
     exam = services.exam_years(
         registration, local_today()
@@ -187,8 +189,7 @@ def check_contact_code():
         else:
             confirmed = confirm_contact(current_user, channel, g.tenant)
             if confirmed.duplicate:
-                logout_user()
-                session.clear()
+                end_session()
                 flash(
                     _(
                         "An account with this ID number already exists. We have told its owner, on their "

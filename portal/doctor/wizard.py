@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.doctor import bp, services
-from portal.doctor.services import STEPS
 from portal.doctor.wizard_forms import (
     HistoryForm,
     PersonalForm,
@@ -19,11 +18,11 @@ from portal.doctor.wizard_forms import (
     SubmitForm,
 )
 from portal.doctor.wizard_steps import SAVE, Context, institutions_matching, may_apply, missing
-from portal.extensions import db
 from portal.htmx import is_partial_request, private_file, redirect_to, render
 from portal.rules.catalogue import scopes_for
 from portal.rules.registration import contract_period
-from portal.workflow import applications
+from portal.workflow import applications, drafts
+from portal.workflow.drafts import STEPS
 from portal.workflow.models import Kind
 
 FORMS = {
@@ -136,30 +135,28 @@ def application_step(step: str):
     if step == "review":
         return _submit(ctx, form)
     if ctx.app is None:
-        ctx.app = app = services.new_draft(current_user)
+        ctx.app = app = drafts.new_draft(current_user)
     action = request.form.get("action", "next")
     errors = SAVE[step](ctx, form)
     if action == "autosave":  # htmx, while typing: keep what is valid, say nothing
-        db.session.commit()
+        drafts.keep(app)
         return make_response("", 204)
     if (
         action == "search" and step == "practice"
     ):  # L2: institutions to move to; what is valid is kept
-        db.session.commit()
+        drafts.keep(app)
         q = request.form.get("q", "").strip()[:50]
         if is_partial_request():
             return _page(step, ctx, _form(step, ctx), found=institutions_matching(q), q_text=q)
         return redirect_to(url_for("doctor.application_step", step=step, q=q or None))
     if step == "photo" and action == "upload" and not errors:
-        db.session.commit()
+        drafts.keep(app)
         return _page(step, ctx, form)
     if errors:  # a refused post changes nothing (SEC6); the page shows everything typed
-        db.session.rollback()
+        drafts.discard()
         return _page(step, ctx, form, status=422, **_move_offered(ctx))
     following = STEPS[STEPS.index(step) + 1]
-    if STEPS.index(following) > STEPS.index(app.step if app.step in STEPS else STEPS[0]):
-        app.step = following
-    db.session.commit()
+    drafts.keep(app, reached=following)
     target = url_for("doctor.application_step", step=following)
     if is_partial_request():  # htmx: the next step comes in this same round trip (P4)
         response = _page(

@@ -19,7 +19,6 @@ from datetime import date, datetime
 from flask import Response, request, stream_with_context
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import tuple_
 from sqlalchemy.orm import contains_eager
@@ -31,7 +30,7 @@ from portal.htmx import render
 from portal.inputs import db_id
 from portal.institution import bp
 from portal.institution.waiting import like_prefix, name_prefix
-from portal.labels import LEVEL_LABELS
+from portal.labels import category_label, level_label
 from portal.rules.registration import LONGEST_VALID_YEARS, in_force_since
 from portal.tenants.scope import current_tenant_id, tenant_context
 from portal.workflow.models import Application, Kind, State
@@ -40,14 +39,6 @@ PAGE = 50
 #: rows per statement while the CSV streams
 CHUNK = 1000
 
-#: the level labels by value (the one map, portal/labels.py)
-LEVELS = {level.value: label for level, label in LEVEL_LABELS.items()}
-CATEGORIES = {
-    "clinical": _l("Clinical (临床)"),
-    "tcm": _l("Traditional Chinese medicine (中医)"),
-    "dental": _l("Dental (口腔)"),
-    "public_health": _l("Public health (公共卫生)"),
-}
 
 _CURSOR = re.compile(r"([0-9]{8})-([0-9]{1,10})")
 
@@ -131,8 +122,6 @@ def roster():
         q=name,
         next_cursor=next_cursor,
         paged=cursor is not None,
-        levels=LEVELS,
-        categories=CATEGORIES,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -176,8 +165,8 @@ def roster_csv():
                             for v in (
                                 app.doctor.real_name,
                                 app.doctor.masked_id_number,
-                                LEVELS[app.level.value],
-                                CATEGORIES[app.category.value],
+                                level_label(app.level),
+                                category_label(app.category),
                                 app.scope_label,
                                 app.certificate_no,
                                 format_date(app.registered_on, "yyyy-MM-dd"),

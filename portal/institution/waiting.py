@@ -22,6 +22,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.inputs import db_id
+from portal.labels import KIND_LABELS
 from portal.workflow.models import (
     Application,
     FilingState,
@@ -40,10 +41,7 @@ MAX_NAME = 40
 
 #: the filter's kinds, in the order the filter lists them
 KINDS = {
-    "first": _l("First registration"),
-    "change": _l("Change of registration"),
-    "cancel": _l("Cancellation"),
-    "reregister": _l("Re-registration"),
+    **{kind.value: label for kind, label in KIND_LABELS.items()},
     "modification": _l("Modification of registered information"),
     "filing": _l("Multi-site filing"),
 }

@@ -11,6 +11,7 @@ from flask_mail import Message
 
 from portal.columns import utcnow
 from portal.extensions import db, mail
+from portal.notify.figures import MESSAGES_FAILED, MESSAGES_SENT
 from portal.notify.gateways import DeliveryError, sms_gateway
 from portal.notify.models import OutboxMessage
 from portal.tenants.scope import tenant_context
@@ -116,8 +117,6 @@ def deliver_one() -> bool | None:
 
 
 def _deliver_claimed(msg: OutboxMessage) -> bool:
-    from portal.ops.metrics import MESSAGES_FAILED, MESSAGES_SENT
-
     msg.attempts += 1
     try:
         deliver(msg)

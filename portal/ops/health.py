@@ -15,6 +15,8 @@ from flask import current_app, jsonify
 from sqlalchemy import inspect, text
 
 from portal.extensions import db
+from portal.notify.figures import outbox_figures
+from portal.tenants.rls import role_problems
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "..", "..", "migrations")
 
@@ -48,8 +50,6 @@ def _migrations() -> dict:
 
 
 def _outbox() -> dict:
-    from portal.ops.metrics import outbox_figures
-
     backlog, age = outbox_figures()
     limit = current_app.config["READY_OUTBOX_MAX_AGE"]
     return {
@@ -65,8 +65,6 @@ def _row_security() -> dict:
     no BYPASSRLS, owns no table. SQLite has none: tenant isolation rests on the ORM filter."""
     if db.engine.dialect.name != "postgresql":
         return {"ok": True, "enforced": False}
-    from portal.tenants.rls import role_problems
-
     problems = role_problems(db.session)
     return {
         "ok": not problems,

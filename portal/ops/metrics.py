@@ -18,12 +18,13 @@ from flask import Flask, Response, abort, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
-    Counter,
     Histogram,
     generate_latest,
     multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
+
+from portal.notify.figures import outbox_figures
 
 REQUEST_SECONDS = Histogram(
     "portal_request_duration_seconds",
@@ -31,29 +32,6 @@ REQUEST_SECONDS = Histogram(
     ["endpoint", "method"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-MESSAGES_SENT = Counter(
-    "portal_messages_sent", "Messages (codes, notices) handed to the gateway", ["channel"]
-)
-MESSAGES_FAILED = Counter(
-    "portal_messages_failed", "Delivery attempts the gateway refused or missed", ["channel"]
-)
-
-
-def outbox_figures() -> tuple[int, float]:
-    """(undelivered messages, age in seconds of the oldest), across tenants."""
-    from sqlalchemy import func
-
-    from portal.columns import utcnow
-    from portal.extensions import db
-    from portal.notify.models import OutboxMessage
-
-    count, oldest = db.session.execute(
-        db.select(func.count(OutboxMessage.id), func.min(OutboxMessage.created_at))
-        .where(OutboxMessage.sent_at.is_(None))
-        .execution_options(all_tenants=True)
-    ).one()
-    age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
-    return count, max(0.0, age)
 
 
 class OutboxCollector:

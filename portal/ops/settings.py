@@ -6,6 +6,9 @@ from __future__ import annotations
 from flask import Flask
 from flask.helpers import get_debug_flag
 
+from config import DEV_SECRET_KEY, DEV_TOTP_ENCRYPTION_KEY
+from portal.accounts.totp_keys import GENERATE, key_problems, parse_keys
+
 #: shorter than this, a SECRET_KEY is not a real one (it signs sessions and keys the code hashes)
 MIN_SECRET_LENGTH = 32
 
@@ -16,8 +19,6 @@ class SettingsError(RuntimeError):
 
 def production_problems(config: dict) -> list[str]:
     """What is wrong with ``config`` for production, one line per setting (empty when fine)."""
-    from config import DEV_SECRET_KEY
-
     problems = []
     secret = config.get("SECRET_KEY") or ""
     if not secret or secret == DEV_SECRET_KEY:
@@ -57,9 +58,6 @@ def production_problems(config: dict) -> list[str]:
 def _totp_key_problems(config: dict) -> list[str]:
     """TOTP_ENCRYPTION_KEYS (SEC3): at least one key, each a Fernet key, none the public
     development key."""
-    from config import DEV_TOTP_ENCRYPTION_KEY
-    from portal.accounts.totp_keys import GENERATE, key_problems, parse_keys
-
     keys = parse_keys(config.get("TOTP_ENCRYPTION_KEYS"))
     if not keys:
         return [

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from portal.accounts import HOME_BY_ROLE, remember_language
 from portal.extensions import db
-from portal.htmx import render
+from portal.htmx import render, safe_target
 from portal.tenants.models import Tenant
 
 bp = Blueprint("public", __name__)
@@ -33,10 +33,7 @@ def set_tenant_language(code: str):
     and the choice is also kept on the account of the user logged in there (messages to them
     are written in it)."""
     home = url_for("public.tenant_home")
-    target = request.args.get("next", "")
-    if not target.startswith(home) or "//" in target or "\\" in target:
-        target = home
-    response = _switched(code, target)
+    response = _switched(code, safe_target(request.args.get("next"), home, home))
     if current_user.is_authenticated:
         remember_language(current_user, code)
     return response
@@ -44,10 +41,7 @@ def set_tenant_language(code: str):
 
 @bp.get("/lang/<code>")
 def set_language(code: str):
-    target = request.args.get("next", "/")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = "/"
-    return _switched(code, target)
+    return _switched(code, safe_target(request.args.get("next"), "/", "/"))
 
 
 def _switched(code: str, target: str):

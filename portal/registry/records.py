@@ -122,3 +122,20 @@ class ImportBatch(TenantScoped, db.Model):
 
     created_by = relationship("User", foreign_keys=[created_by_id])
     imported_by = relationship("User", foreign_keys=[imported_by_id])
+
+
+def find_qualification(name: str, id_number: str) -> Qualification | None:
+    """The newest qualification record of this person (Q1), matched by name and ID number."""
+    return db.session.execute(
+        db.select(Qualification)
+        .filter_by(name=name, id_number=id_number)
+        .order_by(Qualification.obtained_on.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def find_practice_record(name: str, id_number: str) -> PracticeRecord | None:
+    """This person's practice record (Q2): a registration made before the portal (D5)."""
+    return db.session.execute(
+        db.select(PracticeRecord).filter_by(name=name, id_number=id_number).limit(1)
+    ).scalar_one_or_none()

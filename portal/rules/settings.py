@@ -16,7 +16,9 @@ Bounds, and where they come from:
 - codes (SEC2): never looser than SEC2 (at most 5 wrong tries per code, 5 sends an hour,
   a 60 s cool-down, a lock after at most 10 failures for at least an hour, activation codes
   of at least 8 characters); code lifetimes: an SMS code 1–10 minutes, an activation code
-  1–168 hours. The code length (6 digits, D3) is fixed.
+  1–168 hours. The code length (6 digits, D3) is fixed;
+- sessions (SEC1, issue 14): a log-in ends after 5–120 idle minutes and 1–24 hours for a
+  doctor, 5–60 minutes and 1–12 hours for staff, officers and administrators.
 """
 
 from __future__ import annotations
@@ -75,6 +77,10 @@ NUMBERS: tuple[Number, ...] = (
     Number("codes", "activation_length", 8, 16),
     Number("codes", "activation_hours", 1, 168),
     Number("reminders", "draft_expires_days", 7, 365),
+    Number("sessions", "doctor_idle_minutes", 5, 120),
+    Number("sessions", "doctor_hours", 1, 24),
+    Number("sessions", "staff_idle_minutes", 5, 60),
+    Number("sessions", "staff_hours", 1, 12),
 )
 
 SCHEDULES: tuple[Schedule, ...] = (

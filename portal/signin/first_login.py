@@ -21,7 +21,7 @@ from portal.accounts.totp import grouped, new_secret
 from portal.extensions import login_manager
 from portal.forms import new_password_fields, nfkc
 from portal.htmx import redirect_to, render
-from portal.signin.views import bp, credential_limit
+from portal.signin import bp, credential_limit
 from portal.workflow import provisioning
 
 

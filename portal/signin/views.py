@@ -2,38 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, session, url_for
+from flask import current_app, flash, g, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
-from portal.accounts import HOME_BY_ROLE, SECOND_FACTOR, setup_step, start_session
+from portal.accounts import HOME_BY_ROLE, SECOND_FACTOR, end_session, setup_step, start_session
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import check_password
 from portal.accounts.totp import verify_totp
 from portal.accounts.totp_keys import KeysMissing, SecretUnreadable
-from portal.extensions import db, limiter
-from portal.htmx import is_partial_request, redirect_to, render
+from portal.extensions import db
+from portal.htmx import is_partial_request, redirect_to, render, safe_target
+from portal.signin import bp, credential_limit
 from portal.signin.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, TotpForm
 from portal.tenants import rules_for
+from portal.workflow import account_changes
 from portal.workflow import codes as services
-
-bp = Blueprint("accounts", __name__, url_prefix="/<tenant>")
-
-#: guessing passwords, TOTP codes or reset codes from one address is slowed down per client IP;
-#: the per-account limits of SEC2 hold on top of this
-credential_limit = limiter.limit(
-    lambda: current_app.config["CREDENTIAL_RATE_LIMIT"], methods=["POST"]
-)
 
 
 def _safe_next(default: str) -> str:
-    from flask import request
-
-    target = request.args.get("next", "")
-    prefix = f"/{g.tenant.slug}/"
-    if target.startswith(prefix) and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """The page the log-in was asked from (``next=``), when it is one of this tenant's."""
+    return safe_target(request.args.get("next"), f"/{g.tenant.slug}/", default)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -123,8 +112,9 @@ def _secret_unreadable(user: User, form: TotpForm):
 
 @bp.post("/logout")
 def logout():
-    logout_user()
-    session.clear()
+    if current_user.is_authenticated:
+        account_changes.log_out(current_user._get_current_object())
+    end_session()
     return redirect_to(url_for("public.tenant_home"))
 
 
@@ -177,7 +167,3 @@ def reset_password():
             return redirect_to(url_for("accounts.login"))
     status = 422 if form.errors or any(f.errors for f in form) else 200
     return render("accounts/reset.html", "form_block", status=status, form=form)
-
-
-# the first log-in with a one-time password (I1) lives beside this file
-from portal.signin import first_login  # noqa: E402,F401

@@ -27,6 +27,15 @@ CONTACTS = {
 }
 
 
+def log_out(user: User) -> None:
+    """Issue 14: log-out ends the session on the server, not only in this browser: the
+    session version moves on, so a copy of the cookie taken before opens nothing (every
+    device of the account is logged out, as a password change does)."""
+    lock(user)
+    user.session_version += 1
+    db.session.commit()
+
+
 def change_password(user: User, password: str, tenant: Tenant) -> None:
     """Set a new password and end every other session: the session version moves on (the caller
     starts a fresh session for the device that asked). The owner is told on phone and email."""

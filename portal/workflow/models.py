@@ -12,7 +12,9 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from portal.columns import enum_column, utcnow
 from portal.extensions import db
 from portal.registry.records import Category, Level
+from portal.rules.catalogue import scope_name
 from portal.tenants.models import TenantScoped
+from portal.workflow.audit_guard import install as install_audit_guard
 
 
 class Kind(enum.StrEnum):
@@ -182,8 +184,6 @@ class Application(TenantScoped, db.Model):
     @property
     def scope_label(self) -> str:
         """The scopes' catalogue names, e.g. 内科专业、全科医学专业."""
-        from portal.rules.catalogue import scope_name
-
         return "、".join(scope_name(s) for s in self.scopes or [])
 
 
@@ -309,10 +309,4 @@ class SiteFiling(RequestOnRegistration, TenantScoped, db.Model):
     )
 
 
-def _guard_audit_log() -> None:
-    from portal.workflow.audit_guard import install
-
-    install(AuditLog.__table__)
-
-
-_guard_audit_log()
+install_audit_guard(AuditLog.__table__)

@@ -14,6 +14,14 @@ from portal.workflow.audit import audit
 from portal.workflow.locks import WrongState
 
 
+def version_in_force(tenant: Tenant) -> RuleVersion:
+    """The version in force, for the editor; a tenant made before versions existed gets its
+    version 1 (its rules as they are), saved here."""
+    version = current_version(tenant)
+    db.session.commit()
+    return version
+
+
 def save_rules(
     tenant: Tenant, admin: User, overrides: dict, changes: list, based_on: int
 ) -> RuleVersion:

@@ -21,7 +21,7 @@ from urllib.parse import unquote
 import pytest
 
 from devdata.demo import DEMO_PASSWORD
-from portal.doctor.services import STEPS
+from portal.workflow.drafts import STEPS
 from tests.support.browser import (
     FIRST_PASSWORD,
     TIMEOUT_MS,

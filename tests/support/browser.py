@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+from sqlalchemy import update
 
 try:
     from playwright.sync_api import Page, expect
@@ -51,23 +52,27 @@ class Server:
     def __init__(self, app, url: str):
         self.app = app
         self.url = url
-        self._totp_steps: dict[str, int] = {}
 
     def totp_code(self, username: str) -> str:
         """A current authenticator code for a demo account. The portal accepts each time step
-        once per user (replay protection), so when this session already used the current
-        step, wait (on the clock, polled) for the next one, as a person would."""
+        once per user (replay protection, SEC3: tested in tests/security/test_sessions.py).
+        A person logging in again within the same 30 seconds waits for the next step; the live
+        server here is forgotten the step its last log-in used instead, so that no test waits on
+        the real clock (issue 15)."""
         from devdata.demo import demo_totp_secret
+        from portal.accounts.models import User
+        from portal.extensions import db
 
         totp = pyotp.TOTP(demo_totp_secret(username))
-        last = self._totp_steps.get(username, -1)
-        deadline = time.monotonic() + totp.interval + 5
-        while int(time.time() // totp.interval) <= last:
-            if time.monotonic() > deadline:
-                raise AssertionError("the TOTP time step did not advance")
-            time.sleep(0.2)
         step = int(time.time() // totp.interval)
-        self._totp_steps[username] = step
+        with self.app.app_context():
+            db.session.execute(
+                update(User)
+                .where(User.username == username, User.totp_last_step >= step)
+                .values(totp_last_step=step - 1)
+                .execution_options(all_tenants=True)
+            )
+            db.session.commit()
         return totp.at(step * totp.interval)
 
 
