@@ -186,3 +186,41 @@ def test_D1_a_name_too_long_is_said_once(demo):
     assert r.status_code == 422
     shown = _errors(r)["real_name"]
     assert "2 to 30" in shown and shown.count("2 to 30") == 1
+
+
+# ---- D3, issue 14: a sign-up never finished, told how to finish after the right password ------
+
+
+def _log_in(app, username: str, password: str):
+    b = Browser(app.test_client())
+    b.client.set_cookie("lang", "en")
+    b.page("/hubei/login")
+    return b.post("/hubei/login", {"username": username, "password": password})
+
+
+@pytest.mark.parametrize("taken", [False, True])
+def test_D3_an_unfinished_sign_up_is_told_how_to_finish(demo, taken):
+    if (
+        taken
+    ):  # someone else holds the user name: this sign-up got "liminghua-NNNN" (no enumeration)
+        walk_doctor(demo, "hubei", DOCTOR, until="verified")
+    form = {
+        **doctor_form("赵无名", resident_id("42011119850707123"), "13800138011", "liminghua"),
+        "password": "Probe-789",
+        "password_again": "Probe-789",
+    }
+    b = _signup_page(demo)
+    redirected_to(b.post("/hubei/signup", form))
+    b.page("/hubei/me")
+    redirected_to(b.post("/hubei/logout"))
+
+    r = _log_in(demo, "liminghua", "Probe-789")
+    assert r.status_code == 422
+    text = r.get_data(as_text=True)
+    assert "sign-up is not finished" in text and "/hubei/signup" in text
+    assert "user name or password is wrong" not in text
+    # a wrong password learns nothing
+    r = _log_in(demo, "liminghua", "Wrong-pass-1")
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422 and "not finished" not in text
+    assert "user name or password is wrong" in text
