@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
+from portal.columns import local_today
 from portal.rules import identity
 
 MESSAGES = {
@@ -91,8 +92,6 @@ def rule(check):
 
 def id_number_rule(form, field):
     """D1, issue 14: a real ID number whose birth date is plausible for a doctor today (Beijing)."""
-    from portal.columns import local_today
-
     key = identity.id_number_error(field.data or "", today=local_today())
     if key:
         raise ValidationError(message(key))
