@@ -468,21 +468,25 @@ def test_errors_swapped_in_by_htmx_are_tied_and_announced(chromium, live_server,
 def test_the_overflow_check_is_live(chromium, live_server):
     """A page with a bar wider than the phone fails it; the same bar wrapping passes."""
     context = chromium.new_context(base_url=live_server.url, viewport=VIEWPORTS["phone"])
+    bar = '<nav class="tabs">' + "".join(f"<a href='#'>Tab number {n}</a>" for n in range(9))
     try:
-        bar = '<nav class="tabs">' + "".join(f"<a href='#'>Tab number {n}</a>" for n in range(9))
-        for css, fails in (("display:flex", True), ("display:flex;flex-wrap:wrap", False)):
-            context.route(
-                "**/__wide__",
-                lambda route, css=css: route.fulfill(
-                    body=f'<!doctype html><html lang="en"><title>x</title><style>.tabs{{{css}}}</style>'
-                    f'<meta name="viewport" content="width=device-width"><main>{bar}</nav></main></html>',
-                    content_type="text/html",
-                ),
+        for n, (css, fails) in enumerate(
+            (("display:flex", True), ("display:flex;flex-wrap:wrap", False))
+        ):
+            body = (
+                f'<!doctype html><html lang="en"><title>x</title><style>.tabs{{{css}}}</style>'
+                f"<main>{bar}</nav></main></html>"
             )
+            context.route(f"**/__wide_{n}__", _serve(body))
             page = context.new_page()
-            page.goto("/__wide__")
+            page.goto(f"/__wide_{n}__")
             assert bool(sideways_overflow(page)) is fails, css
             page.close()
-            context.unroute("**/__wide__")
     finally:
         context.close()
+
+
+def _serve(body: str):
+    """A route handler answering ``body`` (one argument: Playwright passes the request to a
+    handler that takes two)."""
+    return lambda route: route.fulfill(body=body, content_type="text/html")
