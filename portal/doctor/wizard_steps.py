@@ -350,16 +350,19 @@ def _save_photo(ctx: Context, form) -> bool:
     action = request.form.get("action", "next")
     upload = form.photo.data
     chosen = bool(upload is not None and getattr(upload, "filename", ""))
+    raw = upload.read() if chosen else b""
     pending = form.pending_id.data or pending_photo(ctx.app)
-    if action == "upload" or (action == "next" and chosen):
-        if not chosen and action == "upload" and pending:  # the preview, shown again
-            form.pending_id.data = pending
-            return False
+    if action == "upload" and not raw and pending:
+        # the preview, shown again: a browser reloading the preview page posts the form again,
+        # with the file's name but not its content
+        form.pending_id.data = pending
+        return False
+    if action == "upload" or (action == "next" and raw):
         if not chosen:
             form.photo.errors = [photo_message("empty")]
             return True
         try:
-            doc = services.store_document(ctx.doctor, "photo", process_photo(upload.read()))
+            doc = services.store_document(ctx.doctor, "photo", process_photo(raw))
         except PhotoError as err:
             form.photo.errors = [photo_message(err.key)]
             return True

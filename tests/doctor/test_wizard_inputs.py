@@ -5,6 +5,7 @@ reload → "Save and continue"; a file posted straight with "Save and continue" 
 
 from __future__ import annotations
 
+import io
 import re
 
 from portal.extensions import db
@@ -142,3 +143,20 @@ def test_D11_nothing_chosen_and_no_photo_is_refused(demo):
     b.page("/hubei/me/application/photo")
     r = b.post("/hubei/me/application/photo", {"action": "next"})
     assert r.status_code == 422 and "Upload a photo." in r.get_data(as_text=True)
+
+
+def test_D11_a_resubmitted_upload_without_its_file_shows_the_preview_again(demo):
+    """A browser reloading the preview page posts the form again, without the file."""
+    walked = _activated(demo, LI)
+    b = walked.browser
+    _to_photo(b)
+    b.page("/hubei/me/application/photo")
+    token = b.token
+    b.post("/hubei/me/application/photo", {"action": "upload", "photo": photo_file()})
+    resubmitted = (io.BytesIO(b""), "me.jpeg", "image/jpeg")  # the name, not the content
+    r = b.post(
+        "/hubei/me/application/photo",
+        {"action": "upload", "csrf_token": token, "photo": resubmitted},
+    )
+    assert r.status_code == 200, r.status_code
+    assert "Preview of your photo" in r.get_data(as_text=True)
