@@ -109,9 +109,12 @@ class Default:
     SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
     SMS_GATEWAY_USER = os.environ.get("SMS_GATEWAY_USER", "")
     SMS_GATEWAY_PASSWORD = os.environ.get("SMS_GATEWAY_PASSWORD", "")
-    #: the template registered with the SMS provider; the message text is its one parameter
-    SMS_GATEWAY_TEMPLATE = os.environ.get("SMS_GATEWAY_TEMPLATE", "")
     SMS_GATEWAY_TIMEOUT = _env_float("SMS_GATEWAY_TIMEOUT", 10.0)
+    #: per tenant: its SMS provider (dev, http, aliyun, tencent), approved signature and
+    #: template ids, a TOML file (docs/operations.md "SMS providers"); the keys stay in the
+    #: environment. Tenants without a table use SMS_GATEWAY.
+    SMS_PROVIDERS_FILE = os.environ.get("SMS_PROVIDERS_FILE", "")
+    SMS_TENANTS: dict = {}
     #: how many reverse proxies in front of the app set X-Forwarded-For/-Proto (ProxyFix):
     #: 0 when the app is reached directly, 1 behind one nginx
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
@@ -167,6 +170,8 @@ class Default:
     #: log-in, TOTP, sign-up and password-reset posts per client IP (a shared hospital NAT
     #: must still get through, hence generous)
     CREDENTIAL_RATE_LIMIT = os.environ.get("CREDENTIAL_RATE_LIMIT", "60 per 10 minutes")
+    #: failed passwords per user name, from any address (issue 14)
+    PASSWORD_FAILURE_LIMIT = os.environ.get("PASSWORD_FAILURE_LIMIT", "10 per 15 minutes")
 
 
 class Development(Default):
@@ -183,6 +188,7 @@ class Testing(Default):
     MAIL_SUPPRESS_SEND = True
     RATELIMIT_STORAGE_URI = "memory://"
     CREDENTIAL_RATE_LIMIT = "100000 per minute"  # the suite logs in often; tests lower it
+    PASSWORD_FAILURE_LIMIT = "100000 per minute"
 
 
 class Production(Default):

@@ -111,6 +111,16 @@ TENANTS = [
                 "内科专业",
                 date(2025, 6, 1),
             ),
+            # F17: registered on paper, with no qualification record on the portal: the
+            # registration is taken over on the basis of the record (its level, its scopes)
+            (
+                "王德明",
+                "420525197603124518",
+                "110420525000456",
+                "远安县人民医院（演示）",
+                "外科专业",
+                date(2025, 9, 1),
+            ),
         ],
         "staff": [("hb-county-staff", 0), ("hb-tertiary-staff", 1)],
         # A1: officers of the province, of a city and of a county (region code; None = province)
@@ -268,10 +278,15 @@ def load_demo() -> list[str]:
                     name=name,
                     id_number=idn,
                     institution_name=inst_name,
+                    # D5: the institution where the doctor is registered (A2 matches it so)
+                    institution_id=next(i.id for i in institutions if i.name == inst_name),
+                    level=Level.PRACTITIONER,
                     scopes=scopes,
                     registered_on=registered,
                 )
-                people.setdefault((name, idn), []).append(f"registered before the portal: {cert}")
+                people.setdefault((name, idn), []).append(
+                    f"registered before the portal at {inst_name}: {cert}"
+                )
             for (name, idn), notes in people.items():
                 lines.append(f"    {name}  {idn}  " + "; ".join(notes))
             lines.append(

@@ -23,7 +23,7 @@ from portal.accounts.passwords import hash_password
 from portal.columns import local_today, utcnow
 from portal.extensions import db
 from portal.registry.institutions import Institution, InstitutionLevel
-from portal.registry.records import Category, Level, Qualification
+from portal.registry.records import Category, Level, PracticeRecord, Qualification
 from portal.rules.registration import certificate_number, valid_until
 from portal.rules.workdays import add_working_days, beijing_date
 from portal.tenants import rules_for
@@ -42,6 +42,8 @@ from portal.workflow.models import (
 
 CHUNK = 5000
 DOCTORS_PER_INSTITUTION = 300
+#: D5: one doctor registered on paper before the portal (not signed up) per this many doctors
+PRE_PORTAL_EVERY = 10
 
 #: scenario -> share of the doctors. "waiting_*" are waiting for an institution (I4).
 MIX = {
@@ -522,6 +524,52 @@ def _fill(
         }
         build.scenario(scenario, doctor, [i for i, _ in every if i != inst])
 
+    # ---- D5/F17: doctors registered on paper before the portal, not signed up yet: one in
+    # PRE_PORTAL_EVERY, each at one of the institutions (half with a qualification record too)
+    records = []
+    record_id, pre_qual_id = _next_id(PracticeRecord), qual_id + doctors
+    inst_names = {r["id"]: r["name"] for r in inst_rows} or dict(
+        db.session.execute(
+            db.select(Institution.id, Institution.name)
+            .where(Institution.id.in_([i for i, _ in mains]))
+            .execution_options(all_tenants=True)
+        ).all()
+    )
+    for k in range(doctors // PRE_PORTAL_EVERY):
+        inst, county_id = rng.choice(mains)
+        name, id_number = make.name(), make.id_number(county_code.get(county_id, "420000"))
+        registered_on = date(2000, 1, 1) + timedelta(days=rng.randrange(9000))
+        records.append(
+            {
+                "id": record_id + k,
+                "tenant_id": tid,
+                "name": name,
+                "id_number": id_number,
+                "certificate_no": f"P{record_id + k:013d}",
+                "institution_name": inst_names.get(inst, ""),
+                "institution_id": inst,
+                "scopes": "内科专业",
+                "registered_on": registered_on,
+                "level": Level.PRACTITIONER,
+            }
+        )
+        if k % 2 == 0:
+            quals.append(
+                {
+                    "id": pre_qual_id + k,
+                    "tenant_id": tid,
+                    "name": name,
+                    "id_number": id_number,
+                    "certificate_no": f"SP{record_id + k:012d}",
+                    "level": Level.PRACTITIONER,
+                    "category": Category.CLINICAL,
+                    "rural_general": False,
+                    "is_notice": False,
+                    "obtained_on": registered_on - timedelta(days=365),
+                }
+            )
+    counts["practice_record"] = len(records)
+
     registrations, applications, mods, filings = (
         build.registrations,
         build.applications,
@@ -530,6 +578,7 @@ def _fill(
     )
     serial = build.serial
     _insert(Qualification, quals)
+    _insert(PracticeRecord, records)
     _insert(User, users)
     _insert(Application, registrations)
     _insert(Application, applications)
@@ -559,7 +608,15 @@ def _after_bulk_load() -> None:
     them (a warning), and autovacuum catches up."""
     tables = [
         m.__tablename__
-        for m in (Institution, Qualification, User, Application, ModificationRequest, SiteFiling)
+        for m in (
+            Institution,
+            Qualification,
+            PracticeRecord,
+            User,
+            Application,
+            ModificationRequest,
+            SiteFiling,
+        )
     ]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":

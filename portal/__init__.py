@@ -17,6 +17,10 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     app.config.setdefault("DEV_OUTBOX", bool(app.config.get("DEBUG")))
     if test_config:
         app.config.update(test_config)
+    if app.config.get("SMS_PROVIDERS_FILE") and not app.config.get("SMS_TENANTS"):
+        from portal.notify.gateways import load_providers  # per-tenant SMS settings (issue 12)
+
+        app.config["SMS_TENANTS"] = load_providers(app.config["SMS_PROVIDERS_FILE"])
     os.makedirs(app.instance_path, exist_ok=True)
 
     from portal import extensions, inputs, ops, redact, tenants, web

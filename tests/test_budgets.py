@@ -53,6 +53,7 @@ from tests.support.world import (
     fillings,
     import_batch,
     photo_of,
+    practice_record,
     registered_with_modification,
     site_filing,
 )
@@ -246,6 +247,7 @@ def world(app):
         "identity_case": case_of(app),
         "filing": site_filing(app),
         "import_batch": import_batch(app),
+        "practice_record": practice_record(app),
         "hubei_institution": institution_id(app, "hubei", "远安"),
         "hubei_staff": user_id(app, "hubei", "hb-tertiary-staff"),
         "hubei_person_in_charge": user_id(app, "hubei", "hb-county-staff"),

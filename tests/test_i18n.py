@@ -21,6 +21,7 @@ from babel.messages.pofile import read_po, write_po
 
 from tests.support.http import staff_login
 from tests.support.journey import doctor_form, walk_doctor
+from tests.support.wording import REQUIREMENT_CODE
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "portal" / "translations"
@@ -109,6 +110,30 @@ def test_translations_keep_every_placeholder(locale):
             if s and got != wanted:
                 problems.append(f"{key(m.id)!r}: has {sorted(got)}, needs {sorted(wanted)}")
     assert not problems, f"{locale}: placeholders differ\n" + "\n".join(problems)
+
+
+def test_requirement_code_pattern_catches_the_forms_used():
+    for text in (
+        "filed with the city (R1, F12).",
+        "并报市级备案（R1、F12）。",
+        "valid (R3)",
+        "(SEC5)",
+    ):
+        assert REQUIREMENT_CODE.search(text), text
+    for text in ("print on A4 paper", "(Ctrl+P, or ⌘+P on a Mac)", "(%(county)s)", "（第19条）"):
+        assert not REQUIREMENT_CODE.search(text), text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_requirement_code_in_what_users_read(locale):
+    """Labels, hints and messages say what they mean; "(R1)" means nothing to an officer."""
+    found = [
+        f"{key(m.id)!r}: {s!r}"
+        for m in entries(load_po(locale))
+        for s in ids(m) + strings(m)
+        if s and REQUIREMENT_CODE.search(s)
+    ]
+    assert not found, f"{locale}: requirement codes in user-facing text\n" + "\n".join(found)
 
 
 # (b) every string in the code and templates is in both catalogues

@@ -59,6 +59,7 @@ from tests.support.world import (
     fillings,
     import_batch,
     photo_of,
+    practice_record,
     registered_with_modification,
     site_filing,
 )
@@ -256,6 +257,7 @@ def world(app):
             "identity_case": case_of(app),
             "filing": site_filing(app),
             "import_batch": import_batch(app),
+            "practice_record": practice_record(app),
         },
         walked={
             "gd-doctor": gd_confirmed,

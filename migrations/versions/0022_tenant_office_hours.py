@@ -1,13 +1,13 @@
 """the province's office hours beside its other contact details (T1, T5, issue 12)
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

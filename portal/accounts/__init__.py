@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from functools import wraps
 
-from flask import abort, flash, g, request, session, url_for
+from flask import abort, current_app, flash, g, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from portal.accounts import totp_keys
 from portal.accounts.models import Role, User
 from portal.accounts.totp_rotation import totp_cli
-from portal.extensions import db, login_manager
+from portal.extensions import db, limiter, login_manager
 from portal.htmx import redirect_to
 from portal.i18n import LOCALES
 from portal.rules.sessions import ended, seen_again
@@ -95,6 +95,32 @@ def init_app(app) -> None:
                 next=request.full_path.rstrip("?") if request.method == "GET" else None,
             )
         )
+
+
+def _posted_username() -> str:
+    """The user name a log-in posts, as the account lookup reads it (whether or not such an
+    account exists: the throttle must not tell, SEC1)."""
+    name = (request.form.get("username") or "").strip().lower()[:64]
+    return f"{g.tenant.id if g.get('tenant') else '-'}:{name}"
+
+
+#: Issue 14: one budget per address for every post that tries a credential (log-in, TOTP,
+#: password reset and its request, sign-up, the first log-in, a set-up link, the doctor's
+#: password and contact changes): the same bucket, not 60 more on each page.
+credential_limit = limiter.shared_limit(
+    lambda: current_app.config["CREDENTIAL_RATE_LIMIT"], scope="credentials", methods=["POST"]
+)
+
+#: Issue 14: failed passwords per user name (known or not), whoever sends them: after the
+#: tenth in 15 minutes that name answers 429 until the window moves on. It slows a guesser
+#: spread over many addresses; the doctor is kept out for minutes, never locked for long.
+failed_password_limit = limiter.limit(
+    lambda: current_app.config["PASSWORD_FAILURE_LIMIT"],
+    key_func=_posted_username,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 422,
+    scope="failed-passwords",
+)
 
 
 HOME_BY_ROLE = {

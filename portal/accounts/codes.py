@@ -109,6 +109,10 @@ def issue(
     )
     check_send_limits(destination, purpose, rules)
     now = utcnow()
+    if user.code_locked_until and user.code_locked_until > now:
+        # issue 14: a lock (SEC2, wrong codes in a row) means no code is sent at all, not
+        # sends until the hourly cap: a stranger cannot keep the owner's phone busy
+        raise CodeError("locked", int((user.code_locked_until - now).total_seconds()))
     # an older code of the same purpose stops working when a new one is sent
     db.session.execute(
         update(OneTimeCode)

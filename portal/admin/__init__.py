@@ -23,6 +23,7 @@ from portal.admin import (  # noqa: E402,F401
     officers,
     offices,
     province,
+    records,
     reports,
     rules_editor,
     views,

@@ -24,7 +24,7 @@ from functools import wraps
 from flask import abort, g
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, and_, not_, or_, select, true
 
 from portal.accounts.models import User
 from portal.extensions import db
@@ -138,6 +138,27 @@ def decides(officer: User, app: Application) -> bool:
     if app.needs_county_approval:
         return app.institution is not None and officer.region_id == app.institution.county_id
     return True
+
+
+def _decides_if_covered(officer: User) -> ColumnElement[bool]:
+    """The SQL form of ``decides()`` less coverage: not a multi-scope county approval (A5), or
+    one at an institution of the officer's own region."""
+    criterion = Application.needs_county_approval.is_(False)
+    if officer.region_id is None:
+        return criterion
+    own = select(Institution.id).where(Institution.county_id == officer.region_id)
+    return or_(criterion, Application.institution_id.in_(own))
+
+
+def decided_by(officer: User) -> ColumnElement[bool]:
+    """The SQL criterion on ``Application``: what this officer decides (``decides()``, A4, A5)."""
+    return and_(covered(officer), _decides_if_covered(officer))
+
+
+def seen_only(officer: User) -> ColumnElement[bool]:
+    """The SQL criterion on ``Application``: what this officer covers but only sees (A5: a
+    multi-scope approval at another region's county-level institution)."""
+    return and_(covered(officer), not_(_decides_if_covered(officer)))
 
 
 def files(officer: User, app: Application) -> bool:

@@ -21,6 +21,7 @@ from portal.columns import local_today
 from portal.extensions import db
 from portal.htmx import private_file, redirect_to, render
 from portal.inputs import db_id
+from portal.notify.services import sms_sent_to
 from portal.registry.records import CaseStatus, IdentityCase
 from portal.rules.catalogue import scope_name
 from portal.tenants import rules_for, rules_for_application
@@ -31,20 +32,12 @@ from portal.workflow.models import REFUSAL_GROUNDS, Application, Kind, State
 bp.add_app_template_global(refusal_ground_label, "refusal_ground_label")
 
 
-@bp.get("/")
-def home():
-    today = local_today()
-    show = request.args.get("show", "all")
-    show = show if show in SHOW else "all"
-    after = request.args.get("after", type=db_id)
-    # the most urgent first: by the due date each application got at acceptance (L1, A6)
+def _listing(criterion, show: str, today, after: int | None):
+    """One page of the confirmed applications that ``criterion`` picks, the most urgent first:
+    by the due date each application got at acceptance (L1, A6); and the id to page on after."""
     stmt = (
         db.select(Application)
-        .where(
-            Application.state == State.CONFIRMED,
-            coverage.covered(current_user),
-            show_criterion(show, today),
-        )
+        .where(Application.state == State.CONFIRMED, criterion, show_criterion(show, today))
         .options(joinedload(Application.doctor), joinedload(Application.institution))
         .order_by(Application.decision_due, Application.confirmed_at, Application.id)
         .limit(PAGE + 1)
@@ -61,8 +54,22 @@ def home():
                 > tuple_(*cursor, after)
             )
     rows = db.session.execute(stmt).scalars().all()
-    next_after = rows[PAGE - 1].id if len(rows) > PAGE else None
-    apps = rows[:PAGE]
+    return rows[:PAGE], (rows[PAGE - 1].id if len(rows) > PAGE else None)
+
+
+@bp.get("/")
+def home():
+    today = local_today()
+    show = request.args.get("show", "all")
+    show = show if show in SHOW else "all"
+    # A4, A5: what the officer decides, and apart what they only see (a multi-scope approval at
+    # a county-level institution is that county's to decide)
+    apps, next_after = _listing(
+        coverage.decided_by(current_user), show, today, request.args.get("after", type=db_id)
+    )
+    seen, next_seen_after = _listing(
+        coverage.seen_only(current_user), show, today, request.args.get("seen_after", type=db_id)
+    )
     open_cases = db.session.execute(
         db.select(db.func.count(IdentityCase.id)).where(
             IdentityCase.status == CaseStatus.OPEN, coverage.case_covered(current_user)
@@ -77,7 +84,7 @@ def home():
                 .subquery()
             )
         ).scalar()
-    dues = {a.id: due_of(a, today) for a in apps}
+    dues = {a.id: due_of(a, today) for a in (*apps, *seen)}
     # L1: years without a published holiday schedule that due dates reach (from today, and
     # those of the items shown), said once above the list
     days = rules_for(g.tenant)["registration"]["decision_working_days"]
@@ -92,6 +99,8 @@ def home():
         dues=dues,
         unpublished=unpublished,
         next_after=next_after,
+        seen=seen,
+        next_seen_after=next_seen_after,
         show=show,
         scope_name=scope_name,
         open_cases=open_cases,
@@ -167,10 +176,12 @@ def _page(
         due=due_of(app, local_today()),
         # D14, F14: an assistant's time at the institution counts from the assistant registration
         practice_time=history.practice_time_of(app, local_today(), rules),
+        docs=history.documents_of(app),  # issue 14: the photo and scans, as thumbnails
         decides=coverage.decides(current_user, app),
         files=coverage.files(current_user, app),
         return_form=return_form or ReturnForm(formdata=None),
         refuse_form=refuse_form or RefuseForm(formdata=None),
+        sent=sms_sent_to(app.doctor_id),
     )
 
 
@@ -190,8 +201,9 @@ def application(app_id: int):
 
 @bp.get("/applications/<int:app_id>/documents/<which>")
 def application_document(app_id: int, which: str):
-    """A certificate scan of an application the officer sees (R1, R3, L5); 404 otherwise."""
-    doc = history.certificate_of(coverage.application_or_404(current_user, app_id), which)
+    """The photo (D11) or a certificate scan (R1, R3, L5) of an application the officer sees;
+    404 otherwise (another region's, T3)."""
+    doc = history.document_of(coverage.application_or_404(current_user, app_id), which)
     if doc is None:
         abort(404)
     return private_file(doc.data, doc.content_type)

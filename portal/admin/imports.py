@@ -15,7 +15,7 @@ its page and its confirmation answer 410 and ask for the file again; nothing is 
 from __future__ import annotations
 
 import click
-from flask import abort, flash, make_response, request, url_for
+from flask import abort, current_app, flash, make_response, request, url_for
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -30,6 +30,7 @@ from portal.admin import bp
 from portal.columns import local_today
 from portal.extensions import db
 from portal.htmx import redirect_to, render
+from portal.registry.institutions import Institution
 from portal.registry.records import (
     ImportBatch,
     ImportKind,
@@ -115,6 +116,17 @@ LINE_MESSAGES = {
         "does not overwrite records: correct the line, or remove it."
     ),
     "portal_number": _l("This number belongs to a registration issued on the portal."),
+    "institution_unknown": _l(
+        "No institution on the portal has the name “%(value)s”: this line is not imported. "
+        "Check the name, or add the institution code column."
+    ),
+    "institution_ambiguous": _l(
+        "Several institutions on the portal have the name “%(value)s”: this line is not "
+        "imported. Give the institution code."
+    ),
+    "institution_code_unknown": _l(
+        "No institution on the portal has the code “%(value)s”: this line is not imported."
+    ),
 }
 
 TITLES = {
@@ -125,6 +137,24 @@ TITLES = {
 
 class UploadForm(FlaskForm):
     file = FileField(_l("CSV file (UTF-8 or GBK)"), render_kw={"accept": ".csv,text/csv"})
+
+
+def max_bytes() -> int:
+    """The largest file an import takes (A2): IMPORT_MAX_BYTES, else ``import_format.MAX_BYTES``."""
+    return current_app.config.get("IMPORT_MAX_BYTES", import_format.MAX_BYTES)
+
+
+def _upload_limit() -> None:
+    """The upload of an import may be larger than the app's MAX_CONTENT_LENGTH (a photo's
+    limit): the import's own limit, and a megabyte for the form around the file. Run before
+    anything reads the form (the CSRF check reads it), hence first of the app's hooks."""
+    if request.endpoint == "admin.upload_import":
+        request.max_content_length = max_bytes() + 1024 * 1024
+
+
+@bp.record_once
+def _first_of_the_hooks(state) -> None:
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _upload_limit)
 
 
 def _kind(dataset: str) -> ImportKind:
@@ -198,6 +228,22 @@ def holdings(kind: ImportKind, records: list[rules.Record]) -> rules.Holdings:
                     )
                 ).scalars()
             )
+    if kind is ImportKind.PRACTICE_RECORDS:  # D5: the institutions the file names
+        codes = {r.values["institution_code"] for r in records if r.values.get("institution_code")}
+        for chunk in _chunks(codes):
+            for code, inst_id in db.session.execute(
+                db.select(Institution.licence_no, Institution.id).where(
+                    Institution.licence_no.in_(chunk)
+                )
+            ):
+                held.institution_codes[code] = inst_id
+        for chunk in _chunks({r.values["institution_name"] for r in records}):
+            for name, inst_id in db.session.execute(
+                db.select(Institution.name, Institution.id)
+                .where(Institution.name.in_(chunk))
+                .order_by(Institution.id)
+            ):
+                held.institution_names.setdefault(name, []).append(inst_id)
     for chunk in _chunks({r.values["id_number"] for r in records}):
         for other in (Qualification, PracticeRecord):
             for name, id_number in db.session.execute(
@@ -214,12 +260,28 @@ def holdings(kind: ImportKind, records: list[rules.Record]) -> rules.Holdings:
     return held
 
 
+def checker(kind: ImportKind, text: str):
+    """``check(write=None)``: the whole file checked line by line and against the records, a
+    part at a time (``rules.check_stream``: a file of 200,000 lines is never 200,000 objects
+    in memory); ``write`` is given each part's new records (the confirmation).
+    ImportFileError when the file as a whole cannot be read."""
+
+    def check(write=None) -> rules.Preview:
+        return rules.check_stream(
+            text,
+            kind.value,
+            local_today(),
+            lambda records: holdings(kind, records),
+            write,
+            keep=REPORT_LIMIT,
+            sample=SAMPLE,
+        )
+
+    return check
+
+
 def preview_of(kind: ImportKind, text: str) -> rules.Preview:
-    """The whole file checked line by line and against the records; ImportFileError when the
-    file as a whole cannot be read."""
-    parsed = rules.parse(text, kind.value)
-    records, problems = rules.validate(parsed, local_today())
-    return rules.compare(parsed, records, problems, holdings(kind, records))
+    return checker(kind, text)()
 
 
 # ---- wording --------------------------------------------------------------------------------
@@ -233,10 +295,10 @@ def _column_label(preview: rules.Preview, key: str | None) -> str:
     return next(c.header for c in import_format.COLUMNS[preview.kind] if c.key == key)
 
 
-def report(preview: rules.Preview) -> list[tuple[int, str, str]]:
+def report(preview: rules.Preview, problems=None) -> list[tuple[int, str, str]]:
     """(line, column as headed in the file, message in the user's language), in line order."""
     out = []
-    for p in preview.problems[:REPORT_LIMIT]:
+    for p in (preview.problems if problems is None else problems)[:REPORT_LIMIT]:
         params = dict(p.params)
         if "fields" in params:
             params["fields"] = "、".join(_column_label(preview, f) for f in params["fields"])
@@ -269,7 +331,7 @@ def _index(status: int = 200, errors: dict | None = None, note: str | None = Non
         note=note,
         expired=import_workflow.expired,
         pending_hours=_pending_hours(),
-        max_mb=import_format.MAX_BYTES // (1024 * 1024),
+        max_mb=max_bytes() // (1024 * 1024),
     )
 
 
@@ -289,6 +351,7 @@ def _preview_page(
         preview=preview,
         batch=batch,
         report=report(preview) if preview else [],
+        skipped=report(preview, preview.skipped) if preview else [],
         sample=preview.new[:SAMPLE] if preview else [],
         fields=rules.FIELDS[kind.value],
         label=lambda key: _column_label(preview, key),
@@ -326,9 +389,11 @@ def upload_import(dataset: str):
     upload = form.file.data
     if upload is None or not getattr(upload, "filename", ""):
         return _index(422, {kind: _("Choose the CSV file to import.")})
-    raw = upload.stream.read(import_format.MAX_BYTES + 1)
+    limit = max_bytes()
+    raw = upload.stream.read(limit + 1)  # werkzeug spooled the upload to a temporary file
     try:
-        text = rules.decode(raw)
+        text = rules.decode(raw, limit)
+        del raw
         preview = preview_of(kind, text)
     except rules.ImportFileError as exc:
         return _index(413 if exc.key == "too_big" else 422, {kind: file_message(exc)})
@@ -336,7 +401,7 @@ def upload_import(dataset: str):
         not preview.valid
     ):  # nothing is kept: the administrator corrects the file and uploads it again
         return _preview_page(kind, preview, status=422, file_name=upload.filename)
-    if not preview.new:  # the same file again: nothing to write, and nothing is written
+    if not preview.new_count:  # the same file again: nothing to write, and nothing is written
         return _preview_page(kind, preview, file_name=upload.filename)
     batch = import_workflow.stage(kind, text, upload.filename, preview.total, current_user)
     return redirect_to(url_for("admin.import_batch", batch_id=batch.id))
@@ -386,17 +451,20 @@ def confirm_import(batch_id: int):
             status=409,
             note=_("This is not the file you previewed. Reload the page. Nothing was written."),
         )
-    preview, error = _checked_again(batch)
-    if preview is None or not preview.valid:
+    try:  # checked again and written in the same pass, a part at a time, in one transaction
+        import_workflow.import_batch(batch, current_user, checker(batch.kind, batch.content))
+    except rules.ImportFileError as exc:
+        db.session.rollback()
+        return _preview_page(batch.kind, None, _batch(batch_id), 409, note=file_message(exc))
+    except import_workflow.Changed as exc:
+        db.session.rollback()
         return _preview_page(
             batch.kind,
-            preview,
-            batch,
+            exc.preview,
+            _batch(batch_id),
             status=409,
-            note=error or _("The records changed since the preview. Nothing was written."),
+            note=_("The records changed since the preview. Nothing was written."),
         )
-    try:
-        import_workflow.import_batch(batch, current_user, preview)
     except import_workflow.Expired:  # purged by another request meanwhile
         db.session.rollback()
         return _index(410, note=_expired_message())
@@ -416,6 +484,14 @@ def confirm_import(batch_id: int):
             unchanged=batch.unchanged_count,
         )
     )
+    if batch.skipped_count:
+        flash(
+            _(
+                "%(n)d lines were not imported: their institution is not on the portal. "
+                "Correct them and import them again.",
+                n=batch.skipped_count,
+            )
+        )
     return redirect_to(url_for("admin.import_batch", batch_id=batch.id))
 
 

@@ -33,26 +33,24 @@ HISTORY_PAGE = 20
 
 #: what each setting is called on the page (and in the list of changes)
 LABELS = {
-    "scopes.default_max": _l("Scopes a doctor may register (R1)"),
+    "scopes.default_max": _l("Scopes a doctor may register"),
     "scopes.county_level_max": _l(
-        "Scopes of a clinician at an institution at or below county level (R1)"
+        "Scopes of a clinician at an institution at or below county level"
     ),
-    "scopes.assistant_max": _l("Scopes an assistant physician may register (R2)"),
+    "scopes.assistant_max": _l("Scopes an assistant physician may register"),
     "scopes.gp_on_top_secondary_and_above": _l(
         "General practice on top of a specialty after transfer training, "
-        "at secondary and higher institutions (R1)"
+        "at secondary and higher institutions"
     ),
     "scopes.gp_on_top_county_level": _l(
         "General practice on top of up to three scopes after transfer training, "
-        "at institutions at or below county level (R1)"
+        "at institutions at or below county level"
     ),
-    "registration.valid_years": _l("Years a registration is valid (R3)"),
-    "registration.training_months": _l("Months of training required after a lapse (R3)"),
-    "registration.contract_default_years": _l(
-        "Years at the institution when there is no contract (D14)"
-    ),
-    "registration.decision_working_days": _l("Working days for the commission's decision (L1)"),
-    "registration.certificate_serial_digits": _l("Serial digits of a certificate number (L10)"),
+    "registration.valid_years": _l("Years a registration is valid"),
+    "registration.training_months": _l("Months of training required after a lapse"),
+    "registration.contract_default_years": _l("Years at the institution when there is no contract"),
+    "registration.decision_working_days": _l("Working days for the commission's decision"),
+    "registration.certificate_serial_digits": _l("Serial digits of a certificate number"),
     "codes.otp_minutes": _l("Minutes an SMS or email code is valid"),
     "codes.otp_max_attempts": _l("Wrong tries allowed per code"),
     "codes.otp_sends_per_hour": _l("Codes sent to one phone or address per hour"),
@@ -73,10 +71,8 @@ LABELS = {
     "sessions.staff_hours": _l(
         "Hours after which the log-in of staff, officers and administrators ends"
     ),
-    "institutions.auto_activation_allowed": _l(
-        "Institutions may activate doctors automatically (D4)"
-    ),
-    "materials.default": _l("Paper materials every applicant brings (D16)"),
+    "institutions.auto_activation_allowed": _l("Institutions may activate doctors automatically"),
+    "materials.default": _l("Paper materials every applicant brings"),
     "materials.own": _l("The province's own paper materials"),
     "materials.overrides": _l("Changes by city or county"),
 }

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length
 from portal.admin import bp, coverage
 from portal.extensions import db
 from portal.htmx import redirect_to, render
+from portal.notify.services import sms_sent_to
 from portal.registry.records import CaseStatus, IdentityCase, Qualification
 from portal.workflow import identity as identity_workflow
 
@@ -91,6 +92,7 @@ def _case_page(case: IdentityCase, status: int = 200, link_form=None, close_form
         status=status,
         case=case,
         candidates=candidates,
+        sent=sms_sent_to(case.user_id),
         link_form=link_form or LinkForm(formdata=None),
         close_form=close_form or CloseForm(formdata=None),
     )

@@ -5,23 +5,19 @@ stays in force. The changes themselves are workflow functions (portal/workflow/a
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, request, url_for
+from flask import abort, flash, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.accounts import start_session
+from portal.accounts import credential_limit, start_session
 from portal.accounts.codes import CodeError
 from portal.accounts.passwords import check_password
 from portal.doctor import bp
 from portal.doctor.forms import ChangeEmailForm, ChangePasswordForm, ChangePhoneForm, CodeForm
-from portal.extensions import limiter
 from portal.htmx import redirect_to, render
 from portal.workflow import account_changes
 
 TEMPLATE = "doctor/account.html"
-_credential_limit = limiter.limit(
-    lambda: current_app.config["CREDENTIAL_RATE_LIMIT"], methods=["POST"]
-)
 
 
 def _page(status: int = 200, block: str | None = None, **forms):
@@ -58,7 +54,7 @@ def account():
 
 
 @bp.post("/me/account/password")
-@_credential_limit
+@credential_limit
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit() and _password_ok(form):
@@ -73,7 +69,7 @@ def change_password():
 
 
 @bp.post("/me/account/contact")
-@_credential_limit
+@credential_limit
 def request_contact_change():
     channel = _channel()
     form = ChangePhoneForm() if channel == "sms" else ChangeEmailForm()
@@ -92,9 +88,7 @@ def request_contact_change():
         ]
         return _page(422, block, **forms)
     try:
-        wait = account_changes.request_contact_change(
-            current_user, channel, new_value, g.tenant, request.host
-        )
+        wait = account_changes.request_contact_change(current_user, channel, new_value, g.tenant)
     except CodeError as err:
         (form.phone if channel == "sms" else form.email).errors = [err.message()]
         return _page(429, block, **forms)

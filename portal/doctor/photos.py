@@ -14,15 +14,25 @@ have no business in a photo and tell of a crafted file.
 from __future__ import annotations
 
 import io
+import threading
 import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # a 40-megapixel phone photo is the largest real one
 PHOTO_SIZE = (260, 364)  # 5:7, the 2-inch (35 × 49 mm) ratio; about 20 KB as JPEG
 SCAN_MAX = 1600  # certificate scans keep enough detail to read
+
+#: Issue 14: what one upload may cost to decode. A 2-inch photo needs a few hundred pixels a
+#: side. A JPEG is decoded at the smallest scale the DCT allows that still covers what is kept
+#: (``draft``: 1/2, 1/4 or 1/8), so even a 50-megapixel phone photo decodes to a few MB; a PNG
+#: is decoded whole (8 bytes a pixel at 16 bits), so it may hold at most a 12-megapixel
+#: phone photo (4096 × 3072).
+JPEG_MAX_PIXELS = 52_000_000
+PNG_MAX_PIXELS = 4096 * 3072
+#: at most two decodes at once in a process (a burst of uploads queues instead of piling up)
+DECODES = threading.BoundedSemaphore(2)
 
 
 class PhotoError(ValueError):
@@ -72,7 +82,9 @@ def _polyglot(raw: bytes, fmt: str) -> bool:
     return _trailing(raw, fmt) or any(marker in lowered for marker in FOREIGN)
 
 
-def _open(raw: bytes) -> Image.Image:
+def _open(raw: bytes, needed: tuple[int, int]) -> Image.Image:
+    """The upload's pixels, at least ``needed`` in size where the file allows (a JPEG is
+    decoded reduced); refused when it is not a whole JPEG or PNG within the caps."""
     if not raw:
         raise PhotoError("empty")
     if len(raw) > MAX_BYTES:
@@ -83,13 +95,17 @@ def _open(raw: bytes) -> Image.Image:
             probe = Image.open(io.BytesIO(raw))
             if probe.format not in ("JPEG", "PNG"):
                 raise PhotoError("type")
-            if probe.width * probe.height > MAX_PIXELS:
+            cap = JPEG_MAX_PIXELS if probe.format == "JPEG" else PNG_MAX_PIXELS
+            if probe.width * probe.height > cap:
                 raise PhotoError("too_many_pixels")
             probe.verify()  # structure check; the image must be opened again after it
-            image = Image.open(io.BytesIO(raw))
-            image.load()  # decodes every pixel: a truncated file fails here
             if _polyglot(raw, probe.format):
                 raise PhotoError("polyglot")
+            with DECODES:
+                image = Image.open(io.BytesIO(raw))
+                if image.format == "JPEG":
+                    image.draft(None, needed)  # decoded at a reduced scale, never below needed
+                image.load()  # decodes every pixel: a truncated file fails here
         except PhotoError:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -114,7 +130,7 @@ def _jpeg(image: Image.Image, quality: int) -> Processed:
 
 def process_photo(raw: bytes) -> Processed:
     """D11: a recent photo, cropped to the 2-inch ratio around the centre and made small."""
-    image = _open(raw)
+    image = _open(raw, (PHOTO_SIZE[0] * 2, PHOTO_SIZE[1] * 2))
     if image.width < 150 or image.height < 200:
         raise PhotoError("too_small")
     return _jpeg(
@@ -124,6 +140,6 @@ def process_photo(raw: bytes) -> Processed:
 
 def process_scan(raw: bytes) -> Processed:
     """A certificate scan (R1 general-practice training, R3 training): readable, not huge."""
-    image = _open(raw)
+    image = _open(raw, (SCAN_MAX, SCAN_MAX))
     image.thumbnail((SCAN_MAX, SCAN_MAX), Image.Resampling.LANCZOS)
     return _jpeg(image, 80)

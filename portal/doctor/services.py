@@ -4,11 +4,19 @@ Sign-up and drafts are written by ``portal.workflow.signup`` and ``portal.workfl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.registry.records import CaseStatus, IdentityCase, Qualification, find_practice_record
+from portal.registry.records import (
+    CaseStatus,
+    Category,
+    IdentityCase,
+    Level,
+    Qualification,
+    find_practice_record,
+)
 from portal.rules.certificates import exam_years_in_force
 from portal.rules.lapse import assessment_required
 from portal.workflow.history import (  # noqa: F401 (the doctor's pages read them here too)
@@ -128,12 +136,32 @@ def ever_registered(doctor: User) -> bool:
     )
 
 
-def registered_qualification(app: Application, doctor: User) -> Qualification:
-    return (
-        app.qualification
-        if app is not None and app.qualification is not None
-        else doctor.qualification
-    )
+@dataclass(frozen=True)
+class RecordBasis:
+    """F17, D5: what a registration taken over from a practice record rests on when the doctor
+    has no qualification record on the portal: the level and category of the registration (as
+    the paper certificate said), in the shape of a qualification record for the wizard's pages.
+    The qualification was obtained by the registration date at the latest."""
+
+    certificate_no: str
+    level: Level
+    category: Category
+    obtained_on: date
+    id: None = None
+    rural_general: bool = False
+    is_notice: bool = False
+
+
+def registered_qualification(app: Application, doctor: User) -> Qualification | RecordBasis:
+    q = app.qualification if app is not None and app.qualification is not None else None
+    q = q or doctor.qualification
+    if q is None and app is not None:
+        reg = app  # a change in progress: the registration it starts from
+        while reg is not None and reg.registered_on is None and reg.previous_id is not None:
+            reg = db.session.get(Application, reg.previous_id)
+        if reg is not None and reg.registered_on is not None:
+            return RecordBasis(reg.certificate_no or "", app.level, app.category, reg.registered_on)
+    return q
 
 
 def store_document(doctor: User, kind: str, processed) -> Document:

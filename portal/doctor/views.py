@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import abort, current_app, flash, g, request, url_for
+from flask import abort, flash, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from portal import workflow
-from portal.accounts import end_session, start_session
+from portal.accounts import credential_limit, end_session, start_session
 from portal.accounts.codes import CodeError, verify
 from portal.accounts.models import CodePurpose
 from portal.columns import BEIJING, local_today
@@ -22,7 +22,7 @@ from portal.doctor.forms import (
     SendCodeForm,
     SignupForm,
 )
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.inputs import posted_row
 from portal.registry.institutions import Institution
@@ -38,7 +38,7 @@ from portal.workflow.models import State
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["CREDENTIAL_RATE_LIMIT"], methods=["POST"])
+@credential_limit
 def signup():
     form = SignupForm()
     if form.validate_on_submit():
@@ -157,7 +157,7 @@ def send_contact_code():
         abort(400)
     code_form = CodeForm(formdata=None)
     try:
-        wait = account_services.send_contact_code(current_user, channel, g.tenant, request.host)
+        wait = account_services.send_contact_code(current_user, channel, g.tenant)
     except CodeError as err:
         code_form.code.errors = [err.message()]  # an unvalidated field has a tuple
         return render(
@@ -272,6 +272,7 @@ def activate():
         found=found,
         choose_form=ChooseInstitutionForm(),
         form=ActivationCodeForm(),
+        record=activation.record_to_take_over(current_user),  # D5: where to activate
     )
 
 
@@ -283,6 +284,18 @@ def choose_institution():
     institution = posted_row(Institution, form.institution_id.data, form.validate_on_submit())
     try:
         auto = activation.name_institution(current_user, institution, g.tenant)
+    except activation.NotWhereRegistered as exc:  # D5, L2: a pre-portal doctor, elsewhere
+        db.session.rollback()
+        return render(
+            "doctor/activate.html",
+            status=422,
+            q="",
+            found=[],
+            choose_form=ChooseInstitutionForm(),
+            form=ActivationCodeForm(),
+            record=exc.record,
+            refused=institution,
+        )
     except workflow.WrongState:
         return redirect_to(url_for("doctor.home"))
     if auto:
@@ -320,4 +333,5 @@ def enter_activation_code():
         found=[],
         choose_form=ChooseInstitutionForm(),
         form=form,
+        record=None,
     )

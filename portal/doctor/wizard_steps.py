@@ -56,7 +56,8 @@ def may_apply() -> bool:
     u = current_user
     return (
         u.identity_verified
-        and u.qualification is not None
+        # F17: a registration taken over from a practice record, with no qualification record
+        and (u.qualification is not None or services.current_registration(u) is not None)
         and u.contact_verified
         and u.activated_at is not None
     )

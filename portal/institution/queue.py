@@ -14,6 +14,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from portal import workflow
+from portal.columns import local_today
 from portal.extensions import db
 from portal.htmx import is_partial_request, private_file, redirect_to, render
 from portal.institution import bp
@@ -28,6 +29,7 @@ from portal.institution.waiting import (
     parse_token,
     queue_page,
 )
+from portal.tenants import rules_for_application
 from portal.workflow import applications, filings, history, modifications
 from portal.workflow.conflicts import said
 from portal.workflow.models import Application, FilingState, ModificationState, State
@@ -212,14 +214,40 @@ def _reject(source: str, row_id: int):
     return _row(item, message, 200 if ok else 409)
 
 
-@bp.get("/approvals/<int:app_id>/documents/<which>")
-def application_document(app_id: int, which: str):
-    """I6: a certificate scan of an application submitted to this institution (R1, R3, L5);
-    404 for another institution's, a draft, or another tenant's (T3)."""
+def _application_of_mine(app_id: int) -> Application:
+    """An application submitted to this institution; 404 for another institution's, a draft,
+    or another tenant's (T3), exactly like a missing one."""
     app = db.session.get(Application, app_id)
     if app is None or app.institution_id != current_user.institution_id or app.state is State.DRAFT:
         abort(404)
-    doc = history.certificate_of(app, which)
+    return app
+
+
+@bp.get("/approvals/<int:app_id>/details")
+def application_details(app_id: int):
+    """I4 (issue 14): what the staff vouch for before confirming: the address, contract, work
+    history, qualification, photo and certificate scans. htmx loads the details into the queue
+    card; without JS it is a page of its own with the decision under it."""
+    app = _application_of_mine(app_id)
+    response = render(
+        "institution/details.html",
+        "details",
+        app=app,
+        it=Item("a", app),
+        docs=history.documents_of(app),
+        # D14, F14: the time at the institution the registration will give
+        practice_time=history.practice_time_of(app, local_today(), rules_for_application(app)),
+        form=RejectForm(formdata=None),
+    )
+    response.headers["Cache-Control"] = "no-store"  # personal data (SEC5)
+    return response
+
+
+@bp.get("/approvals/<int:app_id>/documents/<which>")
+def application_document(app_id: int, which: str):
+    """I6: the photo (D11) or a certificate scan (R1, R3, L5) of an application submitted to
+    this institution; 404 for another institution's, a draft, or another tenant's (T3)."""
+    doc = history.document_of(_application_of_mine(app_id), which)
     if doc is None:
         abort(404)
     return private_file(doc.data, doc.content_type)

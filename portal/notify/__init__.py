@@ -8,11 +8,13 @@ from __future__ import annotations
 import click
 from flask import Blueprint, abort, current_app, g
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from portal.extensions import db
 from portal.htmx import render
 from portal.notify.models import OutboxMessage
-from portal.notify.services import work
+from portal.notify.services import pull_receipts, work
+from portal.notify.sms import TEMPLATES, provider_text
 
 bp = Blueprint("notify", __name__, url_prefix="/<tenant>/dev")
 
@@ -69,3 +71,20 @@ def outbox_command(limit: int) -> None:
         click.echo(
             f"#{m.id} {m.created_at:%H:%M:%S} {m.channel} → {m.recipient} [{state}]\n    {m.body}"
         )
+
+
+@notify_cli.command("receipts")
+def receipts_command() -> None:
+    """Pull the providers' delivery reports of the SMS they accepted (Aliyun QuerySendDetails,
+    Tencent PullSmsSendStatus) and record delivered / failed on each outbox message."""
+    click.echo(f"{pull_receipts()} SMS got a delivery status")
+
+
+@notify_cli.command("templates")
+@click.option("--style", type=click.Choice(["aliyun", "tencent"]), default="aliyun")
+@click.option("--locale", default="zh_CN")
+def templates_command(style: str, locale: str) -> None:
+    """Print every SMS template's text as it is registered with the provider."""
+    with force_locale(locale):
+        for name in TEMPLATES:
+            click.echo(f"{name}\n    {provider_text(name, style)}")

@@ -8,6 +8,7 @@ from flask.helpers import get_debug_flag
 
 from config import DEV_SECRET_KEY, DEV_TOTP_ENCRYPTION_KEY
 from portal.accounts.totp_keys import GENERATE, key_problems, parse_keys
+from portal.notify.gateways import provider_problems, sms_settings
 
 #: shorter than this, a SECRET_KEY is not a real one (it signs sessions and keys the code hashes)
 MIN_SECRET_LENGTH = 32
@@ -41,17 +42,38 @@ def production_problems(config: dict) -> list[str]:
             "REDIS_URL is not set: rate limits must be shared by every process "
             "(e.g. redis://127.0.0.1:6379/0)"
         )
+    problems += _sms_problems(config)
+    if config.get("DEV_OUTBOX"):
+        problems.append("DEV_OUTBOX is on: the development outbox page would show every code")
+    return problems
+
+
+def _sms_problems(config: dict) -> list[str]:
+    """Every tenant's SMS provider (issue 12): the HTTP gateway needs its URL; Aliyun and
+    Tencent their keys in the environment, a signature and every template's id."""
+    problems = []
     gateway = config.get("SMS_GATEWAY")
     if gateway == "http":
         if not config.get("SMS_GATEWAY_URL"):
             problems.append("SMS_GATEWAY_URL is not set (the SMS provider's HTTP endpoint)")
-    else:
+    elif gateway not in ("aliyun", "tencent"):
         problems.append(
-            f"SMS_GATEWAY is {gateway!r}: production sends SMS through the HTTP gateway "
-            "(SMS_GATEWAY=http and SMS_GATEWAY_URL)"
+            f"SMS_GATEWAY is {gateway!r}: production sends SMS through a provider "
+            "(SMS_GATEWAY=http and SMS_GATEWAY_URL, or aliyun / tencent per tenant in "
+            "SMS_PROVIDERS_FILE)"
         )
-    if config.get("DEV_OUTBOX"):
-        problems.append("DEV_OUTBOX is on: the development outbox page would show every code")
+    if gateway in ("aliyun", "tencent"):  # the tenants without a table of their own
+        problems += provider_problems("default", sms_settings("default", config))
+    for slug in sorted(set(config.get("SMS_TENANTS") or {}) - {"default"}):
+        settings = sms_settings(slug, config)
+        if settings.get("provider") == "dev":
+            problems.append(f"SMS provider of tenant {slug!r} is 'dev': no SMS would go out")
+        elif settings.get("provider") == "http" and not (
+            settings.get("url") or config.get("SMS_GATEWAY_URL")
+        ):
+            problems.append(f"SMS_GATEWAY_URL is not set for tenant {slug!r} (provider http)")
+        else:
+            problems += provider_problems(slug, settings)
     return problems
 
 

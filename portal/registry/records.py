@@ -47,7 +47,8 @@ class Qualification(TenantScoped, db.Model):
 
 
 class PracticeRecord(TenantScoped, db.Model):
-    """A registration made before the portal (Q2)."""
+    """A registration made before the portal (Q2): the doctor activates at its institution and
+    takes it over as their registration on the portal (D5, F17)."""
 
     __tablename__ = "practice_record"
     __table_args__ = (UniqueConstraint("tenant_id", "certificate_no"),)
@@ -55,9 +56,18 @@ class PracticeRecord(TenantScoped, db.Model):
     name: Mapped[str] = mapped_column(String(40))
     id_number: Mapped[str] = mapped_column(String(18), index=True)
     certificate_no: Mapped[str] = mapped_column(String(40))
+    #: the institution's name as the imported file wrote it (kept as it was)
     institution_name: Mapped[str] = mapped_column(String(100))
+    #: the portal's institution where the doctor is registered, matched at import by its code
+    #: or exact name (A2); None for a record held before that whose name named no institution,
+    #: until an officer sets it (``portal.workflow.records``)
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"), index=True)
     scopes: Mapped[str] = mapped_column(String(200))
     registered_on: Mapped[date]
+    #: 医师级别 as on the paper certificate; used when the doctor has no qualification record
+    level: Mapped[Level | None] = mapped_column(enum_column(Level))
+
+    institution = relationship("Institution")
 
 
 class CaseStatus(enum.StrEnum):
@@ -115,6 +125,9 @@ class ImportBatch(TenantScoped, db.Model):
     #: at import: records written, and records already there with the same values
     new_count: Mapped[int] = mapped_column(Integer, default=0)
     unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: lines not written because their institution matched none of the portal's (A2): the
+    #: file is kept, and the audit row lists their line numbers
+    skipped_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -14,7 +14,9 @@ from datetime import date
 
 from portal.rules.catalogue import SCOPES
 
-MAX_BYTES = 5 * 1024 * 1024
+#: the largest file (A2): a province's 200,000 practice records are about 30 MB of CSV; the file
+#: is read a part at a time (``imports.check_stream``). The app's IMPORT_MAX_BYTES overrides it.
+MAX_BYTES = 64 * 1024 * 1024
 QUALIFICATIONS = "qualifications"
 PRACTICE_RECORDS = "practice-records"
 KINDS = (QUALIFICATIONS, PRACTICE_RECORDS)
@@ -100,6 +102,25 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "registered_on",
             ("注册时间", "registration date", "date registered"),
         ),
+        # Q2, D5: the institution is matched to the portal's by this code when given (the
+        # licence registration number the portal holds, I1), else by its exact name
+        Column(
+            "institution_code",
+            "机构代码",
+            "institution_code",
+            (
+                "执业机构代码",
+                "统一社会信用代码",
+                "执业许可证登记号",
+                "登记号",
+                "institution code",
+                "licence no",
+            ),
+            required=False,
+        ),
+        # 医师级别 as on the paper certificate: what the registration is when the doctor has no
+        # qualification record on the portal (F17)
+        Column("level", "医师级别", "level", ("级别", "doctor level"), required=False),
     ),
 }
 
@@ -107,6 +128,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 #: certificate number at activation (D5), a 20-character column
 MAX_CERTIFICATE = {QUALIFICATIONS: 40, PRACTICE_RECORDS: 20}
 MAX_INSTITUTION = 100
+MAX_INSTITUTION_CODE = 40
 MAX_SCOPES = 200
 
 LEVELS = {

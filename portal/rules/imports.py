@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -83,26 +83,57 @@ class Preview:
     new: list[Record]
     unchanged: int
     problems: list[Problem]
+    #: A2, Q2: lines otherwise valid whose institution matches none of the portal's (or several):
+    #: not written, reported with their line and value; they do not block the rest of the file
+    skipped: list[Problem] = field(default_factory=list)
+    #: a streamed file (``check_stream``) keeps only the first few of ``new``, ``problems`` and
+    #: ``skipped``; these count the whole file's (None: the lists are whole)
+    counts: dict[str, int] | None = None
+
+    def _count(self, key: str, items: list) -> int:
+        return self.counts[key] if self.counts is not None else len(items)
+
+    @property
+    def new_count(self) -> int:
+        return self._count("new", self.new)
+
+    @property
+    def problem_count(self) -> int:
+        return self._count("problems", self.problems)
+
+    @property
+    def skipped_count(self) -> int:
+        return self._count("skipped", self.skipped)
 
     @property
     def valid(self) -> bool:
-        return not self.problems
+        return not self.problem_count
 
     @property
     def lines_with_problems(self) -> int:
+        if self.counts is not None:
+            return self.counts["lines_with_problems"]
         return len({p.line for p in self.problems})
 
 
 # ---- 1. decoding ------------------------------------------------------------------------------
 
 
-def decode(raw: bytes) -> str:
+#: what no CSV text holds: control characters (but tab and line ends), private-use characters
+#: (Unicode's Co: the BMP's and planes 15 and 16) and lone surrogates (Cs)
+_NOT_TEXT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff"
+    "\U000f0000-\U000ffffd\U00100000-\U0010fffd]"
+)
+
+
+def decode(raw: bytes, max_bytes: int = fmt.MAX_BYTES) -> str:
     """The file's text: UTF-8 (a BOM is dropped) or else GB18030/GBK. Refuses an empty file,
-    one over ``fmt.MAX_BYTES``, one in neither encoding and one with binary content."""
+    one over ``max_bytes``, one in neither encoding and one with binary content."""
     if not raw or not raw.strip():
         raise ImportFileError("empty")
-    if len(raw) > fmt.MAX_BYTES:
-        raise ImportFileError("too_big", mb=fmt.MAX_BYTES // (1024 * 1024))
+    if len(raw) > max_bytes:
+        raise ImportFileError("too_big", mb=max_bytes // (1024 * 1024))
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise ImportFileError("utf16")
     try:
@@ -114,7 +145,7 @@ def decode(raw: bytes) -> str:
             raise ImportFileError("encoding") from None
     # GB18030 decodes many byte sequences, so binary junk shows itself by its control and
     # private-use characters (a spreadsheet file, an image, a zip: all carry NUL bytes)
-    if any(unicodedata.category(ch) in ("Cc", "Co", "Cs") and ch not in "\t\r\n" for ch in text):
+    if _NOT_TEXT.search(text):
         raise ImportFileError("not_text")
     return text
 
@@ -134,56 +165,94 @@ def _header_index(kind: str) -> dict[str, str]:
     return out
 
 
-def parse(text: str, kind: str) -> Parsed:
-    """Rows keyed by column; a file error when the first line does not name our columns."""
+@dataclass
+class Header:
+    headers: dict[str, str]
+    ignored: list[str]
+    #: column key -> position in the line
+    positions: dict[str, int]
+    width: int
+    line: int
+
+
+#: a line with its end (\r\n, \n or a lone \r, as a file opened with newline="" reads them)
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+$")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` one at a time: no second copy of a 30 MB file in memory."""
+    return (m.group() for m in _LINE.finditer(text, 1 if text.startswith("\ufeff") else 0))
+
+
+def _reader(text: str, kind: str):
     if kind not in fmt.COLUMNS:
         raise ValueError(f"unknown import kind {kind!r}")
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    first = next(_lines(text), "").lstrip("\ufeff")
     delimiter = "\t" if "," not in first and "\t" in first else ","
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
+    return csv.reader(_lines(text), delimiter=delimiter)
+
+
+def _header(reader, kind: str) -> Header:
     index = _header_index(kind)
     try:
         header = next(reader, None)
         while header is not None and not any(cell.strip() for cell in header):
             header = next(reader, None)  # blank lines before the header
-        if header is None:
-            raise ImportFileError("empty")
-        header_line = reader.line_num
-        positions: dict[str, int] = {}
-        headers: dict[str, str] = {}
-        ignored = []
-        for i, cell in enumerate(header):
-            key = index.get(_normal_header(cell))
-            if key is None:
-                if cell.strip():
-                    ignored.append(cell.strip())
-                continue
-            if key in positions:
-                raise ImportFileError("duplicate_column", column=cell.strip())
-            positions[key] = i
-            headers[key] = cell.strip().lstrip("\ufeff")
-        missing = [c.header for c in fmt.COLUMNS[kind] if c.required and c.key not in positions]
-        if missing:
-            raise ImportFileError("missing_columns", columns="、".join(missing))
-        rows, problems = [], []
-        width = len(header)
-        previous_end = header_line
+    except csv.Error:
+        raise ImportFileError("csv", line=reader.line_num) from None
+    if header is None:
+        raise ImportFileError("empty")
+    positions: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    ignored = []
+    for i, cell in enumerate(header):
+        key = index.get(_normal_header(cell))
+        if key is None:
+            if cell.strip():
+                ignored.append(cell.strip())
+            continue
+        if key in positions:
+            raise ImportFileError("duplicate_column", column=cell.strip())
+        positions[key] = i
+        headers[key] = cell.strip().lstrip("\ufeff")
+    missing = [c.header for c in fmt.COLUMNS[kind] if c.required and c.key not in positions]
+    if missing:
+        raise ImportFileError("missing_columns", columns="、".join(missing))
+    return Header(headers, ignored, positions, len(header), reader.line_num)
+
+
+def _rows(reader, head: Header) -> Iterator[tuple[int, dict[str, str], Problem | None]]:
+    """The data lines one by one: (line number, {column key: raw text}, a problem of the line's
+    width or None). Blank lines are left out."""
+    previous_end = head.line
+    try:
         for cells in reader:
             start, previous_end = previous_end + 1, reader.line_num
             if not any(cell.strip() for cell in cells):
                 continue  # a blank line (Excel leaves some at the end)
-            if len(cells) > width and any(c.strip() for c in cells[width:]):
-                problems.append(
-                    Problem(start, None, "line_width", {"found": len(cells), "expected": width})
+            problem = None
+            if len(cells) > head.width and any(c.strip() for c in cells[head.width :]):
+                problem = Problem(
+                    start, None, "line_width", {"found": len(cells), "expected": head.width}
                 )
-            rows.append(
-                (start, {key: (cells[i] if i < len(cells) else "") for key, i in positions.items()})
-            )
+            raw = {key: (cells[i] if i < len(cells) else "") for key, i in head.positions.items()}
+            yield start, raw, problem
     except csv.Error:
         raise ImportFileError("csv", line=reader.line_num) from None
+
+
+def parse(text: str, kind: str) -> Parsed:
+    """Rows keyed by column; a file error when the first line does not name our columns."""
+    reader = _reader(text, kind)
+    head = _header(reader, kind)
+    rows, problems = [], []
+    for line, raw, problem in _rows(reader, head):
+        rows.append((line, raw))
+        if problem is not None:
+            problems.append(problem)
     if not rows:
         raise ImportFileError("no_rows")
-    return Parsed(kind, headers, ignored, rows, problems)
+    return Parsed(kind, head.headers, head.ignored, rows, problems)
 
 
 # ---- 3. validation ----------------------------------------------------------------------------
@@ -276,6 +345,18 @@ def _practice_record(line: int, raw: dict[str, str], today: date, errs: list[Pro
             errs.append(Problem(line, "institution_name", "too_long", {"max": fmt.MAX_INSTITUTION}))
         else:
             out["institution_name"] = institution
+    code = unicodedata.normalize("NFKC", raw.get("institution_code", "")).strip().upper()
+    if len(code) > fmt.MAX_INSTITUTION_CODE:
+        errs.append(
+            Problem(line, "institution_code", "too_long", {"max": fmt.MAX_INSTITUTION_CODE})
+        )
+    out["institution_code"] = code
+    level = raw.get("level", "").strip()
+    out["level"] = None
+    if level:
+        out["level"] = fmt.enum_value(fmt.LEVELS, level)
+        if out["level"] is None:
+            errs.append(Problem(line, "level", "level"))
     scopes = _required(line, "scopes", raw["scopes"], errs)
     if scopes is not None:
         names = fmt.scope_names(scopes)
@@ -300,14 +381,25 @@ def _practice_record(line: int, raw: dict[str, str], today: date, errs: list[Pro
 _VALIDATORS = {fmt.QUALIFICATIONS: _qualification, fmt.PRACTICE_RECORDS: _practice_record}
 
 
-def validate(parsed: Parsed, today: date) -> tuple[list[Record], list[Problem]]:
+@dataclass
+class Seen:
+    """What the lines read so far hold, for the checks across the file."""
+
+    first_line_of: dict[str, int] = field(default_factory=dict)
+    name_of_id: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+
+def validate(
+    parsed: Parsed, today: date, seen: Seen | None = None
+) -> tuple[list[Record], list[Problem]]:
     """Every line checked on its own, then across the file: a certificate number only once,
-    an ID number under one name only. Returns the lines without problems, and the problems."""
+    an ID number under one name only. Returns the lines without problems, and the problems.
+    ``seen`` carries the lines of earlier parts of the same file (``check_stream``)."""
     problems = list(parsed.problems)
     bad_lines = {p.line for p in parsed.problems}
     records = []
-    first_line_of: dict[str, int] = {}
-    name_of_id: dict[str, tuple[str, int]] = {}
+    seen = seen or Seen()
+    first_line_of, name_of_id = seen.first_line_of, seen.name_of_id
     for line, raw in parsed.rows:
         errs: list[Problem] = []
         values = _VALIDATORS[parsed.kind](line, raw, today, errs)
@@ -358,6 +450,22 @@ class Holdings:
     categories: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     #: certificate numbers of registrations issued on the portal (Q2: a new record may not take one)
     portal_numbers: set[str] = field(default_factory=set)
+    #: the tenant's institutions (D5): code -> id, and exact name -> ids (a name may be shared)
+    institution_codes: dict[str, int] = field(default_factory=dict)
+    institution_names: dict[str, list[int]] = field(default_factory=dict)
+
+
+def match_institution(values: dict, held: Holdings) -> tuple[int | None, str | None]:
+    """Q2, D5: the portal's institution of a practice record: by the code when the line gives
+    one, else by the exact name. (id, None), or (None, the problem's key)."""
+    code = values.get("institution_code", "")
+    if code:
+        found = held.institution_codes.get(code)
+        return (found, None) if found is not None else (None, "institution_code_unknown")
+    ids = held.institution_names.get(values["institution_name"], [])
+    if len(ids) == 1:
+        return ids[0], None
+    return None, ("institution_ambiguous" if ids else "institution_unknown")
 
 
 def compare(
@@ -365,7 +473,7 @@ def compare(
 ) -> Preview:
     """New, unchanged or in conflict with what the tenant holds."""
     problems = list(problems)
-    new, unchanged = [], 0
+    new, unchanged, skipped = [], 0, []
     fields = FIELDS[parsed.kind]
     for record in records:
         v = record.values
@@ -396,9 +504,87 @@ def compare(
             errs.append(Problem(record.line, "certificate_no", "portal_number"))
         if errs:
             problems.extend(errs)
-        else:
-            new.append(record)
+            continue
+        if parsed.kind == fmt.PRACTICE_RECORDS:
+            code = v.pop("institution_code", "")
+            v["institution_id"], key = match_institution(dict(v, institution_code=code), held)
+            if key is not None:
+                column = "institution_code" if code else "institution_name"
+                skipped.append(
+                    Problem(record.line, column, key, {"value": code or v["institution_name"]})
+                )
+                continue
+        new.append(record)
     problems.sort(key=lambda p: p.line)
     return Preview(
-        parsed.kind, parsed.headers, parsed.ignored, len(parsed.rows), new, unchanged, problems
+        parsed.kind,
+        parsed.headers,
+        parsed.ignored,
+        len(parsed.rows),
+        new,
+        unchanged,
+        problems,
+        skipped,
     )
+
+
+# ---- 5. a file of any length, a part at a time ---------------------------------------------------
+
+#: lines checked (and written) together
+STREAM_CHUNK = 2000
+
+
+def check_stream(
+    text: str,
+    kind: str,
+    today: date,
+    holdings: Callable[[list[Record]], Holdings],
+    write: Callable[[list[Record]], None] | None = None,
+    *,
+    keep: int = 200,
+    sample: int = 20,
+    chunk: int = STREAM_CHUNK,
+) -> Preview:
+    """``parse``, ``validate`` and ``compare`` a part of ``chunk`` lines at a time, so a file of
+    200,000 lines never has 200,000 records in memory: ``holdings`` is asked what the tenant
+    holds for each part's records, ``write`` (the confirmation) is given each part's new
+    records as soon as they are known. The Preview keeps the first ``keep`` problems and
+    skipped lines and ``sample`` new records, and counts them all. A problem anywhere makes the
+    whole file invalid: the caller writes in one transaction and rolls back then."""
+    reader = _reader(text, kind)
+    head = _header(reader, kind)
+    seen = Seen()
+    out = Preview(kind, head.headers, head.ignored, 0, [], 0, [], [], counts={})
+    counts = dict.fromkeys(("new", "problems", "skipped", "lines_with_problems"), 0)
+
+    def flush(rows: list, width_problems: list[Problem]) -> None:
+        parsed = Parsed(kind, head.headers, head.ignored, rows, width_problems)
+        records, problems = validate(parsed, today, seen)
+        part = compare(parsed, records, problems, holdings(records))
+        out.total += len(rows)
+        out.unchanged += part.unchanged
+        counts["new"] += len(part.new)
+        counts["problems"] += len(part.problems)
+        counts["skipped"] += len(part.skipped)
+        counts["lines_with_problems"] += len({p.line for p in part.problems})
+        out.problems.extend(part.problems[: keep - len(out.problems)])
+        out.skipped.extend(part.skipped[: keep - len(out.skipped)])
+        out.new.extend(part.new[: sample - len(out.new)])
+        if write is not None and part.new and not counts["problems"]:
+            write(part.new)
+
+    rows: list = []
+    width_problems: list[Problem] = []
+    for line, raw, problem in _rows(reader, head):
+        rows.append((line, raw))
+        if problem is not None:
+            width_problems.append(problem)
+        if len(rows) >= chunk:
+            flush(rows, width_problems)
+            rows, width_problems = [], []
+    if rows:
+        flush(rows, width_problems)
+    if not out.total:
+        raise ImportFileError("no_rows")
+    out.counts = counts
+    return out

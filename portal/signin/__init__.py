@@ -6,17 +6,11 @@ below every end.
 One blueprint for the whole end, defined here; the route modules beside this file attach
 their views to ``bp`` when imported at the end of this file."""
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
-from portal.extensions import limiter
+from portal.accounts import credential_limit  # noqa: F401 (the views import it from here)
 
 bp = Blueprint("accounts", __name__, url_prefix="/<tenant>")
-
-#: guessing passwords, TOTP codes or reset codes from one address is slowed down per client IP;
-#: the per-account limits of SEC2 hold on top of this
-credential_limit = limiter.limit(
-    lambda: current_app.config["CREDENTIAL_RATE_LIMIT"], methods=["POST"]
-)
 
 # the views: log-in, log-out, password reset; the first log-in with a one-time password (I1);
 # the operator's one-time set-up link (T5)

@@ -8,7 +8,14 @@ from flask import current_app, flash, g, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.accounts import HOME_BY_ROLE, SECOND_FACTOR, end_session, setup_step, start_session
+from portal.accounts import (
+    HOME_BY_ROLE,
+    SECOND_FACTOR,
+    end_session,
+    failed_password_limit,
+    setup_step,
+    start_session,
+)
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import check_password
 from portal.accounts.totp import verify_totp
@@ -29,6 +36,7 @@ def _safe_next(default: str) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @credential_limit
+@failed_password_limit
 def login():
     if current_user.is_authenticated:
         return redirect_to(url_for(HOME_BY_ROLE[current_user.role]))

@@ -90,6 +90,13 @@ def host_of(tenant_slug: str, app: Flask) -> str | None:
     return None
 
 
+def origin_host(app: Flask, slug: str) -> str:
+    """The host a page of the tenant is served on, for the origin-bound line of a code's SMS
+    (``@host #code``, D3): its own host, else PUBLIC_HOST; never the request's Host header,
+    which anyone may set (issue 14)."""
+    return host_of(slug, app) or str(app.config["PUBLIC_HOST"]).split(":", 1)[0]
+
+
 def public_place(app: Flask, slug: str, path: str = "") -> str:
     """Where a person reaches the tenant's ``path`` (``/login``), as written in a text message:
     its own host, else PUBLIC_HOST with the prefix."""
@@ -136,9 +143,9 @@ def init_app(app: Flask) -> None:
     ``url_for`` leave the tenant's prefix out on its host."""
     hosts = parse(app.config.get("TENANT_HOSTS"))
     app.extensions["tenant_hosts"] = hosts
-    if not hosts:
-        return
     strict = app.config.get("CONFIG_NAME") == "production"
+    if not hosts and not strict:
+        return
     public_host = str(app.config.get("PUBLIC_HOST") or "").split(":", 1)[0]
     app.wsgi_app = TenantHosts(app.wsgi_app, hosts, strict, public_host)
     built = app.url_for

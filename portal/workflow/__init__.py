@@ -2,7 +2,8 @@
 
 - ``applications``: submit, confirm, reject, expire; the due date and the paper materials
 - ``commission``: approve, return, refuse, the city's filing, due dates counted again
-- ``activation``: naming the institution, activation by code or automatically, F17 takeover
+- ``activation``: naming the institution, activation by code or automatically; ``takeover``:
+  the paper registration taken over (F17); ``records``: a practice record's institution
 - ``modifications``, ``filings`` (sharing ``decisions``): requests on a registration
 - ``identity``, ``accounts``, ``account_changes``, ``provisioning``, ``codes``: accounts
 - ``imports``, ``rules``, ``reminders``: the administrator's imports and rules, reminders

@@ -14,6 +14,7 @@ from portal.accounts.passwords import hash_password
 from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.services import queue
+from portal.notify.sms import sms
 from portal.tenants import rules_for
 from portal.tenants.models import Tenant
 from portal.workflow.audit import audit
@@ -56,21 +57,18 @@ def change_password(user: User, password: str, tenant: Tenant) -> None:
             phone=tenant.contact_phone,
         ),
         _("Your password was changed"),
+        sms("password_changed", user=user.username, phone=tenant.contact_phone),
     )
     db.session.commit()
 
 
-def request_contact_change(
-    user: User, channel: str, new_value: str, tenant: Tenant, host: str
-) -> int:
+def request_contact_change(user: User, channel: str, new_value: str, tenant: Tenant) -> int:
     """Send a code to the NEW number or address. Returns the seconds before another may be asked
     for; raises CodeError when a send limit refuses it. Nothing of the account changes yet."""
     purpose, field, _verified, mask = CONTACTS[channel]
     rules = rules_for(tenant)["codes"]
     issued = issue(user, purpose, channel, new_value, rules)
-    queue_verification_code(
-        user, channel, new_value, issued.code, rules["otp_minutes"], tenant, host
-    )
+    queue_verification_code(user, channel, new_value, issued.code, rules["otp_minutes"], tenant)
     audit(
         "user",
         user.id,
@@ -114,13 +112,20 @@ def confirm_contact_change(user: User, channel: str, code: str, tenant: Tenant) 
                 phone=tenant.contact_phone,
             )
         )
+        if channel == "sms":
+            body = sms(
+                "phone_changed",
+                user=user.username,
+                new=mask(row.destination),
+                phone=tenant.contact_phone,
+            )
         queue(channel, old, body, subject=_("Your contact details were changed"), user_id=user.id)
     db.session.commit()
     return row.destination
 
 
-def _tell(user: User, body: str, subject: str) -> None:
+def _tell(user: User, body: str, subject: str, text) -> None:
     if user.phone and user.phone_verified_at:
-        queue("sms", user.phone, body, user_id=user.id)
+        queue("sms", user.phone, text, user_id=user.id)
     if user.email and user.email_verified_at:
         queue("email", user.email, body, subject=subject, user_id=user.id)

@@ -13,6 +13,7 @@ from portal.accounts.models import Role, User
 from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.services import notify_user, queue
+from portal.notify.sms import sms
 from portal.registry.records import CaseStatus, IdentityCase
 from portal.tenants.models import Tenant
 from portal.workflow.audit import audit, snapshot
@@ -118,7 +119,10 @@ def confirm_contact(doctor: User, channel: str, tenant: Tenant) -> Confirmed:
     )
     subject = _("Someone tried to sign up with your ID number")
     if holder.phone and holder.phone_verified_at:
-        queue("sms", holder.phone, body, user_id=holder.id, locale=holder.locale)
+        text = sms(
+            "duplicate_signup", contact=proved, user=holder.username, phone=tenant.contact_phone
+        )
+        queue("sms", holder.phone, text, user_id=holder.id, locale=holder.locale)
     if holder.email and holder.email_verified_at:
         queue("email", holder.email, body, subject=subject, user_id=holder.id, locale=holder.locale)
     db.session.commit()
@@ -150,5 +154,6 @@ def unlock_codes(doctor: User, officer: User, tenant: Tenant) -> None:
             tenant=tenant.name,
         ),
         subject=_("Code entry unlocked"),
+        sms=sms("codes_unlocked"),
     )
     db.session.commit()

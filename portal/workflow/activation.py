@@ -10,22 +10,39 @@ from portal.accounts.models import User
 from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.services import notify_user
+from portal.notify.sms import sms
 from portal.registry.records import PracticeRecord
-from portal.rules.catalogue import scope_keys_from_names
-from portal.rules.registration import valid_until
 from portal.tenants import rules_for
 from portal.tenants.models import Tenant
-from portal.workflow.applications import FIELDS
 from portal.workflow.audit import audit, snapshot
-from portal.workflow.identity import follow_institution
-from portal.workflow.locks import lock, lock_unless
-from portal.workflow.models import Application, Kind, State
+from portal.workflow.identity import follow_institution, open_case
+from portal.workflow.locks import WrongState, lock, lock_unless, take
+from portal.workflow.takeover import record_to_take_over, take_over
+
+__all__ = ["record_to_take_over"]  # the doctor's activation page reads it here
+
+
+class NotWhereRegistered(WrongState):
+    """D5, F17, L2: a doctor registered before the portal named another institution than the
+    one on their practice record: they activate there, and moving is a change of registration
+    once activated. ``record`` says where they are registered (its ``institution`` is None
+    while the record names no institution of the portal: an officer sets it)."""
+
+    def __init__(self, record: PracticeRecord):
+        super().__init__(f"practice record {record.certificate_no} is at another institution")
+        self.record = record
 
 
 def name_institution(doctor: User, institution, tenant: Tenant) -> bool:
     """D4: the doctor names the main practice institution. Returns True when the
-    institution's automatic activation activated the account at once."""
+    institution's automatic activation activated the account at once. A doctor registered
+    before the portal names the institution on their record only (D5): ``NotWhereRegistered``."""
     lock_unless(doctor, _activated, "already activated")
+    record = record_to_take_over(doctor)
+    if record is not None:
+        take(record)  # an officer's correction of the record waits, or went first (A9)
+        if record.institution_id != institution.id:
+            raise NotWhereRegistered(record)
     before = snapshot(doctor, ("institution_id",))
     doctor.institution_id = institution.id
     doctor.institution_named_at = utcnow()
@@ -93,54 +110,27 @@ def _activate(doctor: User, by: User | None, how: str) -> None:
 
 def _take_over_practice_record(doctor: User, by: User | None) -> None:
     """D5/F17: a doctor registered on paper before the portal activates with the institution
-    where they are registered; the practice record (Q2) then becomes their registration here,
-    with its certificate number and date, so every service (change, maintenance, filing,
-    cancellation) works for them."""
-    record = db.session.execute(
-        db.select(PracticeRecord)
-        .filter_by(name=doctor.real_name, id_number=doctor.id_number)
-        .limit(1)
-    ).scalar_one_or_none()
-    q = doctor.qualification
-    if record is None or q is None or doctor.institution_id is None:
+    where they are registered; the practice record (Q2) then becomes their registration here
+    (``portal.workflow.takeover``). A record that does not say the level, of a doctor with no
+    qualification record, opens an identity case instead: the commission reads the paper
+    certificate and links the qualification record, which takes the registration over then."""
+    record = record_to_take_over(doctor)
+    if record is None or doctor.institution_id is None:
         return
-    if db.session.execute(
-        db.select(Application.id).filter_by(certificate_no=record.certificate_no)
-    ).first():
+    take(record)
+    if record.institution_id != doctor.institution_id:
+        # an officer corrected the record after the doctor named the institution: the
+        # registration is not taken over at the wrong one; the commission sorts it out (A3)
+        open_case(doctor, f"practice record {record.certificate_no}: at another institution")
         return
-    app = Application(
-        doctor_id=doctor.id,
-        kind=Kind.FIRST,
-        state=State.APPROVED,
-        level=q.level,
-        category=q.category,
-        qualification_id=q.id,
-        institution_id=doctor.institution_id,
-        scopes=scope_keys_from_names(q.category.value, record.scopes),
-        certificate_no=record.certificate_no,
-        registered_on=record.registered_on,
-        step="review",
-        decided_at=utcnow(),
-    )
-    # R3: valid by the rules in force when it becomes a registration here (it was never
-    # submitted under any version of this portal's rules)
-    years = rules_for(db.session.get(Tenant, doctor.tenant_id))["registration"]["valid_years"]
-    app.valid_until = valid_until(record.registered_on, years)
-    db.session.add(app)
-    db.session.flush()
-    audit(
-        "application",
-        app.id,
-        "take_over_practice_record",
-        by or doctor,
-        {},
-        snapshot(app, FIELDS),
-        f"practice record {record.certificate_no}",
-    )
+    if not take_over(doctor, record, by):
+        open_case(doctor, f"practice record {record.certificate_no}: level or category unknown")
+        return
     notify_user(
         doctor,
         _(
             "Your account on the physician registration portal is activated. You can now apply for registration."
         ),
         subject=_("Account activated"),
+        sms=sms("account_activated"),
     )

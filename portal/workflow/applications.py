@@ -14,6 +14,7 @@ from portal.accounts.models import User
 from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.services import notify_user
+from portal.notify.sms import sms
 from portal.rules.materials import for_application, materials_for
 from portal.rules.workdays import add_working_days, beijing_date
 from portal.tenants import current_version, rules_for_application
@@ -104,6 +105,7 @@ def submit(app: Application, doctor: User) -> None:
             name=app.institution.name,
         ),
         subject=_("Application submitted"),
+        sms=sms("application_submitted", inst=app.institution.name),
         email=False,
     )
     db.session.commit()
@@ -123,6 +125,7 @@ def confirm(app: Application, staff: User) -> None:
             name=app.institution.name,
         ),
         subject=_("Application confirmed by your institution"),
+        sms=sms("application_confirmed", inst=app.institution.name),
     )
     db.session.commit()
 
@@ -143,6 +146,7 @@ def reject(app: Application, staff: User, reason: str) -> None:
             reason=reason,
         ),
         subject=_("Application returned by your institution"),
+        sms=sms("application_returned", inst=app.institution.name, reason=reason),
     )
     db.session.commit()
 

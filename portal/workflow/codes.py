@@ -13,42 +13,36 @@ from sqlalchemy import update
 from portal.accounts.codes import CodeError, _digest, check_send_limits, issue, verify
 from portal.accounts.models import CodePurpose, Role, User
 from portal.accounts.passwords import hash_password
-from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.services import queue
+from portal.notify.sms import sms
 from portal.tenants import rules_for
+from portal.tenants.hosts import origin_host
 from portal.tenants.models import Tenant
 from portal.workflow.audit import audit
 
 
-def send_contact_code(user: User, channel: str, tenant: Tenant, host: str) -> int:
+def send_contact_code(user: User, channel: str, tenant: Tenant) -> int:
     """D3: a code to the user's phone ("sms") or email. Returns the seconds before another
     may be asked for; raises CodeError when a limit refuses it."""
     rules = rules_for(tenant)["codes"]
     destination = user.phone if channel == "sms" else user.email
     purpose = CodePurpose.VERIFY_PHONE if channel == "sms" else CodePurpose.VERIFY_EMAIL
     issued = issue(user, purpose, channel, destination, rules)
-    queue_verification_code(
-        user, channel, destination, issued.code, rules["otp_minutes"], tenant, host
-    )
+    queue_verification_code(user, channel, destination, issued.code, rules["otp_minutes"], tenant)
     db.session.commit()
     return rules["otp_resend_seconds"]
 
 
 def queue_verification_code(
-    user: User, channel: str, destination: str, code: str, minutes: int, tenant: Tenant, host: str
+    user: User, channel: str, destination: str, code: str, minutes: int, tenant: Tenant
 ) -> None:
     """The message carrying a verification code (D3) to ``destination``, in the caller's
     transaction. By SMS it ends with the origin-bound line, so the phone offers the code."""
     if channel == "sms":
-        body = _(
-            "[%(tenant)s physician registration] Your verification code is %(code)s, valid for %(n)s minutes. "
-            "Do not tell anyone.",
-            tenant=tenant.name,
-            code=code,
-            n=minutes,
-        )
-        queue("sms", destination, f"{body}\n\n@{host.split(':')[0]} #{code}", user_id=user.id)
+        host = origin_host(current_app, tenant.slug)
+        text = sms("verification_code", host=host, code=code, minutes=minutes)
+        queue("sms", destination, text, user_id=user.id)
     else:
         queue(
             "email",
@@ -73,6 +67,13 @@ def send_activation_code(doctor: User, staff: User, channel: str, tenant: Tenant
         code=issued.code,
         n=rules["activation_hours"],
     )
+    if channel == "sms":
+        body = sms(
+            "activation_code",
+            inst=staff.institution.name,
+            code=issued.code,
+            hours=rules["activation_hours"],
+        )
     queue(
         channel,
         destination,
@@ -152,36 +153,28 @@ def request_password_reset(username: str, channel: str, tenant: Tenant) -> None:
         return
     try:
         issued = issue(user, CodePurpose.RESET_PASSWORD, channel, destination, rules)
-    except CodeError:  # cool-down or hourly cap (SEC2): silently no message
+    except CodeError:  # cool-down, hourly cap or lock (SEC2): silently no message
         db.session.rollback()
         return
-    now = utcnow()
-    if user.code_locked_until and user.code_locked_until > now:
-        # a code would be refused: say why, to the owner only (the row still counts for the limits)
-        minutes = max(1, int((user.code_locked_until - now).total_seconds()) // 60)
-        body = _(
-            "[%(tenant)s physician registration] Someone asked to reset your password, but too many wrong "
-            "codes were entered in a row: code entry is locked for %(n)s more minutes. Try again later, or "
-            "contact the health commission (%(phone)s).",
-            tenant=tenant.name,
-            n=minutes,
-            phone=tenant.contact_phone,
-        )
-        subject = _("Password reset: code entry locked")
-    else:
-        body = _(
-            "[%(tenant)s physician registration] Your password reset code is %(code)s, valid for %(n)s minutes. "
-            "If you did not ask for it, ignore this message and do not tell anyone the code.",
-            tenant=tenant.name,
-            code=issued.code,
-            n=rules["otp_minutes"],
-        )
-        if channel == "sms":
-            # D3: the origin-bound line, with the configured host and never the request's Host
-            # header (anyone can ask for a reset code, with any Host header)
-            body += f"\n\n@{current_app.config['PUBLIC_HOST'].split(':')[0]} #{issued.code}"
-        subject = _("Your password reset code")
-    queue(channel, destination, body, subject=subject, user_id=user.id)
+    body = _(
+        "[%(tenant)s physician registration] Your password reset code is %(code)s, valid for %(n)s minutes. "
+        "If you did not ask for it, ignore this message and do not tell anyone the code.",
+        tenant=tenant.name,
+        code=issued.code,
+        n=rules["otp_minutes"],
+    )
+    # D3: the origin-bound line, with the configured host and never the request's Host
+    # header (anyone can ask for a reset code, with any Host header)
+    text = sms(
+        "reset_code",
+        host=origin_host(current_app, tenant.slug),
+        code=issued.code,
+        minutes=rules["otp_minutes"],
+    )
+    subject = _("Your password reset code")
+    queue(
+        channel, destination, text if channel == "sms" else body, subject=subject, user_id=user.id
+    )
     audit("user", user.id, "request_password_reset", None, {}, {"channel": channel})
     db.session.commit()
 
@@ -231,8 +224,13 @@ def reset_password(username: str, code: str, password: str, tenant: Tenant) -> U
     for channel in ("sms", "email"):
         destination = reset_destination(user, channel)
         if destination:
+            text = sms("password_changed", user=user.username, phone=tenant.contact_phone)
             queue(
-                channel, destination, body, subject=_("Your password was changed"), user_id=user.id
+                channel,
+                destination,
+                text if channel == "sms" else body,
+                subject=_("Your password was changed"),
+                user_id=user.id,
             )
     db.session.commit()
     return user

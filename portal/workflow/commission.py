@@ -14,6 +14,7 @@ from portal.accounts.models import Role, User
 from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.services import joined, notify_user
+from portal.notify.sms import sms
 from portal.registry.institutions import Institution
 from portal.rules.registration import certificate_number, valid_until
 from portal.tenants import rules_for_application
@@ -107,6 +108,11 @@ def approve(
     app.materials_received = list(materials)
     app.decided_at = utcnow()
     audit("application", app.id, "approve", officer, before, snapshot(app, FIELDS))
+    template = {
+        Kind.CANCEL: "registration_cancelled",
+        Kind.CHANGE: "change_approved",
+        Kind.REREGISTER: "reregistration_approved",
+    }.get(app.kind, "registration_approved")
     if app.kind is Kind.CANCEL:
         message = _("Your practice registration %(no)s is cancelled.", no=app.certificate_no)
     elif app.kind is Kind.CHANGE:
@@ -123,7 +129,12 @@ def approve(
             "Your practice registration is approved. Certificate number: %(no)s.",
             no=app.certificate_no,
         )
-    notify_user(app.doctor, message, subject=_("Registration approved"))
+    notify_user(
+        app.doctor,
+        message,
+        subject=_("Registration approved"),
+        sms=sms(template, no=app.certificate_no or "-"),
+    )
     if app.needs_county_approval:  # A5/F12: the county's approval is filed with the city
         tell_city_officers(app)
     db.session.commit()
@@ -165,6 +176,7 @@ def return_for_correction(app: Application, officer: User, reason: str) -> None:
             reason=reason,
         ),
         subject=_("Application returned by the health commission"),
+        sms=sms("commission_returned", reason=reason),
     )
     db.session.commit()
 
@@ -192,6 +204,7 @@ def refuse(app: Application, officer: User, ground: str, explanation: str) -> No
             reasons=reasons,
         ),
         subject=_("Registration refused"),
+        sms=sms("registration_refused", ground=reasons),
     )
     for staff in _institution_staff(app.institution):
         notify_user(
@@ -203,6 +216,7 @@ def refuse(app: Application, officer: User, ground: str, explanation: str) -> No
                 reasons=reasons,
             ),
             subject=_("Registration refused"),
+            sms=sms("registration_refused_staff", doctor=app.doctor.real_name, ground=reasons),
         )
     db.session.commit()
 
@@ -246,7 +260,7 @@ def tell_city_officers(app: Application) -> None:
                 doctor=app.doctor.real_name,
             ),
             subject=_("A county approval to file"),
-            sms=False,
+            sms=None,
         )
 
 

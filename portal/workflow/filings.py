@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.notify.services import notify_user
+from portal.notify.sms import sms
 from portal.registry.records import Level
 from portal.workflow.audit import audit
 from portal.workflow.decisions import decide
@@ -143,6 +144,7 @@ def file_site(registration: Application, doctor: User, institution) -> SiteFilin
             name=institution.name,
         ),
         subject=_("Practice site filing sent"),
+        sms=sms("filing_sent", inst=institution.name),
         email=False,
     )
     db.session.commit()
@@ -163,6 +165,7 @@ def confirm_filing(filing: SiteFiling, staff: User) -> None:
             name=filing.institution.name,
         ),
         subject=_("Practice site confirmed"),
+        sms=sms("filing_confirmed", inst=filing.institution.name),
     )
     db.session.commit()
 
@@ -192,6 +195,7 @@ def reject_filing(filing: SiteFiling, staff: User, reason: str) -> None:
             reason=reason,
         ),
         subject=_("Practice site rejected"),
+        sms=sms("filing_rejected", inst=filing.institution.name, reason=reason),
     )
     db.session.commit()
 
@@ -211,6 +215,7 @@ def withdraw_filing(filing: SiteFiling, doctor: User) -> None:
             name=filing.institution.name,
         ),
         subject=_("Practice site withdrawn"),
+        sms=sms("filing_withdrawn", inst=filing.institution.name),
         email=False,
     )
     db.session.commit()

@@ -73,3 +73,29 @@ def certificate_of(app: Application, which: str) -> Document | None:
     attr = CERTIFICATES.get(which)
     doc_id = getattr(app, attr) if attr else None
     return db.session.get(Document, doc_id) if doc_id is not None else None
+
+
+#: every file an application carries, by the name in its address: the photo (D11) and the scans
+DOCUMENTS = {"photo": "photo_id", **CERTIFICATES}
+
+
+def document_of(app: Application, which: str) -> Document | None:
+    """The file ``which`` (DOCUMENTS) of ``app``, or None."""
+    attr = DOCUMENTS.get(which)
+    doc_id = getattr(app, attr) if attr else None
+    return db.session.get(Document, doc_id) if doc_id is not None else None
+
+
+def documents_of(app: Application) -> dict[str, Document]:
+    """Every file ``app`` carries, by its name in DOCUMENTS (photo first), in one statement: what
+    the staff vouch for and the officer decides on (issue 14)."""
+    ids = {which: getattr(app, attr) for which, attr in DOCUMENTS.items() if getattr(app, attr)}
+    if not ids:
+        return {}
+    docs = {
+        d.id: d
+        for d in db.session.execute(
+            db.select(Document).where(Document.id.in_(ids.values()))
+        ).scalars()
+    }
+    return {which: docs[i] for which, i in ids.items() if i in docs}

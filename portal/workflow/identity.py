@@ -18,12 +18,14 @@ from portal.accounts.models import User
 from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.services import notify_user
+from portal.notify.sms import sms
 from portal.registry.institutions import Institution
 from portal.registry.records import CaseStatus, IdentityCase, Qualification
 from portal.rules.idcard import area_code, region_for_area
 from portal.tenants.models import Region
 from portal.workflow.audit import audit
 from portal.workflow.locks import lock
+from portal.workflow.takeover import record_to_take_over, take_over
 
 
 def region_for(doctor: User) -> int | None:
@@ -98,6 +100,12 @@ def link_record(case: IdentityCase, officer: User, record: Qualification) -> Non
         {"identity_verified": True, "qualification_id": record.id},
         f"identity case {case.id}",
     )
+    # D5/F17: activated at the institution of a practice record that did not say the level
+    # (``activation``): with the qualification linked, that registration is taken over now
+    paper = record_to_take_over(doctor) if doctor.activated_at is not None else None
+    if paper is not None and doctor.institution_id is not None:
+        doctor.qualification = record
+        take_over(doctor, paper, officer)
     audit(
         "identity_case", case.id, "link", officer, before, {"status": case.status.value}, case.note
     )
@@ -109,6 +117,7 @@ def link_record(case: IdentityCase, officer: User, record: Qualification) -> Non
             no=record.certificate_no,
         ),
         subject=_("Identity verified"),
+        sms=sms("identity_verified", no=record.certificate_no),
     )
     db.session.commit()
 
@@ -127,5 +136,6 @@ def close_case(case: IdentityCase, officer: User, reason: str) -> None:
             reason=reason,
         ),
         subject=_("Identity check closed"),
+        sms=sms("identity_closed", reason=reason),
     )
     db.session.commit()

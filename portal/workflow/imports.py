@@ -12,6 +12,7 @@ nobody imports for a while. Imported batches are kept: they say who imported wha
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -146,19 +147,31 @@ def _row(kind: ImportKind, values: dict, tenant_id: int) -> dict:
     row = dict(values, tenant_id=tenant_id)
     if kind is ImportKind.QUALIFICATIONS:
         row["level"], row["category"] = Level(values["level"]), Category(values["category"])
+    else:  # Q2: the institution was matched at the preview (institution_id); the code is not kept
+        row.pop("institution_code", None)
+        row["level"] = Level(values["level"]) if values.get("level") else None
     return row
 
 
-def import_batch(batch: ImportBatch, admin: User, preview: Preview) -> None:
-    """Write every new record of ``preview`` (the batch's content checked again just now) and
-    mark the batch imported, with the audit row, in one transaction. ``Expired`` when it waited
-    too long (or was purged meanwhile); ``WrongState`` when the batch was imported meanwhile or
-    a record with one of its numbers appeared meanwhile."""
-    if (
-        batch.status is not ImportStatus.PENDING
-        or not preview.valid
-        or sha256_of(batch.content) != batch.sha256
-    ):
+class Changed(WrongState):
+    """The file checked again at the confirmation has problems it did not have at the preview
+    (the records changed meanwhile): nothing is written. ``preview`` says which."""
+
+    def __init__(self, preview: Preview):
+        super().__init__("the records changed since the preview")
+        self.preview = preview
+
+
+def import_batch(
+    batch: ImportBatch, admin: User, check: Callable[[Callable | None], Preview]
+) -> None:
+    """Check the batch's content again and write its new records as it goes (``check(write)``,
+    ``portal.rules.imports.check_stream``: a part of the file at a time, executemany inserts),
+    then mark the batch imported, with the audit row, in ONE transaction: nothing is written
+    unless the whole file is still valid. ``Expired`` when it waited too long (or was purged
+    meanwhile); ``Changed`` when the records changed since the preview; ``WrongState`` when the
+    batch was imported meanwhile or a record with one of its numbers appeared meanwhile."""
+    if batch.status is not ImportStatus.PENDING or sha256_of(batch.content) != batch.sha256:
         raise WrongState(f"import batch {batch.id} cannot be imported")
     if expired(batch):
         raise Expired(f"import batch {batch.id} expired")
@@ -170,13 +183,7 @@ def import_batch(batch: ImportBatch, admin: User, preview: Preview) -> None:
             ImportBatch.status == ImportStatus.PENDING,
             ImportBatch.created_at > cutoff(),
         )
-        .values(
-            status=ImportStatus.IMPORTED,
-            new_count=len(preview.new),
-            unchanged_count=preview.unchanged,
-            imported_by_id=admin.id,
-            imported_at=utcnow(),
-        )
+        .values(status=ImportStatus.IMPORTED, imported_by_id=admin.id, imported_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
@@ -187,10 +194,26 @@ def import_batch(batch: ImportBatch, admin: User, preview: Preview) -> None:
         )
     model = Qualification if batch.kind is ImportKind.QUALIFICATIONS else PracticeRecord
     tenant_id = current_tenant_id()
-    rows = [_row(batch.kind, record.values, tenant_id) for record in preview.new]
+    kind = batch.kind
+
+    def write(records) -> None:
+        db.session.execute(db.insert(model), [_row(kind, r.values, tenant_id) for r in records])
+
     try:
-        if rows:
-            db.session.execute(db.insert(model), rows)
+        preview = check(write)
+        if not preview.valid:
+            db.session.rollback()
+            raise Changed(preview)
+        db.session.execute(
+            db.update(ImportBatch)
+            .where(ImportBatch.id == batch.id)
+            .values(
+                new_count=preview.new_count,
+                unchanged_count=preview.unchanged,
+                skipped_count=preview.skipped_count,
+            )
+            .execution_options(synchronize_session=False)
+        )
         audit(
             "import",
             batch.id,
@@ -201,8 +224,12 @@ def import_batch(batch: ImportBatch, admin: User, preview: Preview) -> None:
                 "status": ImportStatus.IMPORTED.value,
                 "kind": batch.kind.value,
                 "rows": preview.total,
-                "new": len(rows),
+                "new": preview.new_count,
                 "unchanged": preview.unchanged,
+                # A2: nothing lost silently: which lines were not written, and why (the first
+                # ones; the file itself is kept with the batch)
+                "skipped": [[p.line, p.key] for p in preview.skipped],
+                "skipped_count": preview.skipped_count,
             },
             batch.file_name,
         )
@@ -210,4 +237,7 @@ def import_batch(batch: ImportBatch, admin: User, preview: Preview) -> None:
     except IntegrityError:  # a record with one of these numbers was written meanwhile
         db.session.rollback()
         raise WrongState(f"import batch {batch.id}: a record changed meanwhile") from None
+    except Exception:
+        db.session.rollback()
+        raise
     db.session.refresh(batch)

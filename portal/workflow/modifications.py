@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.notify.services import notify_user
+from portal.notify.sms import sms
 from portal.workflow.audit import audit
 from portal.workflow.decisions import decide
 from portal.workflow.locks import WrongState, lock, take
@@ -166,6 +167,7 @@ def request_modification(app: Application, doctor: User, changes: dict) -> Modif
             name=app.institution.name,
         ),
         subject=_("Modification request sent"),
+        sms=sms("modification_sent", inst=app.institution.name),
         email=False,
     )
     db.session.commit()
@@ -202,6 +204,7 @@ def approve_modification(req: ModificationRequest, staff: User) -> None:
             name=req.institution.name,
         ),
         subject=_("Modification approved"),
+        sms=sms("modification_approved", inst=req.institution.name),
     )
     db.session.commit()
 
@@ -231,5 +234,6 @@ def reject_modification(req: ModificationRequest, staff: User, reason: str) -> N
             reason=reason,
         ),
         subject=_("Modification rejected"),
+        sms=sms("modification_rejected", inst=req.institution.name, reason=reason),
     )
     db.session.commit()

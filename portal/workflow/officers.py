@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _
 from portal.accounts.models import Role, User
 from portal.extensions import db
 from portal.notify.services import queue
+from portal.notify.sms import sms
 from portal.tenants.models import Region, Tenant
 from portal.workflow.audit import audit
 from portal.workflow.locks import lock_unless
@@ -69,7 +70,13 @@ def _send(user: User, tenant: Tenant, password: str, *, reset: bool) -> None:
             "your own password and set up an authenticator app. Do not tell anyone this password.",
             **args,
         )
-    queue("sms", user.phone, body, user_id=user.id, locale=user.locale)
+    text = sms(
+        "commission_account_reset" if reset else "commission_account",
+        office=office,
+        user=user.username,
+        password=password,
+    )
+    queue("sms", user.phone, text, user_id=user.id, locale=user.locale)
     if user.email:
         queue(
             "email",

@@ -13,7 +13,6 @@ from datetime import date
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from flask_babel import lazy_gettext as _  # written in the recipient's language
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
@@ -22,6 +21,7 @@ from portal.accounts.passwords import first_password, hash_password
 from portal.accounts.totp import matching_step
 from portal.extensions import db
 from portal.notify.services import queue
+from portal.notify.sms import sms
 from portal.registry.institutions import Institution, InstitutionCheck, InstitutionLevel
 from portal.tenants.hosts import public_place
 from portal.tenants.models import Region, Tenant
@@ -90,29 +90,15 @@ def login_place(tenant: Tenant) -> str:
 def _send_first_password(
     user: User, institution: Institution, password: str, tenant: Tenant, *, reset: bool
 ) -> None:
-    if reset:
-        body = _(
-            "[%(tenant)s physician registration] The health commission reset the account of %(inst)s. "
-            "User name: %(user)s First password: %(password)s Log in at %(place)s, choose your own password "
-            "and set up your authenticator app again. Do not tell anyone this password.",
-            tenant=tenant.name,
-            inst=institution.name,
-            user=user.username,
-            password=password,
-            place=login_place(tenant),
-        )
-    else:
-        body = _(
-            "[%(tenant)s physician registration] An institution-end account was opened for you at %(inst)s. "
-            "User name: %(user)s First password: %(password)s Log in at %(place)s, choose your own password "
-            "and set up an authenticator app. Do not tell anyone this password.",
-            tenant=tenant.name,
-            inst=institution.name,
-            user=user.username,
-            password=password,
-            place=login_place(tenant),
-        )
-    queue("sms", user.phone, body, user_id=user.id, locale=user.locale)
+    """The user name and first password by SMS (I1, I2), as the provider's template (issue 12):
+    no link in it (the providers refuse links in variables), "log in on the portal"."""
+    text = sms(
+        "staff_account_reset" if reset else "staff_account",
+        inst=institution.name,
+        user=user.username,
+        password=password,
+    )
+    queue("sms", user.phone, text, user_id=user.id, locale=user.locale)
 
 
 def new_account(
@@ -398,17 +384,15 @@ def use_setup_link(user: User) -> None:
     db.session.commit()
 
 
-def _send_setup_password(user: User, password: str, tenant: Tenant, place: str) -> None:
-    body = _(
-        "[%(tenant)s physician registration] A health-commission account was opened for you. "
-        "User name: %(user)s First password: %(password)s Log in at %(place)s, choose your own password "
-        "and set up an authenticator app. Do not tell anyone this password.",
-        tenant=tenant.name,
+def _send_setup_password(user: User, password: str, tenant: Tenant, *, reset: bool) -> None:
+    """The user name and first password by SMS, as the provider's template (issue 12)."""
+    text = sms(
+        "commission_account_reset" if reset else "commission_account",
+        office=user.region.name if user.region is not None else tenant.name,
         user=user.username,
         password=password,
-        place=place,
     )
-    queue("sms", user.phone, body, user_id=user.id, locale=user.locale)
+    queue("sms", user.phone, text, user_id=user.id, locale=user.locale)
 
 
 def provision_commission_account(
@@ -421,7 +405,6 @@ def provision_commission_account(
     region_id: int | None = None,
     by: User | None = None,
     by_sms: bool = True,
-    place: str = "",
 ) -> User:
     """T5, A1: an administrator or officer account of the current tenant (``region_id``: the
     officer's city or county, None for the province). Its user name and a first password go
@@ -452,7 +435,7 @@ def provision_commission_account(
         },
     )
     if by_sms:
-        _send_setup_password(user, password, tenant, place or login_place(tenant))
+        _send_setup_password(user, password, tenant, reset=False)
     db.session.commit()
     return user
 
@@ -584,7 +567,6 @@ def reset_commission_account(
     *,
     by: User | None = None,
     by_sms: bool = True,
-    place: str = "",
 ) -> User:
     """A new start for an administrator or officer account (T5): a new first password (by
     SMS, or none and a new set-up link), TOTP cleared, every open session and earlier link
@@ -606,7 +588,7 @@ def reset_commission_account(
         },
     )
     if by_sms:
-        _send_setup_password(user, password, tenant, place or login_place(tenant))
+        _send_setup_password(user, password, tenant, reset=True)
     db.session.commit()
     return user
 

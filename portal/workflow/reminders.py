@@ -35,6 +35,7 @@ from portal.columns import local_today, utcnow
 from portal.extensions import db
 from portal.notify.models import ReminderSent
 from portal.notify.services import notify_user
+from portal.notify.sms import sms
 from portal.rules.reminders import (
     DAY,
     HOUR,
@@ -91,6 +92,8 @@ class Reminder:
     #: written in the recipient's language when queued (lazy translations)
     body: object = ""
     title: object = ""
+    #: the SMS template and its variables (issue 12)
+    text: object = None
 
 
 @dataclass
@@ -186,6 +189,11 @@ def registrations_due(tenant: Tenant, rules: dict, today: date) -> Iterator[Remi
             Recipient.of(app.doctor),
             body,
             _l("Your practice registration is about to lapse"),
+            sms(
+                "registration_reminder",
+                no=app.certificate_no or "-",
+                date=LazyString(format_date, until, "long"),
+            ),
         )
 
 
@@ -232,6 +240,7 @@ def drafts_due(tenant: Tenant, rules: dict, now: datetime) -> Iterator[Reminder]
             Recipient.of(app.doctor),
             body,
             _l("Your draft application will expire soon"),
+            sms("draft_reminder", date=LazyString(format_date, expires, "long")),
         )
 
 
@@ -278,6 +287,7 @@ def activation_codes_due(tenant: Tenant, rules: dict, now: datetime) -> Iterator
             Recipient.of(code.user),
             body,
             _l("Your activation code will expire soon"),
+            sms("activation_reminder", time=LazyString(format_datetime, code.expires_at, "short")),
         )
 
 
@@ -297,7 +307,7 @@ def send(reminder: Reminder, today: date) -> bool:
     except IntegrityError:
         db.session.rollback()
         return False
-    notify_user(reminder.recipient, reminder.body, subject=reminder.title)
+    notify_user(reminder.recipient, reminder.body, subject=reminder.title, sms=reminder.text)
     db.session.commit()
     return True
 

@@ -101,7 +101,8 @@ def test_with_a_gateway_the_credentials_go_by_sms(hubei, monkeypatch):
     out = cli(hubei, *ADMIN, "--phone", "13900000001").output
     assert "/setup/" not in out and "by SMS" in out
     [body] = messages_to(hubei, "13900000001")
-    assert "hb-first" in body and "127.0.0.1/hubei/login" in body
+    # an SMS template carries no link (the providers refuse links in variables, issue 12)
+    assert "hb-first" in body and "http" not in body and "/login" not in body
     first_log_in(hubei, "hb-first", PASSWORD.search(body).group(1), "hubei", "/hubei/admin/")
     # --link: a link all the same (a mobile that cannot receive SMS yet)
     out = cli(

@@ -452,7 +452,8 @@ def test_full_width_code_and_user_name_from_a_chinese_keyboard(demo, doctor):
 
 def test_lock_applies_and_does_not_reveal_the_account(demo, doctor):
     """Ten wrong codes in a row lock code entry (SEC2): even the right code is refused, with
-    the answer an unknown user name gets. The owner learns of the lock by their own phone."""
+    the answer an unknown user name gets. While locked, nothing is sent to the owner's phone,
+    however often a reset is asked for (issue 14: lock means no sends)."""
     code = code_for(demo)
     wrong = "000000" if code != "000000" else "111111"
     b = browser(demo)
@@ -465,11 +466,12 @@ def test_lock_applies_and_does_not_reveal_the_account(demo, doctor):
     assert changed_tables(before, snapshot(demo)) == []  # the right code was not taken
     assert log_in(demo, "liminghua", DOCTOR["password"]).status_code == 303
 
-    shift_codes(demo, 61)
-    _b, r, page = forgot(demo, "liminghua", "sms")
-    assert comparable(page, "liminghua") == comparable(forgot(demo, UNKNOWN, "sms")[2], UNKNOWN)
-    notice = messages(demo, DOCTOR["phone"])[-1]
-    assert "locked" in notice and not re.search(r"[0-9]{6}", notice)
+    sent = len(messages(demo, DOCTOR["phone"]))
+    for _ in range(3):
+        shift_codes(demo, 61)
+        _b, r, page = forgot(demo, "liminghua", "sms")
+        assert comparable(page, "liminghua") == comparable(forgot(demo, UNKNOWN, "sms")[2], UNKNOWN)
+    assert len(messages(demo, DOCTOR["phone"])) == sent
 
     with in_tenant(demo, "hubei"):  # an hour later
         user = db.session.execute(select(User).filter_by(username="liminghua")).scalar_one()

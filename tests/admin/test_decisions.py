@@ -105,7 +105,11 @@ def test_A4_L3_refusal_is_final_and_both_are_told(demo, confirmed, ground):
         "certificate_revoked": "certificate was revoked",
         "failed_assessment": "periodic assessment",
     }[ground]
-    to_doctor = messages_to(demo, LI["phone"])[-1]
+    # the SMS is the provider's template, its ground shortened to 35 characters (issue 12);
+    # the email carries the whole written notice
+    sms = messages_to(demo, LI["phone"])[-1]
+    assert "refused" in sms and sms.startswith("【")
+    to_doctor = messages_to(demo, LI["email"])[-1]
     assert "refused" in to_doctor and label in to_doctor
     to_staff = messages_to(demo, STAFF_EMAIL)[-1]  # each in their own language, not the officer's
     zh_label = {

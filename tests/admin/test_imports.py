@@ -222,7 +222,8 @@ def test_A2_the_same_pending_file_uploaded_twice_is_one_batch(demo):
         (b"a," * (5 * 1024 * 1024 // 2 + 10), 413, "larger than 5 MB"),
     ],
 )
-def test_A2_bad_files_get_a_message(demo, content, status, message):
+def test_A2_bad_files_get_a_message(demo, content, status, message, monkeypatch):
+    monkeypatch.setitem(demo.config, "IMPORT_MAX_BYTES", 5 * 1024 * 1024)
     b = admin_login(demo)
     with unchanged(demo):
         if content:
@@ -239,7 +240,8 @@ def test_A2_bad_files_get_a_message(demo, content, status, message):
         ].close()  # a large body the test client spooled to a temporary file
 
 
-def test_A2_a_request_over_the_servers_limit_is_refused_too(demo):
+def test_A2_a_request_over_the_servers_limit_is_refused_too(demo, monkeypatch):
+    monkeypatch.setitem(demo.config, "IMPORT_MAX_BYTES", 5 * 1024 * 1024)  # and a MB for the form
     b = admin_login(demo)
     with unchanged(demo):
         r = upload(b, b"x" * (7 * 1024 * 1024))
@@ -384,3 +386,17 @@ def test_A2_only_the_province_administrator_imports(demo, username):
     assert "/hubei/admin/imports" in admin.page("/hubei/admin/").get_data(as_text=True)
     anonymous = Browser(demo.test_client())
     assert anonymous.page("/hubei/admin/imports").status_code in (302, 303)
+
+
+def test_A2_an_import_may_be_larger_than_the_apps_upload_limit(demo):
+    """A province's 200,000 records are about 30 MB: the import's own limit (64 MB), not the
+    6 MB of MAX_CONTENT_LENGTH (a photo's), applies to the import's upload only."""
+    assert demo.config["MAX_CONTENT_LENGTH"] < 7 * 1024 * 1024
+    b = admin_login(demo)
+    content = csv_of(LINES_Q[:1]) + b"\r\n" * (7 * 1024 * 1024 // 2)  # blank lines are skipped
+    r = upload(b, content)
+    assert re.fullmatch(r"/hubei/admin/imports/batches/\d+", redirected_to(r))
+    r.request.environ["wsgi.input"].close()
+    # a doctor's form is still held to the app's limit
+    r = b.client.post("/hubei/me/verify/check", data=b"x" * (7 * 1024 * 1024))
+    assert r.status_code == 413

@@ -45,7 +45,8 @@ from tests.support.journey import (
     walk_doctor,
 )
 from tests.support.offices import region_id
-from tests.support.world import ARGS, ROUTE_APP, Hubei, import_batch
+from tests.support.wording import REQUIREMENT_CODE
+from tests.support.world import ARGS, ROUTE_APP, Hubei, import_batch, practice_record
 
 pytestmark = pytest.mark.browser
 
@@ -236,6 +237,7 @@ def world(live_server):
     ids["import_batch"] = import_batch(
         app
     )  # A2: a file waiting for the administrator's confirmation
+    ids["practice_record"] = practice_record(app)  # Q2, D5: a record an officer corrects
     browsers = {
         "anonymous": Browser(app.test_client()),
         "unmatched": unmatched,
@@ -384,6 +386,12 @@ def test_no_wcag_violations(chromium, live_server, world, axe_source, rule, endp
             assert unquote(page.url) == live_server.url + url, f"{role} {url}: sent to {page.url}"
             if vp_name == "phone":  # issue 14: nothing scrolls sideways at 360 px
                 problems += [f"[{vp_name} {lang}] {o}" for o in sideways_overflow(page)]
+            # issue 14: no requirement code ("(R1)", "（R1、F12）") in what the user reads
+            code = REQUIREMENT_CODE.search(page.inner_text("body"))
+            if code:
+                problems.append(
+                    f"[{vp_name} {lang}] a requirement code on the page: {code.group()}"
+                )
             for v in axe_violations(page):
                 problems.append(
                     f"[{vp_name} {lang}] {v['id']} ({v['impact']}): {v['help']}\n      "

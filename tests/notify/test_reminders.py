@@ -16,6 +16,7 @@ from portal.accounts.models import CodePurpose, OneTimeCode, Role, User
 from portal.columns import local_today, utcnow
 from portal.extensions import db
 from portal.notify.models import OutboxMessage, ReminderSent
+from portal.notify.sms import sms
 from portal.registry.institutions import Institution
 from portal.registry.records import Category, Level
 from portal.rules.registration import add_years, valid_until
@@ -420,7 +421,13 @@ def test_D20_a_reminder_sent_meanwhile_by_another_run_is_not_queued_again(demo):
     d = add_doctor(demo, "hubei", "doc", "13800138001")
     app_id = add_registration(demo, d, T + timedelta(days=7))
     reminder = reminders.Reminder(
-        "registration", app_id, 7, reminders.Recipient(d.id, d.phone, d.email), "body", "subject"
+        "registration",
+        app_id,
+        7,
+        reminders.Recipient(d.id, d.phone, d.email),
+        "body",
+        "subject",
+        sms("registration_reminder", no="-", date="2027-01-01"),
     )
     with in_tenant(demo, "hubei"):
         assert reminders.send(reminder, T) is True

@@ -21,6 +21,7 @@ def http_gateway(app, sms_server, monkeypatch):
         "SMS_GATEWAY_PASSWORD": "gateway-secret",
         "SMS_GATEWAY_TEMPLATE": "SMS_0001",
         "SMS_GATEWAY_TIMEOUT": 2.0,
+        "SMS_TENANTS": {"hubei": {"templates": {"verification_code": "SMS_0001"}}},
     }.items():
         monkeypatch.setitem(app.config, key, value)
     return sms_server

@@ -12,6 +12,7 @@ from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.notify.services import deliver_pending, queue
+from portal.notify.sms import sms
 from tests.support.db import in_tenant
 from tests.support.http import Browser
 from tests.support.journey import doctor_form, resident_id, sign_up
@@ -33,9 +34,9 @@ def _message(app, recipient: str) -> OutboxMessage:
         return msg
 
 
-def _queue(app, recipient: str, body: str = "测试短信") -> int:
+def _queue(app, recipient: str, text=None) -> int:
     with in_tenant(app, "hubei"):
-        msg = queue("sms", recipient, body)
+        msg = queue("sms", recipient, text or sms("codes_unlocked"))
         db.session.commit()
         return msg.id
 
@@ -61,7 +62,10 @@ def test_a_verification_code_goes_to_the_provider(demo, http_gateway):
         "portal",
         "gateway-secret",
     )
-    assert got.content == msg.body and "#" in got.content
+    # the template's variables, not the text: the provider holds the approved text (issue 12)
+    assert got.params == msg.params and set(got.params) == {"code", "minutes"}
+    assert msg.template == "verification_code" and f"#{got.params['code']}" in msg.body
+    assert msg.provider == "http" and msg.delivery_status == "sent"
     assert got.key == got.header_key == f"outbox-{msg.id}"
     assert msg.sent_at is not None and msg.attempts == 1
     assert _deliver(demo) == 0 and len(http_gateway.requests) == 1  # sent once
@@ -111,7 +115,7 @@ def test_wrong_credentials_or_no_provider_keep_the_message(demo, http_gateway, m
 
 
 def test_the_error_kept_and_logged_never_holds_the_phone_number(demo, http_gateway, caplog):
-    _queue(demo, "13900000004", body="验证码 123456")
+    _queue(demo, "13900000004", sms("verification_code", host="h.cn", code="123456", minutes=5))
     http_gateway.fail(503)
     with caplog.at_level("WARNING", logger="portal.notify.services"):
         _deliver(demo)

@@ -13,6 +13,7 @@ import pytest
 
 from devdata.demo import DEMO_PASSWORD
 from portal.notify.services import deliver_pending, queue
+from portal.notify.sms import sms
 from portal.ops.logs import json_handler, redact
 from tests.support.db import in_tenant
 from tests.support.http import Browser, staff_login
@@ -61,7 +62,7 @@ def test_a_journey_logs_json_lines_without_personal_data(demo, captured, http_ga
     demo.test_client().get(f"/hubei/verify?no=11420525{FORM['id_number'][:8]}")
     demo.test_client().get(f"/hubei/nothing-here?phone={FORM['phone']}")
     with in_tenant(demo, "hubei"):  # a delivery that fails is logged (a warning) too
-        queue("sms", FORM["phone"], "验证码 135790")
+        queue("sms", FORM["phone"], sms("verification_code", host="h.cn", code="135790", minutes=5))
         from portal.extensions import db
 
         db.session.commit()

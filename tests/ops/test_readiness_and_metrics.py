@@ -15,6 +15,7 @@ from portal.columns import utcnow
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.notify.services import deliver_pending, queue
+from portal.notify.sms import sms
 from portal.ops.health import migration_heads
 from tests.support.db import in_tenant, owner_connection
 from tests.support.journey import doctor_form, resident_id, sign_up
@@ -61,7 +62,9 @@ def test_ready_at_head_and_not_ready_when_the_outbox_is_stuck(demo, at_head):
         "max_seconds": 900,
     }
     with in_tenant(demo, "hubei"):
-        msg = queue("sms", "13900000042", "您的验证码是 654321")
+        msg = queue(
+            "sms", "13900000042", sms("verification_code", host="h.cn", code="654321", minutes=5)
+        )
         db.session.flush()
         msg.created_at = utcnow() - timedelta(minutes=20)  # the workers are down since
         db.session.commit()
@@ -134,8 +137,8 @@ def _counter(page: str, name: str, channel: str) -> float:
 def test_messages_sent_and_failed_are_counted_per_channel(demo, http_gateway):
     before = _metrics(demo).get_data(as_text=True)
     with in_tenant(demo, "hubei"):
-        queue("sms", "13900000077", "one")
-        queue("sms", "13900000078", "two")
+        queue("sms", "13900000077", sms("codes_unlocked"))
+        queue("sms", "13900000078", sms("codes_unlocked"))
         db.session.commit()
     http_gateway.fail(503)
     with demo.app_context():

@@ -134,6 +134,46 @@ def test_each_unsafe_setting_is_named(change, message):
     assert str(refused.value).count("\n  - ") == 1  # only that one
 
 
+def test_a_tenant_on_aliyun_without_keys_in_the_environment_refuses_to_start(tmp_path, monkeypatch):
+    """Issue 12: a tenant configured for Aliyun or Tencent SMS needs its keys in the
+    environment (never in the database or the settings file); without them production refuses
+    to start and names the variables. With them (and the signature and template ids) it starts."""
+    from portal.notify.sms import TEMPLATES
+
+    for name in (
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        "HB_TENCENT_ID",
+        "HB_TENCENT_KEY",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    ids = "\n".join(f'{name} = "SMS_{i}"' for i, name in enumerate(TEMPLATES))
+    providers = tmp_path / "sms.toml"
+    providers.write_text(
+        f'[hubei]\nprovider = "aliyun"\nsignature = "湖北卫健委"\n[hubei.templates]\n{ids}\n'
+        f'[guangdong]\nprovider = "tencent"\nsignature = "广东卫健委"\nsdk_app_id = "1400000001"\n'
+        f'secret_id_env = "HB_TENCENT_ID"\nsecret_key_env = "HB_TENCENT_KEY"\n'
+        f"[guangdong.templates]\n{ids}\n",
+        encoding="utf-8",
+    )
+    settings = {**GOOD, "SMS_PROVIDERS_FILE": str(providers)}
+    with pytest.raises(SettingsError) as refused:
+        create_app("production", settings)
+    for variable in (
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        "HB_TENCENT_ID",
+        "HB_TENCENT_KEY",
+    ):
+        assert f"{variable} is not set" in str(refused.value)
+    assert str(refused.value).count("\n  - ") == 4
+    for variable in ("ALIBABA_CLOUD_ACCESS_KEY_ID", "HB_TENCENT_ID"):
+        monkeypatch.setenv(variable, "id")
+    for variable in ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "HB_TENCENT_KEY"):
+        monkeypatch.setenv(variable, "secret")
+    assert create_app("production", settings).config["SMS_TENANTS"]["hubei"]["provider"] == "aliyun"
+
+
 def test_a_bad_totp_key_is_named_but_never_shown():
     """SEC3: the message says which key is wrong by its position; the key itself stays out of
     the message (it ends in logs and deployment tools' output)."""

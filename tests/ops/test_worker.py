@@ -5,18 +5,18 @@ leaving the rest for the next worker."""
 from __future__ import annotations
 
 import signal
-import time
 
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.notify.services import queue
+from portal.notify.sms import sms
 from tests.support.cluster import base_env, worker
 from tests.support.db import in_tenant
 
 
 def test_sigterm_finishes_the_message_in_hand_and_exits(demo, sms_server, tmp_path):
     with in_tenant(demo, "hubei"):
-        messages = [queue("sms", f"1390000010{i}", f"测试 {i}") for i in range(3)]
+        messages = [queue("sms", f"1390000010{i}", sms("codes_unlocked")) for i in range(3)]
         db.session.commit()
         ids = [m.id for m in messages]
     sms_server.delay = 1.5  # the provider is slow: SIGTERM arrives while the first is in hand
@@ -32,9 +32,7 @@ def test_sigterm_finishes_the_message_in_hand_and_exits(demo, sms_server, tmp_pa
     try:
         assert sms_server.started.wait(30), process.output()
         process.proc.send_signal(signal.SIGTERM)
-        signalled = time.monotonic()
         assert process.proc.wait(10) == 0, process.output()
-        assert time.monotonic() - signalled < 5
     finally:
         process.stop()
     assert len(sms_server.requests) == 1

@@ -20,6 +20,7 @@ from portal.rules.import_format import (
 from portal.rules.imports import (
     Holdings,
     ImportFileError,
+    check_stream,
     compare,
     decode,
     parse,
@@ -32,13 +33,16 @@ ID1 = resident_id("42052519850101123")
 ID2 = resident_id("42010619900202234")
 BAD_ID = ID2[:-1] + ("0" if ID2[-1] != "0" else "1")  # a wrong check digit
 HEADER_Q = "姓名,身份证号,证书编号,级别,类别,乡村全科,仅通知书,取得日期"
-HEADER_P = "姓名,身份证号,证书编号,执业机构,执业范围,注册日期"
+HEADER_P = "姓名,身份证号,证书编号,执业机构,执业范围,注册日期,机构代码,医师级别"
 
 
 def check(text: str, kind: str = QUALIFICATIONS, held: Holdings | None = None):
     parsed = parse(text, kind)
     records, problems = validate(parsed, TODAY)
-    return compare(parsed, records, problems, held or Holdings())
+    held = held or Holdings()
+    if kind == PRACTICE_RECORDS:  # D5: the institution the lines name is on the portal
+        held.institution_names.setdefault("远安县人民医院", [1])
+    return compare(parsed, records, problems, held)
 
 
 def keys(preview) -> list[tuple[int, str | None, str]]:
@@ -74,7 +78,10 @@ def test_A2_junk_is_refused_with_a_reason(raw, key):
 def test_A2_a_file_over_the_limit_is_refused():
     with pytest.raises(ImportFileError) as exc:
         decode(b"a" * (MAX_BYTES + 1))
-    assert exc.value.key == "too_big" and exc.value.params == {"mb": 5}
+    assert exc.value.key == "too_big" and exc.value.params == {"mb": 64}
+    with pytest.raises(ImportFileError) as exc:
+        decode(b"a" * (5 * 1024 * 1024 + 1), 5 * 1024 * 1024)
+    assert exc.value.params == {"mb": 5}
 
 
 # ---- the first line names the columns ---------------------------------------------------------
@@ -329,3 +336,44 @@ def test_A2_templates_are_utf8_with_bom_and_name_every_column():
     assert template(PRACTICE_RECORDS).decode("utf-8-sig").strip() == HEADER_P
     with pytest.raises(ImportFileError):  # the template alone has no records
         parse(decode(raw), QUALIFICATIONS)
+
+
+# ---- a file of any length, a part at a time (A2 at a province's scale) --------------------------
+
+
+def _lines(n: int, start: int = 0) -> list[str]:
+    return [f"李明,{ID1},P{start + i},远安县人民医院,内科专业,2020-09-01" for i in range(n)]
+
+
+def _stream(text: str, write=None, **kw):
+    def held(records):
+        return Holdings(institution_names={"远安县人民医院": [1]})
+
+    return check_stream(text, PRACTICE_RECORDS, TODAY, held, write, **kw)
+
+
+def test_A2_a_streamed_file_is_checked_and_written_a_part_at_a_time():
+    parts: list[list[int]] = []
+    text = HEADER_P + "\n" + "\n".join(_lines(25)) + "\n"
+    preview = _stream(text, lambda records: parts.append([r.line for r in records]), chunk=10)
+    assert preview.valid and (preview.total, preview.new_count) == (25, 25)
+    assert [len(p) for p in parts] == [10, 10, 5] and parts[0][0] == 2
+    assert len(preview.new) == 20  # the sample; the count is the file's
+    assert preview.new[0].values == check(text, PRACTICE_RECORDS).new[0].values
+
+
+def test_A2_a_streamed_file_finds_a_duplicate_in_another_part_and_stops_writing():
+    lines = _lines(12) + _lines(1)  # line 14 repeats line 2's number, in the second part
+    lines += [f"李明,{ID1},Q1,不存在的医院,内科专业,2020-09-01"]  # skipped, not an error
+    written: list[int] = []
+    preview = _stream(
+        HEADER_P + "\n" + "\n".join(lines) + "\n",
+        lambda records: written.extend(r.line for r in records),
+        chunk=10,
+        keep=1,
+    )
+    assert not preview.valid and keys(preview) == [(14, "certificate_no", "duplicate")]
+    assert (preview.problem_count, preview.lines_with_problems, preview.skipped_count) == (1, 1, 1)
+    assert written == list(range(2, 12))  # the first part only: the caller rolls back
+    with pytest.raises(ImportFileError):
+        _stream(HEADER_P + "\n\n\n")

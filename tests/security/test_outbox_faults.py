@@ -29,18 +29,21 @@ class FakeGateway:
         self.calls: list[str] = []
         self.delivered: dict[str, tuple[str, str]] = {}  # key -> (recipient, body): what phones got
 
-    def send(self, recipient: str, body: str, key: str = "") -> None:
+    name = "fake"
+
+    def send(self, msg, key: str = "") -> str:
         self.calls.append(key)
         if self.failures:
             figures.add("gateway faults injected")
             raise self.failures.pop(0)
-        self.delivered.setdefault(key or f"no-key-{len(self.calls)}", (recipient, body))
+        self.delivered.setdefault(key or f"no-key-{len(self.calls)}", (msg.recipient, msg.body))
+        return ""
 
 
 @pytest.fixture
 def gateway(monkeypatch):
     fake = FakeGateway()
-    monkeypatch.setattr("portal.notify.services.sms_gateway", lambda: fake)
+    monkeypatch.setattr("portal.notify.services.sms_gateway", lambda *_: fake)
     return fake
 
 
@@ -100,8 +103,8 @@ def test_a_worker_dying_after_sending_does_not_send_twice(demo, gateway, monkeyp
     walk_doctor(demo, "hubei", DOCTOR, until="verified")
     real_send = gateway.send
 
-    def send_then_die(recipient, body, key=""):
-        real_send(recipient, body, key)
+    def send_then_die(msg, key=""):
+        real_send(msg, key)
         raise WorkerDied
 
     monkeypatch.setattr(gateway, "send", send_then_die)

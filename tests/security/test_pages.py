@@ -31,6 +31,9 @@ WHOLE_ID_ALLOWED = {
     "admin.identity_case",
     "admin.identity_cases",
     "doctor.print_form",
+    # the officer correcting a pre-portal record's institution matches it against the paper
+    # register by the whole number, as on the application and identity-case pages (D5)
+    "admin.practice_record",
 }
 
 ATTR = re.compile(r'\s(href|action|src|formaction|hx-[a-z-]+)="([^"]*)"')

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -13,8 +16,10 @@ from PIL import Image
 from tests.support import figures
 from tests.support.db import unchanged
 from tests.support.http import redirected_to, staff_login
+from tests.support.images import jpeg, png16
 from tests.support.journey import doctor_form, photo_file, walk_doctor
 
+ROOT = Path(__file__).resolve().parents[2]
 DOCTOR = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 
 
@@ -80,3 +85,52 @@ def test_a_plain_photo_still_goes_through(demo, at_photo_step):
         "/hubei/me/application/photo", {"action": "upload", "photo": photo_file(fmt="PNG")}
     )
     assert r.status_code == 200 and 'name="pending_id"' in r.get_data(as_text=True)
+
+
+# ---- issue 14: what decoding one upload may cost ------------------------------------------------
+
+#: the most a worst-case upload may add to a fresh process's peak memory (a 16-bit PNG at the
+#: cap is 96 MB of pixels undecoded-to-8-bit; the old 40 MP cap let one take 220 MB)
+PEAK_MB = 100
+
+WORST = {
+    "16-bit RGBA PNG at the cap (4096 × 3072)": lambda: png16(4096, 3072),
+    "48-megapixel JPEG (8000 × 6000)": lambda: jpeg(8000, 6000),
+}
+MEASURE = """
+import resource, sys
+from portal.doctor import photos
+raw = open(sys.argv[1], "rb").read()
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+getattr(photos, sys.argv[2])(raw)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) // 1024)
+"""
+
+
+@pytest.mark.parametrize("how", ["process_photo", "process_scan"])
+@pytest.mark.parametrize("case", list(WORST))
+def test_the_worst_upload_decodes_within_a_memory_budget(tmp_path, case, how):
+    """Peak resident memory a fresh process gains decoding the worst input the caps allow,
+    as a photo and as a certificate scan (a JPEG is decoded at a reduced scale)."""
+    path = tmp_path / "upload"
+    path.write_bytes(WORST[case]())
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(path), how],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    assert int(done.stdout.strip()) < PEAK_MB, (case, how, done.stdout)
+
+
+def test_an_image_over_the_cap_is_refused_before_it_is_decoded(demo, at_photo_step):
+    """A PNG one row over the cap (a small file: its pixels are what costs): a clear 422."""
+    with unchanged(demo):
+        r = at_photo_step.post(
+            "/hubei/me/application/photo",
+            {"action": "upload", "photo": (io.BytesIO(png16(4096, 3073)), "me.png", "image/png")},
+        )
+    assert r.status_code == 422
+    shown = " ".join(re.findall(r'class="err"[^>]*>([^<]*)', r.get_data(as_text=True)))
+    assert "too many pixels" in shown or "像素" in shown, shown

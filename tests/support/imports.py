@@ -16,7 +16,7 @@ from tests.support.http import Browser, redirected_to, staff_login
 from tests.support.journey import resident_id
 
 HEADER_Q = "姓名,身份证号,证书编号,级别,类别,乡村全科,仅通知书,取得日期"
-HEADER_P = "姓名,身份证号,证书编号,执业机构,执业范围,注册日期"
+HEADER_P = "姓名,身份证号,证书编号,执业机构,执业范围,注册日期,机构代码,医师级别"
 ZHOU = ("周新民", resident_id("42052519860412123"))
 WU = ("吴静", resident_id("42010619910823234"))
 GULI = ("古丽·艾力", resident_id("42011119930101345"))

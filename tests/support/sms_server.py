@@ -19,7 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Received:
     to: str
     template: str
-    content: str
+    #: the template's variables (issue 12: an SMS is a template with parameters)
+    params: dict
     key: str
     header_key: str
     user: str
@@ -50,7 +51,7 @@ class SmsServer:
                 item = Received(
                     payload.get("to", ""),
                     payload.get("template", ""),
-                    payload.get("params", {}).get("content", ""),
+                    payload.get("params", {}),
                     payload.get("idempotency_key", ""),
                     self.headers.get("Idempotency-Key", ""),
                     user,

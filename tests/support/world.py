@@ -41,7 +41,7 @@ ARGS: dict[str, list] = {
     "code": ["en"],
     "step": ["personal", "practice", "photo", "review"],
     "kind": ["change"],
-    "which": ["assessment", "gp"],
+    "which": ["assessment", "gp", "photo"],
     "case_id": [Hubei("identity_case")],
     "doc_id": [Hubei("photo")],
     "req_id": [Hubei("modification")],
@@ -53,6 +53,7 @@ ARGS: dict[str, list] = {
     "officer_id": [Hubei("hubei_officer"), Hubei("hubei_county_officer")],
     "region_id": [Hubei("hubei_region")],
     "token": ["not-a-set-up-token"],  # the operator's one-time set-up link (T5)
+    "record_id": [Hubei("practice_record")],
 }
 
 UNKNOWN = object()
@@ -203,6 +204,16 @@ def import_batch(app) -> int:
         db.session.add(batch)
         db.session.commit()
         return batch.id
+
+
+def practice_record(app) -> int:
+    """Q2, D5: the demo's record of a Hubei doctor registered before the portal."""
+    from portal.registry.records import PracticeRecord
+
+    with in_tenant(app, "hubei"):
+        return db.session.execute(
+            db.select(PracticeRecord.id).order_by(PracticeRecord.id).limit(1)
+        ).scalar_one()
 
 
 def site_filing(app) -> int:

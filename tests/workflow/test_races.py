@@ -12,7 +12,7 @@ import pytest
 
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
-from portal.registry.records import IdentityCase
+from portal.registry.records import IdentityCase, PracticeRecord
 from portal.tenants.models import Tenant
 from portal.workflow.models import Application, AuditLog, ModificationRequest, SiteFiling
 from tests.support import figures
@@ -467,3 +467,52 @@ def test_A9_two_disables_of_one_officer_disable_once(demo):
     assert re.search(
         rf"This account was deactivated by the health commission of 湖北省 at {HHMM}\.", page
     ), page[-3000:]
+
+
+def test_A9_D5_activation_x_correction_of_the_record_never_registers_at_the_wrong_one(demo):
+    """A pre-portal doctor (刘建国, on record at 远安县人民医院) enters the hospital's code while
+    an officer moves the record to the provincial hospital: either the registration is taken
+    over at 远安 and the correction is refused (409: it is a change of registration now), or the
+    correction comes first and nothing is taken over at 远安 (an identity case says why)."""
+    liu = doctor_form("刘建国", "420525198005063211", "13800138091", "liujianguo")
+    staff = staff_login(demo, "hb-county-staff")
+    walked = walk_doctor(demo, "hubei", liu, until="named", staff=staff, institution="远安")
+    staff.page("/hubei/institution/activations")
+    assert (
+        staff.post(
+            f"/hubei/institution/activations/{walked.doctor_id}/send", {"channel": "sms"}
+        ).status_code
+        in OK
+    )
+    code = re.search(r"[:：]\s*([A-Z2-9]{8,})", _messages(demo, liu["phone"])[-1]).group(1)
+    with in_tenant(demo, "hubei"):
+        record_id = db.session.execute(
+            db.select(PracticeRecord.id).filter_by(certificate_no="110420525000123")
+        ).scalar_one()
+    officer = staff_login(demo, "hb-officer")
+    officer.page(f"/hubei/admin/practice-records/{record_id}")
+    doctor = walked.browser
+    doctor.page("/hubei/me/activate")
+    responses = race(
+        lambda: doctor.post("/hubei/me/activate/code", {"code": code}),
+        lambda: officer.post(
+            f"/hubei/admin/practice-records/{record_id}/institution",
+            {"institution": "湖北省演示第一医院", "reason": "纸质证书"},
+        ),
+        actions=("take_over_practice_record", "set_institution"),
+    )
+    figures.add("decision races forced")
+    with in_tenant(demo, "hubei"):
+        record = db.session.get(PracticeRecord, record_id)
+        taken = db.session.execute(
+            db.select(Application).filter_by(certificate_no="110420525000123")
+        ).scalar_one_or_none()
+        if taken is not None:  # the take-over won: at the record's institution, still 远安
+            assert taken.institution_id == record.institution_id == walked.institution_id
+            assert responses[1].status_code == 409
+        else:  # the correction won: nothing registered at 远安; the commission has a case
+            assert record.institution_id != walked.institution_id
+            assert responses[1].status_code in OK
+            assert db.session.execute(
+                db.select(IdentityCase).filter_by(user_id=walked.doctor_id)
+            ).scalar_one()
