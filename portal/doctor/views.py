@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from flask import abort, flash, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,7 +13,7 @@ from portal import workflow
 from portal.accounts import credential_limit, start_session
 from portal.accounts.codes import CodeError, verify
 from portal.accounts.models import CodePurpose
-from portal.columns import local_today
+from portal.columns import BEIJING, local_today
 from portal.doctor import bp, services
 from portal.doctor.forms import (
     ActivationCodeForm,
@@ -175,7 +177,14 @@ def send_contact_code():
         form=code_form,
         sent=True,
         wait=wait,
+        wait_until=_clock_time_in(wait),
     )
+
+
+def _clock_time_in(seconds: int | None) -> str:
+    """The Beijing clock time ``seconds`` from now (issue 14: with JS off the page says when
+    another code may be asked for, not a fixed wait that goes stale)."""
+    return (datetime.now(BEIJING) + timedelta(seconds=seconds or 0)).strftime("%H:%M:%S")
 
 
 @bp.post("/me/verify/check")
