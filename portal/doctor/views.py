@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from portal import workflow
-from portal.accounts import credential_limit, end_session, start_session
+from portal.accounts import credential_limit, start_session
 from portal.accounts.codes import CodeError, verify
 from portal.accounts.models import CodePurpose
 from portal.columns import local_today
@@ -115,8 +115,8 @@ def home():
         registration=registration,
         exam=exam,
         # A3: whose officers handle the case, once the contact is proved (D3): until then the
-        # account is not settled (SEC: a duplicate sign-up is closed then), and the page is the
-        # same whatever the ID number typed
+        # account is not settled (an ID number another account holds goes to the commission
+        # then, issue 14), and the page is the same whatever the ID number typed
         case=(
             services.open_identity_case(current_user)
             if current_user.contact_verified and not current_user.identity_verified
@@ -190,18 +190,6 @@ def check_contact_code():
             form.code.errors.append(err.message())
         else:
             confirmed = confirm_contact(current_user, channel, g.tenant)
-            if confirmed.duplicate:
-                end_session()
-                flash(
-                    _(
-                        "An account with this ID number already exists. We have told its owner, on their "
-                        "verified phone or email, its user name and how to reset the password. "
-                        "If it is yours, log in; otherwise "
-                        "contact the health commission (%(phone)s).",
-                        phone=g.tenant.contact_phone,
-                    )
-                )
-                return redirect_to(url_for("accounts.login"))
             flash(
                 _("Your mobile number is verified.")
                 if channel == "sms"
