@@ -31,10 +31,24 @@ class CodeError(Exception):
         self.key = key
         self.wait = wait
 
-    def message(self) -> str:
+    def message(self, activation: bool = False) -> str:
+        """What the user is told. ``activation``: the code is an activation code (激活码, the
+        institution's), not a verification code (验证码): its own words (docs/glossary.md)."""
         from flask_babel import gettext as _
 
         err = self
+        if activation and err.key in ("expired", "too_many_tries", "wrong"):
+            return {
+                "expired": _(
+                    "This activation code has expired or was never sent. Ask your institution "
+                    "for a new one."
+                ),
+                "too_many_tries": _(
+                    "Too many wrong tries for this activation code. Ask your institution for a "
+                    "new one."
+                ),
+                "wrong": _("The activation code is wrong. Check it and try again."),
+            }[err.key]
         return {
             "cooldown": _("Please wait %(n)s seconds before asking for another code.", n=err.wait),
             "hourly_limit": _(

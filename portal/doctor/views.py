@@ -308,7 +308,7 @@ def enter_activation_code():
                 current_user, CodePurpose.ACTIVATION, form.code.data, rules_for(g.tenant)["codes"]
             )
         except CodeError as err:
-            form.code.errors.append(err.message())
+            form.code.errors.append(err.message(activation=True))
         else:
             activation.activate(current_user, None, "code")
             flash(_("Your account is activated."))

@@ -50,9 +50,8 @@ def change_password(user: User, password: str, tenant: Tenant) -> None:
     _tell(
         user,
         _(
-            "[%(tenant)s physician registration] The password of your account %(user)s was changed. If you "
+            "The password of your account %(user)s was changed. If you "
             "did not do this, contact the health commission (%(phone)s) at once.",
-            tenant=tenant.name,
             user=user.username,
             phone=tenant.contact_phone,
         ),
@@ -95,18 +94,16 @@ def confirm_contact_change(user: User, channel: str, code: str, tenant: Tenant) 
     if old:
         body = (
             _(
-                "[%(tenant)s physician registration] The mobile number of your account %(user)s was changed to "
+                "The mobile number of your account %(user)s was changed to "
                 "%(new)s. If you did not do this, contact the health commission (%(phone)s) at once.",
-                tenant=tenant.name,
                 user=user.username,
                 new=mask(row.destination),
                 phone=tenant.contact_phone,
             )
             if channel == "sms"
             else _(
-                "[%(tenant)s physician registration] The email address of your account %(user)s was changed to "
+                "The email address of your account %(user)s was changed to "
                 "%(new)s. If you did not do this, contact the health commission (%(phone)s) at once.",
-                tenant=tenant.name,
                 user=user.username,
                 new=mask(row.destination),
                 phone=tenant.contact_phone,

@@ -114,10 +114,9 @@ def _held_elsewhere(doctor: User, holder: User, channel: str, tenant: Tenant) ->
         return
     proved = doctor.masked_phone if channel == "sms" else doctor.email
     body = _(
-        "[%(tenant)s physician registration] Someone who holds %(contact)s tried to sign up with your ID "
+        "Someone who holds %(contact)s tried to sign up with your ID "
         "number. Your account already exists: its user name is %(user)s. If it was you, log in, or reset your "
         "password on the log-in page. If it was not you, contact the health commission (%(phone)s).",
-        tenant=tenant.name,
         contact=proved,
         user=holder.username,
         phone=tenant.contact_phone,
@@ -166,9 +165,8 @@ def unlock_codes(doctor: User, officer: User, tenant: Tenant) -> None:
     notify_user(
         doctor,
         _(
-            "[%(tenant)s physician registration] The health commission unlocked code entry for your "
+            "The health commission unlocked code entry for your "
             "account. You can ask for a new code.",
-            tenant=tenant.name,
         ),
         subject=_("Code entry unlocked"),
         sms=sms("codes_unlocked"),

@@ -60,9 +60,8 @@ def send_activation_code(doctor: User, staff: User, channel: str, tenant: Tenant
     destination = doctor.email if channel == "email" else doctor.phone
     issued = issue(doctor, CodePurpose.ACTIVATION, channel, destination, rules, issued_by=staff)
     body = _l(
-        "[%(tenant)s physician registration] %(inst)s sent you an activation code: %(code)s. It is valid "
+        "%(inst)s sent you an activation code: %(code)s. It is valid "
         'for %(n)s hours. Enter it on the portal and press "Activate my account".',
-        tenant=tenant.name,
         inst=staff.institution.name,
         code=issued.code,
         n=rules["activation_hours"],
@@ -157,9 +156,8 @@ def request_password_reset(username: str, channel: str, tenant: Tenant) -> None:
         db.session.rollback()
         return
     body = _(
-        "[%(tenant)s physician registration] Your password reset code is %(code)s, valid for %(n)s minutes. "
+        "Your password reset code is %(code)s, valid for %(n)s minutes. "
         "If you did not ask for it, ignore this message and do not tell anyone the code.",
-        tenant=tenant.name,
         code=issued.code,
         n=rules["otp_minutes"],
     )
@@ -215,9 +213,8 @@ def reset_password(username: str, code: str, password: str, tenant: Tenant) -> U
         {"session_version": user.session_version, "channel": used.channel},
     )
     body = _(
-        "[%(tenant)s physician registration] The password of your account %(user)s was changed. If you did "
+        "The password of your account %(user)s was changed. If you did "
         "not do this, contact the health commission (%(phone)s) at once.",
-        tenant=tenant.name,
         user=user.username,
         phone=tenant.contact_phone,
     )

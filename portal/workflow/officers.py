@@ -58,14 +58,14 @@ def _send(user: User, tenant: Tenant, password: str, *, reset: bool) -> None:
     }
     if reset:
         body = _(
-            "[%(tenant)s physician registration] Your officer account at the health commission of %(office)s "
+            "Your officer account at the health commission of %(office)s "
             "was given new credentials. User name: %(user)s First password: %(password)s Log in at %(place)s, "
             "choose your own password and set up your authenticator app again. Do not tell anyone this password.",
             **args,
         )
     else:
         body = _(
-            "[%(tenant)s physician registration] An officer account at the health commission of %(office)s "
+            "An officer account at the health commission of %(office)s "
             "was opened for you. User name: %(user)s First password: %(password)s Log in at %(place)s, choose "
             "your own password and set up an authenticator app. Do not tell anyone this password.",
             **args,

@@ -178,9 +178,8 @@ def registrations_due(tenant: Tenant, rules: dict, today: date) -> Iterator[Remi
             yield Reminder(REGISTRATION, app.id, step)  # sent already: only counted
             continue
         body = _l(
-            "[%(tenant)s physician registration] Your practice registration %(no)s is valid until %(date)s. "
+            "Your practice registration %(no)s is valid until %(date)s. "
             "To keep practising after that day, apply for re-registration on the portal in time.",
-            tenant=tenant.name,
             no=app.certificate_no or "",
             date=LazyString(format_date, until, "long"),
         )
@@ -231,9 +230,8 @@ def drafts_due(tenant: Tenant, rules: dict, now: datetime) -> Iterator[Reminder]
             yield Reminder(DRAFT, app.id, step)
             continue
         body = _l(
-            "[%(tenant)s physician registration] Your draft registration application will expire on %(date)s. "
+            "Your draft registration application will expire on %(date)s. "
             "Log in to the portal to continue it and submit it.",
-            tenant=tenant.name,
             date=LazyString(format_date, expires, "long"),
         )
         yield Reminder(
@@ -279,9 +277,8 @@ def activation_codes_due(tenant: Tenant, rules: dict, now: datetime) -> Iterator
             yield Reminder(ACTIVATION, code.id, step)
             continue
         body = _l(
-            "[%(tenant)s physician registration] Your account activation code expires at %(time)s. "
+            "Your account activation code expires at %(time)s. "
             "If you no longer have it, ask your institution for a new code.",
-            tenant=tenant.name,
             time=LazyString(format_datetime, code.expires_at, "short"),
         )
         yield Reminder(
