@@ -230,13 +230,12 @@ def holdings(kind: ImportKind, records: list[rules.Record]) -> rules.Holdings:
             )
     if kind is ImportKind.PRACTICE_RECORDS:  # D5: the institutions the file names
         codes = {r.values["institution_code"] for r in records if r.values.get("institution_code")}
-        for chunk in _chunks(codes):
-            for code, inst_id in db.session.execute(
-                db.select(Institution.licence_no, Institution.id).where(
-                    Institution.licence_no.in_(chunk)
-                )
-            ):
-                held.institution_codes[code] = inst_id
+        for chunk in _chunks(codes):  # the credit code (GB 32100) or the licence number
+            for column in (Institution.licence_no, Institution.credit_code):
+                for code, inst_id in db.session.execute(
+                    db.select(column, Institution.id).where(column.in_(chunk))
+                ):
+                    held.institution_codes[code] = inst_id
         for chunk in _chunks({r.values["institution_name"] for r in records}):
             for name, inst_id in db.session.execute(
                 db.select(Institution.name, Institution.id)

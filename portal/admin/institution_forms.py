@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.admin import coverage
 from portal.columns import local_today
@@ -16,7 +16,16 @@ from portal.extensions import db
 from portal.forms import MESSAGES, mobile_field, nfkc, person_name_field
 from portal.labels import INSTITUTION_LEVEL_LABELS
 from portal.registry.institutions import InstitutionLevel
+from portal.rules.credit_code import credit_code_problem
 from portal.tenants.models import Region
+
+CREDIT_CODE_PROBLEMS = {
+    "length": _l("A unified social credit code has 18 characters."),
+    "characters": _l(
+        "A unified social credit code has digits and capital letters only, without I, O, Z, S or V."
+    ),
+    "check": _l("This code's last character does not match: check it against the licence."),
+}
 
 #: the three documents an officer must see on site before creating the account (I1)
 CHECKS = ("licence_seen", "power_of_attorney_seen", "agent_id_card_seen")
@@ -85,6 +94,16 @@ class ProvisionForm(CheckForm):
         render_kw={"maxlength": "40", "autocapitalize": "characters"},
         description=_l("As on the practice licence (医疗机构执业许可证登记号)."),
     )
+    credit_code = StringField(
+        _l("Unified social credit code"),
+        filters=[nfkc, lambda v: v.strip().upper() if isinstance(v, str) else v],
+        validators=[Optional(), Length(max=18)],
+        render_kw={"maxlength": "18", "autocapitalize": "characters"},
+        description=_l(
+            "18 characters, as on the practice licence (统一社会信用代码); the record import "
+            "finds the institution by it."
+        ),
+    )
     level = SelectField(
         _l("Level"),
         choices=[SelectChoice(k.value, v) for k, v in INSTITUTION_LEVEL_LABELS.items()],
@@ -117,6 +136,11 @@ class ProvisionForm(CheckForm):
         regions = filing_regions(officer)
         self.county_id.choices = [SelectChoice(str(r.id), region_label(r)) for r in regions]
         self.cities = {r.id for r in regions if r.level == "city"}
+
+    def validate_credit_code(self, field):
+        problem = credit_code_problem(field.data) if field.data else None
+        if problem is not None:
+            raise ValidationError(CREDIT_CODE_PROBLEMS[problem])
 
     def validate_county_id(self, field):
         if field.data not in {int(c.value) for c in self.county_id.choices}:

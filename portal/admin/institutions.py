@@ -56,6 +56,7 @@ def new_institution():
         data = provisioning.NewInstitution(
             name=form.name.data,
             licence_no=form.licence_no.data,
+            credit_code=form.credit_code.data or None,
             level=InstitutionLevel(form.level.data),
             county_id=form.county_id.data,
             address=form.address.data,

@@ -21,11 +21,17 @@ class InstitutionLevel(enum.StrEnum):
 
 class Institution(TenantScoped, db.Model):
     __tablename__ = "institution"
-    __table_args__ = (UniqueConstraint("tenant_id", "licence_no"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "licence_no"),
+        UniqueConstraint("tenant_id", "credit_code", name="uq_institution_tenant_id_credit_code"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), index=True)
     #: practice licence registration number (医疗机构执业许可证登记号)
     licence_no: Mapped[str] = mapped_column(String(40))
+    #: unified social credit code (统一社会信用代码, GB 32100), when the officer entered it: the
+    #: practice-record import names institutions by it (A2)
+    credit_code: Mapped[str | None] = mapped_column(String(18))
     level: Mapped[InstitutionLevel] = mapped_column(enum_column(InstitutionLevel))
     county_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
     address: Mapped[str] = mapped_column(String(200), default="")

@@ -102,8 +102,9 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "registered_on",
             ("注册时间", "registration date", "date registered"),
         ),
-        # Q2, D5: the institution is matched to the portal's by this code when given (the
-        # licence registration number the portal holds, I1), else by its exact name
+        # Q2, D5: the institution is matched to the portal's by this code when given (its
+        # unified social credit code, GB 32100, or the licence registration number the portal
+        # holds, I1), else by its exact name
         Column(
             "institution_code",
             "机构代码",

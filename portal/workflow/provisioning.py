@@ -57,6 +57,8 @@ class NewInstitution:
     agent_id_card_seen: bool
     checked_by: str
     checked_on: date
+    #: unified social credit code (GB 32100), optional
+    credit_code: str | None = None
 
 
 def find_by_licence(licence_no: str) -> Institution | None:
@@ -148,6 +150,7 @@ def provision_institution(data: NewInstitution, officer: User, tenant: Tenant) -
     institution = Institution(
         name=data.name,
         licence_no=data.licence_no,
+        credit_code=data.credit_code or None,
         level=data.level,
         county_id=data.county_id,
         address=data.address,
