@@ -27,6 +27,7 @@ from tests.support.browser import (
     log_in_with_totp,
     photo_bytes,
     read_outbox,
+    settled,
     stays_on_page,
 )
 
@@ -163,6 +164,7 @@ def test_whole_journey(new_context, live_server, js):
     # D11: the photo, previewed before it is used: one path, choose → preview → continue; with
     # JS the preview comes as the file is chosen; a reload keeps it (issue 14)
     expect(doctor.get_by_role("heading", name="Photo", exact=True)).to_be_visible()
+    settled(doctor)
     doctor.get_by_label("Photo (JPEG or PNG)").set_input_files(
         files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}]
     )

@@ -119,6 +119,15 @@ def photo_bytes() -> bytes:
     return out.getvalue()
 
 
+def settled(page: Page) -> None:
+    """Wait until htmx has finished the last swap (no request, swap or settle under way), as a
+    person reading the new step would before choosing a file: on a loaded machine the test
+    could otherwise act on the step before htmx has wired it up."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
+
 def stays_on_page(page: Page):
     """Mark the window; the mark survives an in-page (htmx) update but not a navigation."""
     page.evaluate("() => { window.__journeyMark = 'still here' }")
