@@ -23,11 +23,12 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
         app.config["SMS_TENANTS"] = load_providers(app.config["SMS_PROVIDERS_FILE"])
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from portal import extensions, inputs, ops, redact, tenants, web
+    from portal import extensions, inputs, ops, pii, redact, tenants, web
 
     ops.init_app(app)  # production settings checked first; proxies, logs, metrics, /readyz
 
     redact.init_app(app)
+    pii.init_app(app)  # resident ID numbers encrypted at rest (issue 14)
     extensions.db.init_app(app)
     extensions.migrate.init_app(
         app,
