@@ -59,7 +59,9 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
 
     app.cli.add_command(due_cli)
     from portal.workflow.provisioning import accounts_cli
+    from portal.workflow.retention import purge_command
 
+    accounts_cli.add_command(purge_command)  # `flask accounts purge` (issue 14), daily
     app.cli.add_command(accounts_cli)  # `flask accounts create-admin`, `create-officer` (T5)
     app.cli.add_command(imports_cli)
 

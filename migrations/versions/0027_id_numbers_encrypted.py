@@ -2,7 +2,8 @@
 qualification and practice_record the column ``id_number`` in clear (and its plain index) is
 replaced by ``id_number_encrypted`` (a Fernet token) and ``id_number_index`` (HMAC-SHA256 of
 the normalised number, hex, indexed: the lookups run on it). Every existing number is
-encrypted and indexed before the clear column is dropped; downgrade decrypts them back.
+encrypted and indexed before the clear column is dropped; downgrade decrypts them back. And
+``user_account.erased_at``: when the retention job erased a never-confirmed account.
 
 The small crypto this needs is frozen here (the migration imports nothing of the app, so a later
 change to portal/pii.py cannot change what it does). The keys: those of the app running
@@ -100,11 +101,16 @@ def upgrade():
                 batch_op.alter_column("id_number_encrypted", existing_type=sa.String(length=255), nullable=False)
                 batch_op.alter_column("id_number_index", existing_type=sa.String(length=64), nullable=False)
             batch_op.create_index(batch_op.f(f"ix_{name}_id_number_index"), ["id_number_index"], unique=False)
+    # the retention job (portal/workflow/retention.py): when a never-confirmed account was erased
+    with op.batch_alter_table("user_account", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("erased_at", sa.DateTime(), nullable=True))
 
 
 def downgrade():
     from cryptography.fernet import InvalidToken
 
+    with op.batch_alter_table("user_account", schema=None) as batch_op:
+        batch_op.drop_column("erased_at")
     bind = op.get_bind()
     box, _normalise, _index = _crypto()
     for name in TABLES:

@@ -83,6 +83,9 @@ class User(TenantScoped, UserMixin, db.Model):
     #: staff: the institution's person in charge, who manages its staff accounts (I1, I2)
     is_person_in_charge: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: issue 14: when the retention job erased this never-confirmed account's personal
+    #: information (the row stays, disabled, for the audit rows that name it)
+    erased_at: Mapped[datetime | None]
 
     qualification = relationship("Qualification")
     institution = relationship("Institution")
