@@ -62,6 +62,9 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     from portal.workflow.retention import purge_command
 
     accounts_cli.add_command(purge_command)  # `flask accounts purge` (issue 14), daily
+    from portal.accounts.id_rotation import rotate_id_key_command
+
+    accounts_cli.add_command(rotate_id_key_command)  # `flask accounts rotate-id-key` (issue 14)
     app.cli.add_command(accounts_cli)  # `flask accounts create-admin`, `create-officer` (T5)
     app.cli.add_command(imports_cli)
 

@@ -85,8 +85,13 @@ def _boxes() -> tuple[MultiFernet, bytes]:
     if cached is None or cached[0] != (keys, index_key):
         if not keys or not index_key:
             raise KeysMissing(f"{KEYS} and {INDEX_KEY} must be set: ID numbers cannot be stored")
-        box = MultiFernet([Fernet(k) for k in keys])
-        cached = current_app.extensions["pii_keys"] = ((keys, index_key), box, index_key.encode())
+        fernets = [Fernet(k) for k in keys]
+        cached = current_app.extensions["pii_keys"] = (
+            (keys, index_key),
+            MultiFernet(fernets),
+            index_key.encode(),
+            fernets[0],
+        )
     return cached[1], cached[2]
 
 
@@ -110,7 +115,12 @@ def decrypt(token: str) -> str:
 
 def rotate(token: str) -> str:
     """The token re-encrypted under the first key (the same token if it already is)."""
-    return _boxes()[0].rotate(token.encode()).decode()
+    _boxes()
+    try:
+        current_app.extensions["pii_keys"][3].decrypt(token.encode())
+    except InvalidToken:
+        return _boxes()[0].rotate(token.encode()).decode()
+    return token
 
 
 def stored(id_number: str | None) -> dict:
