@@ -17,7 +17,6 @@ index. Neither a number nor a key is ever logged."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import unicodedata
 
@@ -79,7 +78,8 @@ def normalise(id_number: str) -> str:
 
 def _boxes() -> tuple[MultiFernet, bytes]:
     config = current_app.config
-    keys = tuple(parse_keys(config.get(KEYS)))
+    raw = config.get(KEYS)  # a list after init_app: per row (imports), no parsing
+    keys = tuple(raw) if isinstance(raw, list | tuple) else tuple(parse_keys(raw))
     index_key = str(config.get(INDEX_KEY) or "")
     cached = current_app.extensions.get("pii_keys")
     if cached is None or cached[0] != (keys, index_key):
@@ -97,7 +97,7 @@ def _boxes() -> tuple[MultiFernet, bytes]:
 
 def blind_index(id_number: str) -> str:
     """HMAC-SHA256 of the normalised number under ID_INDEX_KEY, hex (64 characters)."""
-    return hmac.new(_boxes()[1], normalise(id_number).encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(_boxes()[1], normalise(id_number).encode(), "sha256").hex()
 
 
 def encrypt(id_number: str) -> str:
@@ -127,7 +127,12 @@ def stored(id_number: str | None) -> dict:
     """The column values for ``id_number`` (for Core inserts: imports, demo data)."""
     if not id_number:
         return {"id_number_encrypted": None, "id_number_index": None}
-    return {"id_number_encrypted": encrypt(id_number), "id_number_index": blind_index(id_number)}
+    box, index_key = _boxes()
+    number = normalise(id_number).encode()
+    return {
+        "id_number_encrypted": box.encrypt(number).decode(),
+        "id_number_index": hmac.digest(index_key, number, "sha256").hex(),
+    }
 
 
 class _ByIndex(Comparator):
