@@ -248,6 +248,9 @@ def load_demo() -> list[str]:
             ]
             lines.append(f"\n{spec['name']}  http://127.0.0.1:{{port}}/{spec['slug']}/")
             lines.append("  demo doctors to sign up with (real name / ID number / qualification):")
+            # one line per person: a person with two qualifications, or with a registration from
+            # before the portal, is listed once with all of them (issue 14)
+            people: dict[tuple[str, str], list[str]] = {}
             for name, idn, cert, level, category, rural, obtained in spec["doctors"]:
                 _get_or_add(
                     Qualification,
@@ -267,7 +270,7 @@ def load_demo() -> list[str]:
                     if cert.startswith("N")
                     else ""
                 )
-                lines.append(f"    {name}  {idn}  {level.value}/{category.value}{note}")
+                people.setdefault((name, idn), []).append(f"{level.value}/{category.value}{note}")
             for name, idn, cert, inst_name, scopes, registered in spec.get("practice_records", []):
                 _get_or_add(
                     PracticeRecord,
@@ -281,9 +284,11 @@ def load_demo() -> list[str]:
                     scopes=scopes,
                     registered_on=registered,
                 )
-                lines.append(
-                    f"    {name}  {idn}  registered before the portal at {inst_name}: {cert}"
+                people.setdefault((name, idn), []).append(
+                    f"registered before the portal at {inst_name}: {cert}"
                 )
+            for (name, idn), notes in people.items():
+                lines.append(f"    {name}  {idn}  " + "; ".join(notes))
             lines.append(
                 f"  staff and officers (password {DEMO_PASSWORD}; TOTP secret; `flask dev totp NAME` prints a code):"
             )

@@ -9,8 +9,9 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, ValidationError
 
+from portal.columns import local_today
 from portal.rules import identity
 
 MESSAGES = {
@@ -29,7 +30,45 @@ MESSAGES = {
     "username": _l("4 to 32 characters: letters, digits, '_', '.' or '-', starting with a letter."),
     "password_length": _l("Use 8 to 128 characters."),
     "password_mix": _l("Use both letters and digits or symbols."),
+    # issue 14: each refusal says what is wrong with that input
+    "name_space": _l(
+        "Write your name without spaces, as on your ID card (a middle dot · joins the parts of a "
+        "minority or foreign name)."
+    ),
+    "name_letters": _l(
+        "Write your name in Chinese characters, as on your ID card: no Latin letters. This is not "
+        "your user name."
+    ),
+    "name_digits": _l("A name has no digits: write it in Chinese characters, as on your ID card."),
+    "name_dot": _l("A middle dot · goes only between two parts of a name, once."),
+    "name_marks": _l(
+        "Use only Chinese characters (and a middle dot · in a minority or foreign name): remove "
+        "the other marks."
+    ),
+    "id_birth_future": _l(
+        "The birth date in this ID number (digits 7 to 14) is after today: check those digits."
+    ),
+    "id_too_young": _l(
+        "The birth date in this ID number (digits 7 to 14) makes you younger than %(n)d: check "
+        "those digits."
+    ),
+    "id_too_old": _l(
+        "The birth date in this ID number (digits 7 to 14) is more than %(n)d years ago: check "
+        "those digits."
+    ),
+    "mobile_chars": _l(
+        "A mobile number has only digits (spaces, hyphens and +86 are fine), e.g. 138 0013 8000."
+    ),
+    "mobile_length": _l(
+        "A mainland China mobile number has 11 digits (without +86), e.g. 138 0013 8000."
+    ),
 }
+
+#: the numbers some messages carry (``%(n)d``)
+PARAMS = {"id_too_young": {"n": identity.MIN_AGE}, "id_too_old": {"n": identity.MAX_AGE}}
+#: the fields that ask a person's own name show "name_marks" for what the coarse check calls
+#: "name_chars" (which speaks of letters and digits)
+_FIELD_KEYS = {"name_chars": "name_marks"}
 
 
 def nfkc(value):
@@ -37,13 +76,35 @@ def nfkc(value):
     return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
 
 
+def message(key: str) -> str:
+    text = MESSAGES[_FIELD_KEYS.get(key, key)]
+    return text % PARAMS[key] if key in PARAMS else text
+
+
 def rule(check):
     def validator(form, field):
         key = check(field.data or "")
         if key:
-            raise ValidationError(MESSAGES[key])
+            raise ValidationError(message(key))
 
     return validator
+
+
+def id_number_rule(form, field):
+    """D1, issue 14: a real ID number whose birth date is plausible for a doctor today (Beijing)."""
+    key = identity.id_number_error(field.data or "", today=local_today())
+    if key:
+        raise ValidationError(message(key))
+
+
+def mobile_filter(value):
+    """Full-width digits read as ASCII, then any common way of writing a mainland mobile
+    (``+86 138 0013 8000``…) stored as its 11 digits (issue 14). What is not a mobile number is
+    left as typed, for the validator to explain and the form to show back."""
+    value = nfkc(value)
+    if isinstance(value, str):
+        return identity.normalise_mobile(value) or value
+    return value
 
 
 def new_password_fields(label, again_label) -> tuple[PasswordField, PasswordField]:
@@ -53,8 +114,7 @@ def new_password_fields(label, again_label) -> tuple[PasswordField, PasswordFiel
             label,
             validators=[
                 DataRequired(MESSAGES["required"]),
-                Length(max=128, message=MESSAGES["password_length"]),
-                rule(identity.password_error),
+                rule(identity.password_error),  # also the length: one message, not two
             ],
             render_kw={"autocomplete": "new-password", "maxlength": "128"},
             description=_l("At least 8 characters, with letters and digits or symbols."),
@@ -70,30 +130,34 @@ def new_password_fields(label, again_label) -> tuple[PasswordField, PasswordFiel
     )
 
 
-def person_name_field(label):
+def person_name_field(label, *, description=None, autocomplete="off"):
+    """A person's legal name: one message saying what is wrong (issue 14), never two."""
     return StringField(
         label,
-        validators=[
-            DataRequired(MESSAGES["required"]),
-            Length(max=30),
-            rule(identity.real_name_error),
-        ],
-        render_kw={"autocomplete": "off", "maxlength": "30"},
-        description=_l("The legal name, in Chinese characters."),
+        validators=[DataRequired(MESSAGES["required"]), rule(identity.real_name_problem)],
+        render_kw={"autocomplete": autocomplete, "maxlength": "30"},
+        description=description or _l("The legal name, in Chinese characters."),
     )
 
 
-def mobile_field(label):
+#: room for "+86 (138) 0013-8000" and the like: the number is normalised after the paste
+MOBILE_MAXLENGTH = "24"
+
+
+def mobile_field(label, *, description=None, autocomplete="off"):
+    """The ONE mobile-number field of every form (issue 14): takes what people paste, stores the
+    11 digits, and shows one message when it is not a mainland mobile number."""
     return StringField(
         label,
-        filters=[nfkc],
-        validators=[
-            DataRequired(MESSAGES["required"]),
-            Length(max=11, message=MESSAGES["mobile"]),
-            rule(identity.mobile_error),
-        ],
-        render_kw={"autocomplete": "off", "inputmode": "tel", "maxlength": "11"},
-        description=_l("The user name and first password are sent to this number by text message."),
+        filters=[mobile_filter],
+        validators=[DataRequired(MESSAGES["required"]), rule(identity.mobile_error)],
+        render_kw={
+            "autocomplete": autocomplete,
+            "inputmode": "tel",
+            "maxlength": MOBILE_MAXLENGTH,
+        },
+        description=description
+        or _l("The user name and first password are sent to this number by text message."),
     )
 
 

@@ -15,8 +15,9 @@ from tests.support import figures
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- figures: start -->", "<!-- figures: end -->"
 RACES_START, RACES_END = "<!-- races: start -->", "<!-- races: end -->"
-#: besides tests/security/: the forced races of every decision (A9)
-ALSO = ("tests/workflow/test_races.py",)
+#: besides tests/security/: the forced races of every decision (A9) and the tenant-isolation
+#: sweep (every route × every role × both tenants, T3)
+ALSO = ("tests/workflow/test_races.py", "tests/test_isolation.py")
 
 
 class Outcomes:

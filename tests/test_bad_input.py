@@ -31,6 +31,7 @@ from tests.support.journey import (
     institution_id,
     last_activation_code,
     last_otp,
+    messages_to,
     name_institution,
     resident_id,
     walk_doctor,
@@ -463,19 +464,23 @@ def test_SEC2_ten_wrong_codes_in_a_row_lock_code_entry_across_new_codes(demo, si
     assert r.status_code == 422 and "locked" in errors(r)["code"]
     user = doctor_row(demo)
     assert user.code_failures == 10 and user.code_locked_until is not None
-    # a fresh code, typed right, is still refused while the lock holds
-    assert send_code(signed_up).status_code == 200
-    fresh = last_otp(demo, DOCTOR["phone"])
+    # the last code, typed right, is still refused while the lock holds
     with unchanged(demo):
-        r = check_code(signed_up, fresh)
+        r = check_code(signed_up, right)
     assert r.status_code == 422 and "locked" in errors(r)["code"]
+    # and no new code is sent while it holds (issue 14: lock means no sends)
+    sent = len(messages_to(demo, DOCTOR["phone"]))
+    r = send_code(signed_up)
+    assert r.status_code == 429 and "locked" in errors(r)["code"]
+    assert len(messages_to(demo, DOCTOR["phone"])) == sent
     assert doctor_row(demo).phone_verified_at is None
     # an hour later the lock is gone
     with in_tenant(demo, "hubei"):
         user = db.session.execute(select(User).filter_by(username="liminghua")).scalar_one()
         user.code_locked_until -= timedelta(minutes=61)
         db.session.commit()
-    redirected_to(check_code(signed_up, fresh))
+    send_code(signed_up)
+    redirected_to(check_code(signed_up, last_otp(demo, DOCTOR["phone"])))
     assert doctor_row(demo).code_failures == 0
 
 

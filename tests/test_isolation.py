@@ -27,6 +27,7 @@ from devdata.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.registry.records import Category, Level, Qualification
 from portal.tenants.models import Tenant
+from tests.support import figures
 from tests.support.db import in_tenant, owner_connection
 from tests.support.http import Browser, redirected_to, staff_login
 from tests.support.journey import (
@@ -395,6 +396,7 @@ def test_guangdong_users_never_reach_hubei_data(
     url = fill(rule, prefix, values, world)
     before = hubei_rows(app, world)
     r = ask(app, world, role, url, method)
+    figures.add("tenant-isolation requests (route × role × tenant)")
     where = f"{role} {method} {url} -> {r.status_code}"
     assert r.status_code < 500, where
     assert not leaked(r), f"{where} shows Hubei data: {leaked(r)}"

@@ -6,13 +6,13 @@ Existing records are linked where exactly one institution of the tenant has the 
 the others stay unlinked until an officer sets the institution (portal.admin.records).
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0023"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -16,6 +16,7 @@ bp.before_request(require_role(Role.OFFICER, Role.ADMIN))
 from portal.admin import (  # noqa: E402,F401
     accounts,
     audit,
+    cancellations,
     decisions,
     filings,
     imports,

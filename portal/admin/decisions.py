@@ -123,6 +123,19 @@ class ReturnForm(FlaskForm):
     )
 
 
+class DismissForm(FlaskForm):
+    """I6: the commission finds no ground in an institution's cancellation report."""
+
+    reason = TextAreaField(
+        _l("Why the registration is not cancelled"),
+        validators=[
+            DataRequired(_l("Give the reason: the institution will see it.")),
+            Length(max=1000),
+        ],
+        render_kw={"maxlength": "1000", "rows": "3"},
+    )
+
+
 class RefuseForm(FlaskForm):
     ground = SelectField(
         _l("Ground for refusal (Practitioners' Law art. 16)"),
@@ -160,6 +173,7 @@ def _page(
     error=None,
     return_form=None,
     refuse_form=None,
+    dismiss_form=None,
 ):
     rules = rules_for_application(app)  # A6: the version it was submitted under
     return render(
@@ -182,6 +196,7 @@ def _page(
         return_form=return_form or ReturnForm(formdata=None),
         refuse_form=refuse_form or RefuseForm(formdata=None),
         sent=sms_sent_to(app.doctor_id),
+        dismiss_form=dismiss_form or DismissForm(formdata=None),
     )
 
 
@@ -237,6 +252,10 @@ def approve(app_id: int):
 @bp.post("/applications/<int:app_id>/return")
 def return_application(app_id: int):
     app = _decidable(app_id)
+    if (
+        app.cancel_origin == "institution"
+    ):  # I6: the institution's report is not the doctor's to correct
+        abort(400)
     form = ReturnForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
@@ -250,6 +269,8 @@ def return_application(app_id: int):
 @bp.post("/applications/<int:app_id>/refuse")
 def refuse(app_id: int):
     app = _decidable(app_id)
+    if app.cancel_origin == "institution":  # I6: a report is dismissed, not refused (L3)
+        abort(400)
     form = RefuseForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:

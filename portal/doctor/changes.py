@@ -17,20 +17,13 @@ from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.workflow import applications as transitions
 from portal.workflow import drafts
+from portal.workflow.cancellations import cancel_ground_label
 from portal.workflow.models import CANCEL_GROUNDS, Application, Kind
 from portal.workflow.modifications import pending_of
 
-
-@bp.app_template_global("ground_label")
-def ground_label(key: str) -> str:
-    return {
-        "suspended_two_years": _("Practice suspended for two full years"),
-        "failed_assessment_again": _("Failed the periodic assessment again after a suspension"),
-        "certificate_revoked": _("Practising certificate revoked"),
-        "criminal_penalty": _("Criminal penalty"),
-        "death": _("Death"),
-        "other": _("Other legal grounds"),
-    }[key]
+#: L4: the grounds as every end names them (one label map, portal.workflow.cancellations)
+ground_label = cancel_ground_label
+bp.add_app_template_global(cancel_ground_label, "ground_label")
 
 
 class CancellationForm(FlaskForm):

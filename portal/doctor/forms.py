@@ -7,46 +7,40 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length
 
-from portal.forms import MESSAGES, new_password_fields, nfkc, rule
+from portal.forms import (
+    MESSAGES,
+    id_number_rule,
+    mobile_field,
+    new_password_fields,
+    nfkc,
+    person_name_field,
+    rule,
+)
 from portal.rules import identity
 
 
 class SignupForm(FlaskForm):
-    real_name = StringField(
+    # one message per refusal, saying what is wrong (issue 14): the rules check the length too
+    real_name = person_name_field(
         _l("Real name (as on your ID card)"),
-        validators=[
-            DataRequired(MESSAGES["required"]),
-            Length(max=30),
-            rule(identity.real_name_error),
-        ],
-        render_kw={"autocomplete": "name", "maxlength": "30"},
         description=_l("Chinese characters only. This is not your user name."),
+        autocomplete="name",
     )
     id_number = StringField(
         _l("Resident ID number"),
         filters=[nfkc],
-        validators=[
-            DataRequired(MESSAGES["required"]),
-            Length(max=18, message=MESSAGES["id_length"]),
-            rule(identity.id_number_error),
-        ],
+        validators=[DataRequired(MESSAGES["required"]), id_number_rule],
         render_kw={"autocomplete": "off", "maxlength": "18", "autocapitalize": "characters"},
     )
-    phone = StringField(
+    phone = mobile_field(
         _l("Mobile number"),
-        filters=[nfkc],
-        validators=[
-            DataRequired(MESSAGES["required"]),
-            Length(max=11, message=MESSAGES["mobile"]),
-            rule(identity.mobile_error),
-        ],
-        render_kw={"autocomplete": "tel-national", "inputmode": "tel", "maxlength": "11"},
+        description=_l("Codes and notices are sent to this number by text message."),
+        autocomplete="tel-national",
     )
     email = StringField(
         _l("Email"),
         validators=[
             DataRequired(MESSAGES["required"]),
-            Length(max=254, message=MESSAGES["email"]),
             rule(identity.email_error),
         ],
         render_kw={"autocomplete": "email", "inputmode": "email", "maxlength": "254"},
@@ -55,7 +49,6 @@ class SignupForm(FlaskForm):
         _l("User name (for logging in)"),
         validators=[
             DataRequired(MESSAGES["required"]),
-            Length(max=32, message=MESSAGES["username"]),
             rule(identity.username_error),
         ],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "maxlength": "32"},
@@ -117,15 +110,10 @@ class ChangePasswordForm(FlaskForm):
 
 class ChangePhoneForm(FlaskForm):
     current_password = _current_password("phone_current_password")
-    phone = StringField(
+    phone = mobile_field(
         _l("New mobile number"),
-        filters=[nfkc],
-        validators=[
-            DataRequired(MESSAGES["required"]),
-            Length(max=11, message=MESSAGES["mobile"]),
-            rule(identity.mobile_error),
-        ],
-        render_kw={"autocomplete": "tel-national", "inputmode": "tel", "maxlength": "11"},
+        description=_l("Codes and notices are sent to this number by text message."),
+        autocomplete="tel-national",
     )
 
 
@@ -136,7 +124,6 @@ class ChangeEmailForm(FlaskForm):
         filters=[nfkc],
         validators=[
             DataRequired(MESSAGES["required"]),
-            Length(max=254, message=MESSAGES["email"]),
             rule(identity.email_error),
         ],
         render_kw={"autocomplete": "email", "inputmode": "email", "maxlength": "254"},

@@ -4,7 +4,7 @@ left to be written in by hand. Only its doctor sees it, once the institution has
 
 from __future__ import annotations
 
-from flask import abort, g, make_response, render_template
+from flask import abort, g, make_response, render_template, url_for
 from flask_login import current_user
 
 from portal.columns import local_today
@@ -14,6 +14,7 @@ from portal.rules.catalogue import scope_name
 from portal.rules.idcard import birth_date, sex
 from portal.tenants import rules_for_application
 from portal.workflow.models import Application, State
+from portal.workflow.notices import refusal_notice as refusal_notice_of
 from portal.workflow.offices import materials_office
 
 #: the form is printed after the institution's confirmation (D16), and stays printable after
@@ -78,4 +79,26 @@ def print_form(app_id: int):
     response = make_response(html)
     # the doctor's own printout shows the ID number in full: never kept in any cache (SEC5)
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/me/applications/<int:app_id>/refusal-notice")
+def refusal_notice(app_id: int):
+    """L3/A9: the written decision not to register, the doctor's own copy; 404 for anyone else's
+    application or one not refused."""
+    app = db.session.get(Application, app_id)
+    notice = (
+        refusal_notice_of(app) if app is not None and app.doctor_id == current_user.id else None
+    )
+    if notice is None:
+        abort(404)
+    response = make_response(
+        render_template(
+            "refusal_notice.html",
+            notice=notice,
+            id_number=current_user.id_number,
+            back_url=url_for("doctor.applications"),
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"  # the ID number in full (SEC5)
     return response

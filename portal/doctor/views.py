@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from flask import abort, flash, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from portal import workflow
-from portal.accounts import credential_limit, end_session, start_session
+from portal.accounts import credential_limit, start_session
 from portal.accounts.codes import CodeError, verify
 from portal.accounts.models import CodePurpose
-from portal.columns import local_today
+from portal.columns import BEIJING, local_today
 from portal.doctor import bp, services
 from portal.doctor.forms import (
     ActivationCodeForm,
@@ -116,8 +118,8 @@ def home():
         registration=registration,
         exam=exam,
         # A3: whose officers handle the case, once the contact is proved (D3): until then the
-        # account is not settled (SEC: a duplicate sign-up is closed then), and the page is the
-        # same whatever the ID number typed
+        # account is not settled (an ID number another account holds goes to the commission
+        # then, issue 14), and the page is the same whatever the ID number typed
         case=(
             services.open_identity_case(current_user)
             if current_user.contact_verified and not current_user.identity_verified
@@ -176,7 +178,14 @@ def send_contact_code():
         form=code_form,
         sent=True,
         wait=wait,
+        wait_until=_clock_time_in(wait),
     )
+
+
+def _clock_time_in(seconds: int | None) -> str:
+    """The Beijing clock time ``seconds`` from now (issue 14: with JS off the page says when
+    another code may be asked for, not a fixed wait that goes stale)."""
+    return (datetime.now(BEIJING) + timedelta(seconds=seconds or 0)).strftime("%H:%M:%S")
 
 
 @bp.post("/me/verify/check")
@@ -191,18 +200,6 @@ def check_contact_code():
             form.code.errors.append(err.message())
         else:
             confirmed = confirm_contact(current_user, channel, g.tenant)
-            if confirmed.duplicate:
-                end_session()
-                flash(
-                    _(
-                        "An account with this ID number already exists. We have told its owner, on their "
-                        "verified phone or email, its user name and how to reset the password. "
-                        "If it is yours, log in; otherwise "
-                        "contact the health commission (%(phone)s).",
-                        phone=g.tenant.contact_phone,
-                    )
-                )
-                return redirect_to(url_for("accounts.login"))
             flash(
                 _("Your mobile number is verified.")
                 if channel == "sms"

@@ -17,7 +17,14 @@ from portal.doctor.wizard_forms import (
     QualificationForm,
     SubmitForm,
 )
-from portal.doctor.wizard_steps import SAVE, Context, institutions_matching, may_apply, missing
+from portal.doctor.wizard_steps import (
+    SAVE,
+    Context,
+    institutions_matching,
+    may_apply,
+    missing,
+    pending_photo,
+)
 from portal.htmx import is_partial_request, private_file, redirect_to, render
 from portal.rules.catalogue import scopes_for
 from portal.rules.registration import contract_period
@@ -57,6 +64,8 @@ def _form(step: str, ctx: Context, formdata=None):
         elif step == "history":
             form.work_experience.data = app.work_experience
             form.rewards_punishments.data = app.rewards_punishments
+        elif step == "photo":  # a preview not yet used survives a reload (issue 14)
+            form.pending_id.data = pending_photo(app)
     return form
 
 
@@ -168,6 +177,25 @@ def application_step(step: str):
         response.headers["HX-Push-Url"] = target
         return response
     return redirect_to(target)
+
+
+@bp.get("/me/application/practice/scopes")
+def scopes_check():
+    """The practice step's scope count, answered as the doctor ticks (htmx, issue 14): the
+    count against the limit of rules R1/R2 for this doctor, or what is wrong with the choice.
+    A partial only; with JS off the step's own post says the same, at the top of the list."""
+    if not may_apply():
+        abort(404)
+    app, leave = _editable_application()
+    if leave:
+        return leave
+    ctx = Context(app)
+    status = ctx.scope_status(
+        request.args.getlist("scopes"), bool(request.args.get("gp_transfer_training"))
+    )
+    response = render("doctor/_scopes_check.html", sc=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _move_offered(ctx: Context) -> dict:

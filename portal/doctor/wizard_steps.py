@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import g, request
+from flask import g, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -174,6 +174,19 @@ class Context:
             region_level=self.institution.county.level,
         )
 
+    def scope_status(self, chosen: list[str], gp: bool) -> dict:
+        """R1/R2 as the doctor ticks (issue 14): how many scopes count against this doctor's
+        limit, and what is wrong with the choice (nothing chosen yet is not an error here)."""
+        chosen = [s for s in chosen if isinstance(s, str)][:50]
+        check = self.check_scopes(chosen, bool(gp))
+        errors = [k for k in check.errors if k != "scope_required"]
+        counted = len(dict.fromkeys(chosen)) - (1 if check.general_practice_on_top else 0)
+        return {
+            "count": counted,
+            "limit": check.limit,
+            "errors": [SCOPE_MESSAGES[k](check.limit) for k in errors],
+        }
+
 
 # ---- saving each step: write what is valid, return whether anything was wrong --------------
 
@@ -314,31 +327,62 @@ def _save_history(ctx: Context, form) -> bool:
     return bool(form.work_experience.errors or form.rewards_punishments.errors)
 
 
+#: the photo uploaded and shown as a preview, not yet used: ``"<application id>:<document id>"``
+#: in the session, so that a reload still shows it (issue 14)
+PENDING_PHOTO = "pending_photo"
+
+
+def pending_photo(app) -> str:
+    """The preview waiting on this draft, kept across a reload (issue 14)."""
+    kept = session.get(PENDING_PHOTO, "")
+    prefix = f"{app.id}:" if app is not None else None
+    return kept[len(prefix) :] if prefix and kept.startswith(prefix) else ""
+
+
+def _use_photo(ctx: Context, doc) -> None:
+    ctx.app.photo_id = doc.id
+    session.pop(PENDING_PHOTO, None)
+
+
 def _save_photo(ctx: Context, form) -> bool:
-    """Upload → checked and shown as a preview; "use this photo" → it becomes the application's."""
+    """One path (issue 14): choose a file → its preview (kept across a reload) → "Save and
+    continue" uses it. A file chosen and posted straight with "Save and continue" is checked and
+    used; "use" (the preview's own button before) still takes the preview."""
     action = request.form.get("action", "next")
     upload = form.photo.data
-    if action == "upload":
-        if not upload or not getattr(upload, "filename", ""):
+    chosen = bool(upload is not None and getattr(upload, "filename", ""))
+    raw = upload.read() if chosen else b""
+    pending = form.pending_id.data or pending_photo(ctx.app)
+    if action == "upload" and not raw and pending:
+        # the preview, shown again: a browser reloading the preview page posts the form again,
+        # with the file's name but not its content
+        form.pending_id.data = pending
+        return False
+    if action == "upload" or (action == "next" and raw):
+        if not chosen:
             form.photo.errors = [photo_message("empty")]
             return True
         try:
-            doc = services.store_document(ctx.doctor, "photo", process_photo(upload.read()))
+            doc = services.store_document(ctx.doctor, "photo", process_photo(raw))
         except PhotoError as err:
             form.photo.errors = [photo_message(err.key)]
             return True
-        form.pending_id.data = str(doc.id)
+        if action == "upload":
+            form.pending_id.data = str(doc.id)
+            session[PENDING_PHOTO] = f"{ctx.app.id}:{doc.id}"
+            return False
+        _use_photo(ctx, doc)
         return False
-    if action == "use":
+    if action == "use" or pending:
         try:
-            doc = services.own_document(ctx.doctor, db_id(form.pending_id.data), "photo")
+            doc = services.own_document(ctx.doctor, db_id(pending), "photo")
         except ValueError:
             doc = None
         if doc is None:
             form.pending_id.data = ""
             form.photo.errors = [photo_message("empty")]
             return True
-        ctx.app.photo_id = doc.id
+        _use_photo(ctx, doc)
         return False
     if ctx.app.photo_id is None:
         form.photo.errors = [_("Upload a photo.")]

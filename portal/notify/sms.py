@@ -251,6 +251,48 @@ TEMPLATES: dict[str, Template] = {
             _l("Registration cancelled"),
         ),
         _t(
+            "cancellation_reported",
+            _l(
+                "%(inst)s reported a ground for cancelling your practice registration %(no)s: "
+                "%(ground)s. The health commission will decide."
+            ),
+            {"inst": "text", "no": "text", "ground": "text"},
+            _l("Cancellation ground reported"),
+        ),
+        _t(
+            "registration_cancelled_by_commission",
+            _l(
+                "The health commission cancelled your practice registration %(no)s "
+                "(Practitioners' Law art. 17). Ground: %(ground)s. Reference: %(reference)s"
+            ),
+            {"no": "text", "ground": "text", "reference": "text"},
+            _l("Registration cancelled by the commission"),
+        ),
+        _t(
+            "registration_cancelled_staff",
+            _l("The health commission cancelled the practice registration %(no)s of %(doctor)s."),
+            {"no": "text", "doctor": "text"},
+            _l("Registration cancelled (institution)"),
+        ),
+        _t(
+            "cancellation_dismissed",
+            _l(
+                "The health commission decided not to cancel your practice registration %(no)s: it "
+                "stays in force. Reason: %(reason)s"
+            ),
+            {"no": "text", "reason": "text"},
+            _l("Registration not cancelled"),
+        ),
+        _t(
+            "cancellation_dismissed_staff",
+            _l(
+                "The health commission decided not to cancel the practice registration %(no)s of "
+                "%(doctor)s that you reported."
+            ),
+            {"no": "text", "doctor": "text"},
+            _l("Registration not cancelled (institution)"),
+        ),
+        _t(
             "registration_refused",
             _l(
                 "Your registration application is refused (Practitioners' Law art. 16). Ground: "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app, flash, g, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -44,15 +46,14 @@ def login():
             db.select(User).filter_by(username=form.username.data.strip())
         ).scalar_one_or_none()
         # the hash is always checked, so an unknown user name answers in the same time
-        # a doctor's account whose phone or email was never confirmed cannot log in by password:
-        # else logging in with the user name typed at sign-up would tell whether it was taken
-        # (doctor.services.sign_up); its owner signs up again with the same details
-        if (
-            check_password(user.password_hash if user else None, form.password.data)
-            and user
-            and not user.disabled
-            and (user.role is not Role.DOCTOR or user.contact_verified)
-        ):
+        # a doctor's account whose phone or email was never confirmed cannot log in by password;
+        # given the right password, its owner is told how to finish: sign up again with the same
+        # details (issue 14). A sign-up that got a variant of a taken user name answers the same
+        # (_unfinished_variant), so the log-in never tells whether a user name was taken
+        right = check_password(user.password_hash if user else None, form.password.data)
+        if right and user and not user.disabled and _unfinished(user):
+            return _unfinished_answer(form)
+        if right and user and not user.disabled:
             if user.role in SECOND_FACTOR and user.totp_enrolled:
                 session["pending_2fa"] = f"{g.tenant.id}:{user.id}:{user.session_version}"
                 return redirect_to(url_for("accounts.totp", next=_safe_next("") or None))
@@ -62,10 +63,55 @@ def login():
             return redirect_to(
                 url_for(step) if step else _safe_next(url_for(HOME_BY_ROLE[user.role]))
             )
+        if _unfinished_variant(form.username.data.strip(), form.password.data):
+            return _unfinished_answer(form)
         form.password.errors.append(_("The user name or password is wrong."))
         return render("accounts/login.html", "form_block", status=422, form=form)
     status = 422 if form.errors else 200
     return render("accounts/login.html", "form_block", status=status, form=form)
+
+
+def _unfinished(user: User) -> bool:
+    """A doctor's sign-up whose phone or email code was never entered (workflow.signup)."""
+    return user.role is Role.DOCTOR and not user.contact_verified
+
+
+#: at most this many unconfirmed variants of a user name are tried (each is one password hash)
+_VARIANTS_TRIED = 3
+
+
+def _unfinished_variant(wanted: str, password: str) -> bool:
+    """The right password for an unfinished sign-up that asked for ``wanted`` while another
+    account held it, and so got ``wanted-NNNN`` (workflow.signup, told only after the code).
+    Answering these the same as an unfinished ``wanted`` itself keeps the log-in from telling
+    whether a user name was taken (no enumeration: issue 14)."""
+    if not wanted or len(wanted) > 32:
+        return False
+    prefix = wanted[:27] + "-"
+    rows = [
+        user
+        for user in db.session.execute(
+            db.select(User)
+            .where(
+                User.username.startswith(prefix, autoescape=True),
+                User.role == Role.DOCTOR,
+                User.disabled.is_(False),
+                User.phone_verified_at.is_(None),
+                User.email_verified_at.is_(None),
+            )
+            .order_by(User.id.desc())
+            .limit(_VARIANTS_TRIED)
+        ).scalars()
+        if re.fullmatch(re.escape(prefix) + r"[0-9]{4}", user.username)
+    ]
+    return any(_unfinished(user) and check_password(user.password_hash, password) for user in rows)
+
+
+def _unfinished_answer(form: LoginForm):
+    """Only after the right password (no enumeration): how to finish signing up (D3)."""
+    return render(
+        "accounts/login.html", "form_block", status=422, form=form, unfinished_signup=True
+    )
 
 
 @bp.route("/login/totp", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ the messages in one transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _  # written in the recipient's language
 from sqlalchemy import or_
@@ -17,6 +18,7 @@ from portal.notify.sms import sms
 from portal.registry.records import CaseStatus, IdentityCase
 from portal.tenants.models import Tenant
 from portal.workflow.audit import audit, snapshot
+from portal.workflow.identity import open_case
 from portal.workflow.locks import lock, lock_unless
 from portal.workflow.models import AuditLog
 
@@ -25,8 +27,6 @@ from portal.workflow.models import AuditLog
 class Confirmed:
     """What the doctor is told once the code is accepted."""
 
-    #: another confirmed account holds this ID number: this one was closed
-    duplicate: bool = False
     #: the user name wanted at sign-up, when another account held it (``user.username`` is theirs)
     username_wanted: str | None = None
 
@@ -56,57 +56,62 @@ def _wanted_username(doctor: User) -> str | None:
     )
 
 
+#: the owner of an ID number is told of a sign-up with it at most once in this time
+OWNER_TOLD_EVERY = timedelta(hours=24)
+
+
 def confirm_contact(doctor: User, channel: str, tenant: Tenant) -> Confirmed:
-    """The doctor entered the code sent to ``channel``: the contact is verified, unless the ID
-    number already belongs to a confirmed account. Then this account is closed (and its
-    identity case with it), and the owner of the other one is told, by their own phone and
-    email, that someone tried to sign up with their ID number."""
+    """The doctor entered the code sent to ``channel``: the contact is verified.
+
+    Issue 14, no enumeration: the answer is the same whether or not the ID number already
+    belongs to a confirmed account. When it does, this account is not matched to the records
+    (whatever the name and ID number matched): its identity goes to the commission, as for
+    anyone the records did not match, with a case that names the other account; and the owner
+    of that one is told by their own phone and email, at most once a day
+    (``OWNER_TOLD_EVERY``) however many strangers try."""
     lock(doctor)  # the phone's and the email's codes entered at once: one confirmation
-    holder = _confirmed_holder(doctor)
-    if holder is None:
-        first = not doctor.contact_verified
-        field = "phone_verified_at" if channel == "sms" else "email_verified_at"
-        before = snapshot(doctor, (field,))
-        setattr(doctor, field, utcnow())
-        audit(
-            "user",
-            doctor.id,
-            f"verify_{'phone' if channel == 'sms' else 'email'}",
-            doctor,
-            before,
-            snapshot(doctor, (field,)),
-        )
-        db.session.commit()
-        return Confirmed(username_wanted=_wanted_username(doctor) if first else None)
-    before = {"disabled": doctor.disabled, "session_version": doctor.session_version}
-    doctor.disabled = True
-    doctor.session_version += 1
+    first = not doctor.contact_verified
+    field = "phone_verified_at" if channel == "sms" else "email_verified_at"
+    before = snapshot(doctor, (field,))
+    setattr(doctor, field, utcnow())
     audit(
         "user",
         doctor.id,
-        "close_duplicate_sign_up",
+        f"verify_{'phone' if channel == 'sms' else 'email'}",
         doctor,
         before,
-        {"disabled": True, "session_version": doctor.session_version},
+        snapshot(doctor, (field,)),
+    )
+    holder = _confirmed_holder(doctor)
+    if holder is not None:
+        _held_elsewhere(doctor, holder, channel, tenant)
+    db.session.commit()
+    return Confirmed(username_wanted=_wanted_username(doctor) if first else None)
+
+
+def _held_elsewhere(doctor: User, holder: User, channel: str, tenant: Tenant) -> None:
+    """The ID number of ``doctor`` belongs to ``holder``'s confirmed account."""
+    before = snapshot(doctor, ("identity_verified", "qualification_id"))
+    doctor.identity_verified, doctor.qualification_id = False, None
+    audit(
+        "user",
+        doctor.id,
+        "duplicate_sign_up",
+        doctor,
+        before,
+        snapshot(doctor, ("identity_verified", "qualification_id")),
         f"ID number held by user {holder.id}",
     )
-    for case in db.session.execute(
-        db.select(IdentityCase).filter_by(user_id=doctor.id, status=CaseStatus.OPEN)
-    ).scalars():
-        case.status, case.closed_at, case.note = (
-            CaseStatus.CLOSED,
-            utcnow(),
-            "duplicate sign-up closed",
-        )
-        audit(
-            "identity_case",
-            case.id,
-            "close",
-            doctor,
-            {"status": "open"},
-            {"status": "closed"},
-            case.note,
-        )
+    note = f"ID number already held by the confirmed account of user {holder.id}"
+    case = db.session.execute(
+        db.select(IdentityCase).filter_by(user_id=doctor.id, status=CaseStatus.OPEN).limit(1)
+    ).scalar_one_or_none()
+    if case is None:
+        open_case(doctor, note)
+    else:
+        case.note = f"{case.note}; {note}" if case.note else note
+    if _owner_told_lately(holder):
+        return
     proved = doctor.masked_phone if channel == "sms" else doctor.email
     body = _(
         "[%(tenant)s physician registration] Someone who holds %(contact)s tried to sign up with your ID "
@@ -125,8 +130,20 @@ def confirm_contact(doctor: User, channel: str, tenant: Tenant) -> Confirmed:
         queue("sms", holder.phone, text, user_id=holder.id, locale=holder.locale)
     if holder.email and holder.email_verified_at:
         queue("email", holder.email, body, subject=subject, user_id=holder.id, locale=holder.locale)
-    db.session.commit()
-    return Confirmed(duplicate=True)
+    audit("user", holder.id, "told_of_duplicate_sign_up", None, {}, {"by_user": doctor.id})
+
+
+def _owner_told_lately(holder: User) -> bool:
+    since = utcnow() - OWNER_TOLD_EVERY
+    return (
+        db.session.execute(
+            db.select(AuditLog.id)
+            .filter_by(entity="user", entity_id=holder.id, action="told_of_duplicate_sign_up")
+            .where(AuditLog.at >= since)
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def unlock_codes(doctor: User, officer: User, tenant: Tenant) -> None:

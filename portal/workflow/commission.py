@@ -129,15 +129,43 @@ def approve(
             "Your practice registration is approved. Certificate number: %(no)s.",
             no=app.certificate_no,
         )
-    notify_user(
-        app.doctor,
-        message,
-        subject=_("Registration approved"),
-        sms=sms(template, no=app.certificate_no or "-"),
-    )
+    if tells_doctor(app):
+        notify_user(
+            app.doctor,
+            message,
+            subject=_("Registration approved"),
+            sms=sms(template, no=app.certificate_no or "-"),
+        )
+    if app.kind is Kind.CANCEL and app.cancel_origin == "institution":  # I6: it reported it
+        for staff in _institution_staff(app.institution):
+            notify_user(
+                staff,
+                _(
+                    "The health commission approved the cancellation of the practice registration "
+                    "%(no)s of %(doctor)s that you reported.",
+                    no=app.certificate_no,
+                    doctor=app.doctor.real_name,
+                ),
+                subject=_("Registration cancelled"),
+                sms=sms(
+                    "registration_cancelled_staff",
+                    no=app.certificate_no or "-",
+                    doctor=app.doctor.real_name,
+                ),
+            )
     if app.needs_county_approval:  # A5/F12: the county's approval is filed with the city
         tell_city_officers(app)
     db.session.commit()
+
+
+def tells_doctor(app: Application) -> bool:
+    """D20/L4: a doctor whose death is the ground of a cancellation is told nothing (no SMS)."""
+    return not (app.kind is Kind.CANCEL and app.cancel_ground == "death")
+
+
+def _tell_doctor(app: Application, body, *, subject, sms) -> None:
+    if tells_doctor(app):
+        notify_user(app.doctor, body, subject=subject, sms=sms)
 
 
 def refusal_ground_label(key: str) -> str:
@@ -168,8 +196,8 @@ def return_for_correction(app: Application, officer: User, reason: str) -> None:
     app.reject_reason = reason
     app.materials_received = []
     audit("application", app.id, "return", officer, before, snapshot(app, FIELDS), reason)
-    notify_user(
-        app.doctor,
+    _tell_doctor(
+        app,
         _(
             "The health commission returned your registration application for correction. "
             "Reason: %(reason)s",
@@ -196,8 +224,8 @@ def refuse(app: Application, officer: User, ground: str, explanation: str) -> No
     app.decided_at = utcnow()
     audit("application", app.id, "refuse", officer, before, snapshot(app, FIELDS), explanation)
     reasons = joined(refusal_ground_label(ground), f" {explanation}" if explanation else "")
-    notify_user(
-        app.doctor,
+    _tell_doctor(
+        app,
         _(
             "Your registration application is refused (Practitioners' Law art. 16). Ground: "
             "%(reasons)s",

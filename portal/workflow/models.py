@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from portal.columns import enum_column, utcnow
@@ -33,6 +33,10 @@ CANCEL_GROUNDS = (
     "death",
     "other",
 )
+
+#: who started a cancellation: the doctor (D7), the institution's report (I6), the commission
+#: on its own motion (A9)
+CANCEL_ORIGINS = ("doctor", "institution", "commission")
 
 
 class State(enum.StrEnum):
@@ -123,6 +127,16 @@ class Application(TenantScoped, db.Model):
     #: D7/L4: the ground of a cancellation and the doctor's explanation
     cancel_ground: Mapped[str | None] = mapped_column(String(40))
     cancel_note: Mapped[str] = mapped_column(Text, default="")
+    #: L4/I6/A9: who started the cancellation (CANCEL_ORIGINS; None: the doctor, before 0024)
+    cancel_origin: Mapped[str | None] = mapped_column(String(20))
+    #: L4: the day of the ground (death, judgment, revocation ...), as reported or found
+    cancel_ground_on: Mapped[date | None]
+    #: A9: the commission's reference for an own-motion cancellation (e.g. the death record)
+    cancel_reference: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    #: L4: the institution reported more than 30 days after the ground (accepted, flagged)
+    cancel_reported_late: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     #: D9: the wizard step the doctor is on, to resume a draft there
     step: Mapped[str] = mapped_column(String(20), default="personal")
     #: time at this institution (D14)

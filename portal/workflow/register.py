@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from portal.extensions import db
 from portal.registry.records import Category, Level
 from portal.rules.catalogue import scope_name
+from portal.workflow.cancellations import cancelled_on
 from portal.workflow.models import Application, State
 
 #: states whose registrations the public register lists (L8: approved and cancelled ones)
@@ -31,6 +32,8 @@ class PublicEntry:
     #: "registered", "lapsed" or "cancelled"
     status: str
     valid_until: date
+    #: L8: the day a cancelled registration was cancelled (None unless cancelled)
+    cancelled_on: date | None = None
 
 
 def public_entry(app: Application, today: date) -> PublicEntry:
@@ -48,6 +51,7 @@ def public_entry(app: Application, today: date) -> PublicEntry:
         institution=app.institution.name if app.institution else "",
         status=status,
         valid_until=until,
+        cancelled_on=cancelled_on(app) if status == "cancelled" else None,
     )
 
 

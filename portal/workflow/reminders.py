@@ -48,6 +48,7 @@ from portal.tenants import rules_for
 from portal.tenants.models import Tenant
 from portal.tenants.scope import tenant_context
 from portal.workflow import applications
+from portal.workflow.cancellations import deceased
 from portal.workflow.models import Application, State
 
 REGISTRATION = "registration"
@@ -151,6 +152,7 @@ def registrations_due(tenant: Tenant, rules: dict, today: date) -> Iterator[Remi
                     newer.state == State.APPROVED,
                     newer.registered_on > Application.registered_on,
                 ),
+                ~deceased(Application.doctor_id),  # L4: nothing to a dead doctor
             )
             .options(joinedload(Application.doctor))
             .order_by(Application.id)
@@ -211,6 +213,7 @@ def drafts_due(tenant: Tenant, rules: dict, now: datetime) -> Iterator[Reminder]
                 Application.state == State.DRAFT,
                 Application.created_at > now - lifetime,
                 Application.created_at <= now - lifetime + schedule[0] * DAY,
+                ~deceased(Application.doctor_id),  # L4: nothing to a dead doctor
             )
             .options(joinedload(Application.doctor))
             .order_by(Application.id)
@@ -259,6 +262,7 @@ def activation_codes_due(tenant: Tenant, rules: dict, now: datetime) -> Iterator
                 OneTimeCode.expires_at > now,
                 OneTimeCode.expires_at <= now + schedule[0] * HOUR,
                 User.activated_at.is_(None),
+                ~deceased(User.id),  # L4: nothing to a dead doctor
             )
             .options(joinedload(OneTimeCode.user))
             .order_by(OneTimeCode.id)

@@ -79,6 +79,14 @@ def new_context(request, chromium, live_server):
     expect.set_options(timeout=TIMEOUT_MS)
     contexts = []
     csp_violations: list[str] = []
+    #: issue 14: any error on the console (htmx's own, a script's) fails the test, not only CSP
+    console_errors: list[str] = []
+
+    def on_console(msg):
+        if "Content Security Policy" in msg.text:
+            csp_violations.append(msg.text)
+        elif msg.type == "error" and not _expected_error(msg):
+            console_errors.append(f"{msg.location.get('url', '')}: {msg.text}")
 
     def open_context(*, javascript: bool = True, phone: bool = False):
         viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 800}
@@ -93,14 +101,14 @@ def new_context(request, chromium, live_server):
         context.add_cookies([{"name": "lang", "value": "en", "url": live_server.url}])
         context.set_default_timeout(TIMEOUT_MS)
         # SEC8: Chromium reports every Content-Security-Policy violation on the console
-        context.on(
-            "console",
-            lambda msg: "Content Security Policy" in msg.text and csp_violations.append(msg.text),
-        )
+        context.on("console", on_console)
+        context.on("weberror", lambda error: console_errors.append(str(error.error)))
         contexts.append(context)
         return context
 
     yield open_context
+    # what the closing below logs (htmx's abort of a request still in flight) is not the page's
+    errors_during_test = list(console_errors)
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
     for i, context in enumerate(contexts):
         if failed:
@@ -114,3 +122,12 @@ def new_context(request, chromium, live_server):
                     pass
         context.close()
     assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
+    assert not errors_during_test, "Errors on the browser console:\n" + "\n".join(
+        errors_during_test
+    )
+
+
+def _expected_error(msg) -> bool:
+    """Chromium logs every 4xx answer as "Failed to load resource": the portal answers a refused
+    form with 422 (and htmx swaps it in), which is no fault of the page."""
+    return msg.text.startswith("Failed to load resource: the server responded with a status of 4")

@@ -1,7 +1,8 @@
 """Accessibility (SPEC P7): axe-core (from the npm registry, ``node_modules/axe-core``) run in
 Chromium on every page of the URL map that a role of a small Hubei world can open, on a phone
 (360×640) and a desktop (1280×800), in Chinese and in English. No violation of the WCAG 2.1
-A/AA rules is allowed.
+A/AA rules is allowed, and on the phone no page scrolls sideways (issue 14: the page is no
+wider than the window).
 
 The world is walked through HTTP on the live server; each role's session cookie is then given
 to the browser. axe is served to the page from its own origin (a routed URL), so the page keeps
@@ -70,6 +71,7 @@ SKIPPED = {
     "ops.readyz": "JSON",
     "ops.metrics": "Prometheus text",
     "admin.import_template": "CSV",
+    "doctor.scopes_check": "a partial of the practice step (checked there)",
 }
 ROUTE_ARGS = {**ARGS, "step": list(STEPS)}
 
@@ -319,6 +321,27 @@ def axe_violations(page) -> list[dict]:
     return result
 
 
+#: the page's width against the window's, and the widest elements that stick out on the right
+OVERFLOW = """() => {
+    const width = document.documentElement.clientWidth;
+    const scroll = document.documentElement.scrollWidth;
+    if (scroll <= width) return [];
+    const out = [...document.body.querySelectorAll("*")]
+        .map(e => [e, e.getBoundingClientRect().right])
+        .filter(([e, right]) => right > width + 0.5)
+        .slice(-5)
+        .map(([e, right]) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+             + (e.className && typeof e.className === "string" ? "." + e.className.split(" ").join(".") : "")
+             + " right=" + Math.round(right));
+    return ["page scrolls sideways: scrollWidth " + scroll + " > " + width + ": " + out.join(", ")];
+}"""
+
+
+def sideways_overflow(page) -> list[str]:
+    """What makes a page wider than the window (a phone would scroll it sideways)."""
+    return page.evaluate(OVERFLOW)
+
+
 @pytest.fixture(scope="module")
 def axe_source():
     if not AXE.exists():
@@ -361,6 +384,8 @@ def test_no_wcag_violations(chromium, live_server, world, axe_source, rule, endp
             response = page.goto(url)
             assert response.status == 200, f"{role} {url}: {response.status}"
             assert unquote(page.url) == live_server.url + url, f"{role} {url}: sent to {page.url}"
+            if vp_name == "phone":  # issue 14: nothing scrolls sideways at 360 px
+                problems += [f"[{vp_name} {lang}] {o}" for o in sideways_overflow(page)]
             # issue 14: no requirement code ("(R1)", "（R1、F12）") in what the user reads
             code = REQUIREMENT_CODE.search(page.inner_text("body"))
             if code:
@@ -446,3 +471,30 @@ def test_errors_swapped_in_by_htmx_are_tied_and_announced(chromium, live_server,
         assert axe_violations(page) == []
     finally:
         context.close()
+
+
+def test_the_overflow_check_is_live(chromium, live_server):
+    """A page with a bar wider than the phone fails it; the same bar wrapping passes."""
+    context = chromium.new_context(base_url=live_server.url, viewport=VIEWPORTS["phone"])
+    bar = '<nav class="tabs">' + "".join(f"<a href='#'>Tab number {n}</a>" for n in range(9))
+    try:
+        for n, (css, fails) in enumerate(
+            (("display:flex", True), ("display:flex;flex-wrap:wrap", False))
+        ):
+            body = (
+                f'<!doctype html><html lang="en"><title>x</title><style>.tabs{{{css}}}</style>'
+                f"<main>{bar}</nav></main></html>"
+            )
+            context.route(f"**/__wide_{n}__", _serve(body))
+            page = context.new_page()
+            page.goto(f"/__wide_{n}__")
+            assert bool(sideways_overflow(page)) is fails, css
+            page.close()
+    finally:
+        context.close()
+
+
+def _serve(body: str):
+    """A route handler answering ``body`` (one argument: Playwright passes the request to a
+    handler that takes two)."""
+    return lambda route: route.fulfill(body=body, content_type="text/html")

@@ -36,7 +36,8 @@ def test_whole_journey(demo, browser_mode):
     assert r.status_code == 200
     outbox = doc.page("/hubei/dev/outbox").get_data(as_text=True)
     code = re.search(r"#(\d{6})", outbox).group(1)
-    assert f"@localhost #{code}" in outbox  # origin-bound line for autofill
+    # origin-bound line for autofill: the portal's configured host, never the request's (issue 14)
+    assert f"@{demo.config['PUBLIC_HOST']} #{code}" in outbox
     doc.page("/hubei/me/verify")
     r = doc.post("/hubei/me/verify/check", {"channel": "sms", "code": code})
     assert redirected_to(r).endswith("/hubei/me/activate")

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from stdnum.cn import ric
 
 from portal.rules.identity import (
+    MIN_AGE,
     email_error,
     id_area_known,
     id_number_error,
     mobile_error,
+    normalise_mobile,
     normalise_real_name,
     password_error,
     real_name_error,
+    real_name_problem,
     username_error,
 )
 
@@ -157,14 +162,14 @@ def test_D1_mainland_mobile_accepted(phone):
         "138001380001",
         "12345678901",
         "02787654321",
-        "+8613800138000",
+        "+1 138 0013 8000",  # another country
         "1380013800a",
         "1３８００１３８０００",
         "1" * 10_000,
     ],
 )
 def test_D1_not_a_mainland_mobile_refused(phone):
-    assert mobile_error(phone) == "mobile"
+    assert mobile_error(phone) is not None and normalise_mobile(phone) is None
 
 
 @pytest.mark.parametrize(
@@ -218,3 +223,79 @@ def test_D1_user_name_is_the_log_in_credential(username, ok):
 )
 def test_SEC1_password_rules(password, key):
     assert password_error(password) == key
+
+
+# ---- issue 14: what exactly is wrong, plausible birth dates, mobiles as people write them ----
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("李 明华", "name_space"),
+        ("Li Minghua", "name_letters"),
+        ("liminghua", "name_letters"),
+        ("Ｌｉ明华", "name_letters"),
+        ("李明华2", "name_digits"),
+        ("·李明", "name_dot"),
+        ("李··明", "name_dot"),
+        ("李明华!", "name_chars"),
+    ],
+)
+def test_D1_each_refused_name_says_what_is_wrong(name, key):
+    assert real_name_problem(name) == key
+    assert real_name_error(name) == "name_chars"  # the coarse key the record imports know
+
+
+TODAY = date(2026, 3, 10)
+
+
+@pytest.mark.parametrize(
+    ("birth", "key"),
+    [
+        ("20260311", "id_birth_future"),
+        ("20991231", "id_birth_future"),
+        ("20100311", "id_too_young"),  # 16 tomorrow
+        ("20100310", None),  # 16 today
+        ("19880312", None),
+        ("19060310", None),  # 120 today
+        ("19050101", "id_too_old"),
+    ],
+)
+def test_D1_the_birth_date_is_plausible_for_a_doctor_today(birth, key):
+    number = with_check_digit("420525" + birth + "123")
+    assert id_number_error(number, today=TODAY) == key
+    assert id_number_error(number) is None  # without today: only a real date
+    assert MIN_AGE == 16
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "13800138000",
+        "+86 138 0013 8000",
+        "138 0013 8000",
+        "+8613800138000",
+        "8613800138000",
+        "0086 138-0013-8000",
+        "(+86) 138.0013.8000",
+        "138\u00a00013\u00a08000",
+    ],
+)
+def test_D1_a_mobile_written_as_people_write_it_is_its_11_digits(typed):
+    assert normalise_mobile(typed) == "13800138000"
+    assert mobile_error(typed) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("138 0013 800", "mobile_length"),
+        ("+86 138 0013 80001", "mobile_length"),
+        ("1380013800a", "mobile_chars"),
+        ("12345678901", "mobile"),
+        ("+44 7911 123456", "mobile"),
+    ],
+)
+def test_D1_a_bad_mobile_says_what_is_wrong(typed, key):
+    assert normalise_mobile(typed) is None
+    assert mobile_error(typed) == key

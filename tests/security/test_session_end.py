@@ -9,6 +9,7 @@ import pytest
 
 from portal.extensions import db
 from portal.tenants.models import Tenant
+from tests.support import figures
 from tests.support.db import in_tenant
 from tests.support.http import Browser, english, redirected_to, staff_login
 from tests.support.journey import doctor_form, walk_doctor
@@ -45,6 +46,7 @@ def test_log_out_ends_every_copy_of_a_doctors_session(demo, doctor):
     redirected_to(doctor.post("/hubei/logout"))
     r = copy.page("/hubei/me")
     assert r.status_code in (302, 303) and "/hubei/login" in r.headers["Location"]
+    figures.add("session cookies replayed after log-out, refused")
 
 
 def test_log_out_ends_every_copy_of_a_staff_session(demo, beijing_noon):
@@ -55,6 +57,7 @@ def test_log_out_ends_every_copy_of_a_staff_session(demo, beijing_noon):
     redirected_to(staff.post("/hubei/logout"))
     r = copy.page(QUEUE)
     assert r.status_code in (302, 303) and "/hubei/login" in r.headers["Location"]
+    figures.add("session cookies replayed after log-out, refused")
 
 
 def test_a_doctors_log_in_ends_after_the_idle_time_not_before(demo, doctor, beijing_noon):

@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from portal.columns import local_today
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.registry.records import IdentityCase, PracticeRecord
@@ -516,3 +517,124 @@ def test_A9_D5_activation_x_correction_of_the_record_never_registers_at_the_wron
             assert db.session.execute(
                 db.select(IdentityCase).filter_by(user_id=walked.doctor_id)
             ).scalar_one()
+
+
+# ---- cancellation the doctor did not ask for (L4, I6, A9) ----------------------------------------
+
+
+def _report_form(ground: str = "criminal_penalty") -> dict:
+    return {"ground": ground, "ground_on": local_today().isoformat(), "note": "院内核实"}
+
+
+def _own_motion_form(reference: str) -> dict:
+    return {
+        "ground": "certificate_revoked",
+        "ground_on": local_today().isoformat(),
+        "reference": reference,
+    }
+
+
+def _cancellations(app, reg_id: int) -> list[tuple[str, str]]:
+    with in_tenant(app, "hubei"):
+        return [
+            (a.cancel_origin, a.state.value)
+            for a in db.session.execute(
+                db.select(Application).filter_by(previous_id=reg_id).order_by(Application.id)
+            ).scalars()
+        ]
+
+
+def test_A9_I6_two_reports_of_one_registration_from_two_tabs_report_once(demo):
+    walked = _registered(demo)
+    url = f"/hubei/institution/roster/{walked.app_id}/cancellation"
+    a, b = _two_tabs(demo, "hb-county-staff", url)
+    since = _last_message_id(demo)
+    _winner, loser = _split(
+        race(lambda: a.post(url, _report_form()), lambda: b.post(url, _report_form("other")))
+    )
+    assert _audit(demo, "application", walked.app_id, "cancellation_reported") == [
+        "cancellation_reported"
+    ]
+    assert _cancellations(demo, walked.app_id) == [("institution", "confirmed")]
+    assert sum("注销事由" in m for m in _messages(demo, LI["phone"])) == 1  # told once
+    assert re.search(rf"此申请已于 {HHMM} 由您报告注销。", loser.get_data(as_text=True))
+    _note(demo, "cancellation report × report (two tabs)", "reported once", loser, since)
+
+
+def test_A9_two_officers_cancelling_on_their_own_motion_cancel_once(demo):
+    walked = _registered(demo)
+    url = f"/hubei/admin/applications/{walked.app_id}/cancel"
+    a, b = _two_officers(demo, url, english=True)
+    since = _last_message_id(demo)
+    _winner, loser = _split(
+        race(
+            lambda: a.post(url, _own_motion_form("A-1")),
+            lambda: b.post(url, _own_motion_form("B-2")),
+        )
+    )
+    assert _audit(demo, "application", walked.app_id, "cancelled") == ["cancelled"]
+    assert _cancellations(demo, walked.app_id) == [("commission", "approved")]
+    assert _state(demo, walked.app_id) == "cancelled"
+    assert sum("执业注册" in m and "注销" in m for m in _messages(demo, LI["phone"])) == 1
+    assert re.search(
+        rf"This application was cancelled by the health commission of (湖北省|远安县) at {HHMM}\.",
+        loser.get_data(as_text=True),
+    )
+    _note(demo, "own-motion cancellation × own-motion", "cancelled once", loser, since)
+
+
+def test_A9_an_institution_report_racing_an_own_motion_cancellation_one_outcome(demo):
+    walked = _registered(demo)
+    report_url = f"/hubei/institution/roster/{walked.app_id}/cancellation"
+    cancel_url = f"/hubei/admin/applications/{walked.app_id}/cancel"
+    staff = _english(staff_login(demo, "hb-county-staff"))
+    staff.page(report_url)
+    officer = _english(staff_login(demo, "hb-officer"))
+    officer.page(cancel_url)
+    since = _last_message_id(demo)
+    responses = race(
+        lambda: staff.post(report_url, _report_form()),
+        lambda: officer.post(cancel_url, _own_motion_form("C-3")),
+    )
+    winner, loser = _split(responses)
+    won = "report" if responses[0] is winner else "own motion"
+    if won == "report":
+        assert _cancellations(demo, walked.app_id) == [("institution", "confirmed")]
+        assert _state(demo, walked.app_id) == "approved"
+        assert re.search(
+            rf"This application was reported for cancellation by 远安县人民医院（演示） at {HHMM}\.",
+            loser.get_data(as_text=True),
+        )
+    else:
+        assert _cancellations(demo, walked.app_id) == [("commission", "approved")]
+        assert re.search(
+            rf"This application was cancelled by the health commission of 湖北省 at {HHMM}\.",
+            loser.get_data(as_text=True),
+        )
+    _note(demo, "cancellation report × own motion", f"{won} only", loser, since)
+
+
+def test_A9_approving_and_dismissing_one_cancellation_report_one_outcome(demo):
+    walked = _registered(demo)
+    staff = staff_login(demo, "hb-county-staff")
+    report_url = f"/hubei/institution/roster/{walked.app_id}/cancellation"
+    staff.page(report_url)
+    redirected_to(staff.post(report_url, _report_form()))
+    cancel_id = _last_id(demo, Application)
+    url = f"/hubei/admin/applications/{cancel_id}"
+    a, b = _two_officers(demo, url, english=True)
+    since = _last_message_id(demo)
+    responses = race(
+        lambda: a.post(f"{url}/approve", {}),
+        lambda: b.post(f"{url}/dismiss", {"reason": "报告有误"}),
+    )
+    winner, loser = _split(responses)
+    won = "approve" if responses[0] is winner else "dismiss"
+    assert _audit(demo, "application", cancel_id, "approve", "dismiss") == [won]
+    assert _state(demo, walked.app_id) == {"approve": "cancelled", "dismiss": "approved"}[won]
+    done = {"approve": "approved", "dismiss": "decided without cancelling"}[won]
+    assert re.search(
+        rf"This application was {done} by the health commission of (湖北省|远安县) at {HHMM}\.",
+        loser.get_data(as_text=True),
+    )
+    _note(demo, "cancellation report: approve × dismiss", f"{won} only", loser, since)

@@ -77,7 +77,7 @@ def test_account_changes_without_javascript(new_context, live_server):
             "1360013",
             NEW_PASSWORD,
             "New mobile number",
-            "Enter a mainland China mobile number of 11 digits",
+            "A mainland China mobile number has 11 digits",
         ),
         (DOCTOR["phone"], NEW_PASSWORD, "New mobile number", "This is already your mobile number."),
         (

@@ -40,7 +40,9 @@ def test_admin_creates_a_county_officer_who_logs_in_and_enrols_totp(new_context,
     admin.get_by_label("Mobile number").fill("12345")
     admin.get_by_label("Works for").select_option(label="宜昌市 远安县 (county)")
     admin.get_by_role("button", name="Create the account and send the set-up message").click()
-    error_next_to(admin.get_by_label("Mobile number"), "Enter a mainland China mobile number")
+    error_next_to(
+        admin.get_by_label("Mobile number"), "A mainland China mobile number has 11 digits"
+    )
     ids_unique(admin)
     admin.get_by_label("Mobile number").fill(MOBILE)
     admin.get_by_role("button", name="Create the account and send the set-up message").click()

@@ -109,7 +109,7 @@ def test_spine_and_maintenance_without_javascript(new_context, live_server, auto
     ).click()  # refused: each message next to its field
     error_next_to(
         doctor.get_by_label("Real name (as on your ID card)"),
-        "Enter your legal name in Chinese characters",
+        "Write your name in Chinese characters, as on your ID card: no Latin letters",
     )
     error_next_to(
         doctor.get_by_label("Resident ID number"), "This ID number is not valid: check every digit"
@@ -182,7 +182,7 @@ def test_spine_and_maintenance_without_javascript(new_context, live_server, auto
     )
     doctor.get_by_role("button", name="Upload and preview").click()
     expect(doctor.get_by_role("img", name="Preview of your photo")).to_be_visible()
-    doctor.get_by_role("button", name="Use this photo").click()
+    doctor.get_by_role("button", name="Save and continue").click()  # uses the preview
     expect(doctor.get_by_role("heading", name="Review and submit")).to_be_visible()
     doctor.get_by_role("button", name="Submit to my institution").click()
     doctor.wait_for_url("**/hubei/me")

@@ -83,7 +83,7 @@ def test_R4_one_of_two_certificates_without_javascript(new_context, live_server,
         files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}]
     )
     doctor.get_by_role("button", name="Upload and preview").click()
-    doctor.get_by_role("button", name="Use this photo").click()
+    doctor.get_by_role("button", name="Save and continue").click()  # uses the preview
     expect(doctor.get_by_role("heading", name="Review and submit")).to_be_visible()
     expect(doctor.locator("dl.facts")).to_contain_text(KEPT)
     doctor.get_by_role("button", name="Submit to my institution").click()
