@@ -357,7 +357,7 @@ def main() -> None:
         for k, v in os.environ.items()
         if not k.startswith(("PORTAL_", "FLASK_", "GUNICORN_", "PROMETHEUS_"))
     }
-    from config import DEV_TOTP_ENCRYPTION_KEY
+    from config import DEV_ID_ENCRYPTION_KEY, DEV_ID_INDEX_KEY, DEV_TOTP_ENCRYPTION_KEY
 
     # the demo accounts' TOTP secrets were encrypted by `flask demo load` in development, with its key
     env.update(
@@ -367,6 +367,9 @@ def main() -> None:
         TRUSTED_PROXIES="1",
         SMS_GATEWAY="dev",
         TOTP_ENCRYPTION_KEYS=DEV_TOTP_ENCRYPTION_KEY,
+        # and the ID numbers, encrypted by `flask demo load` with the development keys (issue 14)
+        ID_ENCRYPTION_KEYS=DEV_ID_ENCRYPTION_KEY,
+        ID_INDEX_KEY=DEV_ID_INDEX_KEY,
     )
     portal, port = gunicorn("bench.wsgi:app", env, workdir / "portal.log")
     bare, bare_port = gunicorn("bench.bare:app", env, workdir / "bare.log")

@@ -68,6 +68,13 @@ DEV_TOTP_ENCRYPTION_KEY = base64.urlsafe_b64encode(
     hashlib.sha256(b"dev-only-not-secret:totp").digest()
 ).decode()
 
+#: the development keys for ID numbers at rest (issue 14, portal/pii.py): public, like the one
+#: above; migration 0027 has the same defaults; production refuses to start with them
+DEV_ID_ENCRYPTION_KEY = base64.urlsafe_b64encode(
+    hashlib.sha256(b"dev-only-not-secret:id-number").digest()
+).decode()
+DEV_ID_INDEX_KEY = hashlib.sha256(b"dev-only-not-secret:id-index").hexdigest()
+
 
 class Default:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
@@ -78,6 +85,11 @@ class Default:
     #: the first encrypts, every one decrypts (rotation: docs/operations.md). None in production
     #: unless set: the app refuses to start without one
     TOTP_ENCRYPTION_KEYS = _env_list("TOTP_ENCRYPTION_KEYS")
+    #: resident ID numbers at rest (issue 14, portal/pii.py): Fernet keys (the first encrypts,
+    #: every one decrypts) and the key of the blind index the lookups use. None in production
+    #: unless set: the app refuses to start without them
+    ID_ENCRYPTION_KEYS = _env_list("ID_ENCRYPTION_KEYS")
+    ID_INDEX_KEY = os.environ.get("ID_INDEX_KEY", "")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'portal.sqlite3'}"
     )
@@ -177,12 +189,16 @@ class Default:
 class Development(Default):
     DEBUG = True
     TOTP_ENCRYPTION_KEYS = _env_list("TOTP_ENCRYPTION_KEYS") or [DEV_TOTP_ENCRYPTION_KEY]
+    ID_ENCRYPTION_KEYS = _env_list("ID_ENCRYPTION_KEYS") or [DEV_ID_ENCRYPTION_KEY]
+    ID_INDEX_KEY = os.environ.get("ID_INDEX_KEY") or DEV_ID_INDEX_KEY
 
 
 class Testing(Default):
     TESTING = True
     SECRET_KEY = "testing-secret"
     TOTP_ENCRYPTION_KEYS = [DEV_TOTP_ENCRYPTION_KEY]
+    ID_ENCRYPTION_KEYS = [DEV_ID_ENCRYPTION_KEY]
+    ID_INDEX_KEY = DEV_ID_INDEX_KEY
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = True
     MAIL_SUPPRESS_SEND = True

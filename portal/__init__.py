@@ -23,11 +23,12 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
         app.config["SMS_TENANTS"] = load_providers(app.config["SMS_PROVIDERS_FILE"])
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from portal import extensions, inputs, ops, redact, tenants, web
+    from portal import extensions, inputs, ops, pii, redact, tenants, web
 
     ops.init_app(app)  # production settings checked first; proxies, logs, metrics, /readyz
 
     redact.init_app(app)
+    pii.init_app(app)  # resident ID numbers encrypted at rest (issue 14)
     extensions.db.init_app(app)
     extensions.migrate.init_app(
         app,
@@ -58,7 +59,12 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
 
     app.cli.add_command(due_cli)
     from portal.workflow.provisioning import accounts_cli
+    from portal.workflow.retention import purge_command
 
+    accounts_cli.add_command(purge_command)  # `flask accounts purge` (issue 14), daily
+    from portal.accounts.id_rotation import rotate_id_key_command
+
+    accounts_cli.add_command(rotate_id_key_command)  # `flask accounts rotate-id-key` (issue 14)
     app.cli.add_command(accounts_cli)  # `flask accounts create-admin`, `create-officer` (T5)
     app.cli.add_command(imports_cli)
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from portal.extensions import db
+from portal.pii import blind_index
 from portal.workflow.drafts import STEPS
 from tests.support.db import in_tenant, owner_connection, statements
 from tests.support.http import Browser, staff_login
@@ -234,7 +235,7 @@ def drafting_history(w: World, n: int) -> None:
         qualification = (
             conn.execute(
                 select(Qualification.__table__.c.id).where(
-                    Qualification.__table__.c.id_number == DRAFTING["id_number"]
+                    Qualification.__table__.c.id_number_index == blind_index(DRAFTING["id_number"])
                 )
             )
             .scalars()

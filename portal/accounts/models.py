@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.totp_keys import decrypt, encrypt
 from portal.columns import enum_column, utcnow
 from portal.extensions import db
+from portal.pii import decrypted_on_load, encrypted_id_number
 from portal.tenants.models import TenantScoped
 
 
@@ -42,8 +43,12 @@ class User(TenantScoped, UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(enum_column(Role))
     #: legal name in Chinese characters (D1)
     real_name: Mapped[str] = mapped_column(String(40))
-    #: 18-character resident ID number (doctors only); sensitive, shown masked (SEC5)
-    id_number: Mapped[str | None] = mapped_column(String(18), index=True)
+    #: 18-character resident ID number (doctors only); sensitive, shown masked (SEC5), stored
+    #: encrypted with its keyed blind index for lookups (issue 14, portal/pii.py); ``id_number``
+    #: reads and writes it in clear, ``User.id_number == x`` compares the index
+    id_number_encrypted: Mapped[str | None] = mapped_column(String(255))
+    id_number_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    id_number = encrypted_id_number()
     phone: Mapped[str] = mapped_column(String(20), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
     #: the UI language the user last chose ("zh_CN" or "en"): messages to them are written in it
@@ -78,6 +83,9 @@ class User(TenantScoped, UserMixin, db.Model):
     #: staff: the institution's person in charge, who manages its staff accounts (I1, I2)
     is_person_in_charge: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: issue 14: when the retention job erased this never-confirmed account's personal
+    #: information (the row stays, disabled, for the audit rows that name it)
+    erased_at: Mapped[datetime | None]
 
     qualification = relationship("Qualification")
     institution = relationship("Institution")
@@ -119,6 +127,9 @@ class User(TenantScoped, UserMixin, db.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+
+decrypted_on_load(User)
 
 
 def mask_phone(phone: str) -> str:

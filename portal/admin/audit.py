@@ -70,6 +70,9 @@ ACTIONS = (
     "disable",
     "enable",
     "set_office",
+    # retention (issue 14): counts and ids only
+    "erase_unconfirmed",
+    "purge_expired_drafts",
 )
 
 #: an 18-character resident ID number inside any text (17 digits and a digit or X)

@@ -23,7 +23,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 
-from portal import workflow
+from portal import pii, workflow
 from portal.accounts import role_required
 from portal.accounts.models import Role
 from portal.admin import bp
@@ -210,6 +210,14 @@ def _plain(value):
     return value.value if hasattr(value, "value") else value
 
 
+def _column(model, field: str):
+    return model.id_number_encrypted if field == "id_number" else getattr(model, field)
+
+
+def _held(field: str, value):
+    return pii.decrypt(value) if field == "id_number" else _plain(value)
+
+
 def holdings(kind: ImportKind, records: list[rules.Record]) -> rules.Holdings:
     """The tenant's records with the file's certificate numbers and ID numbers, as plain data
     for ``rules.compare``: a fixed number of queries per 500 lines, whatever the tenant holds."""
@@ -217,9 +225,10 @@ def holdings(kind: ImportKind, records: list[rules.Record]) -> rules.Holdings:
     fields = rules.FIELDS[kind.value]
     held = rules.Holdings()
     for chunk in _chunks({r.values["certificate_no"] for r in records}):
-        columns = [model.certificate_no, *(getattr(model, f) for f in fields)]
+        # issue 14: the ID number is read encrypted and decrypted here (``_held``)
+        columns = [model.certificate_no, *(_column(model, f) for f in fields)]
         for row in db.session.execute(db.select(*columns).where(model.certificate_no.in_(chunk))):
-            held.existing[row[0]] = {f: _plain(v) for f, v in zip(fields, row[1:], strict=True)}
+            held.existing[row[0]] = {f: _held(f, v) for f, v in zip(fields, row[1:], strict=True)}
         if kind is ImportKind.PRACTICE_RECORDS:
             held.portal_numbers |= set(
                 db.session.execute(
@@ -244,18 +253,25 @@ def holdings(kind: ImportKind, records: list[rules.Record]) -> rules.Holdings:
             ):
                 held.institution_names.setdefault(name, []).append(inst_id)
     for chunk in _chunks({r.values["id_number"] for r in records}):
+        # issue 14: the numbers are looked up by their blind index, mapped back to the file's
+        by_index = {pii.blind_index(n): n for n in chunk}
         for other in (Qualification, PracticeRecord):
-            for name, id_number in db.session.execute(
-                db.select(other.name, other.id_number).where(other.id_number.in_(chunk)).distinct()
+            for name, index in db.session.execute(
+                db.select(other.name, other.id_number_index)
+                .where(other.id_number_index.in_(by_index))
+                .distinct()
             ):
-                held.names_by_id.setdefault(id_number, set()).add(name)
+                held.names_by_id.setdefault(by_index[index], set()).add(name)
         if kind is ImportKind.PRACTICE_RECORDS:
-            for name, id_number, category in db.session.execute(
+            for name, index, category in db.session.execute(
                 db.select(
-                    Qualification.name, Qualification.id_number, Qualification.category
-                ).where(Qualification.id_number.in_(chunk), Qualification.cancelled_on.is_(None))
+                    Qualification.name, Qualification.id_number_index, Qualification.category
+                ).where(
+                    Qualification.id_number_index.in_(by_index),
+                    Qualification.cancelled_on.is_(None),
+                )
             ):
-                held.categories.setdefault((name, id_number), set()).add(category.value)
+                held.categories.setdefault((name, by_index[index]), set()).add(category.value)
     return held
 
 

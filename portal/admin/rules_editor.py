@@ -71,6 +71,10 @@ LABELS = {
     "sessions.staff_hours": _l(
         "Hours after which the log-in of staff, officers and administrators ends"
     ),
+    "retention.unverified_account_days": _l(
+        "Days an account whose mobile number or email was never confirmed is kept"
+    ),
+    "retention.expired_draft_days": _l("Days an expired draft application is kept"),
     "institutions.auto_activation_allowed": _l("Institutions may activate doctors automatically"),
     "materials.default": _l("Paper materials every applicant brings"),
     "materials.own": _l("The province's own paper materials"),
@@ -83,6 +87,7 @@ SECTIONS = (
     ("codes", _l("One-time codes")),
     ("reminders", _l("Reminders")),
     ("sessions", _l("Log-in sessions")),
+    ("retention", _l("Keeping personal information")),
 )
 
 

@@ -54,7 +54,8 @@ def signup():
         start_session(user)
         return redirect_to(url_for("doctor.home"))
     status = 422 if form.errors or any(f.errors for f in form) else 200
-    return render("doctor/signup.html", "form_block", status=status, form=form)
+    retention = rules_for(g.tenant)["retention"]  # the notice's periods (issue 14)
+    return render("doctor/signup.html", "form_block", status=status, form=form, retention=retention)
 
 
 def _application_context(app, among=None):

@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask import Flask
 from flask.helpers import get_debug_flag
 
-from config import DEV_SECRET_KEY, DEV_TOTP_ENCRYPTION_KEY
+from config import DEV_ID_ENCRYPTION_KEY, DEV_ID_INDEX_KEY, DEV_SECRET_KEY, DEV_TOTP_ENCRYPTION_KEY
+from portal import pii
 from portal.accounts.totp_keys import GENERATE, key_problems, parse_keys
 from portal.notify.gateways import provider_problems, sms_settings
 
@@ -30,6 +31,7 @@ def production_problems(config: dict) -> list[str]:
     elif len(secret) < MIN_SECRET_LENGTH:
         problems.append(f"SECRET_KEY is too short: at least {MIN_SECRET_LENGTH} random characters")
     problems += _totp_key_problems(config)
+    problems += _id_key_problems(config)
     if config.get("DEBUG") or get_debug_flag():
         problems.append("DEBUG is on (FLASK_DEBUG): unset it; the debugger runs code for anyone")
     if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
@@ -92,6 +94,33 @@ def _totp_key_problems(config: dict) -> list[str]:
             "(docs/operations.md, rotating secrets)"
         ]
     return key_problems(keys)
+
+
+def _id_key_problems(config: dict) -> list[str]:
+    """ID_ENCRYPTION_KEYS and ID_INDEX_KEY (issue 14, portal/pii.py): both set, well formed,
+    neither the public development key. The keys are never shown."""
+    problems = []
+    keys = pii.parse_keys(config.get(pii.KEYS))
+    if not keys:
+        problems.append(
+            f"{pii.KEYS} is not set: the resident ID numbers are encrypted with it; generate a "
+            f"key with `{pii.GENERATE_FERNET}`"
+        )
+    elif DEV_ID_ENCRYPTION_KEY in keys:
+        problems.append(
+            f"{pii.KEYS} holds the development key, which is public: generate a key of your own"
+        )
+    index_key = str(config.get(pii.INDEX_KEY) or "")
+    if not index_key:
+        problems.append(
+            f"{pii.INDEX_KEY} is not set: the ID numbers are looked up by an index keyed with it; "
+            f"generate one with `{pii.GENERATE_INDEX}`"
+        )
+    elif index_key == DEV_ID_INDEX_KEY:
+        problems.append(
+            f"{pii.INDEX_KEY} is the development key, which is public: generate a key of your own"
+        )
+    return problems + pii.key_problems(config)
 
 
 def check(app: Flask) -> None:

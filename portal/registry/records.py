@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.columns import enum_column, utcnow
 from portal.extensions import db
+from portal.pii import decrypted_on_load, encrypted_id_number
 from portal.tenants.models import TenantScoped
 
 
@@ -32,7 +33,10 @@ class Qualification(TenantScoped, db.Model):
     __table_args__ = (UniqueConstraint("tenant_id", "certificate_no"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40))
-    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    #: the resident ID number, encrypted, and its keyed blind index (issue 14, portal/pii.py)
+    id_number_encrypted: Mapped[str] = mapped_column(String(255))
+    id_number_index: Mapped[str] = mapped_column(String(64), index=True)
+    id_number = encrypted_id_number()
     #: certificate number, or the Notice of Passing number (D8)
     certificate_no: Mapped[str] = mapped_column(String(40))
     level: Mapped[Level] = mapped_column(enum_column(Level))
@@ -54,7 +58,10 @@ class PracticeRecord(TenantScoped, db.Model):
     __table_args__ = (UniqueConstraint("tenant_id", "certificate_no"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40))
-    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    #: the resident ID number, encrypted, and its keyed blind index (issue 14, portal/pii.py)
+    id_number_encrypted: Mapped[str] = mapped_column(String(255))
+    id_number_index: Mapped[str] = mapped_column(String(64), index=True)
+    id_number = encrypted_id_number()
     certificate_no: Mapped[str] = mapped_column(String(40))
     #: the institution's name as the imported file wrote it (kept as it was)
     institution_name: Mapped[str] = mapped_column(String(100))
@@ -68,6 +75,10 @@ class PracticeRecord(TenantScoped, db.Model):
     level: Mapped[Level | None] = mapped_column(enum_column(Level))
 
     institution = relationship("Institution")
+
+
+decrypted_on_load(Qualification)
+decrypted_on_load(PracticeRecord)
 
 
 class CaseStatus(enum.StrEnum):

@@ -81,6 +81,9 @@ NUMBERS: tuple[Number, ...] = (
     Number("sessions", "doctor_hours", 1, 24),
     Number("sessions", "staff_idle_minutes", 5, 60),
     Number("sessions", "staff_hours", 1, 12),
+    # issue 14: how long unconfirmed accounts and expired drafts are kept (PIPL art. 19, 47)
+    Number("retention", "unverified_account_days", 7, 365),
+    Number("retention", "expired_draft_days", 30, 3650),
 )
 
 SCHEDULES: tuple[Schedule, ...] = (

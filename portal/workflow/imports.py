@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from portal import pii
 from portal.accounts.models import User
 from portal.columns import utcnow
 from portal.extensions import db
@@ -145,6 +146,7 @@ def stage(kind: ImportKind, text: str, file_name: str, rows: int, admin: User) -
 
 def _row(kind: ImportKind, values: dict, tenant_id: int) -> dict:
     row = dict(values, tenant_id=tenant_id)
+    row.update(pii.stored(row.pop("id_number")))  # issue 14: encrypted, with its blind index
     if kind is ImportKind.QUALIFICATIONS:
         row["level"], row["category"] = Level(values["level"]), Category(values["category"])
     else:  # Q2: the institution was matched at the preview (institution_id); the code is not kept

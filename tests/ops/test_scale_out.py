@@ -103,6 +103,8 @@ def test_two_app_servers_two_workers_every_sms_exactly_once(own_database, tmp_pa
             DATABASE_URL=app_database,
             MIGRATION_DATABASE_URL=own_database,
             TOTP_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+            ID_ENCRYPTION_KEYS=Fernet.generate_key().decode(),  # issue 14
+            ID_INDEX_KEY=secrets.token_hex(32),
             REDIS_URL=REDIS,
             RATELIMIT_KEY_PREFIX=f"ops-test-{uuid.uuid4().hex[:8]}",
             SMS_GATEWAY="http",

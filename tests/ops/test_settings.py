@@ -12,7 +12,7 @@ import sys
 import pytest
 from cryptography.fernet import Fernet
 
-from config import DEV_TOTP_ENCRYPTION_KEY
+from config import DEV_ID_ENCRYPTION_KEY, DEV_ID_INDEX_KEY, DEV_TOTP_ENCRYPTION_KEY
 from portal import create_app
 from portal.extensions import db
 from portal.ops.settings import SettingsError
@@ -26,6 +26,8 @@ GOOD = {
     "SMS_GATEWAY": "http",
     "SMS_GATEWAY_URL": "https://sms.example.cn/send",
     "TOTP_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "ID_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "ID_INDEX_KEY": secrets.token_hex(32),
     "LOG_JSON": False,  # the test process keeps its own logging
 }
 
@@ -47,6 +49,8 @@ def test_production_without_settings_refuses_to_start_and_names_them():
         "REDIS_URL is not set",
         "SMS_GATEWAY_URL is not set",
         "TOTP_ENCRYPTION_KEYS is not set",
+        "ID_ENCRYPTION_KEYS is not set",  # issue 14: the resident ID numbers at rest
+        "ID_INDEX_KEY is not set",
     ):
         assert setting in done.stderr
 
@@ -66,6 +70,8 @@ def test_production_starts_with_every_setting_from_the_environment():
         TRUSTED_PROXIES="1",
         LOG_JSON="0",
         TOTP_ENCRYPTION_KEYS=f"{new_key} , {GOOD['TOTP_ENCRYPTION_KEYS']}",
+        ID_ENCRYPTION_KEYS=GOOD["ID_ENCRYPTION_KEYS"],
+        ID_INDEX_KEY=GOOD["ID_INDEX_KEY"],
     )
     code = (
         "from portal import create_app; a = create_app(); c = a.config; "
@@ -125,6 +131,16 @@ def test_production_starts_with_every_setting_from_the_environment():
             {"TOTP_ENCRYPTION_KEYS": [DEV_TOTP_ENCRYPTION_KEY]},
             "TOTP_ENCRYPTION_KEYS holds the development key",
         ),
+        # issue 14: the keys of the resident ID numbers at rest (portal/pii.py)
+        ({"ID_ENCRYPTION_KEYS": ""}, "ID_ENCRYPTION_KEYS is not set"),
+        ({"ID_ENCRYPTION_KEYS": "not-a-key"}, "ID_ENCRYPTION_KEYS: the key is not a Fernet key"),
+        (
+            {"ID_ENCRYPTION_KEYS": [DEV_ID_ENCRYPTION_KEY]},
+            "ID_ENCRYPTION_KEYS holds the development key",
+        ),
+        ({"ID_INDEX_KEY": ""}, "ID_INDEX_KEY is not set"),
+        ({"ID_INDEX_KEY": "short"}, "ID_INDEX_KEY is too short"),
+        ({"ID_INDEX_KEY": DEV_ID_INDEX_KEY}, "ID_INDEX_KEY is the development key"),
     ],
 )
 def test_each_unsafe_setting_is_named(change, message):

@@ -19,6 +19,7 @@ from markupsafe import escape
 from portal import create_app
 from portal.accounts.models import User
 from portal.extensions import db
+from portal.pii import decrypt
 from portal.registry.records import PracticeRecord, Qualification
 from tests.support import figures
 from tests.support.db import owner_connection
@@ -200,7 +201,9 @@ def _id_numbers(app) -> set[str]:
     with app.app_context(), owner_connection(app) as conn:  # every tenant's
         found = set()
         for model in (User, Qualification, PracticeRecord):
-            found |= {v for (v,) in conn.execute(db.select(model.__table__.c.id_number)) if v}
+            # issue 14: stored encrypted (portal/pii.py): the numbers are the tokens decrypted
+            tokens = conn.execute(db.select(model.__table__.c.id_number_encrypted)).scalars()
+            found |= {decrypt(t) for t in tokens if t}
         return found
 
 

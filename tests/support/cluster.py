@@ -158,6 +158,8 @@ def base_env(**settings: str) -> dict:
             "REDIS_URL",
             "SECRET_KEY",
             "TOTP_ENCRYPTION_KEYS",
+            "ID_ENCRYPTION_KEYS",
+            "ID_INDEX_KEY",
             "TEST_DATABASE_URL",
             "PYTEST_CURRENT_TEST",
         )

@@ -22,9 +22,14 @@ def table_as_migrated(conn, name: str):
 
     from portal.extensions import db
 
-    present = {column["name"] for column in sa.inspect(conn).get_columns(name)}
+    columns = sa.inspect(conn).get_columns(name)
+    present = {column["name"] for column in columns}
+    model = db.metadata.tables[name].columns
+    # and the columns a later migration dropped (``id_number`` in clear before 0027), as reflected
+    gone = [sa.Column(c["name"], c["type"]) for c in columns if c["name"] not in model]
     return sa.Table(
         name,
         sa.MetaData(),
-        *(c._copy() for c in db.metadata.tables[name].columns if c.name in present),
+        *(c._copy() for c in model if c.name in present),
+        *gone,
     )
