@@ -8,7 +8,6 @@ from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy import MetaData
@@ -31,6 +30,5 @@ csrf = CSRFProtect()
 mail = Mail()
 babel = Babel()
 compress = Compress()
-talisman = Talisman()
 htmx = Htmx()
 limiter = Limiter(key_func=get_remote_address)  # per client IP; RATELIMIT_* in config/

@@ -10,11 +10,12 @@ from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal import i18n
-from portal.extensions import babel, compress, db, talisman
+from portal.extensions import babel, compress, db
 from portal.htmx import is_partial_request, render
 from portal.i18n import LOCALES
 from portal.labels import (
@@ -127,7 +128,9 @@ def init_app(app: Flask) -> None:
         app, locale_selector=_babel_locale, default_translation_directories="translations"
     )
     i18n.init_app(app)
-    talisman.init_app(
+    # one Talisman per app: its options live on the object, so a shared one would take the
+    # last app's (a production app built in the same process forcing https on all of them)
+    Talisman(
         app,
         content_security_policy=CSP,
         force_https=app.config["FORCE_HTTPS"],

@@ -69,3 +69,25 @@ def test_production_without_tenant_hosts_serves_only_its_own_host(production):
     assert r.status_code == 404 and "evil.example" in r.get_data(as_text=True)
     assert client.get("/hubei/", base_url="https://portal.example.gov.cn").status_code == 200
     assert client.get("/healthz", base_url="https://10.0.0.5").status_code == 200
+
+
+def test_a_production_app_in_the_same_process_leaves_the_others_alone(demo):
+    """The security headers' options belong to each app (one Talisman per app): building a
+    production app that forces https does not send another app's plain requests to https."""
+    app = create_app(
+        "production",
+        {
+            "SQLALCHEMY_DATABASE_URI": demo.config["SQLALCHEMY_DATABASE_URI"],
+            "SECRET_KEY": "x" * 32,
+            "REFUSE_UNSAFE_SETTINGS": False,
+            "PUBLIC_HOST": "portal.example.gov.cn",
+        },
+    )
+    try:
+        assert app.config["FORCE_HTTPS"] is True
+        r = app.test_client().get("/hubei/", base_url="http://portal.example.gov.cn")
+        assert r.status_code == 302 and r.headers["Location"].startswith("https://")
+        assert demo.test_client().get("/hubei/").status_code == 200
+    finally:
+        with app.app_context():
+            db.engine.dispose()
