@@ -44,6 +44,12 @@ def production_problems(config: dict) -> list[str]:
             "REDIS_URL is not set: rate limits must be shared by every process "
             "(e.g. redis://127.0.0.1:6379/0)"
         )
+    host = str(config.get("PUBLIC_HOST") or "").split(":", 1)[0].lower()
+    if host in ("", "127.0.0.1", "localhost"):
+        problems.append(
+            "PUBLIC_HOST is not set: the host name the portal is served on (e.g. "
+            "portal.example.gov.cn); production answers no other host but TENANT_HOSTS'"
+        )
     problems += _sms_problems(config)
     if config.get("DEV_OUTBOX"):
         problems.append("DEV_OUTBOX is on: the development outbox page would show every code")

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.support.cluster import (
+    HOST,
     Client,
     base_env,
     free_port,
@@ -106,6 +107,7 @@ def test_two_app_servers_two_workers_every_sms_exactly_once(own_database, tmp_pa
             ID_ENCRYPTION_KEYS=Fernet.generate_key().decode(),  # issue 14
             ID_INDEX_KEY=secrets.token_hex(32),
             REDIS_URL=REDIS,
+            PUBLIC_HOST=HOST,  # production serves only its own host name (issue 14)
             RATELIMIT_KEY_PREFIX=f"ops-test-{uuid.uuid4().hex[:8]}",
             SMS_GATEWAY="http",
             SMS_GATEWAY_URL=sms.url,

@@ -29,6 +29,7 @@ GOOD = {
     "ID_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "ID_INDEX_KEY": secrets.token_hex(32),
     "LOG_JSON": False,  # the test process keeps its own logging
+    "PUBLIC_HOST": "portal.example.gov.cn",
 }
 
 
@@ -51,6 +52,7 @@ def test_production_without_settings_refuses_to_start_and_names_them():
         "TOTP_ENCRYPTION_KEYS is not set",
         "ID_ENCRYPTION_KEYS is not set",  # issue 14: the resident ID numbers at rest
         "ID_INDEX_KEY is not set",
+        "PUBLIC_HOST is not set",  # issue 14: production answers only its own host names
     ):
         assert setting in done.stderr
 
@@ -61,6 +63,7 @@ def test_production_starts_with_every_setting_from_the_environment():
         PORTAL_CONFIG="production",
         SECRET_KEY=GOOD["SECRET_KEY"],
         DATABASE_URL=GOOD["SQLALCHEMY_DATABASE_URI"],
+        PUBLIC_HOST=GOOD["PUBLIC_HOST"],
         REDIS_URL="redis://127.0.0.1:6379/0",
         SMS_GATEWAY_URL=GOOD["SMS_GATEWAY_URL"],
         SMS_GATEWAY_USER="portal",
