@@ -366,6 +366,7 @@ def main() -> None:
         SECRET_KEY=secrets.token_hex(32),
         TRUSTED_PROXIES="1",
         SMS_GATEWAY="dev",
+        PUBLIC_HOST=HOST,  # production answers only its own host name (issue 14)
         TOTP_ENCRYPTION_KEYS=DEV_TOTP_ENCRYPTION_KEY,
         # and the ID numbers, encrypted by `flask demo load` with the development keys (issue 14)
         ID_ENCRYPTION_KEYS=DEV_ID_ENCRYPTION_KEY,
