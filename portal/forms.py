@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import unicodedata
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, ValidationError
+from wtforms import DateField, PasswordField, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, EqualTo, ValidationError
 
 from portal.columns import local_today
 from portal.rules import identity
+from portal.rules.cancellation import ground_date_problem
+from portal.workflow.cancellations import cancel_ground_label
+from portal.workflow.models import CANCEL_GROUNDS
 
 MESSAGES = {
     "required": _l("This field is required."),
@@ -164,3 +168,42 @@ def mobile_field(label, *, description=None, autocomplete="off"):
 class StaffForm(FlaskForm):
     real_name = person_name_field(_l("Name"))
     mobile = mobile_field(_l("Mobile number"))
+
+
+#: what the day of a cancellation ground may not be (L4), as the forms say it
+GROUND_DATE_PROBLEMS = {
+    "future": _l("This date is in the future."),
+    "before_registration": _l("This date is before the registration began."),
+}
+
+
+class CancellationGroundForm(FlaskForm):
+    """A ground of L4 (Practitioners' Law art. 17) and its day, as the institution reports it and
+    as the commission cancels on its own motion: the day neither in the future nor before the
+    registration began (``registered_on``)."""
+
+    ground = SelectField(
+        _l("Ground for cancellation (Practitioners' Law art. 17)"),
+        validators=[
+            DataRequired(_l("Choose the ground.")),
+            AnyOf(CANCEL_GROUNDS, message=_l("Choose the ground.")),
+        ],
+    )
+    ground_on = DateField(
+        _l("Date of the ground"),
+        validators=[DataRequired(_l("Enter the date of the ground."))],
+        description=_l("E.g. the date of death, of the judgment or of the revocation."),
+    )
+
+    def __init__(self, *args, registered_on=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.registered_on = registered_on
+        self.ground.choices = [("", _("Choose…"))] + [
+            (k, cancel_ground_label(k)) for k in CANCEL_GROUNDS
+        ]
+
+    def validate_ground_on(self, field) -> None:
+        if field.data is not None:
+            problem = ground_date_problem(field.data, local_today(), self.registered_on)
+            if problem is not None:
+                field.errors.append(GROUND_DATE_PROBLEMS[problem])

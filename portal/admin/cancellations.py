@@ -10,41 +10,23 @@ from flask import abort, flash, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from portal.admin import bp, coverage
 from portal.admin.decisions import DismissForm, _decidable
 from portal.admin.decisions import _page as application_page
 from portal.columns import local_today
 from portal.extensions import db
+from portal.forms import CancellationGroundForm
 from portal.htmx import redirect_to, render
-from portal.rules.cancellation import ground_date_problem
 from portal.workflow import cancellations
-from portal.workflow.cancellations import CancellationWaiting, cancel_ground_label
+from portal.workflow.cancellations import CancellationWaiting
 from portal.workflow.conflicts import said
-from portal.workflow.models import CANCEL_GROUNDS, Application, Kind, State
-
-DATE_PROBLEMS = {
-    "future": _l("This date is in the future."),
-    "before_registration": _l("This date is before the registration began."),
-}
+from portal.workflow.models import Application, Kind, State
 
 
-class OwnMotionForm(FlaskForm):
-    ground = SelectField(
-        _l("Ground for cancellation (Practitioners' Law art. 17)"),
-        validators=[
-            DataRequired(_l("Choose the ground.")),
-            AnyOf(CANCEL_GROUNDS, message=_l("Choose the ground.")),
-        ],
-    )
-    ground_on = DateField(
-        _l("Date of the ground"),
-        validators=[DataRequired(_l("Enter the date of the ground."))],
-        description=_l("E.g. the date of death, of the judgment or of the revocation."),
-    )
+class OwnMotionForm(CancellationGroundForm):
     reference = StringField(
         _l("Reference"),
         validators=[
@@ -57,19 +39,6 @@ class OwnMotionForm(FlaskForm):
     note = TextAreaField(
         _l("Note"), validators=[Length(max=1000)], render_kw={"maxlength": "1000", "rows": "3"}
     )
-
-    def __init__(self, *args, registered_on=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.registered_on = registered_on
-        self.ground.choices = [("", _("Choose…"))] + [
-            (k, cancel_ground_label(k)) for k in CANCEL_GROUNDS
-        ]
-
-    def validate_ground_on(self, field) -> None:
-        if field.data is not None:
-            problem = ground_date_problem(field.data, local_today(), self.registered_on)
-            if problem is not None:
-                field.errors.append(DATE_PROBLEMS[problem])
 
 
 def _registration(app_id: int) -> Application:

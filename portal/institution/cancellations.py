@@ -10,61 +10,30 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from portal.columns import local_today
 from portal.extensions import db
+from portal.forms import CancellationGroundForm
 from portal.htmx import redirect_to, render
 from portal.institution import bp
-from portal.rules.cancellation import REPORT_DAYS, ground_date_problem, report_deadline
+from portal.rules.cancellation import REPORT_DAYS, report_deadline
 from portal.workflow import cancellations
 from portal.workflow.cancellations import CancellationWaiting, cancel_ground_label
 from portal.workflow.conflicts import said
-from portal.workflow.models import CANCEL_GROUNDS, Application, Kind, State
+from portal.workflow.models import Application, Kind, State
 from portal.workflow.notices import refusal_notice as refusal_notice_of
 
 bp.add_app_template_global(cancel_ground_label, "cancel_ground_label")
 
-#: what the ground's day may not be, as the form says it
-DATE_PROBLEMS = {
-    "future": _l("This date is in the future."),
-    "before_registration": _l("This date is before the registration began."),
-}
 
-
-class ReportForm(FlaskForm):
-    ground = SelectField(
-        _l("Ground for cancellation (Practitioners' Law art. 17)"),
-        validators=[
-            DataRequired(_l("Choose the ground.")),
-            AnyOf(CANCEL_GROUNDS, message=_l("Choose the ground.")),
-        ],
-    )
-    ground_on = DateField(
-        _l("Date of the ground"),
-        validators=[DataRequired(_l("Enter the date of the ground."))],
-        description=_l("E.g. the date of death, of the judgment or of the revocation."),
-    )
+class ReportForm(CancellationGroundForm):
     note = TextAreaField(
         _l("Note for the health commission"),
         validators=[DataRequired(_l("Explain briefly.")), Length(max=1000)],
         render_kw={"maxlength": "1000", "rows": "3"},
     )
-
-    def __init__(self, *args, registered_on=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.registered_on = registered_on
-        self.ground.choices = [("", _("Choose…"))] + [
-            (k, cancel_ground_label(k)) for k in CANCEL_GROUNDS
-        ]
-
-    def validate_ground_on(self, field) -> None:
-        if field.data is not None:
-            problem = ground_date_problem(field.data, local_today(), self.registered_on)
-            if problem is not None:
-                field.errors.append(DATE_PROBLEMS[problem])
 
 
 def _registration_of_mine(reg_id: int) -> Application:
