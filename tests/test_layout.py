@@ -6,6 +6,7 @@ and break when one is moved or run alone (under xdist or pytest-randomly)."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
@@ -123,3 +124,18 @@ def test_the_function_import_check_can_fail(tmp_path):
     module = tmp_path / "m.py"
     module.write_text("import os\n\ndef f():\n    import os\n    from portal.x import y\n")
     assert imports_inside_functions(module) == [(5, "portal.x")]
+
+
+def test_browser_tests_do_not_share_a_mobile_number():
+    """The browser tests of a worker share one live server: two test modules signing up with one
+    mobile number meet its resend wait and hourly cap (SEC2) in whichever order they run."""
+    mobile = re.compile(r'"(1[3-9][0-9]{9})"')
+    seen: dict[str, str] = {}
+    clashes = []
+    for path in sorted((TESTS / "browser").rglob("*.py")):
+        for number in set(mobile.findall(path.read_text(encoding="utf-8"))):
+            name = str(path.relative_to(TESTS.parent))
+            if number in seen:
+                clashes.append(f"{number}: {seen[number]} and {name}")
+            seen.setdefault(number, name)
+    assert clashes == [], "give each browser test module its own numbers:\n" + "\n".join(clashes)

@@ -28,9 +28,9 @@ from tests.support.no_js import (
 
 pytestmark = pytest.mark.browser
 
-REPORTED = doctor_form("韩立", resident_id("42052519830101123"), "13600136231", "nojs_hanli")
-OWN_MOTION = doctor_form("彭静", resident_id("42052519830202124"), "13600136232", "nojs_pengjing")
-REFUSED = doctor_form("罗军", resident_id("42052519830303125"), "13600136233", "nojs_luojun")
+REPORTED = doctor_form("韩立", resident_id("42052519830101123"), "13600136241", "nojs_hanli")
+OWN_MOTION = doctor_form("彭静", resident_id("42052519830202124"), "13600136242", "nojs_pengjing")
+REFUSED = doctor_form("罗军", resident_id("42052519830303125"), "13600136243", "nojs_luojun")
 GROUND = "Ground for cancellation (Practitioners' Law art. 17)"
 
 
