@@ -58,7 +58,7 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     from portal.admin.imports import imports_cli
 
     app.cli.add_command(due_cli)
-    from portal.workflow.provisioning import accounts_cli
+    from portal.workflow.operator import accounts_cli
     from portal.workflow.retention import purge_command
 
     accounts_cli.add_command(purge_command)  # `flask accounts purge` (issue 14), daily
