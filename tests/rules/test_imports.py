@@ -1,5 +1,5 @@
 """A2, Q1, Q2: reading and checking a CSV file of reference data, as pure functions
-(portal.rules.imports). No app, no database."""
+(portal.rules.import_reading, portal.rules.imports). No app, no database."""
 
 from __future__ import annotations
 
@@ -17,15 +17,8 @@ from portal.rules.import_format import (
     scope_names,
     template,
 )
-from portal.rules.imports import (
-    Holdings,
-    ImportFileError,
-    check_stream,
-    compare,
-    decode,
-    parse,
-    validate,
-)
+from portal.rules.import_reading import ImportFileError, decode, parse
+from portal.rules.imports import Holdings, check_stream, compare, validate
 from tests.support.journey import resident_id
 
 TODAY = date(2026, 11, 25)
