@@ -14,7 +14,8 @@ from portal.extensions import db
 from portal.htmx import render
 from portal.notify.models import OutboxMessage
 from portal.notify.services import pull_receipts, work
-from portal.notify.sms import TEMPLATES, provider_text
+from portal.notify.sms import provider_text
+from portal.notify.sms_templates import TEMPLATES
 
 bp = Blueprint("notify", __name__, url_prefix="/<tenant>/dev")
 

@@ -33,7 +33,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models as tencent
 from tencentcloud.sms.v20210111 import sms_client
 
-from portal.notify.sms import TEMPLATES
+from portal.notify.sms_templates import TEMPLATES
 
 #: the providers a tenant may use (``provider`` in its settings)
 PROVIDERS = ("dev", "http", "aliyun", "tencent")

@@ -16,7 +16,8 @@ from portal.extensions import db, mail
 from portal.notify.figures import MESSAGES_FAILED, MESSAGES_SENT
 from portal.notify.gateways import DeliveryError, sms_gateway, sms_settings
 from portal.notify.models import OutboxMessage
-from portal.notify.sms import TEMPLATES, Sms
+from portal.notify.sms import Sms
+from portal.notify.sms_templates import TEMPLATES
 from portal.tenants.models import Tenant
 from portal.tenants.scope import current_tenant_id, tenant_context
 
