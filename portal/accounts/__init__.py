@@ -16,7 +16,7 @@ from portal.extensions import db, limiter, login_manager
 from portal.htmx import redirect_to
 from portal.i18n import LOCALES
 from portal.rules.sessions import ended, seen_again
-from portal.tenants import rules_for
+from portal.tenants import rules_section
 
 
 def init_app(app) -> None:
@@ -58,7 +58,7 @@ def init_app(app) -> None:
             session.get("began"),
             session.get("seen"),
             now,
-            rules_for(g.tenant)["sessions"],
+            rules_section(g.tenant, "sessions"),
         )
         if why is None:
             if seen_again(session["seen"], now):

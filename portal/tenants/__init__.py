@@ -51,9 +51,8 @@ _MERGED: dict[str, dict] = {}
 _MERGED_MAX = 256
 
 
-def rules_with(overrides: dict) -> dict:
-    """National defaults with ``overrides`` on top (rules not saved yet, A6); a fresh copy
-    each time, so no caller can change them for others."""
+def _merged(overrides: dict) -> dict:
+    """The merged rules for ``overrides``, shared: callers copy what they hand out."""
     overrides = overrides or {}
     try:
         key = json.dumps(overrides, sort_keys=True)
@@ -65,7 +64,19 @@ def rules_with(overrides: dict) -> dict:
         if len(_MERGED) >= _MERGED_MAX:
             _MERGED.clear()
         _MERGED[key] = merged
-    return plain_copy(merged)
+    return merged
+
+
+def rules_with(overrides: dict) -> dict:
+    """National defaults with ``overrides`` on top (rules not saved yet, A6); a fresh copy
+    each time, so no caller can change them for others."""
+    return plain_copy(_merged(overrides))
+
+
+def rules_section(tenant: Tenant, section: str) -> dict:
+    """One table of ``rules_for(tenant)`` (e.g. "sessions"), a fresh copy of that table only:
+    what a hook on every request reads (P6: the whole rules are 50 tables and lists)."""
+    return plain_copy(_merged(tenant.rules)[section])
 
 
 def rules_for(tenant: Tenant, version: RuleVersion | None = None) -> dict:
