@@ -13,7 +13,7 @@ from portal.accounts import setup_step, start_session
 from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.signin import bp, credential_limit
-from portal.workflow import provisioning
+from portal.workflow import commission_accounts
 from portal.workflow.locks import Decided
 
 
@@ -31,13 +31,13 @@ def _gone():
 @bp.route("/setup/<token>", methods=["GET", "POST"])
 @credential_limit
 def setup_link(token: str):
-    user = provisioning.user_of_setup_token(token)
+    user = commission_accounts.user_of_setup_token(token)
     if user is None:
         return _gone()
     form = FlaskForm()
     if form.validate_on_submit():
         try:
-            provisioning.use_setup_link(user)
+            commission_accounts.use_setup_link(user)
         except Decided:  # pressed twice at once, or in two browsers: the other one got in
             db.session.rollback()
             return _gone()

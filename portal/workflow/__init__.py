@@ -5,8 +5,10 @@
 - ``activation``: naming the institution, activation by code or automatically; ``takeover``:
   the paper registration taken over (F17); ``records``: a practice record's institution
 - ``modifications``, ``filings`` (sharing ``decisions``): requests on a registration
-- ``identity``, ``accounts``, ``account_changes``, ``provisioning``, ``codes``: accounts
-- ``imports``, ``rules``, ``reminders``: the administrator's imports and rules, reminders
+- ``identity``, ``accounts``, ``account_changes``, ``provisioning`` (institutions' accounts),
+  ``commission_accounts`` (the province's own), ``codes``: accounts
+- ``imports`` (with ``import_check``), ``rules``, ``reminders``: the administrator's imports
+  and rules, reminders
 - ``history``, ``register``: what the ends read of applications and of the public register
 - ``locks`` (every transition takes its row, A9), ``conflicts`` (what the loser is told),
   ``audit`` (A8)

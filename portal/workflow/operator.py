@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.tenants.hosts import public_place
 from portal.tenants.models import Region, Tenant
 from portal.tenants.scope import tenant_context
-from portal.workflow.provisioning import (
+from portal.workflow.commission_accounts import (
     SETUP_LINK_MAX_AGE,
     UsernameTaken,
     provision_commission_account,
