@@ -6,11 +6,10 @@ refreshed in-page by htmx and current at load without JS."""
 from __future__ import annotations
 
 import io
-
-import segno
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
+import segno
 from flask import current_app, flash, g, make_response, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,8 +20,8 @@ from portal.columns import local_today
 from portal.doctor import bp, services
 from portal.extensions import db
 from portal.htmx import redirect_to, render
-from portal.workflow.models import Application
 from portal.tenants.hosts import public_place
+from portal.workflow.models import Application
 from portal.workflow.register import PUBLIC_STATES, public_entry
 from portal.workflow.signed_certificates import (
     certificate_token,

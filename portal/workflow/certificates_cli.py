@@ -9,10 +9,10 @@ import json
 import click
 from flask.cli import AppGroup
 
+from portal.columns import local_today
 from portal.extensions import db
 from portal.tenants.models import Tenant
 from portal.tenants.scope import tenant_context
-from portal.columns import local_today
 from portal.workflow.register import find_registration, public_entry
 from portal.workflow.signed_certificates import Refused, verify_certificate, verify_presentation
 from portal.workflow.signing_keys import KeyMissing, rotate, tenant_keys
