@@ -71,6 +71,8 @@ UNREACHED = {
     "public.set_tenant_language": "the same redirect on a tenant's pages",
     "static": "files, measured by the static tests below",
     "doctor.certificate_qr": "an SVG image, not a page",
+    "doctor.certificate_live": "the presentation code's htmx fragment (V2; as a page, a redirect "
+    "to the certificate page): measured in tests/public/test_signed_certificate.py",
     "doctor.document": "the doctor's photo, an image",
     "institution.application_document": "a certificate scan, an image",
     "admin.application_document": "a certificate scan, an image",

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from portal.columns import local_today
 from portal.doctor import bp, services
 from portal.extensions import db
-from portal.htmx import redirect_to, render
+from portal.htmx import is_partial_request, redirect_to, render
 from portal.tenants.hosts import public_place
 from portal.workflow.models import Application
 from portal.workflow.register import PUBLIC_STATES, public_entry
@@ -140,10 +140,13 @@ def certificate():
 
 @bp.get("/me/certificate/live")
 def certificate_live():
-    """The presentation code of this moment: the fragment htmx swaps in every 30 seconds."""
+    """The presentation code of this moment: the fragment htmx swaps in every 30 seconds; the
+    certificate page for a browser asking for it as a page."""
     app = registration_of(current_user)
     if app is None:
         return _no_registration()
+    if not is_partial_request():
+        return redirect_to(url_for("doctor.certificate"))
     return render("doctor/certificate.html", "live_block", live=presentation(app))
 
 

@@ -256,3 +256,11 @@ def test_presentation_code_refreshes_in_page(demo, hubei):
     fragment = _text(r)
     assert fragment.lstrip().startswith('<figure id="live-code"') and "<html" not in fragment
     assert 'hx-trigger="load delay:' in fragment
+    # within the partial budget of tests/test_budgets.py (4 KB compressed)
+    r = b.client.get(
+        "/hubei/me/certificate/live", headers={"HX-Request": "true", "Accept-Encoding": "gzip"}
+    )
+    assert r.headers["Content-Encoding"] == "gzip" and len(r.data) <= 4096
+    # asked as a page (no htmx): the certificate page
+    r = b.client.get("/hubei/me/certificate/live")
+    assert r.status_code == 303 and r.headers["Location"].endswith("/hubei/me/certificate")
