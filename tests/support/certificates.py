@@ -42,9 +42,16 @@ class Registered:
     app_id: int
 
 
-def register(app, tenant: str) -> Registered:
-    """The tenant's demo doctor, approved today (Beijing) at the demo institution."""
+def register(app, tenant: str, **other) -> Registered:
+    """The tenant's demo doctor, approved today (Beijing) at the demo institution; ``other``
+    replaces ``username``, ``name``, ``id_number``, ``phone`` or ``number`` (a server shared
+    with other tests already has the first ones)."""
     username, name, id_number, phone, institution, number = DOCTORS[tenant]
+    username = other.get("username", username)
+    name = other.get("name", name)
+    id_number = other.get("id_number", id_number)
+    phone = other.get("phone", phone)
+    number = other.get("number", number)
     with in_tenant(app, tenant):
         inst = db.session.execute(
             db.select(Institution).filter(Institution.name.contains(institution))
