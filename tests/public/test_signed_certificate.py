@@ -201,8 +201,14 @@ def test_key_rotation_end_to_end(demo, hubei, signed):
             db.select(AuditLog).filter_by(action="rotate_signing_key")
         ).scalar_one()
         assert row.after["kid"] == kids[0] and row.before["kids"] == [old_kid]
-    # a withdrawn key (its file deleted: a leak): what it signed is refused
+    # a retired key kept as its public part only: what it signed still verifies
     folder = Path(demo.config["CERT_SIGNING_KEYS"]) / "hubei"
+    (private,) = folder.glob(f"*_{old_kid}.pem")
+    public = OKPKey.import_key(private.read_bytes()).as_pem(private=False)
+    private.with_name(private.name.replace(".pem", ".pub.pem")).write_bytes(public)
+    private.unlink()
+    assert VALID_ZH in _text(_check(demo, signed))
+    # a withdrawn key (its file deleted: a leak): what it signed is refused
     for path in folder.glob(f"*_{old_kid}*.pem"):
         path.unlink()
     r = _check(demo, signed)
