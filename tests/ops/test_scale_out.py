@@ -106,6 +106,7 @@ def test_two_app_servers_two_workers_every_sms_exactly_once(own_database, tmp_pa
             TOTP_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
             ID_ENCRYPTION_KEYS=Fernet.generate_key().decode(),  # issue 14
             ID_INDEX_KEY=secrets.token_hex(32),
+            CERT_SIGNING_KEYS=str(tmp_path / "signing-keys"),  # V2: made below, per tenant
             REDIS_URL=REDIS,
             PUBLIC_HOST=HOST,  # production serves only its own host name (issue 14)
             RATELIMIT_KEY_PREFIX=f"ops-test-{uuid.uuid4().hex[:8]}",
@@ -129,6 +130,8 @@ def test_two_app_servers_two_workers_every_sms_exactly_once(own_database, tmp_pa
         for command, config in (
             (("db", "upgrade"), "production"),
             (("demo", "load"), "development"),
+            (("certificates", "rotate-key", "--tenant", "hubei"), "production"),
+            (("certificates", "rotate-key", "--tenant", "guangdong"), "production"),
         ):
             done = run_flask({**env, "PORTAL_CONFIG": config}, *command)
             assert done.returncode == 0, done.stderr[-2000:]
