@@ -136,6 +136,10 @@ def test_another_provinces_certificate_is_refused(demo, signed):
     r = demo.test_client().get("/hubei/verify", query_string={"t": token_of(gd_signed)})
     assert r.status_code == 422
     assert "并非由湖北省公布的密钥签名" in _text(r)
+    client = demo.test_client()
+    client.set_cookie("lang", "en")
+    r = client.get("/hubei/verify", query_string={"t": token_of(gd_signed)})
+    assert r.status_code == 422 and "not signed with a key 湖北省 publishes" in _text(r)
 
 
 def test_a_registration_changed_or_cancelled_since_is_shown_as_such(demo, hubei, signed):
