@@ -81,6 +81,7 @@ UNREACHED = {
     "doctor.application": "a redirect to the wizard step reached",
     "institution.home": "a redirect to the approval queue",
     "ops.readyz": "JSON for the load balancer, not a page",
+    "public.jwks_json": "JSON: the province's public keys (V2), not a page",
     "ops.metrics": "Prometheus text for the monitoring, not a page",
     "admin.import_template": "a CSV file",
     "admin.reports_csv": "a CSV file",

@@ -12,6 +12,7 @@ from PIL import Image
 
 from tests.support.browser import expect
 from tests.support.certificates import PASSWORD, register
+from tests.support.journey import resident_id
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +32,8 @@ def test_the_scanned_qr_code_opens_the_verified_certificate(new_context, live_se
         live_server.app,
         "hubei",
         username="qrscanner",
-        name="阿依古丽·买买提",
-        id_number="420111199001016789",
+        name="欧阳晓明",  # made up: the demo's people are other browser tests'
+        id_number=resident_id("42052519900101771"),
         phone="13800138091",
         number="114205259990001",
     )
@@ -54,6 +55,37 @@ def test_the_scanned_qr_code_opens_the_verified_certificate(new_context, live_se
     phone.goto(url)
     expect(phone.get_by_role("heading", name="签名有效 — 湖北省卫生健康委员会签发")).to_be_visible()
     expect(phone.get_by_text("114205259990001").first).to_be_visible()
-    expect(phone.get_by_text("阿依古丽·买买提").first).to_be_visible()
+    expect(phone.get_by_text("欧阳晓明").first).to_be_visible()
     phone.goto(live)
     expect(phone.get_by_role("heading", name="当前出示", exact=False)).to_be_visible()
+
+
+def test_without_javascript_the_presentation_code_is_current_and_says_until_when(
+    new_context, live_server
+):
+    register(
+        live_server.app,
+        "hubei",
+        username="qrnojs",
+        name="司马文",
+        id_number=resident_id("42052519900101772"),
+        phone="13800138093",
+        number="114205259990003",
+    )
+    doctor = new_context(javascript=False).new_page()
+    doctor.goto("/hubei/login")
+    doctor.get_by_label("User name", exact=True).fill("qrnojs")
+    doctor.get_by_label("Password", exact=True).fill(PASSWORD)
+    doctor.get_by_role("button", name="Log in").click()
+    doctor.wait_for_url(re.compile(r"/hubei/me$"))
+    doctor.goto("/hubei/me/certificate")
+    expect(doctor.locator("#live-code figcaption")).to_contain_text(
+        re.compile(r"Current until \d\d:\d\d:\d\d\. Without JavaScript, reload the page")
+    )
+    live = _scan(doctor.locator("#live-code svg"))
+    phone_context = new_context(phone=True)
+    phone_context.add_cookies([{"name": "lang", "value": "zh_CN", "url": live_server.url}])
+    phone = phone_context.new_page()
+    phone.goto(live)
+    expect(phone.get_by_role("heading", name="当前出示", exact=False)).to_be_visible()
+    expect(phone.get_by_text("114205259990003").first).to_be_visible()

@@ -27,10 +27,25 @@ PASSWORD = "Secret-123"
 HB_NO = "114205250000001"
 GD_NO = "134402320000001"
 
-#: the demo doctors of each tenant this module registers
+#: the demo doctors of each tenant this module registers (the demo institution by its whole
+#: name: a server shared with tests/browser/test_provisioning.py has another one of 远安县)
 DOCTORS = {
-    "hubei": ("liminghua", "李明华", "420525198803121236", "13800138001", "远安县人民医院", HB_NO),
-    "guangdong": ("chenzq", "陈志强", "440104198709254569", "13800138002", "乳源瑶族", GD_NO),
+    "hubei": (
+        "liminghua",
+        "李明华",
+        "420525198803121236",
+        "13800138001",
+        "远安县人民医院（演示）",
+        HB_NO,
+    ),
+    "guangdong": (
+        "chenzq",
+        "陈志强",
+        "440104198709254569",
+        "13800138002",
+        "乳源瑶族自治县人民医院（演示）",
+        GD_NO,
+    ),
 }
 
 
