@@ -18,6 +18,7 @@ use under ``instance/signing-keys``; the test suite sets a temporary directory."
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
+from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 
 from portal.accounts.models import User
@@ -32,6 +34,8 @@ from portal.extensions import db
 from portal.tenants.models import Tenant
 from portal.tenants.scope import tenant_context
 from portal.workflow.audit import audit
+
+log = logging.getLogger(__name__)
 
 SETTING = "CERT_SIGNING_KEYS"
 #: the JWS algorithm (RFC 9864: Ed25519, the fully specified name of EdDSA over Ed25519)
@@ -86,12 +90,14 @@ def _load(path: Path) -> SigningKey | None:
     name = path.name
     stem = name.removesuffix(".pub.pem").removesuffix(".pem")
     stamp, sep, kid = stem.partition("_")
-    if not sep or not kid:
-        return None
     try:
+        if not sep or not kid:
+            raise ValueError("not named TIME_KID.pem")
         created = datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC)
         key = OKPKey.import_key(path.read_bytes())
-    except (ValueError, OSError):
+    except (ValueError, OSError, JoseError) as err:
+        # never the file's content; the operator sees which file is left out, and why
+        log.warning("signing key file %s left out: %s", path, type(err).__name__)
         return None
     return SigningKey(kid, created, key, not name.endswith(".pub.pem") and key.is_private)
 

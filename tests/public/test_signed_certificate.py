@@ -205,8 +205,13 @@ def test_key_rotation_end_to_end(demo, hubei, signed):
             db.select(AuditLog).filter_by(action="rotate_signing_key")
         ).scalar_one()
         assert row.after["kid"] == kids[0] and row.before["kids"] == [old_kid]
-    # a retired key kept as its public part only: what it signed still verifies
+    # a stray or broken file in the folder is left out (and logged), never a 500
     folder = Path(demo.config["CERT_SIGNING_KEYS"]) / "hubei"
+    (folder / "notes.pem").write_text("not a key")
+    (folder / "20260101T000000Z_broken.pem").write_text("-----BEGIN PRIVATE KEY-----")
+    jwks = demo.test_client().get("/hubei/.well-known/jwks.json")
+    assert [k["kid"] for k in jwks.json["keys"]] == kids
+    # a retired key kept as its public part only: what it signed still verifies
     (private,) = folder.glob(f"*_{old_kid}.pem")
     public = OKPKey.import_key(private.read_bytes()).as_pem(private=False)
     private.with_name(private.name.replace(".pem", ".pub.pem")).write_bytes(public)
