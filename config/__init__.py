@@ -90,6 +90,10 @@ class Default:
     #: unless set: the app refuses to start without them
     ID_ENCRYPTION_KEYS = _env_list("ID_ENCRYPTION_KEYS")
     ID_INDEX_KEY = os.environ.get("ID_INDEX_KEY", "")
+    #: the provinces' e-certificate signing keys (V2, portal/workflow/signing_keys.py): a
+    #: directory with one folder of Ed25519 PEM files per tenant, outside the database.
+    #: Production refuses to start without it; development makes keys in instance/signing-keys
+    CERT_SIGNING_KEYS = os.environ.get("CERT_SIGNING_KEYS", "")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'portal.sqlite3'}"
     )

@@ -68,7 +68,13 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     app.cli.add_command(accounts_cli)  # `flask accounts create-admin`, `create-officer` (T5)
     app.cli.add_command(imports_cli)
 
+    from portal.workflow.certificates_cli import certificates_cli
+
+    app.cli.add_command(certificates_cli)  # `flask certificates rotate-key`, `verify` (V2)
+
     _check_tenant_hosts(app)
+    if name == "production":
+        _check_signing_keys(app)
 
     if name != "production":  # development data (devdata/), which production never imports
         from devdata import demo
@@ -96,6 +102,40 @@ def _check_tenant_hosts(app: Flask) -> None:
         return
     message = (
         f"TENANT_HOSTS names tenants that do not exist: {', '.join(unknown)} (flask tenants list)"
+    )
+    if click.get_current_context(silent=True) is not None:
+        click.echo(f"warning: {message}", err=True)
+        return
+    raise SettingsError(f"refusing to start: {message}")
+
+
+def _check_signing_keys(app: Flask) -> None:
+    """V2: in production every tenant has a private signing key in CERT_SIGNING_KEYS (when the
+    database answers and is migrated); the app server refuses to start without, a `flask`
+    command only warns, so that `flask certificates rotate-key` can make the key."""
+    import click
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from portal.extensions import db
+    from portal.ops.settings import SettingsError
+    from portal.workflow.signing_keys import missing_tenants
+
+    try:
+        with app.app_context(), db.engine.connect() as conn:
+            slugs = list(conn.execute(text("SELECT slug FROM tenant ORDER BY slug")).scalars())
+    except SQLAlchemyError:
+        return  # not reachable or not migrated yet: /readyz says so
+    finally:
+        with app.app_context():
+            db.engine.dispose()  # gunicorn forks after this
+    missing = missing_tenants(app, slugs)
+    if not missing:
+        return
+    message = (
+        "no e-certificate signing key for tenant(s) "
+        + ", ".join(missing)
+        + (" in CERT_SIGNING_KEYS: flask certificates rotate-key --tenant SLUG")
     )
     if click.get_current_context(silent=True) is not None:
         click.echo(f"warning: {message}", err=True)

@@ -30,7 +30,12 @@ from tests.support.db import (
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     url = suite_database_url(tmp_path_factory.mktemp("db"))
-    settings = {"SQLALCHEMY_DATABASE_URI": url, "DEV_OUTBOX": True}
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "DEV_OUTBOX": True,
+        # the e-certificates' signing keys (V2): made on first use, per test session
+        "CERT_SIGNING_KEYS": str(tmp_path_factory.mktemp("signing-keys")),
+    }
     if is_postgresql(url):
         settings.update(SQLALCHEMY_DATABASE_URI=prepare_app_role(url), MIGRATION_DATABASE_URL=url)
     app = create_app("testing", settings)

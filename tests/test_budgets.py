@@ -71,6 +71,8 @@ UNREACHED = {
     "public.set_tenant_language": "the same redirect on a tenant's pages",
     "static": "files, measured by the static tests below",
     "doctor.certificate_qr": "an SVG image, not a page",
+    "doctor.certificate_live": "the presentation code's htmx fragment (V2; as a page, a redirect "
+    "to the certificate page): measured in tests/public/test_signed_certificate.py",
     "doctor.document": "the doctor's photo, an image",
     "institution.application_document": "a certificate scan, an image",
     "admin.application_document": "a certificate scan, an image",
@@ -79,6 +81,7 @@ UNREACHED = {
     "doctor.application": "a redirect to the wizard step reached",
     "institution.home": "a redirect to the approval queue",
     "ops.readyz": "JSON for the load balancer, not a page",
+    "public.jwks_json": "JSON: the province's public keys (V2), not a page",
     "ops.metrics": "Prometheus text for the monitoring, not a page",
     "admin.import_template": "a CSV file",
     "admin.reports_csv": "a CSV file",

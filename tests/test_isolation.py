@@ -80,6 +80,7 @@ PUBLIC = {
     "accounts.forgot_password",
     "accounts.reset_password",  # D6: the same answer for any user name
     "public.verify",  # the public register (V1): a lookup finds only the tenant's own certificates
+    "public.jwks_json",  # V2: the province's public keys, the same for everyone
     "ops.readyz",  # readiness, no tenant, nothing personal (issue 7)
     "ops.metrics",  # loopback / allowed networks / bearer token only, 404 otherwise (issue 7)
 }

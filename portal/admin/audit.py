@@ -35,6 +35,7 @@ ENTITIES = (
     "site_filing",
     "tenant",
     "region",
+    "signing_key",
 )
 ACTIONS = (
     "submit",
@@ -73,6 +74,8 @@ ACTIONS = (
     # retention (issue 14): counts and ids only
     "erase_unconfirmed",
     "purge_expired_drafts",
+    # the e-certificate's signing key (V2), by `flask certificates rotate-key`
+    "rotate_signing_key",
 )
 
 #: an 18-character resident ID number inside any text (17 digits and a digit or X)

@@ -51,6 +51,11 @@ def production_problems(config: dict) -> list[str]:
             "portal.example.gov.cn); production answers no other host but TENANT_HOSTS'"
         )
     problems += _sms_problems(config)
+    if not str(config.get("CERT_SIGNING_KEYS") or "").strip():
+        problems.append(
+            "CERT_SIGNING_KEYS is not set: the directory of the provinces' e-certificate "
+            "signing keys (V2); make each tenant's with `flask certificates rotate-key --tenant X`"
+        )
     if config.get("DEV_OUTBOX"):
         problems.append("DEV_OUTBOX is on: the development outbox page would show every code")
     return problems

@@ -11,7 +11,7 @@ from flask_limiter import RateLimitExceeded
 from portal.columns import local_today
 from portal.extensions import limiter
 from portal.htmx import is_partial_request, render
-from portal.public import bp
+from portal.public import bp, signed
 from portal.public.forms import VerifyForm
 from portal.public.models import count_lookup
 from portal.web import retry_after
@@ -45,8 +45,8 @@ def _rate_limit() -> str:
 
 
 def _no_lookup() -> bool:
-    """The bare form (no number asked) is neither limited nor counted."""
-    return "no" not in request.args
+    """The bare form (no number, certificate or code asked) is neither limited nor counted."""
+    return not any(k in request.args for k in ("no", "t", "p"))
 
 
 @bp.errorhandler(RateLimitExceeded)
@@ -75,6 +75,11 @@ def _too_many(exc: RateLimitExceeded):
 def verify():
     if _no_lookup():
         return _page(VerifyForm(formdata=None))
+    if "t" in request.args or "p" in request.args:  # a scanned QR code (V2)
+        response = signed.check(request.args.get("t"), request.args.get("p"))
+        response.headers.setdefault("Cache-Control", "no-cache")
+        count_lookup(local_today())
+        return response
     form = VerifyForm(formdata=request.args)
     if not form.validate():
         form.no.data = (form.no.data or "")[:40]  # echo no more than fits the field

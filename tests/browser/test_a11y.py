@@ -62,6 +62,8 @@ SKIPPED = {
     "public.healthz": "JSON",
     "public.set_language": "a redirect",
     "doctor.certificate_qr": "an SVG image",
+    "doctor.certificate_live": "an htmx fragment of the certificate page (checked there)",
+    "public.jwks_json": "JSON",
     "doctor.document": "an image",
     "accounts.reset_password": "needs a code from the forgot-password page",
     "institution.home": "a redirect to the approval queue",

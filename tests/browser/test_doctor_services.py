@@ -131,8 +131,8 @@ def test_change_modification_and_public_check(new_context, live_server):
 
     # ---- V1: the QR code's link, opened by anyone -----------------------------------------------
     doctor.goto("/hubei/me/certificate")
-    expect(doctor.locator("figure svg")).to_be_visible()
-    link = doctor.locator("figcaption a").get_attribute("href")
+    expect(doctor.locator("#signed-qr svg")).to_be_visible()
+    link = doctor.locator("#signed-qr figcaption a").get_attribute("href")
     assert link.endswith(f"/hubei/verify?no={certificate_no}")
     public = new_context(phone=True).new_page()
     public.goto(link)

@@ -14,6 +14,8 @@ import os
 import re
 import secrets
 import shutil
+import subprocess
+import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -24,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 from tests.support.cluster import (
     HOST,
+    ROOT,
     Client,
     base_env,
     free_port,
@@ -106,6 +109,7 @@ def test_two_app_servers_two_workers_every_sms_exactly_once(own_database, tmp_pa
             TOTP_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
             ID_ENCRYPTION_KEYS=Fernet.generate_key().decode(),  # issue 14
             ID_INDEX_KEY=secrets.token_hex(32),
+            CERT_SIGNING_KEYS=str(tmp_path / "signing-keys"),  # V2: made below, per tenant
             REDIS_URL=REDIS,
             PUBLIC_HOST=HOST,  # production serves only its own host name (issue 14)
             RATELIMIT_KEY_PREFIX=f"ops-test-{uuid.uuid4().hex[:8]}",
@@ -131,6 +135,20 @@ def test_two_app_servers_two_workers_every_sms_exactly_once(own_database, tmp_pa
             (("demo", "load"), "development"),
         ):
             done = run_flask({**env, "PORTAL_CONFIG": config}, *command)
+            assert done.returncode == 0, done.stderr[-2000:]
+        # V2: no app server starts without a signing key for every tenant; the operator makes them
+        refused = subprocess.run(
+            [sys.executable, "-c", "from portal import create_app; create_app()"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert refused.returncode != 0
+        assert "no e-certificate signing key for tenant(s) guangdong, hubei" in refused.stderr
+        for tenant in ("hubei", "guangdong"):
+            done = run_flask(env, "certificates", "rotate-key", "--tenant", tenant)
             assert done.returncode == 0, done.stderr[-2000:]
         engine = create_engine(own_database.replace("postgresql://", "postgresql+psycopg://", 1))
         with (

@@ -30,6 +30,7 @@ GOOD = {
     "ID_INDEX_KEY": secrets.token_hex(32),
     "LOG_JSON": False,  # the test process keeps its own logging
     "PUBLIC_HOST": "portal.example.gov.cn",
+    "CERT_SIGNING_KEYS": "/etc/portal/signing-keys",  # V2
 }
 
 
@@ -53,6 +54,7 @@ def test_production_without_settings_refuses_to_start_and_names_them():
         "ID_ENCRYPTION_KEYS is not set",  # issue 14: the resident ID numbers at rest
         "ID_INDEX_KEY is not set",
         "PUBLIC_HOST is not set",  # issue 14: production answers only its own host names
+        "CERT_SIGNING_KEYS is not set",  # V2: the provinces' e-certificate signing keys
     ):
         assert setting in done.stderr
 
@@ -75,6 +77,7 @@ def test_production_starts_with_every_setting_from_the_environment():
         TOTP_ENCRYPTION_KEYS=f"{new_key} , {GOOD['TOTP_ENCRYPTION_KEYS']}",
         ID_ENCRYPTION_KEYS=GOOD["ID_ENCRYPTION_KEYS"],
         ID_INDEX_KEY=GOOD["ID_INDEX_KEY"],
+        CERT_SIGNING_KEYS=GOOD["CERT_SIGNING_KEYS"],
     )
     code = (
         "from portal import create_app; a = create_app(); c = a.config; "
@@ -120,6 +123,7 @@ def test_production_starts_with_every_setting_from_the_environment():
         ({"SMS_GATEWAY": "dev"}, "SMS_GATEWAY is 'dev'"),
         ({"SMS_GATEWAY_URL": ""}, "SMS_GATEWAY_URL is not set"),
         ({"DEV_OUTBOX": True}, "DEV_OUTBOX is on"),
+        ({"CERT_SIGNING_KEYS": ""}, "CERT_SIGNING_KEYS is not set"),  # V2
         ({"TOTP_ENCRYPTION_KEYS": ""}, "TOTP_ENCRYPTION_KEYS is not set"),
         ({"TOTP_ENCRYPTION_KEYS": []}, "TOTP_ENCRYPTION_KEYS is not set"),
         (

@@ -7,6 +7,7 @@ pages and the number the workflow issued is then looked up."""
 from __future__ import annotations
 
 import gzip
+import html
 import io
 import re
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from portal.registry.institutions import Institution
 from portal.registry.records import Category, Level
 from portal.rules.registration import valid_until
 from portal.workflow.models import Application, State
+from tests.support.clock import NOON
 from tests.support.db import in_tenant
 from tests.support.http import Browser, redirected_to, staff_login
 from tests.support.journey import ALL_MATERIALS
@@ -499,10 +501,13 @@ def test_certificate_page_shows_the_facts_and_a_qr_code_of_the_public_check(demo
         assert fact in page, fact
     assert f'<a href="{url}">' in page
     assert r.headers["Cache-Control"] == "no-store"  # a logged-in page (SEC5)
-    # the inline QR code holds exactly the public address: the same modules as segno makes of it
+    # the inline QR code holds exactly the public check of the signed certificate (V2, its
+    # link on the page too): the same modules as segno makes of it
+    signed = html.unescape(re.search(r'href="(http[^"]*/verify\?t=[^"]+)"', page).group(1))
+    assert signed.startswith("http://localhost/hubei/verify?t=")
     svg = re.search(r"<svg role=\"img\".*?</svg>", page, re.S).group(0)
-    expected = segno.make(url, error="m").svg_inline(
-        scale=4, dark="#000", light="#fff", svgclass="qr", lineclass=None
+    expected = segno.make(signed, error="m").svg_inline(
+        scale=3, dark="#000", light="#fff", svgclass="qr", lineclass=None
     )
     assert re.findall(r' d="([^"]+)"', svg) == re.findall(r' d="([^"]+)"', expected)
     assert "<title>" in svg
@@ -515,15 +520,18 @@ def test_certificate_page_shows_the_facts_and_a_qr_code_of_the_public_check(demo
     assert "420525198803121236" not in page
 
 
-def test_certificate_qr_as_an_svg_file(demo, hubei_doctor):
+def test_certificate_qr_as_an_svg_file(demo, hubei_doctor, beijing_noon):
+    beijing_noon.move_to(NOON, tick=False)  # the page and the file sign at the same instant
     b = log_in(demo, "hubei", "liminghua")
-    assert 'href="/hubei/me/certificate/qr.svg"' in text(b.page("/hubei/me/certificate"))
+    page = text(b.page("/hubei/me/certificate"))
+    assert 'href="/hubei/me/certificate/qr.svg"' in page
     r = b.page("/hubei/me/certificate/qr.svg")
     assert r.status_code == 200
     assert r.mimetype == "image/svg+xml"
     body = text(r)
     assert body.startswith("<?xml") and 'xmlns="http://www.w3.org/2000/svg"' in body
-    url = f"http://localhost/hubei/verify?no={HB_NO}"
+    # the signed certificate's check (V2), as the page links it
+    url = html.unescape(re.search(r'href="(http[^"]*/verify\?t=[^"]+)"', page).group(1))
     expected = segno.make(url, error="m")
     out = io.BytesIO()
     expected.save(

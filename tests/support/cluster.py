@@ -160,6 +160,7 @@ def base_env(**settings: str) -> dict:
             "TOTP_ENCRYPTION_KEYS",
             "ID_ENCRYPTION_KEYS",
             "ID_INDEX_KEY",
+            "CERT_SIGNING_KEYS",
             "TEST_DATABASE_URL",
             "PYTEST_CURRENT_TEST",
         )

@@ -92,7 +92,7 @@ def test_approval_form_and_certificate_without_javascript(new_context, live_serv
         doctor.get_by_role("link", name="Save the QR code as an image (SVG)").click()
     assert saved.value.suggested_filename == f"certificate-{certificate_no}.svg"
     assert "<svg" in Path(saved.value.path()).read_text(encoding="utf-8")
-    link = doctor.locator("figcaption").get_by_role("link").get_attribute("href")
+    link = doctor.locator("#signed-qr figcaption").get_by_role("link").get_attribute("href")
     assert link.endswith(f"/hubei/verify?no={certificate_no}")
     public = new_context(javascript=False, phone=True).new_page()  # anyone, JS off
     public.goto(link)
