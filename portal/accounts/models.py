@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.totp_keys import decrypt, encrypt
@@ -26,7 +26,9 @@ class Role(enum.StrEnum):
 class User(TenantScoped, UserMixin, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "username"),
+        #: issue 14: not unique. A doctor's user name with its password identifies the account;
+        #: staff, officer and administrator names are kept unique by workflow.provisioning
+        Index("ix_user_account_username", "tenant_id", "username"),
         #: I4/I5 search by name prefix (LIKE 'x%'): pattern ops on PostgreSQL serve it whatever the collation
         Index(
             "ix_user_account_real_name",

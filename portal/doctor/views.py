@@ -208,8 +208,9 @@ def check_contact_code():
             if confirmed.username_wanted:
                 flash(
                     _(
-                        "The user name %(wanted)s was already taken, so your user name is %(name)s. Log in with it "
-                        "from now on.",
+                        "The user name %(wanted)s cannot be yours: as many accounts as allowed hold it, or "
+                        "one that holds it has the password you chose. Your user name is %(name)s. Log in "
+                        "with it from now on.",
                         wanted=confirmed.username_wanted,
                         name=current_user.username,
                     )
