@@ -1,6 +1,7 @@
 """a doctor's user name need not be unique (issue 14): the unique constraint (tenant_id,
 username) on user_account is dropped, a plain index on the same columns kept for the log-in's
-lookup. A doctor's account is identified by its user name and password together
+lookup, and a partial unique index keeps the names of staff, officers and administrators
+unique among themselves (``role <> 'doctor'``). A doctor's account is identified by its user name and password together
 (portal/accounts/holders.py); staff, officer and administrator names stay unique in the
 application (portal/workflow/provisioning.py).
 
@@ -20,12 +21,18 @@ depends_on = None
 
 UNIQUE = "uq_user_account_tenant_id"
 INDEX = "ix_user_account_username"
+STAFF_UNIQUE = "uq_user_account_staff_username"
 
 
 def upgrade():
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.drop_constraint(UNIQUE, type_="unique")
         batch_op.create_index(INDEX, ["tenant_id", "username"], unique=False)
+    # staff, officer and administrator names stay unique among themselves in the database too
+    op.create_index(
+        STAFF_UNIQUE, "user_account", ["tenant_id", "username"], unique=True,
+        postgresql_where=sa.text("role <> 'doctor'"), sqlite_where=sa.text("role <> 'doctor'"),
+    )
 
 
 def downgrade():
@@ -44,6 +51,7 @@ def downgrade():
             f"of a tenant, and 0027 keeps them unique: {listed}. Rename all but one of each "
             "(UPDATE user_account SET username = ... WHERE id = ...), then downgrade again."
         )
+    op.drop_index(STAFF_UNIQUE, table_name="user_account")
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.drop_index(INDEX)
         batch_op.create_unique_constraint(UNIQUE, ["tenant_id", "username"])

@@ -11,10 +11,10 @@ from portal.accounts import (
     SECOND_FACTOR,
     end_session,
     failed_password_limit,
+    holders,
     setup_step,
     start_session,
 )
-from portal.accounts import holders
 from portal.accounts.models import Role, User
 from portal.accounts.totp import verify_totp
 from portal.accounts.totp_keys import KeysMissing, SecretUnreadable
