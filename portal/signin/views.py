@@ -12,6 +12,7 @@ from portal.accounts import (
     end_session,
     failed_password_limit,
     holders,
+    password_set_limit,
     setup_step,
     start_session,
 )
@@ -165,18 +166,28 @@ def forgot_password():
 
 @bp.route("/password/reset", methods=["GET", "POST"])
 @credential_limit
+@password_set_limit
 def reset_password():
     form = ResetPasswordForm(username=session.get("reset_username", ""))
     form.explain_lock(rules_for(g.tenant)["codes"])
     if form.validate_on_submit():
         try:
-            services.reset_password(
+            renamed = services.reset_password(
                 form.username.data, form.code.data, form.password.data, g.tenant
             )
         except services.ResetRefused:
             form.code.errors.append(_("The code is wrong or has expired."))
         else:
             session.pop("reset_username", None)
+            if renamed:  # issue 14: that password opens another account of the name
+                flash(
+                    _(
+                        "Another account with the user name %(left)s has this password, so your user name "
+                        "is now %(name)s. Log in with it from now on.",
+                        left=renamed[0],
+                        name=renamed[1],
+                    )
+                )
             flash(
                 _(
                     "Your password was changed and every session of your account has ended. Log in with your new "

@@ -4,14 +4,12 @@ the messages in one transaction."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _  # written in the recipient's language
 from sqlalchemy import or_
 
-from portal.accounts import holders
 from portal.accounts.models import Role, User
 from portal.columns import utcnow
 from portal.extensions import db
@@ -19,6 +17,7 @@ from portal.notify.services import notify_user, queue
 from portal.notify.sms import sms
 from portal.registry.records import CaseStatus, IdentityCase
 from portal.tenants.models import Tenant
+from portal.workflow import usernames
 from portal.workflow.audit import audit, snapshot
 from portal.workflow.identity import open_case
 from portal.workflow.locks import lock, lock_unless
@@ -30,7 +29,7 @@ class Confirmed:
     """What the doctor is told once the code is accepted."""
 
     #: the user name wanted at sign-up, when the account got a variant instead
-    #: (``user.username`` is theirs; ``_settle_username``)
+    #: (``user.username`` is theirs; ``workflow.usernames.settle``)
     username_wanted: str | None = None
 
 
@@ -48,55 +47,6 @@ def _confirmed_holder(doctor: User) -> User | None:
         .order_by(User.id)
         .limit(1)
     ).scalar_one_or_none()
-
-
-def _same_password_at_sign_up(doctor: User) -> bool:
-    """The password typed at the (latest) sign-up opens another account holding the name
-    (``workflow.signup``)."""
-    latest = db.session.execute(
-        db.select(AuditLog.after)
-        .where(
-            AuditLog.entity == "user",
-            AuditLog.entity_id == doctor.id,
-            AuditLog.action.in_(("sign_up", "sign_up_again")),
-        )
-        .order_by(AuditLog.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    return bool(latest and latest.get("same_password"))
-
-
-def _taken(username: str) -> bool:
-    return db.session.execute(db.select(User.id).filter_by(username=username)).first() is not None
-
-
-def _free_username(wanted: str) -> str:
-    """A user name like ``wanted`` that no account holds: ``wanted-4821`` (32 characters at most)."""
-    while True:
-        candidate = f"{wanted[:27]}-{secrets.randbelow(10_000):04d}"
-        if not _taken(candidate):
-            return candidate
-
-
-def _settle_username(doctor: User) -> str | None:
-    """Issue 14, at the first confirmation: the doctor keeps the user name typed, unless its
-    password opens another account holding it, or it already has HOLDERS confirmed holders;
-    then a free variant, and the name wanted is returned (the page says so)."""
-    wanted = doctor.username
-    full = len(holders.confirmed_holders(wanted, excluding=doctor.id)) >= holders.HOLDERS
-    if not (full or _same_password_at_sign_up(doctor)):
-        return None
-    doctor.username = _free_username(wanted)
-    audit(
-        "user",
-        doctor.id,
-        "username_variant",
-        doctor,
-        {"username": wanted},
-        {"username": doctor.username},
-        "held by as many confirmed accounts as allowed" if full else "same password as a holder",
-    )
-    return wanted
 
 
 #: the owner of an ID number is told of a sign-up with it at most once in this time
@@ -125,7 +75,7 @@ def confirm_contact(doctor: User, channel: str, tenant: Tenant) -> Confirmed:
         before,
         snapshot(doctor, (field,)),
     )
-    wanted = _settle_username(doctor) if first and doctor.role is Role.DOCTOR else None
+    wanted = usernames.settle(doctor) if first and doctor.role is Role.DOCTOR else None
     holder = _confirmed_holder(doctor)
     if holder is not None:
         _held_elsewhere(doctor, holder, channel, tenant)

@@ -20,6 +20,7 @@ from portal.notify.sms import sms
 from portal.tenants import rules_for
 from portal.tenants.hosts import origin_host
 from portal.tenants.models import Tenant
+from portal.workflow import usernames
 from portal.workflow.audit import audit
 
 
@@ -188,11 +189,14 @@ def _stand_in_verify() -> None:
     db.session.commit()
 
 
-def reset_password(username: str, code: str, password: str, tenant: Tenant) -> User:
+def reset_password(
+    username: str, code: str, password: str, tenant: Tenant
+) -> tuple[str, str] | None:
     """D6, step 2: the code sent in step 1 sets a new password and ends every open session
     of the account it was sent to (of the accounts holding the user name, issue 14). Raises
     ResetRefused, whatever the reason (unknown user name, wrong, expired or used code, too
-    many tries, the lock): the failure is counted, nothing else changes."""
+    many tries, the lock): the failure is counted, nothing else changes. Returns the user
+    name the account left and its variant (``workflow.usernames.rename_if_shared``), or None."""
     rules = rules_for(tenant)["codes"]
     new_hash = hash_password(password)  # first, for every user name: the same argon2 work
     found = holders.confirmed_holders(username.strip())
@@ -216,6 +220,9 @@ def reset_password(username: str, code: str, password: str, tenant: Tenant) -> U
         raise ResetRefused from err
     before = {"session_version": user.session_version}
     user.password_hash = new_hash
+    # issue 14: a doctor whose new password opens another account holding the name gets a
+    # variant of it (workflow.usernames); the message below and the log-in page name it
+    left = usernames.rename_if_shared(user, password)
     user.session_version += 1  # every open session of the account ends (and a pending TOTP step)
     audit(
         "user",
@@ -243,4 +250,4 @@ def reset_password(username: str, code: str, password: str, tenant: Tenant) -> U
                 user_id=user.id,
             )
     db.session.commit()
-    return user
+    return (left, user.username) if left else None

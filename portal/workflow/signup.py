@@ -3,14 +3,14 @@ records (Q1, Q2), or an identity case for the commission when nothing matches (A
 
 No account enumeration (SEC): whatever the user name and ID number, a well-formed sign-up
 gets the same answer (an account, logged in, asked to verify the phone, D3), after the same
-work (one argon2 hash, ``holders.PASSWORD_CHECKS`` argon2 verifications, one insert), so the
+work (one argon2 hash, ``PASSWORD_CHECKS`` argon2 verifications, one insert), so the
 page never says that a user name is taken or that an ID number already has an account.
 
 User names (issue 14): a doctor's user name need not be unique. The user name and the
 password together open a doctor's account (``signin.views.login`` tries every account holding
 the name, always the same number of times), so the account gets exactly the name typed, and
 the pages after the code are the same whether or not anyone else holds it. Two exceptions,
-both settled once the owner proved a phone or email (``workflow.accounts.confirm_contact``),
+both settled once the owner proved a phone or email (``workflow.usernames.settle``),
 when the account gets a free variant (``wanted-4821``) and the page after the code says so:
 
 - the password typed is the password of another account holding the name (checked here,
@@ -21,7 +21,7 @@ when the account gets a free variant (``wanted-4821``) and the page after the co
   code on a phone of their own (SEC2), and each wrong one, once confirmed, is one more
   confirmed holder of the name, so after at most ``HOLDERS - 1`` wrong guesses every later
   sign-up with the name gets a variant whatever its password;
-- the name already has ``holders.HOLDERS`` confirmed holders (a log-in tries no more). This
+- the name already has ``HOLDERS`` confirmed holders (a log-in tries no more). This
   tells only someone who holds or controls that many confirmed accounts of the name.
 
 Otherwise what the new account is is settled only once its owner has proved they hold the
@@ -38,13 +38,12 @@ phone or email typed in:
 
 from __future__ import annotations
 
-from portal.accounts import holders
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
 from portal.extensions import db
 from portal.registry.records import find_practice_record, find_qualification
 from portal.rules.identity import normalise_real_name
-from portal.workflow import identity
+from portal.workflow import identity, usernames
 from portal.workflow.audit import audit
 
 
@@ -67,13 +66,6 @@ def _unconfirmed_again(username: str, real_name: str, id_number: str, phone: str
     ).scalar_one_or_none()
 
 
-def _same_password(username: str, password: str, again: User | None) -> bool:
-    """Another account a log-in with ``username`` would try has this password: always
-    PASSWORD_CHECKS verifications, padded, so the sign-up's time tells nothing either."""
-    tried = [u for u in holders.log_in_candidates(username) if again is None or u.id != again.id]
-    return bool(holders.matching(tried, password, holders.PASSWORD_CHECKS))
-
-
 def sign_up(
     *, real_name: str, id_number: str, phone: str, email: str, username: str, password: str
 ) -> User:
@@ -84,7 +76,7 @@ def sign_up(
     password_hash = hash_password(password)  # first, in every case: the same argon2 work
     again = _unconfirmed_again(wanted, real_name, id_number, phone)
     # read at the confirmation (workflow.accounts.confirm_contact): a variant then
-    flags = {"same_password": True} if _same_password(wanted, password, again) else {}
+    flags = {"same_password": True} if usernames.password_shared(wanted, password, again) else {}
     if again is not None:
         again.password_hash, again.email = password_hash, email.strip().lower()
         audit("user", again.id, "sign_up_again", again, {}, flags)

@@ -236,3 +236,57 @@ def test_log_in_and_sign_up_do_the_same_work_for_any_number_of_holders(demo, has
     assert log_ins == [holders.PASSWORD_CHECKS] * (holders.HOLDERS + 1)
     assert right == [holders.PASSWORD_CHECKS] * holders.HOLDERS
     assert sign_ups == [holders.PASSWORD_CHECKS] * (holders.HOLDERS + 1)
+
+
+def test_a_new_password_of_another_holder_gives_a_variant(demo):
+    """Setting the password of another account holding the name (the Account page, or a reset
+    by code) would make one log-in open two accounts: the account that set it gets a variant
+    and is told; the other keeps the name and its log-in."""
+    owner, other = doctor(1, password="Owner-pass-1"), doctor(2)
+    confirm(demo, owner)
+    b, _ = confirm(demo, other)
+    b.page("/hubei/me/account")
+    r = b.post(
+        "/hubei/me/account/password",
+        {
+            "current_password": other["password"],
+            "password": "Owner-pass-1",
+            "password_again": "Owner-pass-1",
+        },
+    )
+    redirected_to(r)
+    given = account_of(demo, other).username
+    assert re.fullmatch(NAME + r"-[0-9]{4}", given)
+    assert given in b.page("/hubei/me/account").get_data(as_text=True)
+    b, r = log_in(demo, NAME, "Owner-pass-1")
+    logged_in_as(demo, b, owner)
+    b, r = log_in(demo, given, "Owner-pass-1")
+    logged_in_as(demo, b, other)
+
+
+def test_a_reset_to_another_holders_password_gives_a_variant(demo):
+    owner, other = doctor(1, password="Owner-pass-1"), doctor(2)
+    confirm(demo, owner)
+    confirm(demo, other)
+    b = Browser(demo.test_client())
+    b.page("/hubei/password/forgot")
+    redirected_to(b.post("/hubei/password/forgot", {"username": NAME, "channel": "sms"}))
+    b.page("/hubei/password/reset")
+    r = b.post(
+        "/hubei/password/reset",
+        {
+            "username": NAME,
+            "code": last_otp(demo, other["phone"]),
+            "password": "Owner-pass-1",
+            "password_again": "Owner-pass-1",
+        },
+    )
+    assert redirected_to(r).endswith("/hubei/login")
+    given = account_of(demo, other).username
+    assert re.fullmatch(NAME + r"-[0-9]{4}", given)
+    assert given in b.page("/hubei/login").get_data(as_text=True)  # told on the page
+    assert given in messages_to(demo, other["phone"])[-1]  # and on the phone
+    b, r = log_in(demo, NAME, "Owner-pass-1")
+    logged_in_as(demo, b, owner)
+    b, r = log_in(demo, given, "Owner-pass-1")
+    logged_in_as(demo, b, other)
