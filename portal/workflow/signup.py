@@ -17,10 +17,11 @@ when the account gets a free variant (``wanted-4821``) and the page after the co
   against the confirmed holders and the unconfirmed sign-ups a log-in would try): otherwise
   one log-in would open two accounts, and the newer one's owner would land in the older
   one's. This tells only someone who typed that account's user name AND password: one who
-  could already log in to it. A guesser gains nothing over the log-in: each guess costs a
-  code on a phone of their own (SEC2), and each wrong one, once confirmed, is one more
-  confirmed holder of the name, so after at most ``HOLDERS - 1`` wrong guesses every later
-  sign-up with the name gets a variant whatever its password;
+  could already log in to it. A guesser gains nothing over the log-in: each sign-up counts
+  in the name's failed-password budget, shared with the log-in (``accounts.password_set_limit``),
+  each guess is told only after a code on a phone of their own (SEC2), and each wrong one,
+  once confirmed, is one more confirmed holder of the name, so after at most ``HOLDERS - 1``
+  wrong guesses every later sign-up with the name gets a variant whatever its password;
 - the name already has ``HOLDERS`` confirmed holders (a log-in tries no more). This
   tells only someone who holds or controls that many confirmed accounts of the name.
 
@@ -75,7 +76,7 @@ def sign_up(
     wanted, phone = username.strip(), phone.strip()
     password_hash = hash_password(password)  # first, in every case: the same argon2 work
     again = _unconfirmed_again(wanted, real_name, id_number, phone)
-    # read at the confirmation (workflow.accounts.confirm_contact): a variant then
+    # read at the confirmation (workflow.usernames.settle): a variant then
     flags = {"same_password": True} if usernames.password_shared(wanted, password, again) else {}
     if again is not None:
         again.password_hash, again.email = password_hash, email.strip().lower()
