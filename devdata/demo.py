@@ -299,8 +299,8 @@ def load_demo() -> list[str]:
             ]
             accounts.append((spec["admin"], Role.ADMIN, None, None))  # province administrator (A6)
             for username, role, inst, region in accounts:
-                user = db.session.execute(
-                    db.select(User).filter_by(username=username)
+                user = db.session.execute(  # a doctor may hold the same name (issue 14)
+                    db.select(User).where(User.username == username, User.role != Role.DOCTOR)
                 ).scalar_one_or_none()
                 if user is None:
                     db.session.add(
@@ -373,7 +373,11 @@ def totp_command(username: str, slug: str | None) -> None:
     """Print the current TOTP code of a staff or officer account (development only)."""
     if current_app.config["CONFIG_NAME"] not in ("development", "testing"):
         raise click.ClickException("only available in development (PORTAL_CONFIG=development)")
-    stmt = db.select(User).filter_by(username=username).execution_options(all_tenants=True)
+    stmt = (
+        db.select(User)
+        .where(User.username == username, User.role != Role.DOCTOR)
+        .execution_options(all_tenants=True)
+    )
     if slug:
         stmt = stmt.join(Tenant, Tenant.id == User.tenant_id).where(Tenant.slug == slug)
     users = db.session.execute(stmt).scalars().all()

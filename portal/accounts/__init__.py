@@ -98,9 +98,13 @@ def init_app(app) -> None:
 
 
 def _posted_username() -> str:
-    """The user name a log-in posts, as the account lookup reads it (whether or not such an
-    account exists: the throttle must not tell, SEC1)."""
-    name = (request.form.get("username") or "").strip().lower()[:64]
+    """The user name a post tries or sets a password for, as the account lookup reads it
+    (whether or not such an account exists: the throttle must not tell, SEC1): the one typed,
+    else the logged-in account's own (a doctor changing their password)."""
+    typed = request.form.get("username")
+    if typed is None and current_user.is_authenticated:
+        typed = current_user.username
+    name = (typed or "").strip().lower()[:64]
     return f"{g.tenant.id if g.get('tenant') else '-'}:{name}"
 
 
@@ -114,12 +118,25 @@ credential_limit = limiter.shared_limit(
 #: Issue 14: failed passwords per user name (known or not), whoever sends them: after the
 #: tenth in 15 minutes that name answers 429 until the window moves on. It slows a guesser
 #: spread over many addresses; the doctor is kept out for minutes, never locked for long.
-failed_password_limit = limiter.limit(
+failed_password_limit = limiter.shared_limit(
     lambda: current_app.config["PASSWORD_FAILURE_LIMIT"],
+    "failed-passwords",
     key_func=_posted_username,
     methods=["POST"],
     deduct_when=lambda response: response.status_code == 422,
-    scope="failed-passwords",
+)
+
+#: Issue 14: a doctor's user name need not be unique, the name and the password open the
+#: account (portal/accounts/holders.py). Setting a password on a name (a sign-up, a doctor's
+#: new password, a reset) is one more try of that password on the name: it counts in the
+#: same budget as a failed log-in, so a guesser who sets their own account's password to each
+#: guess (and so logs in to it when the guess is wrong) is no faster than at the log-in page.
+password_set_limit = limiter.shared_limit(
+    lambda: current_app.config["PASSWORD_FAILURE_LIMIT"],
+    "failed-passwords",
+    key_func=_posted_username,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code < 400,
 )
 
 

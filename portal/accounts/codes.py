@@ -159,6 +159,26 @@ def issue(
     return Issued(code, row)
 
 
+def matches(user: User, purpose: CodePurpose, entered: str) -> bool:
+    """``entered`` is ``user``'s live code of ``purpose`` (nothing counted, nothing used): which
+    of several accounts holding a user name a reset code was sent to (issue 14). ``verify``
+    then accepts it, with the lock and the limits."""
+    row = db.session.execute(
+        db.select(OneTimeCode)
+        .where(
+            OneTimeCode.user_id == user.id,
+            OneTimeCode.purpose == purpose,
+            OneTimeCode.used_at.is_(None),
+        )
+        .order_by(OneTimeCode.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if row is None or row.expires_at <= utcnow():
+        return False
+    entered = "".join(entered.split()).upper()
+    return hmac.compare_digest(row.code_hash, _digest(user.id, purpose.value, entered))
+
+
 def verify(user: User, purpose: CodePurpose, entered: str, rules: dict) -> OneTimeCode:
     """Accept ``entered`` once, or raise CodeError. Failures are committed even when refused."""
     now = utcnow()

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.totp_keys import decrypt, encrypt
@@ -26,7 +26,19 @@ class Role(enum.StrEnum):
 class User(TenantScoped, UserMixin, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "username"),
+        #: issue 14: not unique. A doctor's user name with its password identifies the account;
+        #: staff, officer and administrator names are kept unique by workflow.provisioning
+        Index("ix_user_account_username", "tenant_id", "username"),
+        #: and the database keeps staff, officer and administrator names unique among themselves
+        #: (two made at the same moment with one name: the second fails, as before 0028)
+        Index(
+            "uq_user_account_staff_username",
+            "tenant_id",
+            "username",
+            unique=True,
+            postgresql_where=text("role <> 'doctor'"),
+            sqlite_where=text("role <> 'doctor'"),
+        ),
         #: I4/I5 search by name prefix (LIKE 'x%'): pattern ops on PostgreSQL serve it whatever the collation
         Index(
             "ix_user_account_real_name",

@@ -116,12 +116,13 @@ def _filters(args) -> tuple[dict, dict, list]:
     errors: dict[str, str] = {}
     where = []
     if typed["actor"]:
-        actor_id = db.session.execute(
-            db.select(User.id).filter_by(username=typed["actor"])
-        ).scalar_one_or_none()
-        if actor_id is None:
+        # issue 14: several doctors may hold one user name: the rows of each of them
+        actor_ids = list(
+            db.session.execute(db.select(User.id).filter_by(username=typed["actor"])).scalars()
+        )
+        if not actor_ids:
             errors["actor"] = _("No user of this province has this user name.")
-        where.append(AuditLog.actor_id == actor_id)
+        where.append(AuditLog.actor_id.in_(actor_ids))
     if typed["entity"]:
         where.append(AuditLog.entity == typed["entity"])
     if typed["entity_id"]:

@@ -9,7 +9,7 @@ from flask import abort, flash, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.accounts import credential_limit, start_session
+from portal.accounts import credential_limit, password_set_limit, start_session
 from portal.accounts.codes import CodeError
 from portal.accounts.passwords import check_password
 from portal.doctor import bp
@@ -55,15 +55,25 @@ def account():
 
 @bp.post("/me/account/password")
 @credential_limit
+@password_set_limit
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit() and _password_ok(form):
         user = current_user._get_current_object()
-        account_changes.change_password(user, form.password.data, g.tenant)
+        left = account_changes.change_password(user, form.password.data, g.tenant)
         start_session(
             user
         )  # this device stays logged in with the new session version; the others are out
         flash(_("Your password was changed. You were logged out on your other devices."))
+        if left:  # issue 14: that password opens another account of the name (workflow.usernames)
+            flash(
+                _(
+                    "Another account with the user name %(left)s has this password, so your user name "
+                    "is now %(name)s. Log in with it from now on.",
+                    left=left,
+                    name=user.username,
+                )
+            )
         return redirect_to(url_for("doctor.account"))
     return _page(422, "password_block", password_form=form)
 

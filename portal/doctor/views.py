@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from portal import workflow
-from portal.accounts import credential_limit, start_session
+from portal.accounts import credential_limit, password_set_limit, start_session
 from portal.accounts.codes import CodeError, verify
 from portal.accounts.models import CodePurpose
 from portal.columns import BEIJING, local_today
@@ -39,6 +39,7 @@ from portal.workflow.models import State
 
 @bp.route("/signup", methods=["GET", "POST"])
 @credential_limit
+@password_set_limit
 def signup():
     form = SignupForm()
     if form.validate_on_submit():
@@ -208,8 +209,9 @@ def check_contact_code():
             if confirmed.username_wanted:
                 flash(
                     _(
-                        "The user name %(wanted)s was already taken, so your user name is %(name)s. Log in with it "
-                        "from now on.",
+                        "The user name %(wanted)s cannot be yours: as many accounts as allowed hold it, or "
+                        "one that holds it has the password you chose. Your user name is %(name)s. Log in "
+                        "with it from now on.",
                         wanted=confirmed.username_wanted,
                         name=current_user.username,
                     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import current_app, flash, g, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,11 +11,12 @@ from portal.accounts import (
     SECOND_FACTOR,
     end_session,
     failed_password_limit,
+    holders,
+    password_set_limit,
     setup_step,
     start_session,
 )
 from portal.accounts.models import Role, User
-from portal.accounts.passwords import check_password
 from portal.accounts.totp import verify_totp
 from portal.accounts.totp_keys import KeysMissing, SecretUnreadable
 from portal.extensions import db
@@ -42,18 +41,18 @@ def login():
         return redirect_to(url_for(HOME_BY_ROLE[current_user.role]))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.execute(
-            db.select(User).filter_by(username=form.username.data.strip())
-        ).scalar_one_or_none()
-        # the hash is always checked, so an unknown user name answers in the same time
-        # a doctor's account whose phone or email was never confirmed cannot log in by password;
-        # given the right password, its owner is told how to finish: sign up again with the same
-        # details (issue 14). A sign-up that got a variant of a taken user name answers the same
-        # (_unfinished_variant), so the log-in never tells whether a user name was taken
-        right = check_password(user.password_hash if user else None, form.password.data)
-        if right and user and not user.disabled and _unfinished(user):
+        # issue 14: a doctor's user name need not be unique; the name and the password together
+        # open an account. Every log-in verifies the password PASSWORD_CHECKS times (padded
+        # with the dummy hash), so neither the answer nor its time tells how many accounts hold
+        # the name. A doctor's account whose phone or email was never confirmed cannot log in by
+        # password; given its right password, its owner is told how to finish: sign up again
+        # with the same details. The first confirmed account whose password matches logs in.
+        tried = holders.log_in_candidates(form.username.data.strip())
+        matched = holders.matching(tried, form.password.data, holders.PASSWORD_CHECKS)
+        user = next((u for u in matched if not _unfinished(u)), None)
+        if user is None and matched:
             return _unfinished_answer(form)
-        if right and user and not user.disabled:
+        if user is not None:
             if user.role in SECOND_FACTOR and user.totp_enrolled:
                 session["pending_2fa"] = f"{g.tenant.id}:{user.id}:{user.session_version}"
                 return redirect_to(url_for("accounts.totp", next=_safe_next("") or None))
@@ -63,8 +62,6 @@ def login():
             return redirect_to(
                 url_for(step) if step else _safe_next(url_for(HOME_BY_ROLE[user.role]))
             )
-        if _unfinished_variant(form.username.data.strip(), form.password.data):
-            return _unfinished_answer(form)
         form.password.errors.append(_("The user name or password is wrong."))
         return render("accounts/login.html", "form_block", status=422, form=form)
     status = 422 if form.errors else 200
@@ -74,37 +71,6 @@ def login():
 def _unfinished(user: User) -> bool:
     """A doctor's sign-up whose phone or email code was never entered (workflow.signup)."""
     return user.role is Role.DOCTOR and not user.contact_verified
-
-
-#: at most this many unconfirmed variants of a user name are tried (each is one password hash)
-_VARIANTS_TRIED = 3
-
-
-def _unfinished_variant(wanted: str, password: str) -> bool:
-    """The right password for an unfinished sign-up that asked for ``wanted`` while another
-    account held it, and so got ``wanted-NNNN`` (workflow.signup, told only after the code).
-    Answering these the same as an unfinished ``wanted`` itself keeps the log-in from telling
-    whether a user name was taken (no enumeration: issue 14)."""
-    if not wanted or len(wanted) > 32:
-        return False
-    prefix = wanted[:27] + "-"
-    rows = [
-        user
-        for user in db.session.execute(
-            db.select(User)
-            .where(
-                User.username.startswith(prefix, autoescape=True),
-                User.role == Role.DOCTOR,
-                User.disabled.is_(False),
-                User.phone_verified_at.is_(None),
-                User.email_verified_at.is_(None),
-            )
-            .order_by(User.id.desc())
-            .limit(_VARIANTS_TRIED)
-        ).scalars()
-        if re.fullmatch(re.escape(prefix) + r"[0-9]{4}", user.username)
-    ]
-    return any(_unfinished(user) and check_password(user.password_hash, password) for user in rows)
 
 
 def _unfinished_answer(form: LoginForm):
@@ -200,18 +166,28 @@ def forgot_password():
 
 @bp.route("/password/reset", methods=["GET", "POST"])
 @credential_limit
+@password_set_limit
 def reset_password():
     form = ResetPasswordForm(username=session.get("reset_username", ""))
     form.explain_lock(rules_for(g.tenant)["codes"])
     if form.validate_on_submit():
         try:
-            services.reset_password(
+            renamed = services.reset_password(
                 form.username.data, form.code.data, form.password.data, g.tenant
             )
         except services.ResetRefused:
             form.code.errors.append(_("The code is wrong or has expired."))
         else:
             session.pop("reset_username", None)
+            if renamed:  # issue 14: that password opens another account of the name
+                flash(
+                    _(
+                        "Another account with the user name %(left)s has this password, so your user name "
+                        "is now %(name)s. Log in with it from now on.",
+                        left=renamed[0],
+                        name=renamed[1],
+                    )
+                )
             flash(
                 _(
                     "Your password was changed and every session of your account has ended. Log in with your new "

@@ -17,6 +17,7 @@ from portal.notify.services import queue
 from portal.notify.sms import sms
 from portal.tenants import rules_for
 from portal.tenants.models import Tenant
+from portal.workflow import usernames
 from portal.workflow.audit import audit
 from portal.workflow.codes import queue_verification_code
 from portal.workflow.locks import lock
@@ -37,12 +38,15 @@ def log_out(user: User) -> None:
     db.session.commit()
 
 
-def change_password(user: User, password: str, tenant: Tenant) -> None:
+def change_password(user: User, password: str, tenant: Tenant) -> str | None:
     """Set a new password and end every other session: the session version moves on (the caller
-    starts a fresh session for the device that asked). The owner is told on phone and email."""
+    starts a fresh session for the device that asked). The owner is told on phone and email.
+    Issue 14: when the new password opens another account holding the user name, the account
+    gets a variant of it (``workflow.usernames``); the name it left is returned."""
     lock(user)
     before = {"session_version": user.session_version}
     user.password_hash = hash_password(password)
+    left = usernames.rename_if_shared(user, password)
     user.session_version += 1
     audit(
         "user", user.id, "change_password", user, before, {"session_version": user.session_version}
@@ -59,6 +63,7 @@ def change_password(user: User, password: str, tenant: Tenant) -> None:
         sms("password_changed", user=user.username, phone=tenant.contact_phone),
     )
     db.session.commit()
+    return left
 
 
 def request_contact_change(user: User, channel: str, new_value: str, tenant: Tenant) -> int:

@@ -17,6 +17,7 @@ from portal.notify.services import notify_user, queue
 from portal.notify.sms import sms
 from portal.registry.records import CaseStatus, IdentityCase
 from portal.tenants.models import Tenant
+from portal.workflow import usernames
 from portal.workflow.audit import audit, snapshot
 from portal.workflow.identity import open_case
 from portal.workflow.locks import lock, lock_unless
@@ -27,7 +28,8 @@ from portal.workflow.models import AuditLog
 class Confirmed:
     """What the doctor is told once the code is accepted."""
 
-    #: the user name wanted at sign-up, when another account held it (``user.username`` is theirs)
+    #: the user name wanted at sign-up, when the account got a variant instead
+    #: (``user.username`` is theirs; ``workflow.usernames.settle``)
     username_wanted: str | None = None
 
 
@@ -45,15 +47,6 @@ def _confirmed_holder(doctor: User) -> User | None:
         .order_by(User.id)
         .limit(1)
     ).scalar_one_or_none()
-
-
-def _wanted_username(doctor: User) -> str | None:
-    rows = db.session.execute(
-        db.select(AuditLog.after).filter_by(entity="user", entity_id=doctor.id, action="sign_up")
-    ).scalars()
-    return next(
-        (row["username_wanted"] for row in rows if row and row.get("username_wanted")), None
-    )
 
 
 #: the owner of an ID number is told of a sign-up with it at most once in this time
@@ -82,11 +75,12 @@ def confirm_contact(doctor: User, channel: str, tenant: Tenant) -> Confirmed:
         before,
         snapshot(doctor, (field,)),
     )
+    wanted = usernames.settle(doctor) if first and doctor.role is Role.DOCTOR else None
     holder = _confirmed_holder(doctor)
     if holder is not None:
         _held_elsewhere(doctor, holder, channel, tenant)
     db.session.commit()
-    return Confirmed(username_wanted=_wanted_username(doctor) if first else None)
+    return Confirmed(username_wanted=wanted)
 
 
 def _held_elsewhere(doctor: User, holder: User, channel: str, tenant: Tenant) -> None:

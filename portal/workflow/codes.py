@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
-from portal.accounts.codes import CodeError, _digest, check_send_limits, issue, verify
+from portal.accounts import holders
+from portal.accounts.codes import CodeError, _digest, check_send_limits, issue, matches, verify
 from portal.accounts.models import CodePurpose, Role, User
 from portal.accounts.passwords import hash_password
 from portal.extensions import db
@@ -19,6 +20,7 @@ from portal.notify.sms import sms
 from portal.tenants import rules_for
 from portal.tenants.hosts import origin_host
 from portal.tenants.models import Tenant
+from portal.workflow import usernames
 from portal.workflow.audit import audit
 
 
@@ -103,13 +105,6 @@ class ResetRefused(Exception):
     """The user name, the code or the account did not allow a reset (which one is not said)."""
 
 
-def find_user(username: str) -> User | None:
-    """The tenant's user with this log-in name (the tenant filter applies)."""
-    return db.session.execute(
-        db.select(User).filter_by(username=username.strip())
-    ).scalar_one_or_none()
-
-
 def reset_destination(user: User | None, channel: str) -> str | None:
     """Where a reset code for ``user`` may go by ``channel`` ("sms" or "email"), or None.
 
@@ -142,14 +137,22 @@ def _stand_in_send(rules: dict) -> None:
 
 
 def request_password_reset(username: str, channel: str, tenant: Tenant) -> None:
-    """D6, step 1: send a reset code to the account's (verified) phone or email, if there is
-    such an account and no limit refuses it. Says nothing about which happened."""
+    """D6, step 1: send a reset code to the (verified) phone or email of each account holding
+    the user name (issue 14: a doctor's need not be unique; at most ``HOLDERS``), if no limit
+    refuses it. Says nothing about which happened, and does the same work for ``HOLDERS``
+    accounts whatever their number (a stand-in for each missing one)."""
     rules = rules_for(tenant)["codes"]
-    user = find_user(username)
-    destination = reset_destination(user, channel)
-    if destination is None:
-        _stand_in_send(rules)
-        return
+    found = holders.confirmed_holders(username.strip())
+    for i in range(holders.HOLDERS):
+        user = found[i] if i < len(found) else None
+        destination = reset_destination(user, channel)
+        if user is None or destination is None:
+            _stand_in_send(rules)
+        else:
+            _send_reset_code(user, channel, destination, rules, tenant)
+
+
+def _send_reset_code(user: User, channel: str, destination: str, rules: dict, tenant: Tenant):
     try:
         issued = issue(user, CodePurpose.RESET_PASSWORD, channel, destination, rules)
     except CodeError:  # cool-down, hourly cap or lock (SEC2): silently no message
@@ -186,23 +189,40 @@ def _stand_in_verify() -> None:
     db.session.commit()
 
 
-def reset_password(username: str, code: str, password: str, tenant: Tenant) -> User:
+def reset_password(
+    username: str, code: str, password: str, tenant: Tenant
+) -> tuple[str, str] | None:
     """D6, step 2: the code sent in step 1 sets a new password and ends every open session
-    of the account. Raises ResetRefused, whatever the reason (unknown user name, wrong,
-    expired or used code, too many tries, the lock): the failure is counted, nothing else changes."""
+    of the account it was sent to (of the accounts holding the user name, issue 14). Raises
+    ResetRefused, whatever the reason (unknown user name, wrong, expired or used code, too
+    many tries, the lock): the failure is counted, nothing else changes. Returns the user
+    name the account left and its variant (``workflow.usernames.rename_if_shared``), or None."""
     rules = rules_for(tenant)["codes"]
     new_hash = hash_password(password)  # first, for every user name: the same argon2 work
-    user = find_user(username)
-    if user is None or user.disabled:
-        _stand_in_verify()
+    found = holders.confirmed_holders(username.strip())
+    # issue 14: the code tells which of the accounts holding the name it was sent to
+    user = next((u for u in found if matches(u, CodePurpose.RESET_PASSWORD, code)), None)
+    if user is None:
+        # a wrong code counts on every account holding the name (SEC2), as it did on the one
+        for i in range(holders.HOLDERS):
+            if i < len(found):
+                try:
+                    verify(found[i], CodePurpose.RESET_PASSWORD, code, rules)
+                except CodeError:
+                    db.session.commit()
+            else:
+                _stand_in_verify()
         raise ResetRefused
     try:
         used = verify(user, CodePurpose.RESET_PASSWORD, code, rules)
-    except CodeError as err:
-        db.session.commit()  # a wrong code is already counted; keep the other refusals' work alike
+    except CodeError as err:  # the lock, or too many tries on this code
+        db.session.commit()
         raise ResetRefused from err
     before = {"session_version": user.session_version}
     user.password_hash = new_hash
+    # issue 14: a doctor whose new password opens another account holding the name gets a
+    # variant of it (workflow.usernames); the message below and the log-in page name it
+    left = usernames.rename_if_shared(user, password)
     user.session_version += 1  # every open session of the account ends (and a pending TOTP step)
     audit(
         "user",
@@ -230,4 +250,4 @@ def reset_password(username: str, code: str, password: str, tenant: Tenant) -> U
                 user_id=user.id,
             )
     db.session.commit()
-    return user
+    return (left, user.username) if left else None

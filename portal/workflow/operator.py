@@ -158,8 +158,14 @@ def reset_command(tenant_slug: str, username: str, link: bool) -> None:
         )
     by_sms = sms_gateway_configured() and not link
     with tenant_context(tenant.id):
-        user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
-        if user is None or user.role not in (Role.ADMIN, Role.OFFICER):
+        # issue 14: a doctor may hold the same user name; administrator and officer names are
+        # unique among staff, officers and administrators (migration 0028's partial index)
+        user = db.session.execute(
+            db.select(User).where(
+                User.username == username, User.role.in_((Role.ADMIN, Role.OFFICER))
+            )
+        ).scalar_one_or_none()
+        if user is None:
             raise click.BadParameter(
                 f"no administrator or officer {username!r} in {tenant.slug}",
                 param_hint="--username",

@@ -22,7 +22,7 @@ from tests.support.going_live import (
     through_setup_link,
 )
 from tests.support.http import Browser, redirected_to
-from tests.support.journey import messages_to
+from tests.support.journey import messages_to, resident_id, sign_up
 
 ADMIN = [
     "accounts",
@@ -230,3 +230,35 @@ def test_the_link_pressed_in_two_browsers_at_once_lets_one_in(hubei):
             .all()
         )
         assert used == ["use_setup_link"]
+
+
+def test_a_doctor_holding_the_name_changes_nothing_for_the_operator(hubei):
+    """Issue 14: a doctor's user name need not be unique, and a doctor may sign up with an
+    administrator's name; `reset` still finds the one administrator, and a new administrator
+    or officer may not take a name any account holds (theirs stay unique)."""
+    first = setup_link_path(cli(hubei, *ADMIN, "--phone", "13900000001").output)
+    through_setup_link(hubei, first, "hubei", "/hubei/admin/")
+    for username in ("hb-first", "dr-zhang"):
+        form = {
+            "real_name": "赵无名",
+            "id_number": resident_id(
+                "42011119850707" + ("401" if username == "hb-first" else "402")
+            ),
+            "phone": "1390000010" + ("1" if username == "hb-first" else "2"),
+            "email": f"{username}@example.com",
+            "username": username,
+            "password": "Own-pass-11",
+            "password_again": "Own-pass-11",
+        }
+        sign_up(hubei, "hubei", form)
+    out = cli(hubei, "accounts", "reset", "--tenant", "hubei", "--username", "hb-first").output
+    assert setup_link_path(out)
+    doctor, admin = (
+        next(u for u in accounts(hubei) if u.username == "hb-first" and u.role is role)
+        for role in (Role.DOCTOR, Role.ADMIN)
+    )
+    assert (admin.must_change_password, admin.totp_enrolled) == (True, False)
+    assert doctor.password_hash != admin.password_hash
+    officer = [*ADMIN[:1], "create-officer", *ADMIN[2:5], "dr-zhang", *ADMIN[6:]]
+    result = cli(hubei, *officer, "--phone", "13900000003", ok=False)
+    assert result.exit_code != 0 and "taken" in result.output

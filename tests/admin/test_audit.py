@@ -9,13 +9,14 @@ from datetime import timedelta
 import pytest
 
 from portal import create_app
+from portal.accounts.models import User
 from portal.columns import local_today
 from portal.extensions import db
 from portal.workflow.audit import audit
 from portal.workflow.models import AuditLog
 from tests.support.db import in_tenant, unchanged
 from tests.support.http import staff_login
-from tests.support.journey import doctor_form, walk_doctor
+from tests.support.journey import doctor_form, resident_id, sign_up, verify_phone, walk_doctor
 
 AUDIT = "/hubei/admin/audit"
 LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
@@ -158,3 +159,23 @@ def test_posting_to_the_audit_page_changes_nothing(walked, demo):
         assert b.post(AUDIT, {"entity": "application"}).status_code == 405
     with in_tenant(demo, "hubei"):
         assert db.session.execute(db.select(db.func.count(AuditLog.id))).scalar() > 0
+
+
+def test_search_by_a_user_name_two_doctors_hold(demo):
+    """Issue 14: a doctor's user name need not be unique; the search by actor shows the rows of
+    every account holding it (the record column tells them apart)."""
+    ids = []
+    for n in (1, 2):
+        form = doctor_form(
+            "赵无名", resident_id(f"4201111985070{7300 + n}"), f"1390000030{n}", "shared-name"
+        )
+        form["password"] = form["password_again"] = f"Own-pass-{n}{n}"
+        verify_phone(demo, sign_up(demo, "hubei", form), "hubei", form["phone"])
+        with in_tenant(demo, "hubei"):
+            ids.append(
+                db.session.execute(db.select(User.id).filter_by(phone=form["phone"])).scalar_one()
+            )
+    b = login(demo, "hb-admin")
+    r = b.page(f"{AUDIT}?actor=shared-name&action=verify_phone")
+    assert r.status_code == 200
+    assert sorted(entries(r)) == sorted(("shared-name", f"user {i}", "verify_phone") for i in ids)

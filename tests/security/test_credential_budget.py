@@ -9,7 +9,7 @@ import pytest
 
 from portal.extensions import limiter
 from tests.support.http import Browser, redirected_to
-from tests.support.journey import doctor_form, walk_doctor
+from tests.support.journey import doctor_form, resident_id, walk_doctor
 
 LI = doctor_form("李明华", "420525198803121236", "13800138001", "liminghua")
 
@@ -78,3 +78,24 @@ def test_failed_passwords_slow_one_name_from_any_address(demo, limits, beijing_n
         assert "/hubei/me" in redirected_to(r)
     else:
         assert r.status_code == 422
+
+
+def test_setting_a_password_on_a_name_counts_in_its_budget(demo, limits, beijing_noon):
+    """Issue 14: a doctor's user name need not be unique, so a sign-up (like a reset or a
+    doctor's new password) sets a password on a name: it counts as a try of that name, or a
+    guesser could set their own account's password to each guess and never fail a log-in."""
+    limits["PASSWORD_FAILURE_LIMIT"] = "3 per 15 minutes"
+    answers = []
+    for i in range(4):
+        b = _from(demo, f"10.3.0.{i}")
+        b.page("/hubei/signup")
+        form = doctor_form(
+            "赵无名", resident_id(f"4201111985070{7200 + i}"), f"1390000011{i}", "zwzw"
+        )
+        answers.append(b.post("/hubei/signup", form).status_code)
+    assert answers == [303, 303, 303, 429], answers
+    b = _from(demo, "10.3.1.1")
+    b.page("/hubei/login")
+    assert b.post("/hubei/login", {"username": "zwzw", "password": "Secret-123"}).status_code == 429
+    beijing_noon.shift(16 * 60)
+    assert b.post("/hubei/login", {"username": "zwzw", "password": "x"}).status_code == 422
