@@ -34,7 +34,7 @@ class ApiKeyForm(FlaskForm):
         ],
         render_kw={"maxlength": "100"},
         description=_l(
-            "The institution or platform the key is for, e.g. 湖北省演示第一医院 医务处."
+            "The institution or platform the key is for, e.g. 第一人民医院 医务处."
         ),
     )
 
