@@ -35,6 +35,7 @@ ENTITIES = (
     "site_filing",
     "tenant",
     "region",
+    "api_key",
 )
 ACTIONS = (
     "submit",
@@ -73,6 +74,10 @@ ACTIONS = (
     # retention (issue 14): counts and ids only
     "erase_unconfirmed",
     "purge_expired_drafts",
+    # the verification interface (V3) and the bulk check (V4, a count only)
+    "issue",
+    "revoke",
+    "bulk_check",
 )
 
 #: an 18-character resident ID number inside any text (17 digits and a digit or X)
