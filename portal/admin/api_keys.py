@@ -33,9 +33,7 @@ class ApiKeyForm(FlaskForm):
             Length(max=100, message=_l("At most %(max)d characters.")),
         ],
         render_kw={"maxlength": "100"},
-        description=_l(
-            "The institution or platform the key is for, e.g. 第一人民医院 医务处."
-        ),
+        description=_l("The institution or platform the key is for, e.g. 第一人民医院 医务处."),
     )
 
 
