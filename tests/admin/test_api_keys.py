@@ -174,3 +174,12 @@ def test_another_tenants_key_cannot_be_revoked(demo):
     gd.page("/guangdong/admin/api-keys")
     assert gd.post(f"/guangdong/admin/api-keys/{row.id}/revoke").status_code == 404
     assert demo.test_client().get("/hubei/fhir/metadata", headers=bearer(key)).status_code == 200
+
+
+def test_guessing_keys_is_limited_like_anonymous_lookups(demo, li, monkeypatch):
+    monkeypatch.setitem(demo.config, "VERIFY_RATE_LIMIT", "2 per 10 minutes")
+    client = demo.test_client()
+    for _ in range(2):
+        unauthorised(client.get(SEARCH, headers=bearer("vk_guess")))
+    r = client.get(SEARCH, headers=bearer("vk_guess"))
+    assert r.status_code == 429 and r.mimetype == "application/fhir+json"

@@ -284,7 +284,8 @@ def test_errors_are_operation_outcomes(demo):
     assert r.status_code == 405 and r.mimetype == FHIR_JSON
     OperationOutcome.model_validate_json(r.get_data(as_text=True))
     refused(client, "/hubei/fhir/Practitioner?identifier=1&_format=xml", 406)
-    assert bundle(client, "/hubei/fhir/Practitioner?identifier=1&_format=json").total == 0
+    for fmt in ("json", "application/fhir%2Bjson", "application/fhir+json"):
+        assert bundle(client, f"/hubei/fhir/Practitioner?identifier=1&_format={fmt}").total == 0
 
 
 def test_anonymous_use_keeps_the_public_check_limit(demo, li, monkeypatch):

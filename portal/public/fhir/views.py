@@ -8,6 +8,8 @@ from __future__ import annotations
 from flask import current_app, g, request, url_for
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from limits import parse
 from werkzeug.exceptions import HTTPException
 
 from portal.accounts.api_keys import find_key
@@ -75,9 +77,20 @@ def _authenticate():
         return
     row = find_key(key) if key else None
     if row is None or not row.active:
-        raise Refused(401, _("The API key is not valid or was revoked."))
+        _wrong_key()
     g.api_key = row
     api_keys.used(row)
+
+
+def _wrong_key():
+    """401; and wrong keys from one address count against the anonymous limit, apart, so that
+    guessing keys is as slow as looking up numbers (429 once over it)."""
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+    if not limiter.limiter.hit(
+        parse(_anonymous_limit()), prefix, "fhir-wrong-key", get_remote_address()
+    ):
+        raise Refused(429, _("Too many requests. Please wait a moment and try again."))
+    raise Refused(401, _("The API key is not valid or was revoked."))
 
 
 def _anonymous_limit() -> str:
@@ -120,7 +133,8 @@ def _params(allowed: set[str]) -> dict[str, str]:
             raise Refused(400, _("The parameter %(name)s is empty.", name=name))
         out[name] = values[0].strip()
     fmt = out.pop("_format", None)
-    if fmt is not None and fmt not in JSON_FORMATS:
+    # "application/fhir+json" unencoded in a query string arrives with a space for its "+"
+    if fmt is not None and fmt.replace(" ", "+") not in JSON_FORMATS:
         raise Refused(406, _("This interface answers in JSON only (application/fhir+json)."))
     return out
 
