@@ -86,9 +86,15 @@ def _wrong_key():
     """401; and wrong keys from one address count against the anonymous limit, apart, so that
     guessing keys is as slow as looking up numbers (429 once over it)."""
     prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
-    if not limiter.limiter.hit(
-        parse(_anonymous_limit()), prefix, "fhir-wrong-key", get_remote_address()
-    ):
+    try:
+        allowed = limiter.limiter.hit(
+            parse(_anonymous_limit()), prefix, "fhir-wrong-key", get_remote_address()
+        )
+    except (
+        Exception
+    ):  # the store (Redis) down: refuse the key all the same, as RATELIMIT_SWALLOW_ERRORS does
+        allowed = True
+    if not allowed:
         raise Refused(429, _("Too many requests. Please wait a moment and try again."))
     raise Refused(401, _("The API key is not valid or was revoked."))
 
