@@ -66,9 +66,10 @@ def _is_number(value: str) -> bool:
     return value.isascii() and value.isdigit() and len(value) <= MAX_DIGITS
 
 
-def _header_column(cells: list[str]) -> int:
-    for i, cell in enumerate(cells):
-        if re.sub(r"[\s_\-]+", " ", cell.lower()).strip() in HEADERS or cell in HEADERS:
+def _header_column(row: list[str]) -> int:
+    for i, raw in enumerate(row):
+        name = re.sub(r"[\s_\-]+", " ", unicodedata.normalize("NFKC", raw).lower()).strip()
+        if name in HEADERS or name.replace(" ", "_") in HEADERS:
             return i
     return 0
 
@@ -88,7 +89,7 @@ def read_numbers(raw: bytes, max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTE
         if column is None:
             numeric = [i for i, c in enumerate(cells) if _is_number(c)]
             if not numeric:
-                column = _header_column(cells)
+                column = _header_column(row)
                 continue
             column = numeric[0]
         value = cells[column] if column < len(cells) else ""

@@ -187,3 +187,16 @@ def test_english_csv(demo, li):
     rows = csv_rows(upload(staff, f"{HB_NO}\n".encode(), answer="csv"))
     assert rows[0] == ["Line", "Certificate number", "State", "Date", "Note"]
     assert rows[1][2] == "In force" and date.fromisoformat(rows[1][3]) > local_today()
+
+
+@pytest.mark.parametrize(
+    "header", ["姓名,执业证书编码,科室", "name,certificate number,department"], ids=["zh", "en"]
+)
+def test_the_number_column_is_found_by_its_header(demo, li, header):
+    staff = staff_login(demo, "hb-county-staff")
+    raw = f"{header}\n李明华,{HB_NO},内科\n张三,114205259999999,外科\n".encode("gbk")
+    rows = csv_rows(upload(staff, raw, answer="csv"))
+    assert [r[:3] for r in rows[1:]] == [
+        ["2", HB_NO, "注册有效"],
+        ["3", "114205259999999", "本省注册库中无此编码"],
+    ]
