@@ -19,7 +19,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 
 from portal.columns import local_today
-from portal.htmx import render
+from portal.htmx import is_partial_request, render
 from portal.institution import bp
 from portal.rules import bulk_check as file_rules
 from portal.rules.imports import ImportFileError
@@ -138,7 +138,8 @@ def bulk_check_page():
     try:
         lines = file_rules.read_numbers(raw)
     except ImportFileError as exc:
-        status = 413 if exc.key == "too_big" else 422
+        # 413 for the page; htmx swaps in a 422, not a 413 (base.html's responseHandling)
+        status = 413 if exc.key == "too_big" and not is_partial_request() else 422
         return _page(
             form,
             status,

@@ -200,3 +200,11 @@ def test_the_number_column_is_found_by_its_header(demo, li, header):
         ["2", HB_NO, "注册有效"],
         ["3", "114205259999999", "本省注册库中无此编码"],
     ]
+
+
+def test_a_file_too_big_is_told_in_the_htmx_partial_too(demo, li):
+    staff = staff_login(demo, "hb-county-staff", htmx=True)
+    r = upload(staff, b"114205250000001," + b"x" * (2 * 1024 * 1024))
+    assert r.status_code == 422  # swapped in by htmx, where a 413 would not be
+    page = r.get_data(as_text=True)
+    assert "文件超过 2 MB" in page and "<html" not in page
