@@ -115,6 +115,7 @@ def test_capability_statement(demo):
     assert cs.implementation.url == "http://localhost/hubei/fhir"
     resources = {r.type: r for r in cs.rest[0].resource}
     assert set(resources) == {"Practitioner", "PractitionerRole"}
+    assert fhir(demo.test_client(), "/hubei/fhir/metadata?mode=full").get_json() == r.get_json()
     assert {p.name for p in resources["Practitioner"].searchParam} == {
         "identifier",
         "name",

@@ -184,7 +184,7 @@ def _searched(resources: list):
 
 @bp.get("/metadata")
 def metadata():
-    _params(set())
+    _params({"mode"})  # R4's metadata?mode=full|normative|terminology: the one statement
     return answer(statement(g.tenant.name, _base()))
 
 
