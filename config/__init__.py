@@ -183,6 +183,9 @@ class Default:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     #: public certificate lookups per client IP (V1, L8), in Flask-Limiter's notation
     VERIFY_RATE_LIMIT = "30 per 10 minutes"
+    #: requests to the FHIR interface per API key (V3): institutions and platforms check many
+    #: doctors; anonymous use of the interface keeps VERIFY_RATE_LIMIT per address
+    FHIR_KEY_RATE_LIMIT = os.environ.get("FHIR_KEY_RATE_LIMIT", "600 per minute")
     #: log-in, TOTP, sign-up and password-reset posts per client IP (a shared hospital NAT
     #: must still get through, hence generous)
     CREDENTIAL_RATE_LIMIT = os.environ.get("CREDENTIAL_RATE_LIMIT", "60 per 10 minutes")

@@ -50,6 +50,11 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     accounts.init_app(app)
     for module in (public, signin, doctor, institution, admin, notify):
         app.register_blueprint(module.bp)
+    from portal.public import fhir
+    from portal.public.fhir import answers  # noqa: F401
+
+    app.register_blueprint(fhir.bp)  # the open verification interface (V3)
+    app.extensions["error_answers"] = {"fhir": fhir.answers.refusal}  # portal/web.py
     from portal.workflow import reminders
 
     notify.notify_cli.add_command(reminders.remind_command)  # `flask notify remind` (D20)

@@ -54,6 +54,14 @@ PERMISSIONS_POLICY = {
 }
 
 
+def _error_answer(app: Flask):
+    """The error answer of an interface for machines under ``/<tenant>/<name>/`` (also for a URL
+    there that matched no route or method), as the app factory registered it in
+    ``app.extensions["error_answers"]`` (the FHIR interface, V3); None for pages."""
+    segment = request.path.split("/")[2:3]
+    return app.extensions.get("error_answers", {}).get(segment[0]) if segment else None
+
+
 def retry_after(exc) -> int:
     """Seconds until a rate limit lets the client in again (for the Retry-After header)."""
     try:
@@ -218,6 +226,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        machine = _error_answer(app)
+        if machine is not None:  # V3: a machine's client reads an OperationOutcome, not a page
+            return machine(exc.code or 400, exc.description or "")
         messages = {
             400: _("The request could not be understood."),
             403: _("You do not have access to this page."),

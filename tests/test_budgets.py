@@ -86,6 +86,12 @@ UNREACHED = {
     "admin.import_template": "a CSV file",
     "admin.reports_csv": "a CSV file",
     "institution.roster_csv": "a CSV file",
+    # V3: FHIR JSON for machines, not pages (tests/public/test_fhir.py)
+    "fhir.metadata": "FHIR JSON, not a page",
+    "fhir.practitioners": "FHIR JSON, not a page",
+    "fhir.practitioner_read": "FHIR JSON, not a page",
+    "fhir.roles": "FHIR JSON, not a page",
+    "fhir.role_read": "FHIR JSON, not a page",
     # TODO(cancel): the world has no refused application and its app_id values are not
     # registrations; tests/workflow/test_cancellations.py opens these pages
     "admin.cancel_registration": "needs a registration in force (the world's app ids are not)",

@@ -55,6 +55,7 @@ from tests.support.world import (
     ROUTE_APP,
     UNKNOWN,
     Hubei,
+    api_key,
     case_of,
     empty_all,
     fillings,
@@ -81,6 +82,12 @@ PUBLIC = {
     "accounts.reset_password",  # D6: the same answer for any user name
     "public.verify",  # the public register (V1): a lookup finds only the tenant's own certificates
     "public.jwks_json",  # V2: the province's public keys, the same for everyone
+    # the FHIR interface to the same register (V3): anyone, or a key of the tenant's own
+    "fhir.metadata",
+    "fhir.practitioners",
+    "fhir.practitioner_read",
+    "fhir.roles",
+    "fhir.role_read",
     "ops.readyz",  # readiness, no tenant, nothing personal (issue 7)
     "ops.metrics",  # loopback / allowed networks / bearer token only, 404 otherwise (issue 7)
 }
@@ -260,6 +267,7 @@ def world(app):
             "filing": site_filing(app),
             "import_batch": import_batch(app),
             "practice_record": practice_record(app),
+            "api_key": api_key(app),
         },
         walked={
             "gd-doctor": gd_confirmed,

@@ -9,7 +9,7 @@ from flask import abort, current_app, flash, g, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from portal.accounts import totp_keys
+from portal.accounts import api_keys, totp_keys  # noqa: F401  (api_keys: its table, V3)
 from portal.accounts.models import Role, User
 from portal.accounts.totp_rotation import totp_cli
 from portal.extensions import db, limiter, login_manager

@@ -15,6 +15,7 @@ bp.before_request(require_role(Role.OFFICER, Role.ADMIN))
 
 from portal.admin import (  # noqa: E402,F401
     accounts,
+    api_keys,
     audit,
     cancellations,
     decisions,

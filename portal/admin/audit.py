@@ -36,6 +36,7 @@ ENTITIES = (
     "tenant",
     "region",
     "signing_key",
+    "api_key",
 )
 ACTIONS = (
     "submit",
@@ -76,6 +77,10 @@ ACTIONS = (
     "purge_expired_drafts",
     # the e-certificate's signing key (V2), by `flask certificates rotate-key`
     "rotate_signing_key",
+    # the verification interface (V3) and the bulk check (V4, a count only)
+    "issue",
+    "revoke",
+    "bulk_check",
 )
 
 #: an 18-character resident ID number inside any text (17 digits and a digit or X)

@@ -14,6 +14,7 @@ bp.before_request(require_role(Role.STAFF))
 
 from portal.institution import (  # noqa: E402,F401
     activation_codes,
+    bulk_check,
     cancellations,
     queue,
     roster,

@@ -31,6 +31,7 @@ WHAT = {
     "identity_case": _l("identity check"),
     "user": _l("account"),
     "institution": _l("institution"),
+    "api_key": _l("API key"),
 }
 
 #: the audit log's action, as the sentence says what was done
@@ -65,6 +66,7 @@ DONE = {
     "unlock_codes": _l("unlocked"),
     "verify_phone": _l("verified"),
     "verify_email": _l("verified"),
+    "revoke": _l("revoked"),
 }
 
 

@@ -9,7 +9,9 @@ from datetime import date
 
 from sqlalchemy.orm import joinedload
 
+from portal.accounts.models import User
 from portal.extensions import db
+from portal.registry.institutions import Institution
 from portal.registry.records import Category, Level
 from portal.rules.catalogue import scope_name
 from portal.workflow.cancellations import cancelled_on
@@ -34,6 +36,8 @@ class PublicEntry:
     valid_until: date
     #: L8: the day a cancelled registration was cancelled (None unless cancelled)
     cancelled_on: date | None = None
+    #: the scopes' keys in the catalogue (L9), for machines (the FHIR interface, V3)
+    scope_keys: tuple[str, ...] = ()
 
 
 def public_entry(app: Application, today: date) -> PublicEntry:
@@ -52,6 +56,7 @@ def public_entry(app: Application, today: date) -> PublicEntry:
         status=status,
         valid_until=until,
         cancelled_on=cancelled_on(app) if status == "cancelled" else None,
+        scope_keys=tuple(app.scopes or []),
     )
 
 
@@ -73,3 +78,44 @@ def find_registration(certificate_no: str) -> Application | None:
         .scalars()
         .first()
     )
+
+
+#: the most registrations one search by name answers (V3: a lookup, not a listing)
+MOST_BY_NAME = 20
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def find_by_name(real_name: str, institution: str) -> list[Application]:
+    """The tenant's public registrations of a doctor named exactly ``real_name`` at an
+    institution whose name starts with ``institution`` (V3: both are needed, so the register
+    cannot be listed by a common surname), each number's latest registration only, at most
+    ``MOST_BY_NAME``."""
+    numbers = (
+        db.session.execute(
+            db.select(Application.certificate_no)
+            .join(User, User.id == Application.doctor_id)
+            .join(Institution, Institution.id == Application.institution_id)
+            .where(
+                User.real_name == real_name,
+                Institution.name.like(_like_prefix(institution), escape="\\"),
+                Application.state.in_(PUBLIC_STATES),
+                Application.registered_on.is_not(None),
+                Application.certificate_no.is_not(None),
+            )
+            .distinct()
+            .order_by(Application.certificate_no)
+            .limit(MOST_BY_NAME)
+        )
+        .scalars()
+        .all()
+    )
+    found = []
+    for number in numbers:
+        app = find_registration(number)
+        # the number's latest registration may be at another institution now (a change, D7)
+        if app is not None and app.institution and app.institution.name.startswith(institution):
+            found.append(app)
+    return found

@@ -74,6 +74,11 @@ SKIPPED = {
     "ops.metrics": "Prometheus text",
     "admin.import_template": "CSV",
     "doctor.scopes_check": "a partial of the practice step (checked there)",
+    "fhir.metadata": "FHIR JSON (V3)",
+    "fhir.practitioners": "FHIR JSON (V3)",
+    "fhir.practitioner_read": "FHIR JSON (V3)",
+    "fhir.roles": "FHIR JSON (V3)",
+    "fhir.role_read": "FHIR JSON (V3)",
 }
 ROUTE_ARGS = {**ARGS, "step": list(STEPS)}
 

@@ -54,6 +54,10 @@ ARGS: dict[str, list] = {
     "region_id": [Hubei("hubei_region")],
     "token": ["not-a-set-up-token"],  # the operator's one-time set-up link (T5)
     "record_id": [Hubei("practice_record")],
+    "key_id": [Hubei("api_key")],  # V3: an API key of Hubei's
+    # V3: a FHIR id is a certificate number, public in its own tenant; the sweep asks for one
+    # that no tenant holds (tests/public/test_fhir.py asks for Hubei's under /guangdong/)
+    "fhir_id": ["114205259999999"],
 }
 
 UNKNOWN = object()
@@ -221,3 +225,19 @@ def site_filing(app) -> int:
 
     with in_tenant(app, "hubei"):
         return db.session.execute(db.select(SiteFiling.id)).scalar_one()
+
+
+def api_key(app) -> int:
+    """V3: an API key Hubei's administrator issued."""
+    from portal.accounts.api_keys import ApiKey, digest_of
+
+    with in_tenant(app, "hubei"):
+        row = ApiKey(
+            name="湖北平台",
+            shown="vk_hubei",
+            digest=digest_of("vk_hubei-world-key"),
+            created_by_id=user_id(app, "hubei", "hb-admin"),
+        )
+        db.session.add(row)
+        db.session.commit()
+        return row.id
