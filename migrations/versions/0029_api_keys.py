@@ -2,14 +2,14 @@
 verification interface (V3), stored as SHA-256 digests; row-level security as every tenant
 table (SEC9, the statements of 0015)
 
-Revision ID: 0030
-Revises: 0027
+Revision ID: 0029
+Revises: 0028
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0030"
-down_revision = "0027"
+revision = "0029"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
