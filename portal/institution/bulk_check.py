@@ -22,7 +22,7 @@ from portal.columns import local_today
 from portal.htmx import is_partial_request, render
 from portal.institution import bp
 from portal.rules import bulk_check as file_rules
-from portal.rules.imports import ImportFileError
+from portal.rules.import_reading import ImportFileError
 from portal.workflow import bulk_check
 
 MESSAGES = {

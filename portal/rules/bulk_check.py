@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from portal.rules.imports import ImportFileError, decode
+from portal.rules.import_reading import ImportFileError, decode
 
 #: the most lines one check answers (the issue's credentialing audit: 3,000 doctors; 10,000 leaves room)
 MAX_ROWS = 10_000
