@@ -91,6 +91,7 @@ class Browser:
 
 
 def build_app(url: str):
+    from config import DEV_ID_ENCRYPTION_KEY, DEV_ID_INDEX_KEY, DEV_TOTP_ENCRYPTION_KEY
     from portal import create_app
 
     app = create_app(
@@ -102,6 +103,12 @@ def build_app(url: str):
             "TRUSTED_PROXIES": 1,
             "SMS_GATEWAY": "dev",
             "RATELIMIT_ENABLED": False,
+            "PUBLIC_HOST": HOST,  # production answers only its own host name (issue 14)
+            # the staff's TOTP secrets and the ID numbers were encrypted by `flask demo load` in
+            # development, with its keys (without them every staff log-in answered 503)
+            "TOTP_ENCRYPTION_KEYS": [DEV_TOTP_ENCRYPTION_KEY],
+            "ID_ENCRYPTION_KEYS": [DEV_ID_ENCRYPTION_KEY],
+            "ID_INDEX_KEY": DEV_ID_INDEX_KEY,
         },
     )
     # the JSON request lines are written as in production, to a sink instead of the terminal
