@@ -15,6 +15,7 @@ bp.before_request(require_role(Role.STAFF))
 from portal.institution import (  # noqa: E402,F401
     activation_codes,
     cancellations,
+    item_urls,
     queue,
     roster,
     staff,
