@@ -6,7 +6,9 @@ approval queue has more than two pages of 50 items (every kind), and the provinc
 year of applications at several institutions (the scale loader, ``flask demo load
 --doctors N``): the queue (first and second page) and the officer's reports (90 days, one
 year) are measured compressed as sent (brotli), page with its stylesheet and htmx partial,
-against the same budgets. Bytes only: no time is asserted anywhere."""
+against the same budgets. Bytes only: no time is asserted anywhere. On the same world: the
+reports page lists the 20 institutions with the most applications and its CSV all of them, and
+the CSV downloads are compressed."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import html
 import re
 from datetime import timedelta
 
+import brotli
 import pytest
 
 from devdata.scale import WAITING_MIX, load_scale
@@ -36,7 +39,8 @@ OLDER = re.compile(r'<a href="([^"]+)"[^>]*>(?:Older|更早)</a>')
 def full(demo):
     load(demo, 130, WAITING_MIX)  # more than two pages of 50 waiting for 远安
     with in_tenant(demo, "hubei"):
-        load_scale("hubei", 2400, institutions=8, seed=16)  # a year of applications, 8 hospitals
+        # a year of applications at 24 hospitals: more than the reports page lists
+        load_scale("hubei", 2400, institutions=24, seed=16)
     return demo
 
 
@@ -88,3 +92,33 @@ def test_the_reports_over_a_year_of_applications_fit_the_budgets(full, who, days
     page = b.client.get(url).get_data(as_text=True)
     assert page.count("<tr>") > 10  # the tables are filled
     within_budgets(url, sizes(b, url))
+
+
+def test_the_reports_page_lists_the_busiest_institutions_and_the_csv_all(full):
+    b = staff_login(full, "hb-officer")
+    today = local_today()
+    period = f"from={today - timedelta(days=364)}&to={today}"
+    page = b.client.get(f"{REPORTS}?{period}").get_data(as_text=True)
+    table = page.split('id="t-institution"')[1].split("</table>")[0]
+    counts = [int(n) for n in re.findall(r"<tr><td>[^<]*</td><td>[^<]*</td><td>(\d+)</td>", table)]
+    assert len(counts) == 20 and counts == sorted(counts, reverse=True)
+    assert "The 20 institutions with the most applications" in page or "申请最多的 20 家" in page
+    csv = b.client.get(f"{REPORTS}.csv?table=institution&{period}").get_data(as_text=True)
+    lines = csv.strip().splitlines()
+    assert len(lines) - 1 > 20  # the heading, then every institution
+    assert [int(line.split(",")[2]) for line in lines[1:21]] == counts
+
+
+def test_csv_downloads_are_compressed_when_asked(full):
+    officer = staff_login(full, "hb-officer")
+    today = local_today()
+    url = f"{REPORTS}.csv?table=institution&from={today - timedelta(days=364)}&to={today}"
+    staff = staff_login(full, "hb-county-staff")
+    for b, path in ((officer, url), (staff, "/hubei/institution/roster.csv")):
+        plain = b.client.get(path).get_data()
+        r = b.client.get(path, headers={"Accept-Encoding": "br"})
+        body = r.get_data()
+        assert r.status_code == 200 and r.mimetype == "text/csv"
+        assert r.headers.get("Content-Encoding") == "br", path
+        assert brotli.decompress(body) == plain and len(body) < len(plain) / 2, path
+        assert plain.startswith("\ufeff".encode())
