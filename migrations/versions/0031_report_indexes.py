@@ -25,7 +25,7 @@ def upgrade():
             "ix_application_report",
             ["tenant_id", "submitted_at"],
             unique=False,
-            postgresql_include=["institution_id", "state", "confirmed_at"],
+            postgresql_include=["institution_id", "state", "confirmed_at", "id"],
         )
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.create_index("ix_audit_log_time", ["tenant_id", "at", "id"], unique=False)

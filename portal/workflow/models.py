@@ -100,7 +100,7 @@ class Application(TenantScoped, db.Model):
             "ix_application_report",
             "tenant_id",
             "submitted_at",
-            postgresql_include=["institution_id", "state", "confirmed_at"],
+            postgresql_include=["institution_id", "state", "confirmed_at", "id"],
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
