@@ -1,7 +1,9 @@
 """Synthetic data at scale (`flask demo load --doctors N`, P5/P6): one tenant filled with N
 made-up doctors (checksummed resident ID numbers, common Chinese names, mainland mobiles),
 their qualification records, institutions (about one per 300 doctors) and applications in
-every state, submitted over the past year, plus modification requests and site filings.
+every state, submitted over the past year, plus modification requests and site filings, and
+the audit rows (A8) the workflow would have written for each application's steps (issue 16: the
+audit search is measured on a log in proportion to the data).
 
 Fast: rows are built as plain dicts and written with SQLAlchemy Core ``insert`` in chunks,
 with ids assigned here (one ``max(id)`` per table) so nothing has to be read back; every
