@@ -337,6 +337,11 @@ def main() -> None:
         help="items waiting for the institution queue (100 pages need 5,000)",
     )
     parser.add_argument(
+        "--app-url",
+        help="the application's non-owner role for the servers, so that row-level security is "
+        "in the figures (default: --url, which loads the data as the tables' owner)",
+    )
+    parser.add_argument(
         "--far-page", type=int, default=100, help="the queue page reached by the Older links"
     )
     parser.add_argument("--duration", type=float, default=10, help="seconds of load per page")
@@ -365,7 +370,7 @@ def main() -> None:
     # the demo accounts' TOTP secrets were encrypted by `flask demo load` in development, with its key
     env.update(
         PORTAL_CONFIG="production",
-        DATABASE_URL=url,
+        DATABASE_URL=args.app_url or url,
         SECRET_KEY=secrets.token_hex(32),
         TRUSTED_PROXIES="1",
         SMS_GATEWAY="dev",
