@@ -109,9 +109,9 @@ def by_status(r: Range, viewer: User) -> list[tuple]:
 
 
 def _per_institution(r: Range, viewer: User):
-    """A common table expression: (institution id, applications, approved) over the counted applications.
-    Counted first and joined after (issue 16): the join of every application to its
-    institution made the planner run one index scan per institution."""
+    """A common table expression: (institution id, applications, approved) over the counted
+    applications. Counted first and joined after (issue 16): the join of every application to
+    its institution made the planner run one index scan per institution."""
     return (
         db.select(
             Application.institution_id.label("institution_id"),
