@@ -3,6 +3,8 @@
 - ``ix_application_report``: the applications submitted in a range, with what the report
   tables count (institution, state, confirmation time) in the index itself on PostgreSQL, so
   each table reads the range from the index alone;
+- ``ix_application_city_filing``: a city officer's queue counts the county approvals not yet
+  filed with the city (A5, F12) without reading every application;
 - ``ix_audit_log_time``: the audit search over a date range, newest first by (time, id), found
   at once whatever the log holds after the range;
 - ``ix_audit_log_decision``: the approval of each application (the processing-time table),
@@ -27,6 +29,11 @@ def upgrade():
             unique=False,
             postgresql_include=["institution_id", "state", "confirmed_at", "id"],
         )
+        batch_op.create_index(
+            "ix_application_city_filing",
+            ["tenant_id", "needs_county_approval", "city_filed_at"],
+            unique=False,
+        )
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.create_index("ix_audit_log_time", ["tenant_id", "at", "id"], unique=False)
         batch_op.create_index(
@@ -42,4 +49,5 @@ def downgrade():
         batch_op.drop_index("ix_audit_log_decision")
         batch_op.drop_index("ix_audit_log_time")
     with op.batch_alter_table("application", schema=None) as batch_op:
+        batch_op.drop_index("ix_application_city_filing")
         batch_op.drop_index("ix_application_report")

@@ -102,6 +102,9 @@ class Application(TenantScoped, db.Model):
             "submitted_at",
             postgresql_include=["institution_id", "state", "confirmed_at", "id"],
         ),
+        #: A5, F12, issue 16: a city officer's queue counts the county approvals not yet filed
+        #: with the city (a scan of every application without it: 190 ms at 300,000 doctors)
+        Index("ix_application_city_filing", "tenant_id", "needs_county_approval", "city_filed_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     doctor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
