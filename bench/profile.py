@@ -35,6 +35,7 @@ import secrets
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 from bench.server import CSRF, HOST, OLDER, PASSWORD, QUEUE, machine, prepare
@@ -91,6 +92,7 @@ class Browser:
 
 
 def build_app(url: str):
+    from config import DEV_ID_ENCRYPTION_KEY, DEV_ID_INDEX_KEY, DEV_TOTP_ENCRYPTION_KEY
     from portal import create_app
 
     app = create_app(
@@ -102,6 +104,12 @@ def build_app(url: str):
             "TRUSTED_PROXIES": 1,
             "SMS_GATEWAY": "dev",
             "RATELIMIT_ENABLED": False,
+            "PUBLIC_HOST": HOST,  # production answers only its own host name (issue 14)
+            # the staff's TOTP secrets and the ID numbers were encrypted by `flask demo load` in
+            # development, with its keys (without them every staff log-in answered 503)
+            "TOTP_ENCRYPTION_KEYS": [DEV_TOTP_ENCRYPTION_KEY],
+            "ID_ENCRYPTION_KEYS": [DEV_ID_ENCRYPTION_KEY],
+            "ID_INDEX_KEY": DEV_ID_INDEX_KEY,
         },
     )
     # the JSON request lines are written as in production, to a sink instead of the terminal
@@ -125,7 +133,9 @@ def fork_as_gunicorn() -> None:
         settings.pre_fork(None, None)
 
 
-def pages(app, data: dict) -> list[tuple[str, Browser, str, str, dict | None, dict, int]]:
+def pages(
+    app, data: dict, far_page: int = 100
+) -> list[tuple[str, Browser, str, str, dict | None, dict, int]]:
     """(label, browser, method, path, form, headers, expected status) of each main page."""
     from devdata.demo import demo_totp_secret
 
@@ -134,13 +144,16 @@ def pages(app, data: dict) -> list[tuple[str, Browser, str, str, dict | None, di
     drafting.request("GET", "/hubei/me/application/personal")
     staff = Browser(app).login("hb-county-staff", demo_totp_secret("hb-county-staff"))
     officer = Browser(app).login("hb-officer", demo_totp_secret("hb-officer"))
+    city = Browser(app).login("hb-city-officer", demo_totp_secret("hb-city-officer"))
     public = Browser(app)
     far = QUEUE
-    for _ in range(99):
+    for _ in range(far_page - 1):
         match = OLDER.search(staff.request("GET", far)[1])
         if not match:
-            raise SystemExit("the queue has fewer than 100 pages: raise --waiting")
+            raise SystemExit(f"the queue has fewer than {far_page} pages: raise --waiting")
         far = html.unescape(match.group(1))
+    today = date.today()
+    year = f"from={today - timedelta(days=364)}&to={today}"
     autosave = {"action": "autosave", "home_address": "湖北省武汉市江岸区解放大道 1 号"}
     return [
         ("home", home, "GET", "/hubei/me", None, {}, 200),
@@ -154,8 +167,20 @@ def pages(app, data: dict) -> list[tuple[str, Browser, str, str, dict | None, di
             204,
         ),
         ("queue1", staff, "GET", QUEUE, None, {}, 200),
+        ("queue1-htmx", staff, "GET", QUEUE, None, {"HX-Request": "true"}, 200),
         ("queue100", staff, "GET", far, None, {}, 200),
         ("officer", officer, "GET", "/hubei/admin/", None, {}, 200),
+        ("officer-city", city, "GET", "/hubei/admin/", None, {}, 200),
+        ("reports", officer, "GET", f"/hubei/admin/reports?{year}", None, {}, 200),
+        (
+            "reports-csv",
+            officer,
+            "GET",
+            f"/hubei/admin/reports.csv?table=times&{year}",
+            None,
+            {},
+            200,
+        ),
         ("verify", public, "GET", f"/hubei/verify?no={data['certificate']}", None, {}, 200),
     ]
 
@@ -165,8 +190,12 @@ LABELS = {
     "home": "doctor home /hubei/me",
     "autosave": "wizard autosave (POST)",
     "queue1": "institution queue, page 1",
-    "queue100": "institution queue, page 100",
+    "queue1-htmx": "  the same, htmx partial",
+    "queue100": "institution queue, far page",
     "officer": "officer queue /hubei/admin/",
+    "officer-city": "  the same, a city's officer",
+    "reports": "reports page, one year",
+    "reports-csv": "  processing-times CSV",
     "verify": "public verification",
 }
 
@@ -235,10 +264,18 @@ def main() -> None:
         "--url", help="SQLAlchemy database URL (default: a new temporary SQLite file)"
     )
     parser.add_argument(
+        "--app-url",
+        help="the application's non-owner role, so that row-level security is in the figures "
+        "(default: --url, which loads the data as the tables' owner)",
+    )
+    parser.add_argument(
         "--doctors", type=int, default=5000, help="synthetic doctors (loaded when fewer)"
     )
     parser.add_argument(
         "--waiting", type=int, default=6000, help="items waiting for the institution queue"
+    )
+    parser.add_argument(
+        "--far-page", type=int, default=100, help="the queue page reached by the Older links"
     )
     parser.add_argument("--repeat", type=int, default=210, help="requests per page (five rounds)")
     parser.add_argument("--top", type=int, default=25, help="functions listed per page")
@@ -263,9 +300,9 @@ def main() -> None:
     )
     print(f"machine: {machine()}; database: {url.split(':')[0]}", flush=True)
     data = prepare(url, args.doctors, args.waiting)
-    app = build_app(url)
+    app = build_app(args.app_url or url)
     fork_as_gunicorn()
-    chosen = [p for p in pages(app, data) if not args.page or p[0] in args.page]
+    chosen = [p for p in pages(app, data, args.far_page) if not args.page or p[0] in args.page]
     from bench.bare import app as bare_app
 
     home_bytes = (

@@ -1,7 +1,9 @@
 """Synthetic data at scale (`flask demo load --doctors N`, P5/P6): one tenant filled with N
 made-up doctors (checksummed resident ID numbers, common Chinese names, mainland mobiles),
 their qualification records, institutions (about one per 300 doctors) and applications in
-every state, submitted over the past year, plus modification requests and site filings.
+every state, submitted over the past year, plus modification requests and site filings, and
+the audit rows (A8) the workflow would have written for each application's steps (issue 16: the
+audit search is measured on a log in proportion to the data).
 
 Fast: rows are built as plain dicts and written with SQLAlchemy Core ``insert`` in chunks,
 with ids assigned here (one ``max(id)`` per table) so nothing has to be read back; every
@@ -33,6 +35,7 @@ from portal.tenants.models import Region, Tenant
 from portal.tenants.scope import tenant_context
 from portal.workflow.models import (
     Application,
+    AuditLog,
     FilingState,
     Kind,
     ModificationRequest,
@@ -231,6 +234,8 @@ class _Builder:
             _next_id(ModificationRequest),
             _next_id(SiteFiling),
         )
+        self.audit_id = _next_id(AuditLog)
+        self.audits: list[dict] = []
         self.registrations: list[dict] = []
         self.applications: list[dict] = []
         self.mods: list[dict] = []
@@ -269,6 +274,37 @@ class _Builder:
             days=self.rng.randrange(30)
         )
         self.app_id += 1
+        return row
+
+    def audited(self, row: dict) -> dict:
+        """The audit rows the workflow would have written for ``row`` (A8): the doctor's
+        submission, the institution's confirmation or rejection, the commission's approval,
+        so that the audit search is measured on a log in proportion to the data."""
+        steps = [("submit", row["submitted_at"], row["doctor_id"])]
+        if row["state"] is State.REJECTED:
+            steps.append(("reject", row["submitted_at"] + timedelta(days=1), None))
+        if row["confirmed_at"] is not None:
+            steps.append(("confirm", row["confirmed_at"], None))
+        if row["decided_at"] is not None:
+            steps.append(("approve", row["decided_at"], None))
+        for action, at, actor in steps:
+            if at is None:
+                continue
+            self.audits.append(
+                {
+                    "id": self.audit_id,
+                    "tenant_id": self.tid,
+                    "at": at,
+                    "actor_id": actor,
+                    "entity": "application",
+                    "entity_id": row["id"],
+                    "action": action,
+                    "before": {},
+                    "after": {"state": row["state"].value},
+                    "note": "",
+                }
+            )
+            self.audit_id += 1
         return row
 
     def decision_due(self, confirmed_at: datetime) -> date:
@@ -589,6 +625,8 @@ def _fill(
         build.filings,
     )
     serial = build.serial
+    for row in registrations + applications:
+        build.audited(row)
     _insert(Qualification, quals)
     _insert(PracticeRecord, records)
     _insert(User, users)
@@ -596,6 +634,7 @@ def _fill(
     _insert(Application, applications)
     _insert(ModificationRequest, mods)
     _insert(SiteFiling, filings)
+    _insert(AuditLog, build.audits)
     db.session.execute(db.update(Tenant).where(Tenant.id == tid).values(certificate_serial=serial))
     db.session.commit()
     counts.update(
@@ -605,6 +644,7 @@ def _fill(
             "application": len(registrations) + len(applications),
             "modification_request": len(mods),
             "site_filing": len(filings),
+            "audit_log": len(build.audits),
             "waiting": sum(v for k, v in counts.items() if k.startswith("waiting_")),
         }
     )
@@ -628,6 +668,7 @@ def _after_bulk_load() -> None:
             Application,
             ModificationRequest,
             SiteFiling,
+            AuditLog,
         )
     ]
     with db.engine.begin() as conn:

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from flask import request
 from flask_babel import gettext as _
+from sqlalchemy import tuple_
 
 from portal.accounts.models import User
 from portal.admin import bp
@@ -152,6 +153,19 @@ def _filters(args) -> tuple[dict, dict, list]:
     return typed, errors, where
 
 
+def _newest_in_range(stmt, before: int | None):
+    """A search over a date range, newest first by time (then id), read from the index on
+    (tenant, time, id): the range is found at once, whatever the log holds after it (issue 16;
+    by id, the database read the log backwards from today to the range). The page's cursor is
+    still the id of the last row shown."""
+    stmt = stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    if before:
+        at = db.session.execute(db.select(AuditLog.at).where(AuditLog.id == before)).scalar()
+        if at is not None:
+            stmt = stmt.where(tuple_(AuditLog.at, AuditLog.id) < tuple_(at, before))
+    return stmt
+
+
 @bp.get("/audit")
 @province_only
 def audit():
@@ -163,11 +177,14 @@ def audit():
             db.select(AuditLog, User.username)
             .outerjoin(User, AuditLog.actor_id == User.id)
             .where(*where)
-            .order_by(AuditLog.id.desc())
             .limit(PAGE + 1)
         )
-        if before:
-            stmt = stmt.where(AuditLog.id < before)
+        if typed["from"] or typed["to"]:
+            stmt = _newest_in_range(stmt, before)
+        else:
+            stmt = stmt.order_by(AuditLog.id.desc())
+            if before:
+                stmt = stmt.where(AuditLog.id < before)
         rows = db.session.execute(stmt).all()
         next_before = rows[PAGE - 1][0].id if len(rows) > PAGE else None
         rows = rows[:PAGE]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g
+from flask import abort, g, has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import ColumnElement, and_, not_, or_, select, true
@@ -92,10 +92,22 @@ def institution_covered(officer: User) -> ColumnElement[bool]:
 
 
 def covered_institutions(officer: User):
-    """A subquery of the ids of the institutions the officer covers (None: all of them)."""
+    """The ids of the institutions the officer covers (None: all of them), read once a request.
+
+    A list, not a subquery (issue 16): the planner estimated a city's institutions from
+    ``region.id = … OR region.parent_id = …`` under row-level security at a few, and ran one index
+    scan per institution before sorting the officer's queue; given the ids, it walks the queue's
+    index in order and stops at the page's end (3.6 ms against 47 ms for a city of 351)."""
     if level_of(officer) == PROVINCE:
         return None
-    return select(Institution.id).where(institution_covered(officer))
+    query = select(Institution.id).where(institution_covered(officer))
+    if not has_request_context():
+        return query
+    known = g.setdefault("covered_institutions", {})
+    key = (officer.id, officer.region_id)
+    if key not in known:
+        known[key] = list(db.session.execute(query).scalars())
+    return known[key]
 
 
 def covered(officer: User) -> ColumnElement[bool]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from urllib.parse import quote
@@ -22,11 +21,12 @@ from flask import abort, g, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, case, func
+from sqlalchemy import Integer, and_, case, cast, func
 from sqlalchemy.orm import aliased
 
 from portal.accounts.models import User
 from portal.admin import bp, coverage
+from portal.admin.percentiles import seconds_between, summary
 from portal.columns import local_today
 from portal.extensions import db
 from portal.htmx import render
@@ -37,7 +37,6 @@ from portal.workflow.models import Application, AuditLog, State
 CHINA = ZoneInfo("Asia/Shanghai")
 DEFAULT_DAYS = 90
 MAX_DAYS = 3 * 366
-DAY_SECONDS = 86400
 
 
 @dataclass
@@ -101,7 +100,7 @@ APPROVED = case((Application.state == State.APPROVED, 1), else_=0)
 
 def by_status(r: Range, viewer: User) -> list[tuple]:
     rows = db.session.execute(
-        db.select(Application.state, func.count(Application.id))
+        db.select(Application.state, func.count())
         .where(_counted(r, viewer))
         .group_by(Application.state)
         .order_by(Application.state)
@@ -109,17 +108,39 @@ def by_status(r: Range, viewer: User) -> list[tuple]:
     return [(state, n) for state, n in rows]
 
 
-def by_institution(r: Range, viewer: User) -> list[tuple]:
+def _per_institution(r: Range, viewer: User):
+    """A common table expression: (institution id, applications, approved) over the counted
+    applications. Counted first and joined after (issue 16): the join of every application to
+    its institution made the planner run one index scan per institution."""
+    return (
+        db.select(
+            Application.institution_id.label("institution_id"),
+            func.count().label("n"),
+            func.sum(APPROVED).label("approved"),
+        )
+        .where(_counted(r, viewer))
+        .group_by(Application.institution_id)
+        .cte("per_institution")
+        # counted once: the planner, misled by the row-level-security policy's estimate of one
+        # region, otherwise counted the applications again for every region (PostgreSQL)
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+
+
+def by_institution(r: Range, viewer: User, limit: int | None = None) -> list[tuple]:
+    """(institution, county, applications, approved), the most applications first; the first
+    ``limit`` rows only when given."""
     county = aliased(Region)
+    counts = _per_institution(r, viewer)
     return [
         tuple(row)
         for row in db.session.execute(
-            db.select(Institution.name, county.name, func.count(Application.id), func.sum(APPROVED))
-            .join(Institution, Application.institution_id == Institution.id)
+            db.select(Institution.name, county.name, counts.c.n, counts.c.approved)
+            .select_from(counts)
+            .join(Institution, counts.c.institution_id == Institution.id)
             .join(county, Institution.county_id == county.id)
-            .where(_counted(r, viewer))
-            .group_by(Institution.id, Institution.name, county.name)
-            .order_by(func.count(Application.id).desc(), Institution.name)
+            .order_by(counts.c.n.desc(), Institution.name, Institution.id)
+            .limit(limit)
         ).all()
     ]
 
@@ -129,19 +150,20 @@ def by_county(r: Range, viewer: User) -> list[tuple]:
     filed under a city itself (A1) make a row of their own, under the city's name and code,
     before the city's counties; its county is None."""
     county, city = aliased(Region), aliased(Region)
+    counts = _per_institution(r, viewer)
     rows = db.session.execute(
         db.select(
             city.name,
             county.name,
             county.level,
             county.code,
-            func.count(Application.id),
-            func.sum(APPROVED),
+            cast(func.sum(counts.c.n), Integer),
+            cast(func.sum(counts.c.approved), Integer),
         )
-        .join(Institution, Application.institution_id == Institution.id)
+        .select_from(counts)
+        .join(Institution, counts.c.institution_id == Institution.id)
         .join(county, Institution.county_id == county.id)
         .outerjoin(city, county.parent_id == city.id)
-        .where(_counted(r, viewer))
         .group_by(county.id, county.code, county.name, county.level, city.name)
         .order_by(county.code)
     ).all()
@@ -151,24 +173,23 @@ def by_county(r: Range, viewer: User) -> list[tuple]:
     ]
 
 
-def _summary(durations: list[float]) -> tuple[int, float | None, float | None]:
-    """How many, the median and the 90th percentile (linear between the nearest ranks), in days."""
-    if not durations:
-        return 0, None, None
-    days = sorted(d / DAY_SECONDS for d in durations)
-    p90 = days[0] if len(days) == 1 else statistics.quantiles(days, n=10, method="inclusive")[8]
-    return len(days), round(statistics.median(days), 1), round(p90, 1)
-
-
 def processing_times(r: Range, viewer: User) -> list[tuple]:
     """Submitted → confirmed by the institution, confirmed → approved by the commission, over
-    the applications submitted in the range that reached the stage's end. The approval time
-    is the audit row of the approval (``decided_at`` moves when a registration is later
-    superseded)."""
+    the applications submitted in the range that reached the stage's end: how many, the median
+    and the 90th percentile in days, computed by the database (issue 16: no row comes into
+    Python). The approval time is the audit row of the approval (``decided_at`` moves when a
+    registration is later superseded)."""
     approved = aliased(AuditLog)
-    rows = db.session.execute(
-        db.select(Application.submitted_at, Application.confirmed_at, approved.at)
-        .outerjoin(
+    counted = _counted(r, viewer)
+    confirm = (
+        db.select(seconds_between(Application.confirmed_at, Application.submitted_at).label("d"))
+        .where(counted, Application.confirmed_at.is_not(None))
+        .where(Application.confirmed_at >= Application.submitted_at)
+    )
+    approve = (
+        db.select(seconds_between(approved.at, Application.confirmed_at).label("d"))
+        .select_from(Application)
+        .join(
             approved,
             and_(
                 approved.entity == "application",
@@ -176,11 +197,10 @@ def processing_times(r: Range, viewer: User) -> list[tuple]:
                 approved.action == "approve",
             ),
         )
-        .where(_counted(r, viewer), Application.confirmed_at.is_not(None))
-    ).all()
-    confirm = [(c - s).total_seconds() for s, c, _a in rows if c >= s]
-    approve = [(a - c).total_seconds() for _s, c, a in rows if a is not None and a >= c]
-    return [("confirm", *_summary(confirm)), ("approve", *_summary(approve))]
+        .where(counted, Application.confirmed_at.is_not(None))
+        .where(approved.at >= Application.confirmed_at)
+    )
+    return [("confirm", *summary(confirm)), ("approve", *summary(approve))]
 
 
 # ---- the page and the CSV files ------------------------------------------------------------
@@ -204,32 +224,68 @@ def _state_label(state) -> str:
     }.get(getattr(state, "value", state), str(state))
 
 
-def _tables(r: Range, viewer: User) -> dict[str, tuple[list[str], list[tuple]]]:
-    """Every table: its column headings and rows of plain values."""
-    return {
-        "status": (
-            [_("Status"), _("Applications")],
-            [(_state_label(s), n) for s, n in by_status(r, viewer)],
-        ),
-        "institution": (
-            [_("Institution"), _("County or city"), _("Applications"), _("Approved")],
-            [(a, b, n, int(k or 0)) for a, b, n, k in by_institution(r, viewer)],
-        ),
-        "county": (
-            [_("City"), _("County"), _("Code"), _("Applications"), _("Approved")],
-            [
-                (a or "", _("(the city itself)") if b is None else b, c, n, int(k or 0))
-                for a, b, c, n, k in by_county(r, viewer)
-            ],
-        ),
-        "times": (
-            [_("Stage"), _("Applications"), _("Median (days)"), _("90th percentile (days)")],
-            [
-                (str(STAGES[s]), n, "" if m is None else m, "" if p is None else p)
-                for s, n, m, p in processing_times(r, viewer)
-            ],
-        ),
+def _status_table(r: Range, viewer: User) -> tuple[list[str], list[tuple]]:
+    return (
+        [_("Status"), _("Applications")],
+        [(_state_label(s), n) for s, n in by_status(r, viewer)],
+    )
+
+
+def _institution_table(
+    r: Range, viewer: User, limit: int | None = None
+) -> tuple[list[str], list[tuple]]:
+    return (
+        [_("Institution"), _("County or city"), _("Applications"), _("Approved")],
+        [(a, b, n, int(k or 0)) for a, b, n, k in by_institution(r, viewer, limit)],
+    )
+
+
+def _county_table(r: Range, viewer: User) -> tuple[list[str], list[tuple]]:
+    return (
+        [_("City"), _("County"), _("Code"), _("Applications"), _("Approved")],
+        [
+            (a or "", _("(the city itself)") if b is None else b, c, n, int(k or 0))
+            for a, b, c, n, k in by_county(r, viewer)
+        ],
+    )
+
+
+def _times_table(r: Range, viewer: User) -> tuple[list[str], list[tuple]]:
+    return (
+        [_("Stage"), _("Applications"), _("Median (days)"), _("90th percentile (days)")],
+        [
+            (str(STAGES[s]), n, "" if m is None else m, "" if p is None else p)
+            for s, n, m, p in processing_times(r, viewer)
+        ],
+    )
+
+
+#: each table: its column headings and rows of plain values. A CSV file computes its own
+#: table only (issue 16); the page all of them.
+TABLES = {
+    "status": _status_table,
+    "institution": _institution_table,
+    "county": _county_table,
+    "times": _times_table,
+}
+
+
+#: the page lists the institutions with the most applications only (a province has a thousand:
+#: the page would weigh 7 KB compressed, issue 16); the CSV file has every one
+SHOWN_INSTITUTIONS = 20
+
+
+def _tables(r: Range, viewer: User) -> tuple[dict[str, tuple[list[str], list[tuple]]], bool]:
+    """Every table of the page, and whether institutions were left off its table."""
+    tables = {
+        name: _institution_table(r, viewer, SHOWN_INSTITUTIONS + 1)
+        if name == "institution"
+        else table(r, viewer)
+        for name, table in TABLES.items()
     }
+    headings, rows = tables["institution"]
+    tables["institution"] = (headings, rows[:SHOWN_INSTITUTIONS])
+    return tables, len(rows) > SHOWN_INSTITUTIONS
 
 
 TITLES = {
@@ -243,12 +299,14 @@ TITLES = {
 @bp.get("/reports")
 def reports():
     r, typed, errors = read_range(request.args)
-    tables = _tables(r, current_user) if not errors else {}
+    tables, cut = _tables(r, current_user) if not errors else ({}, False)
     return render(
         "admin/reports.html",
         "report_block",
         status=422 if errors else 200,
         tables=tables,
+        institutions_cut=cut,
+        shown_institutions=SHOWN_INSTITUTIONS,
         titles=TITLES,
         typed=typed,
         errors=errors,
@@ -275,7 +333,7 @@ def reports_csv():
     r, _typed, errors = read_range(request.args)
     if errors:
         abort(400)
-    headings, rows = _tables(r, current_user)[table]
+    headings, rows = TABLES[table](r, current_user)
     out = io.StringIO()
     out.write("\ufeff")  # Excel reads UTF-8 only with the BOM
     writer = csv.writer(out, lineterminator="\r\n")

@@ -16,6 +16,7 @@ from portal.institution import (  # noqa: E402,F401
     activation_codes,
     bulk_check,
     cancellations,
+    item_urls,
     queue,
     roster,
     staff,

@@ -96,7 +96,10 @@ def test_bad_search_is_refused_with_a_message(demo, query, message):
     assert message in r.get_data(as_text=True)
 
 
-def test_pages_go_back_in_time(demo, monkeypatch):
+@pytest.mark.parametrize("dates", [False, True], ids=["any-time", "date-range"])
+def test_pages_go_back_in_time(demo, monkeypatch, dates):
+    """Paged by id, or, over a date range, by (time, id) from the index on time (issue 16): the
+    same entries newest first, none twice, none left out."""
     monkeypatch.setattr("portal.admin.audit.PAGE", 3)
     with in_tenant(demo, "hubei"):
         for n in range(1, 8):
@@ -112,6 +115,9 @@ def test_pages_go_back_in_time(demo, monkeypatch):
     b = login(demo, "hb-officer")
     seen = []
     url = f"{AUDIT}?entity=institution"
+    if dates:
+        today = local_today()
+        url += f"&from={today - timedelta(days=1)}&to={today}"
     while url:
         page = b.page(url)
         seen += [rec for _who, rec, _change in entries(page)]
