@@ -226,6 +226,7 @@ class Meter:
     answers: list = field(default_factory=list)  # (status, method, URL) of each, for -v
     first: float | None = None  # the step's first request leaving (DevTools timestamps)
     last: float | None = None  # the step's last byte arriving
+    inflight: set = field(default_factory=set)  # requests sent and not yet finished
     _cached: set = field(default_factory=set)
 
     def attach(self, cdp) -> None:
@@ -233,7 +234,7 @@ class Meter:
         cdp.on("Network.requestServedFromCache", lambda e: self._cached.add(e["requestId"]))
         cdp.on("Network.responseReceived", self._answered)
         cdp.on("Network.loadingFinished", self._finished)
-        cdp.on("Network.loadingFailed", lambda e: self._ended(e["timestamp"]))
+        cdp.on("Network.loadingFailed", self._failed)
 
     def start_step(self) -> None:
         self.first = self.last = None
@@ -242,7 +243,12 @@ class Meter:
         return (self.last - self.first) if self.first is not None and self.last else 0.0
 
     def _finished(self, event) -> None:
+        self.inflight.discard(event["requestId"])
         self._add(event.get("encodedDataLength", 0))
+        self._ended(event["timestamp"])
+
+    def _failed(self, event) -> None:
+        self.inflight.discard(event["requestId"])
         self._ended(event["timestamp"])
 
     def _ended(self, timestamp: float) -> None:
@@ -250,8 +256,10 @@ class Meter:
 
     def _sent(self, event) -> None:
         request = event["request"]
-        if not request["url"].startswith("data:") and self.first is None:
-            self.first = event["timestamp"]
+        if not request["url"].startswith("data:"):
+            self.inflight.add(event["requestId"])
+            if self.first is None:
+                self.first = event["timestamp"]
         if "redirectResponse" in event:  # a 303 answered: one round trip
             self.requests += 1
             self.answers.append((event["redirectResponse"]["status"], request["url"]))
@@ -317,10 +325,16 @@ def run(base_url: str, app, chromium, link: str, js: bool, n: int, shaper=None) 
         ready()
         seconds = time.perf_counter() - start
         page.wait_for_timeout(300)  # let the last events arrive (not counted in the seconds)
+        settle = time.perf_counter() + 30  # the page's own requests (a script, an image) too
+        while meter.inflight and time.perf_counter() < settle:
+            page.wait_for_timeout(50)
         after = meter.snapshot()
         received, sent = after[1] - before[1], after[2] - before[2] + upload
         if VERBOSE:
-            print(f"    {name}: " + "; ".join(f"{st} {u.split('/', 3)[-1]}" for st, u in meter.answers))
+            print(
+                f"    {name}: "
+                + "; ".join(f"{st} {u.split('/', 3)[-1]}" for st, u in meter.answers)
+            )
         floor = (
             shape["latency"] / 1000
             + received / shape["downloadThroughput"]
