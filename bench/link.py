@@ -67,6 +67,8 @@ class Link:
             return
 
         async def shut() -> None:
+            # the connections cancelled below would each report their cancellation
+            asyncio.get_running_loop().set_exception_handler(lambda loop, context: None)
             self._server.close()
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             for task in tasks:
