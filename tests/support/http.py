@@ -73,6 +73,14 @@ def redirected_to(response) -> str:
     return response.headers["Location"]
 
 
+def landed(b: Browser, response):
+    """The page the user sees after ``response``: with htmx it came in the answer itself
+    (issue 16; a message flashed by the post is shown there, once), else the browser loads it."""
+    if response.status_code == 200 and "HX-Push-Url" in response.headers:
+        return response
+    return b.page(redirected_to(response))
+
+
 def tenant_of(username: str) -> str:
     return "guangdong" if username.startswith("gd-") else "hubei"
 
