@@ -93,7 +93,7 @@ def redirect_to(url: str):
         return response
     response = make_response(page.get_data(), 200)
     for name, value in page.headers.items():
-        if name.lower() not in ("content-length", "set-cookie", "x-request-id"):
+        if name.lower() not in ("content-length", "set-cookie", "x-request-id", "link"):
             response.headers[name] = value
     response.headers["HX-Push-Url"] = where
     response.headers["HX-Retarget"] = "body"

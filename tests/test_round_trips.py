@@ -84,3 +84,22 @@ def test_links_point_where_they_lead(demo):
     assert links
     for href in links:
         assert walked.browser.page(href).status_code == 200, href
+
+
+def test_a_page_names_its_stylesheet_and_script_in_its_headers(demo):
+    """A first visit starts the stylesheet and htmx with the HTML's headers (rel=preload), the
+    same addresses the page loads; a partial, an htmx answer or an error page does not."""
+    b = Browser(demo.test_client())
+    r = b.page("/hubei/signup")
+    text = r.get_data(as_text=True)
+    links = re.findall(r"<([^>]+)>; rel=preload; as=(style|script)", r.headers["Link"])
+    assert links and len(links) == r.headers["Link"].count("rel=preload")
+    for url, kind in links:
+        tag = f'<link rel="stylesheet" href="{url}">' if kind == "style" else f'src="{url}"'
+        assert tag in text
+        with b.client.get(url) as static:
+            assert static.status_code == 200
+    assert "Link" not in demo.test_client().get("/hubei/no-such-page").headers
+    signed = Browser(demo.test_client(), htmx=True)
+    signed.page("/hubei/signup")
+    assert "Link" not in signed.post("/hubei/signup", LI).headers
