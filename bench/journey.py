@@ -34,17 +34,14 @@ Nothing here asserts: this measures (DESIGN: performance is measured by bench/, 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import os
-import re
 import sys
 import tempfile
-import threading
 import time
-from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
+
+from bench.journey_meter import Meter, Step, Total, report
+from bench.journey_world import INSTITUTION, new_doctor, photo_jpeg, prepare, serving, sms_code
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -66,226 +63,9 @@ LINKS = {
         "latency": 400 * 5,
     },
 }
-INSTITUTION = "湖北省演示第一医院"
 PASSWORD = "Bench-pass-2026"
 TIMEOUT_MS = 180_000
 VERBOSE = bool(os.environ.get("JOURNEY_VERBOSE"))  # each step's answers, as they come
-
-
-# ---- the server ----------------------------------------------------------------------------
-
-
-def app_settings(database_url: str) -> dict:
-    return {
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "DEV_OUTBOX": True,
-        "CREDENTIAL_RATE_LIMIT": "100000 per minute",
-    }
-
-
-def prepare(workdir: Path):
-    """The database with the demo data, and the app this process reads it with."""
-    from devdata.demo import load_demo
-    from portal import create_app
-    from portal.extensions import db
-    from portal.registry.institutions import Institution
-    from portal.tenants.models import Tenant
-    from portal.tenants.scope import tenant_context
-
-    app = create_app("testing", app_settings(f"sqlite:///{workdir / 'bench.sqlite3'}"))
-    with app.app_context():
-        db.create_all()
-        load_demo()
-        hubei = db.session.execute(db.select(Tenant).filter_by(slug="hubei")).scalar_one()
-        with tenant_context(hubei.id):  # I3: this institution activates without a code
-            inst = db.session.execute(
-                db.select(Institution).filter_by(name=INSTITUTION)
-            ).scalar_one()
-            inst.auto_activation = True
-            db.session.commit()
-    return app
-
-
-@contextlib.contextmanager
-def serving(kind: str, app, workdir: Path):
-    """The port of the server: werkzeug in this process (``make run``), or gunicorn with
-    ``config/gunicorn.py`` (``make serve``) on the same database file."""
-    if kind == "dev":
-        from werkzeug.serving import make_server
-
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            yield server.server_port
-        finally:
-            server.shutdown()
-        return
-    from bench.server import gunicorn, stop
-
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PORTAL_", "FLASK_", "GUNICORN_", "PROMETHEUS_"))
-    }
-    env["JOURNEY_DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
-    proc, port = gunicorn("bench.journey_wsgi:app", env, workdir / "gunicorn.log")
-    try:
-        yield port
-    finally:
-        stop(proc)
-
-
-def new_doctor(app, n: int) -> dict:
-    """A made-up doctor with a qualification record to match (D2)."""
-    from stdnum.cn import ric
-
-    from portal.extensions import db
-    from portal.registry.records import Category, Level, Qualification
-    from portal.tenants.models import Tenant
-    from portal.tenants.scope import tenant_context
-
-    first17 = f"4201061990010{n + 100:03d}1"
-    doctor = {
-        "real_name": "测试医生",
-        "id_number": first17 + ric.calc_check_digit(first17 + "0"),
-        "phone": f"1370000{n:04d}",
-        "email": f"bench{n}@example.com",
-        "username": f"bench{n}",
-    }
-    with app.app_context():
-        hubei = db.session.execute(db.select(Tenant).filter_by(slug="hubei")).scalar_one()
-        with tenant_context(hubei.id):
-            db.session.add(
-                Qualification(
-                    name=doctor["real_name"],
-                    id_number=doctor["id_number"],
-                    certificate_no=f"H20254201{n:05d}",
-                    level=Level.PRACTITIONER,
-                    category=Category.CLINICAL,
-                    obtained_on=date(2025, 10, 1),
-                )
-            )
-            db.session.commit()
-    return doctor
-
-
-def sms_code(app, phone: str) -> str:
-    """What the phone receives: the newest code in the outbox (read off the database, so reading
-    it costs the doctor's link nothing)."""
-    from portal.extensions import db
-    from portal.notify.models import OutboxMessage
-
-    with app.app_context(), db.engine.connect() as conn:
-        body = (
-            conn.execute(
-                db.select(OutboxMessage.body)
-                .where(OutboxMessage.recipient == phone)
-                .order_by(OutboxMessage.id.desc())
-            )
-            .scalars()
-            .first()
-        )
-    return re.search(r"#(\d{6})", body).group(1)
-
-
-def photo_jpeg() -> bytes:
-    """A 2-inch ID photo as a phone would send it after the page asks for JPEG: 413×579 px."""
-    from PIL import Image, ImageDraw
-
-    img = Image.new("RGB", (413, 579), (235, 240, 245))
-    draw = ImageDraw.Draw(img)
-    draw.ellipse((120, 90, 293, 300), fill=(224, 188, 160))
-    draw.rectangle((70, 320, 343, 579), fill=(40, 60, 110))
-    out = io.BytesIO()
-    img.save(out, "JPEG", quality=85)
-    return out.getvalue()
-
-
-# ---- measuring ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Step:
-    name: str
-    seconds: float = 0.0  # polled: the click to Playwright seeing the next page
-    received: int = 0
-    sent: int = 0
-    requests: int = 0
-    span: float = 0.0  # the first request out to the last byte in
-    connections: int = 0
-    floor: float = 0.0  # one round trip and the bytes at the link's rates
-
-
-@dataclass
-class Meter:
-    """Counts what Chromium puts on the wire for one page, through the DevTools protocol."""
-
-    requests: int = 0
-    received: int = 0
-    sent: int = 0
-    answers: list = field(default_factory=list)  # (status, method, URL) of each, for -v
-    first: float | None = None  # the step's first request leaving (DevTools timestamps)
-    last: float | None = None  # the step's last byte arriving
-    inflight: set = field(default_factory=set)  # requests sent and not yet finished
-    _cached: set = field(default_factory=set)
-
-    def attach(self, cdp) -> None:
-        cdp.on("Network.requestWillBeSent", self._sent)
-        cdp.on("Network.requestServedFromCache", lambda e: self._cached.add(e["requestId"]))
-        cdp.on("Network.responseReceived", self._answered)
-        cdp.on("Network.loadingFinished", self._finished)
-        cdp.on("Network.loadingFailed", self._failed)
-
-    def start_step(self) -> None:
-        self.first = self.last = None
-
-    def span(self) -> float:
-        return (self.last - self.first) if self.first is not None and self.last else 0.0
-
-    def _finished(self, event) -> None:
-        self.inflight.discard(event["requestId"])
-        self._add(event.get("encodedDataLength", 0))
-        self._ended(event["timestamp"])
-
-    def _failed(self, event) -> None:
-        self.inflight.discard(event["requestId"])
-        self._ended(event["timestamp"])
-
-    def _ended(self, timestamp: float) -> None:
-        self.last = max(self.last or timestamp, timestamp)
-
-    def _sent(self, event) -> None:
-        request = event["request"]
-        if not request["url"].startswith("data:"):
-            self.inflight.add(event["requestId"])
-            if self.first is None:
-                self.first = event["timestamp"]
-        if "redirectResponse" in event:  # a 303 answered: one round trip
-            self.requests += 1
-            self.answers.append((event["redirectResponse"]["status"], request["url"]))
-        if request["url"].startswith("data:"):  # the favicon placeholder: nothing on the wire
-            return
-        body = sum(len(e.get("bytes", "")) * 3 // 4 for e in request.get("postDataEntries", []))
-        self.sent += body + sum(len(k) + len(v) + 4 for k, v in request.get("headers", {}).items())
-
-    def _answered(self, event) -> None:
-        """A response from the server (not from the browser's cache): one round trip."""
-        response = event["response"]
-        if (
-            response["url"].startswith("data:")
-            or event["requestId"] in self._cached
-            or response.get("fromDiskCache")
-            or response.get("fromPrefetchCache")
-        ):
-            return
-        self.requests += 1
-        self.answers.append((response["status"], response["url"]))
-
-    def _add(self, n: int) -> None:
-        self.received += int(n)
-
-    def snapshot(self) -> tuple[int, int, int]:
-        return self.requests, self.received, self.sent
 
 
 def run(base_url: str, app, chromium, link: str, js: bool, n: int, shaper=None) -> list[Step]:
@@ -459,46 +239,6 @@ def run(base_url: str, app, chromium, link: str, js: bool, n: int, shaper=None) 
     return steps
 
 
-@dataclass
-class Total:
-    received: int
-    sent: int
-    requests: int
-    connections: int
-    span: float
-    floor: float
-    polled: float
-
-
-def report(title: str, link: str, steps: list[Step]) -> Total:
-    print(f"\n{title}: " + ", ".join(f"{k}={v:g}" for k, v in LINKS[link].items()))
-    print(
-        f"  {'step':31} {'received':>9} {'sent':>7} {'reqs':>4} {'conns':>5} "
-        f"{'span':>6} {'floor':>6} {'polled':>6}"
-    )
-    for s in steps:
-        print(
-            f"  {s.name:31} {s.received:9,} {s.sent:7,} {s.requests:4} {s.connections:5} "
-            f"{s.span:6.2f} {s.floor:6.2f} {s.seconds:6.2f}"
-        )
-    total = Total(
-        sum(s.received for s in steps),
-        sum(s.sent for s in steps),
-        sum(s.requests for s in steps),
-        sum(s.connections for s in steps),
-        sum(s.span for s in steps),
-        # the journey's floor: each step's, and the handshake of one connection
-        sum(s.floor for s in steps) + LINKS[link]["latency"] / 1000,
-        sum(s.seconds for s in steps),
-    )
-    print(
-        f"  {'total':31} {total.received:9,} {total.sent:7,} {total.requests:4} "
-        f"{total.connections:5} {total.span:6.2f} {total.floor:6.2f} {total.polled:6.2f}"
-    )
-    print(f"  network span / floor: {total.span / total.floor:.2f}")
-    return total
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--link", choices=[*LINKS, "all"], default="all")
@@ -555,7 +295,7 @@ def main(argv=None) -> int:
                                 shaper.stop()
                         n += 1
                         title = f"{kind} {link} {'JS on' if js else 'JS off'} ({args.shaping})"
-                        totals[(kind, link, js)] = report(title, link, steps)
+                        totals[(kind, link, js)] = report(title, LINKS[link], steps)
         finally:
             chromium.close()
     print(f"\nSummary ({args.shaping} shaping):")

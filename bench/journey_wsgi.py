@@ -3,7 +3,7 @@ settings as its in-process server, on the database file it prepared (JOURNEY_DAT
 
 import os
 
-from bench.journey import app_settings
+from bench.journey_world import app_settings
 from portal import create_app
 
 app = create_app("testing", app_settings(os.environ["JOURNEY_DATABASE_URL"]))
