@@ -10,16 +10,22 @@ import os
 #: the proxy is elsewhere (and TRUSTED_PROXIES to the number of proxies in front)
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 
-#: synchronous workers, the usual 2 × cores + 1: a request waits mostly on PostgreSQL
+#: the usual 2 × cores + 1 processes: a request waits mostly on PostgreSQL
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
-worker_class = "sync"
+#: threaded workers (issue 16): unlike sync workers, which answer `Connection: close` to every
+#: request, they keep a client's connection open between requests (an idle one waits in the
+#: worker's poller, holding no thread), so a doctor on a slow link pays one TCP (and TLS)
+#: handshake per visit, not one per request
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 
 #: a request running longer than this is killed and logged (uploads are at most 6 MB)
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 #: on SIGTERM (a deploy), requests in hand get this long to finish
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-#: keep-alive with the proxy
-keepalive = 5
+#: seconds an idle connection stays open (keep-alive), with the proxy or a browser: longer
+#: than a person takes to fill a step of a form on a phone, so the next post finds it open
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 #: a worker is replaced after this many requests (with jitter), so no leak grows for ever
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200

@@ -34,6 +34,7 @@ from portal.workflow import activation, applications, offices
 from portal.workflow import codes as account_services
 from portal.workflow import signup as signup_workflow
 from portal.workflow.accounts import confirm_contact
+from portal.workflow.drafts import STEPS
 from portal.workflow.models import State
 
 
@@ -118,6 +119,8 @@ def home():
         open_app=open_app,
         registration=registration,
         exam=exam,
+        # issue 16: the wizard's links name the step itself (doctor.application redirects)
+        wizard_step=open_app.step if open_app and open_app.step in STEPS else STEPS[0],
         # A3: whose officers handle the case, once the contact is proved (D3): until then the
         # account is not settled (an ID number another account holds goes to the commission
         # then, issue 14), and the page is the same whatever the ID number typed

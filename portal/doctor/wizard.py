@@ -4,6 +4,8 @@ the step they were on. With JS on, typing is also saved as it happens (autosave)
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import abort, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -227,9 +229,29 @@ def _submit(ctx: Context, form):
     return redirect_to(url_for("doctor.home"))
 
 
+YEAR = 365 * 24 * 3600
+
+
+def _version(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+@bp.app_template_global()
+def document_url(doc_id: int) -> str:
+    """The address of the doctor's own document named by its content (``v=``), so that the
+    browser keeps it (issue 16): the photo previewed at upload is not fetched again on the
+    review step nor on any later visit."""
+    doc = services.own_document(current_user, doc_id)
+    version = _version(doc.data) if doc is not None else None
+    return url_for("doctor.document", doc_id=doc_id, v=version)
+
+
 @bp.get("/me/documents/<int:doc_id>")
 def document(doc_id: int):
     doc = services.own_document(current_user, doc_id)
     if doc is None:
         abort(404)
-    return private_file(doc.data, doc.content_type)
+    response = private_file(doc.data, doc.content_type)
+    if request.args.get("v") == _version(doc.data):  # this content for ever: this user's only
+        response.headers["Cache-Control"] = f"private, max-age={YEAR}, immutable"
+    return response

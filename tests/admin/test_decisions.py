@@ -1,7 +1,7 @@
 """Final approval (A4): besides approving, the officer returns an application for correction
 with a reason (the doctor corrects it and submits it again), or refuses it on a ground of L3
 (Practitioners' Law art. 16), a final decision whose written notice reaches the doctor and the
-institution. With JavaScript off (303) and with htmx (204 + HX-Redirect, 422 partials)."""
+institution. With JavaScript off (303) and with htmx (the next page and HX-Push-Url, 422 partials)."""
 
 from __future__ import annotations
 

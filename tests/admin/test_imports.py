@@ -263,11 +263,17 @@ def test_A2_without_csrf_nothing_happens(demo):
         assert r.status_code == 400
 
 
-def test_A2_htmx_upload_is_redirected_by_header(demo):
+def test_A2_htmx_upload_answers_with_the_batch_page(demo):
+    """Issue 16: one round trip: the batch's page comes in the answer to the upload, and the
+    address bar follows it."""
     b = admin_login(demo)
     b.htmx = True
     r = upload(b, csv_of(LINES_Q))
-    assert r.status_code == 204 and "/hubei/admin/imports/batches/" in r.headers["HX-Redirect"]
+    assert r.status_code == 200 and "/hubei/admin/imports/batches/" in r.headers["HX-Push-Url"]
+    assert r.headers["HX-Retarget"] == "body" and "HX-Redirect" not in r.headers
+    page = b.page(r.headers["HX-Push-Url"]).get_data(as_text=True)
+    heading = re.search(r"<h1[^>]*>.*?</h1>", page, re.S).group(0)
+    assert heading in r.get_data(as_text=True)
 
 
 # ---- Q2: practice records ------------------------------------------------------------------------

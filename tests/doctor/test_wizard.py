@@ -256,6 +256,16 @@ def test_D11_photo_is_cropped_to_two_inch_and_stripped(demo, fmt):
     assert b"SecretCameraMaker" not in shown.data and not stored.getexif()
     with in_tenant(demo, "hubei"):
         assert db.session.get(Document, int(pending)).data == shown.data
+    # issue 16: the page names the photo by its content: that address is kept by this browser
+    # (private), the plain one (or another version) is not stored
+    named = re.search(
+        rf'src="(/hubei/me/documents/{pending}\?v=[0-9a-f]+)"', r.get_data(as_text=True)
+    )
+    kept = b.client.get(named.group(1))
+    assert kept.data == shown.data
+    assert kept.headers["Cache-Control"] == "private, max-age=31536000, immutable"
+    other = b.client.get(f"/hubei/me/documents/{pending}?v=0123456789abcdef")
+    assert other.data == shown.data and "no-store" in other.headers["Cache-Control"]
 
 
 def test_D11_another_doctors_photo_is_404(demo):

@@ -1,5 +1,5 @@
 """The test client as a person's browser: it reads the CSRF token off the last page as a form
-would, follows the portal's redirects (303, or HX-Redirect for htmx), logs in with a password
+would, follows the portal's redirects (303; for htmx the next page itself and HX-Push-Url), logs in with a password
 and an authenticator code (SEC3)."""
 
 from __future__ import annotations
@@ -61,12 +61,24 @@ def totp_now(secret: str, offset: int = 0) -> str:
 
 
 def redirected_to(response) -> str:
-    """Where the server sent the user: a 303 for a plain post, HX-Redirect for htmx."""
+    """Where the server sent the user: a 303 for a plain post; for htmx, the next page in the
+    same answer (200) with its address in HX-Push-Url (issue 16), or (when it could not be
+    rendered there) 204 and HX-Redirect."""
+    if response.status_code == 200 and "HX-Push-Url" in response.headers:
+        return response.headers["HX-Push-Url"]
     if response.status_code == 204:
         return response.headers["HX-Redirect"]
     errors = re.findall(r'class="err"[^>]*>([^<]*)', response.get_data(as_text=True))
     assert response.status_code in (302, 303), (response.status_code, errors)
     return response.headers["Location"]
+
+
+def landed(b: Browser, response):
+    """The page the user sees after ``response``: with htmx it came in the answer itself
+    (issue 16; a message flashed by the post is shown there, once), else the browser loads it."""
+    if response.status_code == 200 and "HX-Push-Url" in response.headers:
+        return response
+    return b.page(redirected_to(response))
 
 
 def tenant_of(username: str) -> str:
