@@ -78,8 +78,8 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     app.cli.add_command(certificates_cli)  # `flask certificates rotate-key`, `verify` (V2)
 
     _check_tenant_hosts(app)
-    if name == "production":
-        _check_signing_keys(app)
+    if name == "production" and app.config.get("REFUSE_UNSAFE_SETTINGS") is not False:
+        _check_signing_keys(app)  # as ops.settings.check: a test's production app on other settings
 
     if name != "production":  # development data (devdata/), which production never imports
         from devdata import demo
