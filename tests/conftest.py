@@ -45,20 +45,6 @@ def app(tmp_path_factory):
     dispose_owner_engines()
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _quick_hashes():
-    """argon2id with small costs for the suite's many sign-ups and log-ins; the hashes verify
-    the same way (their parameters travel inside them). Production keeps the library defaults."""
-    from argon2 import PasswordHasher
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(
-            "portal.accounts.passwords._hasher",
-            PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
-        )
-        yield
-
-
 @pytest.fixture(autouse=True)
 def _empty_tables(request):
     """After each test that used the suite's app (directly or through another fixture), its
