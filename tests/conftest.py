@@ -24,6 +24,7 @@ from tests.support.db import (
     owner_engine,
     prepare_app_role,
     suite_database_url,
+    without_fsync,
 )
 
 
@@ -34,6 +35,7 @@ def app(tmp_path_factory):
     if is_postgresql(url):
         settings.update(SQLALCHEMY_DATABASE_URI=prepare_app_role(url), MIGRATION_DATABASE_URL=url)
     app = create_app("testing", settings)
+    without_fsync(app)
     with app.app_context():
         engine = owner_engine(app)
         db.metadata.drop_all(engine)

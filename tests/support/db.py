@@ -10,7 +10,7 @@ import os
 from contextlib import contextmanager
 
 from flask import current_app
-from sqlalchemy import create_engine, delete, text
+from sqlalchemy import create_engine, delete, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -133,6 +133,23 @@ def owner_connection(app=None):
     app = app or current_app._get_current_object()
     with owner_engine(app).begin() as conn:
         yield conn.execution_options(all_tenants=True)
+
+
+def without_fsync(app) -> None:
+    """SQLite only: the suite's database file written without waiting for the disk
+    (``PRAGMA synchronous = OFF``) on every connection the app's engine opens. The suite
+    commits some twenty times a test, and each commit otherwise waits for an fsync (5-30 ms
+    on these machines: minutes of the suite's run, issue 15). Locking, transactions and what
+    other connections and processes read are unchanged; only a power cut could lose the
+    file, which the suite throws away anyway. Call before the engine's first connection."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _no_fsync(dbapi_connection, _record):
+        dbapi_connection.execute("PRAGMA synchronous = OFF")
 
 
 def empty_tables(app) -> None:
