@@ -47,6 +47,14 @@ def app(tmp_path_factory):
     dispose_owner_engines()
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The browser tests first (issue 15): the longest (a journey takes 10-50 s), so that at the
+    end of a parallel run no worker waits alone on one of them. Within each part the order
+    stays pytest-randomly's (the sort is stable and runs after its shuffle)."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
+
+
 @pytest.fixture(autouse=True)
 def _empty_tables(request):
     """After each test that used the suite's app (directly or through another fixture), its
