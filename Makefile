@@ -77,14 +77,16 @@ serve: install
 	trap 'kill -TERM $$pids 2>/dev/null; wait $$pids' EXIT INT TERM; \
 	$(BIN)/gunicorn -c config/gunicorn.py app:app
 
-# In parallel (pytest-xdist, one worker per CPU) and in random order (pytest-randomly); the
+# In parallel (pytest-xdist, one worker per CPU; an idle worker takes tests queued for the other,
+# --dist worksteal, and the long browser tests go first: tests/conftest.py) and in random order
+# (pytest-randomly); the
 # seed is printed first, `make test SEED=N` runs that order again, and
 # `make test PYTEST_ARGS="-n 0 -p no:randomly"` runs one process in file order.
 SEED := $(shell $(PY) -c 'import random; print(random.randrange(1, 10**6))')
 PYTEST_ARGS ?=
 test: install lock-check
 	@echo "Random order seed: $(SEED) (make test SEED=$(SEED) repeats this order)"
-	$(BIN)/pytest -q -n auto --randomly-seed=$(SEED) $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n auto --dist worksteal --randomly-seed=$(SEED) $(PYTEST_ARGS)
 
 # ruff (lint, and the formatter's check: `ruff format .` fixes it), and the layers of docs/architecture.md (.importlinter: ends independent, workflow below
 # them, then accounts, notify and registry, tenants, pure rules), and the lock against pyproject

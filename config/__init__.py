@@ -195,6 +195,9 @@ class Default:
     CREDENTIAL_RATE_LIMIT = os.environ.get("CREDENTIAL_RATE_LIMIT", "60 per 10 minutes")
     #: failed passwords per user name, from any address (issue 14)
     PASSWORD_FAILURE_LIMIT = os.environ.get("PASSWORD_FAILURE_LIMIT", "10 per 15 minutes")
+    #: argon2id's costs (SEC1): None keeps argon2-cffi's defaults (RFC 9106's low-memory
+    #: profile: 64 MiB, 3 passes), which production must keep
+    PASSWORD_HASH_PARAMS: dict | None = None
 
 
 class Development(Default):
@@ -216,6 +219,9 @@ class Testing(Default):
     RATELIMIT_STORAGE_URI = "memory://"
     CREDENTIAL_RATE_LIMIT = "100000 per minute"  # the suite logs in often; tests lower it
     PASSWORD_FAILURE_LIMIT = "100000 per minute"
+    #: the suite's many sign-ups and log-ins with small argon2id costs (the test configuration
+    #: only; the hashes are argon2id all the same and verify the same way)
+    PASSWORD_HASH_PARAMS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
 
 class Production(Default):

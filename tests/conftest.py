@@ -18,12 +18,16 @@ from portal import create_app
 from portal.extensions import db
 from tests.support.clock import NOON
 from tests.support.db import (
+    any_rows,
+    copy_rows,
     dispose_owner_engines,
     empty_tables,
     is_postgresql,
     owner_engine,
     prepare_app_role,
+    put_rows,
     suite_database_url,
+    without_fsync,
 )
 
 
@@ -39,6 +43,7 @@ def app(tmp_path_factory):
     if is_postgresql(url):
         settings.update(SQLALCHEMY_DATABASE_URI=prepare_app_role(url), MIGRATION_DATABASE_URL=url)
     app = create_app("testing", settings)
+    without_fsync(app)
     with app.app_context():
         engine = owner_engine(app)
         db.metadata.drop_all(engine)
@@ -50,18 +55,12 @@ def app(tmp_path_factory):
     dispose_owner_engines()
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _quick_hashes():
-    """argon2id with small costs for the suite's many sign-ups and log-ins; the hashes verify
-    the same way (their parameters travel inside them). Production keeps the library defaults."""
-    from argon2 import PasswordHasher
-
-    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("portal.accounts.passwords._hasher", quick)
-        # and the stand-in hash a log-in pads with (issue 14: several per log-in)
-        mp.setattr("portal.accounts.passwords._DUMMY", quick.hash("not-a-real-password"))
-        yield
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The browser tests first (issue 15): the longest (a journey takes 10-50 s), so that at the
+    end of a parallel run no worker waits alone on one of them. Within each part the order
+    stays pytest-randomly's (the sort is stable and runs after its shuffle)."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
 
 
 @pytest.fixture(autouse=True)
@@ -73,12 +72,24 @@ def _empty_tables(request):
         empty_tables(request.getfixturevalue("app"))
 
 
+#: the demo data's rows, loaded once per process (issue 15: 500-odd tests ask for them)
+_DEMO_ROWS: dict = {}
+
+
 @pytest.fixture
 def demo(app):
+    """The demo data (devdata/demo.py) in the emptied tables. The first test of the process
+    loads it; the others get a copy of the same rows, ids included, with their timestamps moved
+    to the test's clock, as a fresh load would have made them (tests/support/db.put_rows). A
+    test whose other fixtures wrote rows first gets the load itself, as before."""
+    if app in _DEMO_ROWS and not any_rows(app, _DEMO_ROWS[app]["tables"]):
+        put_rows(app, _DEMO_ROWS[app])
+        return app
     from devdata.demo import load_demo
 
     with app.app_context():
         load_demo()
+    _DEMO_ROWS[app] = copy_rows(app)
     return app
 
 

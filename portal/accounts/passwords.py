@@ -1,20 +1,36 @@
 """Password hashing with argon2id (SEC1)."""
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 
-_hasher = PasswordHasher()
-#: verified against when a user name is unknown, so both answers take the same time (SEC1)
-_DUMMY = _hasher.hash("not-a-real-password")
+
+@cache
+def _hasher_for(params: tuple) -> tuple[PasswordHasher, str]:
+    """The hasher for these costs and, hashed with them, the dummy that an unknown user name
+    is verified against, so both answers take the same time (SEC1)."""
+    hasher = PasswordHasher(**dict(params))
+    return hasher, hasher.hash("not-a-real-password")
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    """argon2id with the costs of the app's ``PASSWORD_HASH_PARAMS`` (none: the library's
+    defaults, as in production; the test configuration lowers them). A hash carries its own
+    costs, so one made with other costs still verifies."""
+    params = current_app.config.get("PASSWORD_HASH_PARAMS") if has_app_context() else None
+    return _hasher_for(tuple(sorted((params or {}).items())))
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher()[0].hash(password)
 
 
 def check_password(password_hash: str | None, password: str) -> bool:
+    hasher, dummy = _hasher()
     try:
-        return _hasher.verify(password_hash or _DUMMY, password) and password_hash is not None
+        return hasher.verify(password_hash or dummy, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

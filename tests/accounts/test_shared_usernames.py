@@ -206,10 +206,19 @@ class Counting:
 
 @pytest.fixture
 def hasher(monkeypatch):
+    """Every verification through the app's hasher (``passwords._hasher`` gives the hasher of
+    the app's costs and its dummy hash), counted."""
     import portal.accounts.passwords as passwords
 
-    counting = Counting(passwords._hasher)
-    monkeypatch.setattr(passwords, "_hasher", counting)
+    real = passwords._hasher
+    counting = Counting(None)
+
+    def counted():
+        inner, dummy = real()
+        counting.inner = inner
+        return counting, dummy
+
+    monkeypatch.setattr(passwords, "_hasher", counted)
     return counting
 
 

@@ -13,6 +13,7 @@ import threading
 import pytest
 
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, RESULTS, TIMEOUT_MS, Server, unavailable
+from tests.support.db import without_fsync
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +30,7 @@ def live_server(tmp_path_factory):
     app = create_app(
         "testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "DEV_OUTBOX": True}
     )
-
+    without_fsync(app)
     with app.app_context():
         db.create_all()
         load_demo()

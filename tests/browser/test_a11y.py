@@ -356,8 +356,32 @@ def axe_source():
     return AXE.read_text(encoding="utf-8")
 
 
+@pytest.fixture(scope="module")
+def role_page(chromium, live_server, axe_source):
+    """``role_page(role)``: one browser page per role, reused over every page the sweep opens
+    as that role (issue 15: a context per page, viewport and language cost more than the
+    page). Before each look its cookies are set afresh (the language, the role's session as
+    the world made it) and the window is resized, so no look sees what an earlier one left."""
+    pages = {}
+
+    def page_for(role: str):
+        if role not in pages:
+            context = chromium.new_context(base_url=live_server.url, locale="zh-CN")
+            context.set_default_timeout(TIMEOUT_MS)
+            context.route(
+                "**" + AXE_URL,
+                lambda route: route.fulfill(body=axe_source, content_type="application/javascript"),
+            )
+            pages[role] = context.new_page()
+        return pages[role]
+
+    yield page_for
+    for page in pages.values():
+        page.context.close()
+
+
 @pytest.mark.parametrize(("rule", "endpoint", "values"), list(_cases()))
-def test_no_wcag_violations(chromium, live_server, world, axe_source, rule, endpoint, values):
+def test_no_wcag_violations(live_server, world, role_page, rule, endpoint, values):
     assert None not in values.values(), (
         f"{rule}: an argument unknown to tests/test_isolation.py ARGS"
     )
@@ -372,40 +396,31 @@ def test_no_wcag_violations(chromium, live_server, world, axe_source, rule, endp
     assert role is not None, (
         f"no role of the world opens {url}: give the world that state, or list it in SKIPPED"
     )
+    page = role_page(role)
     problems = []
     for (vp_name, viewport), lang in itertools.product(VIEWPORTS.items(), LANGUAGES):
-        context = chromium.new_context(base_url=live_server.url, viewport=viewport, locale="zh-CN")
-        try:
-            context.set_default_timeout(TIMEOUT_MS)
-            cookies = [{"name": "lang", "value": lang, "url": live_server.url}]
-            if world.cookies[role]:
-                cookies.append(
-                    {"name": "session", "value": world.cookies[role], "url": live_server.url}
-                )
-            context.add_cookies(cookies)
-            context.route(
-                "**" + AXE_URL,
-                lambda route: route.fulfill(body=axe_source, content_type="application/javascript"),
+        page.context.clear_cookies()
+        cookies = [{"name": "lang", "value": lang, "url": live_server.url}]
+        if world.cookies[role]:
+            cookies.append(
+                {"name": "session", "value": world.cookies[role], "url": live_server.url}
             )
-            page = context.new_page()
-            response = page.goto(url)
-            assert response.status == 200, f"{role} {url}: {response.status}"
-            assert unquote(page.url) == live_server.url + url, f"{role} {url}: sent to {page.url}"
-            if vp_name == "phone":  # issue 14: nothing scrolls sideways at 360 px
-                problems += [f"[{vp_name} {lang}] {o}" for o in sideways_overflow(page)]
-            # issue 14: no requirement code ("(R1)", "（R1、F12）") in what the user reads
-            code = REQUIREMENT_CODE.search(page.inner_text("body"))
-            if code:
-                problems.append(
-                    f"[{vp_name} {lang}] a requirement code on the page: {code.group()}"
-                )
-            for v in axe_violations(page):
-                problems.append(
-                    f"[{vp_name} {lang}] {v['id']} ({v['impact']}): {v['help']}\n      "
-                    + "\n      ".join(v["nodes"])
-                )
-        finally:
-            context.close()
+        page.context.add_cookies(cookies)
+        page.set_viewport_size(viewport)
+        response = page.goto(url)
+        assert response.status == 200, f"{role} {url}: {response.status}"
+        assert unquote(page.url) == live_server.url + url, f"{role} {url}: sent to {page.url}"
+        if vp_name == "phone":  # issue 14: nothing scrolls sideways at 360 px
+            problems += [f"[{vp_name} {lang}] {o}" for o in sideways_overflow(page)]
+        # issue 14: no requirement code ("(R1)", "（R1、F12）") in what the user reads
+        code = REQUIREMENT_CODE.search(page.inner_text("body"))
+        if code:
+            problems.append(f"[{vp_name} {lang}] a requirement code on the page: {code.group()}")
+        for v in axe_violations(page):
+            problems.append(
+                f"[{vp_name} {lang}] {v['id']} ({v['impact']}): {v['help']}\n      "
+                + "\n      ".join(v["nodes"])
+            )
     assert not problems, f"{role} {url}:\n  " + "\n  ".join(problems)
 
 

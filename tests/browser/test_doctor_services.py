@@ -19,7 +19,7 @@ except (
 ):  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
 
-from tests.support.browser import YUANAN, log_in_with_totp, staff_browser, stays_on_page
+from tests.support.browser import YUANAN, logged_in, staff_browser, stays_on_page
 from tests.support.http import redirected_to
 from tests.support.journey import NOTICE_MATERIALS, doctor_form, fill_wizard, walk_doctor
 
@@ -94,7 +94,7 @@ def test_change_modification_and_public_check(new_context, live_server):
     expect(doctor.get_by_role("heading", name="Registration in force")).to_be_visible()
 
     staff = new_context().new_page()
-    log_in_with_totp(staff, live_server, "hb-county-staff", "/hubei/institution/approvals")
+    logged_in(staff, live_server, "hb-county-staff", "/hubei/institution/approvals")
     row = staff.locator("article").filter(has_text=DOCTOR["real_name"])
     expect(row).to_contain_text("Change of registration")
     row.get_by_role("button", name="Confirm").click()
@@ -102,7 +102,7 @@ def test_change_modification_and_public_check(new_context, live_server):
 
     # A5/R1: two scopes at a county-level institution: the county's officer approves
     officer = new_context().new_page()
-    log_in_with_totp(officer, live_server, "hb-county-officer", "/hubei/admin/")
+    logged_in(officer, live_server, "hb-county-officer", "/hubei/admin/")
     officer.get_by_role("link", name=DOCTOR["real_name"]).click()
     for box in officer.get_by_role("checkbox").all():
         box.check()

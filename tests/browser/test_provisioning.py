@@ -28,7 +28,7 @@ from tests.support.browser import (
     FIRST_PASSWORD,
     RESULTS,
     USERNAME,
-    log_in_with_totp,
+    logged_in,
     read_outbox,
     stays_on_page,
 )
@@ -162,7 +162,7 @@ def test_provision_first_log_in_and_staff(new_context, live_server, js):
 
     # ---- I1, A1: the officer creates the institution after the on-site check ----------------
     officer = new_context(javascript=js).new_page()
-    log_in_with_totp(officer, live_server, "hb-officer", "/hubei/admin/")
+    logged_in(officer, live_server, "hb-officer", "/hubei/admin/")
     officer.get_by_role("link", name="Institutions").click()
     officer.get_by_role("link", name="Create an institution").click()
     officer.get_by_label("Institution name").fill(run.institution)

@@ -13,7 +13,7 @@ except (
 ):  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
 
-from tests.support.browser import YUANAN, log_in_with_totp, staff_browser, stays_on_page
+from tests.support.browser import YUANAN, logged_in, staff_browser, stays_on_page
 from tests.support.journey import doctor_form, resident_id, walk_doctor
 from tests.support.no_js import latest_application, qualify
 
@@ -37,7 +37,7 @@ def test_the_details_load_into_the_card(new_context, live_server):
     app_id = latest_application(live_server.app, DOCTOR)
 
     staff = new_context().new_page()
-    log_in_with_totp(staff, live_server, "hb-county-staff", "/hubei/institution/approvals")
+    logged_in(staff, live_server, "hb-county-staff", "/hubei/institution/approvals")
     card = staff.locator(f"#app-{app_id}")
     expect(card).to_be_visible()
     staff.wait_for_load_state("load")

@@ -109,6 +109,20 @@ def log_in_with_totp(page: Page, server, username: str, path: str) -> None:
     page.wait_for_url(re.compile(re.escape(path) + r"\??$"))  # the log-in's next= may end in "?"
 
 
+def logged_in(page: Page, server, username: str, path: str) -> None:
+    """Open ``path`` as a demo staff member or officer already logged in, for the tests that
+    are not about logging in (issue 15: a browser log-in costs three page loads). The app
+    itself issues the session: a test-client log-in with the password and an authenticator
+    code (``staff_browser``), whose session cookie the browser is then given. The browser's
+    own log-in is tested in tests/browser/test_phone_inputs.py and tests/browser/test_journey.py."""
+    name = server.app.config["SESSION_COOKIE_NAME"]
+    cookie = staff_browser(server, username).client.get_cookie(name)
+    assert cookie is not None, f"{username}: the log-in gave no session cookie"
+    page.context.add_cookies([{"name": name, "value": cookie.value, "url": server.url}])
+    page.goto(path)
+    expect(page).to_have_url(re.compile(re.escape(server.url + path) + r"\??$"))
+
+
 def photo_bytes() -> bytes:
     import io
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import create_engine, delete, text
+from sqlalchemy import DateTime, create_engine, delete, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from portal.columns import utcnow
 from portal.extensions import db
 from portal.tenants.models import Tenant
 from portal.tenants.scope import tenant_context
@@ -135,6 +137,23 @@ def owner_connection(app=None):
         yield conn.execution_options(all_tenants=True)
 
 
+def without_fsync(app) -> None:
+    """SQLite only: the suite's database file written without waiting for the disk
+    (``PRAGMA synchronous = OFF``) on every connection the app's engine opens. The suite
+    commits some twenty times a test, and each commit otherwise waits for an fsync (5-30 ms
+    on these machines: minutes of the suite's run, issue 15). Locking, transactions and what
+    other connections and processes read are unchanged; only a power cut could lose the
+    file, which the suite throws away anyway. Call before the engine's first connection."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _no_fsync(dbapi_connection, _record):
+        dbapi_connection.execute("PRAGMA synchronous = OFF")
+
+
 def empty_tables(app) -> None:
     """Delete every row of every table, as the owner (``owner_connection``): the application's
     role sees one tenant's rows at a time (SEC9). On PostgreSQL audit_log refuses DELETE (SEC8,
@@ -157,6 +176,60 @@ def empty_tables(app) -> None:
                     "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"
                 )
             )
+
+
+def copy_rows(app) -> dict:
+    """Every row of every table that has rows (as the owner, values as the ORM reads them) and
+    the instant of the copy (``utcnow``, the test's clock): what ``put_rows`` writes back."""
+    with app.app_context(), owner_connection(app) as conn:
+        tables = {
+            table.name: [
+                row._asdict()
+                for row in conn.execute(table.select().order_by(*table.primary_key.columns))
+            ]
+            for table in db.metadata.sorted_tables
+        }
+    return {"at": utcnow(), "tables": {name: rows for name, rows in tables.items() if rows}}
+
+
+def any_rows(app, names) -> bool:
+    """Whether any of the tables ``names`` has a row (as the owner)."""
+    with app.app_context(), owner_connection(app) as conn:
+        return any(
+            conn.execute(db.metadata.tables[name].select().limit(1)).first() for name in names
+        )
+
+
+#: how long before the copy a timestamp may be and still count as made by the load
+_LOAD_TIME = timedelta(minutes=10)
+
+
+def put_rows(app, copy: dict) -> None:
+    """Write ``copy_rows``'s rows back into the emptied tables, with the same ids, as if they
+    were written now: every timestamp made by the load moves on by the time since the copy (a
+    row made "now" then is made now, on the test's clock); dates and any fixed date-time stay.
+    On PostgreSQL the id sequences go on after the highest id, as after the inserts that first
+    wrote them."""
+    at = copy["at"]
+    shift = utcnow() - at
+
+    def moved(value):
+        return value + shift if value is not None and at - _LOAD_TIME <= value <= at else value
+
+    with app.app_context(), owner_connection(app) as conn:
+        for table in db.metadata.sorted_tables:
+            rows = copy["tables"].get(table.name)
+            if not rows:
+                continue
+            stamps = [c.name for c in table.columns if isinstance(c.type, DateTime)]
+            conn.execute(
+                table.insert(), [{**row, **{c: moved(row[c]) for c in stamps}} for row in rows]
+            )
+            if conn.dialect.name == "postgresql" and "id" in table.c:
+                conn.execute(
+                    text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :n)"),
+                    {"t": table.name, "n": max(row["id"] for row in rows)},
+                )
 
 
 @contextmanager

@@ -17,7 +17,7 @@ except (
 ):  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
 from portal.columns import local_today
-from tests.support.browser import log_in_with_totp, photo_bytes
+from tests.support.browser import logged_in, photo_bytes
 from tests.support.db import in_tenant
 from tests.support.journey import doctor_form, resident_id
 from tests.support.no_js import (
@@ -98,7 +98,7 @@ def test_cancellation_then_re_registration_without_javascript(new_context, live_
 
     # ---- I4: the institution returns it, JS off too: a reason is required, next to its field -----
     staff = new_context(javascript=False).new_page()
-    log_in_with_totp(staff, live_server, "hb-county-staff", "/hubei/institution/approvals")
+    logged_in(staff, live_server, "hb-county-staff", "/hubei/institution/approvals")
     item = staff.locator("article").filter(has_text=CANCELLING["real_name"])
     expect(item).to_contain_text("Cancellation")
     item.get_by_role("button", name="Reject").click()

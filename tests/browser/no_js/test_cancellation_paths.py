@@ -15,7 +15,7 @@ try:
 except ImportError:  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1)
     expect = None
 from portal.columns import local_today
-from tests.support.browser import log_in_with_totp
+from tests.support.browser import logged_in
 from tests.support.http import redirected_to
 from tests.support.journey import doctor_form, resident_id, walk_doctor
 from tests.support.no_js import (
@@ -45,7 +45,7 @@ def _public_says_cancelled(page, certificate_no: str) -> None:
 def test_institution_reports_a_ground_without_javascript(new_context, live_server, desk):
     reg_id = registered(live_server, desk, REPORTED, "H2025420078031")
     staff = new_context(javascript=False).new_page()
-    log_in_with_totp(staff, live_server, "hb-county-staff", "/hubei/institution/roster")
+    logged_in(staff, live_server, "hb-county-staff", "/hubei/institution/roster")
     row = staff.locator(f"#reg-{reg_id}")
     certificate_no = row.inner_text().split("Certificate number")[1].split()[0]
     row.get_by_role("link", name="Report a cancellation ground").click()
@@ -77,9 +77,7 @@ def test_institution_reports_a_ground_without_javascript(new_context, live_serve
 def test_commission_cancels_on_its_own_motion_without_javascript(new_context, live_server, desk):
     reg_id = registered(live_server, desk, OWN_MOTION, "H2025420078032")
     officer = new_context(javascript=False).new_page()
-    log_in_with_totp(
-        officer, live_server, "hb-county-officer", f"/hubei/admin/applications/{reg_id}"
-    )
+    logged_in(officer, live_server, "hb-county-officer", f"/hubei/admin/applications/{reg_id}")
     officer.get_by_role(
         "link", name="Cancel this registration on the commission's own motion"
     ).click()
@@ -146,7 +144,7 @@ def test_refusal_notice_for_the_doctor_and_the_institution_without_javascript(
     expect(doctor.get_by_role("button", name="Print")).to_be_hidden()  # JS off: the browser's own
 
     staff = new_context(javascript=False).new_page()
-    log_in_with_totp(staff, live_server, "hb-county-staff", "/hubei/institution/refusals")
+    logged_in(staff, live_server, "hb-county-staff", "/hubei/institution/refusals")
     item = staff.get_by_role("listitem").filter(has_text=REFUSED["real_name"])
     item.get_by_role("link", name="Print the written decision not to register").click()
     expect(staff.get_by_role("heading", name="Written decision not to register")).to_be_visible()

@@ -17,7 +17,7 @@ except (
     ImportError
 ):  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
-from tests.support.browser import log_in_with_totp
+from tests.support.browser import logged_in
 from tests.support.http import redirected_to
 from tests.support.journey import ALL_MATERIALS, doctor_form, resident_id
 from tests.support.no_js import (
@@ -133,7 +133,7 @@ def test_change_of_institution_without_javascript(new_context, live_server, desk
 
     # the new institution's staff confirms in its queue, JS off: a plain post and a redirect
     staff = new_context(javascript=False).new_page()
-    log_in_with_totp(staff, live_server, "hb-tertiary-staff", "/hubei/institution/approvals")
+    logged_in(staff, live_server, "hb-tertiary-staff", "/hubei/institution/approvals")
     item = staff.locator("article").filter(has_text=MOVER["real_name"])
     expect(item).to_contain_text("Change of registration")
     item.get_by_role("button", name="Confirm").click()

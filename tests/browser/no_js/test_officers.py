@@ -17,7 +17,7 @@ except (
     ImportError
 ):  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
-from tests.support.browser import FIRST_PASSWORD, log_in_with_totp, read_outbox
+from tests.support.browser import FIRST_PASSWORD, logged_in, read_outbox
 from tests.support.no_js import error_next_to, ids_unique
 
 pytestmark = pytest.mark.browser
@@ -29,7 +29,7 @@ OWN_PASSWORD = "Own-pass-nojs-12"
 
 def test_admin_creates_a_county_officer_who_logs_in_and_enrols_totp(new_context, live_server):
     admin = new_context(javascript=False).new_page()
-    log_in_with_totp(admin, live_server, "hb-admin", "/hubei/admin/")
+    logged_in(admin, live_server, "hb-admin", "/hubei/admin/")
     admin.get_by_role("navigation", name="Health commission").get_by_role(
         "link", name="Officers"
     ).click()

@@ -12,7 +12,7 @@ except (
     ImportError
 ):  # the `chromium` fixture skips (or fails under REQUIRE_BROWSER=1) with the reason
     expect = None
-from tests.support.browser import log_in_with_totp
+from tests.support.browser import logged_in
 from tests.support.journey import doctor_form, resident_id, walk_doctor
 from tests.support.no_js import latest_application, qualify
 
@@ -36,7 +36,7 @@ def test_staff_open_the_details_then_confirm(new_context, live_server, desk):
     app_id = latest_application(live_server.app, DOCTOR)
 
     staff = new_context(javascript=False).new_page()
-    log_in_with_totp(staff, live_server, "hb-county-staff", "/hubei/institution/approvals")
+    logged_in(staff, live_server, "hb-county-staff", "/hubei/institution/approvals")
     card = staff.locator(f"#app-{app_id}")
     expect(card.get_by_role("heading", name="詹素云")).to_be_visible()
     expect(staff.get_by_text(ADDRESS)).to_have_count(0)  # not on the queue page itself
