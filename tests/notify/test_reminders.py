@@ -519,7 +519,8 @@ def test_D20_after_a_draft_expired_the_doctor_starts_again(demo):
         db.session.commit()
     remind(demo, local_today())
     home = b.page("/hubei/me").get_data(as_text=True)
-    assert 'href="/hubei/me/application"' in home  # "start my application" again
+    # "start my application" again: the link leads to the wizard's first step (issue 16)
+    assert 'href="/hubei/me/application/personal"' in home
     assert "Expired" in b.page("/hubei/me/applications").get_data(
         as_text=True
     ) or "已过期" in b.page("/hubei/me/applications").get_data(as_text=True)

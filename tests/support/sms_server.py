@@ -66,6 +66,11 @@ class SmsServer:
                 if server.delay:
                     time.sleep(server.delay)
                 body = json.dumps({"ok": status == 200}).encode()
+                # recorded BEFORE the answer goes out: a client that has read the answer must
+                # find it here (appending after the write raced with the test's next line)
+                if status == 200:
+                    with server._lock:
+                        server.received.append(item)
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
@@ -73,10 +78,9 @@ class SmsServer:
                     self.end_headers()
                     self.wfile.write(body)
                 except OSError:  # the client gave up waiting (its timeout): not delivered
-                    return
-                if status == 200:
-                    with server._lock:
-                        server.received.append(item)
+                    if status == 200:
+                        with server._lock:
+                            server.received.remove(item)
 
             def log_message(self, *args):
                 pass
