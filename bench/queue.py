@@ -60,7 +60,8 @@ def waiting_at(inst_id: int) -> int:
 
 def prepare(app, target: int) -> int:
     from devdata.demo import load_demo
-    from devdata.scale import WAITING_MIX, load_scale
+    from devdata.scale import load_scale
+    from devdata.scale_data import WAITING_MIX
     from portal.extensions import db
     from portal.registry.institutions import Institution
     from portal.tenants.models import Tenant

@@ -19,7 +19,8 @@ from datetime import timedelta
 import brotli
 import pytest
 
-from devdata.scale import WAITING_MIX, load_scale
+from devdata.scale import load_scale
+from devdata.scale_data import WAITING_MIX
 from portal.columns import local_today
 from tests.support.db import in_tenant
 from tests.support.http import staff_login

@@ -13,7 +13,7 @@ import re
 import pytest
 from sqlalchemy import event, update
 
-from devdata.scale import WAITING_MIX
+from devdata.scale_data import WAITING_MIX
 from portal.extensions import db
 from portal.workflow.models import Application, FilingState, ModificationRequest, SiteFiling
 from tests.support.db import in_tenant, owner_connection, statements, unchanged
