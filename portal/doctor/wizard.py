@@ -19,14 +19,8 @@ from portal.doctor.wizard_forms import (
     QualificationForm,
     SubmitForm,
 )
-from portal.doctor.wizard_steps import (
-    SAVE,
-    Context,
-    institutions_matching,
-    may_apply,
-    missing,
-    pending_photo,
-)
+from portal.doctor.wizard_saves import SAVE, institutions_matching, pending_photo
+from portal.doctor.wizard_steps import Context, may_apply, missing
 from portal.htmx import is_partial_request, private_file, redirect_to, render
 from portal.rules.catalogue import scopes_for
 from portal.rules.registration import contract_period
