@@ -114,6 +114,12 @@ def configure(level: str = "INFO") -> None:
     root.setLevel(level)
 
 
+def _give_request_id() -> None:
+    """The request's id: the proxy's X-Request-ID when it is well-formed, else a new one."""
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
 def init_app(app: Flask) -> None:
     if app.config.get("LOG_JSON"):
         configure(app.config.get("LOG_LEVEL", "INFO"))
@@ -124,13 +130,16 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _request_id():
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        _give_request_id()
         g.request_started = time.perf_counter()
 
     @app.after_request
     def _access_line(response):
-        response.headers["X-Request-ID"] = g.get("request_id", "")
+        # a request answered before the hooks ran (an unknown tenant's 404 comes from the URL
+        # preprocessor, a malformed one from portal.inputs) gets its id here: every line has one
+        if g.get("request_id") is None:
+            _give_request_id()
+        response.headers["X-Request-ID"] = g.request_id
         started = g.get("request_started")
         access_log.info(
             "request",

@@ -120,3 +120,15 @@ def test_what_slips_through_is_masked_as_a_last_defence():
         "user 420525198803121236 phone 13812345678 or +86 13812345678, mail li.ming@example.cn"
     )
     assert line == "user [id-number] phone [phone] or [phone], mail [email]"
+
+
+def test_a_request_stopped_before_the_hooks_still_has_a_request_id(demo, captured):
+    """An unknown tenant's 404 comes from the URL preprocessor, before any before_request hook:
+    its answer and its access line carry a request id all the same (one was None)."""
+    stream, _raw = captured
+    response = demo.test_client().get("/no-such-province/login")
+    assert response.status_code == 404
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
+    entries = [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+    lines = [e for e in entries if e["logger"] == "portal_access"]
+    assert [e["request_id"] for e in lines] == [response.headers["X-Request-ID"]]
