@@ -17,11 +17,11 @@ from portal.extensions import db, limiter
 from portal.workflow.models import AuditLog
 from tests.support.db import in_tenant
 from tests.support.http import redirected_to, staff_login
-from tests.support.registrations import add_doctor
+from tests.support.registrations import LI_NO, add_li
 
 pytestmark = pytest.mark.usefixtures("beijing_noon")
 
-HB_NO = "114205250000001"
+HB_NO = LI_NO
 SEARCH = f"/hubei/fhir/Practitioner?identifier={HB_NO}"
 KEY = re.compile(r"<code>(vk_[A-Za-z0-9_\-]{40,})</code>")
 
@@ -35,16 +35,7 @@ def _fresh_limits():
 
 @pytest.fixture
 def li(demo):
-    return add_doctor(
-        demo,
-        "hubei",
-        real_name="李明华",
-        id_number="420525198803121236",
-        phone="13800138001",
-        username="liminghua",
-        institution="远安",
-        certificate_no=HB_NO,
-    )
+    return add_li(demo)
 
 
 def issue(admin, tenant: str, name: str) -> str:

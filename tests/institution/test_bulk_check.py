@@ -17,26 +17,17 @@ from portal.rules.registration import valid_until
 from portal.workflow.models import AuditLog
 from tests.support.db import in_tenant
 from tests.support.http import staff_login
-from tests.support.registrations import add_doctor, many_registrations
+from tests.support.registrations import LI_NO, add_li, many_registrations
 
 pytestmark = pytest.mark.usefixtures("beijing_noon")
 
 URL = "/hubei/institution/bulk-check"
-HB_NO = "114205250000001"
+HB_NO = LI_NO
 
 
 @pytest.fixture
 def li(demo):
-    return add_doctor(
-        demo,
-        "hubei",
-        real_name="李明华",
-        id_number="420525198803121236",
-        phone="13800138001",
-        username="liminghua",
-        institution="远安",
-        certificate_no=HB_NO,
-    )
+    return add_li(demo)
 
 
 def upload(b, raw: bytes, answer: str = "page", name: str = "numbers.csv", **kw):

@@ -21,11 +21,11 @@ from portal.public.fhir import codes
 from portal.public.models import VerificationCount
 from portal.rules.registration import valid_until
 from tests.support.db import in_tenant
-from tests.support.registrations import add_doctor, cancel
+from tests.support.registrations import LI_NO, add_doctor, add_li, cancel
 
 pytestmark = pytest.mark.usefixtures("beijing_noon")
 
-HB_NO = "114205250000001"
+HB_NO = LI_NO
 GD_NO = "134402320000001"
 FHIR_JSON = "application/fhir+json"
 
@@ -39,17 +39,7 @@ def _fresh_limits():
 
 @pytest.fixture
 def li(demo):
-    return add_doctor(
-        demo,
-        "hubei",
-        real_name="李明华",
-        id_number="420525198803121236",
-        phone="13800138001",
-        username="liminghua",
-        institution="远安",
-        certificate_no=HB_NO,
-        scopes=("internal", "general_practice"),
-    )
+    return add_li(demo, scopes=("internal", "general_practice"))
 
 
 @pytest.fixture

@@ -176,3 +176,22 @@ def many_registrations(app, tenant: str, owner: Doctor, numbers: dict[str, str])
         for start in range(0, len(rows), 1000):
             db.session.execute(db.insert(Application), rows[start : start + 1000])
         db.session.commit()
+
+
+#: 李明华's certificate number in the demo's Hubei (the verification tests' registered doctor)
+LI_NO = "114205250000001"
+
+
+def add_li(app, **extra) -> Doctor:
+    """李明华 of the demo, registered at 远安 with certificate LI_NO (V1–V4 tests)."""
+    return add_doctor(
+        app,
+        "hubei",
+        real_name="李明华",
+        id_number="420525198803121236",
+        phone="13800138001",
+        username="liminghua",
+        institution="远安",
+        certificate_no=LI_NO,
+        **extra,
+    )
