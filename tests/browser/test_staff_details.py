@@ -46,7 +46,10 @@ def test_the_details_load_into_the_card(new_context, live_server):
     expect(card.get_by_text(ADDRESS)).to_be_visible()
     photo = card.get_by_role("link", name="Photo")
     expect(photo).to_be_visible()
-    assert photo.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    # the image arrives after the swap: wait until it has loaded (a broken one never does)
+    staff.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=photo.locator("img").element_handle()
+    )
     assert still_here()  # loaded in-page, not a new page
 
     card.get_by_role("button", name="Confirm").click()
