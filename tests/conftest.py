@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from portal import create_app
-from portal.extensions import db
+from portal.extensions import db, limiter
 from tests.support.clock import NOON
 from tests.support.db import (
     any_rows,
@@ -61,6 +61,18 @@ def pytest_collection_modifyitems(items):
     end of a parallel run no worker waits alone on one of them. Within each part the order
     stays pytest-randomly's (the sort is stable and runs after its shuffle)."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is None)
+
+
+@pytest.fixture(autouse=True)
+def _limiter_as_it_was():
+    """The limiter is one object for the process (portal.extensions): a test that builds
+    another app (a production one with Redis storage, in tests/ops/test_settings.py) points it
+    at that app's storage and settings. Each test gets it back as it was, so a later test's
+    limits are counted where its own clock can expire them (issue 14's name budget)."""
+    kept = dict(vars(limiter))
+    yield
+    vars(limiter).clear()
+    vars(limiter).update(kept)
 
 
 @pytest.fixture(autouse=True)
