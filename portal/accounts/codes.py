@@ -159,11 +159,9 @@ def issue(
     return Issued(code, row)
 
 
-def matches(user: User, purpose: CodePurpose, entered: str) -> bool:
-    """``entered`` is ``user``'s live code of ``purpose`` (nothing counted, nothing used): which
-    of several accounts holding a user name a reset code was sent to (issue 14). ``verify``
-    then accepts it, with the lock and the limits."""
-    row = db.session.execute(
+def _latest_unused(user: User, purpose: CodePurpose) -> OneTimeCode | None:
+    """The user's newest code of ``purpose`` not used yet (expired or not)."""
+    return db.session.execute(
         db.select(OneTimeCode)
         .where(
             OneTimeCode.user_id == user.id,
@@ -173,6 +171,13 @@ def matches(user: User, purpose: CodePurpose, entered: str) -> bool:
         .order_by(OneTimeCode.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def matches(user: User, purpose: CodePurpose, entered: str) -> bool:
+    """``entered`` is ``user``'s live code of ``purpose`` (nothing counted, nothing used): which
+    of several accounts holding a user name a reset code was sent to (issue 14). ``verify``
+    then accepts it, with the lock and the limits."""
+    row = _latest_unused(user, purpose)
     if row is None or row.expires_at <= utcnow():
         return False
     entered = "".join(entered.split()).upper()
@@ -184,16 +189,7 @@ def verify(user: User, purpose: CodePurpose, entered: str, rules: dict) -> OneTi
     now = utcnow()
     if user.code_locked_until and user.code_locked_until > now:
         raise CodeError("locked", int((user.code_locked_until - now).total_seconds()))
-    row = db.session.execute(
-        db.select(OneTimeCode)
-        .where(
-            OneTimeCode.user_id == user.id,
-            OneTimeCode.purpose == purpose,
-            OneTimeCode.used_at.is_(None),
-        )
-        .order_by(OneTimeCode.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    row = _latest_unused(user, purpose)
     if row is None or row.expires_at <= now:
         raise CodeError("expired")
     entered = "".join(entered.split()).upper()
